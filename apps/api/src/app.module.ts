@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { AppConfig } from '../../../libs/application/src/config/app-config.js';
+import { CatalogModule } from './catalog/catalog.module.js';
+import { HealthController } from './health/health.controller.js';
+import { AuthGuard } from './http/auth.js';
+import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
+
+/** Feature modules of the API; each owns its controllers and command/query handlers. */
+const FEATURES = [CatalogModule];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), InfrastructureModule.forRoot(config), ...FEATURES],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

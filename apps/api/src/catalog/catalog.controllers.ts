@@ -1,0 +1,210 @@
+import { Body, Controller, Get, Injectable, Param, Put, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
+import {
+  CatalogDefinition,
+  DefineCatalogEntryCommand,
+  DefineCatalogEntryResult,
+} from '../../../../libs/application/src/catalog/define-catalog-entry.command.js';
+import type { CommandContext } from '../../../../libs/application/src/event-sourcing/command-context.js';
+import { CatalogKind, CatalogQueries, catalogView } from '../../../../libs/read-model/src/catalog/catalog.queries.js';
+import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
+import { CurrentPrincipal, RequireScope } from '../http/auth.js';
+import { RequestValidationError } from '../http/problem-details.js';
+import { CommandCtx } from '../http/request-context.js';
+import { UuidParamPipe } from '../http/validation.js';
+import { PutAssessmentFormBody, PutBillingCodeBody, PutLearnerBody, PutVenueBody } from './catalog.dto.js';
+
+const orNull = <T>(value: T | null | undefined): T | null => (value === undefined ? null : value);
+const blankToNull = (value: string | null | undefined): string | null =>
+  value === undefined || value === null || value.trim() === '' ? null : value;
+
+/** Shared by the four catalog controllers: define (PUT) and read back what is stored. */
+@Injectable() // gives the subclasses the constructor's injection metadata
+abstract class CatalogController {
+  protected abstract readonly kind: CatalogKind;
+  protected abstract readonly notFound: string;
+
+  constructor(
+    protected readonly commandBus: CommandBus,
+    protected readonly queries: CatalogQueries,
+  ) {}
+
+  protected async define(entry: CatalogDefinition, id: string, context: CommandContext, reply: FastifyReply) {
+    const result = await this.commandBus.execute<DefineCatalogEntryCommand, DefineCatalogEntryResult>(
+      new DefineCatalogEntryCommand(entry, context),
+    );
+    void reply.status(result.created ? 201 : 200);
+    return this.read(context.organization, id);
+  }
+
+  protected async read(organization: string, id: string) {
+    const doc = await this.queries.get(this.kind, organization, id);
+    if (!doc) throw DomainError.notFound(`${this.notFound}: ${id}`);
+    return catalogView(doc);
+  }
+
+  protected async readAll(organization: string) {
+    return (await this.queries.list(this.kind, organization)).map(catalogView);
+  }
+}
+
+@Controller('api/venues')
+export class VenuesController extends CatalogController {
+  protected readonly kind = 'venues';
+  protected readonly notFound = 'Venue not found';
+
+  @Put(':venue')
+  @RequireScope('catalog:write')
+  put(
+    @Param('venue', UuidParamPipe) venue: string,
+    @Body() body: PutVenueBody,
+    @CommandCtx() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const address = body.Address
+      ? {
+          Street: blankToNull(body.Address.Street),
+          City: blankToNull(body.Address.City),
+          Province: blankToNull(body.Address.Province),
+          PostalCode: blankToNull(body.Address.PostalCode),
+          Country: blankToNull(body.Address.Country),
+        }
+      : null;
+    const definition = {
+      Organization: context.organization,
+      VenueId: venue,
+      Name: body.Name.trim(),
+      TimeZone: blankToNull(body.TimeZone) ?? 'UTC',
+      Address: address,
+    };
+    return this.define({ kind: 'venue', definition }, venue, context, reply);
+  }
+
+  @Get(':venue')
+  @RequireScope('booking:read')
+  get(@Param('venue', UuidParamPipe) venue: string, @CurrentPrincipal() principal: Principal) {
+    return this.read(principal.organization, venue);
+  }
+
+  @Get()
+  @RequireScope('booking:read')
+  list(@CurrentPrincipal() principal: Principal) {
+    return this.readAll(principal.organization);
+  }
+}
+
+@Controller('api/learners')
+export class LearnersController extends CatalogController {
+  protected readonly kind = 'learners';
+  protected readonly notFound = 'Learner not found';
+
+  @Put(':learner')
+  @RequireScope('catalog:write')
+  put(
+    @Param('learner', UuidParamPipe) learner: string,
+    @Body() body: PutLearnerBody,
+    @CommandCtx() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const definition = {
+      Organization: context.organization,
+      LearnerId: learner,
+      Name: body.Name.trim(),
+      Email: blankToNull(body.Email),
+      Code: blankToNull(body.Code),
+    };
+    return this.define({ kind: 'learner', definition }, learner, context, reply);
+  }
+
+  @Get(':learner')
+  @RequireScope('booking:read')
+  get(@Param('learner', UuidParamPipe) learner: string, @CurrentPrincipal() principal: Principal) {
+    return this.read(principal.organization, learner);
+  }
+
+  @Get()
+  @RequireScope('booking:read')
+  list(@CurrentPrincipal() principal: Principal) {
+    return this.readAll(principal.organization);
+  }
+}
+
+@Controller('api/assessment-forms')
+export class AssessmentFormsController extends CatalogController {
+  protected readonly kind = 'assessmentForms';
+  protected readonly notFound = 'Assessment form not found';
+
+  @Put(':form')
+  @RequireScope('catalog:write')
+  put(
+    @Param('form', UuidParamPipe) form: string,
+    @Body() body: PutAssessmentFormBody,
+    @CommandCtx() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const definition = {
+      Organization: context.organization,
+      FormId: form,
+      Code: body.Code.trim(),
+      Name: blankToNull(body.Name),
+      Title: blankToNull(body.Title),
+      Status: orNull(body.Status),
+      Asset: orNull(body.Asset),
+      TimeLimit: orNull(body.TimeLimit),
+    };
+    return this.define({ kind: 'assessmentForm', definition }, form, context, reply);
+  }
+
+  @Get(':form')
+  @RequireScope('booking:read')
+  get(@Param('form', UuidParamPipe) form: string, @CurrentPrincipal() principal: Principal) {
+    return this.read(principal.organization, form);
+  }
+
+  @Get()
+  @RequireScope('booking:read')
+  list(@CurrentPrincipal() principal: Principal) {
+    return this.readAll(principal.organization);
+  }
+}
+
+/** Billing codes are free text (1–100 characters, case-sensitive), not UUIDs. */
+function billingCodeParam(code: string): string {
+  if (code.length < 1 || code.length > 100 || code.trim() === '') {
+    throw new RequestValidationError([{ field: 'code', message: 'must be 1 to 100 characters' }]);
+  }
+  return code;
+}
+
+@Controller('api/billing-codes')
+export class BillingCodesController extends CatalogController {
+  protected readonly kind = 'billingCodes';
+  protected readonly notFound = 'Billing code not found';
+
+  @Put(':code')
+  @RequireScope('catalog:write')
+  put(
+    @Param('code') code: string,
+    @Body() body: PutBillingCodeBody,
+    @CommandCtx() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const checked = billingCodeParam(code);
+    const definition = { Organization: context.organization, Code: checked, Duration: orNull(body.Duration) };
+    return this.define({ kind: 'billingCode', definition }, checked, context, reply);
+  }
+
+  @Get(':code')
+  @RequireScope('booking:read')
+  get(@Param('code') code: string, @CurrentPrincipal() principal: Principal) {
+    return this.read(principal.organization, billingCodeParam(code));
+  }
+
+  @Get()
+  @RequireScope('booking:read')
+  list(@CurrentPrincipal() principal: Principal) {
+    return this.readAll(principal.organization);
+  }
+}

@@ -1,0 +1,60 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
+import { PROBLEM_CONTENT_TYPE, problem, ProblemDetails, RequestValidationError } from './problem-details.js';
+
+const DOMAIN_STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
+
+/** Turns every error into problem+json. Anything unexpected is a 500 and logged: a bug. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = this.toProblem(exception);
+    if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
+  }
+
+  toProblem(exception: unknown): ProblemDetails {
+    if (exception instanceof DomainError) return problem(DOMAIN_STATUS[exception.kind], exception.message);
+    if (exception instanceof RequestValidationError) {
+      return problem(400, 'The request is invalid', exception.errors);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'object' && response !== null && 'message' in response
+          ? String((response as { message: unknown }).message)
+          : exception.message;
+      return problem(status, message);
+    }
+    const fastifyProblem = fromFastifyError(exception);
+    if (fastifyProblem) return fastifyProblem;
+    return problem(500, 'An unexpected error occurred');
+  }
+}
+
+/** Errors Fastify raises before a route runs (body parsing, size limits). */
+export function fromFastifyError(error: unknown): ProblemDetails | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { code, statusCode } = error as { code?: string; statusCode?: number };
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, 'Request body is larger than 1 MiB');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(415, 'Request body must be JSON (Content-Type: application/json)');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(400, 'Request body is empty but Content-Type is application/json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(400, 'Request body is not valid JSON');
+  }
+  if (error instanceof SyntaxError) return problem(400, 'Request body is not valid JSON');
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return problem(statusCode, (error as { message?: string }).message ?? 'Bad request');
+  }
+  return null;
+}

@@ -1,0 +1,49 @@
+/** RFC 9457 problem details: the one error shape of the API. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldProblem[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function problem(status: number, detail: string, errors?: FieldProblem[]): ProblemDetails {
+  const title = TITLES[status] ?? 'Error';
+  return {
+    type: `https://httpstatuses.io/${status}`,
+    title,
+    status,
+    detail,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+/** Thrown by request validation: every shape problem of the request, listed per field. */
+export class RequestValidationError extends Error {
+  constructor(readonly errors: FieldProblem[]) {
+    super(`Request validation failed: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+    this.name = 'RequestValidationError';
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { SignJWT } from 'jose';
+import { signToken, verifyToken } from './tokens.js';
+
+const secret = 's'.repeat(40);
+const org = 'AAAAAAAA-1111-4111-8111-111111111111';
+
+describe('bearer tokens', () => {
+  it('round-trips organization (lower-cased), actor and scopes', async () => {
+    const token = await signToken(secret, { organization: org, actor: 'alice', scopes: ['booking:read', 'audit:read'] });
+    const principal = await verifyToken(secret, token);
+    expect(principal.organization).toBe(org.toLowerCase());
+    expect(principal.actor).toBe('alice');
+    expect([...principal.scopes]).toEqual(['booking:read', 'audit:read']);
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const token = await signToken('t'.repeat(40), { organization: org, actor: 'a', scopes: [] });
+    await expect(verifyToken(secret, token)).rejects.toThrow('Invalid token');
+  });
+
+  it('refuses an expired token', async () => {
+    const token = await new SignJWT({ org, scope: '' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(secret));
+    await expect(verifyToken(secret, token)).rejects.toThrow('Token expired');
+  });
+
+  it('refuses a token whose org is not a UUID', async () => {
+    const token = await new SignJWT({ org: 'acme', scope: '' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .sign(new TextEncoder().encode(secret));
+    await expect(verifyToken(secret, token)).rejects.toThrow('org');
+  });
+
+  it('refuses an unsigned (alg none) token', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ org, sub: 'a', scope: 'booking:write' })).toString('base64url');
+    await expect(verifyToken(secret, `${header}.${body}.`)).rejects.toThrow('Invalid token');
+  });
+});

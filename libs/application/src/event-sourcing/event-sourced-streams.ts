@@ -1,0 +1,101 @@
+import type { EventStore, ExpectedRevision, NewEvent, StoredEvent } from '../../../event-store/src/event-store.js';
+import { WrongExpectedRevisionError } from '../../../event-store/src/event-store.js';
+import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
+import type { CommandContext } from './command-context.js';
+
+type Evolver<State, Event extends DomainEvent> = Pick<Decider<unknown, State, Event>, 'initialState' | 'evolve'>;
+
+export interface LoadedStream<State> {
+  state: State;
+  /** Expected revision for the next append. */
+  revision: ExpectedRevision;
+  /** Global position of the stream's last event (for read-your-writes), null if the stream is empty. */
+  lastPosition: bigint | null;
+  events: StoredEvent[];
+}
+
+export interface UpdateResult<State, Event extends DomainEvent> {
+  before: State;
+  after: State;
+  /** What this command appended ([] when the decision was a no-op). */
+  appended: Event[];
+  /** Position to wait for before answering: the append, or the stream's latest event on a no-op. */
+  position: bigint | null;
+}
+
+/** Bounded: a stream this contended means something is wrong, and the client may retry. */
+const MAX_ATTEMPTS = 20;
+
+/** Schema version of each event type's data; bumped with an upcaster when a data shape changes. */
+export type SchemaVersions = Readonly<Record<string, number>>;
+
+/**
+ * The command side's only way to touch the event store: load a stream and fold it, decide, and
+ * append with the revision that was read. A version conflict means another writer got there
+ * first: reload and decide again, so concurrent commands never lose an update.
+ */
+export class EventSourcedStreams {
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly schemaVersions: SchemaVersions = {},
+  ) {}
+
+  async load<State, Event extends DomainEvent>(
+    streamId: string,
+    evolver: Evolver<State, Event>,
+  ): Promise<LoadedStream<State>> {
+    const events = await this.eventStore.readStream(streamId);
+    const state = events.reduce(
+      (current, stored) => evolver.evolve(current, { type: stored.type, data: stored.data } as Event),
+      evolver.initialState,
+    );
+    const last = events.at(-1);
+    return {
+      state,
+      revision: last ? last.revision : 'no_stream',
+      lastPosition: last ? last.position : null,
+      events,
+    };
+  }
+
+  /**
+   * Loads, decides with `decide(state)` and appends. `decide` may throw a DomainError, which
+   * propagates unchanged (nothing appended). It must be pure: it can run more than once.
+   */
+  async update<State, Event extends DomainEvent>(
+    streamId: string,
+    evolver: Evolver<State, Event>,
+    decide: (state: State) => Event[],
+    context: CommandContext,
+  ): Promise<UpdateResult<State, Event>> {
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.load(streamId, evolver);
+      const decided = decide(loaded.state);
+      if (decided.length === 0) {
+        return { before: loaded.state, after: loaded.state, appended: [], position: loaded.lastPosition };
+      }
+      try {
+        const result = await this.eventStore.append(streamId, this.toNewEvents(decided, context), loaded.revision);
+        const after = decided.reduce(evolver.evolve, loaded.state);
+        return { before: loaded.state, after, appended: decided, position: result.position };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  toNewEvents(events: readonly DomainEvent[], context: CommandContext): NewEvent[] {
+    return events.map((event) => ({
+      type: event.type,
+      data: event.data as Record<string, unknown>,
+      metadata: {
+        organization: context.organization,
+        actor: context.actor,
+        occurredAt: context.now.toISOString(),
+        correlationId: context.correlationId,
+        causationId: context.causationId ?? context.correlationId,
+        schemaVersion: this.schemaVersions[event.type] ?? 1,
+      },
+    }));
+  }
+}

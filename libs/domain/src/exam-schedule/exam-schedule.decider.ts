@@ -1,0 +1,155 @@
+/**
+ * The organization's exam schedule, stream `examSchedule-<org>`: the one place that enforces the
+ * two invariants that span exam events, through the event store's expected revision.
+ *
+ * 1. Event numbers run 1, 2, 3 … without gaps or duplicates: a number is taken by appending
+ *    `ExamEventNumberAssigned` with the number that follows the schedule's last one.
+ * 2. Find-or-create makes ONE shared (non-Individual) event per venue and minute: concurrent
+ *    register-lax calls all read the schedule at revision R and find no event for the slot; each
+ *    decides to create one and appends at R. One append wins; the others get a version conflict,
+ *    re-read the schedule, and now find the winner's event (`findSharedEvent`).
+ *
+ * The application appends here first and writes `ExamScheduled` to `examEvent-<id>` second, so
+ * the schedule is the commit point. If it stops in between, the event is known here but its
+ * stream is empty: `pendingDetails` gives the `ExamScheduled` data to write (expected revision
+ * "no stream") before the event is used. Cancelling an event writes `ExamEventCancelled` first
+ * and releases its slot second; so when find-or-create finds an event that its own stream says is
+ * cancelled, the application releases that slot and looks again.
+ */
+import type { Decider, DomainEvent } from '../shared/decider.js';
+import { DomainError } from '../shared/domain-error.js';
+import { minuteKey } from '../shared/time.js';
+import type { ExamScheduledData } from '../exam-event/exam-event.events.js';
+import { isIndividual } from '../exam-event/exam-values.js';
+
+export const examScheduleStreamId = (organization: string) => `examSchedule-${organization}`;
+
+export type ExamEventNumberAssignedData = {
+  EventId: string;
+  Number: number;
+  /** The venue id. */
+  Venue: string;
+  /** The UTC minute of the start (`minuteKey`): with Venue, the event's slot. */
+  StartMinute: string;
+  /** False for Individual exam types, which find-or-create never picks. */
+  Shared: boolean;
+  /** The event's `ExamScheduled` data, to (re)write its stream. */
+  Details: ExamScheduledData;
+};
+export type ExamSlotReleasedData = { EventId: string };
+
+export type ExamEventNumberAssigned = DomainEvent<'ExamEventNumberAssigned', ExamEventNumberAssignedData>;
+export type ExamSlotReleased = DomainEvent<'ExamSlotReleased', ExamSlotReleasedData>;
+export type ExamScheduleEvent = ExamEventNumberAssigned | ExamSlotReleased;
+
+/** Record a new exam event: `details` is what the exam event decider decided for `ScheduleExamEvent`. */
+export type AssignEventNumber = { type: 'AssignEventNumber'; details: ExamScheduledData };
+/** Free the slot of a cancelled event; nothing happens when it holds none. */
+export type ReleaseSlot = { type: 'ReleaseSlot'; eventId: string };
+export type ExamScheduleCommand = AssignEventNumber | ReleaseSlot;
+
+type History = { readonly event: ExamScheduleEvent; readonly older: History | null };
+
+export type ExamScheduleState = {
+  readonly nextNumber: number;
+  /**
+   * The schedule's events, newest first. A shared-tail list rather than maps: evolve is O(1) and
+   * keeps earlier states intact, so loading an organization's whole schedule stays linear; each
+   * query then walks it once.
+   */
+  readonly history: History | null;
+};
+
+export const examScheduleDecider: Decider<ExamScheduleCommand, ExamScheduleState, ExamScheduleEvent> = {
+  initialState: { nextNumber: 1, history: null },
+  decide(command, state) {
+    switch (command.type) {
+      case 'AssignEventNumber':
+        return assign(command, state);
+      case 'ReleaseSlot':
+        return holdsSlot(state, command.eventId)
+          ? [{ type: 'ExamSlotReleased', data: { EventId: command.eventId } }]
+          : [];
+    }
+  },
+  evolve(state, event) {
+    const nextNumber = event.type === 'ExamEventNumberAssigned' ? event.data.Number + 1 : state.nextNumber;
+    return { nextNumber, history: { event, older: state.history } };
+  },
+};
+
+/** The number the organization's next exam event gets. */
+export function nextEventNumber(state: ExamScheduleState): number {
+  return state.nextNumber;
+}
+
+/**
+ * The shared event find-or-create joins at `venue` (id) in the UTC minute of `start`: the
+ * highest-numbered one whose slot is not released, or null.
+ */
+export function findSharedEvent(
+  state: ExamScheduleState,
+  venue: string,
+  start: Date,
+): { eventId: string; number: number } | null {
+  const minute = minuteKey(start);
+  const released = new Set<string>();
+  // Newest first, and numbers only grow: the first match is the highest-numbered.
+  for (const event of newestFirst(state)) {
+    if (event.type === 'ExamSlotReleased') {
+      released.add(event.data.EventId);
+      continue;
+    }
+    const slot = event.data;
+    if (slot.Shared && slot.Venue === venue && slot.StartMinute === minute && !released.has(slot.EventId)) {
+      return { eventId: slot.EventId, number: slot.Number };
+    }
+  }
+  return null;
+}
+
+/** The `ExamScheduled` data recorded for `eventId`, or null when the schedule does not know it. */
+export function pendingDetails(state: ExamScheduleState, eventId: string): ExamScheduledData | null {
+  return assignment(state, eventId)?.Details ?? null;
+}
+
+function assign({ details }: AssignEventNumber, state: ExamScheduleState): ExamScheduleEvent[] {
+  if (assignment(state, details.EventId) !== null) throw DomainError.conflict('Event already exists');
+  if (details.Number !== state.nextNumber) {
+    // The caller must take the number from this very state; anything else is a bug, not a race.
+    throw new Error(`Event number ${details.Number} is not the schedule's next number ${state.nextNumber}`);
+  }
+  return [
+    {
+      type: 'ExamEventNumberAssigned',
+      data: {
+        EventId: details.EventId,
+        Number: details.Number,
+        Venue: details.Venue,
+        StartMinute: minuteKey(new Date(details.Start)),
+        Shared: !isIndividual(details.ExamType),
+        Details: details,
+      },
+    },
+  ];
+}
+
+function assignment(state: ExamScheduleState, eventId: string): ExamEventNumberAssignedData | null {
+  for (const event of newestFirst(state)) {
+    if (event.type === 'ExamEventNumberAssigned' && event.data.EventId === eventId) return event.data;
+  }
+  return null;
+}
+
+function holdsSlot(state: ExamScheduleState, eventId: string): boolean {
+  for (const event of newestFirst(state)) {
+    if (event.data.EventId !== eventId) continue;
+    // A release is newer than the assignment it undoes.
+    return event.type === 'ExamEventNumberAssigned' && event.data.Shared;
+  }
+  return false;
+}
+
+function* newestFirst(state: ExamScheduleState): Generator<ExamScheduleEvent> {
+  for (let entry = state.history; entry !== null; entry = entry.older) yield entry.event;
+}

@@ -1,0 +1,57 @@
+/**
+ * Checks that must pass BEFORE the application finds or creates an exam event (a refused command
+ * creates no event). `decide` runs the same functions, so the order of spec §4 lives here only.
+ */
+import { DomainError } from '../shared/domain-error.js';
+import type { AccommodationRequest, RegisterLax, RegistrationForm, TransferLax } from './registration.commands.js';
+import type { Registration, RegistrationState } from './registration.state.js';
+
+/** register-lax checks 1–4; check 5 is the find-or-create of the exam event. Returns what was found. */
+export function checkRegisterLax(
+  command: Omit<RegisterLax, 'eventId'>,
+  state: RegistrationState,
+): { learner: { id: string }; form: RegistrationForm } {
+  checkAccommodationTypes(command.accommodations);
+  const { learner, form } = command;
+  if (learner === null) throw DomainError.invalid('Learner not found');
+  if (form === null) throw DomainError.invalid('Assessment form not found');
+  // Ids are global: an id taken anywhere (even deleted, even by another organization) stays taken.
+  if (state !== null) throw DomainError.conflict('Registration already exists');
+  return { learner, form };
+}
+
+/**
+ * transfer-lax checks up to the find-or-create of the target event (which is followed by
+ * `Registration already assigned to event`). The accommodations' types, like register-lax's, are
+ * checked first. Returns the registration, whose event the target is derived from.
+ */
+export function checkTransferLax(command: Omit<TransferLax, 'toEventId'>, state: RegistrationState): Registration {
+  checkAccommodationTypes(command.accommodations);
+  const registration = activeRegistration(state, command.organization);
+  if (!command.learnerExists) throw DomainError.invalid('Learner not found');
+  if (command.learnerId !== registration.learnerId) {
+    throw DomainError.invalid('Learner does not belong to registration');
+  }
+  return registration;
+}
+
+/** A registration that is missing, deleted or another organization's: all look the same. */
+export function existingRegistration(state: RegistrationState, organization: string): Registration {
+  if (state === null || state.deleted || state.organization !== organization) {
+    throw DomainError.notFound('Registration not found');
+  }
+  return state;
+}
+
+/** An existing registration that is not cancelled. */
+export function activeRegistration(state: RegistrationState, organization: string): Registration {
+  const registration = existingRegistration(state, organization);
+  if (registration.status === 'Cancelled') throw DomainError.conflict('Registration is cancelled');
+  return registration;
+}
+
+export function checkAccommodationTypes(accommodations: readonly AccommodationRequest[]): void {
+  if (accommodations.some(({ Type }) => (Type ?? '').trim() === '')) {
+    throw DomainError.invalid('Accommodation type cannot be empty');
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * A decider (in the style of Jérémie Chassaing's functional event sourcing): pure functions, no I/O,
+ * no clock. `decide` either returns the events that record the command's outcome or throws a
+ * DomainError; `evolve` folds events into state. The application layer loads, decides and appends.
+ */
+export interface DomainEvent<Type extends string = string, Data extends object = object> {
+  readonly type: Type;
+  readonly data: Data;
+}
+
+export interface Decider<Command, State, Event extends DomainEvent> {
+  readonly initialState: State;
+  decide(command: Command, state: State): Event[];
+  evolve(state: State, event: Event): State;
+}
+
+/** Folds a history into state. */
+export function replay<State, Event extends DomainEvent>(
+  decider: Pick<Decider<unknown, State, Event>, 'initialState' | 'evolve'>,
+  events: readonly Event[],
+): State {
+  return events.reduce(decider.evolve, decider.initialState);
+}

@@ -1,0 +1,161 @@
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  NO_STREAM,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  excludeSystemEvents,
+  jsonEvent,
+  type AllStreamSubscription,
+  type AppendExpectedRevision,
+  type ReadPosition,
+  type RecordedEvent,
+} from '@eventstore/db-client';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type Unsubscribe,
+} from './event-store.js';
+
+/** How long to wait before re-subscribing after the live subscription dropped (server restart…). */
+const RESUBSCRIBE_DELAY_MS = 1000;
+/** First page size when scanning $all backwards for the newest non-system event. */
+const HEAD_SCAN_PAGE = 32;
+
+/**
+ * The EventStoreDB adapter (server 22.6 or later: earlier servers do not report positions on
+ * stream reads). The global position of an event is its commit position in $all; system events
+ * (`$`-prefixed types or streams) are invisible through this port.
+ */
+export class EsdbEventStore implements EventStore {
+  private readonly client: EventStoreDBClient;
+  private readonly subscriptions = new Set<Unsubscribe>();
+
+  constructor(connectionString: string) {
+    this.client = EventStoreDBClient.connectionString(connectionString);
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) throw new Error(`append to ${streamId} needs at least one event`);
+    try {
+      const result = await this.client.appendToStream(
+        streamId,
+        events.map((event) => jsonEvent({ type: event.type, data: event.data, metadata: event.metadata })),
+        { expectedRevision: toEsdbExpected(expected) },
+      );
+      if (!result.position) throw new Error('EventStoreDB did not report the position of the append');
+      return { nextExpectedRevision: result.nextExpectedRevision, position: result.position.commit };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        throw new WrongExpectedRevisionError(streamId, expected, error.actualVersion);
+      }
+      throw error;
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const stored: StoredEvent[] = [];
+    try {
+      for await (const { event } of this.client.readStream(streamId, { fromRevision: options.fromRevision ?? START })) {
+        if (event) stored.push(toStoredEvent(event));
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return stored;
+  }
+
+  async readAll({ after, limit }: ReadAllOptions): Promise<StoredEvent[]> {
+    const stored: StoredEvent[] = [];
+    let from: ReadPosition = after === undefined ? START : { commit: after, prepare: after };
+    // Reading forwards from a position includes the event at that position: skip it.
+    let seenUpTo = after;
+    // Reading $all cannot filter server-side in this client, so read pages until `limit`
+    // non-system events are found or the log ends.
+    while (stored.length < limit) {
+      const pageSize = limit - stored.length + 1;
+      let received = 0;
+      for await (const { event } of this.client.readAll({ fromPosition: from, maxCount: pageSize })) {
+        received += 1;
+        if (!event || (seenUpTo !== undefined && event.position.commit <= seenUpTo)) continue;
+        from = event.position;
+        seenUpTo = event.position.commit;
+        if (!isSystemEvent(event) && stored.length < limit) stored.push(toStoredEvent(event));
+      }
+      if (received < pageSize) break;
+    }
+    return stored;
+  }
+
+  async headPosition(): Promise<bigint | null> {
+    for (let pageSize = HEAD_SCAN_PAGE; ; pageSize *= 8) {
+      let received = 0;
+      for await (const { event } of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: pageSize })) {
+        received += 1;
+        if (event && !isSystemEvent(event)) return event.position.commit;
+      }
+      if (received < pageSize) return null;
+    }
+  }
+
+  onAppended(listener: () => void): Unsubscribe {
+    let subscription: AllStreamSubscription | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let active = true;
+    const subscribe = () => {
+      subscription = this.client.subscribeToAll({ fromPosition: END, filter: excludeSystemEvents() });
+      subscription.on('data', () => listener());
+      // A dropped subscription only delays projections (they also poll headPosition): retry quietly.
+      subscription.on('error', () => {
+        if (active) retry = setTimeout(subscribe, RESUBSCRIBE_DELAY_MS);
+      });
+    };
+    subscribe();
+    const unsubscribe = () => {
+      active = false;
+      clearTimeout(retry);
+      void subscription?.unsubscribe();
+      this.subscriptions.delete(unsubscribe);
+    };
+    this.subscriptions.add(unsubscribe);
+    return unsubscribe;
+  }
+
+  async close(): Promise<void> {
+    for (const unsubscribe of [...this.subscriptions]) unsubscribe();
+    await this.client.dispose();
+  }
+}
+
+function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
+  if (expected === 'no_stream') return NO_STREAM;
+  if (expected === 'any') return ANY;
+  return expected;
+}
+
+function isSystemEvent(event: RecordedEvent): boolean {
+  return event.type.startsWith('$') || event.streamId.startsWith('$');
+}
+
+function toStoredEvent(event: RecordedEvent): StoredEvent {
+  if (!event.position) throw new Error(`EventStoreDB did not report the position of ${event.streamId}@${event.revision}`);
+  return {
+    streamId: event.streamId,
+    revision: event.revision,
+    position: event.position.commit,
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    metadata: event.metadata as EventMetadata,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The event store port. Everything that writes facts goes through `append`; everything that
+ * rebuilds state reads a stream or the global log. Adapters: SQLite (embedded default) and
+ * EventStoreDB. Revisions and positions are bigint in memory; they are strings on the wire.
+ */
+
+/** What the writer believes about the stream: it must not exist yet, it may be anything, or its
+ * last event has exactly this revision (0-based, as in EventStoreDB). */
+export type ExpectedRevision = 'no_stream' | 'any' | bigint;
+
+/** Metadata stored with every event, for auditors and for tracing a request to its facts. */
+export interface EventMetadata {
+  /** Tenant the event belongs to. */
+  organization: string;
+  /** Who acted (the token's `sub`), or a system actor such as `system:projector`. */
+  actor: string;
+  /** When the fact happened, ISO 8601 UTC. Passed in by the application, never read in the domain. */
+  occurredAt: string;
+  /** The HTTP request id (or CLI run id) that caused the append. */
+  correlationId: string;
+  /** The id of the command or event that directly caused this one. */
+  causationId: string | null;
+  /** Version of the `data` schema of this event type; upcasters lift old versions on read. */
+  schemaVersion: number;
+  /** Any further keys (e.g. the tamper-evidence hash chain) are kept as they are. */
+  [key: string]: unknown;
+}
+
+export interface NewEvent {
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export interface StoredEvent {
+  streamId: string;
+  /** 0-based position of the event inside its stream. */
+  revision: bigint;
+  /** Global, strictly increasing (not necessarily contiguous) position in the whole log. */
+  position: bigint;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export interface AppendResult {
+  /** Revision of the last event appended: the expected revision for the next append. */
+  nextExpectedRevision: bigint;
+  /** Global position of the last event appended: wait for projections to pass it for read-your-writes. */
+  position: bigint;
+}
+
+/** Optimistic concurrency failure: somebody else appended first (or the stream exists / does not). */
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's actual last revision, or 'no_stream'. */
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`Wrong expected revision on ${streamId}: expected ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export interface ReadStreamOptions {
+  /** First revision to return (inclusive). Default 0. */
+  fromRevision?: bigint;
+}
+
+export interface ReadAllOptions {
+  /** Return events strictly after this global position. Undefined: from the beginning. */
+  after?: bigint;
+  /** Maximum number of events in the batch. */
+  limit: number;
+}
+
+export type Unsubscribe = () => void;
+
+export interface EventStore {
+  /** Appends atomically (all or nothing) if the stream matches `expected`; otherwise throws
+   * WrongExpectedRevisionError and stores nothing. `events` must not be empty. */
+  append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** The stream's events in revision order; [] when the stream does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** A batch of the global log in position order. */
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /** Global position of the last stored event, or null when the store is empty. */
+  headPosition(): Promise<bigint | null>;
+  /** Live follow: `listener` is called (possibly coalesced) after new events are stored,
+   * including events appended by other processes where the adapter can see them. */
+  onAppended(listener: () => void): Unsubscribe;
+  close(): Promise<void>;
+}

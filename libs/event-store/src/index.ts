@@ -1,0 +1,22 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EsdbEventStore } from './esdb-event-store.js';
+import type { EventStore } from './event-store.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
+
+export * from './event-store.js';
+export { EsdbEventStore } from './esdb-event-store.js';
+export { SqliteEventStore } from './sqlite-event-store.js';
+
+export interface EventStoreConfig {
+  /** An `esdb://…` connection string; when absent the embedded SQLite store is used. */
+  eventStoreUrl?: string;
+  /** Folder of the embedded store's `events.sqlite` (created if missing). */
+  dataDir: string;
+}
+
+export function createEventStore(config: EventStoreConfig): EventStore {
+  if (config.eventStoreUrl) return new EsdbEventStore(config.eventStoreUrl);
+  mkdirSync(config.dataDir, { recursive: true });
+  return new SqliteEventStore(join(config.dataDir, 'events.sqlite'));
+}

@@ -1,0 +1,78 @@
+/**
+ * Pure translation of the read-store vocabulary into MongoDB query, sort and bulk-write documents.
+ * Inputs are normalised first (normalized-query.ts), so user values only ever appear as operands
+ * of `$eq`/`$ne`/`$in`/`$gte`/`$lt` or as an escaped regex: never as an operator or a path.
+ *
+ * Text search: `$contains` becomes `$regex` of the escaped needle with option `i`. An unanchored,
+ * case-insensitive regex cannot use a B-tree index, so MongoDB scans every document the other
+ * conditions leave (the compound indexes still narrow by tenant first). At scale the answer is a
+ * real substring index: Atlas Search with an n-gram analyzer, or a projection-maintained array of
+ * lower-cased trigrams per text field, indexed and queried with `$all` before the regex check.
+ * Case folding: `i` folds Unicode letters too, while the SQLite adapter folds ASCII only; the two
+ * agree on ASCII text and differ only on non-ASCII letters of different case.
+ */
+import type { AnyBulkWriteOperation, Document } from 'mongodb';
+import { assertDocId, type Clause, type NormalizedFind, normalizeFilter, normalizeSet } from './normalized-query.js';
+import type { Change, Filter } from './read-store.js';
+
+/** How documents are typed towards the driver: string ids, never ObjectIds. */
+export type MongoDoc = Document & { _id: string };
+
+/** Escapes every regex metacharacter; NUL is written as \x00 because the server refuses raw NULs. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('\0', '\\x00');
+}
+
+function operator(clause: Clause): Document {
+  switch (clause.op) {
+    case 'eq':
+      return { $eq: clause.value };
+    case 'ne':
+      return { $ne: clause.value };
+    case 'in':
+      return { $in: clause.values };
+    case 'gte':
+      return { $gte: clause.value };
+    case 'lt':
+      return { $lt: clause.value };
+    case 'contains':
+      return { $regex: escapeRegex(clause.text), $options: 'i' };
+  }
+}
+
+export function toMongoFilter(filter: Filter): Document {
+  const query: Record<string, Document> = {};
+  for (const clause of normalizeFilter(filter)) {
+    query[clause.field] = { ...query[clause.field], ...operator(clause) };
+  }
+  return query;
+}
+
+export function toMongoSort(find: NormalizedFind): Record<string, 1 | -1> {
+  return Object.fromEntries(find.sort);
+}
+
+/** The bulk-write operation of a change, or null when it changes nothing (an empty `set`). */
+export function toMongoWrite(change: Change): AnyBulkWriteOperation<MongoDoc> | null {
+  switch (change.kind) {
+    case 'upsert':
+      assertDocId(change.doc?._id);
+      return { replaceOne: { filter: { _id: change.doc._id }, replacement: change.doc, upsert: true } };
+    case 'patch': {
+      assertDocId(change.id);
+      const set = normalizeSet(change.set);
+      return set.length === 0
+        ? null
+        : { updateOne: { filter: { _id: change.id }, update: { $set: Object.fromEntries(set) } } };
+    }
+    case 'updateMany': {
+      const set = normalizeSet(change.set);
+      return set.length === 0
+        ? null
+        : { updateMany: { filter: toMongoFilter(change.filter), update: { $set: Object.fromEntries(set) } } };
+    }
+    case 'delete':
+      assertDocId(change.id);
+      return { deleteOne: { filter: { _id: change.id } } };
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The MongoDB read store: one collection `rm_<name>` per read-model collection with the document
+ * id as `_id`, and `projection_checkpoints` holding `{ _id: projection, position }`.
+ *
+ * Batches are not transactions: changes are applied in order as they come (buffered into ordered
+ * bulk writes, flushed before any session read so the session reads its own writes) and the
+ * checkpoint is written last. Changes are idempotent, so a crash in between only replays events.
+ * Text search and its limits are described in mongo-query.ts.
+ */
+import { type AnyBulkWriteOperation, type Db, type Document, MongoClient } from 'mongodb';
+import { type MongoDoc, toMongoFilter, toMongoSort, toMongoWrite } from './mongo-query.js';
+import {
+  assertCollectionName,
+  assertDocId,
+  assertFieldName,
+  checkpointText,
+  normalizeFind,
+} from './normalized-query.js';
+import type {
+  Change,
+  CollectionSpec,
+  Doc,
+  Filter,
+  FindOptions,
+  ProjectionSession,
+  ReadStore,
+  ReadView,
+} from './read-store.js';
+import { SerialQueue } from './serial-queue.js';
+
+const CHECKPOINTS = 'projection_checkpoints';
+/** Bounds the memory a long batch of writes without reads can hold. */
+const FLUSH_AT = 1000;
+
+const collectionName = (collection: string): string => {
+  assertCollectionName(collection);
+  return `rm_${collection}`;
+};
+
+class MongoView implements ReadView {
+  constructor(protected readonly db: Db) {}
+
+  async get(collection: string, id: string): Promise<Doc | null> {
+    assertDocId(id);
+    return (await this.db.collection<MongoDoc>(collectionName(collection)).findOne({ _id: id })) as Doc | null;
+  }
+
+  async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
+    const query = toMongoFilter(filter);
+    const find = normalizeFind(options);
+    // MongoDB reads limit 0 as "no limit"; here it means no documents.
+    if (find.limit === 0) return [];
+    const cursor = this.db.collection<MongoDoc>(collectionName(collection)).find(query).sort(toMongoSort(find)).skip(find.skip);
+    if (find.limit !== null) cursor.limit(find.limit);
+    return (await cursor.toArray()) as Doc[];
+  }
+
+  async count(collection: string, filter: Filter): Promise<number> {
+    return this.db.collection<MongoDoc>(collectionName(collection)).countDocuments(toMongoFilter(filter));
+  }
+}
+
+class MongoSession extends MongoView implements ProjectionSession {
+  private pending: Array<{ collection: string; write: AnyBulkWriteOperation<MongoDoc> }> = [];
+  private open = true;
+
+  async apply(changes: readonly Change[]): Promise<void> {
+    if (!this.open) throw new Error('The batch of this session has ended');
+    for (const change of changes) {
+      const collection = collectionName(change.collection);
+      const write = toMongoWrite(change);
+      if (write) this.pending.push({ collection, write });
+    }
+    if (this.pending.length >= FLUSH_AT) await this.flush();
+  }
+
+  override async get(collection: string, id: string): Promise<Doc | null> {
+    await this.flush();
+    return super.get(collection, id);
+  }
+
+  override async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
+    await this.flush();
+    return super.find(collection, filter, options);
+  }
+
+  override async count(collection: string, filter: Filter): Promise<number> {
+    await this.flush();
+    return super.count(collection, filter);
+  }
+
+  /**
+   * Writes what is pending, one ordered bulk write per collection. Changes to different
+   * collections never depend on each other, so only the order within a collection matters.
+   */
+  async flush(): Promise<void> {
+    const byCollection = new Map<string, AnyBulkWriteOperation<MongoDoc>[]>();
+    for (const { collection, write } of this.pending) {
+      const writes = byCollection.get(collection) ?? [];
+      writes.push(write);
+      byCollection.set(collection, writes);
+    }
+    this.pending = [];
+    for (const [collection, writes] of byCollection) {
+      await this.db.collection<MongoDoc>(collection).bulkWrite(writes, { ordered: true });
+    }
+  }
+
+  /** What was not flushed when `work` failed is dropped: nothing records it as applied. */
+  end(): void {
+    this.open = false;
+    this.pending = [];
+  }
+}
+
+export class MongoReadStore implements ReadStore {
+  private readonly view: MongoView;
+  /** Batches, resets and schema changes, one at a time. */
+  private readonly writes = new SerialQueue();
+
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+  ) {
+    this.view = new MongoView(db);
+  }
+
+  /** Connects to `url`; the database is `dbName`, else the one named in the URL. */
+  static async connect(url: string, options: { dbName?: string } = {}): Promise<MongoReadStore> {
+    // Undefined properties are dropped, as JSON (and so the SQLite adapter) drops them.
+    const client = new MongoClient(url, { ignoreUndefined: true });
+    await client.connect();
+    return new MongoReadStore(client, client.db(options.dbName));
+  }
+
+  get(collection: string, id: string): Promise<Doc | null> {
+    return this.view.get(collection, id);
+  }
+
+  find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
+    return this.view.find(collection, filter, options);
+  }
+
+  count(collection: string, filter: Filter): Promise<number> {
+    return this.view.count(collection, filter);
+  }
+
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
+    for (const spec of specs) spec.indexes.flat().forEach(assertFieldName);
+    return this.writes.run(async () => {
+      // createIndex creates the collection; one without indexes appears with its first document.
+      for (const spec of specs) {
+        const collection = this.db.collection<MongoDoc>(collectionName(spec.name));
+        for (const fields of spec.indexes) {
+          await collection.createIndex(Object.fromEntries(fields.map((f) => [f, 1] as const)));
+        }
+      }
+    });
+  }
+
+  runBatch(projection: string, work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
+    return this.writes.run(async () => {
+      const session = new MongoSession(this.db);
+      try {
+        const position = checkpointText(await work(session));
+        await session.flush();
+        await this.checkpoints().updateOne({ _id: projection }, { $set: { position } }, { upsert: true });
+      } finally {
+        session.end();
+      }
+    });
+  }
+
+  async getCheckpoint(projection: string): Promise<bigint | null> {
+    const checkpoint = await this.checkpoints().findOne({ _id: projection });
+    return checkpoint ? BigInt(checkpoint.position) : null;
+  }
+
+  reset(projection: string, collections: readonly string[]): Promise<void> {
+    const names = collections.map(collectionName);
+    return this.writes.run(async () => {
+      for (const name of names) await this.db.collection(name).deleteMany({});
+      await this.checkpoints().deleteOne({ _id: projection });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.writes.idle();
+    await this.client.close();
+  }
+
+  private checkpoints() {
+    return this.db.collection<{ _id: string; position: string } & Document>(CHECKPOINTS);
+  }
+}

@@ -1,0 +1,203 @@
+import type { EventStore, StoredEvent, Unsubscribe } from '../../event-store/src/event-store.js';
+import type { Projection } from './projection.js';
+import type { ReadStore } from './read-store.js';
+
+export interface ProjectionRunnerOptions {
+  /** Events read from the log per batch (and applied per read-store transaction). */
+  batchSize?: number;
+  /** Fallback poll for events appended by other processes (the SQLite store notifies in-process only). */
+  pollIntervalMs?: number;
+  /** Pause after a failing batch before trying again. */
+  retryDelayMs?: number;
+  onError?: (projection: string, error: unknown) => void;
+}
+
+export class ProjectionLagTimeoutError extends Error {
+  constructor(position: bigint, timeoutMs: number) {
+    super(`Read models did not reach position ${position} within ${timeoutMs} ms`);
+    this.name = 'ProjectionLagTimeoutError';
+  }
+}
+
+interface Waiter {
+  position: bigint;
+  resolve: () => void;
+}
+
+/**
+ * Reads the global log in order from each projection's stored checkpoint and applies it in
+ * batches. One read of the log feeds every projection that is behind. Because checkpoints are
+ * stored with (SQLite) or after (MongoDB) the changes, a restart resumes where the last committed
+ * batch ended and a crash in between only replays idempotent changes.
+ */
+export class ProjectionRunner {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly retryDelayMs: number;
+  private readonly checkpoints = new Map<string, bigint | null>();
+  private waiters: Waiter[] = [];
+  private running = false;
+  private wakeRequested = false;
+  private loop: Promise<void> | null = null;
+  private unsubscribe: Unsubscribe | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private lastError: unknown = null;
+
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly readStore: ReadStore,
+    private readonly projections: readonly Projection[],
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+  }
+
+  get projectionNames(): string[] {
+    return this.projections.map((p) => p.name);
+  }
+
+  /** Creates collections, loads checkpoints, catches up, then follows the log live. */
+  async start(): Promise<void> {
+    await this.readStore.ensureCollections(this.projections.flatMap((p) => p.collections));
+    for (const projection of this.projections) {
+      this.checkpoints.set(projection.name, await this.readStore.getCheckpoint(projection.name));
+    }
+    this.running = true;
+    this.unsubscribe = this.eventStore.onAppended(() => this.wake());
+    this.pollTimer = setInterval(() => this.wake(), this.pollIntervalMs);
+    this.pollTimer.unref();
+    this.wake();
+    await this.waitForCatchUp();
+  }
+
+  /** Stops following; resolves once the batch in progress is committed. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.loop;
+  }
+
+  /** The position every projection has reached (the lowest checkpoint), or null if one never ran. */
+  lowestCheckpoint(): bigint | null {
+    let lowest: bigint | null = null;
+    for (const checkpoint of this.checkpoints.values()) {
+      if (checkpoint === null) return null;
+      if (lowest === null || checkpoint < lowest) lowest = checkpoint;
+    }
+    return lowest;
+  }
+
+  checkpointOf(projection: string): bigint | null {
+    return this.checkpoints.get(projection) ?? null;
+  }
+
+  /** Read-your-writes: resolves once every projection has applied the event at `position`. */
+  waitFor(position: bigint, timeoutMs = 5000): Promise<void> {
+    if (this.reached(position)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new ProjectionLagTimeoutError(position, timeoutMs));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+      this.wake();
+    });
+  }
+
+  /** Waits until the runner has caught up with the head of the log as it is now. */
+  async waitForCatchUp(timeoutMs = 60_000): Promise<void> {
+    const head = await this.eventStore.headPosition();
+    if (head !== null) await this.waitFor(head, timeoutMs);
+  }
+
+  private reached(position: bigint): boolean {
+    const lowest = this.lowestCheckpoint();
+    return lowest !== null && lowest >= position;
+  }
+
+  private wake(): void {
+    if (!this.running) return;
+    this.wakeRequested = true;
+    this.loop ??= this.drain().finally(() => {
+      this.loop = null;
+      if (this.wakeRequested && this.running) this.wake();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.running && this.wakeRequested) {
+      this.wakeRequested = false;
+      try {
+        while (this.running && (await this.applyNextBatch())) {
+          /* keep going until a batch comes back short */
+        }
+        this.lastError = null;
+      } catch (error) {
+        this.lastError = error;
+        this.options.onError?.('runner', error);
+        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
+        this.wakeRequested = true;
+      }
+    }
+  }
+
+  /** Applies one batch; returns true when the batch was full (more may follow). */
+  private async applyNextBatch(): Promise<boolean> {
+    const lowest = this.lowestCheckpoint();
+    const events = await this.eventStore.readAll({ after: lowest ?? undefined, limit: this.batchSize });
+    if (events.length === 0) return false;
+    for (const projection of this.projections) {
+      await this.applyTo(projection, events);
+    }
+    this.releaseWaiters();
+    return events.length === this.batchSize;
+  }
+
+  private async applyTo(projection: Projection, events: readonly StoredEvent[]): Promise<void> {
+    const checkpoint = this.checkpoints.get(projection.name) ?? null;
+    const pending = checkpoint === null ? events : events.filter((e) => e.position > checkpoint);
+    if (pending.length === 0) return;
+    const last = pending[pending.length - 1].position;
+    try {
+      await this.readStore.runBatch(projection.name, async (session) => {
+        for (const event of pending) {
+          const changes = await projection.project(event, session);
+          if (changes.length > 0) await session.apply(changes);
+        }
+        return last;
+      });
+    } catch (error) {
+      this.options.onError?.(projection.name, error);
+      throw error;
+    }
+    this.checkpoints.set(projection.name, last);
+  }
+
+  private releaseWaiters(): void {
+    const [done, waiting] = partition(this.waiters, (w) => this.reached(w.position));
+    this.waiters = waiting;
+    for (const waiter of done) waiter.resolve();
+  }
+
+  /** For health checks: the last error of the loop, cleared by the next good batch. */
+  get failing(): unknown {
+    return this.lastError;
+  }
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
+}

@@ -1,0 +1,5 @@
+import { catalogProjection } from './catalog/catalog.projection.js';
+import type { Projection } from './projection.js';
+
+/** Every read model of the service, in the order the runner applies them. */
+export const allProjections: readonly Projection[] = [catalogProjection];

@@ -1,0 +1,81 @@
+/**
+ * The read store port: a small document store that projections write and queries read.
+ * Adapters: SQLite (embedded default) and MongoDB. Documents are plain JSON objects keyed by `_id`.
+ *
+ * The filter language is deliberately tiny (AND of field conditions) so that both adapters can
+ * implement it exactly and user input can never become query syntax: values are always values.
+ */
+
+export type Doc = { _id: string } & Record<string, unknown>;
+
+export type Scalar = string | number | boolean | null;
+
+/** A condition on one (top-level) field. A bare scalar means equality (null matches missing). */
+export type FieldCondition =
+  | Scalar
+  | {
+      $eq?: Scalar;
+      $ne?: Scalar;
+      $in?: Scalar[];
+      $gte?: string | number;
+      $lt?: string | number;
+      /** Case-insensitive substring match of a string field (plain text, never a pattern). */
+      $contains?: string;
+    };
+
+/** All conditions must hold. */
+export type Filter = Record<string, FieldCondition>;
+
+export type SortSpec = ReadonlyArray<readonly [field: string, direction: 1 | -1]>;
+
+export interface FindOptions {
+  sort?: SortSpec;
+  skip?: number;
+  limit?: number;
+}
+
+/** Declared up front so each adapter can create tables, indexes and search indexes. */
+export interface CollectionSpec {
+  name: string;
+  /** Compound indexes, fields in order. Filters and sorts on other fields still work, slower. */
+  indexes: ReadonlyArray<readonly string[]>;
+  /** Fields searched with `$contains`; adapters may build a substring index for them. */
+  textFields?: readonly string[];
+}
+
+/** A change a projection asks for. Every change is idempotent: applying it twice equals once. */
+export type Change =
+  | { kind: 'upsert'; collection: string; doc: Doc }
+  | { kind: 'patch'; collection: string; id: string; set: Record<string, unknown> }
+  | { kind: 'updateMany'; collection: string; filter: Filter; set: Record<string, unknown> }
+  | { kind: 'delete'; collection: string; id: string };
+
+/** What queries (and projections, for lookups) may read. */
+export interface ReadView {
+  get(collection: string, id: string): Promise<Doc | null>;
+  find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]>;
+  count(collection: string, filter: Filter): Promise<number>;
+}
+
+/** A projection's view of the store while it applies a batch. */
+export interface ProjectionSession extends ReadView {
+  apply(changes: readonly Change[]): Promise<void>;
+}
+
+export interface ReadStore extends ReadView {
+  /** Creates tables/collections and indexes; safe to call repeatedly. */
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<void>;
+  /**
+   * Runs one batch of a projection. `work` applies changes through the session (whose reads see
+   * the session's own earlier changes) and returns the position it reached, which becomes the
+   * projection's checkpoint. The SQLite adapter runs the whole batch in one transaction; the
+   * MongoDB adapter applies the idempotent changes as they come and writes the checkpoint last, so
+   * a crash in between only replays (never skips) events. A failing `work` records no checkpoint.
+   */
+  runBatch(projection: string, work: (session: ProjectionSession) => Promise<bigint>): Promise<void>;
+  /** Last position the projection has fully applied, or null when it never ran. */
+  getCheckpoint(projection: string): Promise<bigint | null>;
+  /** Drops every document of these collections and the projection's checkpoint (for rebuilds). */
+  reset(projection: string, collections: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}

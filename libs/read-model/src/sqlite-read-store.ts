@@ -1,0 +1,257 @@
+/**
+ * The embedded read store: SQLite through better-sqlite3, documents as JSON text.
+ *
+ * Two connections: batches read and write on the write connection inside one transaction, while
+ * the store's own queries use a separate read-only connection, so they only ever see committed
+ * batches (WAL lets both proceed at once). Everything that uses the write connection is queued,
+ * so a batch's transaction never interleaves with another batch, a reset or a schema change.
+ *
+ * `$contains` is an ASCII-case-insensitive substring test (SQLite's lower() folds ASCII only).
+ * Needles of three or more characters are first narrowed through an FTS5 trigram index, then
+ * checked with the same substring test, so both paths give identical results.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  assertCollectionName,
+  assertDocId,
+  assertFieldName,
+  checkpointText,
+  normalizeFilter,
+  normalizeFind,
+  normalizeSet,
+} from './normalized-query.js';
+import type {
+  Change,
+  CollectionSpec,
+  Doc,
+  Filter,
+  FindOptions,
+  ProjectionSession,
+  ReadStore,
+  ReadView,
+} from './read-store.js';
+import { SerialQueue } from './serial-queue.js';
+import { CHECKPOINTS_DDL, ensureCollectionSchema, readLayout } from './sqlite-schema.js';
+import { type CollectionLayout, countSql, findSql, quote, setDocSql, whereSql } from './sqlite-query.js';
+
+/** Enough for every distinct query shape of the read models; `$in` lists of many lengths evict. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/** One connection with its prepared statements cached per SQL text. */
+class Connection {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(readonly db: Database.Database) {}
+
+  statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        this.statements.delete(this.statements.keys().next().value!);
+      }
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+type LayoutOf = (collection: string) => CollectionLayout;
+
+/** Queries over one connection; used by the store (read connection) and by sessions (write connection). */
+class SqliteView implements ReadView {
+  constructor(
+    protected readonly connection: Connection,
+    protected readonly layoutOf: LayoutOf,
+  ) {}
+
+  async get(collection: string, id: string): Promise<Doc | null> {
+    assertDocId(id);
+    const table = quote(this.layoutOf(collection).table);
+    const doc = this.connection.statement(`SELECT doc FROM ${table} WHERE id = ?`).pluck().get(id);
+    return doc === undefined ? null : (JSON.parse(doc as string) as Doc);
+  }
+
+  async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
+    const query = findSql(this.layoutOf(collection), normalizeFilter(filter), normalizeFind(options));
+    const docs = this.connection.statement(query.sql).pluck().all(...query.params) as string[];
+    return docs.map((doc) => JSON.parse(doc) as Doc);
+  }
+
+  async count(collection: string, filter: Filter): Promise<number> {
+    const query = countSql(this.layoutOf(collection), normalizeFilter(filter));
+    return this.connection.statement(query.sql).pluck().get(...query.params) as number;
+  }
+}
+
+class SqliteSession extends SqliteView implements ProjectionSession {
+  private open = true;
+
+  async apply(changes: readonly Change[]): Promise<void> {
+    if (!this.open) throw new Error('The batch of this session has ended');
+    for (const change of changes) this.applyOne(change);
+  }
+
+  end(): void {
+    this.open = false;
+  }
+
+  private applyOne(change: Change): void {
+    const table = quote(this.layoutOf(change.collection).table);
+    switch (change.kind) {
+      case 'upsert': {
+        assertDocId(change.doc?._id);
+        this.connection
+          .statement(`INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`)
+          .run(change.doc._id, JSON.stringify(change.doc));
+        return;
+      }
+      case 'patch': {
+        assertDocId(change.id);
+        const entries = normalizeSet(change.set);
+        if (entries.length === 0) return;
+        const set = setDocSql(entries);
+        this.connection.statement(`UPDATE ${table} SET doc = ${set.sql} WHERE id = ?`).run(...set.params, change.id);
+        return;
+      }
+      case 'updateMany': {
+        const entries = normalizeSet(change.set);
+        if (entries.length === 0) return;
+        const set = setDocSql(entries);
+        const where = whereSql(this.layoutOf(change.collection), normalizeFilter(change.filter));
+        this.connection.statement(`UPDATE ${table} SET doc = ${set.sql}${where.sql}`).run(...set.params, ...where.params);
+        return;
+      }
+      case 'delete':
+        assertDocId(change.id);
+        this.connection.statement(`DELETE FROM ${table} WHERE id = ?`).run(change.id);
+        return;
+    }
+  }
+}
+
+export class SqliteReadStore implements ReadStore {
+  private readonly writer: Connection;
+  private readonly reader: Connection;
+  private readonly view: SqliteView;
+  private readonly layouts = new Map<string, CollectionLayout>();
+  /** Every use of the write connection, in order. */
+  private readonly writes = new SerialQueue();
+  /** `:memory:` lives in a private temporary file: the read connection needs a file to share. */
+  private readonly temporaryDir: string | null;
+
+  /** `file` is a database path, or `:memory:` for a throwaway store. */
+  constructor(file: string) {
+    this.temporaryDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'read-store-')) : null;
+    const path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file;
+
+    const writer = new Database(path);
+    writer.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL stays consistent; a power cut may lose the last batches, and with them
+    // their checkpoint, so projections replay them.
+    writer.pragma('synchronous = NORMAL');
+    writer.pragma('busy_timeout = 5000');
+    writer.exec(CHECKPOINTS_DDL);
+    const reader = new Database(path, { readonly: true, fileMustExist: true });
+    reader.pragma('busy_timeout = 5000');
+
+    this.writer = new Connection(writer);
+    this.reader = new Connection(reader);
+    this.view = new SqliteView(this.reader, this.layoutOf);
+  }
+
+  get(collection: string, id: string): Promise<Doc | null> {
+    return this.view.get(collection, id);
+  }
+
+  find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
+    return this.view.find(collection, filter, options);
+  }
+
+  count(collection: string, filter: Filter): Promise<number> {
+    return this.view.count(collection, filter);
+  }
+
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
+    for (const spec of specs) {
+      assertCollectionName(spec.name);
+      spec.indexes.flat().forEach(assertFieldName);
+      spec.textFields?.forEach(assertFieldName);
+    }
+    return this.writes.run(async () => {
+      this.transaction(() => specs.forEach((spec) => ensureCollectionSchema(this.writer.db, spec)));
+      this.layouts.clear();
+    });
+  }
+
+  runBatch(projection: string, work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
+    return this.writes.run(async () => {
+      const session = new SqliteSession(this.writer, this.layoutOf);
+      this.writer.statement('BEGIN IMMEDIATE').run();
+      try {
+        const position = await work(session);
+        this.writer
+          .statement(
+            'INSERT INTO projection_checkpoints (projection, position) VALUES (?, ?) ' +
+              'ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
+          )
+          .run(projection, checkpointText(position));
+        this.writer.statement('COMMIT').run();
+      } catch (error) {
+        // SQLite may already have rolled back on its own (e.g. disk full).
+        if (this.writer.db.inTransaction) this.writer.statement('ROLLBACK').run();
+        throw error;
+      } finally {
+        session.end();
+      }
+    });
+  }
+
+  async getCheckpoint(projection: string): Promise<bigint | null> {
+    const position = this.reader
+      .statement('SELECT position FROM projection_checkpoints WHERE projection = ?')
+      .pluck()
+      .get(projection) as string | undefined;
+    return position === undefined ? null : BigInt(position);
+  }
+
+  reset(projection: string, collections: readonly string[]): Promise<void> {
+    collections.forEach(assertCollectionName);
+    return this.writes.run(async () => {
+      this.transaction(() => {
+        for (const collection of collections) {
+          // A collection that was never created has nothing to drop.
+          const layout = readLayout(this.writer.db, collection);
+          if (layout) this.writer.db.exec(`DELETE FROM ${quote(layout.table)}`);
+        }
+        this.writer.statement('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.writes.idle();
+    this.reader.db.close();
+    this.writer.db.close();
+    if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });
+  }
+
+  private readonly layoutOf: LayoutOf = (collection) => {
+    let layout = this.layouts.get(collection);
+    if (!layout) {
+      assertCollectionName(collection);
+      const found = readLayout(this.writer.db, collection);
+      if (!found) throw new Error(`Unknown read-model collection "${collection}" (ensureCollections first)`);
+      layout = found;
+      this.layouts.set(collection, layout);
+    }
+    return layout;
+  };
+
+  private transaction(body: () => void): void {
+    this.writer.db.transaction(body).immediate();
+  }
+}

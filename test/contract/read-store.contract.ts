@@ -1,0 +1,482 @@
+/**
+ * The read store contract: every adapter must give these answers. Run by one `*.test.ts` per
+ * adapter. `make` returns a new, empty store; the suite closes it after each test.
+ */
+import type { Change, CollectionSpec, Doc, Filter, ProjectionSession, ReadStore } from '../../libs/read-model/src/read-store.js';
+
+export interface ReadStoreCapabilities {
+  /** A batch is one transaction: a failing batch leaves no change, and readers never see a batch in progress. */
+  transactionalBatches: boolean;
+}
+
+const people: CollectionSpec = {
+  name: 'people',
+  indexes: [['Org', 'Since'], ['Status'], ['Age'], ['Admin'], ['Nick']],
+  textFields: ['Name', 'Email'],
+};
+/** The same documents without generated columns or a text index: every condition on raw JSON. */
+const plain: CollectionSpec = { name: 'plain', indexes: [] };
+const notes: CollectionSpec = { name: 'notes', indexes: [['Org']], textFields: ['Text'] };
+
+const sample: Doc[] = [
+  { _id: 'p1', Org: 'o1', Name: 'Ada Lovelace', Email: 'ada@example.org', Age: 36, Since: '2026-01-05T10:00:00Z', Status: 'Active', Admin: true, Nick: null },
+  { _id: 'p2', Org: 'o1', Name: 'Alan Turing', Email: 'ALAN@Example.ORG', Age: 41, Since: '2026-02-01T00:00:00Z', Status: 'Inactive', Admin: false },
+  { _id: 'p3', Org: 'o2', Name: 'Grace Hopper 🐛', Email: null, Age: 9, Since: '2025-12-31T23:59:59Z', Status: 'Active', Admin: false, Nick: 'Amazing Grace' },
+  { _id: 'p4', Org: 'o2', Name: 'Edsger (W.) Dijkstra', Email: 'ewd@utexas.edu', Age: 100, Since: '2026-02-01T00:00:00Z', Status: '{"$gt":""}', Nick: 'x.*y' },
+  { _id: 'p5', Org: 'o1', Name: 'Barbara "Liskov" \\ Co', Email: 'bl@mit.edu', Age: 10, Since: null, Status: 'Active' },
+];
+
+const ids = (docs: Doc[]): string[] => docs.map((d) => d._id);
+
+/** Seeds through a batch of its own projection, so checkpoints under test start empty. */
+async function write(store: ReadStore, changes: Change[]): Promise<void> {
+  await store.runBatch('test-writer', async (session) => {
+    await session.apply(changes);
+    return 1n;
+  });
+}
+
+const upserts = (collection: string, docs: Doc[]): Change[] => docs.map((doc) => ({ kind: 'upsert', collection, doc }));
+
+/** A small deterministic random source, so a failing case can be reproduced. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 48271) % 2147483647;
+    return state / 2147483647;
+  };
+}
+
+export function readStoreContract(
+  name: string,
+  make: () => Promise<ReadStore>,
+  capabilities: ReadStoreCapabilities,
+): void {
+  describe(`read store contract: ${name}`, () => {
+    let store: ReadStore;
+
+    beforeEach(async () => {
+      store = await make();
+      await store.ensureCollections([people, plain, notes]);
+      await write(store, [...upserts('people', sample), ...upserts('plain', sample)]);
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe.each(['people', 'plain'])('filters on %s', (collection) => {
+      const find = async (filter: Filter) => ids(await store.find(collection, filter)).sort();
+
+      it('matches strings, numbers and booleans by type-exact equality', async () => {
+        expect(await find({ Org: 'o1' })).toEqual(['p1', 'p2', 'p5']);
+        expect(await find({ Age: 36 })).toEqual(['p1']);
+        expect(await find({ Age: '36' })).toEqual([]);
+        expect(await find({ Admin: true })).toEqual(['p1']);
+        expect(await find({ Admin: { $eq: false } })).toEqual(['p2', 'p3']);
+        expect(await find({ _id: 'p4' })).toEqual(['p4']);
+      });
+
+      it('treats equality with null as "null or missing"', async () => {
+        expect(await find({ Nick: null })).toEqual(['p1', 'p2', 'p5']);
+        expect(await find({ Since: { $eq: null } })).toEqual(['p5']);
+      });
+
+      it('$ne keeps missing and null fields unless the value is null', async () => {
+        expect(await find({ Status: { $ne: 'Active' } })).toEqual(['p2', 'p4']);
+        expect(await find({ Nick: { $ne: 'x.*y' } })).toEqual(['p1', 'p2', 'p3', 'p5']);
+        expect(await find({ Nick: { $ne: null } })).toEqual(['p3', 'p4']);
+      });
+
+      it('$in matches any listed value, null meaning null or missing', async () => {
+        expect(await find({ Status: { $in: ['Inactive', '{"$gt":""}'] } })).toEqual(['p2', 'p4']);
+        expect(await find({ Nick: { $in: [null, 'Amazing Grace'] } })).toEqual(['p1', 'p2', 'p3', 'p5']);
+        expect(await find({ Age: { $in: [9, 100, '36'] } })).toEqual(['p3', 'p4']);
+        expect(await find({ Status: { $in: [] } })).toEqual([]);
+      });
+
+      it('$gte/$lt compare ISO strings as strings and numbers as numbers', async () => {
+        expect(await find({ Since: { $gte: '2026-01-01T00:00:00Z', $lt: '2026-02-01T00:00:00Z' } })).toEqual(['p1']);
+        expect(await find({ Since: { $gte: '2026-02-01T00:00:00Z' } })).toEqual(['p2', 'p4']);
+        expect(await find({ Since: { $lt: '2026' } })).toEqual(['p3']);
+        // As strings "100" < "36"; as numbers 10 <= 36 < 41 only.
+        expect(await find({ Age: { $gte: 10, $lt: 41 } })).toEqual(['p1', 'p5']);
+        // A string bound never matches a number (and the other way round).
+        expect(await find({ Age: { $lt: 'zzz' } })).toEqual([]);
+        expect(await find({ Since: { $gte: 0 } })).toEqual([]);
+      });
+
+      it('ANDs the conditions of several fields', async () => {
+        expect(await find({ Org: 'o1', Status: 'Active', Age: { $lt: 20 } })).toEqual(['p5']);
+        expect(await find({})).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+      });
+
+      it('treats an operator left undefined as no condition', async () => {
+        expect(await find({ Name: { $contains: undefined }, Org: 'o2' })).toEqual(['p3', 'p4']);
+      });
+
+      it('$contains is a case-insensitive substring test, long and short needles alike', async () => {
+        expect(await find({ Name: { $contains: 'LOVElace' } })).toEqual(['p1']);
+        expect(await find({ Email: { $contains: 'example.ORG' } })).toEqual(['p1', 'p2']);
+        expect(await find({ Name: { $contains: 'ov' } })).toEqual(['p1', 'p5']);
+        expect(await find({ Name: { $contains: 'w' } })).toEqual(['p4']);
+        expect(await find({ Name: { $contains: 'ada love' } })).toEqual(['p1']);
+        expect(await find({ Name: { $contains: 'lovelacex' } })).toEqual([]);
+      });
+
+      it('$contains takes the needle literally, never as regex or full-text syntax', async () => {
+        expect(await find({ Name: { $contains: '(w.)' } })).toEqual(['p4']);
+        expect(await find({ Name: { $contains: '.*' } })).toEqual([]);
+        expect(await find({ Nick: { $contains: '.*' } })).toEqual(['p4']);
+        expect(await find({ Name: { $contains: '"liskov"' } })).toEqual(['p5']);
+        expect(await find({ Name: { $contains: '\\ co' } })).toEqual(['p5']);
+        expect(await find({ Name: { $contains: '\\' } })).toEqual(['p5']);
+        expect(await find({ Name: { $contains: 'Ada" OR "Alan' } })).toEqual([]);
+        expect(await find({ Name: { $contains: 'Ada OR Alan' } })).toEqual([]);
+        expect(await find({ Name: { $contains: 'lov*' } })).toEqual([]);
+        expect(await find({ Name: { $contains: '(' } })).toEqual(['p4']);
+        expect(await find({ Name: { $contains: '[a-z]' } })).toEqual([]);
+        expect(await find({ Email: { $contains: '%' } })).toEqual([]);
+        expect(await find({ Name: { $contains: 'NEAR(ada lovelace)' } })).toEqual([]);
+      });
+
+      it('$contains counts characters, not UTF-16 units', async () => {
+        // ' 🐛' is three UTF-16 units but two characters: shorter than a trigram.
+        expect(await find({ Name: { $contains: ' 🐛' } })).toEqual(['p3']);
+        expect(await find({ Name: { $contains: 'r 🐛' } })).toEqual(['p3']);
+      });
+
+      it('$contains only matches string values; an empty needle matches every string', async () => {
+        expect(await find({ Age: { $contains: '36' } })).toEqual([]);
+        expect(await find({ Email: { $contains: '' } })).toEqual(['p1', 'p2', 'p4', 'p5']);
+      });
+
+      it('finds a string value that looks like an operator only by equality', async () => {
+        expect(await find({ Status: '{"$gt":""}' })).toEqual(['p4']);
+        expect(await find({ Status: { $eq: '{"$gt":""}' } })).toEqual(['p4']);
+      });
+
+      it('refuses anything that is not plainly a value or a known operator', async () => {
+        const refused = (filter: unknown) => store.find(collection, filter as Filter);
+        await expect(refused({ Status: { $gt: '' } })).rejects.toThrow(TypeError);
+        await expect(refused({ Status: { $regex: '.*' } })).rejects.toThrow(TypeError);
+        await expect(refused({ Status: { $eq: { $gt: '' } } })).rejects.toThrow(TypeError);
+        await expect(refused({ Status: { $in: 'Active' } })).rejects.toThrow(TypeError);
+        await expect(refused({ Status: { $in: [{ $gt: '' }] } })).rejects.toThrow(TypeError);
+        await expect(refused({ Name: { $contains: { $regex: '.*' } } })).rejects.toThrow(TypeError);
+        await expect(refused({ Status: ['Active'] })).rejects.toThrow(TypeError);
+        await expect(refused({ 'Nick.x': 'a' })).rejects.toThrow(TypeError);
+        await expect(refused({ $where: 'true' })).rejects.toThrow(TypeError);
+        await expect(store.get(collection, { $gt: '' } as unknown as string)).rejects.toThrow(TypeError);
+      });
+
+      it('counts what find would return', async () => {
+        expect(await store.count(collection, { Org: 'o1' })).toBe(3);
+        expect(await store.count(collection, { Name: { $contains: 'ov' } })).toBe(2);
+        expect(await store.count(collection, { Email: { $contains: 'EXAMPLE' }, Org: 'o1' })).toBe(2);
+        expect(await store.count(collection, {})).toBe(5);
+      });
+    });
+
+    describe.each(['people', 'plain'])('sorting and paging on %s', (collection) => {
+      const find = async (sort: Array<[string, 1 | -1]>, skip?: number, limit?: number) =>
+        ids(await store.find(collection, {}, { sort, skip, limit }));
+
+      it('sorts by several fields in either direction', async () => {
+        expect(await find([['Org', 1], ['Age', -1]])).toEqual(['p2', 'p1', 'p5', 'p4', 'p3']);
+        expect(await find([['Age', 1]])).toEqual(['p3', 'p5', 'p1', 'p2', 'p4']);
+      });
+
+      it('puts null and missing first ascending and last descending, ties by id', async () => {
+        expect(await find([['Since', 1]])).toEqual(['p5', 'p3', 'p1', 'p2', 'p4']);
+        expect(await find([['Since', -1]])).toEqual(['p2', 'p4', 'p1', 'p3', 'p5']);
+        expect(await find([['Nick', 1]])).toEqual(['p1', 'p2', 'p5', 'p3', 'p4']);
+      });
+
+      it('orders by id when no sort is given', async () => {
+        expect(ids(await store.find(collection, { Org: 'o1' }))).toEqual(['p1', 'p2', 'p5']);
+      });
+
+      it('pages with skip and limit', async () => {
+        expect(await find([['Age', 1]], 1, 2)).toEqual(['p5', 'p1']);
+        expect(await find([['Age', 1]], 4, 10)).toEqual(['p4']);
+        expect(await find([['Age', 1]], 5)).toEqual([]);
+        expect(await find([['Age', 1]], 0, 0)).toEqual([]);
+        await expect(find([['Age', 1]], -1)).rejects.toThrow(TypeError);
+      });
+    });
+
+    describe('documents', () => {
+      it('returns a stored document whole, and null for an unknown id', async () => {
+        expect(await store.get('people', 'p3')).toEqual(sample[2]);
+        expect(await store.get('people', 'nobody')).toBeNull();
+      });
+
+      it('upsert replaces the whole document', async () => {
+        await write(store, [{ kind: 'upsert', collection: 'people', doc: { _id: 'p1', Org: 'o9', Name: 'Ada' } }]);
+        expect(await store.get('people', 'p1')).toEqual({ _id: 'p1', Org: 'o9', Name: 'Ada' });
+        expect(ids(await store.find('people', { Org: 'o1' }))).toEqual(['p2', 'p5']);
+      });
+
+      it('patch sets the given fields and leaves the others', async () => {
+        await write(store, [
+          { kind: 'patch', collection: 'people', id: 'p1', set: { Status: 'Gone', Nick: 'Countess', Address: { City: 'London' } } },
+          { kind: 'patch', collection: 'people', id: 'p1', set: { Email: null, Address: { Street: 'St James' } } },
+        ]);
+        expect(await store.get('people', 'p1')).toEqual({
+          ...sample[0],
+          Status: 'Gone',
+          Nick: 'Countess',
+          Email: null,
+          // A set field is replaced, never merged.
+          Address: { Street: 'St James' },
+        });
+        expect(ids(await store.find('people', { Status: 'Gone' }))).toEqual(['p1']);
+      });
+
+      it('patch of a missing document does nothing', async () => {
+        await write(store, [{ kind: 'patch', collection: 'people', id: 'ghost', set: { Org: 'o1' } }]);
+        expect(await store.get('people', 'ghost')).toBeNull();
+        expect(await store.count('people', {})).toBe(5);
+      });
+
+      it('patch cannot change an id or set a path', async () => {
+        const patch = (set: Record<string, unknown>) =>
+          write(store, [{ kind: 'patch', collection: 'people', id: 'p1', set }]);
+        await expect(patch({ _id: 'p9' })).rejects.toThrow(TypeError);
+        await expect(patch({ 'Address.City': 'x' })).rejects.toThrow(TypeError);
+        await expect(patch({ $set: { Org: 'x' } })).rejects.toThrow(TypeError);
+        expect(await store.get('people', 'p1')).toEqual(sample[0]);
+      });
+
+      it('updateMany sets fields on every matching document and only those', async () => {
+        await write(store, [
+          { kind: 'updateMany', collection: 'people', filter: { Org: 'o1', Age: { $gte: 30 } }, set: { Status: 'Senior', Since: null } },
+        ]);
+        expect(ids(await store.find('people', { Status: 'Senior' }))).toEqual(['p1', 'p2']);
+        expect(await store.get('people', 'p2')).toEqual({ ...sample[1], Status: 'Senior', Since: null });
+        expect(await store.get('people', 'p5')).toEqual(sample[4]);
+      });
+
+      it('delete removes a document; deleting a missing one is fine', async () => {
+        await write(store, [
+          { kind: 'delete', collection: 'people', id: 'p2' },
+          { kind: 'delete', collection: 'people', id: 'ghost' },
+        ]);
+        expect(await store.get('people', 'p2')).toBeNull();
+        expect(await store.count('people', {})).toBe(4);
+      });
+
+      it('applies the changes of a batch in order, and applying them twice equals once', async () => {
+        const changes: Change[] = [
+          { kind: 'upsert', collection: 'people', doc: { _id: 'p6', Org: 'o3', Name: 'Hedy Lamarr' } },
+          { kind: 'patch', collection: 'people', id: 'p6', set: { Status: 'Active' } },
+          { kind: 'delete', collection: 'people', id: 'p6' },
+          { kind: 'upsert', collection: 'people', doc: { _id: 'p6', Org: 'o3', Name: 'Hedy Kiesler' } },
+          { kind: 'updateMany', collection: 'people', filter: { Org: 'o3' }, set: { Status: 'New' } },
+        ];
+        await write(store, changes);
+        await write(store, changes);
+        expect(await store.find('people', { Org: 'o3' })).toEqual([{ _id: 'p6', Org: 'o3', Name: 'Hedy Kiesler', Status: 'New' }]);
+      });
+    });
+
+    describe('text search stays in sync with the documents', () => {
+      const search = async (text: string) => ids(await store.find('people', { Name: { $contains: text } })).sort();
+
+      it('after patch, updateMany, upsert and delete', async () => {
+        await write(store, [
+          { kind: 'patch', collection: 'people', id: 'p1', set: { Name: 'Ada Byron' } },
+          { kind: 'updateMany', collection: 'people', filter: { Org: 'o2' }, set: { Name: 'Renamed Person' } },
+          { kind: 'upsert', collection: 'people', doc: { ...sample[1], Name: 'Alan M. Turing' } },
+          { kind: 'delete', collection: 'people', id: 'p5' },
+        ]);
+        expect(await search('lovelace')).toEqual([]);
+        expect(await search('BYRON')).toEqual(['p1']);
+        expect(await search('hopper')).toEqual([]);
+        expect(await search('dijkstra')).toEqual([]);
+        expect(await search('renamed')).toEqual(['p3', 'p4']);
+        expect(await search('m. t')).toEqual(['p2']);
+        expect(await search('liskov')).toEqual([]);
+        expect(await search('Person')).toEqual(['p3', 'p4']);
+      });
+
+      it('patching other fields leaves the text searchable', async () => {
+        await write(store, [
+          { kind: 'patch', collection: 'people', id: 'p1', set: { Age: 37 } },
+          { kind: 'updateMany', collection: 'people', filter: {}, set: { Status: 'Checked' } },
+        ]);
+        expect(await search('lovelace')).toEqual(['p1']);
+        expect(await search('a')).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+      });
+
+      it('a text field that stops being a string is no longer found', async () => {
+        await write(store, [{ kind: 'patch', collection: 'people', id: 'p1', set: { Name: 123456 } }]);
+        expect(await search('1234')).toEqual([]);
+        expect(await search('lovelace')).toEqual([]);
+      });
+
+      it('updateMany can select by text', async () => {
+        await write(store, [
+          { kind: 'updateMany', collection: 'people', filter: { Email: { $contains: 'EXAMPLE.org' } }, set: { Status: 'Mailed' } },
+        ]);
+        expect(ids(await store.find('people', { Status: 'Mailed' }))).toEqual(['p1', 'p2']);
+      });
+
+      it('gives the same answers with and without a text index, for any needle', async () => {
+        const next = random(42);
+        const alphabet = 'aAbB .*"(\\';
+        const text = (length: number) =>
+          Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+        const docs: Doc[] = Array.from({ length: 40 }, (_, i) => ({ _id: `n${String(i).padStart(2, '0')}`, Org: 'o1', Text: text(Math.floor(next() * 9)) }));
+        await store.ensureCollections([{ name: 'rawnotes', indexes: [] }]);
+        await write(store, [...upserts('notes', docs), ...upserts('rawnotes', docs)]);
+
+        const needles = new Set<string>(['', ...alphabet]);
+        for (let i = 0; i < 120; i++) needles.add(text(2 + Math.floor(next() * 4)));
+        for (const needle of needles) {
+          const expected = docs
+            .filter((d) => (d.Text as string).toLowerCase().includes(needle.toLowerCase()))
+            .map((d) => d._id);
+          expect({ needle, found: ids(await store.find('notes', { Text: { $contains: needle } })) }).toEqual({ needle, found: expected });
+          expect({ needle, found: ids(await store.find('rawnotes', { Text: { $contains: needle } })) }).toEqual({ needle, found: expected });
+        }
+      });
+    });
+
+    describe('collections', () => {
+      it('ensureCollections is repeatable and indexes text added later, existing documents included', async () => {
+        await store.ensureCollections([{ name: 'late', indexes: [] }]);
+        await write(store, upserts('late', [{ _id: 'l1', Title: 'Quarterly Report', Kind: 'doc' }]));
+        await store.ensureCollections([{ name: 'late', indexes: [['Kind']], textFields: ['Title'] }]);
+        await store.ensureCollections([{ name: 'late', indexes: [['Kind']], textFields: ['Title'] }]);
+        await write(store, upserts('late', [{ _id: 'l2', Title: 'Annual report', Kind: 'doc' }]));
+        expect(ids(await store.find('late', { Title: { $contains: 'REPORT' }, Kind: 'doc' }))).toEqual(['l1', 'l2']);
+        expect(await store.count('people', {})).toBe(5);
+      });
+
+      it('reset empties the given collections and forgets the checkpoint of that projection only', async () => {
+        await store.runBatch('other', async () => 7n);
+        await store.runBatch('people-projection', async () => 9n);
+        await store.reset('people-projection', ['people']);
+        expect(await store.count('people', {})).toBe(0);
+        expect(await store.find('people', { Name: { $contains: 'lovelace' } })).toEqual([]);
+        expect(await store.count('plain', {})).toBe(5);
+        expect(await store.getCheckpoint('people-projection')).toBeNull();
+        expect(await store.getCheckpoint('other')).toBe(7n);
+
+        await write(store, upserts('people', [sample[0]]));
+        expect(ids(await store.find('people', { Name: { $contains: 'lovelace' } }))).toEqual(['p1']);
+      });
+    });
+
+    describe('batches and checkpoints', () => {
+      it('records the position a batch returns as the checkpoint', async () => {
+        expect(await store.getCheckpoint('registrations')).toBeNull();
+        await store.runBatch('registrations', async () => 41n);
+        expect(await store.getCheckpoint('registrations')).toBe(41n);
+        const large = 2n ** 64n + 3n;
+        await store.runBatch('registrations', async () => large);
+        expect(await store.getCheckpoint('registrations')).toBe(large);
+      });
+
+      it('lets the session read its own writes', async () => {
+        await store.runBatch('registrations', async (session) => {
+          await session.apply([
+            { kind: 'upsert', collection: 'people', doc: { _id: 'p6', Org: 'o1', Name: 'Hedy Lamarr' } },
+            { kind: 'patch', collection: 'people', id: 'p1', set: { Org: 'o3' } },
+          ]);
+          expect(await session.get('people', 'p6')).toEqual({ _id: 'p6', Org: 'o1', Name: 'Hedy Lamarr' });
+          expect(ids(await session.find('people', { Org: 'o1' }))).toEqual(['p2', 'p5', 'p6']);
+          expect(await session.count('people', { Name: { $contains: 'lamarr' } })).toBe(1);
+          return 1n;
+        });
+      });
+
+      it('a failing batch records no checkpoint', async () => {
+        await store.runBatch('registrations', async () => 5n);
+        const failing = store.runBatch('registrations', async (session) => {
+          await session.apply([{ kind: 'upsert', collection: 'people', doc: { _id: 'p6', Org: 'o1' } }]);
+          await session.get('people', 'p6');
+          throw new Error('projection bug');
+        });
+        await expect(failing).rejects.toThrow('projection bug');
+        expect(await store.getCheckpoint('registrations')).toBe(5n);
+      });
+
+      it('a batch that returns no bigint position fails and records nothing', async () => {
+        const bad = store.runBatch('registrations', async () => 5 as unknown as bigint);
+        await expect(bad).rejects.toThrow(TypeError);
+        expect(await store.getCheckpoint('registrations')).toBeNull();
+      });
+
+      it('runs batches one after another, never interleaved', async () => {
+        const log: string[] = [];
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const first = store.runBatch('a', async () => {
+          log.push('a starts');
+          await gate;
+          log.push('a ends');
+          return 1n;
+        });
+        const second = store.runBatch('b', async () => {
+          log.push('b starts');
+          return 1n;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        release();
+        await Promise.all([first, second]);
+        expect(log).toEqual(['a starts', 'a ends', 'b starts']);
+      });
+
+      it('a session cannot write once its batch has ended', async () => {
+        let kept: ProjectionSession | undefined;
+        await store.runBatch('registrations', async (session) => {
+          kept = session;
+          return 1n;
+        });
+        await expect(kept!.apply([{ kind: 'delete', collection: 'people', id: 'p1' }])).rejects.toThrow();
+        expect(await store.get('people', 'p1')).toEqual(sample[0]);
+      });
+
+      (capabilities.transactionalBatches ? it : it.skip)('a failing batch leaves no change at all', async () => {
+        const failing = store.runBatch('registrations', async (session) => {
+          await session.apply([
+            { kind: 'upsert', collection: 'people', doc: { _id: 'p6', Org: 'o1', Name: 'Hedy Lamarr' } },
+            { kind: 'patch', collection: 'people', id: 'p1', set: { Name: 'Changed' } },
+            { kind: 'delete', collection: 'people', id: 'p2' },
+          ]);
+          throw new Error('projection bug');
+        });
+        await expect(failing).rejects.toThrow('projection bug');
+        expect(await store.get('people', 'p6')).toBeNull();
+        expect(await store.get('people', 'p1')).toEqual(sample[0]);
+        expect(await store.get('people', 'p2')).toEqual(sample[1]);
+        expect(ids(await store.find('people', { Name: { $contains: 'lamarr' } }))).toEqual([]);
+        expect(ids(await store.find('people', { Name: { $contains: 'lovelace' } }))).toEqual(['p1']);
+      });
+
+      (capabilities.transactionalBatches ? it : it.skip)('queries see a batch only once it has committed', async () => {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let applied!: () => void;
+        const appliedSignal = new Promise<void>((resolve) => (applied = resolve));
+        const batch = store.runBatch('registrations', async (session) => {
+          await session.apply([{ kind: 'patch', collection: 'people', id: 'p1', set: { Name: 'Ada Byron' } }]);
+          applied();
+          await gate;
+          return 3n;
+        });
+        await appliedSignal;
+        expect((await store.get('people', 'p1'))?.Name).toBe('Ada Lovelace');
+        expect(await store.count('people', { Name: { $contains: 'byron' } })).toBe(0);
+        expect(await store.getCheckpoint('registrations')).toBeNull();
+        release();
+        await batch;
+        expect((await store.get('people', 'p1'))?.Name).toBe('Ada Byron');
+        expect(await store.getCheckpoint('registrations')).toBe(3n);
+      });
+    });
+  });
+}

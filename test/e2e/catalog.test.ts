@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { newId, TestApp } from '../support/test-app.js';
+
+describe('catalog (spec §2) over HTTP on the embedded stores', () => {
+  let app: TestApp;
+  const org = newId();
+  const otherOrg = newId();
+  let token: string;
+  let otherToken: string;
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    token = await app.token(org);
+    otherToken = await app.token(otherOrg);
+  });
+  afterAll(() => app.close());
+
+  it('creates a venue (201), shows it on the next request, then replaces it (200)', async () => {
+    const venue = newId();
+    const created = await app.request('PUT', `/api/venues/${venue}`, {
+      token,
+      body: { Name: 'North Hall', TimeZone: 'America/Vancouver', Address: { City: 'Victoria' } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      VenueIdentifier: venue,
+      Name: 'North Hall',
+      TimeZone: 'America/Vancouver',
+      Address: { Street: null, City: 'Victoria', Province: null, PostalCode: null, Country: null },
+    });
+
+    const replaced = await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'South Hall' } });
+    expect(replaced.status).toBe(200);
+    const read = await app.request('GET', `/api/venues/${venue}`, { token });
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ Name: 'South Hall', TimeZone: 'UTC', Address: null });
+  });
+
+  it('normalises upper-case ids and lists the collection', async () => {
+    const learner = newId().toUpperCase();
+    const put = await app.request('PUT', `/api/learners/${learner}`, {
+      token,
+      body: { Name: 'Ada Lovelace', Email: 'ada@example.org', Code: 'P-1' },
+    });
+    expect(put.status).toBe(201);
+    expect(put.body.LearnerIdentifier).toBe(learner.toLowerCase());
+    const list = await app.request('GET', '/api/learners', { token });
+    expect(list.body).toContainEqual({
+      LearnerIdentifier: learner.toLowerCase(),
+      Name: 'Ada Lovelace',
+      Email: 'ada@example.org',
+      Code: 'P-1',
+    });
+  });
+
+  it('stores assessment forms and billing codes with their derived exam duration', async () => {
+    const form = newId();
+    const putForm = await app.request('PUT', `/api/assessment-forms/${form}`, {
+      token,
+      body: { Code: 'MATH-1', Title: 'Mathematics', Status: 'Published', Asset: 3, TimeLimit: 90 },
+    });
+    expect(putForm.status).toBe(201);
+    expect(putForm.body).toEqual({
+      AssessmentFormIdentifier: form,
+      Code: 'MATH-1',
+      Name: null,
+      Title: 'Mathematics',
+      Status: 'Published',
+      Asset: 3,
+      TimeLimit: 90,
+    });
+    const code = encodeURIComponent('Exam Fee (3h)');
+    const putCode = await app.request('PUT', `/api/billing-codes/${code}`, { token, body: {} });
+    expect(putCode.status).toBe(201);
+    expect(putCode.body).toEqual({ Code: 'Exam Fee (3h)', Duration: null, ExamDuration: 180 });
+  });
+
+  it('keeps organizations apart: the same id names two entries, and one cannot see the other', async () => {
+    const venue = newId();
+    await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'Ours' } });
+    const hidden = await app.request('GET', `/api/venues/${venue}`, { token: otherToken });
+    expect(hidden.status).toBe(404);
+    expect(hidden.headers.get('content-type')).toContain('application/problem+json');
+    expect(hidden.body.detail).toContain('Venue not found');
+
+    const theirs = await app.request('PUT', `/api/venues/${venue}`, { token: otherToken, body: { Name: 'Theirs' } });
+    expect(theirs.status).toBe(201);
+    expect((await app.request('GET', `/api/venues/${venue}`, { token })).body.Name).toBe('Ours');
+    expect((await app.request('GET', '/api/venues', { token: otherToken })).body).toEqual([theirs.body]);
+  });
+
+  it('refuses bad bodies with field errors and stores nothing', async () => {
+    const venue = newId();
+    const bad = await app.request('PUT', `/api/venues/${venue}`, {
+      token,
+      body: { Name: '', TimeZone: 'Mars/Olympus', Address: { City: 7 } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    const fields = bad.body.errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['Name', 'TimeZone', 'Address.City']));
+    expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
+
+    const form = await app.request('PUT', `/api/assessment-forms/${newId()}`, {
+      token,
+      body: { Code: 'X', Status: 'Live', Asset: 1.5, TimeLimit: -1 },
+    });
+    expect(form.status).toBe(400);
+    expect(form.body.errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['Status', 'Asset', 'TimeLimit']),
+    );
+  });
+
+  it('answers 401 without a valid token and 403 without the scope', async () => {
+    const venue = newId();
+    expect((await app.request('PUT', `/api/venues/${venue}`, { body: { Name: 'X' } })).status).toBe(401);
+    expect((await app.request('GET', '/api/venues', { token: 'not-a-jwt' })).status).toBe(401);
+    const readOnly = await app.token(org, ['booking:read']);
+    const forbidden = await app.request('PUT', `/api/venues/${venue}`, { token: readOnly, body: { Name: 'X' } });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.get('content-type')).toContain('application/problem+json');
+    expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
+  });
+
+  it('answers 400 for a non-UUID id, malformed JSON and a non-object body; 415 for non-JSON; 413 over 1 MiB', async () => {
+    expect((await app.request('PUT', '/api/venues/not-a-uuid', { token, body: { Name: 'X' } })).status).toBe(400);
+    const venue = newId();
+    const malformed = await app.request('PUT', `/api/venues/${venue}`, {
+      token,
+      rawBody: '{"Name": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toContain('application/problem+json');
+    expect((await app.request('PUT', `/api/venues/${venue}`, { token, body: ['Name'] })).status).toBe(400);
+    const text = await app.request('PUT', `/api/venues/${venue}`, {
+      token,
+      rawBody: 'Name=X',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(text.status).toBe(415);
+    const huge = await app.request('PUT', `/api/venues/${venue}`, {
+      token,
+      body: { Name: 'X', Padding: 'x'.repeat(1024 * 1024) },
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('content-type')).toContain('application/problem+json');
+    expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
+  });
+
+  it('returns X-Request-Id on every response and keeps a sane one given by the caller', async () => {
+    const health = await app.request('GET', '/health');
+    expect(health.status).toBe(200);
+    expect(health.headers.get('x-request-id')).toBeTruthy();
+    const echoed = await app.request('GET', '/api/venues', { token, headers: { 'x-request-id': 'trace-42' } });
+    expect(echoed.headers.get('x-request-id')).toBe('trace-42');
+    const unknown = await app.request('GET', '/api/nothing-here', { token });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
