@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NewEvent, StoredEvent } from '../../libs/event-store/src/event-store.js';
+import { SqliteEventStore } from '../../libs/event-store/src/sqlite-event-store.js';
+import { catalogProjection, CatalogCollections } from '../../libs/read-model/src/catalog/catalog.projection.js';
+import type { Projection } from '../../libs/read-model/src/projection.js';
+import { ProjectionRunner } from '../../libs/read-model/src/projection-runner.js';
+import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js';
+
+const org = '0b6f4a8e-5d2c-4c1e-9a7b-000000000001';
+const venues = CatalogCollections.venues.name;
+
+function venueDefined(id: number, name: string): NewEvent {
+  return {
+    type: 'VenueDefined',
+    data: { Organization: org, VenueId: `v${id}`, Name: name, TimeZone: 'UTC', Address: null },
+    metadata: {
+      organization: org,
+      actor: 'test',
+      occurredAt: new Date(0).toISOString(),
+      correlationId: 'c',
+      causationId: null,
+      schemaVersion: 1,
+    },
+  };
+}
+
+/** The real catalog projection, counting how many events it was asked to project. */
+function counted(projection: Projection): Projection & { calls: StoredEvent[] } {
+  const calls: StoredEvent[] = [];
+  return { ...projection, calls, project: (event, view) => (calls.push(event), projection.project(event, view)) };
+}
+
+describe('projection runner on the embedded stores', () => {
+  const dirs: string[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function stores(dir = mkdtempSync(join(tmpdir(), 'booking-runner-'))) {
+    if (!dirs.includes(dir)) dirs.push(dir);
+    const eventStore = new SqliteEventStore(join(dir, 'events.sqlite'));
+    const readStore = new SqliteReadStore(join(dir, 'read.sqlite'));
+    closers.push(async () => {
+      await readStore.close();
+      await eventStore.close();
+    });
+    return { dir, eventStore, readStore };
+  }
+
+  async function run(s: ReturnType<typeof stores>, projection: Projection, batchSize = 3) {
+    const runner = new ProjectionRunner(s.eventStore, s.readStore, [projection], { batchSize, pollIntervalMs: 50 });
+    await runner.start();
+    closers.unshift(() => runner.stop());
+    return runner;
+  }
+
+  const snapshot = (s: ReturnType<typeof stores>) =>
+    s.readStore.find(venues, {}, { sort: [['_id', 1]] });
+
+  it('catches up from the start in batches, then follows new appends live', async () => {
+    const s = stores();
+    for (let i = 1; i <= 7; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+    const runner = await run(s, catalogProjection);
+    expect(await s.readStore.count(venues, {})).toBe(7);
+
+    const { position } = await s.eventStore.append('venue-1', [venueDefined(1, 'Renamed')], 0n);
+    await runner.waitFor(position, 2000);
+    expect((await s.readStore.get(venues, `${org}:v1`))?.Name).toBe('Renamed');
+    expect(runner.lowestCheckpoint()).toBe(position);
+  });
+
+  it('restarts from its stored checkpoint: only events after it are projected again', async () => {
+    const s = stores();
+    for (let i = 1; i <= 5; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+    const first = await run(s, catalogProjection);
+    await first.stop();
+
+    for (let i = 6; i <= 8; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+    const projection = counted(catalogProjection);
+    await run(s, projection);
+    expect(projection.calls.map((e) => e.streamId)).toEqual(['venue-6', 'venue-7', 'venue-8']);
+    expect(await s.readStore.count(venues, {})).toBe(8);
+  });
+
+  it('is idempotent: replaying events already applied changes nothing', async () => {
+    const s = stores();
+    for (let i = 1; i <= 4; i++) {
+      await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+      await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i} renamed`)], 0n);
+    }
+    const runner = await run(s, catalogProjection);
+    const before = await snapshot(s);
+    await runner.stop();
+
+    // Lose the checkpoint but keep the documents: everything is projected a second time.
+    await s.readStore.runBatch(catalogProjection.name, async () => 0n);
+    const projection = counted(catalogProjection);
+    await run(s, projection);
+    expect(projection.calls).toHaveLength(8);
+    expect(await snapshot(s)).toEqual(before);
+  });
+
+  it('converges after a crash between writing documents and moving the checkpoint', async () => {
+    const s = stores();
+    const positions: bigint[] = [];
+    for (let i = 1; i <= 6; i++) {
+      positions.push((await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream')).position);
+    }
+    // A crashed run applied all six events' changes but its checkpoint only reached the third.
+    const events = await s.eventStore.readAll({ limit: 100 });
+    await s.readStore.ensureCollections(catalogProjection.collections);
+    await s.readStore.runBatch(catalogProjection.name, async (session) => {
+      for (const event of events) await session.apply(await catalogProjection.project(event, session));
+      return positions[2];
+    });
+
+    await run(s, catalogProjection);
+    const recovered = await snapshot(s);
+
+    const fresh = stores();
+    for (const event of events) await fresh.eventStore.append(event.streamId, [event], 'no_stream');
+    await run(fresh, catalogProjection);
+    expect(recovered).toEqual(await snapshot(fresh));
+  });
+
+  it('retries a failing batch without moving the checkpoint, then catches up', async () => {
+    const s = stores();
+    for (let i = 1; i <= 4; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+    let failures = 0;
+    const flaky: Projection = {
+      ...catalogProjection,
+      project: (event, view) => {
+        if (event.streamId === 'venue-3' && failures++ < 2) throw new Error('transient failure');
+        return catalogProjection.project(event, view);
+      },
+    };
+    const runner = new ProjectionRunner(s.eventStore, s.readStore, [flaky], { batchSize: 10, retryDelayMs: 10 });
+    closers.unshift(() => runner.stop());
+    await runner.start();
+    expect(failures).toBe(3);
+    expect(await s.readStore.count(venues, {})).toBe(4);
+  });
+});
