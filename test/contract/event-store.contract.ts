@@ -202,6 +202,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         for (;;) {
           const batch = await store.readAll({ after, limit: 2 });
           if (batch.length === 0) break;
+          expectAllAfter(batch, after);
           batchSizes.push(batch.length);
           seen.push(...batch);
           after = batch[batch.length - 1].position;
@@ -312,6 +313,7 @@ async function readAllOf(store: EventStore, streamIds: string[], after: bigint |
   for (;;) {
     const batch = await store.readAll({ after, limit: 100 });
     if (batch.length === 0) return found;
+    expectAllAfter(batch, after);
     found.push(...batch.filter((e) => streamIds.includes(e.streamId)));
     after = batch[batch.length - 1].position;
   }
@@ -334,6 +336,13 @@ async function eventually(condition: () => boolean, timeoutMs: number): Promise<
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return true;
+}
+
+/** Fails fast (instead of paging forever) when a batch repeats events at or before `after`. */
+function expectAllAfter(batch: StoredEvent[], after: bigint | undefined): void {
+  if (after === undefined) return;
+  const repeated = batch.filter((e) => e.position <= after);
+  if (repeated.length > 0) throw new Error(`readAll after ${after} returned position ${repeated[0].position}`);
 }
 
 function expectStrictlyIncreasing(values: bigint[]): void {

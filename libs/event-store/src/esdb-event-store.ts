@@ -31,6 +31,8 @@ import {
 const RESUBSCRIBE_DELAY_MS = 1000;
 /** First page size when scanning $all backwards for the newest non-system event. */
 const HEAD_SCAN_PAGE = 32;
+/** Smallest page read from $all, so that runs of system events are skipped in few round trips. */
+const MIN_READ_PAGE = 100;
 
 /**
  * The EventStoreDB adapter (server 22.6 or later: earlier servers do not report positions on
@@ -84,7 +86,8 @@ export class EsdbEventStore implements EventStore {
     // Reading $all cannot filter server-side in this client, so read pages until `limit`
     // non-system events are found or the log ends.
     while (stored.length < limit) {
-      const pageSize = limit - stored.length + 1;
+      // +1: the page starts with the last event already seen.
+      const pageSize = Math.max(limit - stored.length, MIN_READ_PAGE) + 1;
       let received = 0;
       for await (const { event } of this.client.readAll({ fromPosition: from, maxCount: pageSize })) {
         received += 1;

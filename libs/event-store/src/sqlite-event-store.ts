@@ -88,7 +88,7 @@ export class SqliteEventStore implements EventStore {
       .safeIntegers();
     this.selectAllAfter = this.db
       .prepare<[bigint, number], EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`,
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
       )
       .raw()
       .safeIntegers();
