@@ -1,28 +1,59 @@
 import 'reflect-metadata';
+import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../../libs/application/src/config/app-config.js';
 import { AppModule } from './app.module.js';
+import { HealthModule } from './health/health.module.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
+import { RateLimitInterceptor } from './http/rate-limit.js';
+import { addSecurityHeaders } from './http/security-headers.js';
 import { BodyValidationPipe } from './http/validation.js';
+import { instrumentHttp } from './observability/http-metrics.js';
+import { createRootLogger, logRequests, PinoNestLogger } from './observability/logging.js';
+import { Metrics } from './observability/metrics.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
 
 const ONE_MIB = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+export interface CreateAppOptions {
+  /** false: no logs at all (the test default). */
+  logger?: boolean;
+  /** Where the JSON log lines go (default stdout); tests capture them here. */
+  logDestination?: DestinationStream;
+}
+
+/** The features (AppModule) plus what operating them needs: metrics and readiness. */
+@Module({})
+class ServedAppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: ServedAppModule, imports: [ObservabilityModule, AppModule.forRoot(config), HealthModule] };
+  }
+}
+
 /** Builds the API (used by `main` and by the end-to-end tests, so both run the same app). */
-export async function createApp(config: AppConfig, options: { logger?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = createRootLogger(options.logger === false ? 'silent' : config.logLevel, options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: ONE_MIB,
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    // A slow or stalled client must not hold a connection forever.
+    connectionTimeout: config.requestTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
     // Keep a caller's request id when it is sane, so a trace can cross services; else make one.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: options.logger === false ? false : ['error', 'warn', 'log'],
+  const app = await NestFactory.create<NestFastifyApplication>(ServedAppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
   });
   const fastify = app.getHttpAdapter().getInstance();
 
@@ -31,14 +62,22 @@ export async function createApp(config: AppConfig, options: { logger?: boolean }
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
+  addSecurityHeaders(fastify, DOCS_PATH);
+  logRequests(fastify);
+  instrumentHttp(fastify, app.get(Metrics));
   // Errors raised before a route runs (body parsing, size) bypass Nest's filters.
   fastify.setErrorHandler((error, _request, reply) => {
     const body = fromFastifyError(error) ?? problem(500, 'An unexpected error occurred');
     void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
   });
 
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
+  }
+  if (config.rateLimitPerMinute > 0) app.useGlobalInterceptors(new RateLimitInterceptor(config.rateLimitPerMinute));
   app.useGlobalPipes(new BodyValidationPipe());
   app.enableShutdownHooks();
+  setupOpenApi(app);
   await app.init();
   return app;
 }

@@ -1,5 +1,8 @@
 import { ConfigError } from '../../../libs/application/src/config/app-config.js';
 import { parseArgs, UsageError } from './args.js';
+import { auditVerifyCommand } from './commands/audit.command.js';
+import { eventsExportCommand } from './commands/events.command.js';
+import { projectionsRebuildCommand } from './commands/projections.command.js';
 import { tokenCommand } from './commands/token.command.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -8,12 +11,22 @@ Commands:
   token --org <uuid> [--sub <name>] [--scope "<scopes>"] [--expires 12h]
       Print a bearer token signed with the configured (or generated) secret.
       Scopes default to all: booking:read booking:write catalog:write audit:read.
+  events export [--from <position>] [--org <uuid>]
+      Write the stored history as NDJSON to stdout (from a position, of one organization).
+  audit verify
+      Recompute every stream's hash chain; exit code 1 names the first broken link.
+  projections rebuild [--projection <name>] [--verify]
+      Rebuild read models from the whole history into fresh storage and switch over;
+      --verify instead lists every difference from the live models (exit code 1 if any).
 `;
 
 type Command = (args: ReturnType<typeof parseArgs>) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   token: tokenCommand,
+  'events export': eventsExportCommand,
+  'audit verify': auditVerifyCommand,
+  'projections rebuild': projectionsRebuildCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { auditedEventStore } from '../../../libs/application/src/audit/audited-event-store.js';
 import { ConfigError, loadConfig } from '../../../libs/application/src/config/app-config.js';
 import { createEventStore } from '../../../libs/event-store/src/index.js';
 import { ProjectionRunner } from '../../../libs/read-model/src/projection-runner.js';
@@ -12,7 +13,7 @@ import { createReadStore } from '../../../libs/read-model/src/index.js';
 async function main(): Promise<void> {
   const logger = new Logger('Projector');
   const config = loadConfig();
-  const eventStore = createEventStore({ eventStoreUrl: config.eventStoreUrl, dataDir: config.dataDir });
+  const eventStore = auditedEventStore(createEventStore({ eventStoreUrl: config.eventStoreUrl, dataDir: config.dataDir }));
   const readStore = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
   const runner = new ProjectionRunner(eventStore, readStore, allProjections, {
     onError: (projection, error) => logger.error(`Projection ${projection} failed: ${String(error)}`),

@@ -28,7 +28,7 @@ export interface Sql {
   params: unknown[];
 }
 
-/** FTS5's trigram tokenizer cannot match needles shorter than one trigram. */
+/** FTS5's trigram tokenizer indexes every run of three characters; shorter needles cannot use it. */
 const TRIGRAM_LENGTH = 3;
 
 export const tableName = (collection: string): string => `rm_${collection}`;
@@ -50,26 +50,34 @@ function param(value: Scalar): unknown {
   return typeof value === 'boolean' ? Number(value) : value;
 }
 
-/** A phrase in FTS5 syntax: inside double quotes only a doubled quote is special. */
+/** A phrase in FTS5 syntax: inside double quotes only a doubled double quote is special. */
 export function ftsPhrase(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
 }
 
-function containsSql(layout: CollectionLayout, field: string, text: string): Sql {
+/** Whether the trigram index can answer this clause (a trigram is three code points, not UTF-16 units). */
+function searchesTextIndex(layout: CollectionLayout, clause: Clause): boolean {
+  return (
+    clause.op === 'contains' &&
+    layout.ftsTable !== null &&
+    layout.textFields.has(clause.field) &&
+    [...clause.text].length >= TRIGRAM_LENGTH
+  );
+}
+
+/** `drives`: the FTS table is joined in and this clause selects its rows. */
+function containsSql(layout: CollectionLayout, field: string, text: string, drives: boolean): Sql {
   const value = valueOf(layout, field);
   // lower() folds ASCII only; this substring test is the definition, the FTS index only narrows.
   const substring = `typeof(${value}) = 'text' AND instr(lower(${value}), lower(?)) > 0`;
-  // Code points, not UTF-16 units: a trigram is three characters.
-  if (layout.ftsTable && layout.textFields.has(field) && [...text].length >= TRIGRAM_LENGTH) {
-    return {
-      sql: `(rid IN (SELECT rowid FROM ${quote(layout.ftsTable)} WHERE ${quote(ftsColumn(field))} MATCH ?) AND ${substring})`,
-      params: [ftsPhrase(text), text],
-    };
-  }
-  return { sql: `(${substring})`, params: [text] };
+  if (!searchesTextIndex(layout, { field, op: 'contains', text })) return { sql: `(${substring})`, params: [text] };
+  const fts = quote(layout.ftsTable!);
+  const column = quote(ftsColumn(field));
+  const match = drives ? `${fts}.${column} MATCH ?` : `rid IN (SELECT rowid FROM ${fts} WHERE ${column} MATCH ?)`;
+  return { sql: `(${match} AND ${substring})`, params: [ftsPhrase(text), text] };
 }
 
-function clauseSql(layout: CollectionLayout, clause: Clause): Sql {
+function clauseSql(layout: CollectionLayout, clause: Clause, drives = false): Sql {
   const value = valueOf(layout, clause.field);
   switch (clause.op) {
     case 'eq':
@@ -94,34 +102,58 @@ function clauseSql(layout: CollectionLayout, clause: Clause): Sql {
       return { sql: `(${value} ${comparison} ? AND typeof(${value}) ${type})`, params: [clause.value] };
     }
     case 'contains':
-      return containsSql(layout, clause.field, clause.text);
+      return containsSql(layout, clause.field, clause.text, drives);
   }
 }
 
-export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): Sql {
-  if (clauses.length === 0) return { sql: '', params: [] };
-  const parts = clauses.map((clause) => clauseSql(layout, clause));
+function conditions(parts: Sql[]): Sql {
+  if (parts.length === 0) return { sql: '', params: [] };
   return { sql: ` WHERE ${parts.map((p) => p.sql).join(' AND ')}`, params: parts.flatMap((p) => p.params) };
 }
 
+/** The WHERE clause over the collection's table alone (for UPDATE). */
+export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): Sql {
+  return conditions(clauses.map((clause) => clauseSql(layout, clause)));
+}
+
+/**
+ * FROM and WHERE of a query. A text search, when there is one, drives it: CROSS JOIN fixes
+ * SQLite's join order, so the index hits are fetched by row id. Left to itself, the planner would
+ * rather walk an equality index (a tenant's every row) and test each against the hits.
+ */
+function source(layout: CollectionLayout, clauses: readonly Clause[]): { from: string; where: Sql } {
+  const table = quote(layout.table);
+  const driver = clauses.find((clause) => searchesTextIndex(layout, clause));
+  const fts = quote(layout.ftsTable ?? '');
+  return {
+    from: driver ? `${fts} CROSS JOIN ${table} ON ${table}.rid = ${fts}.rowid` : table,
+    where: conditions(clauses.map((clause) => clauseSql(layout, clause, clause === driver))),
+  };
+}
+
 export function findSql(layout: CollectionLayout, clauses: readonly Clause[], find: NormalizedFind): Sql {
-  const where = whereSql(layout, clauses);
+  const { from, where } = source(layout, clauses);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
   return {
-    sql: `SELECT doc FROM ${quote(layout.table)}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    sql: `SELECT doc FROM ${from}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
     params: [...where.params, find.limit ?? -1, find.skip],
   };
 }
 
 export function countSql(layout: CollectionLayout, clauses: readonly Clause[]): Sql {
-  const where = whereSql(layout, clauses);
-  return { sql: `SELECT count(*) FROM ${quote(layout.table)}${where.sql}`, params: where.params };
+  const { from, where } = source(layout, clauses);
+  return { sql: `SELECT count(*) FROM ${from}${where.sql}`, params: where.params };
 }
 
-/** `json_set(doc, …)` replacing each field with a JSON value (nested objects replace, never merge). */
+/**
+ * `json_set(doc, …)` replacing each field with a JSON value (nested objects replace, never merge).
+ * Strings and null bind as they are; everything else goes through JSON text, which keeps numbers
+ * exactly as JavaScript wrote them (SQLite would re-render a bound double with 15 digits).
+ */
 export function setDocSql(entries: ReadonlyArray<readonly [string, unknown]>): Sql {
+  const bindsDirectly = (value: unknown) => value === null || typeof value === 'string';
   return {
-    sql: `json_set(doc, ${entries.map(([field]) => `${jsonPath(field)}, json(?)`).join(', ')})`,
-    params: entries.map(([, value]) => JSON.stringify(value)),
+    sql: `json_set(doc, ${entries.map(([field, value]) => `${jsonPath(field)}, ${bindsDirectly(value) ? '?' : 'json(?)'}`).join(', ')})`,
+    params: entries.map(([, value]) => (bindsDirectly(value) ? value : JSON.stringify(value))),
   };
 }

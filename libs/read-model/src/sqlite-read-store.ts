@@ -34,30 +34,10 @@ import type {
   ReadView,
 } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
+import { Connection } from './sqlite-connection.js';
+import { TextIndex } from './sqlite-text-index.js';
 import { CHECKPOINTS_DDL, ensureCollectionSchema, readLayout } from './sqlite-schema.js';
 import { type CollectionLayout, countSql, findSql, quote, setDocSql, whereSql } from './sqlite-query.js';
-
-/** Enough for every distinct query shape of the read models; `$in` lists of many lengths evict. */
-const STATEMENT_CACHE_SIZE = 500;
-
-/** One connection with its prepared statements cached per SQL text. */
-class Connection {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(readonly db: Database.Database) {}
-
-  statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
-        this.statements.delete(this.statements.keys().next().value!);
-      }
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-}
 
 type LayoutOf = (collection: string) => CollectionLayout;
 
@@ -89,6 +69,7 @@ class SqliteView implements ReadView {
 
 class SqliteSession extends SqliteView implements ProjectionSession {
   private open = true;
+  private readonly textIndexes = new Map<CollectionLayout, TextIndex | null>();
 
   async apply(changes: readonly Change[]): Promise<void> {
     if (!this.open) throw new Error('The batch of this session has ended');
@@ -100,13 +81,17 @@ class SqliteSession extends SqliteView implements ProjectionSession {
   }
 
   private applyOne(change: Change): void {
-    const table = quote(this.layoutOf(change.collection).table);
+    const layout = this.layoutOf(change.collection);
+    const table = quote(layout.table);
+    const text = this.textIndexOf(layout);
     switch (change.kind) {
       case 'upsert': {
         assertDocId(change.doc?._id);
-        this.connection
+        const before = text?.rowById(change.doc._id);
+        const { lastInsertRowid } = this.connection
           .statement(`INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`)
           .run(change.doc._id, JSON.stringify(change.doc));
+        text?.refresh(before?.rid ?? lastInsertRowid, before);
         return;
       }
       case 'patch': {
@@ -114,22 +99,41 @@ class SqliteSession extends SqliteView implements ProjectionSession {
         const entries = normalizeSet(change.set);
         if (entries.length === 0) return;
         const set = setDocSql(entries);
+        const reindex = text?.covers(entries.map(([field]) => field)) ? text : null;
+        const before = reindex?.rowById(change.id);
         this.connection.statement(`UPDATE ${table} SET doc = ${set.sql} WHERE id = ?`).run(...set.params, change.id);
+        if (reindex && before) reindex.refresh(before.rid, before);
         return;
       }
       case 'updateMany': {
         const entries = normalizeSet(change.set);
         if (entries.length === 0) return;
         const set = setDocSql(entries);
-        const where = whereSql(this.layoutOf(change.collection), normalizeFilter(change.filter));
+        const where = whereSql(layout, normalizeFilter(change.filter));
+        const reindex = text?.covers(entries.map(([field]) => field)) ? text : null;
+        const before = reindex?.rowsWhere(where) ?? [];
         this.connection.statement(`UPDATE ${table} SET doc = ${set.sql}${where.sql}`).run(...set.params, ...where.params);
+        for (const row of before) reindex!.refresh(row.rid, row);
         return;
       }
-      case 'delete':
+      case 'delete': {
         assertDocId(change.id);
+        const before = text?.rowById(change.id);
         this.connection.statement(`DELETE FROM ${table} WHERE id = ?`).run(change.id);
+        if (before) text!.remove(before.rid);
         return;
+      }
     }
+  }
+
+  private textIndexOf(layout: CollectionLayout): TextIndex | null {
+    let index = this.textIndexes.get(layout);
+    if (index === undefined) {
+      const { ftsTable } = layout;
+      index = ftsTable ? new TextIndex(this.connection, { ...layout, ftsTable }) : null;
+      this.textIndexes.set(layout, index);
+    }
+    return index;
   }
 }
 
@@ -225,7 +229,9 @@ export class SqliteReadStore implements ReadStore {
         for (const collection of collections) {
           // A collection that was never created has nothing to drop.
           const layout = readLayout(this.writer.db, collection);
-          if (layout) this.writer.db.exec(`DELETE FROM ${quote(layout.table)}`);
+          if (!layout) continue;
+          this.writer.db.exec(`DELETE FROM ${quote(layout.table)}`);
+          if (layout.ftsTable) this.writer.db.exec(`DELETE FROM ${quote(layout.ftsTable)}`);
         }
         this.writer.statement('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
       });

@@ -1,7 +1,8 @@
 /**
  * DDL of the SQLite read store: one table per collection, a generated column per indexed field,
- * the declared compound indexes, and an FTS5 trigram table over the text fields kept in sync by
- * triggers. The schema itself is the record of what exists: layouts are read back from it.
+ * the declared compound indexes, and an FTS5 trigram table over the text fields (kept in sync by
+ * the store's sessions, see sqlite-text-index.ts). The schema itself is the record of what
+ * exists: layouts are read back from it.
  */
 import type Database from 'better-sqlite3';
 import type { CollectionSpec } from './read-store.js';
@@ -50,31 +51,12 @@ export function readLayout(db: Database.Database, collection: string): Collectio
 }
 
 /** The field's value when it is a string, else NULL: only strings are searchable text. */
-function textOf(row: 'new' | 'old', field: string): string {
-  return `CASE WHEN json_type(${row}.doc, ${jsonPath(field)}) = 'text' THEN json_extract(${row}.doc, ${jsonPath(field)}) END`;
-}
-
-function ftsTriggers(collection: string, fields: readonly string[]): string[] {
-  const table = quote(tableName(collection));
-  const fts = quote(ftsTableName(collection));
-  const columns = ['rowid', ...fields.map((f) => quote(ftsColumn(f)))].join(', ');
-  const insertNew = `INSERT INTO ${fts}(${columns}) VALUES (new.rid, ${fields.map((f) => textOf('new', f)).join(', ')});`;
-  const deleteOld = `DELETE FROM ${fts} WHERE rowid = old.rid;`;
-  // Most updates (patches of other fields) leave the text alone and skip re-indexing.
-  const textChanged = fields
-    .map((f) => `json_extract(old.doc, ${jsonPath(f)}) IS NOT json_extract(new.doc, ${jsonPath(f)})`)
-    .join(' OR ');
-  const name = (suffix: string) => quote(`${ftsTableName(collection)}_${suffix}`);
-  return [
-    `CREATE TRIGGER ${name('ai')} AFTER INSERT ON ${table} BEGIN ${insertNew} END`,
-    `CREATE TRIGGER ${name('au')} AFTER UPDATE OF doc ON ${table} WHEN ${textChanged} BEGIN ${deleteOld} ${insertNew} END`,
-    `CREATE TRIGGER ${name('ad')} AFTER DELETE ON ${table} BEGIN ${deleteOld} END`,
-  ];
+export function textOf(field: string): string {
+  return `CASE WHEN json_type(doc, ${jsonPath(field)}) = 'text' THEN json_extract(doc, ${jsonPath(field)}) END`;
 }
 
 function rebuildFts(db: Database.Database, collection: string, fields: readonly string[]): void {
   const fts = quote(ftsTableName(collection));
-  for (const suffix of ['ai', 'au', 'ad']) db.exec(`DROP TRIGGER IF EXISTS ${quote(`${ftsTableName(collection)}_${suffix}`)}`);
   db.exec(`DROP TABLE IF EXISTS ${fts}`);
   if (fields.length === 0) return;
   // Contentless: the documents already hold the text; the index only has to find row ids.
@@ -83,9 +65,8 @@ function rebuildFts(db: Database.Database, collection: string, fields: readonly 
       `content='', contentless_delete=1, tokenize='trigram case_sensitive 0')`,
   );
   const columns = fields.map((f) => quote(ftsColumn(f))).join(', ');
-  const texts = fields.map((f) => textOf('new', f)).join(', ');
-  db.exec(`INSERT INTO ${fts}(rowid, ${columns}) SELECT new.rid, ${texts} FROM ${quote(tableName(collection))} AS new`);
-  for (const trigger of ftsTriggers(collection, fields)) db.exec(trigger);
+  const texts = fields.map((f) => textOf(f)).join(', ');
+  db.exec(`INSERT INTO ${fts}(rowid, ${columns}) SELECT rid, ${texts} FROM ${quote(tableName(collection))}`);
 }
 
 /** Creates or extends one collection's schema; existing documents are kept (and indexed). */
@@ -108,6 +89,9 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     const name = quote(`${tableName(spec.name)}_ix(${fields.join(',')})`);
     db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`);
   }
+
+  // The first version of this store kept the FTS table in sync with triggers.
+  for (const suffix of ['ai', 'au', 'ad']) db.exec(`DROP TRIGGER IF EXISTS ${quote(`${ftsTableName(spec.name)}_${suffix}`)}`);
 
   const textFields = [...new Set(spec.textFields ?? [])];
   const current = readLayout(db, spec.name)?.textFields ?? new Set<string>();

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Injectable, Param, Put, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Injectable, Param, Put, Res, Type } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
@@ -15,6 +16,28 @@ import { RequestValidationError } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
 import { PutAssessmentFormBody, PutBillingCodeBody, PutLearnerBody, PutVenueBody } from './catalog.dto.js';
+import { AssessmentFormView, BillingCodeView, LearnerView, VenueView } from './catalog.responses.js';
+
+/** OpenAPI for the three endpoints every catalog resource has. */
+function catalogDocs(what: string, view: Type, param: string, paramDescription: string) {
+  const idParam = ApiParam({ name: param, description: paramDescription });
+  return {
+    put: applyDecorators(
+      ApiOperation({ summary: `Create or replace a ${what} (idempotent)` }),
+      idParam,
+      ApiCreatedResponse({ type: view, description: 'Created' }),
+      ApiOkResponse({ type: view, description: 'Replaced (identical content appends nothing)' }),
+    ),
+    get: applyDecorators(ApiOperation({ summary: `Get a ${what}` }), idParam, ApiOkResponse({ type: view })),
+    list: applyDecorators(ApiOperation({ summary: `List the organization's ${what}s` }), ApiOkResponse({ type: view, isArray: true })),
+  };
+}
+
+const uuidParam = (what: string) => `${what} id (UUID; upper case accepted, returned lower case)`;
+const venueDocs = catalogDocs('venue', VenueView, 'venue', uuidParam('Venue'));
+const learnerDocs = catalogDocs('learner', LearnerView, 'learner', uuidParam('Learner'));
+const formDocs = catalogDocs('assessment form', AssessmentFormView, 'form', uuidParam('Assessment form'));
+const billingCodeDocs = catalogDocs('billing code', BillingCodeView, 'code', 'Billing code: free text, 1 to 100 characters, case-sensitive (URL-encode it)');
 
 const orNull = <T>(value: T | null | undefined): T | null => (value === undefined ? null : value);
 const blankToNull = (value: string | null | undefined): string | null =>
@@ -50,12 +73,14 @@ abstract class CatalogController {
   }
 }
 
+@ApiTags('venues')
 @Controller('api/venues')
 export class VenuesController extends CatalogController {
   protected readonly kind = 'venues';
   protected readonly notFound = 'Venue not found';
 
   @Put(':venue')
+  @venueDocs.put
   @RequireScope('catalog:write')
   put(
     @Param('venue', UuidParamPipe) venue: string,
@@ -83,24 +108,28 @@ export class VenuesController extends CatalogController {
   }
 
   @Get(':venue')
+  @venueDocs.get
   @RequireScope('booking:read')
   get(@Param('venue', UuidParamPipe) venue: string, @CurrentPrincipal() principal: Principal) {
     return this.read(principal.organization, venue);
   }
 
   @Get()
+  @venueDocs.list
   @RequireScope('booking:read')
   list(@CurrentPrincipal() principal: Principal) {
     return this.readAll(principal.organization);
   }
 }
 
+@ApiTags('learners')
 @Controller('api/learners')
 export class LearnersController extends CatalogController {
   protected readonly kind = 'learners';
   protected readonly notFound = 'Learner not found';
 
   @Put(':learner')
+  @learnerDocs.put
   @RequireScope('catalog:write')
   put(
     @Param('learner', UuidParamPipe) learner: string,
@@ -119,24 +148,28 @@ export class LearnersController extends CatalogController {
   }
 
   @Get(':learner')
+  @learnerDocs.get
   @RequireScope('booking:read')
   get(@Param('learner', UuidParamPipe) learner: string, @CurrentPrincipal() principal: Principal) {
     return this.read(principal.organization, learner);
   }
 
   @Get()
+  @learnerDocs.list
   @RequireScope('booking:read')
   list(@CurrentPrincipal() principal: Principal) {
     return this.readAll(principal.organization);
   }
 }
 
+@ApiTags('assessment-forms')
 @Controller('api/assessment-forms')
 export class AssessmentFormsController extends CatalogController {
   protected readonly kind = 'assessmentForms';
   protected readonly notFound = 'Assessment form not found';
 
   @Put(':form')
+  @formDocs.put
   @RequireScope('catalog:write')
   put(
     @Param('form', UuidParamPipe) form: string,
@@ -158,12 +191,14 @@ export class AssessmentFormsController extends CatalogController {
   }
 
   @Get(':form')
+  @formDocs.get
   @RequireScope('booking:read')
   get(@Param('form', UuidParamPipe) form: string, @CurrentPrincipal() principal: Principal) {
     return this.read(principal.organization, form);
   }
 
   @Get()
+  @formDocs.list
   @RequireScope('booking:read')
   list(@CurrentPrincipal() principal: Principal) {
     return this.readAll(principal.organization);
@@ -178,12 +213,14 @@ function billingCodeParam(code: string): string {
   return code;
 }
 
+@ApiTags('billing-codes')
 @Controller('api/billing-codes')
 export class BillingCodesController extends CatalogController {
   protected readonly kind = 'billingCodes';
   protected readonly notFound = 'Billing code not found';
 
   @Put(':code')
+  @billingCodeDocs.put
   @RequireScope('catalog:write')
   put(
     @Param('code') code: string,
@@ -197,12 +234,14 @@ export class BillingCodesController extends CatalogController {
   }
 
   @Get(':code')
+  @billingCodeDocs.get
   @RequireScope('booking:read')
   get(@Param('code') code: string, @CurrentPrincipal() principal: Principal) {
     return this.read(principal.organization, billingCodeParam(code));
   }
 
   @Get()
+  @billingCodeDocs.list
   @RequireScope('booking:read')
   list(@CurrentPrincipal() principal: Principal) {
     return this.readAll(principal.organization);

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsIn,
@@ -39,35 +40,48 @@ export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
 
 const TEXT = 500;
 
+/** Optional, nullable text of at most 500 characters, as documented in OpenAPI. */
+const optionalText = (example: string, description?: string) =>
+  ApiPropertyOptional({ type: String, nullable: true, maxLength: TEXT, example, description });
+
 export class AddressBody {
-  @IsOptional() @IsString() @MaxLength(TEXT) Street?: string | null;
-  @IsOptional() @IsString() @MaxLength(TEXT) City?: string | null;
-  @IsOptional() @IsString() @MaxLength(TEXT) Province?: string | null;
-  @IsOptional() @IsString() @MaxLength(TEXT) PostalCode?: string | null;
-  @IsOptional() @IsString() @MaxLength(TEXT) Country?: string | null;
+  @optionalText('1 Main Street') @IsOptional() @IsString() @MaxLength(TEXT) Street?: string | null;
+  @optionalText('Victoria') @IsOptional() @IsString() @MaxLength(TEXT) City?: string | null;
+  @optionalText('BC') @IsOptional() @IsString() @MaxLength(TEXT) Province?: string | null;
+  @optionalText('V8W 1A1') @IsOptional() @IsString() @MaxLength(TEXT) PostalCode?: string | null;
+  @optionalText('Canada') @IsOptional() @IsString() @MaxLength(TEXT) Country?: string | null;
 }
 
 export class PutVenueBody {
+  @ApiProperty({ type: String, maxLength: TEXT, example: 'North Hall' })
   @IsString() @IsNotEmpty() @MaxLength(TEXT) Name!: string;
+  @optionalText('America/Vancouver', 'IANA time zone name; exam times at this venue are shown in its offset. Default UTC.')
   @IsOptional() @IsTimeZone() TimeZone?: string | null;
+  @ApiPropertyOptional({ type: () => AddressBody, nullable: true })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => AddressBody) Address?: AddressBody | null;
 }
 
 export class PutLearnerBody {
+  @ApiProperty({ type: String, maxLength: TEXT, example: 'Ada Lovelace' })
   @IsString() @IsNotEmpty() @MaxLength(TEXT) Name!: string;
-  @IsOptional() @IsString() @MaxLength(TEXT) Email?: string | null;
-  @IsOptional() @IsString() @MaxLength(TEXT) Code?: string | null;
+  @optionalText('ada@example.org') @IsOptional() @IsString() @MaxLength(TEXT) Email?: string | null;
+  @optionalText('P-1', 'Person code') @IsOptional() @IsString() @MaxLength(TEXT) Code?: string | null;
 }
 
 export class PutAssessmentFormBody {
+  @ApiProperty({ type: String, maxLength: TEXT, example: 'MATH-1', description: 'The code register-lax and change-assessment look forms up by' })
   @IsString() @IsNotEmpty() @MaxLength(TEXT) Code!: string;
-  @IsOptional() @IsString() @MaxLength(TEXT) Name?: string | null;
-  @IsOptional() @IsString() @MaxLength(TEXT) Title?: string | null;
+  @optionalText('Mathematics (paper)') @IsOptional() @IsString() @MaxLength(TEXT) Name?: string | null;
+  @optionalText('Mathematics') @IsOptional() @IsString() @MaxLength(TEXT) Title?: string | null;
+  @ApiPropertyOptional({ enum: FORM_STATUSES, nullable: true, example: 'Published' })
   @IsOptional() @IsIn(FORM_STATUSES) Status?: FormStatus | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 3 })
   @IsOptional() @IsInt() Asset?: number | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, nullable: true, example: 90, description: 'Minutes' })
   @IsOptional() @IsInt() @Min(0) TimeLimit?: number | null;
 }
 
 export class PutBillingCodeBody {
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, nullable: true, example: 120, description: 'Exam duration in minutes' })
   @IsOptional() @IsInt() @Min(0) Duration?: number | null;
 }

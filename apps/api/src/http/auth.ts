@@ -14,8 +14,9 @@ import { InvalidTokenError, Principal, Scope, verifyToken } from '../../../../li
 import { APP_CONFIG } from '../infrastructure/tokens.js';
 import type { AppConfig } from '../../../../libs/application/src/config/app-config.js';
 
-const PUBLIC = 'booking:public';
-const SCOPE = 'booking:scope';
+/** Metadata keys, also read by the OpenAPI document to mark anonymous endpoints and scopes. */
+export const PUBLIC = 'booking:public';
+export const SCOPE = 'booking:scope';
 
 /** Anonymous endpoint (spec §1 lists them). */
 export const Public = () => SetMetadata(PUBLIC, true);

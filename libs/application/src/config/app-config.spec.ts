@@ -21,8 +21,36 @@ describe('configuration from the environment', () => {
     [{ EVENTSTORE_URL: 'http://localhost:2113' }, /EVENTSTORE_URL/],
     [{ MONGODB_URL: 'not a url' }, /MONGODB_URL/],
     [{ BOOKING_JWT_SECRET: 'short' }, /BOOKING_JWT_SECRET/],
+    [{ BOOKING_RUN_PROJECTOR: 'maybe' }, /BOOKING_RUN_PROJECTOR/],
+    [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS/],
+    [{ CORS_ORIGINS: 'https://app.example.org/path' }, /CORS_ORIGINS/],
+    [{ RATE_LIMIT_PER_MINUTE: '-1' }, /RATE_LIMIT_PER_MINUTE/],
+    [{ REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS/],
+    [{ READY_MAX_LAG_EVENTS: 'lots' }, /READY_MAX_LAG_EVENTS/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret, ...env })).toThrow(message);
+  });
+
+  it('runs the projector in the API on the embedded stores, and leaves it to the projector app with EventStoreDB', () => {
+    const esdb = 'esdb://localhost:2113?tls=false';
+    expect(loadConfig({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret }).runProjector).toBe(true);
+    expect(loadConfig({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret, EVENTSTORE_URL: esdb }).runProjector).toBe(false);
+    const forced = loadConfig({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret, EVENTSTORE_URL: esdb, BOOKING_RUN_PROJECTOR: 'true' });
+    expect(forced.runProjector).toBe(true);
+  });
+
+  it('reads the hardening settings: no CORS origins and a high rate limit by default', () => {
+    const defaults = loadConfig({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret });
+    expect(defaults).toMatchObject({ corsOrigins: [], rateLimitPerMinute: 100_000, requestTimeoutMs: 30_000, logLevel: 'info' });
+    const set = loadConfig({
+      BOOKING_DATA_DIR: tempDir(),
+      BOOKING_JWT_SECRET: secret,
+      CORS_ORIGINS: 'https://a.example.org, http://localhost:5173',
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
+    expect(set.corsOrigins).toEqual(['https://a.example.org', 'http://localhost:5173']);
+    expect(set.rateLimitPerMinute).toBe(0);
   });
 
   it('requires a configured secret when EventStoreDB is used', () => {

@@ -11,7 +11,21 @@ export interface AppConfig {
   jwtSecretSource: 'environment' | 'generated' | 'data-dir';
   eventStoreUrl: string | undefined;
   mongodbUrl: string | undefined;
+  /** Whether the API process runs the projector itself (embedded default) or leaves it to the projector app. */
+  runProjector: boolean;
+  /** Browser origins allowed by CORS; empty means no CORS headers at all. */
+  corsOrigins: string[];
+  /** Requests per minute per token (or per client IP when anonymous); 0 disables the limit. */
+  rateLimitPerMinute: number;
+  /** Socket idle and request-receive timeout of the HTTP server. */
+  requestTimeoutMs: number;
+  /** `/health/ready` fails while a projection is more than this many events behind the log. */
+  readyMaxLagEvents: number;
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A bad setting stops the process; the message names the variable. */
 export class ConfigError extends Error {
@@ -31,7 +45,63 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const mongodbUrl = parseUrl('MONGODB_URL', env.MONGODB_URL, ['mongodb:', 'mongodb+srv:']);
   const embedded = eventStoreUrl === undefined;
   const { secret, source } = resolveSecret(env.BOOKING_JWT_SECRET, dataDir, embedded);
-  return { port, dataDir, jwtSecret: secret, jwtSecretSource: source, eventStoreUrl, mongodbUrl };
+  return {
+    port,
+    dataDir,
+    jwtSecret: secret,
+    jwtSecretSource: source,
+    eventStoreUrl,
+    mongodbUrl,
+    // With EventStoreDB, replicas share one log and the projector app is the single active projector.
+    runProjector: parseBoolean('BOOKING_RUN_PROJECTOR', env.BOOKING_RUN_PROJECTOR, embedded),
+    corsOrigins: parseOrigins(env.CORS_ORIGINS),
+    rateLimitPerMinute: parseInteger('RATE_LIMIT_PER_MINUTE', env.RATE_LIMIT_PER_MINUTE, 100_000, 0),
+    requestTimeoutMs: parseInteger('REQUEST_TIMEOUT_MS', env.REQUEST_TIMEOUT_MS, 30_000, 1),
+    readyMaxLagEvents: parseInteger('READY_MAX_LAG_EVENTS', env.READY_MAX_LAG_EVENTS, 1_000, 0),
+    logLevel: parseLogLevel(env.LOG_LEVEL),
+  };
+}
+
+function parseBoolean(variable: string, raw: string | undefined, fallback: boolean): boolean {
+  const value = nonBlank(raw)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(variable, `must be true or false (got "${value}")`);
+}
+
+function parseInteger(variable: string, raw: string | undefined, fallback: number, min: number): number {
+  const value = nonBlank(raw);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
+    throw new ConfigError(variable, `must be an integer of at least ${min} (got "${value}")`);
+  }
+  return Number(value);
+}
+
+/** Comma-separated exact origins (`https://app.example.org`); `*` is refused: tokens are credentials. */
+function parseOrigins(raw: string | undefined): string[] {
+  const origins = (nonBlank(raw) ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+  for (const origin of origins) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', `holds "${origin}", which is not an origin like https://app.example.org`);
+    }
+    if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError('CORS_ORIGINS', `holds "${origin}", which is not an origin like https://app.example.org`);
+    }
+  }
+  return origins;
+}
+
+function parseLogLevel(raw: string | undefined): LogLevel {
+  const value = nonBlank(raw)?.toLowerCase() ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${value}")`);
+  }
+  return value as LogLevel;
 }
 
 function nonBlank(value: string | undefined): string | undefined {

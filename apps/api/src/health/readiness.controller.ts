@@ -1,0 +1,91 @@
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import type { AppConfig } from '../../../../libs/application/src/config/app-config.js';
+import type { EventStore } from '../../../../libs/event-store/src/event-store.js';
+import { ProjectionRunner } from '../../../../libs/read-model/src/projection-runner.js';
+import type { ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import { Public } from '../http/auth.js';
+import { APP_CONFIG, EVENT_STORE, READ_STORE } from '../infrastructure/tokens.js';
+import { ProjectionLagProbe } from '../observability/projection-lag.js';
+
+/** A store that does not answer within this is as good as down for a load balancer. */
+const CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * Readiness: send traffic here only if both stores answer and the read models are close enough
+ * to the log that queries are not stale (the lag bound is READY_MAX_LAG_EVENTS).
+ */
+@ApiTags('operations')
+@Controller('health')
+export class ReadinessController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly runner: ProjectionRunner,
+    private readonly lag: ProjectionLagProbe,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+  ) {}
+
+  @Get('ready')
+  @Public()
+  @ApiOperation({ summary: 'Readiness: event store, read store and projection lag' })
+  @ApiOkResponse({
+    description: 'Ready for traffic',
+    schema: {
+      example: {
+        status: 'ok',
+        info: {
+          eventStore: { status: 'up', head: '42' },
+          readStore: { status: 'up' },
+          projections: { status: 'up', catalog: { lagEvents: 0, lagSeconds: 0 } },
+        },
+        error: {},
+      },
+    },
+  })
+  @ApiServiceUnavailableResponse({ description: 'A store does not answer or a projection is too far behind (problem+json naming the checks)' })
+  async ready() {
+    try {
+      return await this.health.check([
+        () =>
+          this.indicators
+            .check('eventStore')
+            .attempt(async () => ({ head: String(await this.eventStore.headPosition()) }))
+            .withTimeout(CHECK_TIMEOUT_MS),
+        () =>
+          this.indicators
+            .check('readStore')
+            .attempt(async () => {
+              await this.readStore.getCheckpoint(this.runner.projectionNames[0] ?? 'catalog');
+            })
+            .withTimeout(CHECK_TIMEOUT_MS),
+        () => this.projections(),
+      ]);
+    } catch (error) {
+      // Terminus reports failures as a 503 with a JSON body; answer with a problem naming the checks.
+      if (error instanceof ServiceUnavailableException) throw notReady(error);
+      throw error;
+    }
+  }
+
+  private async projections() {
+    const check = this.indicators.check('projections');
+    const max = this.config.readyMaxLagEvents;
+    const lags = await this.lag.measure(max + 1);
+    const behind = Object.fromEntries(lags.map((l) => [l.projection, { lagEvents: l.events, lagSeconds: l.seconds }]));
+    if (this.runner.failing) {
+      return check.down({ message: `Projector failing: ${String(this.runner.failing)}`, ...behind });
+    }
+    const tooFar = lags.filter((l) => l.events > max).map((l) => l.projection);
+    if (tooFar.length > 0) return check.down({ message: `More than ${max} events behind: ${tooFar.join(', ')}`, ...behind });
+    return check.up(behind);
+  }
+}
+
+function notReady(error: ServiceUnavailableException): ServiceUnavailableException {
+  const result = error.getResponse() as { error?: Record<string, unknown> };
+  return new ServiceUnavailableException(`Not ready: ${Object.keys(result.error ?? {}).join(', ')}`);
+}

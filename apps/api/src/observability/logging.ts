@@ -1,0 +1,89 @@
+import { CallHandler, ExecutionContext, Injectable, LoggerService, NestInterceptor } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { Observable } from 'rxjs';
+import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
+import type { LogLevel } from '../../../../libs/application/src/config/app-config.js';
+
+/**
+ * Anything that could carry a credential, wherever it appears. Request and response bodies and
+ * headers are never logged (bodies hold learners' personal data); redaction is a second line of
+ * defence against a future log call that passes a whole request.
+ */
+const REDACT = ['authorization', 'cookie', '*.authorization', '*.cookie', '*.headers.authorization', '*.headers.cookie', 'token', '*.token'];
+
+export function createRootLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'booking-api' },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // A request object must never be serialized whole (headers, query strings).
+      serializers: { req: () => '[request]', request: () => '[request]' },
+    },
+    destination ?? pino.destination({ fd: 1, sync: true }),
+  );
+}
+
+/**
+ * One "request completed" line per request (Fastify's own request logging is off): request id,
+ * method, route pattern, path without the query string (search parameters may hold names or
+ * emails), status and duration; plus organization and actor once the token is verified.
+ */
+export function logRequests(fastify: FastifyInstance): void {
+  fastify.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    request.log[level](
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        path: request.url.split('?')[0],
+        statusCode: status,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+  });
+}
+
+/** Adds the caller's organization and actor to the request's logger, once the auth guard has run. */
+@Injectable()
+export class RequestLogContextInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+    const { principal } = request;
+    if (principal) request.log = request.log.child({ organization: principal.organization, actor: principal.actor });
+    return next.handle();
+  }
+}
+
+/** Nest's own logs (startup, the problem filter's 500s) as JSON lines of the same logger. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', message: unknown, params: unknown[]): void {
+    const context = typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined;
+    this.logger[level]({ context }, String(message));
+  }
+
+  log(message: unknown, ...params: unknown[]) {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]) {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]) {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]) {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]) {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]) {
+    this.write('fatal', message, params);
+  }
+}

@@ -1,0 +1,105 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { PROBLEM_CONTENT_TYPE, problem } from '../http/problem-details.js';
+import { serveDocs } from './docs-ui.js';
+import { FieldProblemSchema, ProblemDetailsSchema } from './problem.schema.js';
+import { AppRoute, listRoutes } from './routes.js';
+
+export const DOCS_PATH = '/api/docs';
+/** Version of the contract (BOOKING-SPEC.md), not of the package. */
+const API_VERSION = '1.0';
+const BEARER = 'bearer';
+
+type Operation = {
+  tags?: string[];
+  description?: string;
+  security?: Array<Record<string, string[]>>;
+  parameters?: unknown[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+};
+
+/** Example problems, so a client developer sees what each status carries. */
+const ERRORS: Record<number, { description: string; example: object }> = {
+  400: {
+    description: 'Invalid input, or a referenced learner, venue, form or billing code that does not exist',
+    example: problem(400, 'The request is invalid', [{ field: 'Name', message: 'Name should not be empty' }]),
+  },
+  401: { description: 'No, invalid or expired bearer token', example: problem(401, 'Missing bearer token') },
+  403: { description: 'The token lacks the scope this endpoint needs', example: problem(403, 'This endpoint requires the booking:write scope') },
+  404: { description: 'The resource named in the URL does not exist (or belongs to another organization)', example: problem(404, 'Not found') },
+  413: { description: 'Body over 1 MiB', example: problem(413, 'Request body is larger than 1 MiB') },
+  415: { description: 'Body is not JSON', example: problem(415, 'Request body must be JSON (Content-Type: application/json)') },
+  429: {
+    description: 'Rate limit reached (per token, or per client IP when anonymous); see Retry-After',
+    example: problem(429, 'Too many requests: slow down and retry after the time in Retry-After'),
+  },
+  500: { description: 'A bug: never an answer to bad input', example: problem(500, 'An unexpected error occurred') },
+};
+
+function problemResponse(status: number) {
+  const { description, example } = ERRORS[status];
+  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDetailsSchema) }, example } } };
+}
+
+/** The statuses every operation of this kind can answer with, whatever its controller says. */
+function commonErrors(route: AppRoute, operation: Operation): number[] {
+  const statuses = [500];
+  if (!route.isPublic) statuses.push(401, 403, 429);
+  if (route.path.includes('{') || operation.parameters?.length || operation.requestBody) statuses.push(400);
+  if (route.path.includes('{')) statuses.push(404);
+  if (operation.requestBody) statuses.push(413, 415);
+  return statuses;
+}
+
+/**
+ * Auth, tags and the problem responses follow from the same metadata the auth guard reads, so
+ * every operation documents them without each controller repeating it.
+ */
+function addConventions(document: OpenAPIObject, routes: AppRoute[]): void {
+  for (const route of routes) {
+    const operation = (document.paths[route.path] as Record<string, Operation> | undefined)?.[route.method];
+    if (!operation) continue;
+    if (!operation.tags?.length) operation.tags = [route.path.split('/').filter((p) => p !== '' && p !== 'api')[0] ?? 'operations'];
+    if (route.isPublic) operation.security = [];
+    else {
+      operation.security = [{ [BEARER]: [] }];
+      if (route.scope) {
+        const needs = `Requires a bearer token with the \`${route.scope}\` scope.`;
+        operation.description = operation.description ? `${operation.description}\n\n${needs}` : needs;
+      }
+    }
+    for (const status of commonErrors(route, operation)) operation.responses[status] ??= problemResponse(status);
+  }
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Exam booking API')
+    .setDescription(
+      'Schedules exam events at venues and registers learners into them. JSON in and out, PascalCase fields. ' +
+        'Errors are RFC 9457 problem details (`application/problem+json`). Every response carries `X-Request-Id`; ' +
+        'send your own (letters, digits, `._:-`, up to 128) to trace a call. Commands answer after the read ' +
+        'models have applied them (read-your-writes).',
+    )
+    .setVersion(API_VERSION)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256 JWT with claims `org`, `sub` and `scope`.' },
+      BEARER,
+    )
+    .addTag('venues', 'Catalog: venues of the organization')
+    .addTag('learners', 'Catalog: learners of the organization')
+    .addTag('assessment-forms', 'Catalog: assessment forms')
+    .addTag('billing-codes', 'Catalog: billing codes and the exam duration they imply')
+    .addTag('operations', 'Health, readiness and metrics (anonymous)')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsSchema, FieldProblemSchema] });
+  addConventions(document, listRoutes(app));
+  return document;
+}
+
+/** Serves the UI at /api/docs and the document at /api/docs-json, both anonymous. */
+export function setupOpenApi(app: NestFastifyApplication): void {
+  serveDocs(app.getHttpAdapter().getInstance(), DOCS_PATH, buildOpenApiDocument(app));
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
+import type { ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import {
+  type RegistrationCriteria,
+  RegistrationSearch,
+} from '../../../../libs/read-model/src/registrations/registration-search.js';
+import { CurrentPrincipal, RequireScope } from '../http/auth.js';
+import { READ_STORE } from '../infrastructure/tokens.js';
+import { DEFAULT_TAKE, instantOf, RegistrationCriteriaBody, SearchRegistrationsBody } from './registration-queries.dto.js';
+
+/** "Not specified" (spec §1): missing, null or blank criteria set no condition. */
+const specified = (text: string | null | undefined): string | undefined =>
+  text === undefined || text === null || text.trim() === '' ? undefined : text;
+
+function criteriaOf(body: RegistrationCriteriaBody, organization: string): RegistrationCriteria {
+  return {
+    organization,
+    name: specified(body.Name),
+    email: specified(body.Email),
+    code: specified(body.Code),
+    // Shape-validated already: a present value is a valid time.
+    since: body.LastChangeTimeSince ? instantOf(body.LastChangeTimeSince)! : undefined,
+    before: body.LastChangeTimeBefore ? instantOf(body.LastChangeTimeBefore)! : undefined,
+  };
+}
+
+/** Registration search and count (spec §5), for interactive clients and reporting tools alike. */
+@Controller('api/registrations')
+export class RegistrationQueriesController {
+  private readonly registrations: RegistrationSearch;
+
+  constructor(@Inject(READ_STORE) readStore: ReadStore) {
+    this.registrations = new RegistrationSearch(readStore);
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  @RequireScope('booking:read')
+  async search(
+    @Body() body: SearchRegistrationsBody,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const page = { skip: body.Skip ?? 0, take: body.Take ?? DEFAULT_TAKE };
+    const result = await this.registrations.search(criteriaOf(body, principal.organization), page);
+    void reply.header('X-Total-Count', String(result.total));
+    return result.rows;
+  }
+
+  @Post('count')
+  @HttpCode(200)
+  @RequireScope('booking:read')
+  count(@Body() body: RegistrationCriteriaBody, @CurrentPrincipal() principal: Principal) {
+    return this.registrations.count(criteriaOf(body, principal.organization));
+  }
+}

@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { RegisterLaxHandler } from '../../../../libs/application/src/registrations/register-lax.handler.js';
+import {
+  CancelRegistrationHandler,
+  ChangeAssessmentHandler,
+  DeleteRegistrationHandler,
+  GrantAccommodationHandler,
+  RevokeAccommodationHandler,
+} from '../../../../libs/application/src/registrations/registration-changes.handlers.js';
+import { RegistrationSupport } from '../../../../libs/application/src/registrations/registration-support.js';
+import { TransferLaxHandler } from '../../../../libs/application/src/registrations/transfer-lax.handler.js';
+import type { ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import { RegistrationQueries } from '../../../../libs/read-model/src/registrations/registrations.queries.js';
+import { READ_STORE } from '../infrastructure/tokens.js';
+import { RegistrationCommandsController } from './registration-commands.controller.js';
+import { RegistrationQueriesController } from './registration-queries.controller.js';
+import { RegistrationRetrieveController } from './registration-retrieve.controller.js';
+
+/**
+ * Registration commands (spec §4) and retrieve (§5). The ExamEventScheduler they use to find or
+ * create exam events is provided by the exam events module.
+ */
+@Module({
+  controllers: [RegistrationCommandsController, RegistrationRetrieveController, RegistrationQueriesController],
+  providers: [
+    { provide: RegistrationQueries, inject: [READ_STORE], useFactory: (readStore: ReadStore) => new RegistrationQueries(readStore) },
+    RegistrationSupport,
+    RegisterLaxHandler,
+    TransferLaxHandler,
+    CancelRegistrationHandler,
+    ChangeAssessmentHandler,
+    GrantAccommodationHandler,
+    RevokeAccommodationHandler,
+    DeleteRegistrationHandler,
+  ],
+  exports: [RegistrationQueries],
+})
+export class RegistrationsModule {}

@@ -1,0 +1,56 @@
+import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
+import { examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
+import { registrationStreamId } from '../../../domain/src/registration/registration.state.js';
+import { DomainError } from '../../../domain/src/shared/domain-error.js';
+
+/** One entry of a history endpoint; positions and revisions are strings (bigint on the wire). */
+export interface HistoryEntry {
+  Position: string;
+  Revision: string;
+  Type: string;
+  /** When it happened, UTC. */
+  Time: string;
+  Actor: string;
+  CorrelationId: string;
+  Data: Record<string, unknown>;
+}
+
+export function historyEntry(event: StoredEvent): HistoryEntry {
+  return {
+    Position: event.position.toString(),
+    Revision: event.revision.toString(),
+    Type: event.type,
+    Time: new Date(event.metadata.occurredAt).toISOString(),
+    Actor: event.metadata.actor,
+    CorrelationId: event.metadata.correlationId,
+    Data: event.data,
+  };
+}
+
+/**
+ * The domain events of one aggregate, read from its stream (auditors want the facts as stored,
+ * not a read model). A stream of another organization is reported exactly like a missing one.
+ */
+export class AuditHistory {
+  constructor(private readonly eventStore: EventStore) {}
+
+  /** Deleted registrations keep their history: the spec keeps it for auditors. */
+  registration(organization: string, registrationId: string): Promise<HistoryEntry[]> {
+    return this.history(organization, registrationStreamId(registrationId), `Registration not found: ${registrationId}`);
+  }
+
+  examEvent(organization: string, eventId: string): Promise<HistoryEntry[]> {
+    return this.history(organization, examEventStreamId(eventId), 'Exam event not found');
+  }
+
+  private async history(organization: string, streamId: string, notFound: string): Promise<HistoryEntry[]> {
+    const events = await this.eventStore.readStream(streamId);
+    if (events.length === 0 || ownerOf(events[0]) !== organization) throw DomainError.notFound(notFound);
+    return events.map(historyEntry);
+  }
+}
+
+/** The first event of a registration or exam event names its organization in its data. */
+function ownerOf(first: StoredEvent): unknown {
+  return first.data.Organization ?? first.metadata.organization;
+}

@@ -1,0 +1,40 @@
+import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
+
+export interface ExportOptions {
+  /** First position to include. */
+  from?: bigint;
+  /** Only this organization's events. */
+  organization?: string;
+}
+
+const BATCH = 1000;
+
+/**
+ * The history as NDJSON, one stored event per line in log order, exactly as stored (pass the raw
+ * store: old schema versions stay as written, and `Metadata.hash` lets anyone re-check the chains
+ * from the file alone). Positions and revisions are strings.
+ */
+export async function* exportEvents(store: EventStore, options: ExportOptions = {}): AsyncGenerator<string> {
+  let after = options.from !== undefined && options.from > 0n ? options.from - 1n : undefined;
+  for (;;) {
+    const batch = await store.readAll({ after, limit: BATCH });
+    for (const event of batch) {
+      if (options.from !== undefined && event.position < options.from) continue;
+      if (options.organization !== undefined && event.metadata.organization !== options.organization) continue;
+      yield `${JSON.stringify(exportLine(event))}\n`;
+    }
+    if (batch.length < BATCH) return;
+    after = batch[batch.length - 1].position;
+  }
+}
+
+function exportLine(event: StoredEvent) {
+  return {
+    Position: event.position.toString(),
+    StreamId: event.streamId,
+    Revision: event.revision.toString(),
+    Type: event.type,
+    Data: event.data,
+    Metadata: event.metadata,
+  };
+}

@@ -1,0 +1,85 @@
+import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
+import { catalogStreams, type AssessmentFormDefinition, type LearnerDefinition } from '../../../domain/src/catalog/catalog.events.js';
+import type { ExamEventRetitledData, ExamScheduledData } from '../../../domain/src/exam-event/exam-event.events.js';
+import { examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
+import { registrationDecider } from '../../../domain/src/registration/registration.decider.js';
+import type { RegistrationEvent } from '../../../domain/src/registration/registration.events.js';
+import { registrationStreamId } from '../../../domain/src/registration/registration.state.js';
+import { replay } from '../../../domain/src/shared/decider.js';
+import { DomainError } from '../../../domain/src/shared/domain-error.js';
+import { formatInZone } from '../../../domain/src/shared/time.js';
+
+/**
+ * GET /api/registrations/{id}?asOf=…: the registration as it was at an instant, folded from the
+ * event streams (not the read model): its own stream through the registration decider, and the
+ * learner, form and exam event it showed, each folded up to the same instant. The shape is the
+ * one retrieve returns.
+ */
+export class RegistrationAsOf {
+  constructor(private readonly eventStore: EventStore) {}
+
+  async retrieve(organization: string, registrationId: string, asOf: Date): Promise<Record<string, unknown>> {
+    const notFound = () => DomainError.notFound(`Registration not found: ${registrationId}`);
+    const history = await this.until(registrationStreamId(registrationId), asOf);
+    const state = replay(registrationDecider, history.map((e) => ({ type: e.type, data: e.data }) as RegistrationEvent));
+    if (state === null || state.organization !== organization || state.deleted) throw notFound();
+    const last = history[history.length - 1];
+
+    const [learner, form, event] = await Promise.all([
+      this.latestData<LearnerDefinition>(catalogStreams.learner(organization, state.learnerId), asOf),
+      state.form ? this.latestData<AssessmentFormDefinition>(catalogStreams.assessmentForm(organization, state.form.id), asOf) : null,
+      this.examEvent(state.eventId, asOf),
+    ]);
+    const start = event ? formatInZone(event.Start, event.VenueTimeZone) : null;
+    return {
+      RegistrationIdentifier: state.registrationId,
+      RegistrationStatus: state.status,
+      AttendanceStatus: null,
+      EventIdentifier: state.eventId,
+      EventNumber: event?.Number ?? null,
+      EventFormat: event?.Format ?? null,
+      EventScheduledStart: start,
+      EventVenue: event?.Venue ?? null,
+      AssessmentFormIdentifier: state.form?.id ?? null,
+      AssessmentFormCode: form?.Code ?? state.form?.code ?? null,
+      AssessmentFormName: form?.Name ?? null,
+      AssessmentFormTitle: form?.Title ?? null,
+      LearnerIdentifier: state.learnerId,
+      LearnerCode: learner?.Code ?? null,
+      LearnerName: learner?.Name ?? null,
+      LearnerEmail: learner?.Email ?? null,
+      LastChangeTime: new Date(last.metadata.occurredAt).toISOString(),
+      LastChangeType: last.type,
+      EventStart: start,
+      EventTitle: event?.Title ?? null,
+      EventExamType: event?.ExamType ?? null,
+      EligibilityStatus: state.eligibility,
+      ApprovalStatus: state.approval,
+      RegistrantType: state.registrantType,
+      ExamTimeLimit: state.examTimeLimit,
+      Accommodations: state.accommodations.map(({ Type, Name, TimeExtension }) => ({ Type, Name, TimeExtension })),
+    };
+  }
+
+  /** The stream's events that had happened at `asOf` (inclusive). */
+  private async until(streamId: string, asOf: Date): Promise<StoredEvent[]> {
+    const events = await this.eventStore.readStream(streamId);
+    return events.filter((event) => new Date(event.metadata.occurredAt).getTime() <= asOf.getTime());
+  }
+
+  /** Catalog entries are replaced whole: the last definition at `asOf` is the entry. */
+  private async latestData<T>(streamId: string, asOf: Date): Promise<T | null> {
+    const last = (await this.until(streamId, asOf)).at(-1);
+    return last ? (last.data as unknown as T) : null;
+  }
+
+  /** The exam event fields a registration shows: as scheduled, with its title at `asOf`. */
+  private async examEvent(eventId: string, asOf: Date): Promise<ExamScheduledData | null> {
+    const history = await this.until(examEventStreamId(eventId), asOf);
+    const scheduled = history.find((stored) => stored.type === 'ExamScheduled');
+    if (!scheduled) return null;
+    const retitled = history.filter((stored) => stored.type === 'ExamEventRetitled').at(-1);
+    const event = scheduled.data as unknown as ExamScheduledData;
+    return retitled ? { ...event, Title: (retitled.data as unknown as ExamEventRetitledData).Title } : event;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Switch-over for the embedded read store. The rebuild is built in a fresh SQLite file; the
+ * switch copies its collections into the live file inside ONE write transaction, after checking
+ * (under the same lock) that every live checkpoint equals the rebuilt one. Readers of the running
+ * API keep reading the old snapshot until the commit and then see the new one (WAL): no request
+ * fails. The API's projector waits for the lock meanwhile (its batches retry if the copy takes
+ * longer than its 5 s busy timeout), so commands may answer later during a long copy.
+ */
+import { rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Projection } from '../../../read-model/src/projection.js';
+import type { ReadStore } from '../../../read-model/src/read-store.js';
+import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
+import { quote, tableName } from '../../../read-model/src/sqlite-query.js';
+import type { SwitchOver } from './projection-rebuild.js';
+
+/** The live projector only moves forward, so a few rounds of catching up always converge. */
+const MAX_ROUNDS = 20;
+
+export class SqliteSwitchOver implements SwitchOver {
+  readonly fresh: ReadStore;
+
+  constructor(
+    private readonly livePath: string,
+    private readonly freshPath: string,
+  ) {
+    this.fresh = new SqliteReadStore(freshPath);
+  }
+
+  async switchOver(
+    projections: readonly Projection[],
+    catchUp: (projection: Projection, target: bigint) => Promise<void>,
+  ): Promise<void> {
+    const db = new Database(this.livePath);
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.prepare('ATTACH DATABASE ? AS rebuilt').run(this.freshPath);
+      const checkpoint = (schema: 'main' | 'rebuilt', projection: string) =>
+        db.prepare(`SELECT position FROM ${schema}.projection_checkpoints WHERE projection = ?`).pluck().get(projection) as
+          | string
+          | undefined;
+      for (let round = 1; ; round++) {
+        db.prepare('BEGIN IMMEDIATE').run();
+        const behind = projections.filter((p) => {
+          const live = checkpoint('main', p.name);
+          return live !== undefined && live !== checkpoint('rebuilt', p.name);
+        });
+        if (behind.length > 0) {
+          // The live projector moved on since the build: release its lock, catch up, try again.
+          const targets = behind.map((p) => BigInt(checkpoint('main', p.name)!));
+          db.prepare('ROLLBACK').run();
+          if (round >= MAX_ROUNDS) throw new Error('The live projections keep moving; try the switch-over again');
+          for (const [i, projection] of behind.entries()) await catchUp(projection, targets[i]);
+          continue;
+        }
+        try {
+          for (const projection of projections) {
+            for (const { name } of projection.collections) {
+              const table = quote(tableName(name));
+              db.exec(`DELETE FROM main.${table}`);
+              db.exec(`INSERT INTO main.${table} (id, doc) SELECT id, doc FROM rebuilt.${table} ORDER BY rid`);
+            }
+            const rebuilt = checkpoint('rebuilt', projection.name);
+            // No checkpoint: the log was empty, and the live projection starts from the beginning.
+            if (rebuilt === undefined) {
+              db.prepare('DELETE FROM main.projection_checkpoints WHERE projection = ?').run(projection.name);
+            } else {
+              db.prepare(
+                'INSERT INTO main.projection_checkpoints (projection, position) VALUES (?, ?) ' +
+                  'ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
+              ).run(projection.name, rebuilt);
+            }
+          }
+          db.prepare('COMMIT').run();
+          return;
+        } catch (error) {
+          if (db.inTransaction) db.prepare('ROLLBACK').run();
+          throw error;
+        }
+      }
+    } finally {
+      db.close();
+    }
+  }
+
+  async discard(): Promise<void> {
+    await this.fresh.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${this.freshPath}${suffix}`, { force: true });
+  }
+}

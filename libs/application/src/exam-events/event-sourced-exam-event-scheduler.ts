@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore } from '../../../event-store/src/event-store.js';
+import { WrongExpectedRevisionError } from '../../../event-store/src/event-store.js';
+import { type ExamEvent, examEventDecider, examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
+import type { ScheduledVenue } from '../../../domain/src/exam-event/exam-event.commands.js';
+import type { ExamScheduled } from '../../../domain/src/exam-event/exam-event.events.js';
+import {
+  type ExamScheduleCommand,
+  examScheduleDecider,
+  examScheduleStreamId,
+  findSharedEvent,
+  nextEventNumber,
+  pendingDetails,
+} from '../../../domain/src/exam-schedule/exam-schedule.decider.js';
+import { parseOffsetDateTime } from '../../../domain/src/shared/time.js';
+import { DomainError } from '../../../domain/src/shared/domain-error.js';
+import type { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
+import type { CommandContext } from '../event-sourcing/command-context.js';
+import type { EventSourcedStreams } from '../event-sourcing/event-sourced-streams.js';
+import { ExamScheduleCache, type LoadedSchedule } from './exam-schedule-cache.js';
+import { ExamEventRef, ExamEventScheduler, ExamSlotRequest } from './exam-event-scheduler.js';
+import { KeyedLock } from './keyed-lock.js';
+
+/** POST /api/events: a caller-chosen id, an optional registration limit; a missing venue is not found. */
+export interface ScheduleRequest extends Omit<ExamSlotRequest, 'venueId' | 'start'> {
+  venueId: string | null;
+  /** Checked by the domain (`Invalid EventStartTime value` when missing or unparsable). */
+  start: string | null;
+  eventId: string;
+  /** Null: unlimited. */
+  registrationLimit: number | null;
+}
+
+export interface CancelRequest {
+  reason: string | null;
+  automatic: boolean;
+  /** Registrations on the event that are not cancelled, as the caller counted them. */
+  activeRegistrations: number;
+}
+
+/** Every lost race means another writer made progress; this many in a row means something is wrong. */
+const MAX_ATTEMPTS = 50;
+
+/**
+ * The exam-event application service. The schedule stream `examSchedule-<org>` is the commit
+ * point of every new event (number and slot); see the protocol in exam-schedule.decider.ts.
+ */
+export class EventSourcedExamEventScheduler extends ExamEventScheduler {
+  private readonly schedules: ExamScheduleCache;
+  private readonly creating = new KeyedLock();
+
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly streams: EventSourcedStreams,
+    private readonly catalog: CatalogQueries,
+  ) {
+    super();
+    this.schedules = new ExamScheduleCache(eventStore);
+  }
+
+  async findShared(context: CommandContext, venueId: string, start: string): Promise<ExamEventRef | null> {
+    const instant = parseOffsetDateTime(start);
+    if (instant === null) return null;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const schedule = await this.schedules.load(context.organization);
+      const found = await this.joinable(context, schedule, venueId, instant);
+      if (found !== 'look again') return found;
+    }
+    throw new Error(`Gave up finding the exam event of slot ${venueId} ${start}: too much contention`);
+  }
+
+  create(context: CommandContext, request: ExamSlotRequest, options: { shared: boolean }): Promise<ExamEventRef> {
+    return this.createEvent(context, { ...request, eventId: randomUUID(), registrationLimit: null }, options.shared);
+  }
+
+  async findOrCreate(context: CommandContext, request: ExamSlotRequest): Promise<ExamEventRef> {
+    return (await this.findShared(context, request.venueId, request.start)) ?? this.create(context, request, { shared: true });
+  }
+
+  /** POST /api/events: always a new event, never joined to an existing one. */
+  schedule(context: CommandContext, request: ScheduleRequest): Promise<ExamEventRef> {
+    return this.createEvent(context, request, false);
+  }
+
+  async attachForm(
+    context: CommandContext,
+    eventId: string,
+    form: { id: string; title: string | null },
+  ): Promise<bigint | null> {
+    await this.loadEvent(context, eventId);
+    const title = form.title ?? (await this.untitledFormText(context.organization, form.id));
+    const result = await this.streams.update(
+      examEventStreamId(eventId),
+      examEventDecider,
+      (state) =>
+        examEventDecider.decide(
+          { type: 'AttachExamForm', eventId, organization: context.organization, form: { id: form.id, title } },
+          state,
+        ),
+      context,
+    );
+    return result.appended.length > 0 ? result.position : null;
+  }
+
+  cancelAutomatically(context: CommandContext, eventId: string): Promise<bigint | null> {
+    return this.cancel(context, eventId, { reason: null, automatic: true, activeRegistrations: 0 });
+  }
+
+  /**
+   * Records the cancellation, then frees the slot. Also frees it when the event was already
+   * cancelled, which completes a cancellation whose process stopped in between.
+   */
+  async cancel(context: CommandContext, eventId: string, request: CancelRequest): Promise<bigint | null> {
+    await this.loadEvent(context, eventId);
+    const result = await this.streams.update(
+      examEventStreamId(eventId),
+      examEventDecider,
+      (state) =>
+        examEventDecider.decide(
+          {
+            type: 'CancelExamEvent',
+            eventId,
+            organization: context.organization,
+            reason: request.reason,
+            automatic: request.automatic,
+            activeRegistrations: request.activeRegistrations,
+          },
+          state,
+        ),
+      context,
+    );
+    const released = await this.releaseSlot(context, eventId);
+    return released ?? (result.appended.length > 0 ? result.position : null);
+  }
+
+  async get(context: CommandContext, eventId: string): Promise<ExamEventRef | null> {
+    const { event, appended } = await this.loadEvent(context, eventId);
+    if (event === null || event.organization !== context.organization) return null;
+    return ref(event, false, appended);
+  }
+
+  private async createEvent(context: CommandContext, request: ScheduleRequest, join: boolean): Promise<ExamEventRef> {
+    const organization = context.organization;
+    const instant = parseOffsetDateTime(request.start);
+    const venue = await this.venue(organization, request.venueId);
+    const durationMinutes = await this.billingCodeDuration(organization, request.billingCode);
+
+    return this.creating.run(organization, async () => {
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        // One snapshot for looking and appending: whatever is appended after it makes the append fail.
+        const schedule = await this.schedules.load(organization);
+        if (join && instant !== null && request.venueId !== null) {
+          const found = await this.joinable(context, schedule, request.venueId, instant);
+          if (found === 'look again') continue;
+          if (found !== null) return found;
+        }
+        // Known to the schedule but not yet written (its creator stopped): the id is taken all the same.
+        if (pendingDetails(schedule.state, request.eventId) !== null) throw DomainError.conflict('Event already exists');
+        const existing = await this.streams.load(examEventStreamId(request.eventId), examEventDecider);
+        const [scheduled] = examEventDecider.decide(
+          {
+            type: 'ScheduleExamEvent',
+            eventId: request.eventId,
+            organization,
+            number: nextEventNumber(schedule.state),
+            venue,
+            start: request.start,
+            examType: request.examType,
+            format: request.format,
+            billingCode: request.billingCode,
+            billingCodeDurationMinutes: durationMinutes,
+            registrationLimit: request.registrationLimit,
+            now: context.now,
+            source: 'API',
+          },
+          existing.state,
+        ) as [ExamScheduled];
+        const committed = await this.appendToSchedule(context, { type: 'AssignEventNumber', details: scheduled.data }, schedule);
+        if (committed === 'conflict') continue;
+        const event = examEventDecider.evolve(null, scheduled) as ExamEvent;
+        return ref(event, true, await this.writeScheduled(context, scheduled));
+      }
+      throw new Error(`Gave up creating exam event ${request.eventId}: too much contention on the schedule`);
+    });
+  }
+
+  /**
+   * The event find-or-create joins for the slot, or null. 'look again' when the schedule still
+   * held the slot of an event that is cancelled: its slot has just been released.
+   */
+  private async joinable(
+    context: CommandContext,
+    schedule: LoadedSchedule,
+    venueId: string,
+    instant: Date,
+  ): Promise<ExamEventRef | null | 'look again'> {
+    const found = findSharedEvent(schedule.state, venueId, instant);
+    if (found === null) return null;
+    const { event, appended } = await this.loadEvent(context, found.eventId);
+    if (event !== null && event.status !== 'Cancelled') return ref(event, false, appended);
+    await this.releaseSlot(context, found.eventId);
+    return 'look again';
+  }
+
+  /**
+   * The event's state. When its stream is empty but the organization's schedule has committed it
+   * (the creator stopped between the two appends), its `ExamScheduled` is written first.
+   */
+  private async loadEvent(
+    context: CommandContext,
+    eventId: string,
+  ): Promise<{ event: ExamEvent | null; appended: bigint | null }> {
+    const loaded = await this.streams.load(examEventStreamId(eventId), examEventDecider);
+    if (loaded.state !== null) return { event: loaded.state, appended: null };
+    const details = pendingDetails((await this.schedules.load(context.organization)).state, eventId);
+    if (details === null) return { event: null, appended: null };
+    const scheduled: ExamScheduled = { type: 'ExamScheduled', data: details };
+    const appended = await this.writeScheduled(context, scheduled);
+    return { event: examEventDecider.evolve(null, scheduled), appended };
+  }
+
+  /**
+   * Writes an event's `ExamScheduled` (expected: no stream). If another caller completing the same
+   * pending event wrote it first, that write is the same fact and is used instead.
+   */
+  private async writeScheduled(context: CommandContext, scheduled: ExamScheduled): Promise<bigint> {
+    const streamId = examEventStreamId(scheduled.data.EventId);
+    try {
+      const result = await this.eventStore.append(streamId, this.streams.toNewEvents([scheduled], context), 'no_stream');
+      return result.position;
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      const [first] = await this.eventStore.readStream(streamId);
+      if (first?.type === 'ExamScheduled' && first.data.Organization === scheduled.data.Organization && first.data.Number === scheduled.data.Number) {
+        return first.position;
+      }
+      // Another organization took the id in the instant between our check and our write.
+      throw DomainError.conflict('Event already exists');
+    }
+  }
+
+  /** Frees a cancelled event's slot; null when it held none (Individual, or already freed). */
+  private async releaseSlot(context: CommandContext, eventId: string): Promise<bigint | null> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const schedule = await this.schedules.load(context.organization);
+      const committed = await this.appendToSchedule(context, { type: 'ReleaseSlot', eventId }, schedule);
+      if (committed !== 'conflict') return committed;
+    }
+    throw new Error(`Gave up releasing the slot of exam event ${eventId}: too much contention on the schedule`);
+  }
+
+  /** Decides on the schedule as loaded and appends at its revision: the position, null when nothing was decided. */
+  private async appendToSchedule(
+    context: CommandContext,
+    command: ExamScheduleCommand,
+    schedule: LoadedSchedule,
+  ): Promise<bigint | null | 'conflict'> {
+    const events = examScheduleDecider.decide(command, schedule.state);
+    if (events.length === 0) return null;
+    try {
+      const result = await this.eventStore.append(
+        examScheduleStreamId(context.organization),
+        this.streams.toNewEvents(events, context),
+        schedule.revision ?? 'no_stream',
+      );
+      this.schedules.remember(context.organization, {
+        state: events.reduce(examScheduleDecider.evolve, schedule.state),
+        revision: result.nextExpectedRevision,
+      });
+      return result.position;
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) return 'conflict';
+      throw error;
+    }
+  }
+
+  private async venue(organization: string, venueId: string | null): Promise<ScheduledVenue | null> {
+    if (venueId === null) return null;
+    const doc = await this.catalog.get('venues', organization, venueId);
+    return doc ? { id: venueId, name: doc.Name as string, timeZone: doc.TimeZone as string } : null;
+  }
+
+  private async billingCodeDuration(organization: string, code: string | null): Promise<number | null> {
+    if (code === null || code.trim() === '') return null;
+    const doc = await this.catalog.get('billingCodes', organization, code);
+    return doc ? (doc.ExamDuration as number) : null;
+  }
+
+  /** A form without a title shows its name, else its code, in the event title. */
+  private async untitledFormText(organization: string, formId: string): Promise<string> {
+    const doc = await this.catalog.get('assessmentForms', organization, formId);
+    return (doc?.Name as string | null) ?? (doc?.Code as string | undefined) ?? formId;
+  }
+}
+
+function ref(event: ExamEvent, created: boolean, position: bigint | null): ExamEventRef {
+  return {
+    eventId: event.eventId,
+    number: event.number,
+    examType: event.examType,
+    format: event.format,
+    billingCode: event.billingCode,
+    created,
+    position,
+  };
+}

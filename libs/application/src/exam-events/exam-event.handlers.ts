@@ -1,0 +1,35 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { ExamEventQueries } from '../../../read-model/src/exam-events/exam-events.queries.js';
+import { ReadYourWrites } from '../read-your-writes.js';
+import { CancelExamEventCommand, ScheduleExamEventCommand } from './exam-event.commands.js';
+import { EventSourcedExamEventScheduler } from './event-sourced-exam-event-scheduler.js';
+
+@CommandHandler(ScheduleExamEventCommand)
+export class ScheduleExamEventHandler implements ICommandHandler<ScheduleExamEventCommand, void> {
+  constructor(
+    private readonly scheduler: EventSourcedExamEventScheduler,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  async execute({ request, context }: ScheduleExamEventCommand): Promise<void> {
+    const scheduled = await this.scheduler.schedule(context, request);
+    await this.readYourWrites.waitFor(scheduled.position);
+  }
+}
+
+@CommandHandler(CancelExamEventCommand)
+export class CancelExamEventHandler implements ICommandHandler<CancelExamEventCommand, void> {
+  constructor(
+    private readonly scheduler: EventSourcedExamEventScheduler,
+    private readonly queries: ExamEventQueries,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  async execute({ eventId, reason, context }: CancelExamEventCommand): Promise<void> {
+    // Read-your-writes keeps this count current with every answered registration command; a
+    // registration landing in this very instant is the remaining race (docs/decisions.md).
+    const activeRegistrations = await this.queries.activeRegistrations(eventId);
+    const position = await this.scheduler.cancel(context, eventId, { reason, automatic: false, activeRegistrations });
+    await this.readYourWrites.waitFor(position);
+  }
+}

@@ -1,0 +1,67 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { individualExamType, isIndividual } from '../../../domain/src/exam-event/exam-values.js';
+import { checkRegisterLax } from '../../../domain/src/registration/registration.checks.js';
+import type { RegisterLax } from '../../../domain/src/registration/registration.commands.js';
+import { registrationDecider } from '../../../domain/src/registration/registration.decider.js';
+import type { ExamEventRef } from '../exam-events/exam-event-scheduler.js';
+import { ExamAssignment, RegisterLaxCommand } from './registration.commands.js';
+import { latest, RegistrationSupport } from './registration-support.js';
+
+/**
+ * register-lax (spec §4): checks 1–4 run before the exam event is found or created, so a refused
+ * command creates no event; then the registration is appended and its form attached to the event.
+ */
+@CommandHandler(RegisterLaxCommand)
+export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, ExamAssignment> {
+  constructor(private readonly support: RegistrationSupport) {}
+
+  async execute({ registrationId, request, passcode, context }: RegisterLaxCommand): Promise<ExamAssignment> {
+    const { scheduler } = this.support;
+    const learnerFound = await this.support.learnerExists(context, request.learnerId);
+    const form = await this.support.formByCode(context, request.assessment);
+    const command: Omit<RegisterLax, 'eventId'> = {
+      type: 'RegisterLax',
+      registrationId,
+      organization: context.organization,
+      learner: learnerFound ? { id: request.learnerId } : null,
+      form,
+      registrantType: request.registrantType,
+      accommodations: request.accommodations,
+      passcode,
+    };
+    const checked = checkRegisterLax(command, (await this.support.load(registrationId)).state);
+
+    const slot = {
+      venueId: request.venueId,
+      start: request.start,
+      examType: request.examType,
+      format: request.format,
+      billingCode: request.billingCode,
+    };
+    let event: ExamEventRef;
+    if (request.examType !== null && isIndividual(request.examType)) {
+      const examType = individualExamType(request.examType, request.accommodations.length > 0);
+      event = await scheduler.create(context, { ...slot, examType }, { shared: false });
+    } else {
+      event =
+        (await scheduler.findShared(context, request.venueId, request.start)) ??
+        (await scheduler.create(context, slot, { shared: true }));
+    }
+
+    let registered;
+    try {
+      registered = await this.support.update(
+        registrationId,
+        (state) => registrationDecider.decide({ ...command, eventId: event.eventId }, state),
+        context,
+      );
+    } catch (error) {
+      // Only a concurrent register-lax with the same id gets here: undo its own Individual event.
+      if (event.created && isIndividual(event.examType)) await scheduler.cancelAutomatically(context, event.eventId);
+      throw error;
+    }
+    const attached = await scheduler.attachForm(context, event.eventId, { id: checked.form.id, title: form?.title ?? null });
+    await this.support.readYourWrites.waitFor(latest(event.position, registered.position, attached));
+    return { Exam: event.eventId, Registration: registrationId, created: event.created };
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The registration commands that change one registration in place (spec §4): cancel,
+ * change-assessment, grant/revoke-accommodation and delete. Each loads, decides and appends with
+ * the expected revision (re-run on a version conflict), then waits for the read models to show
+ * its last append before answering.
+ */
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import type { Accommodation } from '../../../domain/src/registration/registration.events.js';
+import { registrationDecider } from '../../../domain/src/registration/registration.decider.js';
+import {
+  CancelRegistrationCommand,
+  ChangeAssessmentCommand,
+  DeleteRegistrationCommand,
+  GrantAccommodationCommand,
+  RevokeAccommodationCommand,
+} from './registration.commands.js';
+import { latest, RegistrationSupport } from './registration-support.js';
+
+@CommandHandler(CancelRegistrationCommand)
+export class CancelRegistrationHandler implements ICommandHandler<CancelRegistrationCommand, void> {
+  constructor(private readonly support: RegistrationSupport) {}
+
+  async execute({ registrationId, reason, context }: CancelRegistrationCommand): Promise<void> {
+    const result = await this.support.update(
+      registrationId,
+      (state) =>
+        registrationDecider.decide(
+          { type: 'CancelRegistration', registrationId, organization: context.organization, reason },
+          state,
+        ),
+      context,
+    );
+    const left = result.appended.length > 0 ? await this.support.leftEvent(context, result.after!.eventId) : null;
+    await this.support.readYourWrites.waitFor(latest(result.position, left));
+  }
+}
+
+@CommandHandler(DeleteRegistrationCommand)
+export class DeleteRegistrationHandler implements ICommandHandler<DeleteRegistrationCommand, void> {
+  constructor(private readonly support: RegistrationSupport) {}
+
+  async execute({ registrationId, context }: DeleteRegistrationCommand): Promise<void> {
+    const result = await this.support.update(
+      registrationId,
+      (state) =>
+        registrationDecider.decide({ type: 'DeleteRegistration', registrationId, organization: context.organization }, state),
+      context,
+    );
+    // A cancelled registration had already left its event.
+    const leaves = result.appended.length > 0 && result.before!.status !== 'Cancelled';
+    const left = leaves ? await this.support.leftEvent(context, result.before!.eventId) : null;
+    await this.support.readYourWrites.waitFor(latest(result.position, left));
+  }
+}
+
+@CommandHandler(ChangeAssessmentCommand)
+export class ChangeAssessmentHandler implements ICommandHandler<ChangeAssessmentCommand, { formId: string }> {
+  constructor(private readonly support: RegistrationSupport) {}
+
+  async execute({ registrationId, assessment, context }: ChangeAssessmentCommand): Promise<{ formId: string }> {
+    const form = await this.support.formByCode(context, assessment);
+    const result = await this.support.update(
+      registrationId,
+      (state) =>
+        registrationDecider.decide(
+          { type: 'ChangeAssessment', registrationId, organization: context.organization, form },
+          state,
+        ),
+      context,
+    );
+    // The decider refused a missing form, so `form` is set here.
+    const attached = await this.support.scheduler.attachForm(context, result.after!.eventId, {
+      id: form!.id,
+      title: form!.title,
+    });
+    await this.support.readYourWrites.waitFor(latest(result.position, attached));
+    return { formId: form!.id };
+  }
+}
+
+@CommandHandler(GrantAccommodationCommand)
+export class GrantAccommodationHandler implements ICommandHandler<GrantAccommodationCommand, readonly Accommodation[]> {
+  constructor(private readonly support: RegistrationSupport) {}
+
+  async execute({ registrationId, accommodation, context }: GrantAccommodationCommand): Promise<readonly Accommodation[]> {
+    const result = await this.support.update(
+      registrationId,
+      (state) =>
+        registrationDecider.decide(
+          { type: 'GrantAccommodation', registrationId, organization: context.organization, accommodation },
+          state,
+        ),
+      context,
+    );
+    await this.support.readYourWrites.waitFor(result.position);
+    return result.after!.accommodations;
+  }
+}
+
+@CommandHandler(RevokeAccommodationCommand)
+export class RevokeAccommodationHandler implements ICommandHandler<RevokeAccommodationCommand, readonly Accommodation[]> {
+  constructor(private readonly support: RegistrationSupport) {}
+
+  async execute({ registrationId, accommodationType, context }: RevokeAccommodationCommand): Promise<readonly Accommodation[]> {
+    const result = await this.support.update(
+      registrationId,
+      (state) =>
+        registrationDecider.decide(
+          { type: 'RevokeAccommodation', registrationId, organization: context.organization, accommodationType },
+          state,
+        ),
+      context,
+    );
+    await this.support.readYourWrites.waitFor(result.position);
+    return result.after!.accommodations;
+  }
+}

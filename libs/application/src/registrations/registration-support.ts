@@ -1,0 +1,76 @@
+/** What every registration command handler needs beside the decider: lookups and exam event effects. */
+import { Injectable } from '@nestjs/common';
+import type { RegistrationForm } from '../../../domain/src/registration/registration.commands.js';
+import { registrationDecider } from '../../../domain/src/registration/registration.decider.js';
+import type { RegistrationEvent } from '../../../domain/src/registration/registration.events.js';
+import { type RegistrationState, registrationStreamId } from '../../../domain/src/registration/registration.state.js';
+import { isIndividual } from '../../../domain/src/exam-event/exam-values.js';
+import { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
+import type { CommandContext } from '../event-sourcing/command-context.js';
+import { EventSourcedStreams, type UpdateResult } from '../event-sourcing/event-sourced-streams.js';
+import { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
+import { ReadYourWrites } from '../read-your-writes.js';
+
+/** The form the catalog's lookup by code picks, with the title an exam event shows for it. */
+export type FoundForm = RegistrationForm & { title: string | null };
+
+/** The latest of several append positions (each may be null: nothing appended). */
+export function latest(...positions: (bigint | null)[]): bigint | null {
+  return positions.reduce<bigint | null>((max, p) => (p !== null && (max === null || p > max) ? p : max), null);
+}
+
+@Injectable()
+export class RegistrationSupport {
+  constructor(
+    readonly streams: EventSourcedStreams,
+    readonly readYourWrites: ReadYourWrites,
+    readonly catalog: CatalogQueries,
+    readonly scheduler: ExamEventScheduler,
+  ) {}
+
+  async learnerExists(context: CommandContext, learnerId: string): Promise<boolean> {
+    return (await this.catalog.get('learners', context.organization, learnerId)) !== null;
+  }
+
+  /** Spec §2's lookup by code; a missing or blank code finds nothing. */
+  async formByCode(context: CommandContext, code: string | null): Promise<FoundForm | null> {
+    if (code === null || code.trim() === '') return null;
+    const doc = await this.catalog.formByCode(context.organization, code);
+    if (doc === null) return null;
+    return {
+      id: doc.AssessmentFormIdentifier as string,
+      code: doc.Code as string,
+      timeLimit: (doc.TimeLimit as number | null) ?? null,
+      title: (doc.Title as string | null) ?? null,
+    };
+  }
+
+  /** The title an exam event shows for a form the registration holds (null when it has none). */
+  async formTitle(context: CommandContext, formId: string): Promise<string | null> {
+    const doc = await this.catalog.get('assessmentForms', context.organization, formId);
+    return (doc?.Title as string | null | undefined) ?? null;
+  }
+
+  load(registrationId: string) {
+    return this.streams.load<RegistrationState, RegistrationEvent>(registrationStreamId(registrationId), registrationDecider);
+  }
+
+  /** Load, decide, append with the expected revision; re-run on a version conflict. */
+  update(
+    registrationId: string,
+    decide: (state: RegistrationState) => RegistrationEvent[],
+    context: CommandContext,
+  ): Promise<UpdateResult<RegistrationState, RegistrationEvent>> {
+    return this.streams.update(registrationStreamId(registrationId), registrationDecider, decide, context);
+  }
+
+  /**
+   * A registration left `eventId` (cancel, delete, transfer): an Individual event holds only that
+   * registration, so it is cancelled. Returns the position to wait for.
+   */
+  async leftEvent(context: CommandContext, eventId: string): Promise<bigint | null> {
+    const event = await this.scheduler.get(context, eventId);
+    if (event === null || !isIndividual(event.examType)) return null;
+    return this.scheduler.cancelAutomatically(context, eventId);
+  }
+}

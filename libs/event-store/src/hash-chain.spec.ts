@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { NewEvent } from './event-store.js';
+import { HashChainedEventStore, verifyHashChains } from './hash-chain.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
+
+const event = (type: string, data: Record<string, unknown> = {}): NewEvent => ({
+  type,
+  data,
+  metadata: {
+    organization: 'org',
+    actor: 'alice',
+    occurredAt: '2026-03-01T17:00:00.000Z',
+    correlationId: 'req-1',
+    causationId: 'req-1',
+    schemaVersion: 1,
+  },
+});
+
+describe('hash chain decorator', () => {
+  let dir: string;
+  let raw: SqliteEventStore;
+  let store: HashChainedEventStore;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hash-chain-'));
+    raw = new SqliteEventStore(join(dir, 'events.sqlite'));
+    store = new HashChainedEventStore(raw);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('chains every appended event to the previous one of its stream; verify finds no broken link', async () => {
+    await store.append('a', [event('A0', { n: 0 }), event('A1')], 'no_stream');
+    await store.append('b', [event('B0')], 'no_stream');
+    await store.append('a', [event('A2')], 1n);
+    await store.append('b', [event('B1')], 'any');
+    const a = await raw.readStream('a');
+    expect(a.map((e) => e.metadata.hash)).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), expect.any(String), expect.any(String)]);
+    expect(new Set(a.map((e) => e.metadata.hash)).size).toBe(3);
+    expect(await verifyHashChains(raw, 2)).toEqual({ events: 5, streams: 2, broken: null });
+  });
+
+  it('names the first broken link when a stored event is edited', async () => {
+    await store.append('a', [event('A0', { Name: 'North Hall' }), event('A1')], 'no_stream');
+    const { position } = await store.append('b', [event('B0'), event('B1', { Seats: 10 })], 'no_stream');
+    await store.close();
+    const db = new Database(join(dir, 'events.sqlite'));
+    db.prepare('UPDATE events SET data = ? WHERE position = ?').run(JSON.stringify({ Seats: 99 }), position);
+    db.close();
+    raw = new SqliteEventStore(join(dir, 'events.sqlite'));
+    store = new HashChainedEventStore(raw);
+    expect((await verifyHashChains(raw)).broken).toEqual({
+      streamId: 'b',
+      revision: 1n,
+      position,
+      reason: expect.stringContaining('does not match'),
+    });
+  });
+
+  it('reports a conflict as the plain store does and stores nothing', async () => {
+    await store.append('a', [event('A0')], 'no_stream');
+    await expect(store.append('a', [event('A1')], 5n)).rejects.toMatchObject({ name: 'WrongExpectedRevisionError' });
+    await expect(store.append('a', [event('A1')], 'no_stream')).rejects.toMatchObject({ name: 'WrongExpectedRevisionError' });
+    expect(await raw.readStream('a')).toHaveLength(1);
+  });
+});

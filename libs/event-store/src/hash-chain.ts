@@ -1,0 +1,182 @@
+/**
+ * Tamper evidence: every event records in `metadata.hash` a SHA-256 chained to the previous event
+ * of its stream. Editing, removing or reordering a stored event breaks the chain from that event
+ * on, and `verifyHashChains` names the first broken link. It is evidence, not prevention: whoever
+ * can write the store can also recompute every later hash, so keep an exported head hash (or the
+ * NDJSON export) somewhere the writer cannot reach if that matters.
+ */
+import { createHash } from 'node:crypto';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type Unsubscribe,
+} from './event-store.js';
+
+export const HASH_KEY = 'hash';
+
+/** JSON with object keys sorted, so that the same content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+export interface HashedContent {
+  streamId: string;
+  revision: bigint;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+/** SHA-256 (hex) over the previous hash (null for a stream's first event) and the event without its own hash. */
+export function eventHash(previousHash: string | null, event: HashedContent): string {
+  const { [HASH_KEY]: _ignored, ...metadata } = event.metadata;
+  // A JSON array keeps the parts apart: no concatenation of two fields can mimic another split.
+  const content = canonicalJson([previousHash, event.streamId, event.revision.toString(), event.type, event.data, metadata]);
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** Bounded like the command side's retries: only `expected: 'any'` appends can race here. */
+const MAX_ANY_ATTEMPTS = 20;
+
+/** An EventStore decorator that adds the chained hash to every appended event. */
+export class HashChainedEventStore implements EventStore {
+  constructor(private readonly inner: EventStore) {}
+
+  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (expected !== 'any') return this.appendChained(streamId, events, expected);
+    // The chain needs the real previous event, so 'any' becomes "the revision just read", retried.
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.lastEvent(streamId);
+      try {
+        return await this.appendChained(streamId, events, last ? last.revision : 'no_stream', last);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ANY_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
+    return this.inner.readStream(streamId, options);
+  }
+
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
+    return this.inner.readAll(options);
+  }
+
+  headPosition(): Promise<bigint | null> {
+    return this.inner.headPosition();
+  }
+
+  onAppended(listener: () => void): Unsubscribe {
+    return this.inner.onAppended(listener);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private async appendChained(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: 'no_stream' | bigint,
+    known?: StoredEvent | null,
+  ): Promise<AppendResult> {
+    let previousHash: string | null = null;
+    let revision = -1n;
+    if (expected !== 'no_stream') {
+      const previous = known ?? (await this.inner.readStream(streamId, { fromRevision: expected }))[0];
+      // The stream is not where the caller thinks: let the inner store report the conflict.
+      if (!previous || previous.revision !== expected) return this.inner.append(streamId, events, expected);
+      previousHash = hashOf(previous);
+      revision = previous.revision;
+    }
+    const chained = events.map((event) => {
+      revision += 1n;
+      const metadata = { ...event.metadata };
+      delete metadata[HASH_KEY];
+      const hash = eventHash(previousHash, { streamId, revision, type: event.type, data: event.data, metadata });
+      previousHash = hash;
+      return { ...event, metadata: { ...metadata, [HASH_KEY]: hash } };
+    });
+    return this.inner.append(streamId, chained, expected);
+  }
+
+  private async lastEvent(streamId: string): Promise<StoredEvent | null> {
+    // Streams are short (one aggregate each), so reading one whole is cheap enough for the rare 'any'.
+    return (await this.inner.readStream(streamId)).at(-1) ?? null;
+  }
+}
+
+function hashOf(event: StoredEvent): string | null {
+  const hash = event.metadata[HASH_KEY];
+  return typeof hash === 'string' ? hash : null;
+}
+
+export interface BrokenLink {
+  streamId: string;
+  revision: bigint;
+  position: bigint;
+  reason: string;
+}
+
+export interface ChainReport {
+  events: number;
+  streams: number;
+  /** The first broken link in log order, or null when every chain holds. */
+  broken: BrokenLink | null;
+}
+
+/**
+ * Recomputes every stream's chain over the raw log (read it WITHOUT upcasting: the hash covers
+ * the data as stored). Stops at the first broken link: everything after it in that stream is
+ * suspect anyway.
+ */
+export async function verifyHashChains(store: EventStore, batchSize = 1000): Promise<ChainReport> {
+  const lastHash = new Map<string, { revision: bigint; hash: string }>();
+  let events = 0;
+  let after: bigint | undefined;
+  for (;;) {
+    const batch = await store.readAll({ after, limit: batchSize });
+    for (const event of batch) {
+      events++;
+      const previous = lastHash.get(event.streamId) ?? null;
+      const broken = (reason: string): ChainReport => ({
+        events,
+        streams: lastHash.size,
+        broken: { streamId: event.streamId, revision: event.revision, position: event.position, reason },
+      });
+      const expectedRevision = previous ? previous.revision + 1n : 0n;
+      if (event.revision !== expectedRevision) {
+        return broken(`expected revision ${expectedRevision} (an event is missing or out of place)`);
+      }
+      const stored = hashOf(event);
+      if (stored === null) return broken('the event has no hash');
+      if (stored !== eventHash(previous?.hash ?? null, event)) {
+        return broken('the stored hash does not match the event (its content or an earlier event changed)');
+      }
+      lastHash.set(event.streamId, { revision: event.revision, hash: stored });
+    }
+    if (batch.length < batchSize) return { events, streams: lastHash.size, broken: null };
+    after = batch[batch.length - 1].position;
+  }
+}

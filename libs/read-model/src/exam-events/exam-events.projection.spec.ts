@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredEvent } from '../../../event-store/src/event-store.js';
+import { SqliteReadStore } from '../sqlite-read-store.js';
+import { examEventsProjection } from './exam-events.projection.js';
+import { ExamEventQueries } from './exam-events.queries.js';
+
+const ORG = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a01';
+const VENUE = '5e0f7d1c-9a6b-4c3e-8d2f-1b0a9c8e7f04';
+
+let position = 0n;
+function stored(type: string, data: Record<string, unknown>): StoredEvent {
+  position += 1n;
+  return {
+    streamId: 'any',
+    revision: 0n,
+    position,
+    type,
+    data,
+    metadata: { organization: ORG, actor: 't', occurredAt: '2026-01-01T00:00:00.000Z', correlationId: 'c', causationId: null, schemaVersion: 1 },
+  };
+}
+
+const scheduled = (eventId: string, number: number) =>
+  stored('ExamScheduled', {
+    EventId: eventId,
+    Organization: ORG,
+    Number: number,
+    Venue: VENUE,
+    VenueName: 'North Hall',
+    VenueTimeZone: 'America/Vancouver',
+    Start: '2030-03-01T17:00:00.000Z',
+    End: '2030-03-01T20:00:00.000Z',
+    DurationMinutes: 180,
+    ExamType: 'Class',
+    Format: 'Paper',
+    BillingCode: 'FEE',
+    RegistrationLimit: 2,
+    Source: 'API',
+    Title: 'North Hall / No Exam',
+    Status: 'Scheduled',
+  });
+const requested = (registrationId: string, eventId: string) =>
+  stored('RegistrationRequested', {
+    RegistrationId: registrationId,
+    Organization: ORG,
+    EventId: eventId,
+    LearnerId: 'l',
+    Passcode: 'P',
+    Status: 'Registered',
+  });
+
+describe('examEvents projection', () => {
+  let dir: string;
+  let store: SqliteReadStore;
+  let queries: ExamEventQueries;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'exam-events-projection-'));
+    store = new SqliteReadStore(join(dir, 'read.sqlite'));
+    await store.ensureCollections(examEventsProjection.collections);
+    queries = new ExamEventQueries(store);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Applies events one batch each, as the runner would after a restart at any point. */
+  async function apply(events: readonly StoredEvent[]) {
+    for (const event of events) {
+      await store.runBatch(examEventsProjection.name, async (session) => {
+        await session.apply(await examEventsProjection.project(event, session));
+        return event.position;
+      });
+    }
+  }
+  const counts = async () =>
+    Object.fromEntries(
+      (await queries.listEvents(ORG, { year: 2030, month: 3, day: null })).map((e) => [e.EventIdentifier, [e.RegistrationCount, e.EventStatus, e.EventTitle]]),
+    );
+
+  const history = () => [
+    scheduled('e1', 1),
+    scheduled('e2', 2),
+    requested('r1', 'e1'),
+    requested('r2', 'e1'),
+    requested('r3', 'e1'),
+    stored('RegistrationTransferred', { RegistrationId: 'r2', FromEventId: 'e1', ToEventId: 'e2', Reason: null }),
+    stored('RegistrationCancelled', { RegistrationId: 'r3', EventId: 'e1', Reason: null }),
+    stored('RegistrationDeleted', { RegistrationId: 'r1', EventId: 'e1' }),
+    requested('r4', 'e2'),
+    stored('ExamEventRetitled', { EventId: 'e2', Title: 'North Hall / Chemistry' }),
+    stored('ExamEventCancelled', { EventId: 'e1', Reason: null, Automatic: false }),
+  ];
+
+  it('counts active registrations through request, transfer, cancel and delete', async () => {
+    const events = history();
+    await apply(events.slice(0, 5));
+    expect(await counts()).toEqual({ e1: [3, 'Scheduled', 'North Hall / No Exam'], e2: [0, 'Scheduled', 'North Hall / No Exam'] });
+    await apply(events.slice(5));
+    expect(await counts()).toEqual({ e1: [0, 'Cancelled', 'North Hall / No Exam'], e2: [2, 'Scheduled', 'North Hall / Chemistry'] });
+    expect(await queries.activeRegistrations('e2')).toBe(2);
+  });
+
+  it('converges to the same read model when any suffix of the log is replayed', async () => {
+    const events = history();
+    await apply(events);
+    const once = await counts();
+    for (const from of [0, 3, 6, 8]) {
+      await apply(events.slice(from));
+      expect(await counts()).toEqual(once);
+    }
+  });
+
+  it('reports the event full in classes once active registrations reach the limit', async () => {
+    await apply([scheduled('e1', 1), requested('r1', 'e1'), requested('r2', 'e1')]);
+    const [listed] = await queries.classes(ORG, new Date('2030-01-01T00:00:00Z'));
+    expect(listed).toMatchObject({ Identifier: 'e1', Start: '2030-03-01T09:00:00-08:00', RegistrationLimit: 2, IsFull: true });
+    await apply([stored('RegistrationCancelled', { RegistrationId: 'r2', EventId: 'e1', Reason: null })]);
+    expect((await queries.classes(ORG, new Date('2030-01-01T00:00:00Z')))[0].IsFull).toBe(false);
+    expect(await queries.classes(ORG, new Date('2030-03-01T17:00:00Z'))).toEqual([]);
+  });
+});

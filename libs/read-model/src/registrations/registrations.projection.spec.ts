@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredEvent } from '../../../event-store/src/event-store.js';
+import { SqliteReadStore } from '../sqlite-read-store.js';
+import { registrationsProjection } from './registrations.projection.js';
+import { RegistrationQueries } from './registrations.queries.js';
+
+const ORG = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a01';
+const REG = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c10';
+const EVENT_A = 'c7f0e6f2-6f35-4d8e-9b7e-5a3e2a9d8c03';
+const EVENT_B = 'c7f0e6f2-6f35-4d8e-9b7e-5a3e2a9d8c04';
+const VENUE = '2b4c1f8e-0000-4000-8000-000000000002';
+const LEARNER = '3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a011';
+const FORM = 'f1a2b3c4-d5e6-4f70-8192-a3b4c5d6e705';
+
+let position = 0n;
+function stored(streamId: string, type: string, data: Record<string, unknown>, occurredAt = '2031-01-01T10:00:00Z'): StoredEvent {
+  position += 1n;
+  return {
+    streamId,
+    revision: 0n,
+    position,
+    type,
+    data,
+    metadata: { organization: ORG, actor: 'tester', occurredAt, correlationId: 'c', causationId: 'c', schemaVersion: 1 },
+  };
+}
+
+const scheduled = (EventId: string, Number: number, Start: string) =>
+  stored(`examEvent-${EventId}`, 'ExamScheduled', {
+    EventId, Organization: ORG, Number, Venue: VENUE, VenueName: 'North Hall', VenueTimeZone: 'America/Vancouver',
+    Start, End: Start, DurationMinutes: 0, ExamType: 'Sitting', Format: 'Paper', BillingCode: 'Fee',
+    RegistrationLimit: null, Source: 'API', Title: 'North Hall / No Exam', Status: 'Scheduled',
+  });
+const reg = (type: string, data: Record<string, unknown>, at?: string) =>
+  stored(`registration-${REG}`, type, { RegistrationId: REG, ...data }, at);
+
+const history: StoredEvent[] = [
+  stored(`learner-${ORG}-${LEARNER}`, 'LearnerDefined', { Organization: ORG, LearnerId: LEARNER, Name: 'Ada', Email: null, Code: 'P-1' }),
+  stored(`assessmentForm-${ORG}-${FORM}`, 'AssessmentFormDefined', {
+    Organization: ORG, FormId: FORM, Code: 'CHEM-110', Name: 'Chemistry final', Title: 'Chemistry', Status: 'Published', Asset: 1, TimeLimit: 90,
+  }),
+  scheduled(EVENT_A, 1, '2031-03-03T17:00:00.000Z'),
+  scheduled(EVENT_B, 2, '2031-07-03T16:00:00.000Z'),
+  reg('RegistrationRequested', { Organization: ORG, EventId: EVENT_A, LearnerId: LEARNER, Passcode: 'K7QW2MZP9XRT', Status: 'Registered' }),
+  reg('ExamFormAssigned', { FormId: FORM, FormCode: 'CHEM-110', FormTimeLimit: 90 }),
+  reg('AccommodationGranted', { Type: 'Extra time', Name: null, TimeExtension: 30 }),
+  reg('AccommodationGranted', { Type: 'Reader', Name: null, TimeExtension: null }),
+  reg('AccommodationGranted', { Type: 'Extra time', Name: 'Half', TimeExtension: 45 }),
+  reg('AccommodationRevoked', { Type: 'Reader' }),
+  reg('ExamTimeLimited', { ExamTimeLimit: 135 }),
+  // Retitled before the move: the row must take the event's current title from the lookup copy.
+  stored(`examEvent-${EVENT_B}`, 'ExamEventRetitled', { EventId: EVENT_B, Title: 'North Hall / Chemistry' }),
+  reg('RegistrationTransferred', { FromEventId: EVENT_A, ToEventId: EVENT_B, Reason: null }),
+  stored(`learner-${ORG}-${LEARNER}`, 'LearnerDefined', { Organization: ORG, LearnerId: LEARNER, Name: 'Ada Lovelace', Email: 'ada@example.org', Code: 'P-1' }),
+  reg('RegistrationCancelled', { EventId: EVENT_B, Reason: null }, '2031-01-02T08:30:00+01:00'),
+];
+
+describe('registrations projection', () => {
+  let dir: string;
+  let store: SqliteReadStore;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'registrations-projection-'));
+    store = new SqliteReadStore(join(dir, 'read.sqlite'));
+    await store.ensureCollections(registrationsProjection.collections);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function apply(events: readonly StoredEvent[]): Promise<void> {
+    for (const event of events) {
+      await store.runBatch(registrationsProjection.name, async (session) => {
+        await session.apply(await registrationsProjection.project(event, session));
+        return event.position;
+      });
+    }
+  }
+
+  it('folds the history into the retrieve document, following the catalog and the event, in venue time', async () => {
+    await apply(history);
+    expect(await new RegistrationQueries(store).retrieve(ORG, REG)).toEqual({
+      RegistrationIdentifier: REG,
+      RegistrationStatus: 'Cancelled',
+      AttendanceStatus: null,
+      EventIdentifier: EVENT_B,
+      EventNumber: 2,
+      EventFormat: 'Paper',
+      EventScheduledStart: '2031-07-03T09:00:00-07:00',
+      EventVenue: VENUE,
+      AssessmentFormIdentifier: FORM,
+      AssessmentFormCode: 'CHEM-110',
+      AssessmentFormName: 'Chemistry final',
+      AssessmentFormTitle: 'Chemistry',
+      LearnerIdentifier: LEARNER,
+      LearnerCode: 'P-1',
+      LearnerName: 'Ada Lovelace',
+      LearnerEmail: 'ada@example.org',
+      LastChangeTime: '2031-01-02T07:30:00.000Z',
+      LastChangeType: 'RegistrationCancelled',
+      EventStart: '2031-07-03T09:00:00-07:00',
+      EventTitle: 'North Hall / Chemistry',
+      EventExamType: 'Sitting',
+      EligibilityStatus: null,
+      ApprovalStatus: null,
+      RegistrantType: null,
+      ExamTimeLimit: 135,
+      Accommodations: [{ Type: 'Extra time', Name: 'Half', TimeExtension: 45 }],
+    });
+    expect(await new RegistrationQueries(store).retrieve('7d1e3f40-2b7a-4a54-8f38-3f1f6b8f0c02', REG)).toBeNull();
+  });
+
+  it('changes nothing when events already applied are applied again (a crash replays them)', async () => {
+    await apply(history);
+    const once = await store.get('registrations', REG);
+    await apply(history.slice(4));
+    expect(await store.get('registrations', REG)).toEqual(once);
+  });
+
+  it('removes a deleted registration', async () => {
+    await apply([...history, reg('RegistrationDeleted', { EventId: EVENT_B })]);
+    expect(await store.get('registrations', REG)).toBeNull();
+  });
+});

@@ -1,0 +1,166 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { createReadStore } from './index.js';
+import { normalizeFilter, normalizeFind } from './normalized-query.js';
+import type { Change, CollectionSpec, Doc, Filter, FindOptions, ReadStore } from './read-store.js';
+import { findSql } from './sqlite-query.js';
+import { SqliteReadStore } from './sqlite-read-store.js';
+import { readLayout } from './sqlite-schema.js';
+
+const people: CollectionSpec = {
+  name: 'people',
+  indexes: [['Org', 'Since']],
+  textFields: ['Name', 'Email'],
+};
+
+let dir: string;
+let file: string;
+const opened: ReadStore[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sqlite-read-store-'));
+  file = join(dir, 'read.sqlite');
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((store) => store.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(path = file): Promise<SqliteReadStore> {
+  const store = new SqliteReadStore(path);
+  opened.push(store);
+  await store.ensureCollections([people]);
+  return store;
+}
+
+async function write(store: ReadStore, changes: Change[], position = 1n): Promise<void> {
+  await store.runBatch('people', async (session) => {
+    await session.apply(changes);
+    return position;
+  });
+}
+
+const upsert = (doc: Doc): Change => ({ kind: 'upsert', collection: 'people', doc });
+const ids = (docs: Doc[]) => docs.map((d) => d._id);
+
+describe('SqliteReadStore', () => {
+  it('answers $contains of three or more characters through the trigram index, and uses compound indexes', async () => {
+    await open();
+    const db = new Database(file, { readonly: true });
+    const plan = (filter: Filter, options?: FindOptions) => {
+      const query = findSql(readLayout(db, 'people')!, normalizeFilter(filter), normalizeFind(options));
+      return (db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.params) as Array<{ detail: string }>)
+        .map((row) => row.detail)
+        .join('\n');
+    };
+    try {
+      // The index names the candidate rows, which are then fetched by row id: no scan of documents,
+      // even when an equality index (a whole tenant) is on offer.
+      const byRowId = /^SCAN rm_people_fts VIRTUAL TABLE[^\n]*\nSEARCH rm_people USING INTEGER PRIMARY KEY \(rowid=\?\)/;
+      expect(plan({ Name: { $contains: 'love' } })).toMatch(byRowId);
+      expect(plan({ Org: 'o1', Name: { $contains: 'love' } }, { sort: [['Since', -1]] })).toMatch(byRowId);
+      // Short needles cannot use trigrams: they scan (that is the documented fallback).
+      expect(plan({ Name: { $contains: 'lo' } })).not.toMatch(/rm_people_fts/);
+      expect(plan({ Org: 'o1', Since: { $gte: '2026' } }, { sort: [['Since', -1]] })).toMatch(
+        /SEARCH rm_people USING INDEX rm_people_ix\(Org,Since\) \(f_Org=\? AND f_Since>\?\)/,
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it('folds ASCII letters only, the same way through the index and without it', async () => {
+    const store = await open();
+    await write(store, [
+      upsert({ _id: 'upper', Org: 'o1', Name: 'ÉMILE Zola' }),
+      upsert({ _id: 'lower', Org: 'o1', Name: 'émile zola' }),
+    ]);
+    const search = async (text: string) => ids(await store.find('people', { Name: { $contains: text } }));
+    expect(await search('MILE ZOLA')).toEqual(['lower', 'upper']);
+    expect(await search('émile')).toEqual(['lower']);
+    expect(await search('émi')).toEqual(['lower']);
+    expect(await search('é')).toEqual(['lower']);
+    expect(await search('É')).toEqual(['upper']);
+  });
+
+  it('drops the text-index entries of documents that are deleted or reset', async () => {
+    const store = await open();
+    await write(store, [
+      upsert({ _id: 'a', Org: 'o1', Name: 'Ada' }),
+      upsert({ _id: 'b', Org: 'o1', Name: 'Alan' }),
+      upsert({ _id: 'b', Org: 'o1', Name: 'Alan Turing' }),
+      { kind: 'updateMany', collection: 'people', filter: { Org: 'o1' }, set: { Name: 'Renamed' } },
+      { kind: 'delete', collection: 'people', id: 'a' },
+    ]);
+    const db = new Database(file, { readonly: true });
+    const indexed = () => db.prepare('SELECT count(*) FROM rm_people_fts').pluck().get();
+    try {
+      expect(indexed()).toBe(1);
+      await store.reset('people', ['people']);
+      expect(indexed()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps documents, text index and checkpoints across a reopen', async () => {
+    const first = await open();
+    await write(first, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })], 12n);
+    await first.close();
+    opened.splice(opened.indexOf(first), 1);
+
+    const second = await open();
+    expect(await second.getCheckpoint('people')).toBe(12n);
+    expect(ids(await second.find('people', { Name: { $contains: 'LOVELACE' } }))).toEqual(['a']);
+  });
+
+  it('keeps every :memory: store private, with the same isolation of uncommitted batches', async () => {
+    const one = await open(':memory:');
+    const two = await open(':memory:');
+    await write(one, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada' })]);
+    expect(await one.get('people', 'a')).not.toBeNull();
+    expect(await two.get('people', 'a')).toBeNull();
+
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batch = one.runBatch('people', async (session) => {
+      await session.apply([{ kind: 'delete', collection: 'people', id: 'a' }]);
+      await gate;
+      return 2n;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await one.get('people', 'a')).not.toBeNull();
+    release();
+    await batch;
+    expect(await one.get('people', 'a')).toBeNull();
+  });
+
+  it('refuses to query a collection that was never created', async () => {
+    const store = await open();
+    await expect(store.find('nonexistent', {})).rejects.toThrow(/Unknown read-model collection "nonexistent"/);
+  });
+
+  it('keeps numbers exactly as written when patching', async () => {
+    const store = await open();
+    await write(store, [
+      upsert({ _id: 'a', Org: 'o1' }),
+      { kind: 'patch', collection: 'people', id: 'a', set: { Score: 0.1 + 0.2, Big: 2 ** 53 - 1, Flags: [true, 1.5] } },
+    ]);
+    expect(await store.get('people', 'a')).toEqual({ _id: 'a', Org: 'o1', Score: 0.1 + 0.2, Big: 2 ** 53 - 1, Flags: [true, 1.5] });
+  });
+});
+
+describe('createReadStore without a MongoDB URL', () => {
+  it('stores read models in <dataDir>/read.sqlite, creating the folder', async () => {
+    const dataDir = join(dir, 'nested', 'data');
+    const store = await createReadStore({ dataDir });
+    opened.push(store);
+    await store.ensureCollections([people]);
+    await write(store, [upsert({ _id: 'a', Org: 'o1' })]);
+    expect(existsSync(join(dataDir, 'read.sqlite'))).toBe(true);
+    expect(store).toBeInstanceOf(SqliteReadStore);
+  });
+});

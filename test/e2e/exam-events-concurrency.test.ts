@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
+import { EventSourcedStreams } from '../../libs/application/src/event-sourcing/event-sourced-streams.js';
+import { EventSourcedExamEventScheduler } from '../../libs/application/src/exam-events/event-sourced-exam-event-scheduler.js';
+import { ExamEventScheduler } from '../../libs/application/src/exam-events/exam-event-scheduler.js';
+import { ReadYourWrites } from '../../libs/application/src/read-your-writes.js';
+import type { EventStore } from '../../libs/event-store/src/event-store.js';
+import { CatalogQueries } from '../../libs/read-model/src/catalog/catalog.queries.js';
+import { newId, TestApp } from '../support/test-app.js';
+
+const YEAR = new Date().getUTCFullYear() + 2;
+const DAY = `${YEAR}-05-04`;
+
+/**
+ * Uniqueness under concurrency (spec §3, §4): event numbers and one shared event per slot are
+ * enforced by the schedule stream's expected revision. Extra scheduler instances over the same
+ * stores stand for other API processes: each has its own cache and its own in-process lock, so
+ * their races are settled by the event store alone.
+ */
+describe('exam events under concurrency', () => {
+  let app: TestApp;
+  let eventStore: EventStore;
+  let schedulers: ExamEventScheduler[];
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    eventStore = app.app.get<EventStore>(EVENT_STORE);
+    const otherProcess = () =>
+      new EventSourcedExamEventScheduler(eventStore, app.app.get(EventSourcedStreams), app.app.get(CatalogQueries));
+    schedulers = [app.app.get(ExamEventScheduler), otherProcess(), otherProcess(), otherProcess()];
+  });
+  afterAll(() => app.close());
+
+  async function organization() {
+    const org = newId();
+    const token = await app.token(org);
+    const venue = newId();
+    await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'North Hall', TimeZone: 'America/Vancouver' } });
+    await app.request('PUT', '/api/billing-codes/FEE', { token, body: { Duration: 120 } });
+    const context = () => ({ organization: org, actor: 'tester', correlationId: newId(), now: new Date() });
+    const list = async () => (await app.request('GET', `/api/events/list-events?date=${DAY}`, { token })).body as any[];
+    return { org, token, venue, context, list };
+  }
+
+  it('20 concurrent find-or-create calls for one slot end up in ONE event', async () => {
+    const { venue, context, list } = await organization();
+    const slot = (second: number) => ({
+      venueId: venue,
+      // Any second of the same minute is the same slot.
+      start: `${DAY}T09:00:${String(second).padStart(2, '0')}-07:00`,
+      examType: 'Class',
+      format: 'Paper',
+      billingCode: 'FEE',
+    });
+    const refs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => schedulers[i % schedulers.length].findOrCreate(context(), slot(i))),
+    );
+    expect(new Set(refs.map((r) => r.eventId)).size).toBe(1);
+    expect(refs.filter((r) => r.created)).toHaveLength(1);
+    expect(refs.map((r) => r.number)).toEqual(Array(20).fill(1));
+    const events = await list();
+    expect(events.map((e) => [e.EventIdentifier, e.EventNumber])).toEqual([[refs[0].eventId, 1]]);
+  });
+
+  it('gives 20 concurrent POSTs distinct consecutive numbers 1..20', async () => {
+    const { token, venue, list } = await organization();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        app.request('POST', `/api/events/${newId()}`, {
+          token,
+          body: {
+            EventVenue: venue,
+            EventStart: `${DAY}T10:00:00-07:00`,
+            EventExamType: 'Test',
+            EventExamFormat: 'Online',
+            EventBillingCode: 'FEE',
+          },
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const numbers = (await list()).map((e) => e.EventNumber).sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('numbers events created concurrently by several processes without gaps or duplicates', async () => {
+    const { venue, context, list } = await organization();
+    const refs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        schedulers[i % schedulers.length].create(
+          context(),
+          { venueId: venue, start: `${DAY}T11:${String(i).padStart(2, '0')}:00-07:00`, examType: 'Individual (N)', format: 'Paper', billingCode: 'FEE' },
+          { shared: false },
+        ),
+      ),
+    );
+    expect(refs.map((r) => r.number).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect((await list()).map((e) => e.EventNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('never shares an Individual event, even for the same slot', async () => {
+    const { venue, context } = await organization();
+    const slot = { venueId: venue, start: `${DAY}T12:00:00-07:00`, examType: 'Individual (A)', format: 'Paper', billingCode: 'FEE' };
+    const [a, b] = await Promise.all([
+      schedulers[0].create(context(), slot, { shared: false }),
+      schedulers[1].create(context(), slot, { shared: false }),
+    ]);
+    expect(a.eventId).not.toBe(b.eventId);
+    expect(await schedulers[2].findShared(context(), venue, slot.start)).toBeNull();
+  });
+
+  describe('recovery of a creator or canceller that stopped between its two appends', () => {
+    it('completes an event the schedule committed but whose ExamScheduled was never written', async () => {
+      const { org, venue, context, list } = await organization();
+      const eventId = newId();
+      const details = {
+        EventId: eventId,
+        Organization: org,
+        Number: 1,
+        Venue: venue,
+        VenueName: 'North Hall',
+        VenueTimeZone: 'America/Vancouver',
+        Start: `${DAY}T20:00:00.000Z`,
+        End: `${DAY}T22:00:00.000Z`,
+        DurationMinutes: 120,
+        ExamType: 'Class',
+        Format: 'Paper',
+        BillingCode: 'FEE',
+        RegistrationLimit: null,
+        Source: 'API',
+        Title: 'North Hall / No Exam',
+        Status: 'Scheduled',
+      };
+      const metadata = { organization: org, actor: 'tester', occurredAt: new Date().toISOString(), correlationId: 'crash', causationId: null, schemaVersion: 1 };
+      await eventStore.append(
+        `examSchedule-${org}`,
+        [{ type: 'ExamEventNumberAssigned', data: { EventId: eventId, Number: 1, Venue: venue, StartMinute: `${DAY}T20:00Z`, Shared: true, Details: details }, metadata }],
+        'no_stream',
+      );
+      expect(await eventStore.readStream(`examEvent-${eventId}`)).toEqual([]);
+
+      const slot = { venueId: venue, start: `${DAY}T13:00:00-07:00`, examType: 'Class', format: 'Paper', billingCode: 'FEE' };
+      const refs = await Promise.all([schedulers[0].findOrCreate(context(), slot), schedulers[1].findOrCreate(context(), slot)]);
+      expect(refs.map((r) => [r.eventId, r.created])).toEqual([
+        [eventId, false],
+        [eventId, false],
+      ]);
+      expect((await eventStore.readStream(`examEvent-${eventId}`)).map((e) => e.type)).toEqual(['ExamScheduled']);
+      for (const ref of refs) await app.app.get(ReadYourWrites).waitFor(ref.position);
+      expect((await list()).map((e) => [e.EventIdentifier, e.EventNumber])).toContainEqual([eventId, 1]);
+    });
+
+    it('releases the slot of an event found cancelled, then creates a new one', async () => {
+      const { org, venue, context } = await organization();
+      const first = await schedulers[0].findOrCreate(context(), {
+        venueId: venue,
+        start: `${DAY}T14:00:00-07:00`,
+        examType: 'Sitting',
+        format: 'Online',
+        billingCode: 'FEE',
+      });
+      // The canceller wrote ExamEventCancelled and stopped before releasing the slot.
+      await eventStore.append(
+        `examEvent-${first.eventId}`,
+        [
+          {
+            type: 'ExamEventCancelled',
+            data: { EventId: first.eventId, Reason: null, Automatic: false },
+            metadata: { organization: org, actor: 'tester', occurredAt: new Date().toISOString(), correlationId: 'crash', causationId: null, schemaVersion: 1 },
+          },
+        ],
+        0n,
+      );
+      const next = await schedulers[1].findOrCreate(context(), {
+        venueId: venue,
+        start: `${DAY}T14:00:00-07:00`,
+        examType: 'Sitting',
+        format: 'Online',
+        billingCode: 'FEE',
+      });
+      expect(next).toMatchObject({ number: 2, created: true });
+      const schedule = await eventStore.readStream(`examSchedule-${org}`);
+      expect(schedule.map((e) => [e.type, e.data.EventId])).toEqual([
+        ['ExamEventNumberAssigned', first.eventId],
+        ['ExamSlotReleased', first.eventId],
+        ['ExamEventNumberAssigned', next.eventId],
+      ]);
+    });
+  });
+});

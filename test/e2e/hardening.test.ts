@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
+import { newId, TestApp } from '../support/test-app.js';
+
+describe('security headers and CORS by default', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+  });
+  afterAll(() => app.close());
+
+  it('sets security headers on answers and on problems', async () => {
+    const token = await app.token(newId());
+    for (const response of [await app.request('GET', '/api/venues', { token }), await app.request('GET', `/api/venues/${newId()}`, { token })]) {
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(response.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
+  it('sends no CORS headers when no origin is configured', async () => {
+    const response = await app.request('GET', '/health', { headers: { origin: 'https://evil.example' } });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('configured CORS origins', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ CORS_ORIGINS: 'https://app.example.org' });
+  });
+  afterAll(() => app.close());
+
+  it('allows exactly the configured origins, preflight included', async () => {
+    const allowed = await app.request('OPTIONS', '/api/venues', {
+      headers: { origin: 'https://app.example.org', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(allowed.status).toBeLessThan(300);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.org');
+    const other = await app.request('GET', '/health', { headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('rate limiting (RATE_LIMIT_PER_MINUTE=3)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ RATE_LIMIT_PER_MINUTE: '3' });
+  });
+  afterAll(() => app.close());
+
+  it('answers 429 problem+json with Retry-After once a token spent its budget, stores nothing, and keeps other callers apart', async () => {
+    const org = newId();
+    const token = await app.token(org, undefined, 'busy');
+    const venue = newId();
+    for (let i = 0; i < 3; i++) expect((await app.request('GET', '/api/venues', { token })).status).toBe(200);
+    const limited = await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'Too late' } });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toContain('application/problem+json');
+    expect(limited.body).toMatchObject({ status: 429, title: 'Too Many Requests', detail: 'Too many requests: slow down and retry after the time in Retry-After' });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+
+    const colleague = await app.token(org, undefined, 'calm');
+    expect((await app.request('GET', `/api/venues/${venue}`, { token: colleague })).status).toBe(404);
+    for (let i = 0; i < 5; i++) expect((await app.request('GET', '/health')).status).toBe(200);
+  });
+});
+
+describe('request timeout (REQUEST_TIMEOUT_MS=300)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ REQUEST_TIMEOUT_MS: '300' });
+  });
+  afterAll(() => app.close());
+
+  it('drops a client that stalls in the middle of its request', async () => {
+    const { port } = new URL(app.baseUrl);
+    const started = Date.now();
+    const closed = await new Promise<number>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('PUT /api/venues/x HTTP/1.1\r\nHost: localhost\r\n'));
+      socket.on('close', () => resolve(Date.now() - started));
+      socket.on('error', () => undefined);
+      setTimeout(() => reject(new Error('connection still open after 5 s')), 5000).unref();
+    });
+    expect(closed).toBeGreaterThanOrEqual(250);
+    expect(closed).toBeLessThan(5000);
+  });
+});

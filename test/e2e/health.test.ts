@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createEventStore } from '../../libs/event-store/src/index.js';
+import { createReadStore } from '../../libs/read-model/src/index.js';
+import { ProjectionRunner } from '../../libs/read-model/src/projection-runner.js';
+import { allProjections } from '../../libs/read-model/src/projections.js';
+import type { EventStore } from '../../libs/event-store/src/event-store.js';
+import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
+import { newId, TestApp } from '../support/test-app.js';
+
+describe('health and readiness', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+  });
+  afterAll(() => app.close());
+
+  it('answers liveness anonymously', async () => {
+    const live = await app.request('GET', '/health');
+    expect(live.status).toBe(200);
+    expect(live.body).toEqual({ status: 'ok' });
+  });
+
+  it('is ready when both stores answer and the projections are caught up', async () => {
+    await app.request('PUT', `/api/venues/${newId()}`, { token: await app.token(newId()), body: { Name: 'Hall' } });
+    const ready = await app.request('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ok');
+    expect(ready.body.info.eventStore.status).toBe('up');
+    expect(ready.body.info.readStore.status).toBe('up');
+    expect(ready.body.info.projections).toMatchObject({ status: 'up', catalog: { lagEvents: 0, lagSeconds: 0 } });
+  });
+});
+
+describe('an API replica without the in-process projector (BOOKING_RUN_PROJECTOR=false)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ BOOKING_RUN_PROJECTOR: 'false', READY_MAX_LAG_EVENTS: '0' });
+  });
+  afterAll(() => app.close());
+
+  it('is not ready while the read models are behind the log, and says which check fails', async () => {
+    const eventStore = app.app.get<EventStore>(EVENT_STORE);
+    await eventStore.append(
+      `probe-${newId()}`,
+      [{ type: 'ProbeRecorded', data: {}, metadata: { organization: newId(), actor: 'test', occurredAt: new Date().toISOString(), correlationId: 'c', causationId: null, schemaVersion: 1 } }],
+      'no_stream',
+    );
+    const ready = await app.request('GET', '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('content-type')).toContain('application/problem+json');
+    expect(ready.body).toMatchObject({ status: 503, detail: 'Not ready: projections' });
+  });
+
+  it('answers a command once the projector app has stored its checkpoints (read-your-writes across processes)', async () => {
+    // The projector app, on the same stores.
+    const eventStore = createEventStore({ dataDir: app.config.dataDir });
+    const readStore = await createReadStore({ dataDir: app.config.dataDir });
+    const projector = new ProjectionRunner(eventStore, readStore, allProjections, { pollIntervalMs: 20 });
+    await projector.start();
+    try {
+      const token = await app.token(newId());
+      const venue = newId();
+      const put = await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'Replica Hall' } });
+      expect(put.status).toBe(201);
+      expect(put.body).toMatchObject({ VenueIdentifier: venue, Name: 'Replica Hall' });
+      expect((await app.request('GET', '/health/ready')).status).toBe(200);
+    } finally {
+      await projector.stop();
+      await readStore.close();
+      await eventStore.close();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { listRoutes } from '../../apps/api/src/openapi/routes.js';
+import { TestApp } from '../support/test-app.js';
+
+describe('OpenAPI document and UI', () => {
+  let app: TestApp;
+  let doc: any;
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    const json = await app.request('GET', '/api/docs-json');
+    expect(json.status).toBe(200);
+    doc = json.body;
+  });
+  afterAll(() => app.close());
+
+  it('is OpenAPI 3 and serves the UI anonymously', async () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    const ui = await app.request('GET', '/api/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger-ui');
+  });
+
+  it('documents every route the app serves', () => {
+    const routes = listRoutes(app.app);
+    expect(routes.length).toBeGreaterThan(10);
+    const undocumented = routes.filter((r) => !doc.paths[r.path]?.[r.method]).map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    expect(undocumented).toEqual([]);
+    // Nothing documented that the app does not serve.
+    const served = new Set(routes.map((r) => `${r.method} ${r.path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m} ${path}`));
+    expect(documented.filter((d) => !served.has(d))).toEqual([]);
+  });
+
+  it('declares the bearer scheme, and marks exactly the anonymous endpoints as such', () => {
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    for (const route of listRoutes(app.app)) {
+      const operation = doc.paths[route.path][route.method];
+      expect({ route: `${route.method} ${route.path}`, security: operation.security }).toEqual({
+        route: `${route.method} ${route.path}`,
+        security: route.isPublic ? [] : [{ bearer: [] }],
+      });
+      if (!route.isPublic) expect(operation.responses['401'].content['application/problem+json']).toBeDefined();
+    }
+    expect(doc.paths['/health'].get.security).toEqual([]);
+    expect(doc.paths['/api/venues/{venue}'].put.description).toContain('`catalog:write`');
+  });
+
+  it('describes the problem+json error model with examples', () => {
+    const schema = doc.components.schemas.ProblemDetailsSchema;
+    expect(schema.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail']));
+    const notFound = doc.paths['/api/venues/{venue}'].get.responses['404'].content['application/problem+json'];
+    expect(notFound.schema.$ref).toBe('#/components/schemas/ProblemDetailsSchema');
+    expect(notFound.example).toMatchObject({ status: 404, title: 'Not Found' });
+  });
+
+  it('documents request bodies and responses with examples', () => {
+    const put = doc.paths['/api/venues/{venue}'].put;
+    expect(put.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/PutVenueBody');
+    expect(Object.keys(put.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403', '404', '413', '415', '429']));
+    const body = doc.components.schemas.PutVenueBody;
+    expect(body.required).toEqual(['Name']);
+    expect(body.properties.Name.example).toBe('North Hall');
+    expect(doc.components.schemas.VenueView.properties.VenueIdentifier).toMatchObject({ format: 'uuid' });
+  });
+});

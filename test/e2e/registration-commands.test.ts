@@ -1,0 +1,491 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { newId, TestApp } from '../support/test-app.js';
+import {
+  command,
+  defineTenant,
+  expectProblem,
+  FORM_TIME_LIMIT,
+  listEvents,
+  nextSlot,
+  registerBody,
+  registered,
+  retrieve,
+  storedEvents,
+  type Tenant,
+} from './registration.fixtures.js';
+
+describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
+  let app: TestApp;
+  let tenant: Tenant;
+  let other: Tenant;
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    tenant = await defineTenant(app);
+    other = await defineTenant(app);
+  });
+  afterAll(() => app.close());
+
+  /** Runs `act` and checks that it stored no event at all for the tenant. */
+  async function storesNothing(act: () => Promise<void>): Promise<void> {
+    const before = (await storedEvents(app, tenant.org)).length;
+    await act();
+    expect((await storedEvents(app, tenant.org)).length).toBe(before);
+  }
+
+  describe('register-lax', () => {
+    it('creates the exam event (201), records every field, and a second registration joins it (200)', async () => {
+      const registration = newId().toUpperCase();
+      const start = nextSlot();
+      const first = await command(app, tenant, registration, 'register-lax', {
+        ...registerBody(tenant, { EventStart: start, LearnerRegistrantType: 'Apprentice' }),
+        Learner: tenant.learner.toUpperCase(),
+      });
+      expect(first.status).toBe(201);
+      const id = registration.toLowerCase();
+      expect(first.body).toEqual({ Exam: expect.any(String), Registration: id });
+
+      const read = await retrieve(app, tenant, registration);
+      expect(read.status).toBe(200);
+      expect(read.body).toEqual({
+        RegistrationIdentifier: id,
+        RegistrationStatus: 'Registered',
+        AttendanceStatus: null,
+        EventIdentifier: first.body.Exam,
+        EventNumber: expect.any(Number),
+        EventFormat: 'Paper',
+        EventScheduledStart: start,
+        EventVenue: tenant.venue,
+        AssessmentFormIdentifier: tenant.chemistry,
+        AssessmentFormCode: 'CHEM-110',
+        AssessmentFormName: 'Chemistry final',
+        AssessmentFormTitle: 'Chemistry',
+        LearnerIdentifier: tenant.learner,
+        LearnerCode: 'P-1',
+        LearnerName: 'Ada Lovelace',
+        LearnerEmail: 'ada@example.org',
+        LastChangeTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        LastChangeType: 'ExamTimeLimited',
+        EventStart: start,
+        EventTitle: 'North Hall / Chemistry',
+        EventExamType: 'Sitting',
+        EligibilityStatus: 'Eligible',
+        ApprovalStatus: 'Eligible',
+        RegistrantType: 'Apprentice',
+        ExamTimeLimit: FORM_TIME_LIMIT,
+        Accommodations: [],
+      });
+      expect(read.body).not.toHaveProperty('Passcode');
+      const [requested] = (await storedEvents(app, tenant.org)).filter(
+        (e) => e.type === 'RegistrationRequested' && e.data.RegistrationId === id,
+      );
+      expect(requested.data.Passcode).toMatch(/^[2-9A-HJKMNP-Z]{12}$/);
+
+      // Same minute, other second; the exam type, format and billing code are not needed to join.
+      const second = await command(app, tenant, newId(), 'register-lax', {
+        ...registerBody(tenant, { EventStart: start.replace(':00-08:00', ':42-08:00'), Learner: tenant.otherLearner }),
+        EventExamType: null,
+        EventExamFormat: null,
+        EventBillingCode: null,
+      });
+      expect(second.status).toBe(200);
+      expect(second.body.Exam).toBe(first.body.Exam);
+      const listed = (await listEvents(app, tenant)).find((e) => e.EventIdentifier === first.body.Exam);
+      expect(listed).toMatchObject({ RegistrationCount: 2, EventTitle: 'North Hall / Chemistry', EventStart: start });
+    });
+
+    it('gives every Individual registration its own event, suffixed (A) with accommodations and (N) without', async () => {
+      const start = nextSlot();
+      const withHelp = await registered(app, tenant, {
+        EventStart: start,
+        EventExamType: 'Individual',
+        Accommodations: [
+          { Type: 'Extra time', Name: 'Time and a half', TimeExtension: 45 },
+          { Type: 'Quiet room' },
+        ],
+      });
+      const without = await registered(app, tenant, { EventStart: start, EventExamType: 'Individual' });
+      expect(withHelp.response.status).toBe(201);
+      expect(without.response.status).toBe(201);
+      expect(without.event).not.toBe(withHelp.event);
+      const read = (await retrieve(app, tenant, withHelp.registration)).body;
+      expect(read).toMatchObject({
+        EventExamType: 'Individual (A)',
+        ExamTimeLimit: FORM_TIME_LIMIT + 45,
+        Accommodations: [
+          { Type: 'Extra time', Name: 'Time and a half', TimeExtension: 45 },
+          { Type: 'Quiet room', Name: null, TimeExtension: null },
+        ],
+      });
+      expect((await retrieve(app, tenant, without.registration)).body.EventExamType).toBe('Individual (N)');
+      // A shared registration at the same minute never joins an Individual event.
+      const shared = await registered(app, tenant, { EventStart: start });
+      expect(shared.response.status).toBe(201);
+    });
+
+    it.each<[string, (t: Tenant) => Record<string, unknown>, number, string]>([
+      ['an empty accommodation type (checked first)', () => ({ Learner: newId(), Assessment: 'nope', Accommodations: [{ Type: ' ' }] }), 400, 'Accommodation type cannot be empty'],
+      ['a learner missing from the catalog', () => ({ Learner: newId(), Assessment: 'nope' }), 400, 'Learner not found'],
+      ['another organization’s learner', () => ({ Learner: other.learner }), 400, 'Learner not found'],
+      ['an unknown form code', () => ({ Assessment: 'GEO-1' }), 400, 'Assessment form not found'],
+      ['no form code', () => ({ Assessment: null }), 400, 'Assessment form not found'],
+      ['no exam type for a new event', () => ({ EventExamType: null }), 400, 'EventExamType not specified'],
+      ['an invalid exam type', () => ({ EventExamType: 'sitting' }), 400, 'Invalid EventExamType value'],
+      ['no billing code', () => ({ EventBillingCode: '' }), 400, 'EventBillingCode not specified'],
+      ['an unknown billing code', () => ({ EventBillingCode: 'Nope' }), 400, 'Invalid EventBillingCode value'],
+      ['no format', () => ({ EventExamFormat: null }), 400, 'EventExamFormat not specified'],
+      ['an invalid format', () => ({ EventExamFormat: 'Oral' }), 400, 'Invalid EventExamFormat value'],
+      ['a start in the past', () => ({ EventStart: '2020-01-01T09:00:00Z' }), 400, 'Invalid EventStartTime value'],
+      ['an unknown venue', () => ({ EventVenue: newId() }), 400, 'Venue not found'],
+      ['another organization’s venue', () => ({ EventVenue: other.venue }), 400, 'Venue not found'],
+      ['an Individual event with an invalid format', () => ({ EventExamType: 'Individual', EventExamFormat: 'Oral' }), 400, 'Invalid EventExamFormat value'],
+    ])('refuses %s, storing nothing and creating no event', async (_, overrides, status, message) => {
+      const registration = newId();
+      await storesNothing(async () => {
+        const refused = await command(app, tenant, registration, 'register-lax', registerBody(tenant, overrides(tenant)));
+        expectProblem(refused, status, message);
+      });
+      expect((await retrieve(app, tenant, registration)).status).toBe(404);
+    });
+
+    it('refuses an id already used, here or by another organization, without describing it', async () => {
+      const mine = await registered(app, tenant);
+      const theirs = await registered(app, other);
+      const before = (await retrieve(app, tenant, mine.registration)).body;
+      await storesNothing(async () => {
+        expectProblem(await command(app, tenant, mine.registration, 'register-lax', registerBody(tenant)), 409, 'Registration already exists');
+        const taken = await command(app, tenant, theirs.registration, 'register-lax', registerBody(tenant));
+        expectProblem(taken, 409, 'Registration already exists');
+        expect(taken.text).not.toContain(other.org);
+        expect(taken.text).not.toContain(theirs.event);
+      });
+      expect((await retrieve(app, tenant, mine.registration)).body).toEqual(before);
+      expect((await retrieve(app, tenant, theirs.registration)).status).toBe(404);
+    });
+  });
+
+  describe('transfer-lax', () => {
+    it('moves a registration to a new event (201) and to an existing one (200), keeping its form', async () => {
+      const { registration, event: from } = await registered(app, tenant);
+      const target = nextSlot();
+      const moved = await command(app, tenant, registration, 'transfer-lax', {
+        EventVenue: tenant.venue,
+        EventStart: target,
+        Learner: tenant.learner,
+        Reason: 'Asked for another day',
+        Accommodations: [{ Type: 'Extra time', TimeExtension: 15 }],
+      });
+      expect(moved.status).toBe(201);
+      expect(moved.body).toEqual({ Exam: expect.any(String), Registration: registration });
+      expect(moved.body.Exam).not.toBe(from);
+      const read = (await retrieve(app, tenant, registration)).body;
+      expect(read).toMatchObject({
+        EventIdentifier: moved.body.Exam,
+        EventStart: target,
+        EventExamType: 'Sitting',
+        EventFormat: 'Paper',
+        EventTitle: 'North Hall / Chemistry',
+        AssessmentFormIdentifier: tenant.chemistry,
+        ExamTimeLimit: FORM_TIME_LIMIT + 15,
+        LastChangeType: 'ExamTimeLimited',
+      });
+      const events = await listEvents(app, tenant);
+      expect(events.find((e) => e.EventIdentifier === from)).toMatchObject({ RegistrationCount: 0, EventStatus: 'Scheduled' });
+      expect(events.find((e) => e.EventIdentifier === moved.body.Exam)).toMatchObject({ RegistrationCount: 1 });
+
+      const back = await command(app, tenant, registration, 'transfer-lax', { EventVenue: tenant.venue, EventStart: read.EventStart.replace(':00-08:00', ':30-08:00'), Learner: tenant.learner });
+      expectProblem(back, 409, 'Registration already assigned to event');
+      const home = (await listEvents(app, tenant)).find((e) => e.EventIdentifier === from);
+      const returned = await command(app, tenant, registration, 'transfer-lax', { EventVenue: tenant.venue, EventStart: home.EventStart, Learner: tenant.learner });
+      expect(returned.status).toBe(200);
+      expect(returned.body.Exam).toBe(from);
+    });
+
+    it('cancels the Individual event a registration leaves, and gives an Individual target its own event', async () => {
+      const { registration, event: individual } = await registered(app, tenant, { EventExamType: 'Individual' });
+      const shared = await registered(app, tenant);
+      const moved = await command(app, tenant, registration, 'transfer-lax', {
+        EventVenue: tenant.venue,
+        EventStart: (await retrieve(app, tenant, shared.registration)).body.EventStart,
+        EventExamType: 'Sitting',
+        Learner: tenant.learner,
+      });
+      expect(moved.status).toBe(200);
+      expect(moved.body.Exam).toBe(shared.event);
+      const events = await listEvents(app, tenant);
+      expect(events.find((e) => e.EventIdentifier === individual)).toMatchObject({ EventStatus: 'Cancelled', RegistrationCount: 0 });
+
+      const again = await command(app, tenant, registration, 'transfer-lax', {
+        EventVenue: tenant.venue,
+        EventStart: (await retrieve(app, tenant, shared.registration)).body.EventStart,
+        EventExamType: 'Individual',
+        Learner: tenant.learner,
+        Accommodations: [{ Type: 'Reader' }],
+      });
+      expect(again.status).toBe(201);
+      expect(again.body.Exam).not.toBe(shared.event);
+      expect((await retrieve(app, tenant, registration)).body.EventExamType).toBe('Individual (A)');
+    });
+
+    it('refuses, in the spec’s order, storing nothing and creating no event', async () => {
+      const { registration } = await registered(app, tenant);
+      const cancelled = await registered(app, tenant);
+      expect((await command(app, tenant, cancelled.registration, 'cancel')).status).toBe(200);
+      const theirs = await registered(app, other);
+      const before = (await retrieve(app, tenant, registration)).body;
+      const body = (overrides: Record<string, unknown> = {}) => ({
+        EventVenue: tenant.venue,
+        EventStart: nextSlot(),
+        Learner: tenant.learner,
+        ...overrides,
+      });
+      await storesNothing(async () => {
+        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ Learner: newId(), Accommodations: [{ Type: '' }] })), 400, 'Accommodation type cannot be empty');
+        expectProblem(await command(app, tenant, newId(), 'transfer-lax', body({ Learner: newId() })), 404, 'Registration not found');
+        expectProblem(await command(app, tenant, theirs.registration, 'transfer-lax', body()), 404, 'Registration not found');
+        expectProblem(await command(app, tenant, cancelled.registration, 'transfer-lax', body({ Learner: newId() })), 409, 'Registration is cancelled');
+        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ Learner: newId() })), 400, 'Learner not found');
+        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ Learner: tenant.otherLearner })), 400, 'Learner does not belong to registration');
+        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ EventStart: before.EventStart })), 409, 'Registration already assigned to event');
+        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ EventExamType: 'Oral' })), 400, 'Invalid EventExamType value');
+        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ EventVenue: other.venue })), 400, 'Venue not found');
+      });
+      expect((await retrieve(app, tenant, registration)).body).toEqual(before);
+    });
+  });
+
+  describe('cancel and delete', () => {
+    it('cancels (200), cancels again as a no-op, and stops counting the registration on its event', async () => {
+      const { registration, event } = await registered(app, tenant);
+      const cancelled = await command(app, tenant, registration, 'cancel', { Reason: 'Withdrew' });
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body).toEqual({ Registration: registration, Status: 'Cancelled' });
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({
+        RegistrationStatus: 'Cancelled',
+        LastChangeType: 'RegistrationCancelled',
+      });
+      expect((await listEvents(app, tenant)).find((e) => e.EventIdentifier === event).RegistrationCount).toBe(0);
+      await storesNothing(async () => {
+        expect((await command(app, tenant, registration, 'cancel')).body).toEqual({ Registration: registration, Status: 'Cancelled' });
+      });
+    });
+
+    it('cancels an Individual event its registration leaves by cancel or by delete', async () => {
+      const cancelled = await registered(app, tenant, { EventExamType: 'Individual' });
+      const deleted = await registered(app, tenant, { EventExamType: 'Individual' });
+      expect((await command(app, tenant, cancelled.registration, 'cancel')).status).toBe(200);
+      expect((await app.request('DELETE', `/api/registrations/${deleted.registration}`, { token: tenant.token })).status).toBe(204);
+      const events = await listEvents(app, tenant);
+      for (const id of [cancelled.event, deleted.event]) {
+        expect(events.find((e) => e.EventIdentifier === id)).toMatchObject({ EventStatus: 'Cancelled', RegistrationCount: 0 });
+      }
+    });
+
+    it('deletes (204) so that retrieve no longer finds it; deleting again, a missing or a foreign id is 204 too', async () => {
+      const { registration, event } = await registered(app, tenant);
+      const theirs = await registered(app, other);
+      const remove = (id: string) => app.request('DELETE', `/api/registrations/${id}`, { token: tenant.token });
+      expect((await remove(registration)).status).toBe(204);
+      expectProblem(await retrieve(app, tenant, registration), 404, 'Registration not found');
+      expect((await listEvents(app, tenant)).find((e) => e.EventIdentifier === event).RegistrationCount).toBe(0);
+      await storesNothing(async () => {
+        expect((await remove(registration)).status).toBe(204);
+        expect((await remove(newId())).status).toBe(204);
+        expect((await remove(theirs.registration)).status).toBe(204);
+      });
+      expect((await retrieve(app, other, theirs.registration)).status).toBe(200);
+      // A deleted registration is missing to every command, and its id stays taken.
+      expectProblem(await command(app, tenant, registration, 'cancel'), 404, 'Registration not found');
+      expectProblem(await command(app, tenant, registration, 'register-lax', registerBody(tenant)), 409, 'Registration already exists');
+    });
+
+    it('is 404 for a missing or another organization’s registration', async () => {
+      const theirs = await registered(app, other);
+      await storesNothing(async () => {
+        expectProblem(await command(app, tenant, newId(), 'cancel'), 404, 'Registration not found');
+        expectProblem(await command(app, tenant, theirs.registration, 'cancel'), 404, 'Registration not found');
+      });
+      expectProblem(await retrieve(app, tenant, theirs.registration), 404, 'Registration not found');
+      expect((await retrieve(app, other, theirs.registration)).body.RegistrationStatus).toBe('Registered');
+    });
+  });
+
+  describe('change-assessment', () => {
+    it('assigns the form, recomputes the time limit and attaches the form to the event', async () => {
+      const { registration, event } = await registered(app, tenant, { Accommodations: [{ Type: 'Extra time', TimeExtension: 10 }] });
+      const changed = await command(app, tenant, registration, 'change-assessment', { Assessment: 'PHYS-100' });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toEqual({ Registration: registration, Form: tenant.physics });
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({
+        AssessmentFormIdentifier: tenant.physics,
+        AssessmentFormCode: 'PHYS-100',
+        AssessmentFormTitle: 'Physics',
+        ExamTimeLimit: 70,
+        EventTitle: 'North Hall / Various',
+        EligibilityStatus: 'Eligible',
+      });
+      expect((await listEvents(app, tenant)).find((e) => e.EventIdentifier === event).EventTitle).toBe('North Hall / Various');
+    });
+
+    it('refuses in the spec’s order, storing nothing', async () => {
+      const { registration } = await registered(app, tenant);
+      const cancelled = await registered(app, tenant);
+      await command(app, tenant, cancelled.registration, 'cancel');
+      const before = (await retrieve(app, tenant, registration)).body;
+      await storesNothing(async () => {
+        expectProblem(await command(app, tenant, newId(), 'change-assessment', { Assessment: 'nope' }), 404, 'Registration not found');
+        expectProblem(await command(app, tenant, cancelled.registration, 'change-assessment', { Assessment: 'nope' }), 409, 'Registration is cancelled');
+        expectProblem(await command(app, tenant, registration, 'change-assessment', { Assessment: 'nope' }), 400, 'Assessment form not found');
+        expectProblem(await command(app, tenant, registration, 'change-assessment', {}), 400, 'Assessment form not found');
+        expectProblem(await command(app, tenant, registration, 'change-assessment', { Assessment: 'Chem-110' }), 409, 'Assessment already assigned to registration');
+      });
+      expect((await retrieve(app, tenant, registration)).body).toEqual(before);
+    });
+  });
+
+  describe('grant and revoke accommodations', () => {
+    it('grants (a type again replaces it), revokes, and keeps the time limit in step', async () => {
+      const { registration } = await registered(app, tenant);
+      const grant = (body: object) => command(app, tenant, registration, 'grant-accommodation', body);
+      const granted = await grant({ Type: 'Extra time', Name: 'Quarter', TimeExtension: 20 });
+      expect(granted.status).toBe(200);
+      expect(granted.body).toEqual({
+        Registration: registration,
+        Accommodations: [{ Type: 'Extra time', Name: 'Quarter', TimeExtension: 20 }],
+      });
+      await grant({ Type: 'Quiet room' });
+      const replaced = await grant({ Type: 'Extra time', Name: 'Half', TimeExtension: 45 });
+      expect(replaced.body.Accommodations).toEqual([
+        { Type: 'Extra time', Name: 'Half', TimeExtension: 45 },
+        { Type: 'Quiet room', Name: null, TimeExtension: null },
+      ]);
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({
+        ExamTimeLimit: FORM_TIME_LIMIT + 45,
+        Accommodations: replaced.body.Accommodations,
+      });
+      await storesNothing(async () => {
+        expect((await grant({ Type: 'Quiet room' })).status).toBe(200);
+        const absent = await command(app, tenant, registration, 'revoke-accommodation', { Type: 'Reader' });
+        expect(absent.status).toBe(200);
+        expect(absent.body.Accommodations).toEqual(replaced.body.Accommodations);
+      });
+      const revoked = await command(app, tenant, registration, 'revoke-accommodation', { Type: 'Extra time' });
+      expect(revoked.body).toEqual({ Registration: registration, Accommodations: [{ Type: 'Quiet room', Name: null, TimeExtension: null }] });
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({
+        ExamTimeLimit: FORM_TIME_LIMIT,
+        Accommodations: revoked.body.Accommodations,
+        LastChangeType: 'ExamTimeLimited',
+      });
+    });
+
+    it('refuses in the spec’s order, storing nothing; a cancelled registration may still lose accommodations', async () => {
+      const cancelled = await registered(app, tenant, { Accommodations: [{ Type: 'Reader' }] });
+      await command(app, tenant, cancelled.registration, 'cancel');
+      const theirs = await registered(app, other);
+      await storesNothing(async () => {
+        expectProblem(await command(app, tenant, newId(), 'grant-accommodation', { Type: '  ' }), 400, 'Accommodation type cannot be empty');
+        expectProblem(await command(app, tenant, newId(), 'grant-accommodation', { Name: 'No type' }), 400, 'Accommodation type cannot be empty');
+        expectProblem(await command(app, tenant, newId(), 'grant-accommodation', { Type: 'Reader' }), 404, 'Registration not found');
+        expectProblem(await command(app, tenant, theirs.registration, 'grant-accommodation', { Type: 'Reader' }), 404, 'Registration not found');
+        expectProblem(await command(app, tenant, cancelled.registration, 'grant-accommodation', { Type: 'Scribe' }), 409, 'Registration is cancelled');
+        expectProblem(await command(app, tenant, newId(), 'revoke-accommodation', { Type: 'Reader' }), 404, 'Registration not found');
+      });
+      const revoked = await command(app, tenant, cancelled.registration, 'revoke-accommodation', { Type: 'Reader' });
+      expect(revoked.status).toBe(200);
+      expect((await retrieve(app, tenant, cancelled.registration)).body.Accommodations).toEqual([]);
+    });
+  });
+
+  describe('read model follows the catalog', () => {
+    it('shows a renamed learner and an edited form on every registration', async () => {
+      const a = await registered(app, tenant, { Learner: tenant.otherLearner });
+      const b = await registered(app, tenant, { Learner: tenant.otherLearner });
+      const renamed = await app.request('PUT', `/api/learners/${tenant.otherLearner}`, {
+        token: tenant.token,
+        body: { Name: 'Alan M. Turing', Email: 'turing@example.org', Code: 'P-2b' },
+      });
+      expect(renamed.status).toBe(200);
+      const edited = await app.request('PUT', `/api/assessment-forms/${tenant.chemistry}`, {
+        token: tenant.token,
+        body: { Code: 'CHEM-110', Name: 'Chemistry final exam', Title: 'Chemistry', Status: 'Published', Asset: 1, TimeLimit: FORM_TIME_LIMIT },
+      });
+      expect(edited.status).toBe(200);
+      for (const { registration } of [a, b]) {
+        expect((await retrieve(app, tenant, registration)).body).toMatchObject({
+          LearnerName: 'Alan M. Turing',
+          LearnerEmail: 'turing@example.org',
+          LearnerCode: 'P-2b',
+          AssessmentFormName: 'Chemistry final exam',
+        });
+      }
+    });
+  });
+
+  describe('request shape', () => {
+    it('lists every shape problem in one 400 and stores nothing', async () => {
+      const registration = newId();
+      await storesNothing(async () => {
+        const bad = await command(app, tenant, registration, 'register-lax', {
+          EventVenue: 'hall-1',
+          EventStart: '2031-03-03T09:00:00',
+          EventExamType: 7,
+          Learner: 'ada',
+          Assessment: ['CHEM-110'],
+          Accommodations: [{ Type: 'Extra time', TimeExtension: 1.5 }, { Type: 'Reader', TimeExtension: -5 }, 'Scribe'],
+        });
+        expectProblem(bad, 400, '');
+        const fields = bad.body.errors.map((e: { field: string }) => e.field);
+        expect(fields).toEqual(
+          expect.arrayContaining(['EventVenue', 'EventStart', 'EventExamType', 'Learner', 'Assessment', 'Accommodations.0.TimeExtension', 'Accommodations.1.TimeExtension', 'Accommodations']),
+        );
+        const notArray = await command(app, tenant, registration, 'register-lax', registerBody(tenant, { Accommodations: { Type: 'Reader' } }));
+        expect(notArray.status).toBe(400);
+        expect(notArray.body.errors.map((e: { field: string }) => e.field)).toContain('Accommodations');
+        const noOffset = await command(app, tenant, registration, 'register-lax', registerBody(tenant, { EventStart: '2031-03-03T09:00' }));
+        expect(noOffset.body.errors).toEqual([expect.objectContaining({ field: 'EventStart' })]);
+        expect((await command(app, tenant, 'not-a-uuid', 'register-lax', registerBody(tenant))).status).toBe(400);
+        const longText = await command(app, tenant, registration, 'register-lax', registerBody(tenant, { LearnerRegistrantType: 'x'.repeat(501) }));
+        expect(longText.body.errors).toEqual([expect.objectContaining({ field: 'LearnerRegistrantType' })]);
+        const grant = await command(app, tenant, registration, 'grant-accommodation', { Type: 'Extra time', TimeExtension: '30' });
+        expect(grant.status).toBe(400);
+        expect(new Set(grant.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['TimeExtension']));
+        const revoke = await command(app, tenant, registration, 'revoke-accommodation', {});
+        expect(revoke.status).toBe(400);
+        expect(new Set(revoke.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['Type']));
+        const transfer = await command(app, tenant, registration, 'transfer-lax', { EventVenue: tenant.venue, EventStart: 'tomorrow', Learner: 5 });
+        expect(transfer.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['EventStart', 'Learner']);
+      });
+      expect((await retrieve(app, tenant, registration)).status).toBe(404);
+    });
+
+    it('answers malformed JSON 400, a non-object body 400, non-JSON 415 and an oversized body 413', async () => {
+      const registration = newId();
+      const path = `/api/registrations/${registration}/commands/register-lax`;
+      await storesNothing(async () => {
+        const malformed = await app.request('POST', path, { token: tenant.token, rawBody: '{"Learner": ', headers: { 'content-type': 'application/json' } });
+        expectProblem(malformed, 400, 'not valid JSON');
+        expect((await app.request('POST', path, { token: tenant.token, body: [registerBody(tenant)] })).status).toBe(400);
+        const text = await app.request('POST', path, { token: tenant.token, rawBody: 'Learner=x', headers: { 'content-type': 'text/plain' } });
+        expect(text.status).toBe(415);
+        const huge = await app.request('POST', path, { token: tenant.token, body: { ...registerBody(tenant), Padding: 'x'.repeat(1024 * 1024) } });
+        expect(huge.status).toBe(413);
+        expect(huge.headers.get('content-type')).toContain('application/problem+json');
+      });
+      expect((await retrieve(app, tenant, registration)).status).toBe(404);
+    });
+
+    it('answers 401 without a token and 403 without booking:write (commands) or booking:read (retrieve)', async () => {
+      const { registration } = await registered(app, tenant);
+      const readOnly = await app.token(tenant.org, ['booking:read']);
+      const writeOnly = await app.token(tenant.org, ['booking:write']);
+      await storesNothing(async () => {
+        expect((await app.request('POST', `/api/registrations/${registration}/commands/cancel`, { body: {} })).status).toBe(401);
+        const forbidden = await app.request('POST', `/api/registrations/${registration}/commands/cancel`, { token: readOnly, body: {} });
+        expectProblem(forbidden, 403, 'booking:write');
+        expect((await app.request('DELETE', `/api/registrations/${registration}`, { token: readOnly })).status).toBe(403);
+      });
+      expect((await app.request('GET', `/api/registrations/${registration}`, { token: writeOnly })).status).toBe(403);
+      expect((await app.request('GET', `/api/registrations/${registration}`, { token: readOnly })).status).toBe(200);
+    });
+  });
+});

@@ -1,0 +1,125 @@
+/** Catalog data, requests and store probes shared by the registration end-to-end suites. */
+import { expect } from '@jest/globals';
+import type { EventStore, StoredEvent } from '../../libs/event-store/src/event-store.js';
+import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
+import { newId, type HttpResponse, TestApp } from '../support/test-app.js';
+
+export const FORM_TIME_LIMIT = 90;
+
+/** One organization's catalog: a Vancouver venue, two learners, two forms and a 2-hour billing code. */
+export interface Tenant {
+  org: string;
+  token: string;
+  venue: string;
+  learner: string;
+  otherLearner: string;
+  chemistry: string;
+  physics: string;
+}
+
+export async function defineTenant(app: TestApp): Promise<Tenant> {
+  const org = newId();
+  const token = await app.token(org);
+  const tenant: Tenant = {
+    org,
+    token,
+    venue: newId(),
+    learner: newId(),
+    otherLearner: newId(),
+    chemistry: newId(),
+    physics: newId(),
+  };
+  const put = async (path: string, body: object) => {
+    const response = await app.request('PUT', path, { token, body });
+    expect(response.status).toBe(201);
+  };
+  await put(`/api/venues/${tenant.venue}`, { Name: 'North Hall', TimeZone: 'America/Vancouver' });
+  await put(`/api/learners/${tenant.learner}`, { Name: 'Ada Lovelace', Email: 'ada@example.org', Code: 'P-1' });
+  await put(`/api/learners/${tenant.otherLearner}`, { Name: 'Alan Turing', Email: 'alan@example.org', Code: 'P-2' });
+  await put(`/api/assessment-forms/${tenant.chemistry}`, {
+    Code: 'CHEM-110',
+    Name: 'Chemistry final',
+    Title: 'Chemistry',
+    Status: 'Published',
+    Asset: 1,
+    TimeLimit: FORM_TIME_LIMIT,
+  });
+  await put(`/api/assessment-forms/${tenant.physics}`, {
+    Code: 'PHYS-100',
+    Name: 'Physics final',
+    Title: 'Physics',
+    Status: 'Published',
+    Asset: 1,
+    TimeLimit: 60,
+  });
+  await put(`/api/billing-codes/${encodeURIComponent('Exam Fee (2h)')}`, {});
+  return tenant;
+}
+
+let minute = 0;
+/** A future start (Vancouver time, PST) in a minute no other test of the run uses. */
+export function nextSlot(): string {
+  minute += 1;
+  const hour = 8 + Math.floor(minute / 60);
+  return `2031-03-03T${String(hour).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00-08:00`;
+}
+export const SLOT_DATE = '2031-03-03';
+
+export function registerBody(tenant: Tenant, overrides: Record<string, unknown> = {}) {
+  return {
+    EventVenue: tenant.venue,
+    EventStart: nextSlot(),
+    EventExamType: 'Sitting',
+    EventExamFormat: 'Paper',
+    EventBillingCode: 'Exam Fee (2h)',
+    Learner: tenant.learner,
+    Assessment: 'chem-110',
+    ...overrides,
+  };
+}
+
+export function command(app: TestApp, tenant: Tenant, registration: string, name: string, body: unknown = {}) {
+  return app.request('POST', `/api/registrations/${registration}/commands/${name}`, { token: tenant.token, body });
+}
+
+export function retrieve(app: TestApp, tenant: Tenant, registration: string) {
+  return app.request('GET', `/api/registrations/${registration}`, { token: tenant.token });
+}
+
+/** Registers a new registration and returns its id and event. */
+export async function registered(app: TestApp, tenant: Tenant, overrides: Record<string, unknown> = {}) {
+  const registration = newId();
+  const response = await command(app, tenant, registration, 'register-lax', registerBody(tenant, overrides));
+  expect([200, 201]).toContain(response.status);
+  return { registration, event: response.body.Exam as string, response };
+}
+
+/** A problem+json answer with this status whose `detail` carries the spec's message. */
+export function expectProblem(response: HttpResponse, status: number, message: string): void {
+  expect({ status: response.status, detail: response.body?.detail }).toEqual({
+    status,
+    detail: expect.stringContaining(message),
+  });
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+}
+
+export function eventStore(app: TestApp): EventStore {
+  return app.app.get<string, EventStore>(EVENT_STORE, { strict: false });
+}
+
+/** Every event stored for the organization, oldest first. */
+export async function storedEvents(app: TestApp, org: string): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = [];
+  for (let after: bigint | undefined; ; ) {
+    const batch = await eventStore(app).readAll({ after, limit: 1000 });
+    if (batch.length === 0) return events.filter((event) => event.metadata.organization === org);
+    events.push(...batch);
+    after = batch[batch.length - 1].position;
+  }
+}
+
+export async function listEvents(app: TestApp, tenant: Tenant, date = SLOT_DATE): Promise<any[]> {
+  const response = await app.request('GET', `/api/events/list-events?date=${date}`, { token: tenant.token });
+  expect(response.status).toBe(200);
+  return response.body;
+}
