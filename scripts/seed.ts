@@ -38,9 +38,9 @@ const organization = values.organization ?? randomUUID();
 
 /** Streams appended per SQLite transaction. */
 const BATCH = 2_000;
-/** Each learner holds a few registrations; each exam event seats forty. */
+/** Each learner holds a few registrations; each exam event seats a hundred. */
 const REGISTRATIONS_PER_LEARNER = 4;
-const REGISTRATIONS_PER_EVENT = 40;
+const REGISTRATIONS_PER_EVENT = 100;
 const CHANGE_INTERVAL_MS = 30_000;
 
 async function main(): Promise<void> {

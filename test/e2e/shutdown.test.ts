@@ -76,5 +76,5 @@ const exited = (child: ChildProcess) => new Promise<void>((done) => (child.exitC
       await exited(server);
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });

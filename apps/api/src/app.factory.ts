@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../../libs/application/src/config/app-config.js';
@@ -42,7 +43,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const adapter = new FastifyAdapter({
     bodyLimit: ONE_MIB,
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // Requests are logged by logRequests (one line, no URL query, no headers).
+    logController: new LogController({ disableRequestLogging: true }),
     // A slow or stalled client must not hold a connection forever.
     connectionTimeout: config.requestTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
