@@ -2,14 +2,30 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** The built entry point, wherever the caller runs from (bench from dist/, tests from the sources). */
+const MAIN = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../apps/api/src/main.js' : '../dist/apps/api/src/main.js', import.meta.url));
 
 export interface BenchServer {
   baseUrl: string;
   secret: string;
+  pid: number;
   stop(): Promise<void>;
+  /** Kills the process without letting it shut down (crash tests). */
+  kill(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+export interface ServerOptions {
+  /** Reuse a secret across restarts so earlier tokens stay valid. */
+  secret?: string;
+  /** 'inherit' shows the API's output; 'ignore' keeps test output clean. */
+  output?: 'inherit' | 'ignore';
+  /** Extra node flags, e.g. ['--cpu-prof'] for profiling. */
+  nodeArgs?: string[];
+}
+
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -20,35 +36,52 @@ function freePort(): Promise<number> {
 }
 
 async function waitUntilReady(baseUrl: string, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (child.exitCode !== null) throw new Error(`The API exited with code ${child.exitCode}`);
+  for (let attempt = 0; attempt < 3000; attempt++) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`The API exited (${child.exitCode ?? child.signalCode})`);
     try {
       if ((await fetch(`${baseUrl}/health`)).ok) return;
     } catch {
       /* not listening yet */
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('The API did not become healthy within 5 minutes');
 }
 
-export async function startServer(dataDir: string): Promise<BenchServer> {
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+  });
+}
+
+export async function startServer(dataDir: string, options: ServerOptions = {}): Promise<BenchServer> {
   const port = await freePort();
-  const secret = randomBytes(32).toString('hex');
-  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+  const secret = options.secret ?? randomBytes(32).toString('hex');
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
     env: { ...process.env, PORT: String(port), BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: secret, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitUntilReady(baseUrl, child);
+  try {
+    await waitUntilReady(baseUrl, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     baseUrl,
     secret,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    pid: child.pid!,
+    stop: () => {
+      const done = exited(child);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return done;
+    },
+    kill: () => {
+      const done = exited(child);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return done;
+    },
   };
 }

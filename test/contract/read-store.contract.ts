@@ -1,9 +1,9 @@
 /**
  * The read store contract: every adapter must give these answers. Run by one `*.test.ts` per
- * adapter. `make` returns a new, empty store; the suite closes it after each test.
+ * adapter. `make` returns a new, empty store; the suite closes every store it makes.
  */
 import type { Change, CollectionSpec, Doc, Filter, ProjectionSession, ReadStore } from '../../libs/read-model/src/read-store.js';
-import { filterCases, refusedFilters, sampleDocs, sortCases, substringCorpus } from './read-store.cases.js';
+import { filterCases, refusedFilters, sampleDocs as sample, sortCases, substringCorpus } from './read-store.cases.js';
 
 export interface ReadStoreCapabilities {
   /** A batch is one transaction: a failing batch leaves no change, and readers never see a batch in progress. */
@@ -18,8 +18,6 @@ const people: CollectionSpec = {
 /** The same documents without generated columns or a text index: every condition on raw JSON. */
 const plain: CollectionSpec = { name: 'plain', indexes: [] };
 const notes: CollectionSpec = { name: 'notes', indexes: [['Org']], textFields: ['Text'] };
-
-const sample = sampleDocs;
 
 const ids = (docs: Doc[]): string[] => docs.map((d) => d._id);
 
@@ -38,16 +36,23 @@ export function readStoreContract(
   make: () => Promise<ReadStore>,
   capabilities: ReadStoreCapabilities,
 ): void {
-  describe(`read store contract: ${name}`, () => {
+  /** A new store holding the sample in `people` (with indexes and text index) and `plain` (without). */
+  async function seeded(): Promise<ReadStore> {
+    const store = await make();
+    await store.ensureCollections([people, plain, notes]);
+    await write(store, [...upserts('people', sample), ...upserts('plain', sample)]);
+    return store;
+  }
+
+  describe(`read store contract: ${name}, queries`, () => {
+    // Queries change nothing, so they share one store.
     let store: ReadStore;
 
-    beforeEach(async () => {
-      store = await make();
-      await store.ensureCollections([people, plain, notes]);
-      await write(store, [...upserts('people', sample), ...upserts('plain', sample)]);
+    beforeAll(async () => {
+      store = await seeded();
     });
 
-    afterEach(async () => {
+    afterAll(async () => {
       await store.close();
     });
 
@@ -81,6 +86,18 @@ export function readStoreContract(
         await expect(store.find(collection, {}, { skip: -1 })).rejects.toThrow(TypeError);
       });
     });
+  });
+
+  describe(`read store contract: ${name}, changes`, () => {
+    let store: ReadStore;
+
+    beforeEach(async () => {
+      store = await seeded();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
 
     describe('documents', () => {
       it('returns a stored document whole, and null for an unknown id', async () => {
@@ -108,6 +125,17 @@ export function readStoreContract(
           Address: { Street: 'St James' },
         });
         expect(ids(await store.find('people', { Status: 'Gone' }))).toEqual(['p1']);
+      });
+
+      it('keeps values exactly as written', async () => {
+        const values = { Score: 0.1 + 0.2, Big: 2 ** 53 - 1, Flags: [true, 1.5, null], Nested: { A: [{ B: 'x' }] }, Empty: '' };
+        await write(store, [
+          { kind: 'upsert', collection: 'people', doc: { _id: 'v1', ...values } },
+          { kind: 'upsert', collection: 'people', doc: { _id: 'v2' } },
+          { kind: 'patch', collection: 'people', id: 'v2', set: values },
+        ]);
+        expect(await store.get('people', 'v1')).toEqual({ _id: 'v1', ...values });
+        expect(await store.get('people', 'v2')).toEqual({ _id: 'v2', ...values });
       });
 
       it('patch of a missing document does nothing', async () => {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../../libs/application/src/config/app-config.js';
@@ -52,6 +52,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // The router rejects malformed or over-long URL segments before any hook or handler runs.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const body = fromFastifyError(error) ?? problem(400, 'The URL is not valid');
+      void reply.status(body.status).header('X-Request-Id', request.id).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ServedAppModule.forRoot(config), adapter, {

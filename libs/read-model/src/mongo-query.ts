@@ -12,8 +12,15 @@
  * agree on ASCII text and differ only on non-ASCII letters of different case.
  */
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
-import { assertDocId, type Clause, type NormalizedFind, normalizeFilter, normalizeSet } from './normalized-query.js';
-import type { Change, Filter } from './read-store.js';
+import {
+  assertDocId,
+  type Clause,
+  type NormalizedFind,
+  normalizeFilter,
+  normalizeFind,
+  normalizeSet,
+} from './normalized-query.js';
+import type { Change, Filter, FindOptions } from './read-store.js';
 
 /** How documents are typed towards the driver: string ids, never ObjectIds. */
 export type MongoDoc = Document & { _id: string };
@@ -50,6 +57,19 @@ export function toMongoFilter(filter: Filter): Document {
 
 export function toMongoSort(find: NormalizedFind): Record<string, 1 | -1> {
   return Object.fromEntries(find.sort);
+}
+
+export interface MongoFind {
+  sort: Record<string, 1 | -1>;
+  skip: number;
+  limit: number | null;
+}
+
+/** Sort, skip and limit of a find, or null when it asks for no documents (MongoDB reads limit 0 as "no limit"). */
+export function toMongoFind(options?: FindOptions): MongoFind | null {
+  const find = normalizeFind(options);
+  if (find.limit === 0) return null;
+  return { sort: toMongoSort(find), skip: find.skip, limit: find.limit };
 }
 
 /** The bulk-write operation of a change, or null when it changes nothing (an empty `set`). */

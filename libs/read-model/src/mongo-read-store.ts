@@ -8,14 +8,8 @@
  * Text search and its limits are described in mongo-query.ts.
  */
 import { type AnyBulkWriteOperation, type Db, type Document, MongoClient } from 'mongodb';
-import { type MongoDoc, toMongoFilter, toMongoSort, toMongoWrite } from './mongo-query.js';
-import {
-  assertCollectionName,
-  assertDocId,
-  assertFieldName,
-  checkpointText,
-  normalizeFind,
-} from './normalized-query.js';
+import { type MongoDoc, toMongoFilter, toMongoFind, toMongoWrite } from './mongo-query.js';
+import { assertCollectionName, assertDocId, assertFieldName, checkpointText } from './normalized-query.js';
 import type {
   Change,
   CollectionSpec,
@@ -47,10 +41,9 @@ class MongoView implements ReadView {
 
   async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     const query = toMongoFilter(filter);
-    const find = normalizeFind(options);
-    // MongoDB reads limit 0 as "no limit"; here it means no documents.
-    if (find.limit === 0) return [];
-    const cursor = this.db.collection<MongoDoc>(collectionName(collection)).find(query).sort(toMongoSort(find)).skip(find.skip);
+    const find = toMongoFind(options);
+    if (!find) return [];
+    const cursor = this.db.collection<MongoDoc>(collectionName(collection)).find(query).sort(find.sort).skip(find.skip);
     if (find.limit !== null) cursor.limit(find.limit);
     return (await cursor.toArray()) as Doc[];
   }

@@ -51,6 +51,11 @@ export function fromFastifyError(error: unknown): ProblemDetails | null {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem(400, 'Request body is not valid JSON');
+    // The router's own errors: answered without echoing the (possibly huge) path back.
+    case 'FST_ERR_BAD_URL':
+      return problem(400, 'The URL is not valid');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problem(414, 'A segment of the URL is too long');
   }
   if (error instanceof SyntaxError) return problem(400, 'Request body is not valid JSON');
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
