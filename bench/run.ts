@@ -1,37 +1,51 @@
 /**
- * The benchmark runner: starts the real API on a seeded data folder, then measures each scenario
- * with autocannon and prints latency percentiles. Seed first (`npm run seed`).
+ * The benchmark runner. In one run on one machine: a bare Fastify server (the HTTP ceiling) and
+ * the real API (built, own process, embedded stores on a seeded data folder), both driven by
+ * autocannon; then the event store's append rate against raw SQLite, the projection rebuild rate
+ * and the API's resident memory. Prints Markdown tables for docs/performance.md.
  *
- *   npm run bench -- [--only queries] [--data-dir ./data] [--duration 10] [--connections 4]
+ *   npm run bench -- [--quick] [--registrations 1000000] [--data-dir DIR] [--only queries|commands]
+ *                    [--duration 10] [--connections 32]
  *
- * New endpoints add a file under scenarios/ and one line in SCENARIO_SETS.
+ * A data folder without seed.json is seeded first (scripts/seed.ts). Commands add registrations
+ * and accommodations to it. New endpoints add a file under scenarios/ and one line in SCENARIO_SETS.
  */
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { signToken, SCOPES } from '../libs/application/src/auth/tokens.js';
-import type { Scenario, SeedInfo } from './scenario.js';
+import { measureAppendRates } from './event-store-append.js';
+import { measureRebuild } from './projection-rebuild.js';
+import type { Samples, Scenario, SeedInfo } from './scenario.js';
+import { registrationCommandScenarios } from './scenarios/registration-commands.js';
 import { registrationQueryScenarios } from './scenarios/registration-queries.js';
 import { startServer } from './server.js';
 
-const SCENARIO_SETS: Array<(seed: SeedInfo) => Scenario[]> = [registrationQueryScenarios];
+const SCENARIO_SETS: Array<(seed: SeedInfo, samples: Samples) => Scenario[]> = [registrationCommandScenarios, registrationQueryScenarios];
 
 const { values } = parseArgs({
   options: {
+    quick: { type: 'boolean', default: false },
+    registrations: { type: 'string' },
     only: { type: 'string' },
-    'data-dir': { type: 'string', default: './data' },
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '4' },
+    'data-dir': { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string', default: '32' },
   },
 });
+const quick = values.quick!;
+const registrations = Number(values.registrations ?? (quick ? 10_000 : 1_000_000));
+const duration = Number(values.duration ?? (quick ? 3 : 10));
+const connections = Number(values.connections);
+const dist = new URL('.', import.meta.url);
 
 interface Measured {
-  scenario: Scenario;
-  requests: number;
+  name: string;
+  requestsPerSecond: number;
   p50: number;
-  p95: number;
   p99: number;
   errors: number;
 }
@@ -42,59 +56,133 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function measure(scenario: Scenario, baseUrl: string, token: string): Promise<Measured> {
-  // Every response's latency, so p95 is exact (autocannon's own summary has p90 and p97.5).
+async function measure(name: string, url: string, scenario: Omit<Scenario, 'group' | 'name'>, token: string): Promise<Measured> {
+  // Every response's latency, for exact percentiles.
   const latencies: number[] = [];
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const body = scenario.body === undefined ? (scenario.method === 'GET' ? undefined : '{}') : JSON.stringify(scenario.body);
+  const next = scenario.next;
+  const started = performance.now();
   const result = await new Promise<autocannon.Result>((resolvePromise, reject) => {
     const instance = autocannon(
       {
-        url: `${baseUrl}${scenario.path}`,
+        url: `${url}${scenario.path}`,
         method: scenario.method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: scenario.body === undefined ? undefined : JSON.stringify(scenario.body),
-        connections: Number(values.connections),
-        duration: Number(values.duration),
+        headers,
+        body,
+        connections,
+        duration,
+        ...(next
+          ? {
+              requests: [
+                {
+                  setupRequest: (request: autocannon.Request) => {
+                    const { path, body: nextBody } = next();
+                    return { ...request, path, body: JSON.stringify(nextBody ?? {}) };
+                  },
+                },
+              ],
+            }
+          : {}),
       },
       (error, finished) => (error ? reject(error) : resolvePromise(finished)),
     );
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
+  const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
-    scenario,
-    requests: latencies.length,
+    name,
+    requestsPerSecond: Math.round(result['2xx'] / seconds),
     p50: round(percentile(latencies, 50)),
-    p95: round(percentile(latencies, 95)),
     p99: round(percentile(latencies, 99)),
-    errors: result.errors + result.non2xx,
+    errors: result.errors + result.non2xx + result.timeouts,
   };
 }
 
-async function main(): Promise<void> {
-  const dataDir = resolve(values['data-dir']!);
-  const seed = JSON.parse(readFileSync(join(dataDir, 'seed.json'), 'utf8')) as SeedInfo;
-  const scenarios = SCENARIO_SETS.flatMap((set) => set(seed)).filter((s) => !values.only || s.group === values.only);
-  if (scenarios.length === 0) throw new Error(`No scenario in group "${values.only}"`);
+/** The ceiling server in its own process; resolves with its base URL and a stop function. */
+async function startCeiling(): Promise<{ baseUrl: string; stop: () => void }> {
+  const child = spawn(process.execPath, [new URL('ceiling.js', dist).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolvePort) => child.stdout.once('data', (chunk: Buffer) => resolvePort(chunk.toString().trim())));
+  return { baseUrl: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
 
+function seedIfNeeded(dataDir: string): SeedInfo {
+  const seedFile = join(dataDir, 'seed.json');
+  if (!existsSync(seedFile)) {
+    console.log(`Seeding ${registrations} registrations into ${dataDir}…`);
+    const seeded = spawnSync(process.execPath, [new URL('../scripts/seed.js', dist).pathname, '--registrations', String(registrations), '--data-dir', dataDir], { stdio: 'inherit' });
+    if (seeded.status !== 0) throw new Error('Seeding failed');
+  }
+  return JSON.parse(readFileSync(seedFile, 'utf8')) as SeedInfo;
+}
+
+async function samplesFrom(baseUrl: string, token: string): Promise<Samples> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const found = (await (await fetch(`${baseUrl}/api/registrations/search`, { method: 'POST', headers, body: JSON.stringify({ Take: 1000 }) })).json()) as Array<{ RegistrationIdentifier: string }>;
+  const venues = (await (await fetch(`${baseUrl}/api/venues`, { headers })).json()) as Array<{ VenueIdentifier: string; Name: string }>;
+  return {
+    registrations: found.map((r) => r.RegistrationIdentifier),
+    venues: new Map(venues.map((v) => [v.Name, v.VenueIdentifier])),
+  };
+}
+
+function residentMemoryMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+}
+
+async function main(): Promise<void> {
+  const dataDir = resolve(values['data-dir'] ?? (quick ? mkdtempSync(join(tmpdir(), 'bench-quick-')) : `./data/bench-${registrations}`));
+  const seed = seedIfNeeded(dataDir);
+
+  const ceiling = await startCeiling();
   console.log(`Starting the API on ${dataDir} (${seed.registrations} registrations)…`);
   const server = await startServer(dataDir);
+  const rows: Array<Measured & { ratio: number }> = [];
+  let memory: { rss: number; peak: number };
   try {
     const token = await signToken(server.secret, { organization: seed.organization, actor: 'bench', scopes: SCOPES });
-    const rows: Measured[] = [];
-    for (const scenario of scenarios) {
-      const measured = await measure(scenario, server.baseUrl, token);
-      // Queries run synchronously on the server: let the requests still queued drain before the next scenario.
-      await fetch(`${server.baseUrl}/health`);
-      rows.push(measured);
-      console.log(`${scenario.name}: p50 ${measured.p50} ms, p95 ${measured.p95} ms, p99 ${measured.p99} ms (${measured.requests} requests, ${measured.errors} errors)`);
+    const samples = await samplesFrom(server.baseUrl, token);
+    const scenarios = SCENARIO_SETS.flatMap((set) => set(seed, samples)).filter((s) => !values.only || s.group === values.only);
+    if (scenarios.length === 0) throw new Error(`No scenario in group "${values.only}"`);
+
+    const ceilings = new Map<string, Measured>();
+    for (const method of ['GET', 'POST'] as const) {
+      const measured = await measure(`ceiling ${method}`, ceiling.baseUrl, { method, path: '/', body: method === 'POST' ? { Name: 'turing', Take: 100 } : undefined }, token);
+      ceilings.set(method, measured);
+      rows.push({ ...measured, ratio: 1 });
+      console.log(`${measured.name}: ${measured.requestsPerSecond} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms`);
     }
-    console.log(`\n${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ${values.connections} connections, ${values.duration} s each\n`);
-    console.log('| Scenario | p50 ms | p95 ms | p99 ms | requests | errors |\n| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const r of rows) console.log(`| ${r.scenario.name} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.requests} | ${r.errors} |`);
+    for (const scenario of scenarios) {
+      const measured = await measure(scenario.name, server.baseUrl, scenario, token);
+      const ratio = measured.requestsPerSecond / ceilings.get(scenario.method === 'GET' ? 'GET' : 'POST')!.requestsPerSecond;
+      rows.push({ ...measured, ratio });
+      console.log(`${scenario.name}: ${measured.requestsPerSecond} req/s (${ratio.toFixed(3)} of the ceiling), p50 ${measured.p50} ms, p99 ${measured.p99} ms, ${measured.errors} errors`);
+    }
+    memory = residentMemoryMb(server.pid);
   } finally {
     await server.stop();
+    ceiling.stop();
   }
+
+  console.log('Measuring event store appends and the projection rebuild…');
+  const appends = await measureAppendRates(quick ? 2_000 : 20_000);
+  const rebuild = await measureRebuild(join(dataDir, 'events.sqlite'));
+
+  const cpu = cpus()[0]?.model ?? 'CPU';
+  console.log(`\n${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}`);
+  console.log(`${seed.registrations} seeded registrations, ${connections} connections, ${duration} s per scenario\n`);
+  console.log('| Scenario | req/s | ratio to ceiling | p50 ms | p99 ms | errors |\n| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) console.log(`| ${r.name} | ${r.requestsPerSecond} | ${r.ratio.toFixed(3)} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+  console.log('\n| Measure | Value |\n| --- | ---: |');
+  console.log(`| Event store append (${appends.appends} register-lax appends, ${appends.events} events) | ${Math.round(appends.store)} events/s |`);
+  console.log(`| Raw better-sqlite3 inserts of the same rows | ${Math.round(appends.raw)} events/s |`);
+  console.log(`| Append ratio (store / raw) | ${(appends.store / appends.raw).toFixed(3)} |`);
+  console.log(`| Projection rebuild (${rebuild.events} events, all projections) | ${Math.round(rebuild.perSecond)} events/s (${rebuild.seconds.toFixed(1)} s) |`);
+  console.log(`| API resident memory after the run (peak) | ${memory.rss} MB (${memory.peak} MB) |`);
 }
 
 main().catch((error: unknown) => {

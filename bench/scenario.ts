@@ -5,10 +5,22 @@ export interface Scenario {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   body?: unknown;
+  /** For commands that must differ on every request (a new id, a new type): the next request. */
+  next?: () => { path: string; body?: unknown };
 }
 
 /** What a scenario file gets to build its requests: the seeded organization and its size. */
 export interface SeedInfo {
   organization: string;
   registrations: number;
+  learners?: number;
+  examEvents?: number;
+}
+
+/** Ids read from the running API before measuring (the seed does not record them). */
+export interface Samples {
+  /** Registrations of the seeded organization, most recently changed first. */
+  registrations: string[];
+  /** Venue ids by name (`Hall 1` …). */
+  venues: Map<string, string>;
 }

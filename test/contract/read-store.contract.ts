@@ -192,6 +192,7 @@ export function readStoreContract(
         await write(store, [
           { kind: 'patch', collection: 'people', id: 'p1', set: { Name: 'Ada Byron' } },
           { kind: 'updateMany', collection: 'people', filter: { Org: 'o2' }, set: { Name: 'Renamed Person' } },
+          { kind: 'patch', collection: 'people', id: 'p2', set: { Name: 'Alan X' } },
           { kind: 'upsert', collection: 'people', doc: { ...sample[1], Name: 'Alan M. Turing' } },
           { kind: 'delete', collection: 'people', id: 'p5' },
         ]);

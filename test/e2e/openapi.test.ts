@@ -63,4 +63,18 @@ describe('OpenAPI document and UI', () => {
     expect(body.properties.Name.example).toBe('North Hall');
     expect(doc.components.schemas.VenueView.properties.VenueIdentifier).toMatchObject({ format: 'uuid' });
   });
+
+  it('lists the required fields of the exam event and register-lax bodies (spec §3, §4)', () => {
+    const required = (path: string) => {
+      const ref: string = doc.paths[path].post.requestBody.content['application/json'].schema.$ref;
+      return doc.components.schemas[ref.split('/').pop()!].required;
+    };
+    expect(required('/api/events/{event}')).toEqual(
+      expect.arrayContaining(['EventVenue', 'EventStart', 'EventExamType', 'EventExamFormat', 'EventBillingCode']),
+    );
+    expect(required('/api/events/{event}')).not.toContain('RegistrationLimit');
+    expect(required('/api/registrations/{registration}/commands/register-lax')).toEqual(
+      expect.arrayContaining(['EventVenue', 'EventStart', 'Learner', 'Assessment']),
+    );
+  });
 });

@@ -133,13 +133,25 @@ describe('hostile HTTP input, every endpoint', () => {
     const what = `${endpoint.method} ${endpoint.path(id)} ${body.raw ?? JSON.stringify(body.json)?.slice(0, 300)} → ${response.status} ${response.text.slice(0, 300)}`;
     expect({ what, serverError: response.status >= 500 }).toEqual({ what, serverError: false });
     if (response.status >= 400) {
-      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect({ what, type: response.headers.get('content-type') }).toEqual({ what, type: expect.stringContaining('application/problem+json') });
       expect({ what, head: await eventStore(app).headPosition() }).toEqual({ what, head: before });
     } else if (!endpoint.writes) {
       expect(await eventStore(app).headPosition()).toBe(before);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }
+
+  it('answers an over-long or malformed URL segment with a problem that does not echo it', async () => {
+    const long = 'x'.repeat(2000);
+    const tooLong = await app.request('GET', `/api/registrations/${long}`, { token: tenant.token });
+    expect(tooLong).toMatchObject({ status: 414, body: { status: 414, detail: 'A segment of the URL is too long' } });
+    expect(tooLong.headers.get('content-type')).toContain('application/problem+json');
+    expect(tooLong.headers.get('x-request-id')).toBeTruthy();
+    expect(tooLong.text).not.toContain(long);
+    const malformed = await app.request('GET', '/api/venues/%E0%A4%A', { token: tenant.token });
+    expect(malformed).toMatchObject({ status: 400, body: { status: 400, detail: 'The URL is not valid' } });
+    expect(malformed.headers.get('content-type')).toContain('application/problem+json');
+  });
 
   it('never answers 5xx, never stores a rejected command, never pollutes a prototype', async () => {
     for (const endpoint of endpoints) {

@@ -72,11 +72,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   addSecurityHeaders(fastify, DOCS_PATH);
   logRequests(fastify);
   instrumentHttp(fastify, app.get(Metrics));
-  // Errors raised before a route runs (body parsing, size) bypass Nest's filters.
-  fastify.setErrorHandler((error, _request, reply) => {
-    const body = fromFastifyError(error) ?? problem(500, 'An unexpected error occurred');
-    void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
-  });
+  // Errors raised before a route runs (body parsing, size) reach Nest's own Fastify error handler,
+  // which routes them through the global ProblemDetailsFilter: no handler of our own is needed.
 
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });

@@ -18,6 +18,8 @@ export interface CollectionLayout {
   table: string;
   /** The FTS5 trigram table over `textFields`, when there is one. */
   ftsTable: string | null;
+  /** Row ids whose text changed since the FTS table was last brought up to date. */
+  ftsQueue: string | null;
   /** Fields with a generated column (and so usable by indexes). */
   indexedFields: ReadonlySet<string>;
   textFields: ReadonlySet<string>;
@@ -33,6 +35,7 @@ const TRIGRAM_LENGTH = 3;
 
 export const tableName = (collection: string): string => `rm_${collection}`;
 export const ftsTableName = (collection: string): string => `rm_${collection}_fts`;
+export const ftsQueueName = (collection: string): string => `rm_${collection}_fts_queue`;
 export const generatedColumn = (field: string): string => `f_${field}`;
 export const ftsColumn = (field: string): string => `t_${field}`;
 export const jsonPath = (field: string): string => `'$.${field}'`;
@@ -55,8 +58,10 @@ export function ftsPhrase(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
 }
 
+type ContainsClause = Extract<Clause, { op: 'contains' }>;
+
 /** Whether the trigram index can answer this clause (a trigram is three code points, not UTF-16 units). */
-function searchesTextIndex(layout: CollectionLayout, clause: Clause): boolean {
+function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is ContainsClause {
   return (
     clause.op === 'contains' &&
     layout.ftsTable !== null &&
@@ -65,19 +70,31 @@ function searchesTextIndex(layout: CollectionLayout, clause: Clause): boolean {
   );
 }
 
-/** `drives`: the FTS table is joined in and this clause selects its rows. */
-function containsSql(layout: CollectionLayout, field: string, text: string, drives: boolean): Sql {
-  const value = valueOf(layout, field);
-  // lower() folds ASCII only; this substring test is the definition, the FTS index only narrows.
-  const substring = `typeof(${value}) = 'text' AND instr(lower(${value}), lower(?)) > 0`;
-  if (!searchesTextIndex(layout, { field, op: 'contains', text })) return { sql: `(${substring})`, params: [text] };
-  const fts = quote(layout.ftsTable!);
-  const column = quote(ftsColumn(field));
-  const match = drives ? `${fts}.${column} MATCH ?` : `rid IN (SELECT rowid FROM ${fts} WHERE ${column} MATCH ?)`;
-  return { sql: `(${match} AND ${substring})`, params: [ftsPhrase(text), text] };
+/** Row ids that may hold the text: the FTS hits, plus rows queued for re-indexing. */
+function candidatesSql(layout: CollectionLayout, field: string, text: string, as = 'rid'): Sql {
+  return {
+    sql:
+      `SELECT rowid AS ${as} FROM ${quote(layout.ftsTable!)} WHERE ${quote(ftsColumn(field))} MATCH ? ` +
+      `UNION SELECT rid FROM ${quote(layout.ftsQueue!)}`,
+    params: [ftsPhrase(text)],
+  };
 }
 
-function clauseSql(layout: CollectionLayout, clause: Clause, drives = false): Sql {
+/** `narrowed`: the query's rows already come from the text index (this clause drives it). */
+function containsSql(layout: CollectionLayout, clause: ContainsClause, narrowed: boolean): Sql {
+  const { field, text } = clause;
+  const value = valueOf(layout, field);
+  // lower() folds ASCII only; this substring test is the definition, the FTS index only narrows.
+  const substring = { sql: `typeof(${value}) = 'text' AND instr(lower(${value}), lower(?)) > 0`, params: [text] };
+  if (narrowed || !searchesTextIndex(layout, clause)) return { sql: `(${substring.sql})`, params: substring.params };
+  const rows = candidatesSql(layout, field, text);
+  return {
+    sql: `(${quote(layout.table)}.rid IN (${rows.sql}) AND ${substring.sql})`,
+    params: [...rows.params, ...substring.params],
+  };
+}
+
+function clauseSql(layout: CollectionLayout, clause: Clause, narrowed = false): Sql {
   const value = valueOf(layout, clause.field);
   switch (clause.op) {
     case 'eq':
@@ -102,7 +119,7 @@ function clauseSql(layout: CollectionLayout, clause: Clause, drives = false): Sq
       return { sql: `(${value} ${comparison} ? AND typeof(${value}) ${type})`, params: [clause.value] };
     }
     case 'contains':
-      return containsSql(layout, clause.field, clause.text, drives);
+      return containsSql(layout, clause, narrowed);
   }
 }
 
@@ -118,31 +135,30 @@ export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): 
 
 /**
  * FROM and WHERE of a query. A text search, when there is one, drives it: CROSS JOIN fixes
- * SQLite's join order, so the index hits are fetched by row id. Left to itself, the planner would
- * rather walk an equality index (a tenant's every row) and test each against the hits.
+ * SQLite's join order, so the candidate rows are fetched by row id. Left to itself, the planner
+ * would rather walk an equality index (a tenant's every row) and test each against the hits.
  */
-function source(layout: CollectionLayout, clauses: readonly Clause[]): { from: string; where: Sql } {
+function source(layout: CollectionLayout, clauses: readonly Clause[]): { from: Sql; where: Sql } {
   const table = quote(layout.table);
-  const driver = clauses.find((clause) => searchesTextIndex(layout, clause));
-  const fts = quote(layout.ftsTable ?? '');
-  return {
-    from: driver ? `${fts} CROSS JOIN ${table} ON ${table}.rid = ${fts}.rowid` : table,
-    where: conditions(clauses.map((clause) => clauseSql(layout, clause, clause === driver))),
-  };
+  const driver = clauses.find((clause): clause is ContainsClause => searchesTextIndex(layout, clause));
+  const where = conditions(clauses.map((clause) => clauseSql(layout, clause, clause === driver)));
+  if (!driver) return { from: { sql: table, params: [] }, where };
+  const hits = candidatesSql(layout, driver.field, driver.text, 'hit');
+  return { from: { sql: `(${hits.sql}) AS hits CROSS JOIN ${table} ON ${table}.rid = hits.hit`, params: hits.params }, where };
 }
 
 export function findSql(layout: CollectionLayout, clauses: readonly Clause[], find: NormalizedFind): Sql {
   const { from, where } = source(layout, clauses);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
   return {
-    sql: `SELECT doc FROM ${from}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    params: [...where.params, find.limit ?? -1, find.skip],
+    sql: `SELECT doc FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    params: [...from.params, ...where.params, find.limit ?? -1, find.skip],
   };
 }
 
 export function countSql(layout: CollectionLayout, clauses: readonly Clause[]): Sql {
   const { from, where } = source(layout, clauses);
-  return { sql: `SELECT count(*) FROM ${from}${where.sql}`, params: where.params };
+  return { sql: `SELECT count(*) FROM ${from.sql}${where.sql}`, params: [...from.params, ...where.params] };
 }
 
 /**

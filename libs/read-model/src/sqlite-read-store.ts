@@ -35,7 +35,7 @@ import type {
 } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 import { Connection } from './sqlite-connection.js';
-import { TextIndex } from './sqlite-text-index.js';
+import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { CHECKPOINTS_DDL, ensureCollectionSchema, readLayout } from './sqlite-schema.js';
 import { type CollectionLayout, countSql, findSql, quote, setDocSql, whereSql } from './sqlite-query.js';
 
@@ -69,7 +69,6 @@ class SqliteView implements ReadView {
 
 class SqliteSession extends SqliteView implements ProjectionSession {
   private open = true;
-  private readonly textIndexes = new Map<CollectionLayout, TextIndex | null>();
 
   async apply(changes: readonly Change[]): Promise<void> {
     if (!this.open) throw new Error('The batch of this session has ended');
@@ -83,26 +82,19 @@ class SqliteSession extends SqliteView implements ProjectionSession {
   private applyOne(change: Change): void {
     const layout = this.layoutOf(change.collection);
     const table = quote(layout.table);
-    const text = this.textIndexOf(layout);
     switch (change.kind) {
-      case 'upsert': {
+      case 'upsert':
         assertDocId(change.doc?._id);
-        const before = text?.rowById(change.doc._id);
-        const { lastInsertRowid } = this.connection
+        this.connection
           .statement(`INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`)
           .run(change.doc._id, JSON.stringify(change.doc));
-        text?.refresh(before?.rid ?? lastInsertRowid, before);
         return;
-      }
       case 'patch': {
         assertDocId(change.id);
         const entries = normalizeSet(change.set);
         if (entries.length === 0) return;
         const set = setDocSql(entries);
-        const reindex = text?.covers(entries.map(([field]) => field)) ? text : null;
-        const before = reindex?.rowById(change.id);
         this.connection.statement(`UPDATE ${table} SET doc = ${set.sql} WHERE id = ?`).run(...set.params, change.id);
-        if (reindex && before) reindex.refresh(before.rid, before);
         return;
       }
       case 'updateMany': {
@@ -110,30 +102,14 @@ class SqliteSession extends SqliteView implements ProjectionSession {
         if (entries.length === 0) return;
         const set = setDocSql(entries);
         const where = whereSql(layout, normalizeFilter(change.filter));
-        const reindex = text?.covers(entries.map(([field]) => field)) ? text : null;
-        const before = reindex?.rowsWhere(where) ?? [];
         this.connection.statement(`UPDATE ${table} SET doc = ${set.sql}${where.sql}`).run(...set.params, ...where.params);
-        for (const row of before) reindex!.refresh(row.rid, row);
         return;
       }
-      case 'delete': {
+      case 'delete':
         assertDocId(change.id);
-        const before = text?.rowById(change.id);
         this.connection.statement(`DELETE FROM ${table} WHERE id = ?`).run(change.id);
-        if (before) text!.remove(before.rid);
         return;
-      }
     }
-  }
-
-  private textIndexOf(layout: CollectionLayout): TextIndex | null {
-    let index = this.textIndexes.get(layout);
-    if (index === undefined) {
-      const { ftsTable } = layout;
-      index = ftsTable ? new TextIndex(this.connection, { ...layout, ftsTable }) : null;
-      this.textIndexes.set(layout, index);
-    }
-    return index;
   }
 }
 
@@ -186,8 +162,13 @@ export class SqliteReadStore implements ReadStore {
       spec.textFields?.forEach(assertFieldName);
     }
     return this.writes.run(async () => {
-      this.transaction(() => specs.forEach((spec) => ensureCollectionSchema(this.writer.db, spec)));
       this.layouts.clear();
+      this.transaction(() => {
+        specs.forEach((spec) => ensureCollectionSchema(this.writer.db, spec));
+        // Picks up rows queued by writers that did not drain (e.g. a tool copying rows).
+        specs.forEach((spec) => this.layoutOf(spec.name));
+        this.drainTextQueues();
+      });
     });
   }
 
@@ -197,6 +178,7 @@ export class SqliteReadStore implements ReadStore {
       this.writer.statement('BEGIN IMMEDIATE').run();
       try {
         const position = await work(session);
+        this.drainTextQueues();
         this.writer
           .statement(
             'INSERT INTO projection_checkpoints (projection, position) VALUES (?, ?) ' +
@@ -231,7 +213,9 @@ export class SqliteReadStore implements ReadStore {
           const layout = readLayout(this.writer.db, collection);
           if (!layout) continue;
           this.writer.db.exec(`DELETE FROM ${quote(layout.table)}`);
-          if (layout.ftsTable) this.writer.db.exec(`DELETE FROM ${quote(layout.ftsTable)}`);
+          if (!isSearchable(layout)) continue;
+          this.writer.db.exec(`INSERT INTO ${quote(layout.ftsTable)} (${quote(layout.ftsTable)}) VALUES ('delete-all')`);
+          this.writer.db.exec(`DELETE FROM ${quote(layout.ftsQueue)}`);
         }
         this.writer.statement('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
       });
@@ -256,6 +240,11 @@ export class SqliteReadStore implements ReadStore {
     }
     return layout;
   };
+
+  /** Brings the text index of every collection this store has used up to date. */
+  private drainTextQueues(): void {
+    for (const layout of this.layouts.values()) if (isSearchable(layout)) drainTextQueue(this.writer, layout);
+  }
 
   private transaction(body: () => void): void {
     this.writer.db.transaction(body).immediate();

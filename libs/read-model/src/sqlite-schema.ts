@@ -1,14 +1,21 @@
 /**
  * DDL of the SQLite read store: one table per collection, a generated column per indexed field,
- * the declared compound indexes, and an FTS5 trigram table over the text fields (kept in sync by
- * the store's sessions, see sqlite-text-index.ts). The schema itself is the record of what
- * exists: layouts are read back from it.
+ * the declared compound indexes, and an FTS5 trigram table over the text fields. The schema
+ * itself is the record of what exists: layouts are read back from it.
+ *
+ * Keeping the FTS table in sync: triggers on the collection's table put the row id of every
+ * inserted, deleted or re-texted document into a queue table, whoever writes (the store, or a
+ * tool copying rows); the queue is drained into the FTS table in bulk (see sqlite-text-index.ts),
+ * and until then queries treat queued rows as candidates. Triggers writing the FTS table directly
+ * would be several times slower: FTS5 writes its pending index data out at every statement
+ * savepoint, and a trigger makes SQLite open one per row.
  */
 import type Database from 'better-sqlite3';
 import type { CollectionSpec } from './read-store.js';
 import {
   type CollectionLayout,
   ftsColumn,
+  ftsQueueName,
   ftsTableName,
   generatedColumn,
   jsonPath,
@@ -42,31 +49,63 @@ export function readLayout(db: Database.Database, collection: string): Collectio
     columnNames(db, ftsTableName(collection)).map((c) => c.name),
     ftsColumn(''),
   );
+  const searchable = textFields.length > 0;
   return {
     table,
-    ftsTable: textFields.length > 0 ? ftsTableName(collection) : null,
+    ftsTable: searchable ? ftsTableName(collection) : null,
+    ftsQueue: searchable ? ftsQueueName(collection) : null,
     indexedFields: new Set(withPrefix(generated, generatedColumn(''))),
     textFields: new Set(textFields),
   };
 }
 
 /** The field's value when it is a string, else NULL: only strings are searchable text. */
-export function textOf(field: string): string {
-  return `CASE WHEN json_type(doc, ${jsonPath(field)}) = 'text' THEN json_extract(doc, ${jsonPath(field)}) END`;
+export function textOf(field: string, row = ''): string {
+  const doc = row ? `${row}.doc` : 'doc';
+  return `CASE WHEN json_type(${doc}, ${jsonPath(field)}) = 'text' THEN json_extract(${doc}, ${jsonPath(field)}) END`;
 }
 
+const TRIGGERS = ['ai', 'au', 'ad'] as const;
+const triggerName = (collection: string, suffix: (typeof TRIGGERS)[number]) => quote(`${ftsTableName(collection)}_${suffix}`);
+
+/**
+ * `indexed` says whether the FTS table held the row when it was queued. Only a row's first entry
+ * counts (that is what the FTS table still reflects until the queue is drained). Not INSERT OR
+ * IGNORE: the conflict policy of the statement firing the trigger (an upsert's) would override it.
+ */
+function queueTriggers(collection: string, fields: readonly string[]): string[] {
+  const table = quote(tableName(collection));
+  const queue = quote(ftsQueueName(collection));
+  const enqueue = (row: 'new' | 'old', indexed: 0 | 1) =>
+    `INSERT INTO ${queue} (rid, indexed) SELECT ${row}.rid, ${indexed} ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM ${queue} WHERE rid = ${row}.rid);`;
+  // Most updates (patches of other fields) leave the text alone and need no re-indexing.
+  // Raw values suffice: only strings are indexed, and a string never equals a non-string value.
+  const textChanged = fields
+    .map((f) => `json_extract(old.doc, ${jsonPath(f)}) IS NOT json_extract(new.doc, ${jsonPath(f)})`)
+    .join(' OR ');
+  return [
+    `CREATE TRIGGER ${triggerName(collection, 'ai')} AFTER INSERT ON ${table} BEGIN ${enqueue('new', 0)} END`,
+    `CREATE TRIGGER ${triggerName(collection, 'au')} AFTER UPDATE OF doc ON ${table} WHEN ${textChanged} BEGIN ${enqueue('new', 1)} END`,
+    `CREATE TRIGGER ${triggerName(collection, 'ad')} AFTER DELETE ON ${table} BEGIN ${enqueue('old', 1)} END`,
+  ];
+}
+
+/** Creates the FTS table and its queue afresh, indexing the documents already there. */
 function rebuildFts(db: Database.Database, collection: string, fields: readonly string[]): void {
-  const fts = quote(ftsTableName(collection));
-  db.exec(`DROP TABLE IF EXISTS ${fts}`);
+  db.exec(`DROP TABLE IF EXISTS ${quote(ftsTableName(collection))}`);
+  db.exec(`DROP TABLE IF EXISTS ${quote(ftsQueueName(collection))}`);
   if (fields.length === 0) return;
+  const fts = quote(ftsTableName(collection));
+  const columns = fields.map((f) => quote(ftsColumn(f))).join(', ');
   // Contentless: the documents already hold the text; the index only has to find row ids.
   db.exec(
-    `CREATE VIRTUAL TABLE ${fts} USING fts5(${fields.map((f) => quote(ftsColumn(f))).join(', ')}, ` +
+    `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns}, ` +
       `content='', contentless_delete=1, tokenize='trigram case_sensitive 0')`,
   );
-  const columns = fields.map((f) => quote(ftsColumn(f))).join(', ');
+  db.exec(`CREATE TABLE ${quote(ftsQueueName(collection))} (rid INTEGER PRIMARY KEY, indexed INTEGER NOT NULL)`);
   const texts = fields.map((f) => textOf(f)).join(', ');
-  db.exec(`INSERT INTO ${fts}(rowid, ${columns}) SELECT rid, ${texts} FROM ${quote(tableName(collection))}`);
+  db.exec(`INSERT INTO ${fts} (rowid, ${columns}) SELECT rid, ${texts} FROM ${quote(tableName(collection))}`);
 }
 
 /** Creates or extends one collection's schema; existing documents are kept (and indexed). */
@@ -90,11 +129,11 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`);
   }
 
-  // The first version of this store kept the FTS table in sync with triggers.
-  for (const suffix of ['ai', 'au', 'ad']) db.exec(`DROP TRIGGER IF EXISTS ${quote(`${ftsTableName(spec.name)}_${suffix}`)}`);
-
   const textFields = [...new Set(spec.textFields ?? [])];
   const current = readLayout(db, spec.name)?.textFields ?? new Set<string>();
   const unchanged = current.size === textFields.length && textFields.every((f) => current.has(f));
   if (!unchanged) rebuildFts(db, spec.name, textFields);
+  // Recreated every time, so they always match the text fields (and replace older versions).
+  for (const suffix of TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${triggerName(spec.name, suffix)}`);
+  if (textFields.length > 0) for (const trigger of queueTriggers(spec.name, textFields)) db.exec(trigger);
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
 import type { CommandContext } from '../../../../libs/application/src/event-sourcing/command-context.js';
@@ -14,7 +15,7 @@ import { CurrentPrincipal, Public, RequireScope } from '../http/auth.js';
 import { RequestValidationError } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
-import { CancelExamEventBody, ScheduleExamEventBody } from './exam-events.dto.js';
+import { CancelExamEventBody, ClassView, EXAMPLE, ExamEventCreatedView, ExamEventView, ScheduleExamEventBody } from './exam-events.dto.js';
 import { renderScrapPaper } from './scrap-paper.pdf.js';
 
 const orNull = <T>(value: T | null | undefined): T | null => (value === undefined ? null : value);
@@ -27,6 +28,8 @@ function period(date: unknown): LocalPeriod {
   return parsed;
 }
 
+const eventParam = ApiParam({ name: 'event', description: 'Exam event id (UUID; upper case accepted, returned lower case)', example: EXAMPLE.event });
+
 @Controller('api/events')
 export class ExamEventsController {
   constructor(
@@ -35,18 +38,48 @@ export class ExamEventsController {
   ) {}
 
   @Get('list-events')
+  @ApiOperation({
+    summary: 'List the organization’s exam events of a day or a month',
+    description:
+      'Events whose [start, end] overlaps the day or month in their venue’s time zone, cancelled ones included, ' +
+      'ordered by start then number.',
+  })
+  @ApiQuery({
+    name: 'date',
+    required: true,
+    type: String,
+    pattern: '^\\d{4}-\\d{2}(-\\d{2})?$',
+    example: '2027-03-01',
+    description: '`YYYY-MM-DD` (events overlapping that day) or `YYYY-MM` (that month); missing or malformed → 400',
+  })
+  @ApiOkResponse({ type: ExamEventView, isArray: true })
   @RequireScope('booking:read')
   listEvents(@Query('date') date: unknown, @CurrentPrincipal() principal: Principal) {
     return this.queries.listEvents(principal.organization, period(date));
   }
 
   @Get('classes')
+  @ApiOperation({
+    summary: 'Upcoming classes of an organization (anonymous)',
+    description: 'Non-cancelled events of the organization that start in the future, soonest first. Unknown organization → `[]`.',
+  })
+  @ApiQuery({ name: 'organization', required: true, type: String, format: 'uuid', example: EXAMPLE.organization, description: 'Organization id (UUID)' })
+  @ApiOkResponse({ type: ClassView, isArray: true })
   @Public()
   classes(@Query('organization', UuidParamPipe) organization: string) {
     return this.queries.classes(organization, new Date());
   }
 
   @Get('scrap-paper')
+  @ApiOperation({
+    summary: 'Scrap paper of an exam event (PDF)',
+    description:
+      'One page per active, eligible registration, ordered by learner name, with the event title and start, the ' +
+      'learner’s name and code and the registration’s passcode; a one-page PDF saying so when there is none.',
+  })
+  @ApiQuery({ name: 'id', required: true, type: String, format: 'uuid', example: EXAMPLE.event, description: 'Exam event id (UUID); unknown → 404 `Exam event not found`' })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({ description: 'The scrap paper', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } })
   @RequireScope('booking:read')
   async scrapPaper(
     @Query('id', UuidParamPipe) id: string,
@@ -62,6 +95,19 @@ export class ExamEventsController {
 
   @Post(':event')
   @HttpCode(201)
+  @ApiOperation({
+    summary: 'Schedule an exam event',
+    description:
+      'Checks in this order, the first failure wins: event id already used (any organization) → 409 `Event already exists`; ' +
+      '`EventExamType not specified` / `Invalid EventExamType value`; `EventBillingCode not specified` / ' +
+      '`Invalid EventBillingCode value`; `EventExamFormat not specified` / `Invalid EventExamFormat value`; ' +
+      '`Invalid EventStartTime value` (missing, unparsable or not in the future); `Venue not found` (all 400). ' +
+      'The event gets the next number of the organization, status `Scheduled`, the billing code’s duration and the title ' +
+      '`<venue name> / No Exam`.',
+  })
+  @eventParam
+  @ApiBody({ type: ScheduleExamEventBody })
+  @ApiCreatedResponse({ type: ExamEventCreatedView, description: 'Scheduled' })
   @RequireScope('booking:write')
   async schedule(
     @Param('event', UuidParamPipe) event: string,
@@ -83,6 +129,15 @@ export class ExamEventsController {
 
   @Post(':event/cancel')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel an exam event',
+    description:
+      '404 `Exam event not found`; 409 `Exam event is already cancelled`; 409 `The exam event cannot be cancelled because ' +
+      'it contains active registrations`. A cancelled event frees its venue and start. The body may be omitted.',
+  })
+  @eventParam
+  @ApiBody({ type: CancelExamEventBody, required: false })
+  @ApiOkResponse({ type: ExamEventView, description: 'Cancelled: the event as list-events shows it' })
   @RequireScope('booking:write')
   async cancel(
     @Param('event', UuidParamPipe) event: string,

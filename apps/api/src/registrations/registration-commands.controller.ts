@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '../../../../libs/application/src/event-sourcing/command-context.js';
 import { generatePasscode } from '../../../../libs/application/src/registrations/passcode.js';
@@ -21,12 +22,30 @@ import { UuidParamPipe } from '../http/validation.js';
 import {
   AccommodationBody,
   ChangeAssessmentBody,
+  EXAMPLE,
+  ExamAssignmentView,
   GrantAccommodationBody,
   ReasonBody,
   RegisterLaxBody,
+  RegistrationAccommodationsView,
+  RegistrationCancelledView,
+  RegistrationFormView,
   RevokeAccommodationBody,
   TransferLaxBody,
 } from './registrations.dto.js';
+
+const registrationParam = ApiParam({
+  name: 'registration',
+  description: 'Registration id (UUID; upper case accepted, returned lower case)',
+  example: EXAMPLE.registration,
+});
+/** register-lax and transfer-lax answer 201 when they created the exam event, else 200. */
+const assignmentResponses = (what: string) =>
+  applyDecorators(
+    ApiCreatedResponse({ type: ExamAssignmentView, description: `${what}; a new exam event was created` }),
+    ApiOkResponse({ type: ExamAssignmentView, description: `${what} on an existing exam event` }),
+  );
+const accommodationsResponse = ApiOkResponse({ type: RegistrationAccommodationsView, description: 'The accommodations the registration holds' });
 
 const orNull = <T>(value: T | null | undefined): T | null => value ?? null;
 const blankToNull = (value: string | null | undefined): string | null =>
@@ -47,6 +66,18 @@ export class RegistrationCommandsController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post(':registration/commands/register-lax')
+  @ApiOperation({
+    summary: 'Register a learner, finding or creating the exam event',
+    description:
+      'Checks in this order, the first failure wins: an accommodation with an empty `Type` → 400 `Accommodation type cannot ' +
+      'be empty`; 400 `Learner not found`; 400 `Assessment form not found`; registration id already used (any organization) ' +
+      '→ 409 `Registration already exists`; then the exam event is found (the highest-numbered non-cancelled, ' +
+      'non-Individual event at `EventVenue` starting within the same minute) or created as POST /api/events would, with ' +
+      'its errors. The registration is `Registered`, `Eligible`, with the form attached to the event.',
+  })
+  @registrationParam
+  @ApiBody({ type: RegisterLaxBody })
+  @assignmentResponses('Registered')
   async registerLax(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: RegisterLaxBody,
@@ -69,6 +100,17 @@ export class RegistrationCommandsController {
   }
 
   @Post(':registration/commands/transfer-lax')
+  @ApiOperation({
+    summary: 'Move a registration to another exam event, finding or creating it',
+    description:
+      '404 `Registration not found`; 409 `Registration is cancelled`; 400 `Learner not found`; 400 `Learner does not belong ' +
+      'to registration`; then find-or-create with the current event’s format and billing code (and exam type unless ' +
+      'overridden); 409 `Registration already assigned to event` when that is its current event. The assessment form ' +
+      'stays. An `Individual` event left with no active registration is cancelled.',
+  })
+  @registrationParam
+  @ApiBody({ type: TransferLaxBody })
+  @assignmentResponses('Transferred')
   async transferLax(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: TransferLaxBody,
@@ -89,6 +131,15 @@ export class RegistrationCommandsController {
 
   @Post(':registration/commands/cancel')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel a registration',
+    description:
+      '404 `Registration not found`. Cancelling a cancelled registration succeeds and changes nothing. An `Individual` ' +
+      'event left with no active registration is cancelled. The body may be omitted.',
+  })
+  @registrationParam
+  @ApiBody({ type: ReasonBody, required: false })
+  @ApiOkResponse({ type: RegistrationCancelledView, description: 'Cancelled' })
   async cancel(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: ReasonBody,
@@ -100,6 +151,15 @@ export class RegistrationCommandsController {
 
   @Post(':registration/commands/change-assessment')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Assign another assessment form',
+    description:
+      '404 `Registration not found`; 409 `Registration is cancelled`; 400 `Assessment form not found`; 409 `Assessment ' +
+      'already assigned to registration`. Eligibility and approval become `Eligible`; the exam time limit is recomputed.',
+  })
+  @registrationParam
+  @ApiBody({ type: ChangeAssessmentBody })
+  @ApiOkResponse({ type: RegistrationFormView, description: 'Form assigned' })
   async changeAssessment(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: ChangeAssessmentBody,
@@ -113,6 +173,13 @@ export class RegistrationCommandsController {
 
   @Post(':registration/commands/grant-accommodation')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Grant an accommodation (replaces one of the same type)',
+    description: '400 `Accommodation type cannot be empty`; 404 `Registration not found`; 409 `Registration is cancelled`. The exam time limit is recomputed.',
+  })
+  @registrationParam
+  @ApiBody({ type: GrantAccommodationBody })
+  @accommodationsResponse
   async grantAccommodation(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: GrantAccommodationBody,
@@ -127,6 +194,13 @@ export class RegistrationCommandsController {
 
   @Post(':registration/commands/revoke-accommodation')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Revoke an accommodation',
+    description: '404 `Registration not found`. Revoking a type the registration does not hold succeeds and changes nothing.',
+  })
+  @registrationParam
+  @ApiBody({ type: RevokeAccommodationBody })
+  @accommodationsResponse
   async revokeAccommodation(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: RevokeAccommodationBody,
@@ -140,6 +214,14 @@ export class RegistrationCommandsController {
 
   @Delete(':registration')
   @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a registration (idempotent)',
+    description:
+      'The registration disappears from search, count and retrieve and stops counting on its event; its history stays for ' +
+      'auditors. An `Individual` event left with no active registration is cancelled.',
+  })
+  @registrationParam
+  @ApiNoContentResponse({ description: 'Deleted, or did not exist' })
   async delete(@Param('registration', UuidParamPipe) registration: string, @CommandCtx() context: CommandContext) {
     await this.commandBus.execute(new DeleteRegistrationCommand(registration, context));
   }

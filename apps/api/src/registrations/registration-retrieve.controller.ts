@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { RegistrationAsOf } from '../../../../libs/application/src/audit/registration-as-of.js';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
@@ -6,6 +7,7 @@ import { RegistrationQueries } from '../../../../libs/read-model/src/registratio
 import { AsOfPipe } from '../audit/as-of.pipe.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
 import { UuidParamPipe } from '../http/validation.js';
+import { EXAMPLE, RegistrationDetailView } from './registrations.dto.js';
 
 /** GET /api/registrations/{registration} (spec §5): every field, from the registrations read model. */
 @Controller('api/registrations')
@@ -16,6 +18,22 @@ export class RegistrationRetrieveController {
   ) {}
 
   @Get(':registration')
+  @ApiOperation({
+    summary: 'Get a registration',
+    description:
+      '404 `Registration not found` (also once deleted). Learner, form and event data show their current values; with ' +
+      '`asOf`, the registration as it was at that instant, folded from the stored events.',
+  })
+  @ApiParam({ name: 'registration', description: 'Registration id (UUID; upper case accepted, returned lower case)', example: EXAMPLE.registration })
+  @ApiQuery({
+    name: 'asOf',
+    required: false,
+    type: String,
+    format: 'date-time',
+    example: EXAMPLE.lastChange,
+    description: 'Optional ISO 8601 time with an offset: show the registration as it was then (auditing)',
+  })
+  @ApiOkResponse({ type: RegistrationDetailView })
   @RequireScope('booking:read')
   async retrieve(
     @Param('registration', UuidParamPipe) registration: string,

@@ -1,0 +1,101 @@
+/**
+ * Races the existing concurrency suites (test/e2e/registration-concurrency, exam-events-concurrency)
+ * do not cover: every kind of command at once on one registration, and cancelling an exam event
+ * while registrations pour into its slot.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { replay } from '../../libs/domain/src/shared/decider.js';
+import { registrationDecider } from '../../libs/domain/src/registration/registration.decider.js';
+import type { RegistrationEvent } from '../../libs/domain/src/registration/registration.events.js';
+import { newId, TestApp } from '../support/test-app.js';
+import { command, defineTenant, eventStore, listEvents, nextSlot, registerBody, registered, retrieve, type Tenant } from '../e2e/registration.fixtures.js';
+
+describe('races on one registration and on one slot', () => {
+  let app: TestApp;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    tenant = await defineTenant(app);
+  });
+  afterAll(() => app.close());
+
+  it('mixed transfers, grants, revokes, assessment changes and a cancel on one registration end equal to a replay of its stream', async () => {
+    const { registration } = await registered(app, tenant, { Accommodations: [{ Type: 'Reader', TimeExtension: 5 }] });
+    const targets = Array.from({ length: 4 }, () => nextSlot());
+    const requests = [
+      ...targets.map((EventStart) => command(app, tenant, registration, 'transfer-lax', { EventVenue: tenant.venue, EventStart, Learner: tenant.learner })),
+      ...Array.from({ length: 5 }, (_, i) => command(app, tenant, registration, 'grant-accommodation', { Type: `Extra ${i}`, TimeExtension: i + 1 })),
+      command(app, tenant, registration, 'revoke-accommodation', { Type: 'Reader' }),
+      command(app, tenant, registration, 'change-assessment', { Assessment: 'PHYS-100' }),
+      command(app, tenant, registration, 'change-assessment', { Assessment: 'CHEM-110' }),
+      command(app, tenant, registration, 'cancel', { Reason: 'race' }),
+    ];
+    const responses = await Promise.all(requests);
+    for (const response of responses) expect([200, 201, 409]).toContain(response.status);
+    expect(responses.at(-1)!.status).toBe(200);
+
+    const stored = await eventStore(app).readStream(`registration-${registration}`);
+    const folded = replay(registrationDecider, stored.map((e) => ({ type: e.type, data: e.data }) as RegistrationEvent))!;
+    // Nothing changes a cancelled registration.
+    expect(stored.at(-1)!.type).toBe('RegistrationCancelled');
+    expect(folded.status).toBe('Cancelled');
+
+    // Every acknowledged command left its fact in the stream.
+    const types = (type: string) => stored.filter((e) => e.type === type);
+    for (const response of responses.slice(0, targets.length)) {
+      if (response.status < 300) expect(types('RegistrationTransferred').map((e) => e.data.ToEventId)).toContain(response.body.Exam);
+      else expect(response.body.detail).toMatch(/Registration is cancelled|Registration already assigned to event/);
+    }
+    for (const [i, response] of responses.slice(targets.length, targets.length + 5).entries()) {
+      if (response.status === 200) expect(types('AccommodationGranted').map((e) => e.data.Type)).toContain(`Extra ${i}`);
+      else expect(response.body.detail).toContain('Registration is cancelled');
+    }
+
+    const read = (await retrieve(app, tenant, registration)).body;
+    expect({
+      event: read.EventIdentifier,
+      status: read.RegistrationStatus,
+      form: read.AssessmentFormIdentifier,
+      accommodations: read.Accommodations,
+      limit: read.ExamTimeLimit,
+    }).toEqual({
+      event: folded.eventId,
+      status: folded.status,
+      form: folded.form!.id,
+      accommodations: folded.accommodations,
+      limit: folded.examTimeLimit,
+    });
+    // A cancelled registration counts nowhere.
+    const events = await listEvents(app, tenant);
+    for (const id of new Set([...types('RegistrationTransferred').map((e) => e.data.ToEventId as string), folded.eventId])) {
+      expect(events.find((e) => e.EventIdentifier === id)?.RegistrationCount).toBe(0);
+    }
+  });
+
+  it('cancelling an exam event while registrations race into its slot never leaves an active registration on a cancelled event', async () => {
+    for (let round = 0; round < 5; round++) {
+      const start = nextSlot();
+      // An event with no active registration, so that it may be cancelled.
+      const first = await registered(app, tenant, { EventStart: start });
+      expect((await command(app, tenant, first.registration, 'cancel')).status).toBe(200);
+      const ids = Array.from({ length: 6 }, () => newId());
+      const [cancel, ...registrations] = await Promise.all([
+        app.request('POST', `/api/events/${first.event}/cancel`, { token: tenant.token, body: {} }),
+        ...ids.map((id) => command(app, tenant, id, 'register-lax', registerBody(tenant, { EventStart: start }))),
+      ]);
+      expect([200, 409]).toContain(cancel.status);
+      for (const response of registrations) expect([200, 201]).toContain(response.status);
+
+      const events = await listEvents(app, tenant);
+      for (const response of registrations) {
+        const event = events.find((e) => e.EventIdentifier === response.body.Exam);
+        expect({ round, registration: response.body.Registration, status: event?.EventStatus }).toEqual({ round, registration: response.body.Registration, status: 'Scheduled' });
+      }
+      const cancelledEvent = events.find((e) => e.EventIdentifier === first.event)!;
+      if (cancel.status === 200) expect(cancelledEvent).toMatchObject({ EventStatus: 'Cancelled', RegistrationCount: 0 });
+      // The slot holds at most one open event: the old one, or the one that replaced it.
+      expect(new Set(registrations.map((r) => r.body.Exam)).size).toBe(1);
+    }
+  });
+});
