@@ -197,3 +197,31 @@ describe('state', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
+
+describe('lookups over a growing schedule', () => {
+  it('answer the same for an older state queried again after a newer one took over its index', () => {
+    const older = schedule(assigned('e1', 1), assigned('e2', 2));
+    expect(findSharedEvent(older, DOWNTOWN, NINE_AM)?.eventId).toBe('e2');
+
+    const newer = examScheduleDecider.evolve(older, released('e2'));
+    expect(findSharedEvent(newer, DOWNTOWN, NINE_AM)?.eventId).toBe('e1');
+
+    // The older state still has e2 in its slot, whichever state was indexed last.
+    expect(findSharedEvent(older, DOWNTOWN, NINE_AM)?.eventId).toBe('e2');
+    expect(findSharedEvent(newer, DOWNTOWN, NINE_AM)?.eventId).toBe('e1');
+    expect(pendingDetails(older, 'e2')).not.toBeNull();
+  });
+
+  it('find events added after a lookup, and never reuse a number', () => {
+    let state = schedule();
+    for (let number = 1; number <= 50; number++) {
+      const id = `e${number}`;
+      expect(() => examScheduleDecider.decide({ type: 'AssignEventNumber', details: details(id, number) }, state)).not.toThrow();
+      state = examScheduleDecider.evolve(state, assigned(id, number));
+      expect(findSharedEvent(state, DOWNTOWN, NINE_AM)?.number).toBe(number);
+    }
+    expect(() =>
+      examScheduleDecider.decide({ type: 'AssignEventNumber', details: details('e7', 51) }, state),
+    ).toThrow('Event already exists');
+  });
+});

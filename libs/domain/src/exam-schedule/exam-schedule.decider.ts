@@ -92,23 +92,14 @@ export function findSharedEvent(
   venue: string,
   start: Date,
 ): { eventId: string; number: number } | null {
-  const minute = minuteKey(start);
-  const released = new Set<string>();
-  // Newest first, and numbers only grow: the first match is the highest-numbered.
-  for (const event of newestFirst(state)) {
-    if (event.type === 'ExamSlotReleased') {
-      released.add(event.data.EventId);
-      continue;
-    }
-    const slot = event.data;
-    if (slot.Shared && slot.Venue === venue && slot.StartMinute === minute && !released.has(slot.EventId)) {
-      return { eventId: slot.EventId, number: slot.Number };
-    }
+  const { slots, released } = indexOf(state);
+  let best: ExamEventNumberAssignedData | null = null;
+  for (const slot of slots.get(slotKey(venue, minuteKey(start))) ?? []) {
+    if (!released.has(slot.EventId) && (best === null || slot.Number > best.Number)) best = slot;
   }
-  return null;
+  return best && { eventId: best.EventId, number: best.Number };
 }
 
-/** The `ExamScheduled` data recorded for `eventId`, or null when the schedule does not know it. */
 export function pendingDetails(state: ExamScheduleState, eventId: string): ExamScheduledData | null {
   return assignment(state, eventId)?.Details ?? null;
 }
@@ -135,21 +126,63 @@ function assign({ details }: AssignEventNumber, state: ExamScheduleState): ExamS
 }
 
 function assignment(state: ExamScheduleState, eventId: string): ExamEventNumberAssignedData | null {
-  for (const event of newestFirst(state)) {
-    if (event.type === 'ExamEventNumberAssigned' && event.data.EventId === eventId) return event.data;
-  }
-  return null;
+  return indexOf(state).assignments.get(eventId) ?? null;
 }
 
 function holdsSlot(state: ExamScheduleState, eventId: string): boolean {
-  for (const event of newestFirst(state)) {
-    if (event.data.EventId !== eventId) continue;
-    // A release is newer than the assignment it undoes.
-    return event.type === 'ExamEventNumberAssigned' && event.data.Shared;
-  }
-  return false;
+  const index = indexOf(state);
+  return index.assignments.get(eventId)?.Shared === true && !index.released.has(eventId);
 }
 
-function* newestFirst(state: ExamScheduleState): Generator<ExamScheduleEvent> {
-  for (let entry = state.history; entry !== null; entry = entry.older) yield entry.event;
+/**
+ * Lookup tables over a schedule's history, so that queries on a long schedule do not walk it.
+ * They are a cache, not state: built on demand for the newest history node and handed forward
+ * (the older node gives its index up to the newer one and extends it in place). Queries on the
+ * latest state are therefore O(1) amortised; asking an older state again simply rebuilds its
+ * index from the history, with the same answers.
+ */
+interface ScheduleIndex {
+  assignments: Map<string, ExamEventNumberAssignedData>;
+  released: Set<string>;
+  /** Shared events by venue and minute. */
+  slots: Map<string, ExamEventNumberAssignedData[]>;
+}
+
+const indexes = new WeakMap<History, ScheduleIndex>();
+
+const slotKey = (venue: string, minute: string) => `${venue}|${minute}`;
+
+function indexOf(state: ExamScheduleState): ScheduleIndex {
+  const newest = state.history;
+  if (newest === null) return { assignments: new Map(), released: new Set(), slots: new Map() };
+  const cached = indexes.get(newest);
+  if (cached) return cached;
+
+  const unindexed: ExamScheduleEvent[] = [];
+  let node: History | null = newest;
+  let index: ScheduleIndex | undefined;
+  for (; node !== null; node = node.older) {
+    index = indexes.get(node);
+    if (index) break;
+    unindexed.push(node.event);
+  }
+  if (node !== null && index) indexes.delete(node);
+  index ??= { assignments: new Map(), released: new Set(), slots: new Map() };
+  for (let i = unindexed.length - 1; i >= 0; i--) addToIndex(index, unindexed[i]);
+  indexes.set(newest, index);
+  return index;
+}
+
+function addToIndex(index: ScheduleIndex, event: ExamScheduleEvent): void {
+  if (event.type === 'ExamSlotReleased') {
+    index.released.add(event.data.EventId);
+    return;
+  }
+  const slot = event.data;
+  index.assignments.set(slot.EventId, slot);
+  if (!slot.Shared) return;
+  const key = slotKey(slot.Venue, slot.StartMinute);
+  const events = index.slots.get(key);
+  if (events) events.push(slot);
+  else index.slots.set(key, [slot]);
 }
