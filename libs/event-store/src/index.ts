@@ -13,10 +13,12 @@ export interface EventStoreConfig {
   eventStoreUrl?: string;
   /** Folder of the embedded store's `events.sqlite` (created if missing). */
   dataDir: string;
+  /** Commit durability of the embedded store (ignored for EventStoreDB). */
+  sqliteDurability?: 'process' | 'power-loss';
 }
 
 export function createEventStore(config: EventStoreConfig): EventStore {
   if (config.eventStoreUrl) return new EsdbEventStore(config.eventStoreUrl);
   mkdirSync(config.dataDir, { recursive: true });
-  return new SqliteEventStore(join(config.dataDir, 'events.sqlite'));
+  return new SqliteEventStore(join(config.dataDir, 'events.sqlite'), { durability: config.sqliteDurability });
 }

@@ -60,7 +60,7 @@ export class InfrastructureModule {
           provide: EVENT_STORE,
           inject: [Metrics],
           useFactory: (metrics: Metrics) =>
-            new TimedEventStore(auditedEventStore(createEventStore({ eventStoreUrl: config.eventStoreUrl, dataDir: config.dataDir })), metrics.appendDuration),
+            new TimedEventStore(auditedEventStore(createEventStore(config)), metrics.appendDuration),
         },
         { provide: READ_STORE, useFactory: () => createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir }) },
         {

@@ -10,7 +10,7 @@ export function cliConfig(): AppConfig {
 
 /** The event store as stored, without upcasting: what the hash chain and the export cover. */
 export function rawEventStore(config: AppConfig): EventStore {
-  return createEventStore({ eventStoreUrl: config.eventStoreUrl, dataDir: config.dataDir });
+  return createEventStore(config);
 }
 
 /** The embedded read store's file, as createReadStore names it. */

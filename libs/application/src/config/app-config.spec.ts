@@ -70,3 +70,16 @@ describe('configuration from the environment', () => {
     expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
   });
 });
+
+describe('embedded event store durability', () => {
+  const base = () => ({ BOOKING_DATA_DIR: mkdtempSync(join(tmpdir(), 'booking-config-')), BOOKING_JWT_SECRET: 'x'.repeat(32) });
+
+  it('survives a killed process by default and can be raised to survive power loss', () => {
+    expect(loadConfig(base()).sqliteDurability).toBe('process');
+    expect(loadConfig({ ...base(), BOOKING_SQLITE_DURABILITY: 'power-loss' }).sqliteDurability).toBe('power-loss');
+  });
+
+  it('stops on an unknown value, naming the variable', () => {
+    expect(() => loadConfig({ ...base(), BOOKING_SQLITE_DURABILITY: 'always' })).toThrow(/BOOKING_SQLITE_DURABILITY/);
+  });
+});

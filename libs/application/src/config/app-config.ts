@@ -22,7 +22,14 @@ export interface AppConfig {
   /** `/health/ready` fails while a projection is more than this many events behind the log. */
   readyMaxLagEvents: number;
   logLevel: LogLevel;
+  /** Durability of the embedded event store's commits (see SqliteDurability). */
+  sqliteDurability: SqliteDurability;
 }
+
+/** `process`: a commit survives a killed process (WAL, synchronous=NORMAL); `power-loss`: it also
+ * survives an OS crash or power cut (synchronous=FULL, one fsync per append). */
+export const SQLITE_DURABILITIES = ['process', 'power-loss'] as const;
+export type SqliteDurability = (typeof SQLITE_DURABILITIES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -59,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     requestTimeoutMs: parseInteger('REQUEST_TIMEOUT_MS', env.REQUEST_TIMEOUT_MS, 30_000, 1),
     readyMaxLagEvents: parseInteger('READY_MAX_LAG_EVENTS', env.READY_MAX_LAG_EVENTS, 1_000, 0),
     logLevel: parseLogLevel(env.LOG_LEVEL),
+    sqliteDurability: parseDurability(env.BOOKING_SQLITE_DURABILITY),
   };
 }
 
@@ -94,6 +102,15 @@ function parseOrigins(raw: string | undefined): string[] {
     }
   }
   return origins;
+}
+
+function parseDurability(raw: string | undefined): SqliteDurability {
+  const value = nonBlank(raw);
+  if (value === undefined) return 'process';
+  if (!(SQLITE_DURABILITIES as readonly string[]).includes(value)) {
+    throw new ConfigError('BOOKING_SQLITE_DURABILITY', `must be one of ${SQLITE_DURABILITIES.join(', ')} (got "${value}")`);
+  }
+  return value as SqliteDurability;
 }
 
 function parseLogLevel(raw: string | undefined): LogLevel {
