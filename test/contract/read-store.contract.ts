@@ -178,10 +178,14 @@ export function readStoreContract(
           { kind: 'delete', collection: 'people', id: 'p6' },
           { kind: 'upsert', collection: 'people', doc: { _id: 'p6', Org: 'o3', Name: 'Hedy Kiesler' } },
           { kind: 'updateMany', collection: 'people', filter: { Org: 'o3' }, set: { Status: 'New' } },
+          { kind: 'patch', collection: 'people', id: 'p6', set: { Age: 30 } },
+          { kind: 'delete', collection: 'people', id: 'p5' },
+          { kind: 'patch', collection: 'people', id: 'p5', set: { Age: 30 } },
         ];
         await write(store, changes);
         await write(store, changes);
-        expect(await store.find('people', { Org: 'o3' })).toEqual([{ _id: 'p6', Org: 'o3', Name: 'Hedy Kiesler', Status: 'New' }]);
+        expect(await store.find('people', { Org: 'o3' })).toEqual([{ _id: 'p6', Org: 'o3', Name: 'Hedy Kiesler', Status: 'New', Age: 30 }]);
+        expect(await store.get('people', 'p5')).toBeNull();
       });
     });
 

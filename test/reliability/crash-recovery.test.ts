@@ -21,7 +21,7 @@ import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js'
 
 const KILLS = 3;
 /** Commands acknowledged before a kill is armed, then a random extra delay. */
-const ACKS_BEFORE_KILL = 40;
+const ACKS_BEFORE_KILL = 25;
 const CLIENTS = 6;
 const SECRET = 'crash-test-secret-that-is-long-enough!!';
 const built = fileURLToPath(new URL('../../dist/apps/api/src/main.js', import.meta.url));
@@ -184,5 +184,5 @@ describe('the API killed with SIGKILL under load', () => {
       await live.close();
       await eventStore.close();
     }
-  }, 150_000);
+  }, 180_000);
 });

@@ -9,13 +9,13 @@ import fc from 'fast-check';
 import { newId, TestApp } from '../support/test-app.js';
 import { defineTenant, eventStore, registered, type Tenant } from '../e2e/registration.fixtures.js';
 
-const RUNS = 25;
+const RUNS = 15;
 
 /** Values that break types, ranges and parsers. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.string({ minLength: 2_000, maxLength: 5_000 }),
+  fc.string({ minLength: 2_000, maxLength: 3_000 }),
   fc.integer(),
   fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, -1, 0, 0.5, 2 ** 31, -(2 ** 53)),
   fc.constantFrom(null, true, false, '', ' ', '\u0000', '\u202e', '😀'.repeat(300), 'NaN', 'Infinity'),

@@ -26,7 +26,8 @@ const COLLECTION_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const OPERATORS = new Set(['$eq', '$ne', '$in', '$gte', '$lt', '$contains']);
 
 export function assertFieldName(field: string): void {
-  if (typeof field !== 'string' || !FIELD_NAME.test(field)) {
+  // __proto__ would reach the prototype of the objects that hold documents, not a field.
+  if (typeof field !== 'string' || !FIELD_NAME.test(field) || field === '__proto__') {
     throw new TypeError(`Invalid field name: ${JSON.stringify(field)}`);
   }
 }

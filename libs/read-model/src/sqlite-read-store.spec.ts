@@ -157,6 +157,22 @@ describe('SqliteReadStore', () => {
     expect(await one.get('people', 'a')).toBeNull();
   });
 
+  it('applies a batch too large to hold in memory completely', async () => {
+    const store = await open();
+    const many = Array.from({ length: 10_050 }, (_, i) => upsert({ _id: `d${i}`, Org: 'o1', Name: `Person ${i}` }));
+    await store.runBatch('people', async (session) => {
+      await session.apply(many);
+      await session.apply([
+        { kind: 'patch', collection: 'people', id: 'd0', set: { Name: 'First' } },
+        { kind: 'patch', collection: 'people', id: 'd10049', set: { Name: 'Last' } },
+      ]);
+      return 1n;
+    });
+    expect(await store.count('people', { Org: 'o1' })).toBe(10_050);
+    expect(ids(await store.find('people', { Name: { $contains: 'first' } }))).toEqual(['d0']);
+    expect((await store.get('people', 'd10049'))?.Name).toBe('Last');
+  });
+
   it('refuses to query a collection that was never created', async () => {
     const store = await open();
     await expect(store.find('nonexistent', {})).rejects.toThrow(/Unknown read-model collection "nonexistent"/);

@@ -6,6 +6,9 @@
  * batches (WAL lets both proceed at once). Everything that uses the write connection is queued,
  * so a batch's transaction never interleaves with another batch, a reset or a schema change.
  *
+ * A batch holds the documents it changes in memory and writes each once (sqlite-session.ts);
+ * the text index is brought up to date before its commit (sqlite-text-index.ts).
+ *
  * `$contains` is an ASCII-case-insensitive substring test (SQLite's lower() folds ASCII only).
  * Needles of three or more characters are first narrowed through an FTS5 trigram index, then
  * checked with the same substring test, so both paths give identical results.
@@ -14,104 +17,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  assertCollectionName,
-  assertDocId,
-  assertFieldName,
-  checkpointText,
-  normalizeFilter,
-  normalizeFind,
-  normalizeSet,
-} from './normalized-query.js';
-import type {
-  Change,
-  CollectionSpec,
-  Doc,
-  Filter,
-  FindOptions,
-  ProjectionSession,
-  ReadStore,
-  ReadView,
-} from './read-store.js';
+import { assertCollectionName, assertFieldName, checkpointText } from './normalized-query.js';
+import type { CollectionSpec, Doc, Filter, FindOptions, ProjectionSession, ReadStore } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 import { Connection } from './sqlite-connection.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { CHECKPOINTS_DDL, ensureCollectionSchema, readLayout } from './sqlite-schema.js';
-import { type CollectionLayout, countSql, findSql, quote, setDocSql, whereSql } from './sqlite-query.js';
-
-type LayoutOf = (collection: string) => CollectionLayout;
-
-/** Queries over one connection; used by the store (read connection) and by sessions (write connection). */
-class SqliteView implements ReadView {
-  constructor(
-    protected readonly connection: Connection,
-    protected readonly layoutOf: LayoutOf,
-  ) {}
-
-  async get(collection: string, id: string): Promise<Doc | null> {
-    assertDocId(id);
-    const table = quote(this.layoutOf(collection).table);
-    const doc = this.connection.statement(`SELECT doc FROM ${table} WHERE id = ?`).pluck().get(id);
-    return doc === undefined ? null : (JSON.parse(doc as string) as Doc);
-  }
-
-  async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
-    const query = findSql(this.layoutOf(collection), normalizeFilter(filter), normalizeFind(options));
-    const docs = this.connection.statement(query.sql).pluck().all(...query.params) as string[];
-    return docs.map((doc) => JSON.parse(doc) as Doc);
-  }
-
-  async count(collection: string, filter: Filter): Promise<number> {
-    const query = countSql(this.layoutOf(collection), normalizeFilter(filter));
-    return this.connection.statement(query.sql).pluck().get(...query.params) as number;
-  }
-}
-
-class SqliteSession extends SqliteView implements ProjectionSession {
-  private open = true;
-
-  async apply(changes: readonly Change[]): Promise<void> {
-    if (!this.open) throw new Error('The batch of this session has ended');
-    for (const change of changes) this.applyOne(change);
-  }
-
-  end(): void {
-    this.open = false;
-  }
-
-  private applyOne(change: Change): void {
-    const layout = this.layoutOf(change.collection);
-    const table = quote(layout.table);
-    switch (change.kind) {
-      case 'upsert':
-        assertDocId(change.doc?._id);
-        this.connection
-          .statement(`INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`)
-          .run(change.doc._id, JSON.stringify(change.doc));
-        return;
-      case 'patch': {
-        assertDocId(change.id);
-        const entries = normalizeSet(change.set);
-        if (entries.length === 0) return;
-        const set = setDocSql(entries);
-        this.connection.statement(`UPDATE ${table} SET doc = ${set.sql} WHERE id = ?`).run(...set.params, change.id);
-        return;
-      }
-      case 'updateMany': {
-        const entries = normalizeSet(change.set);
-        if (entries.length === 0) return;
-        const set = setDocSql(entries);
-        const where = whereSql(layout, normalizeFilter(change.filter));
-        this.connection.statement(`UPDATE ${table} SET doc = ${set.sql}${where.sql}`).run(...set.params, ...where.params);
-        return;
-      }
-      case 'delete':
-        assertDocId(change.id);
-        this.connection.statement(`DELETE FROM ${table} WHERE id = ?`).run(change.id);
-        return;
-    }
-  }
-}
+import { type CollectionLayout, quote } from './sqlite-query.js';
+import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
 
 export class SqliteReadStore implements ReadStore {
   private readonly writer: Connection;
@@ -178,6 +91,7 @@ export class SqliteReadStore implements ReadStore {
       this.writer.statement('BEGIN IMMEDIATE').run();
       try {
         const position = await work(session);
+        session.flush();
         this.drainTextQueues();
         this.writer
           .statement(
