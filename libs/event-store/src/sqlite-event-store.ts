@@ -185,11 +185,14 @@ function matches(expected: ExpectedRevision, current: bigint | undefined): boole
   return current === expected;
 }
 
+/**
+ * Matched by code, not `instanceof SqliteError`: better-sqlite3 registers its error class on the
+ * process-wide native addon only once, so a second copy of the module (e.g. another jest module
+ * registry) throws errors of the first copy's class.
+ */
 function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof Database.SqliteError &&
-    (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
-  );
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 function toStoredEvent([streamId, revision, position, type, data, metadata]: EventRow): StoredEvent {
