@@ -20,6 +20,7 @@ import type {
   ReadStore,
   ReadView,
 } from './read-store.js';
+import { indexField } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 
 const CHECKPOINTS = 'projection_checkpoints';
@@ -139,25 +140,30 @@ export class MongoReadStore implements ReadStore {
   }
 
   ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
-    for (const spec of specs) spec.indexes.flat().forEach(assertFieldName);
+    for (const spec of specs) spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
     return this.writes.run(async () => {
       // createIndex creates the collection; one without indexes appears with its first document.
       for (const spec of specs) {
         const collection = this.db.collection<MongoDoc>(collectionName(spec.name));
         for (const fields of spec.indexes) {
-          await collection.createIndex(Object.fromEntries(fields.map((f) => [f, 1] as const)));
+          await collection.createIndex(
+            Object.fromEntries(fields.map(indexField).map(({ field, descending }) => [field, descending ? -1 : 1] as const)),
+          );
         }
       }
     });
   }
 
-  runBatch(projection: string, work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
+  runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
+    const names = typeof projections === 'string' ? [projections] : projections;
     return this.writes.run(async () => {
       const session = new MongoSession(this.db);
       try {
         const position = checkpointText(await work(session));
         await session.flush();
-        await this.checkpoints().updateOne({ _id: projection }, { $set: { position } }, { upsert: true });
+        await this.checkpoints().bulkWrite(
+          names.map((name) => ({ updateOne: { filter: { _id: name }, update: { $set: { position } }, upsert: true } })),
+        );
       } finally {
         session.end();
       }

@@ -153,34 +153,52 @@ export class ProjectionRunner {
 
   /** Applies one batch; returns true when the batch was full (more may follow). */
   private async applyNextBatch(): Promise<boolean> {
+    // Let concurrent commands finish their appends first: one larger batch costs one commit.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const lowest = this.lowestCheckpoint();
     const events = await this.eventStore.readAll({ after: lowest ?? undefined, limit: this.batchSize });
     if (events.length === 0) return false;
-    for (const projection of this.projections) {
-      await this.applyTo(projection, events);
+    for (const group of this.groupsByCheckpoint()) {
+      await this.applyTo(group, events);
     }
     this.releaseWaiters();
     return events.length === this.batchSize;
   }
 
-  private async applyTo(projection: Projection, events: readonly StoredEvent[]): Promise<void> {
-    const checkpoint = this.checkpoints.get(projection.name) ?? null;
+  /** Projections standing at the same checkpoint (normally all of them) share one read-store batch. */
+  private groupsByCheckpoint(): Projection[][] {
+    const groups = new Map<bigint | null, Projection[]>();
+    for (const projection of this.projections) {
+      const checkpoint = this.checkpoints.get(projection.name) ?? null;
+      const group = groups.get(checkpoint);
+      if (group) group.push(projection);
+      else groups.set(checkpoint, [projection]);
+    }
+    return [...groups.values()];
+  }
+
+  private async applyTo(group: readonly Projection[], events: readonly StoredEvent[]): Promise<void> {
+    const checkpoint = this.checkpoints.get(group[0].name) ?? null;
     const pending = checkpoint === null ? events : events.filter((e) => e.position > checkpoint);
     if (pending.length === 0) return;
     const last = pending[pending.length - 1].position;
+    const names = group.map((projection) => projection.name);
     try {
-      await this.readStore.runBatch(projection.name, async (session) => {
+      await this.readStore.runBatch(names, async (session) => {
         for (const event of pending) {
-          const changes = await projection.project(event, session);
-          if (changes.length > 0) await session.apply(changes);
+          // Each projection reads only its own collections, so interleaving them per event is safe.
+          for (const projection of group) {
+            const changes = await projection.project(event, session);
+            if (changes.length > 0) await session.apply(changes);
+          }
         }
         return last;
       });
     } catch (error) {
-      this.options.onError?.(projection.name, error);
+      this.options.onError?.(names.join(', '), error);
       throw error;
     }
-    this.checkpoints.set(projection.name, last);
+    for (const name of names) this.checkpoints.set(name, last);
   }
 
   private releaseWaiters(): void {

@@ -37,7 +37,11 @@ export interface FindOptions {
 /** Declared up front so each adapter can create tables, indexes and search indexes. */
 export interface CollectionSpec {
   name: string;
-  /** Compound indexes, fields in order. Filters and sorts on other fields still work, slower. */
+  /**
+   * Compound indexes, fields in order; `-Field` orders that field descending, so that a sort
+   * with mixed directions (e.g. newest first, then id) can be read straight off the index.
+   * Filters and sorts on other fields still work, slower.
+   */
   indexes: ReadonlyArray<readonly string[]>;
   /** Fields searched with `$contains`; adapters may build a substring index for them. */
   textFields?: readonly string[];
@@ -66,16 +70,22 @@ export interface ReadStore extends ReadView {
   /** Creates tables/collections and indexes; safe to call repeatedly. */
   ensureCollections(specs: readonly CollectionSpec[]): Promise<void>;
   /**
-   * Runs one batch of a projection. `work` applies changes through the session (whose reads see
-   * the session's own earlier changes) and returns the position it reached, which becomes the
-   * projection's checkpoint. The SQLite adapter runs the whole batch in one transaction; the
-   * MongoDB adapter applies the idempotent changes as they come and writes the checkpoint last, so
+   * Runs one batch for one or more projections that stand at the same checkpoint. `work` applies
+   * changes through the session (whose reads see the session's own earlier changes) and returns
+   * the position it reached, which becomes the checkpoint of every projection named. The SQLite
+   * adapter runs the whole batch in one transaction (so several projections cost one commit); the
+   * MongoDB adapter applies the idempotent changes as they come and writes the checkpoints last, so
    * a crash in between only replays (never skips) events. A failing `work` records no checkpoint.
    */
-  runBatch(projection: string, work: (session: ProjectionSession) => Promise<bigint>): Promise<void>;
+  runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void>;
   /** Last position the projection has fully applied, or null when it never ran. */
   getCheckpoint(projection: string): Promise<bigint | null>;
   /** Drops every document of these collections and the projection's checkpoint (for rebuilds). */
   reset(projection: string, collections: readonly string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An index field as declared in a CollectionSpec: `-Field` is descending. */
+export function indexField(declared: string): { field: string; descending: boolean } {
+  return declared.startsWith('-') ? { field: declared.slice(1), descending: true } : { field: declared, descending: false };
 }

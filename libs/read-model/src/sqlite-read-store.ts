@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { assertCollectionName, assertFieldName, checkpointText } from './normalized-query.js';
-import type { CollectionSpec, Doc, Filter, FindOptions, ProjectionSession, ReadStore } from './read-store.js';
+import { type CollectionSpec, type Doc, type Filter, type FindOptions, indexField, type ProjectionSession, type ReadStore } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 import { Connection } from './sqlite-connection.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
@@ -71,7 +71,7 @@ export class SqliteReadStore implements ReadStore {
   ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
     for (const spec of specs) {
       assertCollectionName(spec.name);
-      spec.indexes.flat().forEach(assertFieldName);
+      spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
       spec.textFields?.forEach(assertFieldName);
     }
     return this.writes.run(async () => {
@@ -85,7 +85,8 @@ export class SqliteReadStore implements ReadStore {
     });
   }
 
-  runBatch(projection: string, work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
+  runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
+    const names = typeof projections === 'string' ? [projections] : projections;
     return this.writes.run(async () => {
       const session = new SqliteSession(this.writer, this.layoutOf);
       this.writer.statement('BEGIN IMMEDIATE').run();
@@ -93,12 +94,11 @@ export class SqliteReadStore implements ReadStore {
         const position = await work(session);
         session.flush();
         this.drainTextQueues();
-        this.writer
-          .statement(
-            'INSERT INTO projection_checkpoints (projection, position) VALUES (?, ?) ' +
-              'ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
-          )
-          .run(projection, checkpointText(position));
+        const saveCheckpoint = this.writer.statement(
+          'INSERT INTO projection_checkpoints (projection, position) VALUES (?, ?) ' +
+            'ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
+        );
+        for (const name of names) saveCheckpoint.run(name, checkpointText(position));
         this.writer.statement('COMMIT').run();
       } catch (error) {
         // SQLite may already have rolled back on its own (e.g. disk full).

@@ -11,7 +11,7 @@
  * savepoint, and a trigger makes SQLite open one per row.
  */
 import type Database from 'better-sqlite3';
-import type { CollectionSpec } from './read-store.js';
+import { type CollectionSpec, indexField } from './read-store.js';
 import {
   type CollectionLayout,
   ftsColumn,
@@ -115,7 +115,7 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
 
   const existing = new Set(columnNames(db, tableName(spec.name)).map((c) => c.name));
-  const indexedFields = new Set(spec.indexes.flat().filter((f) => f !== '_id'));
+  const indexedFields = new Set(spec.indexes.flat().map((f) => indexField(f).field).filter((f) => f !== '_id'));
   for (const field of indexedFields) {
     if (existing.has(generatedColumn(field))) continue;
     db.exec(
@@ -124,7 +124,10 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     );
   }
   for (const fields of spec.indexes) {
-    const columns = fields.map((f) => (f === '_id' ? 'id' : quote(generatedColumn(f))));
+    const columns = fields.map((declared) => {
+      const { field, descending } = indexField(declared);
+      return `${field === '_id' ? 'id' : quote(generatedColumn(field))}${descending ? ' DESC' : ''}`;
+    });
     const name = quote(`${tableName(spec.name)}_ix(${fields.join(',')})`);
     db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`);
   }

@@ -42,3 +42,24 @@ describe('bearer tokens', () => {
     await expect(verifyToken(secret, `${header}.${body}.`)).rejects.toThrow('Invalid token');
   });
 });
+
+describe('verified tokens are remembered, within limits', () => {
+  it('answers a repeated token from memory but still refuses it once it has expired', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ org, scope: 'booking:read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setExpirationTime(now + 1)
+      .sign(new TextEncoder().encode(secret));
+    expect((await verifyToken(secret, token)).actor).toBe('a');
+    expect((await verifyToken(secret, token)).actor).toBe('a');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(verifyToken(secret, token)).rejects.toThrow('Token expired');
+  });
+
+  it('never lets a token verified under one secret pass under another', async () => {
+    const token = await signToken(secret, { organization: org, actor: 'a', scopes: [] });
+    await verifyToken(secret, token);
+    await expect(verifyToken('u'.repeat(40), token)).rejects.toThrow('Invalid token');
+  });
+});

@@ -1,3 +1,4 @@
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
 export const SCOPES = ['booking:read', 'booking:write', 'catalog:write', 'audit:read'] as const;
@@ -19,7 +20,39 @@ export class InvalidTokenError extends Error {
   }
 }
 
-const key = (secret: string) => new TextEncoder().encode(secret);
+/** Importing the HMAC key is a large part of verifying a token, so each secret is imported once. */
+const keys = new Map<string, KeyObject>();
+function key(secret: string): KeyObject {
+  let imported = keys.get(secret);
+  if (!imported) keys.set(secret, (imported = createSecretKey(secret, 'utf8')));
+  return imported;
+}
+
+/**
+ * Clients send the same token with every request; a verified token is remembered (bounded, and
+ * never past its own expiry) so that it is not verified again on every call.
+ */
+const VERIFIED_CAPACITY = 10_000;
+const verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
+const cacheKey = (secret: string, token: string) => `${secret}\u0000${token}`;
+
+function remembered(secret: string, token: string): Principal | null {
+  const entry = verified.get(cacheKey(secret, token));
+  if (!entry) return null;
+  if (entry.expiresAtMs <= Date.now()) {
+    verified.delete(cacheKey(secret, token));
+    return null;
+  }
+  return entry.principal;
+}
+
+function remember(secret: string, token: string, principal: Principal, expiresAtSeconds: number | undefined): void {
+  if (verified.size >= VERIFIED_CAPACITY) verified.delete(verified.keys().next().value as string);
+  // Without an expiry a token stays valid, but is re-verified every minute all the same.
+  const expiresAtMs = Math.min(expiresAtSeconds === undefined ? Infinity : expiresAtSeconds * 1000, Date.now() + 60_000);
+  verified.set(cacheKey(secret, token), { principal, expiresAtMs });
+}
 
 export async function signToken(
   secret: string,
@@ -36,6 +69,8 @@ export async function signToken(
 
 /** HS256 only: a token signed with another algorithm (or `none`) is refused. */
 export async function verifyToken(secret: string, token: string): Promise<Principal> {
+  const known = remembered(secret, token);
+  if (known) return known;
   let payload;
   try {
     ({ payload } = await jwtVerify(token, key(secret), { algorithms: ['HS256'] }));
@@ -46,5 +81,7 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
   if (typeof org !== 'string' || !UUID.test(org)) throw new InvalidTokenError('Token has no valid org claim');
   if (typeof sub !== 'string' || sub.trim() === '') throw new InvalidTokenError('Token has no sub claim');
   const scopes = typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : [];
-  return { organization: org.toLowerCase(), actor: sub, scopes: new Set(scopes) };
+  const principal: Principal = { organization: org.toLowerCase(), actor: sub, scopes: new Set(scopes) };
+  remember(secret, token, principal, payload.exp);
+  return principal;
 }

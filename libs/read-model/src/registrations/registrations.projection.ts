@@ -19,7 +19,8 @@ export const RegistrationCollections = {
   registrations: {
     name: 'registrations',
     indexes: [
-      ['Organization', 'LastChangeTime', '_id'],
+      // Newest change first, then id: the order search pages are read in.
+      ['Organization', '-LastChangeTime', '_id'],
       ['Organization', 'EventIdentifier'],
       ['Organization', 'LearnerIdentifier'],
       ['Organization', 'AssessmentFormIdentifier'],
