@@ -13,11 +13,9 @@ import {
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
-  type ReadAllOptions,
-  type ReadStreamOptions,
   type StoredEvent,
-  type Unsubscribe,
 } from './event-store.js';
+import { ForwardingEventStore } from './forwarding-event-store.js';
 
 export const HASH_KEY = 'hash';
 
@@ -59,10 +57,9 @@ export function eventHash(previousHash: string | null, event: HashedContent): st
 const MAX_ANY_ATTEMPTS = 20;
 
 /** An EventStore decorator that adds the chained hash to every appended event. */
-export class HashChainedEventStore implements EventStore {
-  constructor(private readonly inner: EventStore) {}
+export class HashChainedEventStore extends ForwardingEventStore {
 
-  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  override async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (expected !== 'any') return this.appendChained(streamId, events, expected);
     // The chain needs the real previous event, so 'any' becomes "the revision just read", retried.
     for (let attempt = 1; ; attempt++) {
@@ -73,26 +70,6 @@ export class HashChainedEventStore implements EventStore {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ANY_ATTEMPTS) throw error;
       }
     }
-  }
-
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
-    return this.inner.readStream(streamId, options);
-  }
-
-  readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
-    return this.inner.readAll(options);
-  }
-
-  headPosition(): Promise<bigint | null> {
-    return this.inner.headPosition();
-  }
-
-  onAppended(listener: () => void): Unsubscribe {
-    return this.inner.onAppended(listener);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 
   private async appendChained(

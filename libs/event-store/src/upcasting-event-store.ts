@@ -12,8 +12,8 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   StoredEvent,
-  Unsubscribe,
 } from './event-store.js';
+import { ForwardingEventStore } from './forwarding-event-store.js';
 
 /** Lifts `data` of one event type from `fromVersion` to `fromVersion + 1`. Must be pure. */
 export interface Upcaster {
@@ -56,13 +56,15 @@ export class UpcasterRegistry {
 }
 
 /** An EventStore decorator: upcasts on read, stamps the current schema version on append. */
-export class UpcastingEventStore implements EventStore {
+export class UpcastingEventStore extends ForwardingEventStore {
   constructor(
-    private readonly inner: EventStore,
+    inner: EventStore,
     private readonly registry: UpcasterRegistry,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  override append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     // Writers produce the current shape; the version must say so whatever the writer stamped.
     const stamped = events.map((event) => ({
       ...event,
@@ -71,23 +73,11 @@ export class UpcastingEventStore implements EventStore {
     return this.inner.append(streamId, stamped, expected);
   }
 
-  async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
+  override async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
     return (await this.inner.readStream(streamId, options)).map((event) => this.registry.upcast(event));
   }
 
-  async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
+  override async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     return (await this.inner.readAll(options)).map((event) => this.registry.upcast(event));
-  }
-
-  headPosition(): Promise<bigint | null> {
-    return this.inner.headPosition();
-  }
-
-  onAppended(listener: () => void): Unsubscribe {
-    return this.inner.onAppended(listener);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

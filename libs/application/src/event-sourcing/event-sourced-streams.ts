@@ -26,19 +26,13 @@ export interface UpdateResult<State, Event extends DomainEvent> {
 /** Bounded: a stream this contended means something is wrong, and the client may retry. */
 const MAX_ATTEMPTS = 20;
 
-/** Schema version of each event type's data; bumped with an upcaster when a data shape changes. */
-export type SchemaVersions = Readonly<Record<string, number>>;
-
 /**
  * The command side's only way to touch the event store: load a stream and fold it, decide, and
  * append with the revision that was read. A version conflict means another writer got there
  * first: reload and decide again, so concurrent commands never lose an update.
  */
 export class EventSourcedStreams {
-  constructor(
-    private readonly eventStore: EventStore,
-    private readonly schemaVersions: SchemaVersions = {},
-  ) {}
+  constructor(private readonly eventStore: EventStore) {}
 
   async load<State, Event extends DomainEvent>(
     streamId: string,
@@ -94,7 +88,8 @@ export class EventSourcedStreams {
         occurredAt: context.now.toISOString(),
         correlationId: context.correlationId,
         causationId: context.causationId ?? context.correlationId,
-        schemaVersion: this.schemaVersions[event.type] ?? 1,
+        // Version 1 for a bare store; the upcasting store stamps each type's current version.
+        schemaVersion: 1,
       },
     }));
   }
