@@ -6,7 +6,7 @@ import { auditVerifyCommand } from '../../apps/cli/src/commands/audit.command.js
 import { eventsExportCommand } from '../../apps/cli/src/commands/events.command.js';
 import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projections.command.js';
 import { TEST_SECRET, TestApp } from '../support/test-app.js';
-import { command, defineTenant, registered, retrieve, storedEvents, type Tenant } from '../e2e/registration.fixtures.js';
+import { command, defineTenant, registered, retrieve, storedEvents, type Tenant } from '../support/registration-fixtures.js';
 
 type Command = (args: ReturnType<typeof parseArgs>) => Promise<void>;
 

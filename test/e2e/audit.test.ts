@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HashChainedEventStore, verifyHashChains } from '../../libs/event-store/src/hash-chain.js';
 import { SqliteEventStore } from '../../libs/event-store/src/sqlite-event-store.js';
 import { newId, TestApp } from '../support/test-app.js';
-import { command, defineTenant, eventStore, expectProblem, registered, retrieve, type Tenant } from './registration.fixtures.js';
+import { command, defineTenant, eventStore, expectProblem, registered, retrieve, type Tenant } from '../support/registration-fixtures.js';
 
 describe('auditing over HTTP: history, metadata, asOf, upcasting', () => {
   let app: TestApp;

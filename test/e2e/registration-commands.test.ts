@@ -12,7 +12,7 @@ import {
   retrieve,
   storedEvents,
   type Tenant,
-} from './registration.fixtures.js';
+} from '../support/registration-fixtures.js';
 
 describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
   let app: TestApp;

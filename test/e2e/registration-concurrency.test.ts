@@ -15,7 +15,7 @@ import {
   retrieve,
   storedEvents,
   type Tenant,
-} from './registration.fixtures.js';
+} from '../support/registration-fixtures.js';
 
 describe('registration commands under concurrency', () => {
   let app: TestApp;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestApp } from '../support/test-app.js';
-import { command, defineTenant, registered, type Tenant } from './registration.fixtures.js';
+import { command, defineTenant, registered, type Tenant } from '../support/registration-fixtures.js';
 
 /** Spec §5: a 2xx from a command is visible to the very next search and count, without waiting. */
 describe('registration search and count see every command at once (read-your-writes)', () => {

@@ -8,7 +8,7 @@ import { replay } from '../../libs/domain/src/shared/decider.js';
 import { registrationDecider } from '../../libs/domain/src/registration/registration.decider.js';
 import type { RegistrationEvent } from '../../libs/domain/src/registration/registration.events.js';
 import { newId, TestApp } from '../support/test-app.js';
-import { command, defineTenant, eventStore, listEvents, nextSlot, registerBody, registered, retrieve, type Tenant } from '../e2e/registration.fixtures.js';
+import { command, defineTenant, eventStore, listEvents, nextSlot, registerBody, registered, retrieve, type Tenant } from '../support/registration-fixtures.js';
 
 describe('races on one registration and on one slot', () => {
   let app: TestApp;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { newId, TestApp } from '../support/test-app.js';
-import { defineTenant, eventStore, registered, type Tenant } from '../e2e/registration.fixtures.js';
+import { defineTenant, eventStore, registered, type Tenant } from '../support/registration-fixtures.js';
 
 const RUNS = 15;
 

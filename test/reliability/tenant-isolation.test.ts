@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newId, type HttpResponse, TestApp } from '../support/test-app.js';
-import { command, defineTenant, listEvents, registerBody, registered, storedEvents, type Tenant } from '../e2e/registration.fixtures.js';
+import { command, defineTenant, listEvents, registerBody, registered, storedEvents, type Tenant } from '../support/registration-fixtures.js';
 
 /** The things of A a probe aims at; `missing` supplies ids that exist nowhere. */
 interface Target {

@@ -2,7 +2,7 @@
 import { expect } from '@jest/globals';
 import type { EventStore, StoredEvent } from '../../libs/event-store/src/event-store.js';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
-import { newId, type HttpResponse, TestApp } from '../support/test-app.js';
+import { newId, type HttpResponse, TestApp } from './test-app.js';
 
 export const FORM_TIME_LIMIT = 90;
 
