@@ -13,7 +13,7 @@ import type { Accommodation, RegistrationEvent } from '../../../domain/src/regis
 import { formatInZone } from '../../../domain/src/shared/time.js';
 import { catalogKey } from '../catalog/catalog.projection.js';
 import type { Projection } from '../projection.js';
-import type { Change, CollectionSpec, Doc, ReadView } from '../read-store.js';
+import type { Change, CollectionSpec, Doc, Filter, ReadView } from '../read-store.js';
 
 export const RegistrationCollections = {
   registrations: {
@@ -64,36 +64,28 @@ export const registrationsProjection: Projection = {
 };
 
 function learnerDefined(learner: LearnerDefinition): Change[] {
-  const fields = { LearnerName: learner.Name, LearnerEmail: learner.Email, LearnerCode: learner.Code };
-  return [
-    {
-      kind: 'upsert',
-      collection: RegistrationCollections.learners.name,
-      doc: { _id: catalogKey(learner.Organization, learner.LearnerId), ...fields },
-    },
-    {
-      kind: 'updateMany',
-      collection: ROWS,
-      filter: { Organization: learner.Organization, LearnerIdentifier: learner.LearnerId },
-      set: fields,
-    },
-  ];
+  return followCatalogEntry(
+    RegistrationCollections.learners.name,
+    catalogKey(learner.Organization, learner.LearnerId),
+    { Organization: learner.Organization, LearnerIdentifier: learner.LearnerId },
+    { LearnerName: learner.Name, LearnerEmail: learner.Email, LearnerCode: learner.Code },
+  );
 }
 
 function formDefined(form: AssessmentFormDefinition): Change[] {
-  const fields = { AssessmentFormCode: form.Code, AssessmentFormName: form.Name, AssessmentFormTitle: form.Title };
+  return followCatalogEntry(
+    RegistrationCollections.forms.name,
+    catalogKey(form.Organization, form.FormId),
+    { Organization: form.Organization, AssessmentFormIdentifier: form.FormId },
+    { AssessmentFormCode: form.Code, AssessmentFormName: form.Name, AssessmentFormTitle: form.Title },
+  );
+}
+
+/** Keeps this projection's own copy of a catalog entry and shows its fields on every row using it. */
+function followCatalogEntry(copies: string, key: string, rows: Filter, fields: Record<string, unknown>): Change[] {
   return [
-    {
-      kind: 'upsert',
-      collection: RegistrationCollections.forms.name,
-      doc: { _id: catalogKey(form.Organization, form.FormId), ...fields },
-    },
-    {
-      kind: 'updateMany',
-      collection: ROWS,
-      filter: { Organization: form.Organization, AssessmentFormIdentifier: form.FormId },
-      set: fields,
-    },
+    { kind: 'upsert', collection: copies, doc: { _id: key, ...fields } },
+    { kind: 'updateMany', collection: ROWS, filter: rows, set: fields },
   ];
 }
 
