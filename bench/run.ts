@@ -51,6 +51,21 @@ interface Measured {
   errors: number;
 }
 
+/**
+ * Requests that autocannon gave up on (timeouts) may still be queued in the API; measuring the next
+ * scenario before they drain would charge it their cost. Waits until /health answers promptly.
+ */
+async function untilIdle(baseUrl: string, deadlineMs = 120_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    const started = Date.now();
+    const healthy = await fetch(`${baseUrl}/health`).then((r) => r.ok, () => false);
+    if (healthy && Date.now() - started < 50) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  console.warn(`The API was still busy after ${deadlineMs / 1000} s; measuring anyway`);
+}
+
 /** Nearest-rank percentile of sorted latencies. */
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -161,6 +176,7 @@ async function main(): Promise<void> {
       console.log(`${measured.name}: ${measured.requestsPerSecond} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms`);
     }
     for (const scenario of scenarios) {
+      await untilIdle(server.baseUrl);
       const measured = await measure(scenario.name, server.baseUrl, scenario, token);
       const ratio = measured.requestsPerSecond / ceilings.get(scenario.method === 'GET' ? 'GET' : 'POST')!.requestsPerSecond;
       rows.push({ ...measured, ratio });
