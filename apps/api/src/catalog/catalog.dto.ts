@@ -9,34 +9,11 @@ import {
   IsString,
   MaxLength,
   Min,
-  registerDecorator,
   ValidateNested,
-  ValidationOptions,
 } from 'class-validator';
 import { FORM_STATUSES } from '../../../../libs/domain/src/catalog/catalog.events.js';
 import type { FormStatus } from '../../../../libs/domain/src/catalog/catalog.events.js';
-
-/** An IANA time zone name that this runtime knows (e.g. `America/Vancouver`). */
-export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isTimeZone',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: { message: 'must be an IANA time zone name', ...options },
-      validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string' || value.trim() === '') return false;
-          try {
-            new Intl.DateTimeFormat('en-US', { timeZone: value });
-            return true;
-          } catch {
-            return false;
-          }
-        },
-      },
-    });
-}
+import { IsTimeZone } from '../http/field-validators.js';
 
 const TEXT = 500;
 

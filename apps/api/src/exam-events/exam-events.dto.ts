@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { EXAM_FORMATS, EXAM_TYPES } from '../../../../libs/domain/src/exam-event/exam-values.js';
+import { IsUuid } from '../http/field-validators.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TEXT = 500;
 const EVENT_STATUSES = ['Scheduled', 'Cancelled'];
 
@@ -27,7 +27,7 @@ const START_DESCRIPTION =
  */
 export class ScheduleExamEventBody {
   @ApiProperty({ type: String, format: 'uuid', example: EXAMPLE.venue, description: 'The venue (in the caller’s organization), else 400 `Venue not found`' })
-  @IsOptional() @IsString() @Matches(UUID, { message: 'must be a UUID' }) EventVenue?: string | null;
+  @IsOptional() @IsString() @IsUuid() EventVenue?: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', maxLength: 100, example: EXAMPLE.start, description: START_DESCRIPTION })
   @IsOptional() @IsString() @MaxLength(100) EventStart?: string | null;

@@ -1,7 +1,7 @@
 import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldProblem, RequestValidationError } from './problem-details.js';
+import { isUuid } from '../../../../libs/domain/src/shared/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((error) => {
@@ -42,7 +42,7 @@ export class BodyValidationPipe extends ValidationPipe {
 @Injectable()
 export class UuidParamPipe implements PipeTransform<string, string> {
   transform(value: string, metadata: ArgumentMetadata): string {
-    if (typeof value !== 'string' || !UUID.test(value)) {
+    if (!isUuid(value)) {
       throw new RequestValidationError([{ field: metadata.data ?? 'id', message: 'must be a UUID' }]);
     }
     return value.toLowerCase();

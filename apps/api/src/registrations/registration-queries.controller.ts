@@ -8,7 +8,8 @@ import {
 } from '../../../../libs/read-model/src/registrations/registration-search.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
 import { READ_STORE } from '../infrastructure/tokens.js';
-import { DEFAULT_TAKE, instantOf, RegistrationCriteriaBody, SearchRegistrationsBody } from './registration-queries.dto.js';
+import { instantOf } from '../http/field-validators.js';
+import { DEFAULT_TAKE, RegistrationCriteriaBody, SearchRegistrationsBody } from './registration-queries.dto.js';
 
 /** "Not specified" (spec §1): missing, null or blank criteria set no condition. */
 const specified = (text: string | null | undefined): string | undefined =>

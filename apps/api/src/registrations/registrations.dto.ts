@@ -16,21 +16,16 @@ import {
   Matches,
   MaxLength,
   Min,
-  registerDecorator,
   ValidateNested,
-  ValidationOptions,
 } from 'class-validator';
 import { EXAM_FORMATS, EXAM_TYPES } from '../../../../libs/domain/src/exam-event/exam-values.js';
-import { parseOffsetDateTime } from '../../../../libs/domain/src/shared/time.js';
+import { IsOffsetDateTime, IsUuid } from '../http/field-validators.js';
 import { EXAMPLE as EVENT_EXAMPLE } from '../exam-events/exam-events.dto.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TEXT = 500;
 const BILLING_CODE = 100;
 /** A registration holds one accommodation per type; far more than any learner needs. */
 const MAX_ACCOMMODATIONS = 100;
-
-const IsUuid = () => Matches(UUID, { message: 'must be a UUID' });
 
 /** Example values of the OpenAPI document (lower-case UUIDs, exam times in the venue's offset). */
 export const EXAMPLE = {
@@ -67,18 +62,6 @@ const assessmentDoc = () =>
   });
 /** Only needed when a new exam event is created (no event to join, or an Individual exam type). */
 const newEventOnly = 'Needed only when a new exam event is created (no event at the venue and minute, or an `Individual` type); then checked as POST /api/events checks it.';
-
-/** An ISO 8601 date-time with an offset (`Z` counts); one without an offset is refused. */
-export function IsOffsetDateTime(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isOffsetDateTime',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: { message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-01T09:00:00-08:00', ...options },
-      validator: { validate: (value: unknown) => typeof value === 'string' && parseOffsetDateTime(value) !== null },
-    });
-}
 
 /** Whole minutes ≥ 0 wherever a time extension appears. */
 const IsMinutes = (): PropertyDecorator => (target, property) => {

@@ -1,5 +1,6 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
+import { isUuid } from '../../../domain/src/shared/ids.js';
 
 export const SCOPES = ['booking:read', 'booking:write', 'catalog:write', 'audit:read'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -11,7 +12,6 @@ export interface Principal {
   scopes: ReadonlySet<string>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class InvalidTokenError extends Error {
   constructor(reason: string) {
@@ -78,7 +78,7 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
     throw new InvalidTokenError(error instanceof Error && error.name === 'JWTExpired' ? 'Token expired' : 'Invalid token');
   }
   const { org, sub, scope } = payload as { org?: unknown; sub?: unknown; scope?: unknown };
-  if (typeof org !== 'string' || !UUID.test(org)) throw new InvalidTokenError('Token has no valid org claim');
+  if (typeof org !== 'string' || !isUuid(org)) throw new InvalidTokenError('Token has no valid org claim');
   if (typeof sub !== 'string' || sub.trim() === '') throw new InvalidTokenError('Token has no sub claim');
   const scopes = typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : [];
   const principal: Principal = { organization: org.toLowerCase(), actor: sub, scopes: new Set(scopes) };

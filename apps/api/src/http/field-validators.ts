@@ -1,0 +1,45 @@
+import { Matches, registerDecorator, ValidationOptions } from 'class-validator';
+import { UUID_PATTERN } from '../../../../libs/domain/src/shared/ids.js';
+import { isValidTimeZone, parseOffsetDateTime } from '../../../../libs/domain/src/shared/time.js';
+
+/** Field validators shared by the request DTOs of every slice. */
+
+/** Instants whose `toISOString()` has a four-digit year, so stored times compare as text. */
+const EARLIEST = Date.parse('0000-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** The instant of an ISO 8601 date-time with an offset, or null when it is not one (or out of range). */
+export function instantOf(value: unknown): Date | null {
+  if (typeof value !== 'string') return null;
+  const instant = parseOffsetDateTime(value);
+  if (instant === null || instant.getTime() < EARLIEST || instant.getTime() > LATEST) return null;
+  return instant;
+}
+
+/** An ISO 8601 date-time that carries its offset (`Z` counts), e.g. `2026-03-01T09:00:00-08:00`. */
+export function IsOffsetDateTime(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isOffsetDateTime',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must be an ISO 8601 date-time with an offset', ...options },
+      validator: { validate: (value: unknown) => instantOf(value) !== null },
+    });
+}
+
+/** An IANA time zone name that this runtime knows (e.g. `America/Vancouver`). */
+export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isTimeZone',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'must be an IANA time zone name', ...options },
+      validator: { validate: (value: unknown) => typeof value === 'string' && isValidTimeZone(value) },
+    });
+}
+
+/** A UUID in any case (normalised to lower case by the controllers). */
+export const IsUuid = (options?: ValidationOptions) =>
+  Matches(UUID_PATTERN, { message: 'must be a UUID', ...options });
