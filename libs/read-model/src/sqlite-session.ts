@@ -41,26 +41,28 @@ export class SqliteView implements ReadView {
   }
 }
 
-/** A document as the batch has left it so far: its JSON (null: it does not exist). */
-interface Held {
-  json: string | null;
-  /** Changed since it was read or last written to the table. */
-  dirty: boolean;
-}
+/** A document as the batch has left it so far (null: it does not exist). */
+type Held = Doc | null;
 
 /** Past this many held documents the batch writes them out early, to bound its memory. */
 const MAX_HELD = 10_000;
 
 /**
- * A batch's session. Documents it reads or changes are held in memory and written to the table
- * once, when the batch ends (or before a query that needs them in the table): a projection
+ * A batch's session. Documents it reads or changes are held in memory, parsed, and written to the
+ * table once, when the batch ends (or before a query that needs them in the table): a projection
  * rebuild changes the same document several times per batch (a registration and its next events),
- * and each write of a JSON document costs its indexes and triggers. A patch is applied to the held
- * JSON exactly as `json_set` would (top-level fields replaced, new ones appended).
+ * and each write of a JSON document costs its indexes and triggers. A patch replaces the held
+ * document by a copy with the fields set exactly as `json_set` would (top-level fields replaced
+ * where they stand, new ones appended), so what is written equals what `updateMany` would write.
+ *
+ * Documents the session returns are the held ones, not copies: projections treat them as
+ * read-only (every change goes through `apply`).
  */
 export class SqliteSession extends SqliteView implements ProjectionSession {
   private open = true;
   private readonly held = new Map<string, Map<string, Held>>();
+  /** Per collection, the held documents changed since they were read or last written. */
+  private readonly dirty = new Map<string, Set<string>>();
   private heldCount = 0;
 
   async apply(changes: readonly Change[]): Promise<void> {
@@ -71,8 +73,7 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   override async get(collection: string, id: string): Promise<Doc | null> {
     assertDocId(id);
-    const { json } = this.hold(collection, id);
-    return json === null ? null : (JSON.parse(json) as Doc);
+    return this.hold(collection, id);
   }
 
   override async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
@@ -87,21 +88,21 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   /** Writes the changed documents to the tables: of one collection (kept held), or all (released). */
   flush(collection?: string): void {
-    for (const name of collection === undefined ? [...this.held.keys()] : [collection]) {
-      const docs = this.held.get(name);
-      if (!docs) continue;
+    for (const name of collection === undefined ? [...this.dirty.keys()] : [collection]) {
+      const ids = this.dirty.get(name);
+      if (!ids || ids.size === 0) continue;
+      const docs = this.held.get(name)!;
       const table = quote(this.layoutOf(name).table);
-      for (const [id, doc] of docs) {
-        if (!doc.dirty) continue;
-        if (doc.json === null) {
-          this.connection.statement(`DELETE FROM ${table} WHERE id = ?`).run(id);
-        } else {
-          this.connection
-            .statement(`INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`)
-            .run(id, doc.json);
-        }
-        doc.dirty = false;
+      const remove = this.connection.statement(`DELETE FROM ${table} WHERE id = ?`);
+      const upsert = this.connection.statement(
+        `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+      );
+      for (const id of ids) {
+        const doc = docs.get(id)!;
+        if (doc === null) remove.run(id);
+        else upsert.run(id, JSON.stringify(doc));
       }
+      ids.clear();
     }
     if (collection === undefined) this.release();
   }
@@ -112,27 +113,26 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
   }
 
   private applyOne(change: Change): void {
-    const layout = this.layoutOf(change.collection);
     switch (change.kind) {
       case 'upsert':
         assertDocId(change.doc?._id);
-        this.keep(change.collection, change.doc._id, JSON.stringify(change.doc));
+        this.keep(change.collection, change.doc._id, change.doc);
         return;
       case 'patch': {
         assertDocId(change.id);
         const entries = normalizeSet(change.set);
         const doc = this.hold(change.collection, change.id);
         // A missing document stays missing.
-        if (entries.length === 0 || doc.json === null) return;
-        const value = JSON.parse(doc.json) as Record<string, unknown>;
-        for (const [field, fieldValue] of entries) value[field] = fieldValue;
-        doc.json = JSON.stringify(value);
-        doc.dirty = true;
+        if (entries.length === 0 || doc === null) return;
+        const patched: Record<string, unknown> = { ...doc };
+        for (const [field, value] of entries) patched[field] = value;
+        this.keep(change.collection, change.id, patched as Doc);
         return;
       }
       case 'updateMany': {
         const entries = normalizeSet(change.set);
         if (entries.length === 0) return;
+        const layout = this.layoutOf(change.collection);
         const set = setDocSql(entries);
         const where = whereSql(layout, normalizeFilter(change.filter));
         this.flush(change.collection);
@@ -155,18 +155,22 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
   private hold(collection: string, id: string): Held {
     const docs = this.docsOf(collection);
     let doc = docs.get(id);
-    if (!doc) {
-      doc = { json: this.read(collection, id), dirty: false };
+    if (doc === undefined) {
+      const json = this.read(collection, id);
+      doc = json === null ? null : (JSON.parse(json) as Doc);
       docs.set(id, doc);
       this.heldCount++;
     }
     return doc;
   }
 
-  private keep(collection: string, id: string, json: string | null): void {
+  private keep(collection: string, id: string, doc: Held): void {
     const docs = this.docsOf(collection);
     if (!docs.has(id)) this.heldCount++;
-    docs.set(id, { json, dirty: true });
+    docs.set(id, doc);
+    let dirty = this.dirty.get(collection);
+    if (!dirty) this.dirty.set(collection, (dirty = new Set()));
+    dirty.add(id);
   }
 
   private docsOf(collection: string): Map<string, Held> {
@@ -180,6 +184,7 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   private release(): void {
     this.held.clear();
+    this.dirty.clear();
     this.heldCount = 0;
   }
 }
