@@ -16,9 +16,9 @@ import type { Change, CollectionSpec, ReadView } from '../read-store.js';
 
 /**
  * `exam_events`: one document per exam event (`_id` = event id), times as UTC ISO instants (they
- * sort as text) plus the venue's time zone to show them in. `exam_event_registrations`: one small
- * document per registration (its event and whether it is active), from which each event's
- * `RegistrationCount` is recounted, never incremented, so replaying an event changes nothing.
+ * sort as text) plus the venue's time zone to show them in. `exam_event_rosters`: per event, the
+ * ids of its active registrations. Adding or removing an id is idempotent, so replaying an event
+ * changes nothing, and `RegistrationCount` is the roster's length: no count query per change.
  */
 export const ExamEventCollections = {
   events: {
@@ -28,11 +28,11 @@ export const ExamEventCollections = {
       ['Organization', 'EventStatus', 'Start'],
     ],
   },
-  registrations: { name: 'exam_event_registrations', indexes: [['EventId', 'Active']] },
+  rosters: { name: 'exam_event_rosters', indexes: [] },
 } satisfies Record<string, CollectionSpec>;
 
 const EVENTS = ExamEventCollections.events.name;
-const REGISTRATIONS = ExamEventCollections.registrations.name;
+const ROSTERS = ExamEventCollections.rosters.name;
 
 export const examEventsProjection: Projection = {
   name: 'examEvents',
@@ -56,7 +56,7 @@ export const examEventsProjection: Projection = {
           EventBillingCode: e.BillingCode,
           EventStatus: e.Status,
           RegistrationLimit: e.RegistrationLimit,
-          RegistrationCount: await activeOn(view, e.EventId),
+          RegistrationCount: (await rosterOf(view, e.EventId)).length,
         };
         return [{ kind: 'upsert', collection: EVENTS, doc }];
       }
@@ -74,23 +74,21 @@ export const examEventsProjection: Projection = {
       }
       case 'RegistrationRequested': {
         const r = event.data as unknown as RegistrationRequestedData;
-        return placeRegistration(view, r.RegistrationId, r.Organization, r.EventId, true);
+        return place(view, r.RegistrationId, r.EventId, true);
       }
       case 'RegistrationTransferred': {
         const r = event.data as unknown as RegistrationTransferredData;
-        const moved = await placeRegistration(view, r.RegistrationId, event.metadata.organization, r.ToEventId, true);
-        return [...moved, await recount(view, r.FromEventId, r.RegistrationId, false)];
+        // Both rosters are read before either change applies, so they must be different events.
+        if (r.FromEventId === r.ToEventId) return [];
+        return [...(await place(view, r.RegistrationId, r.FromEventId, false)), ...(await place(view, r.RegistrationId, r.ToEventId, true))];
       }
       case 'RegistrationCancelled': {
         const r = event.data as unknown as RegistrationCancelledData;
-        return placeRegistration(view, r.RegistrationId, event.metadata.organization, r.EventId, false);
+        return place(view, r.RegistrationId, r.EventId, false);
       }
       case 'RegistrationDeleted': {
         const r = event.data as unknown as RegistrationDeletedData;
-        return [
-          { kind: 'delete', collection: REGISTRATIONS, id: r.RegistrationId },
-          await recount(view, r.EventId, r.RegistrationId, false),
-        ];
+        return place(view, r.RegistrationId, r.EventId, false);
       }
       default:
         return [];
@@ -102,30 +100,18 @@ function patchEvent(eventId: string, set: Record<string, unknown>): Change {
   return { kind: 'patch', collection: EVENTS, id: eventId, set };
 }
 
-function activeOn(view: ReadView, eventId: string): Promise<number> {
-  return view.count(REGISTRATIONS, { EventId: eventId, Active: true });
+/** The ids of the event's active registrations. */
+export async function rosterOf(view: ReadView, eventId: string): Promise<readonly string[]> {
+  return ((await view.get(ROSTERS, eventId))?.Active as string[] | undefined) ?? [];
 }
 
-/** Records where a registration is and whether it is active, and recounts that event. */
-async function placeRegistration(
-  view: ReadView,
-  registrationId: string,
-  organization: string,
-  eventId: string,
-  active: boolean,
-): Promise<Change[]> {
+/** Adds the registration to (or removes it from) the event's roster, and shows the new count. */
+async function place(view: ReadView, registrationId: string, eventId: string, active: boolean): Promise<Change[]> {
+  const roster = await rosterOf(view, eventId);
+  if (roster.includes(registrationId) === active) return [];
+  const next = active ? [...roster, registrationId] : roster.filter((id) => id !== registrationId);
   return [
-    { kind: 'upsert', collection: REGISTRATIONS, doc: { _id: registrationId, Organization: organization, EventId: eventId, Active: active } },
-    await recount(view, eventId, registrationId, active),
+    { kind: 'upsert', collection: ROSTERS, doc: { _id: eventId, Active: next } },
+    patchEvent(eventId, { RegistrationCount: next.length }),
   ];
-}
-
-/**
- * The event's active registrations once `registrationId` is (or is not) one of them. The view
- * does not yet show the changes of the event being projected, so that registration is counted
- * by hand and every other one is read.
- */
-async function recount(view: ReadView, eventId: string, registrationId: string, includesIt: boolean): Promise<Change> {
-  const others = await view.count(REGISTRATIONS, { EventId: eventId, Active: true, _id: { $ne: registrationId } });
-  return patchEvent(eventId, { RegistrationCount: others + (includesIt ? 1 : 0) });
 }
