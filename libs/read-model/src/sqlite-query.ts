@@ -12,6 +12,7 @@
  */
 import type { Clause, NormalizedFind } from './normalized-query.js';
 import type { Scalar } from './read-store.js';
+import { gramToken, isShortNeedle } from './sqlite-grams.js';
 
 /** What the store knows about one collection's table, read back from the schema. */
 export interface CollectionLayout {
@@ -20,6 +21,8 @@ export interface CollectionLayout {
   ftsTable: string | null;
   /** Row ids whose text changed since the FTS table was last brought up to date. */
   ftsQueue: string | null;
+  /** The FTS5 table of every text field's 1- and 2-character substrings (see sqlite-grams.ts). */
+  gramsTable: string | null;
   /** Fields with a generated column (and so usable by indexes). */
   indexedFields: ReadonlySet<string>;
   textFields: ReadonlySet<string>;
@@ -36,6 +39,7 @@ const TRIGRAM_LENGTH = 3;
 export const tableName = (collection: string): string => `rm_${collection}`;
 export const ftsTableName = (collection: string): string => `rm_${collection}_fts`;
 export const ftsQueueName = (collection: string): string => `rm_${collection}_fts_queue`;
+export const gramsTableName = (collection: string): string => `rm_${collection}_grams`;
 export const generatedColumn = (field: string): string => `f_${field}`;
 export const ftsColumn = (field: string): string => `t_${field}`;
 export const jsonPath = (field: string): string => `'$.${field}'`;
@@ -60,22 +64,29 @@ export function ftsPhrase(text: string): string {
 
 type ContainsClause = Extract<Clause, { op: 'contains' }>;
 
-/** Whether the trigram index can answer this clause (a trigram is three code points, not UTF-16 units). */
-function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is ContainsClause {
-  return (
-    clause.op === 'contains' &&
-    layout.ftsTable !== null &&
-    layout.textFields.has(clause.field) &&
-    [...clause.text].length >= TRIGRAM_LENGTH
-  );
+/** The text index that can answer this clause: trigrams, or (1–2 characters) the grams table. */
+function textIndexOf(layout: CollectionLayout, clause: Clause): 'trigrams' | 'grams' | null {
+  if (clause.op !== 'contains' || layout.ftsTable === null || !layout.textFields.has(clause.field)) return null;
+  if ([...clause.text].length >= TRIGRAM_LENGTH) return 'trigrams';
+  return layout.gramsTable !== null && isShortNeedle(clause.text) ? 'grams' : null;
 }
 
-/** Row ids that may hold the text: the FTS hits, plus rows queued for re-indexing. */
+function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is ContainsClause {
+  return textIndexOf(layout, clause) !== null;
+}
+
+/** Row ids that may hold the text: the index's hits, plus rows queued for re-indexing. */
 function candidatesSql(layout: CollectionLayout, field: string, text: string, as = 'rid'): Sql {
+  const queued = `UNION SELECT rid FROM ${quote(layout.ftsQueue!)}`;
+  if ([...text].length < TRIGRAM_LENGTH) {
+    const fieldIndex = [...layout.textFields].indexOf(field);
+    return {
+      sql: `SELECT rowid AS ${as} FROM ${quote(layout.gramsTable!)} WHERE ${quote(layout.gramsTable!)} MATCH ? ${queued}`,
+      params: [ftsPhrase(gramToken(fieldIndex, text))],
+    };
+  }
   return {
-    sql:
-      `SELECT rowid AS ${as} FROM ${quote(layout.ftsTable!)} WHERE ${quote(ftsColumn(field))} MATCH ? ` +
-      `UNION SELECT rid FROM ${quote(layout.ftsQueue!)}`,
+    sql: `SELECT rowid AS ${as} FROM ${quote(layout.ftsTable!)} WHERE ${quote(ftsColumn(field))} MATCH ? ${queued}`,
     params: [ftsPhrase(text)],
   };
 }

@@ -47,7 +47,7 @@ const upsert = (doc: Doc): Change => ({ kind: 'upsert', collection: 'people', do
 const ids = (docs: Doc[]) => docs.map((d) => d._id);
 
 describe('SqliteReadStore', () => {
-  it('answers $contains of three or more characters through the trigram index, and uses compound indexes', async () => {
+  it('answers $contains through the text indexes (trigrams, or grams below three characters) and uses compound indexes', async () => {
     await open();
     const db = new Database(file, { readonly: true });
     const plan = (filter: Filter, options?: FindOptions) => {
@@ -62,8 +62,11 @@ describe('SqliteReadStore', () => {
       const byRowId = /SCAN rm_people_fts VIRTUAL TABLE[\s\S]*SCAN hits\nSEARCH rm_people USING INTEGER PRIMARY KEY \(rowid=\?\)/;
       expect(plan({ Name: { $contains: 'love' } })).toMatch(byRowId);
       expect(plan({ Org: 'o1', Name: { $contains: 'love' } }, { sort: [['Since', -1]] })).toMatch(byRowId);
-      // Short needles cannot use trigrams: they scan (that is the documented fallback).
-      expect(plan({ Name: { $contains: 'lo' } })).not.toMatch(/rm_people_fts/);
+      // Needles of one or two characters cannot use trigrams: the grams index names their rows.
+      const byGrams = /SCAN rm_people_grams VIRTUAL TABLE[\s\S]*SCAN hits\nSEARCH rm_people USING INTEGER PRIMARY KEY \(rowid=\?\)/;
+      expect(plan({ Name: { $contains: 'lo' } })).toMatch(byGrams);
+      expect(plan({ Org: 'o1', Email: { $contains: '@' } }, { sort: [['Since', -1]] })).toMatch(byGrams);
+      expect(plan({ Name: { $contains: 'lo' } })).not.toMatch(/SCAN rm_people\b(?! USING)/);
       expect(plan({ Org: 'o1', Since: { $gte: '2026' } }, { sort: [['Since', -1]] })).toMatch(
         /SEARCH rm_people USING INDEX rm_people_ix\(Org,Since\) \(f_Org=\? AND f_Since>\?\)/,
       );
@@ -97,8 +100,10 @@ describe('SqliteReadStore', () => {
     ]);
     const db = new Database(file, { readonly: true });
     const indexed = () => db.prepare('SELECT count(*) FROM rm_people_fts').pluck().get();
+    const withGrams = () => db.prepare(`SELECT count(*) FROM rm_people_grams WHERE rm_people_grams MATCH 'f0x6c'`).pluck().get();
     try {
       expect(indexed()).toBe(1);
+      expect(withGrams()).toBe(0); // no name with an "l" is left
       await store.reset('people', ['people']);
       expect(indexed()).toBe(0);
     } finally {

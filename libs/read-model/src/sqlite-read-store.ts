@@ -10,8 +10,9 @@
  * the text index is brought up to date before its commit (sqlite-text-index.ts).
  *
  * `$contains` is an ASCII-case-insensitive substring test (SQLite's lower() folds ASCII only).
- * Needles of three or more characters are first narrowed through an FTS5 trigram index, then
- * checked with the same substring test, so both paths give identical results.
+ * Needles of three or more characters are first narrowed through an FTS5 trigram index, shorter
+ * ones through the grams index (sqlite-grams.ts), then checked with the same substring test, so
+ * every path gives identical results.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,9 @@ import { assertCollectionName, assertFieldName, checkpointText } from './normali
 import { type CollectionSpec, type Doc, type Filter, type FindOptions, indexField, type ProjectionSession, type ReadStore } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 import { Connection } from './sqlite-connection.js';
+import { registerGramsFunction } from './sqlite-grams.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
+import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
 import { CHECKPOINTS_DDL, ensureCollectionSchema, readLayout } from './sqlite-schema.js';
 import { type CollectionLayout, quote } from './sqlite-query.js';
 import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
@@ -29,6 +32,7 @@ import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
 export class SqliteReadStore implements ReadStore {
   private readonly writer: Connection;
   private readonly reader: Connection;
+  private readonly checkpointer: WalCheckpointer;
   private readonly view: SqliteView;
   private readonly layouts = new Map<string, CollectionLayout>();
   /** Every use of the write connection, in order. */
@@ -47,7 +51,9 @@ export class SqliteReadStore implements ReadStore {
     // their checkpoint, so projections replay them.
     writer.pragma('synchronous = NORMAL');
     writer.pragma('busy_timeout = 5000');
+    registerGramsFunction(writer);
     writer.exec(CHECKPOINTS_DDL);
+    this.checkpointer = new WalCheckpointer(writer);
     const reader = new Database(path, { readonly: true, fileMustExist: true });
     reader.pragma('busy_timeout = 5000');
 
@@ -129,6 +135,7 @@ export class SqliteReadStore implements ReadStore {
           this.writer.db.exec(`DELETE FROM ${quote(layout.table)}`);
           if (!isSearchable(layout)) continue;
           this.writer.db.exec(`INSERT INTO ${quote(layout.ftsTable)} (${quote(layout.ftsTable)}) VALUES ('delete-all')`);
+          this.writer.db.exec(`INSERT INTO ${quote(layout.gramsTable)} (${quote(layout.gramsTable)}) VALUES ('delete-all')`);
           this.writer.db.exec(`DELETE FROM ${quote(layout.ftsQueue)}`);
         }
         this.writer.statement('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
@@ -138,6 +145,7 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     await this.writes.idle();
+    await this.checkpointer.stop();
     this.reader.db.close();
     this.writer.db.close();
     if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });

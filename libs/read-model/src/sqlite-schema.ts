@@ -12,12 +12,14 @@
  */
 import type Database from 'better-sqlite3';
 import { type CollectionSpec, indexField } from './read-store.js';
+import { GRAMS_FUNCTION } from './sqlite-grams.js';
 import {
   type CollectionLayout,
   ftsColumn,
   ftsQueueName,
   ftsTableName,
   generatedColumn,
+  gramsTableName,
   jsonPath,
   quote,
   tableName,
@@ -50,10 +52,12 @@ export function readLayout(db: Database.Database, collection: string): Collectio
     ftsColumn(''),
   );
   const searchable = textFields.length > 0;
+  const hasGrams = columnNames(db, gramsTableName(collection)).length > 0;
   return {
     table,
     ftsTable: searchable ? ftsTableName(collection) : null,
     ftsQueue: searchable ? ftsQueueName(collection) : null,
+    gramsTable: searchable && hasGrams ? gramsTableName(collection) : null,
     indexedFields: new Set(withPrefix(generated, generatedColumn(''))),
     textFields: new Set(textFields),
   };
@@ -91,9 +95,13 @@ function queueTriggers(collection: string, fields: readonly string[]): string[] 
   ];
 }
 
-/** Creates the FTS table and its queue afresh, indexing the documents already there. */
+/**
+ * Creates the text indexes (trigrams, grams) and their queue afresh, indexing the documents
+ * already there. The connection must have the grams function (registerGramsFunction).
+ */
 function rebuildFts(db: Database.Database, collection: string, fields: readonly string[]): void {
   db.exec(`DROP TABLE IF EXISTS ${quote(ftsTableName(collection))}`);
+  db.exec(`DROP TABLE IF EXISTS ${quote(gramsTableName(collection))}`);
   db.exec(`DROP TABLE IF EXISTS ${quote(ftsQueueName(collection))}`);
   if (fields.length === 0) return;
   const fts = quote(ftsTableName(collection));
@@ -106,6 +114,10 @@ function rebuildFts(db: Database.Database, collection: string, fields: readonly 
   db.exec(`CREATE TABLE ${quote(ftsQueueName(collection))} (rid INTEGER PRIMARY KEY, indexed INTEGER NOT NULL)`);
   const texts = fields.map((f) => textOf(f)).join(', ');
   db.exec(`INSERT INTO ${fts} (rowid, ${columns}) SELECT rid, ${texts} FROM ${quote(tableName(collection))}`);
+  // detail=none: the index only has to say which rows hold a token.
+  const grams = quote(gramsTableName(collection));
+  db.exec(`CREATE VIRTUAL TABLE ${grams} USING fts5(grams, content='', contentless_delete=1, detail=none)`);
+  db.exec(`INSERT INTO ${grams} (rowid, grams) SELECT rid, ${GRAMS_FUNCTION}(${texts}) FROM ${quote(tableName(collection))}`);
 }
 
 /** Creates or extends one collection's schema; existing documents are kept (and indexed). */
@@ -133,8 +145,12 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
   }
 
   const textFields = [...new Set(spec.textFields ?? [])];
-  const current = readLayout(db, spec.name)?.textFields ?? new Set<string>();
-  const unchanged = current.size === textFields.length && textFields.every((f) => current.has(f));
+  const layout = readLayout(db, spec.name);
+  const current = layout?.textFields ?? new Set<string>();
+  const unchanged =
+    current.size === textFields.length &&
+    textFields.every((f) => current.has(f)) &&
+    (textFields.length === 0 || layout?.gramsTable !== null);
   if (!unchanged) rebuildFts(db, spec.name, textFields);
   // Recreated every time, so they always match the text fields (and replace older versions).
   for (const suffix of TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${triggerName(spec.name, suffix)}`);
