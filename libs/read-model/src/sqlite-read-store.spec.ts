@@ -130,6 +130,24 @@ describe('SqliteReadStore', () => {
     expect(await search('lovelace')).toEqual([]);
   });
 
+  it('counts exactly after every commit, from its own batches or from another connection', async () => {
+    const store = await open();
+    await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);
+    expect(await store.count('people', { Org: 'o1' })).toBe(1);
+    expect(await store.count('people', { Org: 'o1' })).toBe(1);
+    await write(store, [upsert({ _id: 'b', Org: 'o1', Name: 'Alan Turing' })]);
+    expect(await store.count('people', { Org: 'o1' })).toBe(2);
+    const tool = new Database(file);
+    try {
+      tool.prepare(`INSERT INTO rm_people (id, doc) VALUES (?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }));
+    } finally {
+      tool.close();
+    }
+    expect(await store.count('people', { Org: 'o1' })).toBe(3);
+    await write(store, [{ kind: 'delete', collection: 'people', id: 'a' }]);
+    expect(await store.count('people', { Org: 'o1' })).toBe(2);
+  });
+
   it('keeps documents, text index and checkpoints across a reopen', async () => {
     const first = await open();
     await write(first, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })], 12n);

@@ -22,6 +22,7 @@ import { assertCollectionName, assertFieldName, checkpointText } from './normali
 import { type CollectionSpec, type Doc, type Filter, type FindOptions, indexField, type ProjectionSession, type ReadStore } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 import { Connection } from './sqlite-connection.js';
+import { CountCache } from './sqlite-count-cache.js';
 import { registerGramsFunction } from './sqlite-grams.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
@@ -59,7 +60,7 @@ export class SqliteReadStore implements ReadStore {
 
     this.writer = new Connection(writer);
     this.reader = new Connection(reader);
-    this.view = new SqliteView(this.reader, this.layoutOf);
+    this.view = new SqliteView(this.reader, this.layoutOf, new CountCache(this.reader));
   }
 
   get(collection: string, id: string): Promise<Doc | null> {

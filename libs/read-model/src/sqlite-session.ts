@@ -6,6 +6,7 @@
 import { assertDocId, normalizeFilter, normalizeFind, normalizeSet } from './normalized-query.js';
 import type { Change, Doc, Filter, FindOptions, ProjectionSession, ReadView } from './read-store.js';
 import type { Connection } from './sqlite-connection.js';
+import type { CountCache } from './sqlite-count-cache.js';
 import { type CollectionLayout, countSql, findSql, quote, setDocSql, whereSql } from './sqlite-query.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
@@ -14,6 +15,8 @@ export class SqliteView implements ReadView {
   constructor(
     protected readonly connection: Connection,
     protected readonly layoutOf: LayoutOf,
+    /** Only for views of committed data: a batch's own changes do not change data_version. */
+    private readonly counts: CountCache | null = null,
   ) {}
 
   async get(collection: string, id: string): Promise<Doc | null> {
@@ -30,6 +33,7 @@ export class SqliteView implements ReadView {
 
   async count(collection: string, filter: Filter): Promise<number> {
     const query = countSql(this.layoutOf(collection), normalizeFilter(filter));
+    if (this.counts) return this.counts.count(query.sql, query.params);
     return this.connection.statement(query.sql).pluck().get(...query.params) as number;
   }
 
