@@ -16,7 +16,7 @@ const MAX_SHORT_NEEDLE = 2;
 
 /** ASCII A–Z to a–z and nothing else, exactly like SQLite's lower() without ICU. */
 function asciiLower(text: string): string {
-  return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+  return /[A-Z]/.test(text) ? text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)) : text;
 }
 
 export function isShortNeedle(text: string): boolean {
@@ -24,9 +24,20 @@ export function isShortNeedle(text: string): boolean {
   return length >= 1 && length <= MAX_SHORT_NEEDLE;
 }
 
+/** Hex of each character's UTF-8 bytes, remembered: names and emails reuse few characters. */
+const hexOfChar = new Map<string, string>();
+function hex(char: string): string {
+  let encoded = hexOfChar.get(char);
+  if (encoded === undefined) {
+    encoded = Buffer.from(char, 'utf8').toString('hex');
+    if (hexOfChar.size < 10_000) hexOfChar.set(char, encoded);
+  }
+  return encoded;
+}
+
 /** The token standing for `text` (1–2 characters) in the field at `fieldIndex`. */
 export function gramToken(fieldIndex: number, text: string): string {
-  return `f${fieldIndex}x${Buffer.from(asciiLower(text), 'utf8').toString('hex')}`;
+  return `f${fieldIndex}x${[...asciiLower(text)].map(hex).join('')}`;
 }
 
 /** Every distinct 1- and 2-character substring of each string value, as tokens. */
@@ -34,10 +45,11 @@ export function gramsDocument(values: readonly unknown[]): string {
   const tokens = new Set<string>();
   values.forEach((value, fieldIndex) => {
     if (typeof value !== 'string') return;
-    const chars = [...value];
+    const prefix = `f${fieldIndex}x`;
+    const chars = [...asciiLower(value)].map(hex);
     for (let i = 0; i < chars.length; i++) {
-      tokens.add(gramToken(fieldIndex, chars[i]));
-      if (i + 1 < chars.length) tokens.add(gramToken(fieldIndex, chars[i] + chars[i + 1]));
+      tokens.add(prefix + chars[i]);
+      if (i + 1 < chars.length) tokens.add(prefix + chars[i] + chars[i + 1]);
     }
   });
   return [...tokens].join(' ');

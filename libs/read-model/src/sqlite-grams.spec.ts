@@ -1,0 +1,25 @@
+import { gramsDocument, gramToken } from './sqlite-grams.js';
+
+describe('grams', () => {
+  const tokens = (...values: unknown[]) => gramsDocument(values).split(' ').filter(Boolean).sort();
+
+  it('has one token per distinct 1- and 2-character substring, per field', () => {
+    expect(tokens('Abab')).toEqual([gramToken(0, 'a'), gramToken(0, 'ab'), gramToken(0, 'b'), gramToken(0, 'ba')].sort());
+    expect(tokens(null, 'x')).toEqual([gramToken(1, 'x')]);
+    expect(gramToken(0, 'x')).not.toBe(gramToken(1, 'x'));
+  });
+
+  it('folds ASCII letters only, as SQLite lower() does', () => {
+    expect(gramToken(0, 'AB')).toBe(gramToken(0, 'ab'));
+    expect(gramToken(0, 'É')).not.toBe(gramToken(0, 'é'));
+  });
+
+  it('counts characters, not UTF-16 units, and keeps only strings', () => {
+    expect(tokens('🐛')).toEqual([gramToken(0, '🐛')]);
+    expect(tokens(36, true, { a: 'b' })).toEqual([]);
+  });
+
+  it('makes tokens of letters and digits only, whatever the text (no FTS5 syntax)', () => {
+    expect(gramsDocument(['a "b" OR * (c)'])).toMatch(/^[a-z0-9 ]+$/);
+  });
+});
