@@ -196,6 +196,19 @@ describe('SqliteReadStore', () => {
     expect((await store.get('people', 'd10049'))?.Name).toBe('Last');
   });
 
+  it('drops an index the collection no longer declares', async () => {
+    const store = await open();
+    await store.ensureCollections([{ ...people, indexes: [] }]);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare(`SELECT name FROM pragma_index_list('rm_people') WHERE origin = 'c'`).pluck().all()).toEqual([]);
+    } finally {
+      db.close();
+    }
+    await store.ensureCollections([people]);
+    expect(await store.find('people', { Org: 'o1' }, { sort: [['Since', -1]] })).toEqual([]);
+  });
+
   it('refuses to query a collection that was never created', async () => {
     const store = await open();
     await expect(store.find('nonexistent', {})).rejects.toThrow(/Unknown read-model collection "nonexistent"/);

@@ -135,14 +135,19 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
         `GENERATED ALWAYS AS (json_extract(doc, ${jsonPath(field)})) VIRTUAL`,
     );
   }
+  const declared = new Set<string>();
   for (const fields of spec.indexes) {
-    const columns = fields.map((declared) => {
-      const { field, descending } = indexField(declared);
+    const columns = fields.map((declaredField) => {
+      const { field, descending } = indexField(declaredField);
       return `${field === '_id' ? 'id' : quote(generatedColumn(field))}${descending ? ' DESC' : ''}`;
     });
-    const name = quote(`${tableName(spec.name)}_ix(${fields.join(',')})`);
-    db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`);
+    const name = `${tableName(spec.name)}_ix(${fields.join(',')})`;
+    declared.add(name);
+    db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${columns.join(', ')})`);
   }
+  // An index no longer declared only costs every write.
+  const indexes = db.prepare(`SELECT name FROM pragma_index_list(?) WHERE origin = 'c'`).pluck().all(tableName(spec.name)) as string[];
+  for (const name of indexes) if (!declared.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
 
   const textFields = [...new Set(spec.textFields ?? [])];
   const layout = readLayout(db, spec.name);

@@ -24,7 +24,6 @@ export const RegistrationCollections = {
       ['Organization', 'EventIdentifier'],
       ['Organization', 'LearnerIdentifier'],
       ['Organization', 'AssessmentFormIdentifier'],
-      ['Organization', 'EventVenue'],
     ],
     textFields: ['LearnerName', 'LearnerEmail', 'LearnerCode'],
   },
