@@ -139,7 +139,8 @@ describe('SqliteReadStore', () => {
     expect(await store.count('people', { Org: 'o1' })).toBe(2);
     const tool = new Database(file);
     try {
-      tool.prepare(`INSERT INTO rm_people (id, doc) VALUES (?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }));
+      // A writer other than the store fills the indexed-field columns itself.
+      tool.prepare(`INSERT INTO rm_people (id, doc, f_Org) VALUES (?, ?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }), 'o1');
     } finally {
       tool.close();
     }
@@ -207,6 +208,38 @@ describe('SqliteReadStore', () => {
     }
     await store.ensureCollections([people]);
     expect(await store.find('people', { Org: 'o1' }, { sort: [['Since', -1]] })).toEqual([]);
+  });
+
+  it('moves a store with generated field columns (the older layout) to plain ones, keeping every document', async () => {
+    const old = new Database(file);
+    try {
+      old.pragma('journal_mode = WAL');
+      old.exec(`CREATE TABLE rm_people (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
+      for (const field of ['Org', 'Since', 'Retired']) {
+        old.exec(`ALTER TABLE rm_people ADD COLUMN f_${field} GENERATED ALWAYS AS (json_extract(doc, '$.${field}')) VIRTUAL`);
+      }
+      old.exec(`CREATE INDEX "rm_people_ix(Org,Since)" ON rm_people (f_Org, f_Since)`);
+      old.exec(`CREATE INDEX "rm_people_ix(Org,Retired)" ON rm_people (f_Org, f_Retired)`);
+      const insert = old.prepare('INSERT INTO rm_people (id, doc) VALUES (?, ?)');
+      insert.run('a', JSON.stringify({ _id: 'a', Org: 'o1', Since: '2020', Name: 'Ada Lovelace' }));
+      insert.run('b', JSON.stringify({ _id: 'b', Org: 'o2', Since: '2021', Name: 'Alan Turing' }));
+    } finally {
+      old.close();
+    }
+    const store = await open();
+    expect(ids(await store.find('people', { Org: 'o1', Since: { $gte: '2019' } }))).toEqual(['a']);
+    expect(ids(await store.find('people', { Name: { $contains: 'turing' } }))).toEqual(['b']);
+    await write(store, [{ kind: 'updateMany', collection: 'people', filter: { Org: 'o2' }, set: { Org: 'o1' } }]);
+    expect(ids(await store.find('people', { Org: 'o1' }, { sort: [['Since', -1]] }))).toEqual(['b', 'a']);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare(`SELECT name, hidden FROM pragma_table_xinfo('rm_people') WHERE name LIKE 'f\\_%' ESCAPE '\\'`).all()).toEqual([
+        { name: 'f_Org', hidden: 0 },
+        { name: 'f_Since', hidden: 0 },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses to query a collection that was never created', async () => {

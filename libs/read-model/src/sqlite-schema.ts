@@ -1,7 +1,12 @@
 /**
- * DDL of the SQLite read store: one table per collection, a generated column per indexed field,
- * the declared compound indexes, and an FTS5 trigram table over the text fields. The schema
- * itself is the record of what exists: layouts are read back from it.
+ * DDL of the SQLite read store: one table per collection, a column per indexed field, the
+ * declared compound indexes, and FTS5 tables over the text fields. The schema itself is the
+ * record of what exists: layouts are read back from it.
+ *
+ * The indexed-field columns hold what `json_extract(doc, '$.Field')` would give; the store writes
+ * them with the document (sqlite-columns.ts). Plain columns rather than generated ones: a generated
+ * column depends on the whole document, so any change of a document, say a retitled event shown
+ * on 40 rows, rewrote every index entry of those rows; a plain column only when its value changes.
  *
  * Keeping the FTS table in sync: triggers on the collection's table put the row id of every
  * inserted, deleted or re-texted document into a queue table, whoever writes (the store, or a
@@ -18,7 +23,7 @@ import {
   ftsColumn,
   ftsQueueName,
   ftsTableName,
-  generatedColumn,
+  fieldColumn,
   gramsTableName,
   jsonPath,
   quote,
@@ -28,7 +33,7 @@ import {
 export const CHECKPOINTS_DDL =
   'CREATE TABLE IF NOT EXISTS projection_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)';
 
-/** pragma table_xinfo marks virtual generated columns with hidden = 2. */
+/** pragma table_xinfo marks virtual generated columns with hidden = 2 (older layouts used them). */
 const VIRTUAL_GENERATED = 2;
 
 function columnNames(db: Database.Database, table: string): Array<{ name: string; hidden: number }> {
@@ -46,7 +51,8 @@ export function readLayout(db: Database.Database, collection: string): Collectio
   const table = tableName(collection);
   const columns = columnNames(db, table);
   if (columns.length === 0) return null;
-  const generated = columns.filter((c) => c.hidden === VIRTUAL_GENERATED).map((c) => c.name);
+  // Only plain columns: the store writes them (a generated one of an older layout it cannot).
+  const fieldColumns = columns.filter((c) => c.hidden === 0).map((c) => c.name);
   const textFields = withPrefix(
     columnNames(db, ftsTableName(collection)).map((c) => c.name),
     ftsColumn(''),
@@ -58,7 +64,7 @@ export function readLayout(db: Database.Database, collection: string): Collectio
     ftsTable: searchable ? ftsTableName(collection) : null,
     ftsQueue: searchable ? ftsQueueName(collection) : null,
     gramsTable: searchable && hasGrams ? gramsTableName(collection) : null,
-    indexedFields: new Set(withPrefix(generated, generatedColumn(''))),
+    indexedFields: new Set(withPrefix(fieldColumns, fieldColumn(''))),
     textFields: new Set(textFields),
   };
 }
@@ -120,34 +126,49 @@ function rebuildFts(db: Database.Database, collection: string, fields: readonly 
   db.exec(`INSERT INTO ${grams} (rowid, grams) SELECT rid, ${GRAMS_FUNCTION}(${texts}) FROM ${quote(tableName(collection))}`);
 }
 
+/** Drops the collection's declared indexes, except those named in `keep`. */
+function dropIndexesOf(db: Database.Database, collection: string, keep: ReadonlySet<string> = new Set()): void {
+  const indexes = db.prepare(`SELECT name FROM pragma_index_list(?) WHERE origin = 'c'`).pluck().all(tableName(collection)) as string[];
+  for (const name of indexes) if (!keep.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
+}
+
 /** Creates or extends one collection's schema; existing documents are kept (and indexed). */
 export function ensureCollectionSchema(db: Database.Database, spec: CollectionSpec): void {
   const table = quote(tableName(spec.name));
   // An explicit INTEGER PRIMARY KEY keeps row ids stable (even across VACUUM) for the FTS index.
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
 
-  const existing = new Set(columnNames(db, tableName(spec.name)).map((c) => c.name));
+  const existing = new Map(columnNames(db, tableName(spec.name)).map((c) => [c.name, c.hidden]));
   const indexedFields = new Set(spec.indexes.flat().map((f) => indexField(f).field).filter((f) => f !== '_id'));
   for (const field of indexedFields) {
-    if (existing.has(generatedColumn(field))) continue;
-    db.exec(
-      `ALTER TABLE ${table} ADD COLUMN ${quote(generatedColumn(field))} ` +
-        `GENERATED ALWAYS AS (json_extract(doc, ${jsonPath(field)})) VIRTUAL`,
-    );
+    const column = quote(fieldColumn(field));
+    const hidden = existing.get(fieldColumn(field));
+    if (hidden === 0) continue;
+    if (hidden === VIRTUAL_GENERATED) {
+      // A layout from before plain columns: its indexes go with the column and are made again below.
+      dropIndexesOf(db, spec.name);
+      db.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+    }
+    db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+    db.exec(`UPDATE ${table} SET ${column} = json_extract(doc, ${jsonPath(field)})`);
   }
   const declared = new Set<string>();
   for (const fields of spec.indexes) {
     const columns = fields.map((declaredField) => {
       const { field, descending } = indexField(declaredField);
-      return `${field === '_id' ? 'id' : quote(generatedColumn(field))}${descending ? ' DESC' : ''}`;
+      return `${field === '_id' ? 'id' : quote(fieldColumn(field))}${descending ? ' DESC' : ''}`;
     });
     const name = `${tableName(spec.name)}_ix(${fields.join(',')})`;
     declared.add(name);
     db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${columns.join(', ')})`);
   }
   // An index no longer declared only costs every write.
-  const indexes = db.prepare(`SELECT name FROM pragma_index_list(?) WHERE origin = 'c'`).pluck().all(tableName(spec.name)) as string[];
-  for (const name of indexes) if (!declared.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
+  dropIndexesOf(db, spec.name, declared);
+  // A generated column of the older layout that no index uses any more.
+  for (const [column, hidden] of existing) {
+    const field = column.startsWith(fieldColumn('')) ? column.slice(fieldColumn('').length) : null;
+    if (field !== null && hidden === VIRTUAL_GENERATED && !indexedFields.has(field)) db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(column)}`);
+  }
 
   const textFields = [...new Set(spec.textFields ?? [])];
   const layout = readLayout(db, spec.name);

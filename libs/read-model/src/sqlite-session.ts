@@ -7,7 +7,8 @@ import { assertDocId, normalizeFilter, normalizeFind, normalizeSet } from './nor
 import type { Change, Doc, Filter, FindOptions, ProjectionSession, ReadView } from './read-store.js';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
-import { type CollectionLayout, countSql, findSql, quote, setDocSql, whereSql } from './sqlite-query.js';
+import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, whereSql } from './sqlite-query.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
 
@@ -45,8 +46,13 @@ export class SqliteView implements ReadView {
   }
 }
 
-/** A document as the batch has left it so far (null: it does not exist). */
-type Held = Doc | null;
+/** A document as the batch has left it so far, and as the table holds it. */
+interface Held {
+  /** null: it does not exist. */
+  doc: Doc | null;
+  /** What the table holds (null: nothing), or undefined when the batch never looked. */
+  stored: Doc | null | undefined;
+}
 
 /** Past this many held documents the batch writes them out early, to bound its memory. */
 const MAX_HELD = 10_000;
@@ -77,7 +83,7 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   override async get(collection: string, id: string): Promise<Doc | null> {
     assertDocId(id);
-    return this.hold(collection, id);
+    return this.hold(collection, id).doc;
   }
 
   override async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
@@ -96,19 +102,26 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
       const ids = this.dirty.get(name);
       if (!ids || ids.size === 0) continue;
       const docs = this.held.get(name)!;
-      const table = quote(this.layoutOf(name).table);
-      const remove = this.connection.statement(`DELETE FROM ${table} WHERE id = ?`);
-      const upsert = this.connection.statement(
-        `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
-      );
+      const layout = this.layoutOf(name);
       for (const id of ids) {
-        const doc = docs.get(id)!;
-        if (doc === null) remove.run(id);
-        else upsert.run(id, JSON.stringify(doc));
+        const held = docs.get(id)!;
+        this.write(layout, id, held);
+        held.stored = held.doc;
       }
       ids.clear();
     }
     if (collection === undefined) this.release();
+  }
+
+  private write(layout: CollectionLayout, id: string, { doc, stored }: Held): void {
+    if (doc === null) {
+      this.connection.statement(`DELETE FROM ${quote(layout.table)} WHERE id = ?`).run(id);
+    } else if (stored) {
+      const update = updateFromSql(layout, stored, doc);
+      this.connection.statement(update.sql).run(...update.params);
+    } else {
+      this.connection.statement(upsertSql(layout)).run(...upsertParams(layout, doc));
+    }
   }
 
   end(): void {
@@ -125,7 +138,7 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
       case 'patch': {
         assertDocId(change.id);
         const entries = normalizeSet(change.set);
-        const doc = this.hold(change.collection, change.id);
+        const { doc } = this.hold(change.collection, change.id);
         // A missing document stays missing.
         if (entries.length === 0 || doc === null) return;
         const patched: Record<string, unknown> = { ...doc };
@@ -138,11 +151,14 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
         if (entries.length === 0) return;
         const layout = this.layoutOf(change.collection);
         const set = setDocSql(entries);
+        // The columns of indexed fields it sets change with the document.
+        const columns = entries.filter(([field]) => layout.indexedFields.has(field));
+        const columnSets = columns.map(([field]) => `, ${quote(fieldColumn(field))} = ?`).join('');
         const where = whereSql(layout, normalizeFilter(change.filter));
         this.flush(change.collection);
         this.connection
-          .statement(`UPDATE ${quote(layout.table)} SET doc = ${set.sql}${where.sql}`)
-          .run(...set.params, ...where.params);
+          .statement(`UPDATE ${quote(layout.table)} SET doc = ${set.sql}${columnSets}${where.sql}`)
+          .run(...set.params, ...columns.map(([, value]) => columnValue(value)), ...where.params);
         // Held copies may have changed in the table: read them again when needed.
         this.heldCount -= this.held.get(change.collection)?.size ?? 0;
         this.held.delete(change.collection);
@@ -158,20 +174,25 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
   /** The held document, read from the table the first time. */
   private hold(collection: string, id: string): Held {
     const docs = this.docsOf(collection);
-    let doc = docs.get(id);
-    if (doc === undefined) {
+    let held = docs.get(id);
+    if (held === undefined) {
       const json = this.read(collection, id);
-      doc = json === null ? null : (JSON.parse(json) as Doc);
-      docs.set(id, doc);
+      const doc = json === null ? null : (JSON.parse(json) as Doc);
+      held = { doc, stored: doc };
+      docs.set(id, held);
       this.heldCount++;
     }
-    return doc;
+    return held;
   }
 
-  private keep(collection: string, id: string, doc: Held): void {
+  private keep(collection: string, id: string, doc: Doc | null): void {
     const docs = this.docsOf(collection);
-    if (!docs.has(id)) this.heldCount++;
-    docs.set(id, doc);
+    const held = docs.get(id);
+    if (held) held.doc = doc;
+    else {
+      docs.set(id, { doc, stored: undefined });
+      this.heldCount++;
+    }
     let dirty = this.dirty.get(collection);
     if (!dirty) this.dirty.set(collection, (dirty = new Set()));
     dirty.add(id);

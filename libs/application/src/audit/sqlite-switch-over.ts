@@ -57,8 +57,14 @@ export class SqliteSwitchOver implements SwitchOver {
           for (const projection of projections) {
             for (const { name } of projection.collections) {
               const table = quote(tableName(name));
+              // The document and its indexed-field columns; row ids are the live store's own.
+              const columns = (
+                db.prepare(`SELECT name FROM pragma_table_xinfo(?, 'rebuilt') WHERE hidden = 0 AND name <> 'rid'`).pluck().all(tableName(name)) as string[]
+              )
+                .map(quote)
+                .join(', ');
               db.exec(`DELETE FROM main.${table}`);
-              db.exec(`INSERT INTO main.${table} (id, doc) SELECT id, doc FROM rebuilt.${table} ORDER BY rid`);
+              db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM rebuilt.${table} ORDER BY rid`);
             }
             const rebuilt = checkpoint('rebuilt', projection.name);
             // No checkpoint: the log was empty, and the live projection starts from the beginning.
