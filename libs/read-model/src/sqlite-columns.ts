@@ -15,18 +15,26 @@ export function columnValue(value: unknown): unknown {
   return JSON.stringify(value);
 }
 
+const fieldLists = new WeakMap<CollectionLayout, string[]>();
+const upserts = new WeakMap<CollectionLayout, string>();
+
 export function fieldsOf(layout: CollectionLayout): string[] {
-  return [...layout.indexedFields];
+  let fields = fieldLists.get(layout);
+  if (!fields) fieldLists.set(layout, (fields = [...layout.indexedFields]));
+  return fields;
 }
 
 /** INSERT or replace of a whole document with all its columns: id, doc, then `fieldsOf` in order. */
 export function upsertSql(layout: CollectionLayout): string {
-  const columns = fieldsOf(layout).map((field) => quote(fieldColumn(field)));
-  const names = ['id', 'doc', ...columns];
-  return (
-    `INSERT INTO ${quote(layout.table)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ` +
-    `ON CONFLICT (id) DO UPDATE SET ${names.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`
-  );
+  let sql = upserts.get(layout);
+  if (!sql) {
+    const names = ['id', 'doc', ...fieldsOf(layout).map((field) => quote(fieldColumn(field)))];
+    sql =
+      `INSERT INTO ${quote(layout.table)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ` +
+      `ON CONFLICT (id) DO UPDATE SET ${names.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
+    upserts.set(layout, sql);
+  }
+  return sql;
 }
 
 export function upsertParams(layout: CollectionLayout, doc: Doc): unknown[] {
