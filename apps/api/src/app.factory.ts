@@ -10,7 +10,7 @@ import { AppModule } from './app.module.js';
 import { HealthModule } from './health/health.module.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
-import { RateLimitInterceptor } from './http/rate-limit.js';
+import { protectRoutes } from './http/route-access.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { BodyValidationPipe } from './http/validation.js';
 import { instrumentHttp } from './observability/http-metrics.js';
@@ -66,8 +66,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   // JSON only: the built-in text/plain parser would let non-JSON bodies through.
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    done();
   });
   addSecurityHeaders(fastify, DOCS_PATH);
   logRequests(fastify);
@@ -78,10 +79,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
   }
-  if (config.rateLimitPerMinute > 0) app.useGlobalInterceptors(new RateLimitInterceptor(config.rateLimitPerMinute));
   app.useGlobalPipes(new BodyValidationPipe());
   app.enableShutdownHooks();
+  const checkRouteAccess = protectRoutes(app, fastify, config);
   setupOpenApi(app);
   await app.init();
+  checkRouteAccess();
   return app;
 }

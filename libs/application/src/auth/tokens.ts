@@ -37,7 +37,8 @@ const verified = new Map<string, { principal: Principal; expiresAtMs: number }>(
 
 const cacheKey = (secret: string, token: string) => `${secret}\u0000${token}`;
 
-function remembered(secret: string, token: string): Principal | null {
+/** The principal of a token verified before and not yet expired, or null: no verification, no await. */
+export function rememberedPrincipal(secret: string, token: string): Principal | null {
   const entry = verified.get(cacheKey(secret, token));
   if (!entry) return null;
   if (entry.expiresAtMs <= Date.now()) {
@@ -69,7 +70,7 @@ export async function signToken(
 
 /** HS256 only: a token signed with another algorithm (or `none`) is refused. */
 export async function verifyToken(secret: string, token: string): Promise<Principal> {
-  const known = remembered(secret, token);
+  const known = rememberedPrincipal(secret, token);
   if (known) return known;
   let payload;
   try {
