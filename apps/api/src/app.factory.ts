@@ -14,7 +14,7 @@ import { protectRoutes } from './http/route-access.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { BodyValidationPipe } from './http/validation.js';
 import { instrumentHttp } from './observability/http-metrics.js';
-import { createRootLogger, logRequests, PinoNestLogger } from './observability/logging.js';
+import { createRootLogger, logRequests, PinoNestLogger, requestLogger } from './observability/logging.js';
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
@@ -45,6 +45,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     loggerInstance: logger,
     // Requests are logged by logRequests (one line, no URL query, no headers).
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLogger,
     // A slow or stalled client must not hold a connection forever.
     connectionTimeout: config.requestTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
