@@ -18,6 +18,7 @@ import { createRootLogger, logRequests, PinoNestLogger, requestLogger } from './
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
+import { serveRetrieveDirectly } from './registrations/retrieve-direct.js';
 
 const ONE_MIB = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -83,6 +84,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useGlobalPipes(new BodyValidationPipe());
   app.enableShutdownHooks();
   const checkRouteAccess = protectRoutes(app, fastify, config);
+  serveRetrieveDirectly(app, fastify);
   setupOpenApi(app);
   await app.init();
   checkRouteAccess();
