@@ -10,14 +10,15 @@ import { AppModule } from './app.module.js';
 import { HealthModule } from './health/health.module.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
-import { RateLimitInterceptor } from './http/rate-limit.js';
+import { protectRoutes } from './http/route-access.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { BodyValidationPipe } from './http/validation.js';
 import { instrumentHttp } from './observability/http-metrics.js';
-import { createRootLogger, logRequests, PinoNestLogger } from './observability/logging.js';
+import { createRootLogger, logRequests, PinoNestLogger, requestLogger } from './observability/logging.js';
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
+import { serveRetrieveDirectly } from './registrations/retrieve-direct.js';
 
 const ONE_MIB = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,6 +46,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     loggerInstance: logger,
     // Requests are logged by logRequests (one line, no URL query, no headers).
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLogger,
     // A slow or stalled client must not hold a connection forever.
     connectionTimeout: config.requestTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
@@ -66,8 +68,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   // JSON only: the built-in text/plain parser would let non-JSON bodies through.
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    done();
   });
   addSecurityHeaders(fastify, DOCS_PATH);
   logRequests(fastify);
@@ -78,10 +81,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
   }
-  if (config.rateLimitPerMinute > 0) app.useGlobalInterceptors(new RateLimitInterceptor(config.rateLimitPerMinute));
   app.useGlobalPipes(new BodyValidationPipe());
   app.enableShutdownHooks();
+  const checkRouteAccess = protectRoutes(app, fastify, config);
+  serveRetrieveDirectly(app, fastify);
   setupOpenApi(app);
   await app.init();
+  checkRouteAccess();
   return app;
 }

@@ -1,12 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '../../../libs/application/src/config/app-config.js';
 import { AuditModule } from './audit/audit.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { ExamEventsModule } from './exam-events/exam-events.module.js';
 import { HealthController } from './health/health.controller.js';
-import { AuthGuard } from './http/auth.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
@@ -22,7 +21,6 @@ export class AppModule {
       imports: [CqrsModule.forRoot(), InfrastructureModule.forRoot(config), ...FEATURES],
       controllers: [HealthController],
       providers: [
-        { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };

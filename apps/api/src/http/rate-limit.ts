@@ -1,6 +1,5 @@
-import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
+import { HttpException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
 
 interface Bucket {
@@ -48,30 +47,20 @@ export class TokenBuckets {
 }
 
 /** Probes and scrapers must never be throttled: an orchestrator would restart a healthy pod. */
-const EXEMPT = /^\/(health|metrics)(\/|\?|$)/;
+export const RATE_LIMIT_EXEMPT = /^\/(health|metrics)(\/|$)/;
 
 /**
- * Per-caller rate limit: keyed by the verified token (organization + subject), or by client IP
- * for anonymous endpoints. Runs after the auth guard, so a forged token cannot pick its own key.
+ * Per-caller rate limit, the preHandler hook of a route: keyed by the verified token
+ * (organization + subject), or by client IP on anonymous routes. Runs after the auth hook, so a
+ * forged token cannot pick its own key.
  */
-@Injectable()
-export class RateLimitInterceptor implements NestInterceptor {
-  private readonly buckets: TokenBuckets;
-
-  constructor(perMinute: number) {
-    this.buckets = new TokenBuckets(perMinute);
-  }
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
-    if (EXEMPT.test(request.url)) return next.handle();
+export function rateLimit(perMinute: number) {
+  const buckets = new TokenBuckets(perMinute);
+  return (request: FastifyRequest & { principal?: Principal }, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const { principal } = request;
-    const key = principal ? `token:${principal.organization}:${principal.actor}` : `ip:${request.ip}`;
-    const waitMs = this.buckets.take(key);
-    if (waitMs > 0) {
-      void context.switchToHttp().getResponse<FastifyReply>().header('Retry-After', String(Math.ceil(waitMs / 1000)));
-      throw new HttpException('Too many requests: slow down and retry after the time in Retry-After', 429);
-    }
-    return next.handle();
-  }
+    const waitMs = buckets.take(principal ? `token:${principal.organization}:${principal.actor}` : `ip:${request.ip}`);
+    if (waitMs === 0) return done();
+    void reply.header('Retry-After', String(Math.ceil(waitMs / 1000)));
+    done(new HttpException('Too many requests: slow down and retry after the time in Retry-After', 429));
+  };
 }

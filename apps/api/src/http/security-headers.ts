@@ -17,11 +17,11 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
 
 export function addSecurityHeaders(fastify: FastifyInstance, docsPrefix: string): void {
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    for (const [name, value] of Object.entries(HEADERS)) void reply.header(name, value);
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.headers(HEADERS);
     void reply.header('Content-Security-Policy', request.url.startsWith(docsPrefix) ? DOCS_CSP : API_CSP);
     // Answers are per token and change with every command: no shared or browser cache may keep them.
     if (!reply.hasHeader('Cache-Control')) void reply.header('Cache-Control', 'no-store');
-    return payload;
+    done(null, payload);
   });
 }

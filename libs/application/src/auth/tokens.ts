@@ -33,15 +33,15 @@ function key(secret: string): KeyObject {
  * never past its own expiry) so that it is not verified again on every call.
  */
 const VERIFIED_CAPACITY = 10_000;
-const verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+/** By token; the secret it was verified with is kept, so that it never passes under another. */
+const verified = new Map<string, { secret: string; principal: Principal; expiresAtMs: number }>();
 
-const cacheKey = (secret: string, token: string) => `${secret}\u0000${token}`;
-
-function remembered(secret: string, token: string): Principal | null {
-  const entry = verified.get(cacheKey(secret, token));
-  if (!entry) return null;
+/** The principal of a token verified before and not yet expired, or null: no verification, no await. */
+export function rememberedPrincipal(secret: string, token: string): Principal | null {
+  const entry = verified.get(token);
+  if (!entry || entry.secret !== secret) return null;
   if (entry.expiresAtMs <= Date.now()) {
-    verified.delete(cacheKey(secret, token));
+    verified.delete(token);
     return null;
   }
   return entry.principal;
@@ -51,7 +51,7 @@ function remember(secret: string, token: string, principal: Principal, expiresAt
   if (verified.size >= VERIFIED_CAPACITY) verified.delete(verified.keys().next().value as string);
   // Without an expiry a token stays valid, but is re-verified every minute all the same.
   const expiresAtMs = Math.min(expiresAtSeconds === undefined ? Infinity : expiresAtSeconds * 1000, Date.now() + 60_000);
-  verified.set(cacheKey(secret, token), { principal, expiresAtMs });
+  verified.set(token, { secret, principal, expiresAtMs });
 }
 
 export async function signToken(
@@ -69,7 +69,7 @@ export async function signToken(
 
 /** HS256 only: a token signed with another algorithm (or `none`) is refused. */
 export async function verifyToken(secret: string, token: string): Promise<Principal> {
-  const known = remembered(secret, token);
+  const known = rememberedPrincipal(secret, token);
   if (known) return known;
   let payload;
   try {

@@ -38,7 +38,10 @@ export const REGISTRATION_DETAIL_FIELDS = [
 
 /** Picks the API fields of a document (internal ones such as the passcode stay out); missing → null. */
 export function pickFields(doc: Doc, fields: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(fields.map((field) => [field, doc[field] ?? null]));
+  // A plain loop: this runs for every row answered, and entries arrays cost twice as much.
+  const picked: Record<string, unknown> = {};
+  for (const field of fields) picked[field] = doc[field] ?? null;
+  return picked;
 }
 
 export class RegistrationQueries {
