@@ -5,6 +5,7 @@
  */
 import { assertDocId, normalizeFilter, normalizeFind, normalizeSet } from './normalized-query.js';
 import type { Change, Doc, Filter, FindOptions, ProjectionSession, ReadView } from './read-store.js';
+import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
@@ -19,6 +20,8 @@ export class SqliteView implements ReadView {
     /** Only for views of committed data: a batch's own changes do not change data_version. */
     private readonly counts: CountCache | null = null,
   ) {}
+
+  private readonly reads = new Map<string, Statement>();
 
   async get(collection: string, id: string): Promise<Doc | null> {
     assertDocId(id);
@@ -40,9 +43,13 @@ export class SqliteView implements ReadView {
 
   /** The stored JSON of a document, or null. */
   protected read(collection: string, id: string): string | null {
-    const table = quote(this.layoutOf(collection).table);
-    const json = this.connection.statement(`SELECT doc FROM ${table} WHERE id = ?`).pluck().get(id);
-    return (json as string | undefined) ?? null;
+    let select = this.reads.get(collection);
+    if (!select) {
+      // Retrieve by id is the hottest read: its statement is looked up once per collection.
+      select = this.connection.statement(`SELECT doc FROM ${quote(this.layoutOf(collection).table)} WHERE id = ?`).pluck();
+      this.reads.set(collection, select);
+    }
+    return (select.get(id) as string | undefined) ?? null;
   }
 }
 
