@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { NewEvent } from './event-store.js';
-import { HashChainedEventStore, verifyHashChains } from './hash-chain.js';
+import { canonicalJson, HashChainedEventStore, verifyHashChains } from './hash-chain.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 const event = (type: string, data: Record<string, unknown> = {}): NewEvent => ({
@@ -68,5 +68,33 @@ describe('hash chain decorator', () => {
     await expect(store.append('a', [event('A1')], 5n)).rejects.toMatchObject({ name: 'WrongExpectedRevisionError' });
     await expect(store.append('a', [event('A1')], 'no_stream')).rejects.toMatchObject({ name: 'WrongExpectedRevisionError' });
     expect(await raw.readStream('a')).toHaveLength(1);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('writes what JSON.stringify writes, with every object key sorted', () => {
+    const value = { b: [1, undefined, { z: null, a: 'é"\n' }], a: { d: undefined, c: -0, e: new Date(0), f: () => 1 }, '': true };
+    expect(canonicalJson(value)).toBe('{"":true,"a":{"c":0,"e":{}},"b":[1,null,{"a":"é\\"\\n","z":null}]}');
+    expect(canonicalJson([null, 'x', 1.5, [], {}])).toBe('[null,"x",1.5,[],{}]');
+  });
+});
+
+describe('hash chain decorator remembering the last hash', () => {
+  it('chains an append to the event another process appended since this one last looked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hash-chain-'));
+    const file = join(dir, 'events.sqlite');
+    const here = new HashChainedEventStore(new SqliteEventStore(file));
+    const elsewhere = new HashChainedEventStore(new SqliteEventStore(file));
+    try {
+      await here.append('a', [event('A0')], 'no_stream');
+      await elsewhere.append('a', [event('A1')], 0n);
+      await expect(here.append('a', [event('A1')], 0n)).rejects.toMatchObject({ name: 'WrongExpectedRevisionError' });
+      await here.append('a', [event('A2')], 1n);
+      expect(await verifyHashChains(here)).toEqual({ events: 3, streams: 1, broken: null });
+    } finally {
+      await here.close();
+      await elsewhere.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,27 +14,37 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type StoredEvent,
+  type ReadStreamOptions,
 } from './event-store.js';
+import { BoundedCache } from './bounded-cache.js';
 import { ForwardingEventStore } from './forwarding-event-store.js';
 
 export const HASH_KEY = 'hash';
 
 /** JSON with object keys sorted, so that the same content always hashes the same. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return serialize(value) as string;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-    );
+/**
+ * JSON.stringify's output for `value` with every object's keys in sorted order, written in one
+ * pass. Like JSON.stringify: undefined (and functions) are left out of objects and are null in
+ * arrays; objects are written by their own keys (a Date has none).
+ */
+function serialize(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    const items: string[] = [];
+    for (let index = 0; index < value.length; index++) items.push(serialize(value[index]) ?? 'null');
+    return `[${items.join(',')}]`;
   }
-  return value;
+  const record = value as Record<string, unknown>;
+  const members: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    const member = serialize(record[key]);
+    if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+  }
+  return `{${members.join(',')}}`;
 }
 
 export interface HashedContent {
@@ -56,8 +66,24 @@ export function eventHash(previousHash: string | null, event: HashedContent): st
 /** Bounded like the command side's retries: only `expected: 'any'` appends can race here. */
 const MAX_ANY_ATTEMPTS = 20;
 
+/** Streams whose last hash is kept (the recently used ones). */
+const REMEMBERED_STREAMS = 10_000;
+
 /** An EventStore decorator that adds the chained hash to every appended event. */
 export class HashChainedEventStore extends ForwardingEventStore {
+  /**
+   * The last hash seen of each recent stream (read or appended here), by revision: an append at
+   * that revision chains to it without reading the event back. A stored event's hash never
+   * changes, so an entry can only be missing, never wrong.
+   */
+  private readonly lastHashes = new BoundedCache<string, { revision: bigint; hash: string | null }>(REMEMBERED_STREAMS);
+
+  override async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
+    const events = await this.inner.readStream(streamId, options);
+    const last = events.at(-1);
+    if (last) this.lastHashes.set(streamId, { revision: last.revision, hash: hashOf(last) });
+    return events;
+  }
 
   override async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (expected !== 'any') return this.appendChained(streamId, events, expected);
@@ -81,11 +107,16 @@ export class HashChainedEventStore extends ForwardingEventStore {
     let previousHash: string | null = null;
     let revision = -1n;
     if (expected !== 'no_stream') {
-      const previous = known ?? (await this.inner.readStream(streamId, { fromRevision: expected }))[0];
-      // The stream is not where the caller thinks: let the inner store report the conflict.
-      if (!previous || previous.revision !== expected) return this.inner.append(streamId, events, expected);
-      previousHash = hashOf(previous);
-      revision = previous.revision;
+      const remembered = this.lastHashes.get(streamId);
+      if (remembered?.revision === expected) {
+        previousHash = remembered.hash;
+      } else {
+        const previous = known ?? (await this.inner.readStream(streamId, { fromRevision: expected }))[0];
+        // The stream is not where the caller thinks: let the inner store report the conflict.
+        if (!previous || previous.revision !== expected) return this.inner.append(streamId, events, expected);
+        previousHash = hashOf(previous);
+      }
+      revision = expected;
     }
     const chained = events.map((event) => {
       revision += 1n;
@@ -95,7 +126,9 @@ export class HashChainedEventStore extends ForwardingEventStore {
       previousHash = hash;
       return { ...event, metadata: { ...metadata, [HASH_KEY]: hash } };
     });
-    return this.inner.append(streamId, chained, expected);
+    const result = await this.inner.append(streamId, chained, expected);
+    this.lastHashes.set(streamId, { revision: result.nextExpectedRevision, hash: previousHash });
+    return result;
   }
 
   private async lastEvent(streamId: string): Promise<StoredEvent | null> {

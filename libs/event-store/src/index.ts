@@ -20,5 +20,9 @@ export interface EventStoreConfig {
 export function createEventStore(config: EventStoreConfig): EventStore {
   if (config.eventStoreUrl) return new EsdbEventStore(config.eventStoreUrl);
   mkdirSync(config.dataDir, { recursive: true });
-  return new SqliteEventStore(join(config.dataDir, 'events.sqlite'), { durability: config.sqliteDurability });
+  // The processes built here (API, projector, CLI) write for long enough to checkpoint off the event loop.
+  return new SqliteEventStore(join(config.dataDir, 'events.sqlite'), {
+    durability: config.sqliteDurability,
+    checkpoint: 'background',
+  });
 }

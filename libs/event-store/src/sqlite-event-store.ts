@@ -11,9 +11,13 @@ import {
   type StoredEvent,
   type Unsubscribe,
 } from './event-store.js';
+import { SqliteWalCheckpointer } from './sqlite-wal-checkpointer.js';
 
 /** How long a connection waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
+
+/** SQLite's default automatic checkpoint threshold, in WAL pages. */
+const AUTO_CHECKPOINT_PAGES = 1000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -46,6 +50,7 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly listeners = new Set<() => void>();
   private notificationPending = false;
+  private readonly checkpointer: SqliteWalCheckpointer | null = null;
 
   private readonly selectStreamRevision: Database.Statement<[string], bigint>;
   private readonly insertEvent: Database.Statement<[string, bigint, string, string, string]>;
@@ -64,13 +69,28 @@ export class SqliteEventStore implements EventStore {
    * it), but the last commits may be lost if the OS crashes or the power fails. synchronous=FULL
    * ('power-loss') fsyncs on every commit: durable against that too, at the price of one fsync per
    * append on the event loop (hundreds of appends per second instead of tens of thousands).
+   * `checkpoint`: 'inline' (the default) lets SQLite checkpoint inside the commits; 'background'
+   * does it from a worker thread instead, for a long-running writer (see SqliteWalCheckpointer).
    */
-  constructor(filePath: string, options: { durability?: 'process' | 'power-loss' } = {}) {
+  constructor(
+    filePath: string,
+    options: { durability?: 'process' | 'power-loss'; checkpoint?: 'inline' | 'background' } = {},
+  ) {
     this.db = new Database(filePath, { timeout: BUSY_TIMEOUT_MS });
     // WAL lets the projector process read while the API writes.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
     this.db.exec(SCHEMA);
+    if (options.checkpoint === 'background' && !this.db.memory) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new SqliteWalCheckpointer(
+        filePath,
+        () => this.checkpointNow(),
+        () => {
+          if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+        },
+      );
+    }
 
     this.selectStreamRevision = this.db
       .prepare<[string], bigint>('SELECT revision FROM streams WHERE stream_id = ?')
@@ -143,6 +163,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    await this.checkpointer?.close();
+    // The last connection to close checkpoints the rest of the WAL and removes it.
     this.db.close();
   }
 
@@ -166,6 +188,16 @@ export class SqliteEventStore implements EventStore {
     }
     this.upsertStream.run(streamId, revision);
     return { nextExpectedRevision: revision, position };
+  }
+
+  /** A failed checkpoint (e.g. another process holds a lock) is retried when next asked for. */
+  private checkpointNow(): void {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Nothing is lost: the frames stay in the WAL until a later checkpoint copies them.
+    }
   }
 
   /** Listeners run once per burst of appends, after the commit, outside the caller's stack. */

@@ -1,4 +1,5 @@
-import type { EventStore, ExpectedRevision, NewEvent, StoredEvent } from '../../../event-store/src/event-store.js';
+import { BoundedCache } from '../../../event-store/src/bounded-cache.js';
+import type { EventStore, ExpectedRevision, NewEvent } from '../../../event-store/src/event-store.js';
 import { WrongExpectedRevisionError } from '../../../event-store/src/event-store.js';
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import type { CommandContext } from './command-context.js';
@@ -11,8 +12,18 @@ export interface LoadedStream<State> {
   revision: ExpectedRevision;
   /** Global position of the stream's last event (for read-your-writes), null if the stream is empty. */
   lastPosition: bigint | null;
-  events: StoredEvent[];
 }
+
+/** A stream folded up to `revision` by `evolver`: stored events never change, so neither does this. */
+interface FoldedStream {
+  evolver: unknown;
+  state: unknown;
+  revision: bigint;
+  lastPosition: bigint;
+}
+
+/** Streams whose folded state is kept (the recently used ones: a few MB at most). */
+const FOLDED_STREAMS = 10_000;
 
 export interface UpdateResult<State, Event extends DomainEvent> {
   before: State;
@@ -32,24 +43,31 @@ const MAX_ATTEMPTS = 20;
  * first: reload and decide again, so concurrent commands never lose an update.
  */
 export class EventSourcedStreams {
+  private readonly folded = new BoundedCache<string, FoldedStream>(FOLDED_STREAMS);
+
   constructor(private readonly eventStore: EventStore) {}
 
+  /**
+   * The stream's current state. A stream folded before is only read from the revision after the
+   * one it was folded to, so whatever was appended since (by any process) is always folded in.
+   */
   async load<State, Event extends DomainEvent>(
     streamId: string,
     evolver: Evolver<State, Event>,
   ): Promise<LoadedStream<State>> {
-    const events = await this.eventStore.readStream(streamId);
+    const cached = this.folded.get(streamId);
+    const known = cached?.evolver === evolver ? cached : undefined;
+    const events = await this.eventStore.readStream(streamId, { fromRevision: known ? known.revision + 1n : 0n });
     const state = events.reduce(
       (current, stored) => evolver.evolve(current, { type: stored.type, data: stored.data } as Event),
-      evolver.initialState,
+      known ? (known.state as State) : evolver.initialState,
     );
     const last = events.at(-1);
-    return {
-      state,
-      revision: last ? last.revision : 'no_stream',
-      lastPosition: last ? last.position : null,
-      events,
-    };
+    if (last) {
+      this.folded.set(streamId, { evolver, state, revision: last.revision, lastPosition: last.position });
+      return { state, revision: last.revision, lastPosition: last.position };
+    }
+    return known ? { state, revision: known.revision, lastPosition: known.lastPosition } : { state, revision: 'no_stream', lastPosition: null };
   }
 
   /**
