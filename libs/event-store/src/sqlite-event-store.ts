@@ -11,13 +11,10 @@ import {
   type StoredEvent,
   type Unsubscribe,
 } from './event-store.js';
-import { SqliteWalCheckpointer } from './sqlite-wal-checkpointer.js';
+import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
 
 /** How long a connection waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
-
-/** SQLite's default automatic checkpoint threshold, in WAL pages. */
-const AUTO_CHECKPOINT_PAGES = 1000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -50,7 +47,7 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly listeners = new Set<() => void>();
   private notificationPending = false;
-  private readonly checkpointer: SqliteWalCheckpointer | null = null;
+  private readonly checkpointer: WalCheckpointer | null = null;
 
   private readonly selectStreamRevision: Database.Statement<[string], bigint>;
   private readonly insertEvent: Database.Statement<[string, bigint, string, string, string]>;
@@ -70,7 +67,7 @@ export class SqliteEventStore implements EventStore {
    * ('power-loss') fsyncs on every commit: durable against that too, at the price of one fsync per
    * append on the event loop (hundreds of appends per second instead of tens of thousands).
    * `checkpoint`: 'inline' (the default) lets SQLite checkpoint inside the commits; 'background'
-   * does it from a worker thread instead, for a long-running writer (see SqliteWalCheckpointer).
+   * does it from a worker thread instead, for a long-running writer (see WalCheckpointer).
    */
   constructor(
     filePath: string,
@@ -81,16 +78,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
     this.db.exec(SCHEMA);
-    if (options.checkpoint === 'background' && !this.db.memory) {
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = new SqliteWalCheckpointer(
-        filePath,
-        () => this.checkpointNow(),
-        () => {
-          if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
-        },
-      );
-    }
+    if (options.checkpoint === 'background' && !this.db.memory) this.checkpointer = new WalCheckpointer(this.db);
 
     this.selectStreamRevision = this.db
       .prepare<[string], bigint>('SELECT revision FROM streams WHERE stream_id = ?')
@@ -188,16 +176,6 @@ export class SqliteEventStore implements EventStore {
     }
     this.upsertStream.run(streamId, revision);
     return { nextExpectedRevision: revision, position };
-  }
-
-  /** A failed checkpoint (e.g. another process holds a lock) is retried when next asked for. */
-  private checkpointNow(): void {
-    if (!this.db.open) return;
-    try {
-      this.db.pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // Nothing is lost: the frames stay in the WAL until a later checkpoint copies them.
-    }
   }
 
   /** Listeners run once per burst of appends, after the commit, outside the caller's stack. */

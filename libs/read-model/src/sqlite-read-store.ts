@@ -54,7 +54,8 @@ export class SqliteReadStore implements ReadStore {
     writer.pragma('busy_timeout = 5000');
     registerGramsFunction(writer);
     writer.exec(CHECKPOINTS_DDL);
-    this.checkpointer = new WalCheckpointer(writer);
+    // Its catch-up checkpoint waits for the batch in progress: a transaction spans awaits.
+    this.checkpointer = new WalCheckpointer(writer, { onWriter: (checkpoint) => void this.writes.run(async () => checkpoint()) });
     const reader = new Database(path, { readonly: true, fileMustExist: true });
     reader.pragma('busy_timeout = 5000');
 
@@ -146,7 +147,7 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     await this.writes.idle();
-    await this.checkpointer.stop();
+    await this.checkpointer.close();
     this.reader.db.close();
     this.writer.db.close();
     if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });

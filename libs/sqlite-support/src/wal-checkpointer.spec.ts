@@ -32,7 +32,7 @@ describe('WalCheckpointer', () => {
     fill(5_000); // ~1,300 pages: past the 1,000 at which SQLite would checkpoint in the commit
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     expect(databaseBytes()).toBeLessThan(100_000);
-    return checkpointer.stop();
+    return checkpointer.close();
   });
 
   it('copies committed pages into the database file from its worker', async () => {
@@ -41,7 +41,7 @@ describe('WalCheckpointer', () => {
     const deadline = Date.now() + 10_000;
     while (databaseBytes() < 5_000_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(databaseBytes()).toBeGreaterThan(5_000_000);
-    await checkpointer.stop();
+    await checkpointer.close();
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(5_000);
   });
 });

@@ -1,12 +1,16 @@
 /**
- * Moves SQLite's WAL checkpoints off the event loop.
+ * Moves SQLite's WAL checkpoints off the event loop, for the embedded event store and read store.
  *
- * With WAL and synchronous=NORMAL a commit only appends to the WAL file: no fsync. The fsyncs
- * happen when the WAL is copied back into the database (a checkpoint), which SQLite by default
- * runs inside whichever commit crosses 1,000 pages: on the event loop, stalling every request
- * for tens of milliseconds. A connection that uses this turns its automatic checkpoints off, and
- * a worker thread with its own connection to the same file checkpoints instead (PASSIVE: it never
- * blocks a writer or a reader, it copies what it can and tries again on its next round).
+ * With WAL and synchronous=NORMAL a commit only appends to the WAL file: no fsync. SQLite copies
+ * the WAL back into the database (and fsyncs) in whichever commit crosses 1,000 pages, on the
+ * event loop: measured at more than half an append's cost, and tens of milliseconds of stall for
+ * every request waiting behind that commit. The writing connection turns that off
+ * (`wal_autocheckpoint = 0`) and a worker thread with its own connection checkpoints on a timer
+ * (PASSIVE: it never waits for, nor blocks, the writers and readers).
+ *
+ * SQLite starts the WAL over only when a write finds every frame copied, which a background pass
+ * never achieves while the writer keeps writing; so once the WAL is past the threshold, the writer
+ * checkpoints too: only the frames written since the background pass, so it stays cheap.
  *
  * The worker is plain CommonJS evaluated from a string, so it runs the same from the TypeScript
  * sources (tests) and from the build; it loads better-sqlite3 by the path this module resolves.
@@ -15,55 +19,77 @@ import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-export interface WalCheckpointerOptions {
-  /** How often the worker checkpoints. */
-  intervalMs?: number;
-  /** 'FULL' for stores that must survive a power cut (the checkpoint syncs either way). */
-  synchronous?: 'NORMAL' | 'FULL';
-}
+/** Often enough that the WAL stays small, rarely enough that an idle store costs nothing worth measuring. */
+const INTERVAL_MS = 200;
+
+/** SQLite's own automatic checkpoint threshold: past it, the writer helps the WAL start over. */
+const RESTART_FRAMES = 1000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.file, { timeout: 5000 });
-db.pragma('synchronous = ' + workerData.synchronous);
-const checkpoint = () => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (error) { /* busy or closing: next round */ }
-};
-const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on('message', () => {
-  clearInterval(timer);
-  checkpoint();
-  db.close();
-  parentPort.postMessage('closed');
-});
+const db = new Database(workerData.file, { timeout: 0 });
+const timer = setInterval(() => {
+  // Busy (e.g. another process holds a lock): tried again at the next tick.
+  try { parentPort.postMessage(db.pragma('wal_checkpoint(PASSIVE)')[0]); } catch {}
+}, workerData.intervalMs);
+parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
 `;
+
+interface CheckpointResult {
+  busy: number;
+  /** Frames in the WAL when the checkpoint started. */
+  log: number;
+  checkpointed: number;
+}
+
+export interface WalCheckpointerOptions {
+  /**
+   * Runs the writer's own catch-up checkpoint. A checkpoint cannot run inside an open transaction,
+   * so a store whose transactions span awaits passes its write queue here. Default: right away.
+   */
+  onWriter?: (checkpoint: () => void) => void;
+  intervalMs?: number;
+}
 
 const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
 
 export class WalCheckpointer {
   private readonly worker: Worker;
-  private readonly exited: Promise<void>;
+  private readonly exited: Promise<unknown>;
 
-  /** `db` is the writing connection of a WAL database on disk; its automatic checkpoints stop. */
+  /** `db`: the writing connection of a WAL database on disk; its automatic checkpoints stop. */
   constructor(db: Database.Database, options: WalCheckpointerOptions = {}) {
+    const onWriter = options.onWriter ?? ((checkpoint) => checkpoint());
     db.pragma('wal_autocheckpoint = 0');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver: driverPath, file: db.name, intervalMs: options.intervalMs ?? 250, synchronous: options.synchronous ?? 'NORMAL' },
+      workerData: { driver: driverPath, file: db.name, intervalMs: options.intervalMs ?? INTERVAL_MS },
     });
-    // The worker must never keep a process alive that has nothing else to do.
-    this.worker.unref();
+    this.worker.on('message', ({ busy, log }: CheckpointResult) => {
+      if (busy === 0 && log >= RESTART_FRAMES) onWriter(() => checkpointPassively(db));
+    });
     // Without the worker, SQLite's own checkpoints are better than a WAL that grows for ever.
-    this.worker.once('error', () => db.open && db.pragma('wal_autocheckpoint = 1000'));
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.on('error', () => {
+      if (db.open) db.pragma(`wal_autocheckpoint = ${RESTART_FRAMES}`);
+    });
+    this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    // A background helper: it must not keep the process alive (after the listeners, which ref it).
+    this.worker.unref();
   }
 
-  /** Checkpoints once more and stops the worker. */
-  async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.worker.once('message', () => resolve()));
-    this.worker.postMessage('stop');
-    await Promise.race([closed, this.exited]);
-    await this.worker.terminate();
+  /** Stops the timer and closes the worker's connection. */
+  async close(): Promise<void> {
+    this.worker.postMessage('close');
+    await this.exited;
+  }
+}
+
+function checkpointPassively(db: Database.Database): void {
+  if (!db.open || db.inTransaction) return;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Nothing is lost: the frames stay in the WAL until a later checkpoint copies them.
   }
 }
