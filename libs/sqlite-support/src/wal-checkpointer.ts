@@ -80,6 +80,8 @@ export class WalCheckpointer {
 
   /** Stops the timer and closes the worker's connection. */
   async close(): Promise<void> {
+    // Held again while it closes: otherwise a process with nothing else to do exits before it has.
+    this.worker.ref();
     this.worker.postMessage('close');
     await this.exited;
   }
