@@ -150,9 +150,12 @@ export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): 
  * FROM and WHERE of a query. A text search, when there is one, drives it: CROSS JOIN fixes
  * SQLite's join order, so the candidate rows are fetched by row id. Left to itself, the planner
  * would rather walk an equality index (a tenant's every row) and test each against the hits.
+ * `textIndex: false` is the other plan, for a page of a needle that many rows hold: walk the rows
+ * in the index's order, testing each, until the page is full (see SqliteView.find).
  */
-function source(layout: CollectionLayout, clauses: readonly Clause[]): { from: Sql; where: Sql } {
+function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex = true): { from: Sql; where: Sql } {
   const table = quote(layout.table);
+  if (!textIndex) return { from: { sql: table, params: [] }, where: conditions(clauses.map((clause) => clauseSql(layout, clause, true))) };
   const driver = clauses.find((clause): clause is ContainsClause => searchesTextIndex(layout, clause));
   const where = conditions(clauses.map((clause) => clauseSql(layout, clause, clause === driver)));
   if (!driver) return { from: { sql: table, params: [] }, where };
@@ -160,8 +163,13 @@ function source(layout: CollectionLayout, clauses: readonly Clause[]): { from: S
   return { from: { sql: `(${hits.sql}) AS hits CROSS JOIN ${table} ON ${table}.rid = hits.hit`, params: hits.params }, where };
 }
 
-export function findSql(layout: CollectionLayout, clauses: readonly Clause[], find: NormalizedFind): Sql {
-  const { from, where } = source(layout, clauses);
+/** Whether a text index could answer one of the clauses (and so drive the query). */
+export function usesTextIndex(layout: CollectionLayout, clauses: readonly Clause[]): boolean {
+  return clauses.some((clause) => searchesTextIndex(layout, clause));
+}
+
+export function findSql(layout: CollectionLayout, clauses: readonly Clause[], find: NormalizedFind, textIndex = true): Sql {
+  const { from, where } = source(layout, clauses, textIndex);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
   return {
     sql: `SELECT doc FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,

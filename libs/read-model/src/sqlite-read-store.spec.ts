@@ -242,6 +242,28 @@ describe('SqliteReadStore', () => {
     }
   });
 
+  it('pages a common needle and a rare one alike, whichever way it finds the rows', async () => {
+    const store = await open();
+    const names = ['Ada Lovelace', 'Barbara Liskov', 'Grace Hopper'];
+    const all = Array.from({ length: 300 }, (_, i) => ({
+      _id: `p${String(i).padStart(3, '0')}`,
+      Org: i % 7 === 0 ? 'o2' : 'o1',
+      Name: `${names[i % 3]} ${i}`,
+      Since: `2026-01-${String((i % 28) + 1).padStart(2, '0')}`,
+    }));
+    await write(store, all.map(upsert));
+    const expected = (needle: string, skip: number, limit: number) =>
+      all
+        .filter((p) => p.Org === 'o1' && p.Name.toLowerCase().includes(needle))
+        .sort((a, b) => b.Since.localeCompare(a.Since) || a._id.localeCompare(b._id))
+        .slice(skip, skip + limit)
+        .map((p) => p._id);
+    for (const [needle, skip, limit] of [['ov', 0, 10], ['ov', 150, 20], ['e', 3, 5], ['liskov 1', 0, 50], ['hopper 29', 0, 10]] as const) {
+      const found = await store.find('people', { Org: 'o1', Name: { $contains: needle } }, { sort: [['Since', -1]], skip, limit });
+      expect(ids(found)).toEqual(expected(needle, skip, limit));
+    }
+  });
+
   it('refuses to query a collection that was never created', async () => {
     const store = await open();
     await expect(store.find('nonexistent', {})).rejects.toThrow(/Unknown read-model collection "nonexistent"/);

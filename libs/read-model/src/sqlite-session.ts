@@ -3,13 +3,13 @@
  * it on its read-only connection) and the projection session (a batch, on the write connection,
  * inside the batch's transaction).
  */
-import { assertDocId, normalizeFilter, normalizeFind, normalizeSet } from './normalized-query.js';
+import { assertDocId, type Clause, type NormalizedFind, normalizeFilter, normalizeFind, normalizeSet } from './normalized-query.js';
 import type { Change, Doc, Filter, FindOptions, ProjectionSession, ReadView } from './read-store.js';
 import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, usesTextIndex, whereSql } from './sqlite-query.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
 
@@ -30,7 +30,10 @@ export class SqliteView implements ReadView {
   }
 
   async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
-    const query = findSql(this.layoutOf(collection), normalizeFilter(filter), normalizeFind(options));
+    const layout = this.layoutOf(collection);
+    const clauses = normalizeFilter(filter);
+    const find = normalizeFind(options);
+    const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find));
     const docs = this.connection.statement(query.sql).pluck().all(...query.params) as string[];
     return docs.map((doc) => JSON.parse(doc) as Doc);
   }
@@ -39,6 +42,23 @@ export class SqliteView implements ReadView {
     const query = countSql(this.layoutOf(collection), normalizeFilter(filter));
     if (this.counts) return this.counts.count(query.sql, query.params);
     return this.connection.statement(query.sql).pluck().get(...query.params) as number;
+  }
+
+  /**
+   * A page of a text search can be found two ways: fetch every row the text index names and sort
+   * them, or walk the rows in the sort's index order, testing each, until the page is full. The
+   * first costs one row per match; the second about (skip + limit) × rows / matches. For a needle
+   * that many rows hold ("ov" in a million names) the walk is the cheaper by far; for a rare one,
+   * the index. The number of matches is the search's own total (asked anyway, for X-Total-Count,
+   * and remembered); the table's row count is bounded by its largest row id. Only views with a
+   * count cache choose: inside a batch, the index always drives.
+   */
+  private prefersTextIndex(layout: CollectionLayout, clauses: Clause[], find: NormalizedFind): boolean {
+    if (!this.counts || find.limit === null || !usesTextIndex(layout, clauses)) return true;
+    const count = countSql(layout, clauses);
+    const matches = this.counts.count(count.sql, count.params);
+    const rows = (this.connection.statement(`SELECT max(rid) FROM ${quote(layout.table)}`).pluck().get() as number | null) ?? 0;
+    return (find.skip + find.limit) * rows >= matches * matches;
   }
 
   /** The stored JSON of a document, or null. */
