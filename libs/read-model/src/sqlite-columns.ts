@@ -1,5 +1,5 @@
 /**
- * The indexed-field columns of the SQLite read store (see sqlite-schema.ts): each holds what
+ * The field columns of the SQLite read store (see sqlite-schema.ts): each holds what
  * `json_extract(doc, '$.Field')` gives for the stored document, so queries on a column and on the
  * document agree. The store computes them in JavaScript when it writes a document.
  */
@@ -20,7 +20,7 @@ const upserts = new WeakMap<CollectionLayout, string>();
 
 export function fieldsOf(layout: CollectionLayout): string[] {
   let fields = fieldLists.get(layout);
-  if (!fields) fieldLists.set(layout, (fields = [...layout.indexedFields]));
+  if (!fields) fieldLists.set(layout, (fields = [...layout.columnFields]));
   return fields;
 }
 

@@ -23,8 +23,8 @@ export interface CollectionLayout {
   ftsQueue: string | null;
   /** The FTS5 table of every text field's 1- and 2-character substrings (see sqlite-grams.ts). */
   gramsTable: string | null;
-  /** Fields with a column of their own (and so usable by indexes). */
-  indexedFields: ReadonlySet<string>;
+  /** Fields with a column of their own: the indexed fields (usable by indexes) and the text fields. */
+  columnFields: ReadonlySet<string>;
   textFields: ReadonlySet<string>;
 }
 
@@ -40,17 +40,16 @@ export const tableName = (collection: string): string => `rm_${collection}`;
 export const ftsTableName = (collection: string): string => `rm_${collection}_fts`;
 export const ftsQueueName = (collection: string): string => `rm_${collection}_fts_queue`;
 export const gramsTableName = (collection: string): string => `rm_${collection}_grams`;
-/** The column holding an indexed field's value (as json_extract would give it; see sqlite-columns.ts). */
-/** The column holding an indexed field's value, as json_extract gives it (see sqlite-columns.ts). */
+/** The column of a field (indexed or text): its value as json_extract gives it (see sqlite-columns.ts). */
 export const fieldColumn = (field: string): string => `f_${field}`;
 export const ftsColumn = (field: string): string => `t_${field}`;
 export const jsonPath = (field: string): string => `'$.${field}'`;
 export const quote = (identifier: string): string => `"${identifier}"`;
 
-/** The SQL expression for a field's value; indexed fields are read from their column. */
+/** The SQL expression for a field's value; fields with a column are read from it, not from the JSON. */
 export function valueOf(layout: CollectionLayout, field: string): string {
   if (field === '_id') return 'id';
-  if (layout.indexedFields.has(field)) return quote(fieldColumn(field));
+  if (layout.columnFields.has(field)) return quote(fieldColumn(field));
   return `json_extract(doc, ${jsonPath(field)})`;
 }
 

@@ -117,7 +117,8 @@ describe('SqliteReadStore', () => {
     const tool = new Database(file);
     try {
       tool.exec(`DELETE FROM rm_people`);
-      tool.prepare(`INSERT INTO rm_people (id, doc) VALUES (?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }));
+      // Like the store, it fills the field columns (Org, Since, Name, Email) with the document.
+      tool.prepare(`INSERT INTO rm_people (id, doc, f_Org, f_Name) VALUES (?, ?, ?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }), 'o1', 'Grace Hopper');
     } finally {
       tool.close();
     }
@@ -139,8 +140,8 @@ describe('SqliteReadStore', () => {
     expect(await store.count('people', { Org: 'o1' })).toBe(2);
     const tool = new Database(file);
     try {
-      // A writer other than the store fills the indexed-field columns itself.
-      tool.prepare(`INSERT INTO rm_people (id, doc, f_Org) VALUES (?, ?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }), 'o1');
+      // A writer other than the store fills the field columns itself.
+      tool.prepare(`INSERT INTO rm_people (id, doc, f_Org, f_Name) VALUES (?, ?, ?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }), 'o1', 'Grace Hopper');
     } finally {
       tool.close();
     }
@@ -236,6 +237,8 @@ describe('SqliteReadStore', () => {
       expect(db.prepare(`SELECT name, hidden FROM pragma_table_xinfo('rm_people') WHERE name LIKE 'f\\_%' ESCAPE '\\'`).all()).toEqual([
         { name: 'f_Org', hidden: 0 },
         { name: 'f_Since', hidden: 0 },
+        { name: 'f_Name', hidden: 0 },
+        { name: 'f_Email', hidden: 0 },
       ]);
     } finally {
       db.close();

@@ -1,9 +1,9 @@
 /**
- * DDL of the SQLite read store: one table per collection, a column per indexed field, the
- * declared compound indexes, and FTS5 tables over the text fields. The schema itself is the
+ * DDL of the SQLite read store: one table per collection, a column per indexed or text field,
+ * the declared compound indexes, and FTS5 tables over the text fields. The schema itself is the
  * record of what exists: layouts are read back from it.
  *
- * The indexed-field columns hold what `json_extract(doc, '$.Field')` would give; the store writes
+ * The field columns hold what `json_extract(doc, '$.Field')` would give; the store writes
  * them with the document (sqlite-columns.ts). Plain columns rather than generated ones: a generated
  * column depends on the whole document, so any change of a document, say a retitled event shown
  * on 40 rows, rewrote every index entry of those rows; a plain column only when its value changes.
@@ -64,7 +64,7 @@ export function readLayout(db: Database.Database, collection: string): Collectio
     ftsTable: searchable ? ftsTableName(collection) : null,
     ftsQueue: searchable ? ftsQueueName(collection) : null,
     gramsTable: searchable && hasGrams ? gramsTableName(collection) : null,
-    indexedFields: new Set(withPrefix(fieldColumns, fieldColumn(''))),
+    columnFields: new Set(withPrefix(fieldColumns, fieldColumn(''))),
     textFields: new Set(textFields),
   };
 }
@@ -139,8 +139,9 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
 
   const existing = new Map(columnNames(db, tableName(spec.name)).map((c) => [c.name, c.hidden]));
-  const indexedFields = new Set(spec.indexes.flat().map((f) => indexField(f).field).filter((f) => f !== '_id'));
-  for (const field of indexedFields) {
+  // Text fields too: a substring test then reads a short column instead of parsing the document.
+  const columnFields = new Set([...spec.indexes.flat().map((f) => indexField(f).field).filter((f) => f !== '_id'), ...(spec.textFields ?? [])]);
+  for (const field of columnFields) {
     const column = quote(fieldColumn(field));
     const hidden = existing.get(fieldColumn(field));
     if (hidden === 0) continue;
@@ -167,7 +168,7 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
   // A generated column of the older layout that no index uses any more.
   for (const [column, hidden] of existing) {
     const field = column.startsWith(fieldColumn('')) ? column.slice(fieldColumn('').length) : null;
-    if (field !== null && hidden === VIRTUAL_GENERATED && !indexedFields.has(field)) db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(column)}`);
+    if (field !== null && hidden === VIRTUAL_GENERATED && !columnFields.has(field)) db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(column)}`);
   }
 
   const textFields = [...new Set(spec.textFields ?? [])];
