@@ -167,11 +167,17 @@ export function usesTextIndex(layout: CollectionLayout, clauses: readonly Clause
   return clauses.some((clause) => searchesTextIndex(layout, clause));
 }
 
+/**
+ * The page's row ids first, then their documents: SQLite would otherwise carry every candidate's
+ * whole document through the sort (and through the skipped rows), where a row id is enough.
+ */
 export function findSql(layout: CollectionLayout, clauses: readonly Clause[], find: NormalizedFind, textIndex = true): Sql {
   const { from, where } = source(layout, clauses, textIndex);
+  const table = quote(layout.table);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
+  const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`;
   return {
-    sql: `SELECT doc FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    sql: `SELECT doc FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`,
     params: [...from.params, ...where.params, find.limit ?? -1, find.skip],
   };
 }
