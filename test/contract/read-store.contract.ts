@@ -2,7 +2,7 @@
  * The read store contract: every adapter must give these answers. Run by one `*.test.ts` per
  * adapter. `make` returns a new, empty store; the suite closes every store it makes.
  */
-import { type Change, type CollectionSpec, type Doc, type Filter, pickFields, type ProjectionSession, type ReadStore } from '../../libs/read-model/src/read-store.js';
+import type { Change, CollectionSpec, Doc, Filter, ProjectionSession, ReadStore } from '../../libs/read-model/src/read-store.js';
 import { filterCases, refusedFilters, sampleDocs as sample, sortCases, substringCorpus } from './read-store.cases.js';
 
 export interface ReadStoreCapabilities {
@@ -84,25 +84,6 @@ export function readStoreContract(
 
       it('refuses a negative skip', async () => {
         await expect(store.find(collection, {}, { skip: -1 })).rejects.toThrow(TypeError);
-      });
-    });
-
-    describe.each(['people', 'plain'])('findJson on %s', (collection) => {
-      const fields = ['Name', 'Age', 'Missing', 'Org'];
-      it.each(sortCases)('%s: the page find gives, narrowed to the fields, in their order', async (_, sort, skip, limit) => {
-        const found = await store.find(collection, {}, { sort, skip, limit });
-        const json = await store.findJson(collection, {}, { sort, skip, limit }, fields);
-        expect(JSON.parse(json)).toEqual(found.map((doc) => pickFields(doc, fields)));
-        expect(JSON.parse(json).map((row: object) => Object.keys(row))).toEqual(found.map(() => fields));
-      });
-
-      it.each(filterCases)('%s', async (_, filter) => {
-        const json = await store.findJson(collection, filter, { sort: [['_id', 1]] }, ['Name', 'Admin', 'Nick', 'Email', 'Age']);
-        expect(JSON.parse(json)).toEqual((await store.find(collection, filter, { sort: [['_id', 1]] })).map((doc) => pickFields(doc, ['Name', 'Admin', 'Nick', 'Email', 'Age'])));
-      });
-
-      it('refuses a field name that is not an identifier', async () => {
-        await expect(store.findJson(collection, {}, undefined, ["Name', 1) --"])).rejects.toThrow(TypeError);
       });
     });
   });

@@ -20,7 +20,7 @@ import type {
   ReadStore,
   ReadView,
 } from './read-store.js';
-import { indexField, pickFields } from './read-store.js';
+import { indexField } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 
 const CHECKPOINTS = 'projection_checkpoints';
@@ -133,11 +133,6 @@ export class MongoReadStore implements ReadStore {
 
   find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     return this.view.find(collection, filter, options);
-  }
-
-  async findJson(collection: string, filter: Filter, options: FindOptions | undefined, fields: readonly string[]): Promise<string> {
-    fields.forEach(assertFieldName);
-    return JSON.stringify((await this.view.find(collection, filter, options)).map((doc) => pickFields(doc, fields)));
   }
 
   count(collection: string, filter: Filter): Promise<number> {

@@ -67,13 +67,6 @@ export interface ProjectionSession extends ReadView {
 }
 
 export interface ReadStore extends ReadView {
-  /**
-   * What `find` returns, as the JSON text of an array of objects holding exactly `fields`, in
-   * that order, a missing field as null. For answers that go straight to a client: the store
-   * builds the text itself, instead of parsing every document to pick a few fields and write
-   * them out again.
-   */
-  findJson(collection: string, filter: Filter, options: FindOptions | undefined, fields: readonly string[]): Promise<string>;
   /** Creates tables/collections and indexes; safe to call repeatedly. */
   ensureCollections(specs: readonly CollectionSpec[]): Promise<void>;
   /**
@@ -90,14 +83,6 @@ export interface ReadStore extends ReadView {
   /** Drops every document of these collections and the projection's checkpoint (for rebuilds). */
   reset(projection: string, collections: readonly string[]): Promise<void>;
   close(): Promise<void>;
-}
-
-/** A document narrowed to `fields`, in that order, a missing field as null (what findJson answers). */
-export function pickFields(doc: Doc, fields: readonly string[]): Record<string, unknown> {
-  // A plain loop: this runs for every row answered, and entries arrays cost twice as much.
-  const picked: Record<string, unknown> = {};
-  for (const field of fields) picked[field] = doc[field] ?? null;
-  return picked;
 }
 
 /** An index field as declared in a CollectionSpec: `-Field` is descending. */

@@ -171,19 +171,13 @@ export function usesTextIndex(layout: CollectionLayout, clauses: readonly Clause
  * The page's row ids first, then their documents: SQLite would otherwise carry every candidate's
  * whole document through the sort (and through the skipped rows), where a row id is enough.
  */
-export function findSql(
-  layout: CollectionLayout,
-  clauses: readonly Clause[],
-  find: NormalizedFind,
-  textIndex = true,
-  select = 'doc',
-): Sql {
+export function findSql(layout: CollectionLayout, clauses: readonly Clause[], find: NormalizedFind, textIndex = true): Sql {
   const { from, where } = source(layout, clauses, textIndex);
   const table = quote(layout.table);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
   const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`;
   return {
-    sql: `SELECT ${select} FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`,
+    sql: `SELECT doc FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`,
     params: [...from.params, ...where.params, find.limit ?? -1, find.skip],
   };
 }
@@ -191,11 +185,6 @@ export function findSql(
 export function countSql(layout: CollectionLayout, clauses: readonly Clause[]): Sql {
   const { from, where } = source(layout, clauses);
   return { sql: `SELECT count(*) FROM ${from.sql}${where.sql}`, params: [...from.params, ...where.params] };
-}
-
-/** A JSON object of the document's `fields`, in order, a missing one as null (`->` keeps JSON as JSON). */
-export function pickedJsonSql(fields: readonly string[]): string {
-  return `json_object(${fields.map((field) => `'${field}', doc -> ${jsonPath(field)}`).join(', ')})`;
 }
 
 /**

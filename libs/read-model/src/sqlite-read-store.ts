@@ -72,10 +72,6 @@ export class SqliteReadStore implements ReadStore {
     return this.view.find(collection, filter, options);
   }
 
-  findJson(collection: string, filter: Filter, options: FindOptions | undefined, fields: readonly string[]): Promise<string> {
-    return this.view.findJson(collection, filter, options, fields);
-  }
-
   count(collection: string, filter: Filter): Promise<number> {
     return this.view.count(collection, filter);
   }

@@ -3,13 +3,13 @@
  * it on its read-only connection) and the projection session (a batch, on the write connection,
  * inside the batch's transaction).
  */
-import { assertDocId, assertFieldName, type Clause, type NormalizedFind, normalizeFilter, normalizeFind, normalizeSet } from './normalized-query.js';
+import { assertDocId, type Clause, type NormalizedFind, normalizeFilter, normalizeFind, normalizeSet } from './normalized-query.js';
 import type { Change, Doc, Filter, FindOptions, ProjectionSession, ReadView } from './read-store.js';
 import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, pickedJsonSql, quote, setDocSql, usesTextIndex, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, usesTextIndex, whereSql } from './sqlite-query.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
 
@@ -36,15 +36,6 @@ export class SqliteView implements ReadView {
     const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find));
     const docs = this.connection.statement(query.sql).pluck().all(...query.params) as string[];
     return docs.map((doc) => JSON.parse(doc) as Doc);
-  }
-
-  async findJson(collection: string, filter: Filter, options: FindOptions | undefined, fields: readonly string[]): Promise<string> {
-    fields.forEach(assertFieldName);
-    const layout = this.layoutOf(collection);
-    const clauses = normalizeFilter(filter);
-    const find = normalizeFind(options);
-    const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), pickedJsonSql(fields));
-    return `[${(this.connection.statement(query.sql).pluck().all(...query.params) as string[]).join(',')}]`;
   }
 
   async count(collection: string, filter: Filter): Promise<number> {

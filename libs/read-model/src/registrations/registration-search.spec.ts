@@ -57,10 +57,9 @@ describe('RegistrationSearch', () => {
     const search = new RegistrationSearch(store);
     const result = await search.search({ organization: 'o1', name: 'LOVE' }, { skip: 1, take: 1 });
     expect(result.total).toBe(3);
-    const rows = JSON.parse(result.rowsJson) as Array<Record<string, unknown>>;
-    expect(rows.map((r) => r.RegistrationIdentifier)).toEqual(['a']);
-    expect(Object.keys(rows[0])).toEqual([...REGISTRATION_ROW_FIELDS]);
-    expect(rows[0]).toMatchObject({ EventIdentifier: null, LearnerName: 'Ada Lovelace' });
+    expect(result.rows.map((r) => r.RegistrationIdentifier)).toEqual(['a']);
+    expect(Object.keys(result.rows[0])).toEqual([...REGISTRATION_ROW_FIELDS]);
+    expect(result.rows[0]).toMatchObject({ EventIdentifier: null, LearnerName: 'Ada Lovelace' });
     expect(await search.count({ organization: 'o1', before: new Date('2026-01-02T00:00:00Z') })).toBe(2);
     expect(await search.count({ organization: 'o2' })).toBe(0);
   });

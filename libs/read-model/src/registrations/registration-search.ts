@@ -3,9 +3,9 @@
  * validated (strings are strings, times are instants); they only ever become operands of the read
  * store's filter language, never query syntax.
  */
-import type { Filter, ReadStore, SortSpec } from '../read-store.js';
+import type { Filter, ReadView, SortSpec } from '../read-store.js';
 import { RegistrationCollections } from './registrations.projection.js';
-import { REGISTRATION_ROW_FIELDS } from './registrations.queries.js';
+import { pickFields, REGISTRATION_ROW_FIELDS } from './registrations.queries.js';
 
 export interface RegistrationCriteria {
   organization: string;
@@ -24,8 +24,7 @@ export interface RegistrationPage {
 }
 
 export interface RegistrationSearchResult {
-  /** The page's rows (spec §5 row fields), as the JSON text of an array: it goes to the client as is. */
-  rowsJson: string;
+  rows: Array<Record<string, unknown>>;
   /** Every matching registration, whatever the page. */
   total: number;
 }
@@ -56,18 +55,18 @@ export function registrationFilter(criteria: RegistrationCriteria): Filter {
 }
 
 export class RegistrationSearch {
-  constructor(private readonly store: Pick<ReadStore, 'findJson' | 'count'>) {}
+  constructor(private readonly view: ReadView) {}
 
   async search(criteria: RegistrationCriteria, page: RegistrationPage): Promise<RegistrationSearchResult> {
     const filter = registrationFilter(criteria);
-    const [rowsJson, total] = await Promise.all([
-      this.store.findJson(ROWS, filter, { sort: REGISTRATION_ORDER, skip: page.skip, limit: page.take }, REGISTRATION_ROW_FIELDS),
-      this.store.count(ROWS, filter),
+    const [docs, total] = await Promise.all([
+      this.view.find(ROWS, filter, { sort: REGISTRATION_ORDER, skip: page.skip, limit: page.take }),
+      this.view.count(ROWS, filter),
     ]);
-    return { rowsJson, total };
+    return { rows: docs.map((doc) => pickFields(doc, REGISTRATION_ROW_FIELDS)), total };
   }
 
   count(criteria: RegistrationCriteria): Promise<number> {
-    return this.store.count(ROWS, registrationFilter(criteria));
+    return this.view.count(ROWS, registrationFilter(criteria));
   }
 }
