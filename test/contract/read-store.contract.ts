@@ -2,7 +2,7 @@
  * The read store contract: every adapter must give these answers. Run by one `*.test.ts` per
  * adapter. `make` returns a new, empty store; the suite closes every store it makes.
  */
-import type { Change, CollectionSpec, Doc, Filter, ProjectionSession, ReadStore } from '../../libs/read-model/src/read-store.js';
+import { type Change, type CollectionSpec, type Doc, type Filter, pickFields, type ProjectionSession, type ReadStore } from '../../libs/read-model/src/read-store.js';
 import { filterCases, refusedFilters, sampleDocs as sample, sortCases, substringCorpus } from './read-store.cases.js';
 
 export interface ReadStoreCapabilities {
@@ -10,16 +10,27 @@ export interface ReadStoreCapabilities {
   transactionalBatches: boolean;
 }
 
+/** A view of people: strings, numbers, booleans, nested values, a field no document has. */
+const CARD = ['Name', 'Age', 'Admin', 'Address', 'Missing', 'Org'];
 const people: CollectionSpec = {
   name: 'people',
   indexes: [['Org', 'Since'], ['Status'], ['Age'], ['Admin'], ['Nick']],
   textFields: ['Name', 'Email'],
+  views: { card: CARD },
 };
 /** The same documents without generated columns or a text index: every condition on raw JSON. */
 const plain: CollectionSpec = { name: 'plain', indexes: [] };
 const notes: CollectionSpec = { name: 'notes', indexes: [['Org']], textFields: ['Text'] };
 
 const ids = (docs: Doc[]): string[] => docs.map((d) => d._id);
+
+/** findView gives what find gives, narrowed to the view's fields in their order. */
+async function expectCardsMatch(store: ReadStore, filter: Filter = {}, options = { sort: [['_id', 1]] as [string, 1][] }): Promise<void> {
+  const cards = JSON.parse(await store.findView('people', filter, options, 'card')) as Array<Record<string, unknown>>;
+  const docs = await store.find('people', filter, options);
+  expect(cards).toEqual(docs.map((doc) => pickFields(doc, CARD)));
+  expect(cards.map((card) => Object.keys(card))).toEqual(docs.map(() => CARD));
+}
 
 /** Seeds through a batch of its own projection, so checkpoints under test start empty. */
 async function write(store: ReadStore, changes: Change[]): Promise<void> {
@@ -86,6 +97,21 @@ export function readStoreContract(
         await expect(store.find(collection, {}, { skip: -1 })).rejects.toThrow(TypeError);
       });
     });
+
+    describe('views', () => {
+      it.each(sortCases)('pages %s', async (_, sort, skip, limit) => {
+        await expectCardsMatch(store, {}, { sort, skip, limit } as never);
+      });
+
+      it.each(filterCases)('filters %s', async (_, filter) => {
+        await expectCardsMatch(store, filter);
+      });
+
+      it('refuses a view the collection does not declare', async () => {
+        await expect(store.findView('people', {}, undefined, 'nope')).rejects.toThrow();
+        await expect(store.findView('plain', {}, undefined, 'card')).rejects.toThrow();
+      });
+    });
   });
 
   describe(`read store contract: ${name}, changes`, () => {
@@ -109,6 +135,20 @@ export function readStoreContract(
         await write(store, [{ kind: 'upsert', collection: 'people', doc: { _id: 'p1', Org: 'o9', Name: 'Ada' } }]);
         expect(await store.get('people', 'p1')).toEqual({ _id: 'p1', Org: 'o9', Name: 'Ada' });
         expect(ids(await store.find('people', { Org: 'o1' }))).toEqual(['p2', 'p5']);
+      });
+
+      it('keeps views in step with upserts, patches, updateMany and deletes', async () => {
+        await write(store, [
+          { kind: 'upsert', collection: 'people', doc: { _id: 'p6', Org: 'o3', Name: 'Hedy', Age: 30, Address: { City: 'Vienna' } } },
+          { kind: 'patch', collection: 'people', id: 'p1', set: { Age: 37, Address: { City: 'London' }, Admin: false } },
+          { kind: 'updateMany', collection: 'people', filter: { Org: 'o2' }, set: { Org: 'o4', Name: 'Renamed "2"', Address: [1, 2.5, null] } },
+          { kind: 'updateMany', collection: 'people', filter: { Org: 'o1' }, set: { Status: 'Untouched by the view' } },
+          { kind: 'delete', collection: 'people', id: 'p2' },
+        ]);
+        await expectCardsMatch(store);
+        await expectCardsMatch(store, { Org: 'o4' });
+        await write(store, [{ kind: 'patch', collection: 'people', id: 'p6', set: { Age: 31 } }]);
+        await expectCardsMatch(store);
       });
 
       it('patch sets the given fields and leaves the others', async () => {

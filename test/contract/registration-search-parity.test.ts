@@ -134,7 +134,8 @@ function referenceSearch(docs: Doc[], criteria: RegistrationCriteria, page: { sk
 async function answer(store: ReadStore, criteria: RegistrationCriteria, page: { skip: number; take: number }) {
   const search = new RegistrationSearch(store);
   const result = await search.search(criteria, page);
-  return { ids: result.rows.map((row) => row.RegistrationIdentifier as string), total: result.total, rows: result.rows, count: await search.count(criteria) };
+  const rows = JSON.parse(result.rowsJson) as Array<Record<string, unknown>>;
+  return { ids: rows.map((row) => row.RegistrationIdentifier as string), total: result.total, rows, count: await search.count(criteria) };
 }
 
 describe('registration search parity', () => {

@@ -20,7 +20,7 @@ import type {
   ReadStore,
   ReadView,
 } from './read-store.js';
-import { indexField } from './read-store.js';
+import { indexField, pickFields } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 
 const CHECKPOINTS = 'projection_checkpoints';
@@ -107,10 +107,15 @@ class MongoSession extends MongoView implements ProjectionSession {
   }
 }
 
+/** Where ensureCollections records the views of every collection. */
+const VIEWS = 'read_model_views';
+
 export class MongoReadStore implements ReadStore {
   private readonly view: MongoView;
   /** Batches, resets and schema changes, one at a time. */
   private readonly writes = new SerialQueue();
+  /** View definitions by `collection/view`, as recorded by ensureCollections (maybe in another process). */
+  private readonly views = new Map<string, readonly string[]>();
 
   private constructor(
     private readonly client: MongoClient,
@@ -139,9 +144,38 @@ export class MongoReadStore implements ReadStore {
     return this.view.count(collection, filter);
   }
 
+  /** Rendered per request: MongoDB returns documents, not text (the definitions are kept like SQLite's). */
+  async findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
+    const fields = await this.viewFields(collection, view);
+    return JSON.stringify((await this.view.find(collection, filter, options)).map((doc) => pickFields(doc, fields)));
+  }
+
+  private async viewFields(collection: string, view: string): Promise<readonly string[]> {
+    const key = `${collection}/${view}`;
+    let fields = this.views.get(key);
+    if (!fields) {
+      const found = await this.db.collection<{ _id: string; fields: string[] }>(VIEWS).findOne({ _id: key });
+      if (!found) throw new Error(`Collection "${collection}" has no view "${view}"`);
+      fields = found.fields;
+      this.views.set(key, fields);
+    }
+    return fields;
+  }
+
   ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
-    for (const spec of specs) spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
+    for (const spec of specs) {
+      spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
+      for (const [view, fields] of Object.entries(spec.views ?? {})) [view, ...fields].forEach(assertFieldName);
+    }
     return this.writes.run(async () => {
+      this.views.clear();
+      for (const spec of specs) {
+        for (const [view, fields] of Object.entries(spec.views ?? {})) {
+          await this.db
+            .collection<{ _id: string; fields: readonly string[] }>(VIEWS)
+            .replaceOne({ _id: `${spec.name}/${view}` }, { fields }, { upsert: true });
+        }
+      }
       // createIndex creates the collection; one without indexes appears with its first document.
       for (const spec of specs) {
         const collection = this.db.collection<MongoDoc>(collectionName(spec.name));

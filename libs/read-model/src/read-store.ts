@@ -45,6 +45,12 @@ export interface CollectionSpec {
   indexes: ReadonlyArray<readonly string[]>;
   /** Fields searched with `$contains`; adapters may build a substring index for them. */
   textFields?: readonly string[];
+  /**
+   * Named field lists that answers show as they are (e.g. a search row): `findView` returns them
+   * as JSON text. An adapter may keep each rendered with its document, so a page of results goes
+   * to the client without parsing documents and writing them out again.
+   */
+  views?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A change a projection asks for. Every change is idempotent: applying it twice equals once. */
@@ -67,6 +73,11 @@ export interface ProjectionSession extends ReadView {
 }
 
 export interface ReadStore extends ReadView {
+  /**
+   * What `find` returns, each document narrowed to the fields of the collection's `view` (in their
+   * order, a missing field as null), as the JSON text of an array.
+   */
+  findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string>;
   /** Creates tables/collections and indexes; safe to call repeatedly. */
   ensureCollections(specs: readonly CollectionSpec[]): Promise<void>;
   /**
@@ -83,6 +94,14 @@ export interface ReadStore extends ReadView {
   /** Drops every document of these collections and the projection's checkpoint (for rebuilds). */
   reset(projection: string, collections: readonly string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A document narrowed to `fields`, in that order, a missing field as null (what a view shows). */
+export function pickFields(doc: Doc, fields: readonly string[]): Record<string, unknown> {
+  // A plain loop: this runs for every row answered, and entries arrays cost twice as much.
+  const picked: Record<string, unknown> = {};
+  for (const field of fields) picked[field] = doc[field] ?? null;
+  return picked;
 }
 
 /** An index field as declared in a CollectionSpec: `-Field` is descending. */

@@ -4,7 +4,8 @@
  * document agree. The store computes them in JavaScript when it writes a document.
  */
 import type { Doc } from './read-store.js';
-import { type CollectionLayout, fieldColumn, quote } from './sqlite-query.js';
+import { type CollectionLayout, fieldColumn, quote, viewColumn } from './sqlite-query.js';
+import { renderView } from './sqlite-views.js';
 
 /** A field's value as json_extract returns it: integers as INTEGER, booleans as 1/0, objects as JSON text. */
 export function columnValue(value: unknown): unknown {
@@ -24,11 +25,16 @@ export function fieldsOf(layout: CollectionLayout): string[] {
   return fields;
 }
 
-/** INSERT or replace of a whole document with all its columns: id, doc, then `fieldsOf` in order. */
+/** INSERT or replace of a whole document with all its columns: id, doc, `fieldsOf` in order, the views. */
 export function upsertSql(layout: CollectionLayout): string {
   let sql = upserts.get(layout);
   if (!sql) {
-    const names = ['id', 'doc', ...fieldsOf(layout).map((field) => quote(fieldColumn(field)))];
+    const names = [
+      'id',
+      'doc',
+      ...fieldsOf(layout).map((field) => quote(fieldColumn(field))),
+      ...[...layout.views.keys()].map((view) => quote(viewColumn(view))),
+    ];
     sql =
       `INSERT INTO ${quote(layout.table)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ` +
       `ON CONFLICT (id) DO UPDATE SET ${names.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
@@ -38,7 +44,12 @@ export function upsertSql(layout: CollectionLayout): string {
 }
 
 export function upsertParams(layout: CollectionLayout, doc: Doc): unknown[] {
-  return [doc._id, JSON.stringify(doc), ...fieldsOf(layout).map((field) => columnValue(doc[field]))];
+  return [
+    doc._id,
+    JSON.stringify(doc),
+    ...fieldsOf(layout).map((field) => columnValue(doc[field])),
+    ...[...layout.views.values()].map((fields) => renderView(doc, fields)),
+  ];
 }
 
 /**
@@ -46,10 +57,21 @@ export function upsertParams(layout: CollectionLayout, doc: Doc): unknown[] {
  * rewrites an index entry only for the columns an UPDATE sets.
  */
 export function updateFromSql(layout: CollectionLayout, stored: Doc, doc: Doc): { sql: string; params: unknown[] } {
-  const changed = fieldsOf(layout).filter((field) => columnValue(stored[field]) !== columnValue(doc[field]));
-  const sets = ['doc = ?', ...changed.map((field) => `${quote(fieldColumn(field))} = ?`)];
+  const differs = (field: string) => columnValue(stored[field]) !== columnValue(doc[field]);
+  const changed = fieldsOf(layout).filter(differs);
+  const views = [...layout.views].filter(([, fields]) => fields.some(differs));
+  const sets = [
+    'doc = ?',
+    ...changed.map((field) => `${quote(fieldColumn(field))} = ?`),
+    ...views.map(([view]) => `${quote(viewColumn(view))} = ?`),
+  ];
   return {
     sql: `UPDATE ${quote(layout.table)} SET ${sets.join(', ')} WHERE id = ?`,
-    params: [JSON.stringify(doc), ...changed.map((field) => columnValue(doc[field])), doc._id],
+    params: [
+      JSON.stringify(doc),
+      ...changed.map((field) => columnValue(doc[field])),
+      ...views.map(([, fields]) => renderView(doc, fields)),
+      doc._id,
+    ],
   };
 }

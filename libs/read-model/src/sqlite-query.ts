@@ -26,6 +26,8 @@ export interface CollectionLayout {
   /** Fields with a column of their own: the indexed fields (usable by indexes) and the text fields. */
   columnFields: ReadonlySet<string>;
   textFields: ReadonlySet<string>;
+  /** Views kept rendered in a column each (see sqlite-views.ts): name → fields. */
+  views: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface Sql {
@@ -43,6 +45,8 @@ export const gramsTableName = (collection: string): string => `rm_${collection}_
 /** The column of a field (indexed or text): its value as json_extract gives it (see sqlite-columns.ts). */
 export const fieldColumn = (field: string): string => `f_${field}`;
 export const ftsColumn = (field: string): string => `t_${field}`;
+/** The column holding a view of the document, rendered as JSON. */
+export const viewColumn = (view: string): string => `v_${view}`;
 export const jsonPath = (field: string): string => `'$.${field}'`;
 export const quote = (identifier: string): string => `"${identifier}"`;
 
@@ -156,7 +160,9 @@ function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex 
   const table = quote(layout.table);
   if (!textIndex) return { from: { sql: table, params: [] }, where: conditions(clauses.map((clause) => clauseSql(layout, clause, true))) };
   const driver = clauses.find((clause): clause is ContainsClause => searchesTextIndex(layout, clause));
-  const where = conditions(clauses.map((clause) => clauseSql(layout, clause, clause === driver)));
+  // Once one text index names the candidates, the other needles are tested on those rows: asking
+  // their index too would list every row holding a common needle, to keep a few.
+  const where = conditions(clauses.map((clause) => clauseSql(layout, clause, driver !== undefined)));
   if (!driver) return { from: { sql: table, params: [] }, where };
   const hits = candidatesSql(layout, driver.field, driver.text, 'hit');
   return { from: { sql: `(${hits.sql}) AS hits CROSS JOIN ${table} ON ${table}.rid = hits.hit`, params: hits.params }, where };
@@ -171,13 +177,19 @@ export function usesTextIndex(layout: CollectionLayout, clauses: readonly Clause
  * The page's row ids first, then their documents: SQLite would otherwise carry every candidate's
  * whole document through the sort (and through the skipped rows), where a row id is enough.
  */
-export function findSql(layout: CollectionLayout, clauses: readonly Clause[], find: NormalizedFind, textIndex = true): Sql {
+export function findSql(
+  layout: CollectionLayout,
+  clauses: readonly Clause[],
+  find: NormalizedFind,
+  textIndex = true,
+  select = 'doc',
+): Sql {
   const { from, where } = source(layout, clauses, textIndex);
   const table = quote(layout.table);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
   const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`;
   return {
-    sql: `SELECT doc FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`,
+    sql: `SELECT ${select} FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`,
     params: [...from.params, ...where.params, find.limit ?? -1, find.skip],
   };
 }

@@ -267,6 +267,18 @@ describe('SqliteReadStore', () => {
     }
   });
 
+  it('renders a view for the documents already there when it is declared, again when its fields change, and drops it', async () => {
+    const store = await open();
+    await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Since: '2020' })]);
+    const card = async () => JSON.parse(await store.findView('people', {}, undefined, 'card'));
+    await store.ensureCollections([{ ...people, views: { card: ['Name', 'Org'] } }]);
+    expect(await card()).toEqual([{ Name: 'Ada Lovelace', Org: 'o1' }]);
+    await store.ensureCollections([{ ...people, views: { card: ['Since', 'Name'] } }]);
+    expect(await card()).toEqual([{ Since: '2020', Name: 'Ada Lovelace' }]);
+    await store.ensureCollections([people]);
+    await expect(card()).rejects.toThrow('has no view');
+  });
+
   it('refuses to query a collection that was never created', async () => {
     const store = await open();
     await expect(store.find('nonexistent', {})).rejects.toThrow(/Unknown read-model collection "nonexistent"/);

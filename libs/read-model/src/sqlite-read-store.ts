@@ -27,6 +27,7 @@ import { registerGramsFunction } from './sqlite-grams.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
 import { CHECKPOINTS_DDL, ensureCollectionSchema, readLayout } from './sqlite-schema.js';
+import { VIEWS_DDL } from './sqlite-views.js';
 import { type CollectionLayout, quote } from './sqlite-query.js';
 import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
 
@@ -54,6 +55,7 @@ export class SqliteReadStore implements ReadStore {
     writer.pragma('busy_timeout = 5000');
     registerGramsFunction(writer);
     writer.exec(CHECKPOINTS_DDL);
+    writer.exec(VIEWS_DDL);
     // Its catch-up checkpoint waits for the batch in progress: a transaction spans awaits.
     this.checkpointer = new WalCheckpointer(writer, { onWriter: (checkpoint) => void this.writes.run(async () => checkpoint()) });
     const reader = new Database(path, { readonly: true, fileMustExist: true });
@@ -72,6 +74,10 @@ export class SqliteReadStore implements ReadStore {
     return this.view.find(collection, filter, options);
   }
 
+  findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
+    return this.view.findView(collection, filter, options, view);
+  }
+
   count(collection: string, filter: Filter): Promise<number> {
     return this.view.count(collection, filter);
   }
@@ -81,6 +87,7 @@ export class SqliteReadStore implements ReadStore {
       assertCollectionName(spec.name);
       spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
       spec.textFields?.forEach(assertFieldName);
+      for (const [view, fields] of Object.entries(spec.views ?? {})) [view, ...fields].forEach(assertFieldName);
     }
     return this.writes.run(async () => {
       this.layouts.clear();

@@ -18,6 +18,7 @@
 import type Database from 'better-sqlite3';
 import { type CollectionSpec, indexField } from './read-store.js';
 import { GRAMS_FUNCTION } from './sqlite-grams.js';
+import { ensureViews, readViews } from './sqlite-views.js';
 import {
   type CollectionLayout,
   ftsColumn,
@@ -66,7 +67,12 @@ export function readLayout(db: Database.Database, collection: string): Collectio
     gramsTable: searchable && hasGrams ? gramsTableName(collection) : null,
     columnFields: new Set(withPrefix(fieldColumns, fieldColumn(''))),
     textFields: new Set(textFields),
+    views: hasViewsTable(db) ? readViews(db, collection, new Set(fieldColumns)) : new Map(),
   };
+}
+
+function hasViewsTable(db: Database.Database): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'read_model_views'`).get() !== undefined;
 }
 
 /** The field's value when it is a string, else NULL: only strings are searchable text. */
@@ -165,6 +171,7 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
   }
   // An index no longer declared only costs every write.
   dropIndexesOf(db, spec.name, declared);
+  ensureViews(db, spec.name, spec.views ?? {});
   // A generated column of the older layout that no index uses any more.
   for (const [column, hidden] of existing) {
     const field = column.startsWith(fieldColumn('')) ? column.slice(fieldColumn('').length) : null;

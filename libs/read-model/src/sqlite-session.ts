@@ -9,7 +9,8 @@ import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, usesTextIndex, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, usesTextIndex, viewColumn, whereSql } from './sqlite-query.js';
+import { viewSetsSql } from './sqlite-views.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
 
@@ -36,6 +37,15 @@ export class SqliteView implements ReadView {
     const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find));
     const docs = this.connection.statement(query.sql).pluck().all(...query.params) as string[];
     return docs.map((doc) => JSON.parse(doc) as Doc);
+  }
+
+  async findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
+    const layout = this.layoutOf(collection);
+    if (!layout.views.has(view)) throw new Error(`Collection "${collection}" has no view "${view}"`);
+    const clauses = normalizeFilter(filter);
+    const find = normalizeFind(options);
+    const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), quote(viewColumn(view)));
+    return `[${(this.connection.statement(query.sql).pluck().all(...query.params) as string[]).join(',')}]`;
   }
 
   async count(collection: string, filter: Filter): Promise<number> {
@@ -179,14 +189,15 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
         if (entries.length === 0) return;
         const layout = this.layoutOf(change.collection);
         const set = setDocSql(entries);
-        // The columns of the fields it sets change with the document.
+        // The columns of the fields it sets, and the views showing them, change with the document.
         const columns = entries.filter(([field]) => layout.columnFields.has(field));
         const columnSets = columns.map(([field]) => `, ${quote(fieldColumn(field))} = ?`).join('');
+        const views = viewSetsSql(layout, entries);
         const where = whereSql(layout, normalizeFilter(change.filter));
         this.flush(change.collection);
         this.connection
-          .statement(`UPDATE ${quote(layout.table)} SET doc = ${set.sql}${columnSets}${where.sql}`)
-          .run(...set.params, ...columns.map(([, value]) => columnValue(value)), ...where.params);
+          .statement(`UPDATE ${quote(layout.table)} SET doc = ${set.sql}${columnSets}${views.sql}${where.sql}`)
+          .run(...set.params, ...columns.map(([, value]) => columnValue(value)), ...views.params, ...where.params);
         // Held copies may have changed in the table: read them again when needed.
         this.heldCount -= this.held.get(change.collection)?.size ?? 0;
         this.held.delete(change.collection);

@@ -46,8 +46,9 @@ export class RegistrationQueriesController {
   ) {
     const page = { skip: body.Skip ?? 0, take: body.Take ?? DEFAULT_TAKE };
     const result = await this.registrations.search(criteriaOf(body, principal.organization), page);
-    void reply.header('X-Total-Count', String(result.total));
-    return result.rows;
+    void reply.header('X-Total-Count', String(result.total)).type('application/json; charset=utf-8');
+    // Already JSON: sent as it is.
+    return result.rowsJson;
   }
 
   @Post('count')

@@ -3,9 +3,9 @@
  * validated (strings are strings, times are instants); they only ever become operands of the read
  * store's filter language, never query syntax.
  */
-import type { Filter, ReadView, SortSpec } from '../read-store.js';
-import { RegistrationCollections } from './registrations.projection.js';
-import { pickFields, REGISTRATION_ROW_FIELDS } from './registrations.queries.js';
+import type { Filter, ReadStore, SortSpec } from '../read-store.js';
+import { REGISTRATION_ROW_VIEW, RegistrationCollections } from './registrations.projection.js';
+
 
 export interface RegistrationCriteria {
   organization: string;
@@ -24,7 +24,8 @@ export interface RegistrationPage {
 }
 
 export interface RegistrationSearchResult {
-  rows: Array<Record<string, unknown>>;
+  /** The page's rows (spec §5 row fields) as the JSON text of an array: it goes to the client as is. */
+  rowsJson: string;
   /** Every matching registration, whatever the page. */
   total: number;
 }
@@ -55,18 +56,18 @@ export function registrationFilter(criteria: RegistrationCriteria): Filter {
 }
 
 export class RegistrationSearch {
-  constructor(private readonly view: ReadView) {}
+  constructor(private readonly store: Pick<ReadStore, 'findView' | 'count'>) {}
 
   async search(criteria: RegistrationCriteria, page: RegistrationPage): Promise<RegistrationSearchResult> {
     const filter = registrationFilter(criteria);
-    const [docs, total] = await Promise.all([
-      this.view.find(ROWS, filter, { sort: REGISTRATION_ORDER, skip: page.skip, limit: page.take }),
-      this.view.count(ROWS, filter),
+    const [rowsJson, total] = await Promise.all([
+      this.store.findView(ROWS, filter, { sort: REGISTRATION_ORDER, skip: page.skip, limit: page.take }, REGISTRATION_ROW_VIEW),
+      this.store.count(ROWS, filter),
     ]);
-    return { rows: docs.map((doc) => pickFields(doc, REGISTRATION_ROW_FIELDS)), total };
+    return { rowsJson, total };
   }
 
   count(criteria: RegistrationCriteria): Promise<number> {
-    return this.view.count(ROWS, registrationFilter(criteria));
+    return this.store.count(ROWS, registrationFilter(criteria));
   }
 }

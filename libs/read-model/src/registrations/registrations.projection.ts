@@ -12,8 +12,12 @@ import type { ExamEventRetitledData, ExamScheduledData } from '../../../domain/s
 import type { Accommodation, RegistrationEvent } from '../../../domain/src/registration/registration.events.js';
 import { formatInZone } from '../../../domain/src/shared/time.js';
 import { catalogKey } from '../catalog/catalog.projection.js';
+import { REGISTRATION_ROW_FIELDS } from './registration-fields.js';
 import type { Projection } from '../projection.js';
 import type { Change, CollectionSpec, Doc, Filter, ReadView } from '../read-store.js';
+
+/** The search row (spec §5) of a registration. */
+export const REGISTRATION_ROW_VIEW = 'row';
 
 export const RegistrationCollections = {
   registrations: {
@@ -26,6 +30,8 @@ export const RegistrationCollections = {
       ['Organization', 'AssessmentFormIdentifier'],
     ],
     textFields: ['LearnerName', 'LearnerEmail', 'LearnerCode'],
+    // A search page is these rows exactly: kept rendered, it is sent without parsing documents.
+    views: { [REGISTRATION_ROW_VIEW]: REGISTRATION_ROW_FIELDS },
   },
   /** Exam events as the rows show them, by event id (ids are global). */
   events: { name: 'registrations_events', indexes: [] },

@@ -1,0 +1,76 @@
+/**
+ * Views of the SQLite read store: for each view a collection declares, a column `v_<view>` holds
+ * the document narrowed to the view's fields, as JSON text, written with the document. A page of
+ * search rows is then the concatenation of stored texts: no document is parsed, picked and written
+ * out again per request. The definitions are recorded in `read_model_views`, so a changed field
+ * list is noticed and the column rendered again.
+ */
+import type Database from 'better-sqlite3';
+import { type Doc, pickFields } from './read-store.js';
+import { type CollectionLayout, jsonPath, quote, type Sql, tableName, viewColumn } from './sqlite-query.js';
+
+export const VIEWS_DDL =
+  'CREATE TABLE IF NOT EXISTS read_model_views (collection TEXT NOT NULL, view TEXT NOT NULL, fields TEXT NOT NULL, PRIMARY KEY (collection, view))';
+
+export function renderView(doc: Doc, fields: readonly string[]): string {
+  return JSON.stringify(pickFields(doc, fields));
+}
+
+/**
+ * SQL rendering the view from the stored document, as an UPDATE's SET expression: fields the same
+ * UPDATE sets take their new value (`changed`: field → SQL expression), the others the stored one
+ * (`->` keeps JSON as JSON: numbers, booleans and nested values, not their text).
+ */
+export function viewSql(fields: readonly string[], changed: ReadonlyMap<string, string> = new Map()): string {
+  return `json_object(${fields.map((field) => `'${field}', ${changed.get(field) ?? `doc -> ${jsonPath(field)}`}`).join(', ')})`;
+}
+
+/** `, v_<view> = …` for each view showing a field an updateMany sets (values bound as setDocSql binds them). */
+export function viewSetsSql(layout: CollectionLayout, entries: ReadonlyArray<readonly [string, unknown]>): Sql {
+  const sets = new Map(entries);
+  const bindsDirectly = (value: unknown) => value === null || typeof value === 'string';
+  const parts: Sql[] = [];
+  for (const [view, fields] of layout.views) {
+    const shown = fields.filter((field) => sets.has(field));
+    if (shown.length === 0) continue;
+    const changed = new Map(shown.map((field) => [field, bindsDirectly(sets.get(field)) ? '?' : 'json(?)']));
+    parts.push({
+      sql: `, ${quote(viewColumn(view))} = ${viewSql(fields, changed)}`,
+      // In the order the placeholders appear: the view's field order.
+      params: fields.filter((field) => changed.has(field)).map((field) => {
+        const value = sets.get(field);
+        return bindsDirectly(value) ? value : JSON.stringify(value);
+      }),
+    });
+  }
+  return { sql: parts.map((p) => p.sql).join(''), params: parts.flatMap((p) => p.params) };
+}
+
+export function readViews(db: Database.Database, collection: string, columns: ReadonlySet<string>): Map<string, readonly string[]> {
+  const rows = db.prepare('SELECT view, fields FROM read_model_views WHERE collection = ?').all(collection) as Array<{
+    view: string;
+    fields: string;
+  }>;
+  return new Map(rows.filter((row) => columns.has(viewColumn(row.view))).map((row) => [row.view, JSON.parse(row.fields) as string[]]));
+}
+
+/** Adds, renders again or drops view columns so that they match the declared views. */
+export function ensureViews(db: Database.Database, collection: string, declared: Readonly<Record<string, readonly string[]>>): void {
+  const table = quote(tableName(collection));
+  const columns = new Set((db.prepare('SELECT name FROM pragma_table_xinfo(?)').pluck().all(tableName(collection)) as string[]));
+  const recorded = readViews(db, collection, columns);
+  for (const [view, fields] of Object.entries(declared)) {
+    const column = quote(viewColumn(view));
+    if (JSON.stringify(recorded.get(view)) === JSON.stringify(fields)) continue;
+    if (!columns.has(viewColumn(view))) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+    db.exec(`UPDATE ${table} SET ${column} = ${viewSql(fields)}`);
+    db.prepare(
+      'INSERT INTO read_model_views (collection, view, fields) VALUES (?, ?, ?) ON CONFLICT (collection, view) DO UPDATE SET fields = excluded.fields',
+    ).run(collection, view, JSON.stringify(fields));
+  }
+  for (const view of recorded.keys()) {
+    if (view in declared) continue;
+    db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(viewColumn(view))}`);
+    db.prepare('DELETE FROM read_model_views WHERE collection = ? AND view = ?').run(collection, view);
+  }
+}
