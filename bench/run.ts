@@ -5,6 +5,7 @@
  * and the API's resident memory. Prints Markdown tables for docs/performance.md.
  *
  *   npm run bench -- [--quick] [--registrations 1000000] [--data-dir DIR] [--only queries|commands]
+ *                    (--only: those HTTP scenarios and memory, without the append and rebuild rates)
  *                    [--duration 10] [--connections 32]
  *
  * A data folder without seed.json is seeded first (scripts/seed.ts). Commands add registrations
@@ -188,9 +189,8 @@ async function main(): Promise<void> {
     ceiling.stop();
   }
 
-  console.log('Measuring event store appends and the projection rebuild…');
-  const appends = await measureAppendRates(quick ? 2_000 : 20_000);
-  const rebuild = await measureRebuild(join(dataDir, 'events.sqlite'));
+  // A run limited to some scenarios measures only those (a full-log rebuild at 1M takes minutes).
+  const storeRates = values.only ? null : await measureStoreRates(dataDir);
 
   const cpu = cpus()[0]?.model ?? 'CPU';
   console.log(`\n${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}`);
@@ -198,11 +198,21 @@ async function main(): Promise<void> {
   console.log('| Scenario | req/s | ratio to ceiling | p50 ms | p95 ms | p99 ms | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) console.log(`| ${r.name} | ${r.requestsPerSecond} | ${r.ratio.toFixed(3)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} |`);
   console.log('\n| Measure | Value |\n| --- | ---: |');
-  console.log(`| Event store append (${appends.appends} register-lax appends, ${appends.events} events) | ${Math.round(appends.store)} events/s |`);
-  console.log(`| Raw better-sqlite3 inserts of the same rows | ${Math.round(appends.raw)} events/s |`);
-  console.log(`| Append ratio (store / raw) | ${(appends.store / appends.raw).toFixed(3)} |`);
-  console.log(`| Projection rebuild (${rebuild.events} events, all projections) | ${Math.round(rebuild.perSecond)} events/s (${rebuild.seconds.toFixed(1)} s) |`);
+  if (storeRates) {
+    const { appends, rebuild } = storeRates;
+    console.log(`| Event store append (${appends.appends} register-lax appends, ${appends.events} events) | ${Math.round(appends.store)} events/s |`);
+    console.log(`| Raw better-sqlite3 inserts of the same rows | ${Math.round(appends.raw)} events/s |`);
+    console.log(`| Append ratio (store / raw) | ${(appends.store / appends.raw).toFixed(3)} |`);
+    console.log(`| Projection rebuild (${rebuild.events} events, all projections) | ${Math.round(rebuild.perSecond)} events/s (${rebuild.seconds.toFixed(1)} s) |`);
+  }
   console.log(`| API resident memory after the run (peak) | ${memory.rss} MB (${memory.peak} MB) |`);
+}
+
+async function measureStoreRates(dataDir: string) {
+  console.log('Measuring event store appends and the projection rebuild…');
+  const appends = await measureAppendRates(quick ? 2_000 : 20_000);
+  const rebuild = await measureRebuild(join(dataDir, 'events.sqlite'));
+  return { appends, rebuild };
 }
 
 main().catch((error: unknown) => {

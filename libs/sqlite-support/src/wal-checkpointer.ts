@@ -73,8 +73,10 @@ export class WalCheckpointer {
       eval: true,
       workerData: { driver: driverPath, file: db.name, intervalMs: options.intervalMs ?? INTERVAL_MS },
     });
-    this.worker.on('message', ({ busy, log }: CheckpointResult) => {
-      if (busy === 0 && log >= RESTART_FRAMES) onWriter(() => checkpointPassively(db));
+    this.worker.on('message', ({ busy, log, checkpointed }: CheckpointResult) => {
+      // Only once the worker has copied all it saw: the writer then copies just what came since. (A
+      // huge WAL, e.g. after a migration, would otherwise be copied on the event loop.)
+      if (busy === 0 && log >= RESTART_FRAMES && checkpointed === log) onWriter(() => checkpointPassively(db));
     });
     // Without the worker, SQLite's own checkpoints are better than a WAL that grows for ever.
     this.worker.on('error', () => {
