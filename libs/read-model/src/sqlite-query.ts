@@ -159,13 +159,19 @@ export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): 
 function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex = true): { from: Sql; where: Sql } {
   const table = quote(layout.table);
   if (!textIndex) return { from: { sql: table, params: [] }, where: conditions(clauses.map((clause) => clauseSql(layout, clause, true))) };
-  const driver = clauses.find((clause): clause is ContainsClause => searchesTextIndex(layout, clause));
+  const driver = longestNeedle(clauses.filter((clause): clause is ContainsClause => searchesTextIndex(layout, clause)));
   // Once one text index names the candidates, the other needles are tested on those rows: asking
   // their index too would list every row holding a common needle, to keep a few.
   const where = conditions(clauses.map((clause) => clauseSql(layout, clause, driver !== undefined)));
   if (!driver) return { from: { sql: table, params: [] }, where };
   const hits = candidatesSql(layout, driver.field, driver.text, 'hit');
   return { from: { sql: `(${hits.sql}) AS hits CROSS JOIN ${table} ON ${table}.rid = hits.hit`, params: hits.params }, where };
+}
+
+/** The needle that drives a text search: the longest, as a longer needle is held by fewer rows. */
+function longestNeedle(clauses: readonly ContainsClause[]): ContainsClause | undefined {
+  const length = (clause: ContainsClause) => [...clause.text].length;
+  return clauses.reduce<ContainsClause | undefined>((best, clause) => (best === undefined || length(clause) > length(best) ? clause : best), undefined);
 }
 
 /** Whether a text index could answer one of the clauses (and so drive the query). */
