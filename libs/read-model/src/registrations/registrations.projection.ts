@@ -23,8 +23,9 @@ export const RegistrationCollections = {
   registrations: {
     name: 'registrations',
     indexes: [
-      // Newest change first, then id: the order search pages are read in.
-      ['Organization', '-LastChangeTime', '_id'],
+      // Newest change first, then id: the order search pages are read in. The text fields ride
+      // along, so a search for a common needle tests them on the index alone, without the rows.
+      ['Organization', '-LastChangeTime', '_id', 'LearnerName', 'LearnerEmail', 'LearnerCode'],
       ['Organization', 'EventIdentifier'],
       ['Organization', 'LearnerIdentifier'],
       ['Organization', 'AssessmentFormIdentifier'],
