@@ -159,7 +159,7 @@ export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): 
 function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex = true): { from: Sql; where: Sql } {
   const table = quote(layout.table);
   if (!textIndex) return { from: { sql: table, params: [] }, where: conditions(clauses.map((clause) => clauseSql(layout, clause, true))) };
-  const driver = longestNeedle(clauses.filter((clause): clause is ContainsClause => searchesTextIndex(layout, clause)));
+  const driver = drivingNeedle(layout, clauses);
   // Once one text index names the candidates, the other needles are tested on those rows: asking
   // their index too would list every row holding a common needle, to keep a few.
   const where = conditions(clauses.map((clause) => clauseSql(layout, clause, driver !== undefined)));
@@ -174,9 +174,9 @@ function longestNeedle(clauses: readonly ContainsClause[]): ContainsClause | und
   return clauses.reduce<ContainsClause | undefined>((best, clause) => (best === undefined || length(clause) > length(best) ? clause : best), undefined);
 }
 
-/** Whether a text index could answer one of the clauses (and so drive the query). */
-export function usesTextIndex(layout: CollectionLayout, clauses: readonly Clause[]): boolean {
-  return clauses.some((clause) => searchesTextIndex(layout, clause));
+/** The needle whose text index drives the query (the longest one an index can answer), if any. */
+export function drivingNeedle(layout: CollectionLayout, clauses: readonly Clause[]): ContainsClause | undefined {
+  return longestNeedle(clauses.filter((clause): clause is ContainsClause => searchesTextIndex(layout, clause)));
 }
 
 /**

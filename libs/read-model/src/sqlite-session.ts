@@ -9,7 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, usesTextIndex, viewColumn, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, drivingNeedle, viewColumn, whereSql } from './sqlite-query.js';
 import { viewSetsSql } from './sqlite-views.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
@@ -55,21 +55,27 @@ export class SqliteView implements ReadView {
   }
 
   /**
-   * A page of a text search can be found two ways: fetch every row the text index names and sort
-   * them, or walk the rows in the sort's index order, testing each, until the page is full. The
-   * first costs a row per match; the second about (skip + limit) × rows / matches. For a needle
-   * that many rows hold ("ov" in a million names) the walk is the cheaper by far; for a rare one,
-   * the index. The number of matches is the search's own total (asked anyway, for X-Total-Count,
-   * and remembered); the table's row count is bounded by its largest row id. Only views with a
-   * count cache choose: inside a batch, the index always drives.
+   * A page of a text search can be found two ways: fetch every row the text index names (the
+   * driving needle's candidates) and sort them, or walk the sort's index in order, testing each
+   * entry, until the page is full: about (skip + limit) × rows / matches entries. For a needle that
+   * many rows hold ("ov" in a million names) the walk is far cheaper; for a rare one, the index.
+   * Both numbers are counts the search asks anyway or soon again (remembered); the table's row
+   * count is bounded by its largest row id. Only views with a count cache choose: inside a batch,
+   * the index always drives.
    */
   private prefersTextIndex(layout: CollectionLayout, clauses: Clause[], find: NormalizedFind): boolean {
-    if (!this.counts || find.limit === null || !usesTextIndex(layout, clauses)) return true;
-    const count = countSql(layout, clauses);
-    const matches = this.counts.count(count.sql, count.params);
+    const driver = drivingNeedle(layout, clauses);
+    if (!this.counts || find.limit === null || driver === undefined) return true;
+    const countOf = (selected: readonly Clause[]) => {
+      const count = countSql(layout, selected);
+      return this.counts!.count(count.sql, count.params);
+    };
+    const matches = countOf(clauses);
+    if (matches === 0) return true;
+    const candidates = countOf(clauses.filter((clause) => clause.op !== 'contains' || clause === driver));
     const rows = (this.connection.statement(`SELECT max(rid) FROM ${quote(layout.table)}`).pluck().get() as number | null) ?? 0;
-    // Measured at 10,000 rows: a match fetched and sorted costs about 3 times a row walked.
-    return (find.skip + find.limit) * rows >= 3 * matches * matches;
+    const walked = ((find.skip + find.limit) * rows) / matches;
+    return walked >= WALKED_ENTRIES_PER_CANDIDATE * candidates;
   }
 
   /** The stored JSON of a document, or null. */
@@ -91,6 +97,12 @@ interface Held {
   /** What the table holds (null: nothing), or undefined when the batch never looked. */
   stored: Doc | null | undefined;
 }
+
+/**
+ * Measured at 10,000 and 1,000,000 rows: fetching and testing a candidate row costs about as much
+ * as walking ten entries of the search index (which carries the text fields: no row is read).
+ */
+const WALKED_ENTRIES_PER_CANDIDATE = 10;
 
 /** Past this many held documents the batch writes them out early, to bound its memory. */
 const MAX_HELD = 10_000;
