@@ -77,6 +77,10 @@ describe('canonicalJson', () => {
     expect(canonicalJson(value)).toBe('{"":true,"a":{"c":0,"e":{}},"b":[1,null,{"a":"é\\"\\n","z":null}]}');
     expect(canonicalJson([null, 'x', 1.5, [], {}])).toBe('[null,"x",1.5,[],{}]');
   });
+
+  it('keeps the order stored hashes were computed with: integer-like keys first, in numeric order', () => {
+    expect(canonicalJson({ b: 1, '10': 2, a: 3, '2': 4 })).toBe('{"2":4,"10":2,"a":3,"b":1}');
+  });
 });
 
 describe('hash chain decorator remembering the last hash', () => {

@@ -21,30 +21,27 @@ import { ForwardingEventStore } from './forwarding-event-store.js';
 
 export const HASH_KEY = 'hash';
 
-/** JSON with object keys sorted, so that the same content always hashes the same. */
+/**
+ * JSON with object keys sorted, so that the same content always hashes the same. It must never
+ * change: every stored hash was computed with it. (Rebuilding each object means integer-like keys
+ * come first in numeric order, as JavaScript orders them; a one-pass rewrite that sorted them as
+ * text was reverted because it changed hashes.)
+ */
 export function canonicalJson(value: unknown): string {
-  return serialize(value) as string;
+  return JSON.stringify(sortKeys(value));
 }
 
-/**
- * JSON.stringify's output for `value` with every object's keys in sorted order, written in one
- * pass. Like JSON.stringify: undefined (and functions) are left out of objects and are null in
- * arrays; objects are written by their own keys (a Date has none).
- */
-function serialize(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    const items: string[] = [];
-    for (let index = 0; index < value.length; index++) items.push(serialize(value[index]) ?? 'null');
-    return `[${items.join(',')}]`;
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
   }
-  const record = value as Record<string, unknown>;
-  const members: string[] = [];
-  for (const key of Object.keys(record).sort()) {
-    const member = serialize(record[key]);
-    if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
-  }
-  return `{${members.join(',')}}`;
+  return value;
 }
 
 export interface HashedContent {
