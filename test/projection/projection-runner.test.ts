@@ -87,6 +87,19 @@ describe('projection runner on the embedded stores', () => {
     expect(await s.readStore.count(venues, {})).toBe(8);
   });
 
+  it('replays the whole history of a projection that gains a collection (a new model version)', async () => {
+    const s = stores();
+    for (let i = 1; i <= 4; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+    const first = await run(s, catalogProjection);
+    const before = await snapshot(s);
+    await first.stop();
+
+    const grown = counted({ ...catalogProjection, collections: [...catalogProjection.collections, { name: 'catalog_new', indexes: [] }] });
+    await run(s, grown);
+    expect(grown.calls.map((e) => e.streamId)).toEqual(['venue-1', 'venue-2', 'venue-3', 'venue-4']);
+    expect(await snapshot(s)).toEqual(before);
+  });
+
   it('is idempotent: replaying events already applied changes nothing', async () => {
     const s = stores();
     for (let i = 1; i <= 4; i++) {

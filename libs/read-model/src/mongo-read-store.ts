@@ -162,7 +162,7 @@ export class MongoReadStore implements ReadStore {
     return fields;
   }
 
-  ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<readonly string[]> {
     for (const spec of specs) {
       spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
       for (const [view, fields] of Object.entries(spec.views ?? {})) [view, ...fields].forEach(assertFieldName);
@@ -176,8 +176,11 @@ export class MongoReadStore implements ReadStore {
             .replaceOne({ _id: `${spec.name}/${view}` }, { fields }, { upsert: true });
         }
       }
-      // createIndex creates the collection; one without indexes appears with its first document.
+      const existing = new Set((await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+      const created = specs.filter((spec) => !existing.has(collectionName(spec.name))).map((spec) => spec.name);
       for (const spec of specs) {
+        // Created explicitly, even without indexes or documents: next time it counts as existing.
+        if (!existing.has(collectionName(spec.name))) await this.db.createCollection(collectionName(spec.name));
         const collection = this.db.collection<MongoDoc>(collectionName(spec.name));
         for (const fields of spec.indexes) {
           await collection.createIndex(
@@ -185,6 +188,7 @@ export class MongoReadStore implements ReadStore {
           );
         }
       }
+      return created;
     });
   }
 

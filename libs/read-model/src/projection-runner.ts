@@ -58,11 +58,21 @@ export class ProjectionRunner {
     return this.projections.map((p) => p.name);
   }
 
-  /** Creates collections, loads checkpoints, catches up, then follows the log live. */
+  /**
+   * Creates collections, loads checkpoints, catches up, then follows the log live. A projection
+   * that owns a collection which did not exist yet (its model changed, e.g. a new collection in a
+   * new version) replays its whole history: its checkpoint was earned without that collection.
+   */
   async start(): Promise<void> {
-    await this.readStore.ensureCollections(this.projections.flatMap((p) => p.collections));
+    const created = new Set(await this.readStore.ensureCollections(this.projections.flatMap((p) => p.collections)));
     for (const projection of this.projections) {
-      this.checkpoints.set(projection.name, await this.readStore.getCheckpoint(projection.name));
+      let checkpoint = await this.readStore.getCheckpoint(projection.name);
+      const collections = projection.collections.map((c) => c.name);
+      if (checkpoint !== null && collections.some((name) => created.has(name))) {
+        await this.readStore.reset(projection.name, collections);
+        checkpoint = null;
+      }
+      this.checkpoints.set(projection.name, checkpoint);
     }
     this.running = true;
     this.unsubscribe = this.eventStore.onAppended(() => this.wake());

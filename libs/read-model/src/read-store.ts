@@ -78,8 +78,11 @@ export interface ReadStore extends ReadView {
    * order, a missing field as null), as the JSON text of an array.
    */
   findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string>;
-  /** Creates tables/collections and indexes; safe to call repeatedly. */
-  ensureCollections(specs: readonly CollectionSpec[]): Promise<void>;
+  /**
+   * Creates tables/collections and indexes; safe to call repeatedly. Answers the names of the
+   * collections that did not exist before: a projection that gains one must replay its history.
+   */
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<readonly string[]>;
   /**
    * Runs one batch for one or more projections that stand at the same checkpoint. `work` applies
    * changes through the session (whose reads see the session's own earlier changes) and returns

@@ -82,7 +82,7 @@ export class SqliteReadStore implements ReadStore {
     return this.view.count(collection, filter);
   }
 
-  ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<readonly string[]> {
     for (const spec of specs) {
       assertCollectionName(spec.name);
       spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
@@ -91,12 +91,14 @@ export class SqliteReadStore implements ReadStore {
     }
     return this.writes.run(async () => {
       this.layouts.clear();
+      const created = specs.filter((spec) => readLayout(this.writer.db, spec.name) === null).map((spec) => spec.name);
       this.transaction(() => {
         specs.forEach((spec) => ensureCollectionSchema(this.writer.db, spec));
         // Picks up rows queued by writers that did not drain (e.g. a tool copying rows).
         specs.forEach((spec) => this.layoutOf(spec.name));
         this.drainTextQueues();
       });
+      return created;
     });
   }
 
