@@ -164,17 +164,18 @@ export class MongoReadStore implements ReadStore {
 
   ensureCollections(specs: readonly CollectionSpec[]): Promise<readonly string[]> {
     for (const spec of specs) {
+      assertCollectionName(spec.name);
       spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
       for (const [view, fields] of Object.entries(spec.views ?? {})) [view, ...fields].forEach(assertFieldName);
     }
     return this.writes.run(async () => {
       this.views.clear();
+      const views = this.db.collection<{ _id: string; fields: readonly string[] }>(VIEWS);
       for (const spec of specs) {
-        for (const [view, fields] of Object.entries(spec.views ?? {})) {
-          await this.db
-            .collection<{ _id: string; fields: readonly string[] }>(VIEWS)
-            .replaceOne({ _id: `${spec.name}/${view}` }, { fields }, { upsert: true });
-        }
+        const declared = Object.entries(spec.views ?? {}).map(([view, fields]) => ({ _id: `${spec.name}/${view}`, fields }));
+        for (const { _id, fields } of declared) await views.replaceOne({ _id }, { fields }, { upsert: true });
+        // Views no longer declared are gone, as the SQLite adapter drops their columns.
+        await views.deleteMany({ _id: { $regex: `^${spec.name}/`, $nin: declared.map((view) => view._id) } });
       }
       const existing = new Set((await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
       const created = specs.filter((spec) => !existing.has(collectionName(spec.name))).map((spec) => spec.name);

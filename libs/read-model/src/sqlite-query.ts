@@ -154,7 +154,7 @@ export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): 
  * SQLite's join order, so the candidate rows are fetched by row id. Left to itself, the planner
  * would rather walk an equality index (a tenant's every row) and test each against the hits.
  * `textIndex: false` is the other plan, for a page of a needle that many rows hold: walk the rows
- * in the index's order, testing each, until the page is full (see SqliteView.find).
+ * in the index's order, testing each, until the page is full (see SqliteView.prefersTextIndex).
  */
 function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex = true): { from: Sql; where: Sql } {
   const table = quote(layout.table);
@@ -205,13 +205,15 @@ export function countSql(layout: CollectionLayout, clauses: readonly Clause[]): 
   return { sql: `SELECT count(*) FROM ${from.sql}${where.sql}`, params: [...from.params, ...where.params] };
 }
 
+/** Strings and null bind as SQL values; every other value goes in as JSON text through json(?). */
+export const bindsDirectly = (value: unknown): boolean => value === null || typeof value === 'string';
+
 /**
  * `json_set(doc, …)` replacing each field with a JSON value (nested objects replace, never merge).
  * Strings and null bind as they are; everything else goes through JSON text, which keeps numbers
  * exactly as JavaScript wrote them (SQLite would re-render a bound double with 15 digits).
  */
 export function setDocSql(entries: ReadonlyArray<readonly [string, unknown]>): Sql {
-  const bindsDirectly = (value: unknown) => value === null || typeof value === 'string';
   return {
     sql: `json_set(doc, ${entries.map(([field, value]) => `${jsonPath(field)}, ${bindsDirectly(value) ? '?' : 'json(?)'}`).join(', ')})`,
     params: entries.map(([, value]) => (bindsDirectly(value) ? value : JSON.stringify(value))),

@@ -198,17 +198,20 @@ describe('SqliteReadStore', () => {
     expect((await store.get('people', 'd10049'))?.Name).toBe('Last');
   });
 
-  it('drops an index the collection no longer declares', async () => {
+  it('drops an index, and a field column, the collection no longer declares; declared again, they come back filled', async () => {
     const store = await open();
+    await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada', Since: '2020' }), upsert({ _id: 'b', Org: 'o1', Name: 'Alan', Since: '2021' })]);
     await store.ensureCollections([{ ...people, indexes: [] }]);
     const db = new Database(file, { readonly: true });
     try {
       expect(db.prepare(`SELECT name FROM pragma_index_list('rm_people') WHERE origin = 'c'`).pluck().all()).toEqual([]);
+      expect(db.prepare(`SELECT name FROM pragma_table_xinfo('rm_people') WHERE name LIKE 'f_%'`).pluck().all()).toEqual(['f_Name', 'f_Email']);
     } finally {
       db.close();
     }
+    expect(ids(await store.find('people', { Org: 'o1' }, { sort: [['Since', -1]] }))).toEqual(['b', 'a']);
     await store.ensureCollections([people]);
-    expect(await store.find('people', { Org: 'o1' }, { sort: [['Since', -1]] })).toEqual([]);
+    expect(ids(await store.find('people', { Org: 'o1' }, { sort: [['Since', -1]] }))).toEqual(['b', 'a']);
   });
 
   it('moves a store with generated field columns (the older layout) to plain ones, keeping every document', async () => {

@@ -67,12 +67,8 @@ export function readLayout(db: Database.Database, collection: string): Collectio
     gramsTable: searchable && hasGrams ? gramsTableName(collection) : null,
     columnFields: new Set(withPrefix(fieldColumns, fieldColumn(''))),
     textFields: new Set(textFields),
-    views: hasViewsTable(db) ? readViews(db, collection, new Set(fieldColumns)) : new Map(),
+    views: readViews(db, collection, new Set(fieldColumns)),
   };
-}
-
-function hasViewsTable(db: Database.Database): boolean {
-  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'read_model_views'`).get() !== undefined;
 }
 
 /** The field's value when it is a string, else NULL: only strings are searchable text. */
@@ -172,10 +168,11 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
   // An index no longer declared only costs every write.
   dropIndexesOf(db, spec.name, declared);
   ensureViews(db, spec.name, spec.views ?? {});
-  // A generated column of the older layout that no index uses any more.
-  for (const [column, hidden] of existing) {
+  // A field column no longer declared: queries would read it instead of the document, and a
+  // writer that does not know it (the rebuild switch-over) would leave it empty.
+  for (const column of existing.keys()) {
     const field = column.startsWith(fieldColumn('')) ? column.slice(fieldColumn('').length) : null;
-    if (field !== null && hidden === VIRTUAL_GENERATED && !columnFields.has(field)) db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(column)}`);
+    if (field !== null && !columnFields.has(field)) db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(column)}`);
   }
 
   const textFields = [...new Set(spec.textFields ?? [])];

@@ -59,8 +59,9 @@ export class SqliteView implements ReadView {
    * driving needle's candidates) and sort them, or walk the sort's index in order, testing each
    * entry, until the page is full: about (skip + limit) × rows / matches entries. For a needle that
    * many rows hold ("ov" in a million names) the walk is far cheaper; for a rare one, the index.
-   * Both numbers are counts the search asks anyway or soon again (remembered); the table's row
-   * count is bounded by its largest row id. Only views with a count cache choose: inside a batch,
+   * Both are counts, remembered until the data changes: the total (which a search asks anyway,
+   * for X-Total-Count) and, with several needles, the driving one's alone; the table's row count
+   * is bounded by its largest row id. Only views with a count cache choose: inside a batch,
    * the index always drives.
    */
   private prefersTextIndex(layout: CollectionLayout, clauses: Clause[], find: NormalizedFind): boolean {
@@ -228,7 +229,9 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
     let held = docs.get(id);
     if (held === undefined) {
       const json = this.read(collection, id);
-      const doc = json === null ? null : (JSON.parse(json) as Doc);
+      // Frozen: the held document is also the record of what the table holds, so a projection
+      // that changed it in place (instead of through `apply`) would fail loudly, not silently.
+      const doc = json === null ? null : Object.freeze(JSON.parse(json) as Doc);
       held = { doc, stored: doc };
       docs.set(id, held);
       this.heldCount++;

@@ -7,7 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 import { type Doc, pickFields } from './read-store.js';
-import { type CollectionLayout, jsonPath, quote, type Sql, tableName, viewColumn } from './sqlite-query.js';
+import { assertFieldName } from './normalized-query.js';
+import { bindsDirectly, type CollectionLayout, jsonPath, quote, type Sql, tableName, viewColumn } from './sqlite-query.js';
 
 export const VIEWS_DDL =
   'CREATE TABLE IF NOT EXISTS read_model_views (collection TEXT NOT NULL, view TEXT NOT NULL, fields TEXT NOT NULL, PRIMARY KEY (collection, view))';
@@ -28,7 +29,6 @@ export function viewSql(fields: readonly string[], changed: ReadonlyMap<string, 
 /** `, v_<view> = …` for each view showing a field an updateMany sets (values bound as setDocSql binds them). */
 export function viewSetsSql(layout: CollectionLayout, entries: ReadonlyArray<readonly [string, unknown]>): Sql {
   const sets = new Map(entries);
-  const bindsDirectly = (value: unknown) => value === null || typeof value === 'string';
   const parts: Sql[] = [];
   for (const [view, fields] of layout.views) {
     const shown = fields.filter((field) => sets.has(field));
@@ -51,7 +51,10 @@ export function readViews(db: Database.Database, collection: string, columns: Re
     view: string;
     fields: string;
   }>;
-  return new Map(rows.filter((row) => columns.has(viewColumn(row.view))).map((row) => [row.view, JSON.parse(row.fields) as string[]]));
+  const views = new Map(rows.filter((row) => columns.has(viewColumn(row.view))).map((row) => [row.view, JSON.parse(row.fields) as string[]]));
+  // Spliced into SQL (json_object keys, column names): checked again as they come back.
+  for (const [view, fields] of views) [view, ...fields].forEach(assertFieldName);
+  return views;
 }
 
 /** Adds, renders again or drops view columns so that they match the declared views. */

@@ -68,15 +68,21 @@ export class WalCheckpointer {
   /** `db`: the writing connection of a WAL database on disk; its automatic checkpoints stop. */
   constructor(db: Database.Database, options: WalCheckpointerOptions = {}) {
     const onWriter = options.onWriter ?? ((checkpoint) => checkpoint());
-    db.pragma('wal_autocheckpoint = 0');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { driver: driverPath, file: db.name, intervalMs: options.intervalMs ?? INTERVAL_MS },
     });
+    db.pragma('wal_autocheckpoint = 0');
+    let catchUpPending = false;
     this.worker.on('message', ({ busy, log, checkpointed }: CheckpointResult) => {
       // Only once the worker has copied all it saw: the writer then copies just what came since. (A
-      // huge WAL, e.g. after a migration, would otherwise be copied on the event loop.)
-      if (busy === 0 && log >= RESTART_FRAMES && checkpointed === log) onWriter(() => checkpointPassively(db));
+      // huge WAL, e.g. after a migration, would otherwise be copied on the event loop.) One at a time.
+      if (catchUpPending || busy !== 0 || log < RESTART_FRAMES || checkpointed !== log) return;
+      catchUpPending = true;
+      onWriter(() => {
+        catchUpPending = false;
+        checkpointPassively(db);
+      });
     });
     // Without the worker, SQLite's own checkpoints are better than a WAL that grows for ever.
     this.worker.on('error', () => {
