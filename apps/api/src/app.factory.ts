@@ -84,9 +84,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useGlobalPipes(new BodyValidationPipe());
   app.enableShutdownHooks();
   const checkRouteAccess = protectRoutes(app, fastify, config);
-  serveRetrieveDirectly(app, fastify);
+  const checkRetrieveServed = serveRetrieveDirectly(app, fastify);
   setupOpenApi(app);
   await app.init();
-  checkRouteAccess();
+  try {
+    checkRouteAccess();
+    checkRetrieveServed();
+  } catch (error) {
+    // Refusing to start must not leave the stores, connections and worker threads open.
+    await app.close();
+    throw error;
+  }
   return app;
 }

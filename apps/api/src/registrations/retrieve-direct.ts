@@ -14,12 +14,15 @@ type RetrieveRequest = FastifyRequest<{ Params: { registration: string }; Querys
  * pipes on every parameter, several awaits) cost as much as the read itself. The controller
  * stays the route's definition (OpenAPI, access rules, the `asOf` path); this only calls its
  * method from Fastify's handler with the arguments Nest would pass. Errors still reach the
- * problem filter through the error handler Nest gives Fastify. Call before `app.init()`.
+ * problem filter through the error handler Nest gives Fastify. Call before `app.init()`, and the
+ * returned check after it.
  */
-export function serveRetrieveDirectly(app: INestApplication, fastify: FastifyInstance): void {
+export function serveRetrieveDirectly(app: INestApplication, fastify: FastifyInstance): () => void {
   const pipe = new UuidParamPipe();
+  let served = false;
   fastify.addHook('onRoute', (route: RouteOptions) => {
     if (route.url !== ROUTE || (route.method !== 'GET' && route.method !== 'HEAD')) return;
+    served = true;
     const viaNest = route.handler;
     const controller = app.get(RegistrationRetrieveController);
     route.handler = function (this: FastifyInstance, request: RetrieveRequest, reply: FastifyReply) {
@@ -29,4 +32,8 @@ export function serveRetrieveDirectly(app: INestApplication, fastify: FastifyIns
       return controller.retrieve(pipe.transform(registration, PARAM), request.principal, undefined);
     } as RouteHandlerMethod;
   });
+  // Called after the routes are registered: a renamed route must not quietly lose its fast path.
+  return () => {
+    if (!served) throw new Error(`No route ${ROUTE} to serve directly: the retrieve route changed`);
+  };
 }
