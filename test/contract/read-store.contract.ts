@@ -107,7 +107,15 @@ export function readStoreContract(
         await expectCardsMatch(store, filter);
       });
 
+      it('gets one document as its view, only when its fields match', async () => {
+        const card = await store.getView('people', 'p3', 'card', { Org: 'o2' });
+        expect(card).toBe(JSON.stringify(pickFields(sample[2], CARD)));
+        expect(await store.getView('people', 'p3', 'card', { Org: 'o1' })).toBeNull();
+        expect(await store.getView('people', 'nobody', 'card', { Org: 'o2' })).toBeNull();
+      });
+
       it('refuses a view the collection does not declare', async () => {
+        await expect(store.getView('people', 'p3', 'nope', {})).rejects.toThrow();
         await expect(store.findView('people', {}, undefined, 'nope')).rejects.toThrow();
         await expect(store.findView('plain', {}, undefined, 'card')).rejects.toThrow();
       });

@@ -150,6 +150,13 @@ export class MongoReadStore implements ReadStore {
     return JSON.stringify((await this.view.find(collection, filter, options)).map((doc) => pickFields(doc, fields)));
   }
 
+  async getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null> {
+    assertDocId(id);
+    const fields = await this.viewFields(collection, view);
+    const [doc] = await this.view.find(collection, { ...match, _id: id }, { limit: 1 });
+    return doc === undefined ? null : JSON.stringify(pickFields(doc, fields));
+  }
+
   private async viewFields(collection: string, view: string): Promise<readonly string[]> {
     const key = `${collection}/${view}`;
     let fields = this.views.get(key);

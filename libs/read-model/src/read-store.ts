@@ -79,6 +79,11 @@ export interface ReadStore extends ReadView {
    */
   findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string>;
   /**
+   * The document with this id narrowed to the collection's `view` (as `findView` renders it), as
+   * JSON text; null when there is none or its fields differ from the strings of `match` (e.g. another tenant's).
+   */
+  getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null>;
+  /**
    * Creates tables/collections and indexes; safe to call repeatedly. Answers the names of the
    * collections that did not exist before: a projection that gains one must replay its history.
    */

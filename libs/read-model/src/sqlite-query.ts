@@ -193,6 +193,10 @@ export function findSql(
   const { from, where } = source(layout, clauses, textIndex);
   const table = quote(layout.table);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
+  // Every match wanted (a lookup, not a page): nothing to skip, so the documents come directly.
+  if (find.limit === null && find.skip === 0) {
+    return { sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${order}`, params: [...from.params, ...where.params] };
+  }
   const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`;
   return {
     sql: `SELECT ${select} FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`,

@@ -3,13 +3,13 @@
  * it on its read-only connection) and the projection session (a batch, on the write connection,
  * inside the batch's transaction).
  */
-import { assertDocId, type Clause, type NormalizedFind, normalizeFilter, normalizeFind, normalizeSet } from './normalized-query.js';
+import { assertDocId, assertFieldName, type Clause, type NormalizedFind, normalizeFilter, normalizeFind, normalizeSet } from './normalized-query.js';
 import type { Change, Doc, Filter, FindOptions, ProjectionSession, ReadView } from './read-store.js';
 import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, drivingNeedle, viewColumn, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, drivingNeedle, valueOf, viewColumn, whereSql } from './sqlite-query.js';
 import { viewSetsSql } from './sqlite-views.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
@@ -23,6 +23,7 @@ export class SqliteView implements ReadView {
   ) {}
 
   private readonly reads = new Map<string, Statement>();
+  private readonly viewReads = new Map<string, Statement>();
 
   async get(collection: string, id: string): Promise<Doc | null> {
     assertDocId(id);
@@ -46,6 +47,23 @@ export class SqliteView implements ReadView {
     const find = normalizeFind(options);
     const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), quote(viewColumn(view)));
     return `[${(this.connection.statement(query.sql).pluck().all(...query.params) as string[]).join(',')}]`;
+  }
+
+  /** Retrieve's read: one statement per collection, view and matched fields, prepared once. */
+  async getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null> {
+    assertDocId(id);
+    const fields = Object.keys(match);
+    const key = [collection, view, ...fields].join('\0');
+    let select = this.viewReads.get(key);
+    if (!select) {
+      const layout = this.layoutOf(collection);
+      if (!layout.views.has(view)) throw new Error(`Collection "${collection}" has no view "${view}"`);
+      fields.forEach(assertFieldName);
+      const where = ['id = ?', ...fields.map((field) => `${valueOf(layout, field)} = ?`)].join(' AND ');
+      select = this.connection.statement(`SELECT ${quote(viewColumn(view))} FROM ${quote(layout.table)} WHERE ${where}`).pluck();
+      this.viewReads.set(key, select);
+    }
+    return (select.get(id, ...fields.map((field) => match[field])) as string | undefined) ?? null;
   }
 
   async count(collection: string, filter: Filter): Promise<number> {

@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { RegistrationAsOf } from '../../../../libs/application/src/audit/registration-as-of.js';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
@@ -39,11 +40,14 @@ export class RegistrationRetrieveController {
     @Param('registration', UuidParamPipe) registration: string,
     @CurrentPrincipal() principal: Principal,
     @Query('asOf', AsOfPipe) asOf: Date | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     // Time travel (auditing): folded from the event streams, not read from the read model.
     if (asOf) return this.history.retrieve(principal.organization, registration, asOf);
     const found = await this.queries.retrieve(principal.organization, registration);
     if (found === null) throw DomainError.notFound(`Registration not found: ${registration}`);
+    // Stored JSON text, sent as it is.
+    void reply.type('application/json; charset=utf-8');
     return found;
   }
 }

@@ -29,7 +29,7 @@ export function serveRetrieveDirectly(app: INestApplication, fastify: FastifyIns
       const { registration } = request.params;
       // Time travel, and the empty segment Nest answers as not found, keep Nest's own path.
       if (request.query.asOf !== undefined || registration === '') return viaNest.call(this, request, reply);
-      return controller.retrieve(pipe.transform(registration, PARAM), request.principal, undefined);
+      return controller.retrieve(pipe.transform(registration, PARAM), request.principal, undefined, reply);
     } as RouteHandlerMethod;
   });
   // Called after the routes are registered: a renamed route must not quietly lose its fast path.

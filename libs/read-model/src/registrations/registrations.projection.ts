@@ -12,12 +12,14 @@ import type { ExamEventRetitledData, ExamScheduledData } from '../../../domain/s
 import type { Accommodation, RegistrationEvent } from '../../../domain/src/registration/registration.events.js';
 import { formatInZone } from '../../../domain/src/shared/time.js';
 import { catalogKey } from '../catalog/catalog.projection.js';
-import { REGISTRATION_ROW_FIELDS } from './registration-fields.js';
+import { REGISTRATION_DETAIL_FIELDS, REGISTRATION_ROW_FIELDS } from './registration-fields.js';
 import type { Projection } from '../projection.js';
 import type { Change, CollectionSpec, Doc, Filter, ReadView } from '../read-store.js';
 
 /** The search row (spec §5) of a registration. */
 export const REGISTRATION_ROW_VIEW = 'row';
+/** A registration as retrieve shows it (spec §5). */
+export const REGISTRATION_DETAIL_VIEW = 'detail';
 
 export const RegistrationCollections = {
   registrations: {
@@ -31,8 +33,9 @@ export const RegistrationCollections = {
       ['Organization', 'AssessmentFormIdentifier'],
     ],
     textFields: ['LearnerName', 'LearnerEmail', 'LearnerCode'],
-    // A search page is these rows exactly: kept rendered, it is sent without parsing documents.
-    views: { [REGISTRATION_ROW_VIEW]: REGISTRATION_ROW_FIELDS },
+    // A search page and a retrieve answer are these fields exactly: kept rendered, they are sent
+    // without parsing documents.
+    views: { [REGISTRATION_ROW_VIEW]: REGISTRATION_ROW_FIELDS, [REGISTRATION_DETAIL_VIEW]: REGISTRATION_DETAIL_FIELDS },
   },
   /** Exam events as the rows show them, by event id (ids are global). */
   events: { name: 'registrations_events', indexes: [] },
