@@ -179,9 +179,16 @@ export function drivingNeedle(layout: CollectionLayout, clauses: readonly Clause
   return longestNeedle(clauses.filter((clause): clause is ContainsClause => searchesTextIndex(layout, clause)));
 }
 
+/** A page query, and when it has one the same page read in a single pass (see findSql). */
+export interface PageSql extends Sql {
+  direct?: Sql;
+}
+
 /**
  * The page's row ids first, then their documents: SQLite would otherwise carry every candidate's
  * whole document through the sort (and through the skipped rows), where a row id is enough.
+ * `direct` reads the page in one pass; it is cheaper when the order comes straight off an index
+ * (no sort, and skipped entries never read their row), which only SQLite's plan can tell.
  */
 export function findSql(
   layout: CollectionLayout,
@@ -189,7 +196,7 @@ export function findSql(
   find: NormalizedFind,
   textIndex = true,
   select = 'doc',
-): Sql {
+): PageSql {
   const { from, where } = source(layout, clauses, textIndex);
   const table = quote(layout.table);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
@@ -197,10 +204,12 @@ export function findSql(
   if (find.limit === null && find.skip === 0) {
     return { sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${order}`, params: [...from.params, ...where.params] };
   }
+  const params = [...from.params, ...where.params, find.limit ?? -1, find.skip];
   const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`;
   return {
     sql: `SELECT ${select} FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`,
-    params: [...from.params, ...where.params, find.limit ?? -1, find.skip],
+    params,
+    direct: { sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`, params },
   };
 }
 

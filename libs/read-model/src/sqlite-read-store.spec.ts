@@ -75,6 +75,37 @@ describe('SqliteReadStore', () => {
     }
   });
 
+  it('reads a page in one pass when an index gives its order, and the same page as the two-step read', async () => {
+    const store = await open();
+    await store.ensureCollections([{ name: 'paged', indexes: [['Org', 'Since', '_id']] }]);
+    const docs = Array.from({ length: 40 }, (_, i) => ({ _id: `p${String(i).padStart(2, '0')}`, Org: `o${i % 2}`, Since: `2026-01-${String((i % 7) + 1).padStart(2, '0')}` }));
+    await store.runBatch('paged', async (session) => {
+      await session.apply(docs.map((doc) => ({ kind: 'upsert', collection: 'paged', doc })));
+      return 1n;
+    });
+    const db = new Database(file, { readonly: true });
+    try {
+      const layout = readLayout(db, 'paged')!;
+      const usesSorter = (sql: { sql: string; params: unknown[] }) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql.sql}`).all(...sql.params) as Array<{ detail: string }>).some((row) => row.detail.includes('TEMP B-TREE'));
+      for (const [skip, limit] of [[0, 5], [7, 6], [18, 10], [25, 10]]) {
+        const options: FindOptions = { sort: [['Since', 1], ['_id', 1]], skip, limit };
+        const query = findSql(layout, normalizeFilter({ Org: 'o1' }), normalizeFind(options));
+        // (Org, Since, _id) gives the order: no sorter needed.
+        expect(usesSorter(query.direct!)).toBe(false);
+        const expected = docs
+          .filter((doc) => doc.Org === 'o1')
+          .sort((a, b) => a.Since.localeCompare(b.Since) || a._id.localeCompare(b._id))
+          .slice(skip, skip + limit);
+        expect(await store.find('paged', { Org: 'o1' }, options)).toEqual(expected);
+        const rows = db.prepare(query.sql).pluck().all(...query.params) as string[];
+        expect(rows.map((row) => JSON.parse(row) as Doc)).toEqual(expected);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
   it('folds ASCII letters only, the same way through the index and without it', async () => {
     const store = await open();
     await write(store, [

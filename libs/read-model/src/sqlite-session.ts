@@ -9,7 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, drivingNeedle, valueOf, viewColumn, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, drivingNeedle, type PageSql, type Sql, valueOf, viewColumn, whereSql } from './sqlite-query.js';
 import { viewSetsSql } from './sqlite-views.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
@@ -24,6 +24,8 @@ export class SqliteView implements ReadView {
 
   private readonly reads = new Map<string, Statement>();
   private readonly viewReads = new Map<string, Statement>();
+  /** By query text: as many as query shapes, but `$in` lists of every length make more. */
+  private readonly sortedOffIndex = new Map<string, boolean>();
 
   async get(collection: string, id: string): Promise<Doc | null> {
     assertDocId(id);
@@ -35,8 +37,7 @@ export class SqliteView implements ReadView {
     const layout = this.layoutOf(collection);
     const clauses = normalizeFilter(filter);
     const find = normalizeFind(options);
-    const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find));
-    const docs = this.connection.statement(query.sql).pluck().all(...query.params) as string[];
+    const docs = this.all(findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find)));
     return docs.map((doc) => JSON.parse(doc) as Doc);
   }
 
@@ -46,7 +47,25 @@ export class SqliteView implements ReadView {
     const clauses = normalizeFilter(filter);
     const find = normalizeFind(options);
     const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), quote(viewColumn(view)));
-    return `[${(this.connection.statement(query.sql).pluck().all(...query.params) as string[]).join(',')}]`;
+    return `[${this.all(query).join(',')}]`;
+  }
+
+  /** The page's first column, read in one pass when SQLite takes its order straight off an index. */
+  private all(query: PageSql): string[] {
+    const { sql, params } = query.direct && this.sortsOffIndex(query.direct) ? query.direct : query;
+    return this.connection.statement(sql).pluck().all(...params) as string[];
+  }
+
+  /** Asked of SQLite's plan once per query text: no temporary b-tree means no sort. */
+  private sortsOffIndex(query: Sql): boolean {
+    let sorted = this.sortedOffIndex.get(query.sql);
+    if (sorted === undefined) {
+      const plan = this.connection.db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.params) as Array<{ detail: string }>;
+      sorted = !plan.some((step) => step.detail.includes('TEMP B-TREE'));
+      if (this.sortedOffIndex.size >= MAX_REMEMBERED_PLANS) this.sortedOffIndex.clear();
+      this.sortedOffIndex.set(query.sql, sorted);
+    }
+    return sorted;
   }
 
   /** Retrieve's read: one statement per collection, view and matched fields, prepared once. */
@@ -122,6 +141,8 @@ interface Held {
  * as walking ten entries of the search index (which carries the text fields: no row is read).
  */
 const WALKED_ENTRIES_PER_CANDIDATE = 10;
+
+const MAX_REMEMBERED_PLANS = 500;
 
 /** Past this many held documents the batch writes them out early, to bound its memory. */
 const MAX_HELD = 10_000;
