@@ -61,12 +61,15 @@ describe('auditor CLI against a running API on the embedded stores', () => {
 
   it('lists a live read-model document that differs, then a rebuild switches the API back to the truth', async () => {
     const db = new Database(join(app.config.dataDir, 'read.sqlite'));
-    db.prepare(`UPDATE rm_registrations SET doc = json_set(doc, '$.LearnerName', 'Mallory') WHERE id = ?`).run(registration);
+    // The stored document and the retrieve answer kept rendered beside it (its detail view).
+    db.prepare(
+      `UPDATE rm_registrations SET doc = json_set(doc, '$.LearnerName', 'Mallory'), v_detail = json_set(v_detail, '$.LearnerName', 'Mallory') WHERE id = ?`,
+    ).run(registration);
     db.close();
     expect((await retrieve(app, tenant, registration)).body.LearnerName).toBe('Mallory');
 
     const verify = await cli(projectionsRebuildCommand, ['projections', 'rebuild', '--projection', 'registrations', '--verify']);
-    expect(verify.output).toContain(`different: registrations registrations ${registration} (LearnerName)`);
+    expect(verify.output).toContain(`different: registrations registrations ${registration} (LearnerName, detail view: LearnerName)`);
     expect(verify.output).toContain('1 difference(s)');
     expect(verify.exitCode).toBe(1);
 

@@ -7,7 +7,7 @@
 import type { EventStore } from '../../../event-store/src/event-store.js';
 import { canonicalJson } from '../../../event-store/src/hash-chain.js';
 import type { Projection } from '../../../read-model/src/projection.js';
-import type { Doc, ReadStore, ReadView } from '../../../read-model/src/read-store.js';
+import type { CollectionSpec, Doc, Filter, ReadStore } from '../../../read-model/src/read-store.js';
 
 const BATCH = 500;
 const PAGE = 1000;
@@ -39,20 +39,33 @@ export interface Difference {
   id: string;
   /** `missing`: only the rebuild has it; `unexpected`: only the live model has it. */
   kind: 'missing' | 'unexpected' | 'different';
-  /** For `different`: the top-level fields whose values differ. */
+  /** For `different`: the top-level fields whose values differ (`<view> view: <field>` for a view's). */
   fields?: string[];
 }
 
-/** Every document of a collection in `_id` order, a page at a time. */
-async function* documents(view: ReadView, collection: string): AsyncGenerator<Doc> {
+/** What a comparison reads: documents, and the views the API serves them as. */
+export type ComparedStore = Pick<ReadStore, 'find' | 'findView'>;
+
+/** A document, with each of its collection's views as the store keeps it rendered. */
+interface Compared {
+  doc: Doc;
+  views: Record<string, Doc>;
+}
+
+/** Every document of a collection in `_id` order, a page at a time, with its views. */
+async function* documents(store: ComparedStore, collection: CollectionSpec): AsyncGenerator<Compared> {
+  const views = Object.keys(collection.views ?? {});
   let from: string | null = null;
   for (;;) {
-    const page = await view.find(collection, from === null ? {} : { _id: { $gte: from } }, {
-      sort: [['_id', 1]],
-      limit: PAGE + 1,
-    });
-    const fresh = from === null ? page : page.filter((doc) => doc._id !== from);
-    for (const doc of fresh) yield doc;
+    const filter: Filter = from === null ? {} : { _id: { $gte: from } };
+    const options = { sort: [['_id', 1]] as [string, 1][], limit: PAGE + 1 };
+    const page = await store.find(collection.name, filter, options);
+    // The same page through each view: rows in the same order as the documents.
+    const rendered = await Promise.all(views.map(async (view) => JSON.parse(await store.findView(collection.name, filter, options, view)) as Doc[]));
+    for (const [i, doc] of page.entries()) {
+      if (doc._id === from) continue;
+      yield { doc, views: Object.fromEntries(views.map((view, v) => [view, rendered[v][i]])) };
+    }
     if (page.length < PAGE + 1) return;
     from = page[page.length - 1]._id;
   }
@@ -63,32 +76,40 @@ function differentFields(a: Doc, b: Doc): string[] {
   return fields.filter((field) => canonicalJson(a[field] ?? null) !== canonicalJson(b[field] ?? null));
 }
 
-/** Merge-joins both collections by `_id` and lists every document that is not identical. */
-export async function compareProjection(projection: Projection, rebuilt: ReadView, live: ReadView): Promise<Difference[]> {
-  const differences: Difference[] = [];
-  for (const { name: collection } of projection.collections) {
+/** The document's differing fields, then each view's (`row view: LearnerName`): what the API would show. */
+function differences(a: Compared, b: Compared): string[] {
+  const inViews = Object.keys(a.views).flatMap((view) =>
+    differentFields(a.views[view], b.views[view]).map((field) => `${view} view: ${field}`),
+  );
+  return [...differentFields(a.doc, b.doc), ...inViews];
+}
+
+/** Merge-joins both collections by `_id` and lists every document (or view of one) that is not identical. */
+export async function compareProjection(projection: Projection, rebuilt: ComparedStore, live: ComparedStore): Promise<Difference[]> {
+  const found: Difference[] = [];
+  for (const collection of projection.collections) {
     const left = documents(rebuilt, collection);
     const right = documents(live, collection);
     let a = await left.next();
     let b = await right.next();
     const add = (id: string, kind: Difference['kind'], fields?: string[]) =>
-      differences.push({ projection: projection.name, collection, id, kind, ...(fields ? { fields } : {}) });
+      found.push({ projection: projection.name, collection: collection.name, id, kind, ...(fields ? { fields } : {}) });
     while (!a.done || !b.done) {
-      if (b.done || (!a.done && a.value._id < b.value._id)) {
-        add((a.value as Doc)._id, 'missing');
+      if (b.done || (!a.done && a.value.doc._id < b.value.doc._id)) {
+        add((a.value as Compared).doc._id, 'missing');
         a = await left.next();
-      } else if (a.done || b.value._id < a.value._id) {
-        add(b.value._id, 'unexpected');
+      } else if (a.done || b.value.doc._id < a.value.doc._id) {
+        add(b.value.doc._id, 'unexpected');
         b = await right.next();
       } else {
-        const fields = differentFields(a.value, b.value);
-        if (fields.length > 0) add(a.value._id, 'different', fields);
+        const fields = differences(a.value, b.value);
+        if (fields.length > 0) add(a.value.doc._id, 'different', fields);
         a = await left.next();
         b = await right.next();
       }
     }
   }
-  return differences;
+  return found;
 }
 
 /** How one kind of read store puts rebuilt collections in place of the live ones. */
