@@ -1,7 +1,7 @@
 /**
  * The benchmark runner. In one run on one machine: a bare Fastify server (the HTTP ceiling) and
  * the real API (built, own process, embedded stores on a seeded data folder), both driven by
- * autocannon; then the event store's append rate against raw SQLite, the projection rebuild rate
+ * autocannon, each measured in req/s and in server CPU time per request; then the event store's append rate against raw SQLite, the projection rebuild rate
  * and the API's resident memory. Prints Markdown tables for docs/performance.md.
  *
  *   npm run bench -- [--quick] [--registrations 1000000] [--data-dir DIR] [--only queries|commands]
@@ -46,6 +46,8 @@ const dist = new URL('.', import.meta.url);
 interface Measured {
   name: string;
   requestsPerSecond: number;
+  /** CPU time (every thread) the server spent per answered request, in ms. */
+  cpuPerRequest: number;
   p50: number;
   p95: number;
   p99: number;
@@ -67,13 +69,25 @@ async function untilIdle(baseUrl: string, deadlineMs = 120_000): Promise<void> {
   console.warn(`The API was still busy after ${deadlineMs / 1000} s; measuring anyway`);
 }
 
+/**
+ * CPU time of a process, all threads, in ms (/proc/PID/stat utime + stime, in clock ticks). On a
+ * shared machine req/s moves with the neighbours; the CPU a server spends per request does not.
+ */
+function cpuTimeMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Nearest-rank percentile of sorted latencies. */
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function measure(name: string, url: string, scenario: Omit<Scenario, 'group' | 'name'>, token: string): Promise<Measured> {
+async function measure(name: string, server: { baseUrl: string; pid: number }, scenario: Omit<Scenario, 'group' | 'name'>, token: string): Promise<Measured> {
+  const url = server.baseUrl;
+  const cpuBefore = cpuTimeMs(server.pid);
   // Every response's latency, for exact percentiles.
   const latencies: number[] = [];
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -107,11 +121,13 @@ async function measure(name: string, url: string, scenario: Omit<Scenario, 'grou
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpuPerRequest = (cpuTimeMs(server.pid) - cpuBefore) / Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
     name,
     requestsPerSecond: Math.round(result['2xx'] / seconds),
+    cpuPerRequest: Math.round(cpuPerRequest * 1000) / 1000,
     p50: round(percentile(latencies, 50)),
     p95: round(percentile(latencies, 95)),
     p99: round(percentile(latencies, 99)),
@@ -120,10 +136,10 @@ async function measure(name: string, url: string, scenario: Omit<Scenario, 'grou
 }
 
 /** The ceiling server in its own process; resolves with its base URL and a stop function. */
-async function startCeiling(): Promise<{ baseUrl: string; stop: () => void }> {
+async function startCeiling(): Promise<{ baseUrl: string; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, [new URL('ceiling.js', dist).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolvePort) => child.stdout.once('data', (chunk: Buffer) => resolvePort(chunk.toString().trim())));
-  return { baseUrl: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 
 function seedIfNeeded(dataDir: string): SeedInfo {
@@ -161,7 +177,7 @@ async function main(): Promise<void> {
   const ceiling = await startCeiling();
   console.log(`Starting the API on ${dataDir} (${seed.registrations} registrations)…`);
   const server = await startServer(dataDir);
-  const rows: Array<Measured & { ratio: number }> = [];
+  const rows: Array<Measured & { ratio: number; cpuRatio: number }> = [];
   let memory: { rss: number; peak: number };
   try {
     const token = await signToken(server.secret, { organization: seed.organization, actor: 'bench', scopes: SCOPES });
@@ -171,17 +187,21 @@ async function main(): Promise<void> {
 
     const ceilings = new Map<string, Measured>();
     for (const method of ['GET', 'POST'] as const) {
-      const measured = await measure(`ceiling ${method}`, ceiling.baseUrl, { method, path: '/', body: method === 'POST' ? { Name: 'turing', Take: 100 } : undefined }, token);
+      const measured = await measure(`ceiling ${method}`, ceiling, { method, path: '/', body: method === 'POST' ? { Name: 'turing', Take: 100 } : undefined }, token);
       ceilings.set(method, measured);
-      rows.push({ ...measured, ratio: 1 });
+      rows.push({ ...measured, ratio: 1, cpuRatio: 1 });
       console.log(`${measured.name}: ${measured.requestsPerSecond} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms`);
     }
     for (const scenario of scenarios) {
       await untilIdle(server.baseUrl);
-      const measured = await measure(scenario.name, server.baseUrl, scenario, token);
-      const ratio = measured.requestsPerSecond / ceilings.get(scenario.method === 'GET' ? 'GET' : 'POST')!.requestsPerSecond;
-      rows.push({ ...measured, ratio });
-      console.log(`${scenario.name}: ${measured.requestsPerSecond} req/s (${ratio.toFixed(3)} of the ceiling), p50 ${measured.p50} ms, p99 ${measured.p99} ms, ${measured.errors} errors`);
+      const measured = await measure(scenario.name, server, scenario, token);
+      const reference = ceilings.get(scenario.method === 'GET' ? 'GET' : 'POST')!;
+      const ratio = measured.requestsPerSecond / reference.requestsPerSecond;
+      const cpuRatio = reference.cpuPerRequest / measured.cpuPerRequest;
+      rows.push({ ...measured, ratio, cpuRatio });
+      console.log(
+        `${scenario.name}: ${measured.requestsPerSecond} req/s (${ratio.toFixed(3)} of the ceiling; CPU ${measured.cpuPerRequest} ms/request, ${cpuRatio.toFixed(3)}), p50 ${measured.p50} ms, p99 ${measured.p99} ms, ${measured.errors} errors`,
+      );
     }
     memory = residentMemoryMb(server.pid);
   } finally {
@@ -195,8 +215,13 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'CPU';
   console.log(`\n${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}`);
   console.log(`${seed.registrations} seeded registrations, ${connections} connections, ${duration} s per scenario\n`);
-  console.log('| Scenario | req/s | ratio to ceiling | p50 ms | p95 ms | p99 ms | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows) console.log(`| ${r.name} | ${r.requestsPerSecond} | ${r.ratio.toFixed(3)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} |`);
+  console.log(
+    '| Scenario | req/s | ratio to ceiling | server CPU ms/request | CPU ratio (ceiling / API) | p50 ms | p95 ms | p99 ms | errors |\n' +
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of rows) {
+    console.log(`| ${r.name} | ${r.requestsPerSecond} | ${r.ratio.toFixed(3)} | ${r.cpuPerRequest} | ${r.cpuRatio.toFixed(3)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} |`);
+  }
   console.log('\n| Measure | Value |\n| --- | ---: |');
   if (storeRates) {
     const { appends, rebuild } = storeRates;
