@@ -1,6 +1,6 @@
 /**
  * The embedded projector in a worker thread of the API process, so that applying projections
- * (about a third of a command's CPU) uses the machine's second core instead of the event loop.
+ * (about a third of the event loop's time per register-lax) uses the second core instead.
  *
  * The worker (projector.worker.ts) owns the read store's writer; this thread only reads it
  * (SqliteQueryStore). Every append of this thread wakes the worker, and the worker reports each
