@@ -31,6 +31,11 @@ describe('exam events under concurrency', () => {
   });
   afterAll(() => app.close());
 
+  /** The schedulers do not wait for the read models; a command handler would before it answers. */
+  async function projected(refs: ReadonlyArray<{ position: bigint | null }>): Promise<void> {
+    for (const ref of refs) await app.app.get(ReadYourWrites).waitFor(ref.position);
+  }
+
   async function organization() {
     const org = newId();
     const token = await app.token(org);
@@ -56,6 +61,7 @@ describe('exam events under concurrency', () => {
       Array.from({ length: 20 }, (_, i) => schedulers[i % schedulers.length].findOrCreate(context(), slot(i))),
     );
     expect(new Set(refs.map((r) => r.eventId)).size).toBe(1);
+    await projected(refs);
     expect(refs.filter((r) => r.created)).toHaveLength(1);
     expect(refs.map((r) => r.number)).toEqual(Array(20).fill(1));
     const events = await list();
@@ -95,6 +101,7 @@ describe('exam events under concurrency', () => {
       ),
     );
     expect(refs.map((r) => r.number).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await projected(refs);
     expect((await list()).map((e) => e.EventNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
@@ -146,7 +153,7 @@ describe('exam events under concurrency', () => {
         [eventId, false],
       ]);
       expect((await eventStore.readStream(`examEvent-${eventId}`)).map((e) => e.type)).toEqual(['ExamScheduled']);
-      for (const ref of refs) await app.app.get(ReadYourWrites).waitFor(ref.position);
+      await projected(refs);
       expect((await list()).map((e) => [e.EventIdentifier, e.EventNumber])).toContainEqual([eventId, 1]);
     });
 

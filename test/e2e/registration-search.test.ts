@@ -3,8 +3,8 @@ import { EventSourcedStreams } from '../../libs/application/src/event-sourcing/e
 import { registrationDecider } from '../../libs/domain/src/registration/registration.decider.js';
 import { registrationStreamId } from '../../libs/domain/src/registration/registration.state.js';
 import type { EventStore } from '../../libs/event-store/src/event-store.js';
-import { ProjectionRunner } from '../../libs/read-model/src/projection-runner.js';
-import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
+import type { Projector } from '../../libs/read-model/src/projector.js';
+import { EVENT_STORE, PROJECTOR } from '../../apps/api/src/infrastructure/tokens.js';
 import { appendAll, type FormSeed, type LearnerSeed, RegistrationHistory } from '../../scripts/seed/registration-history.js';
 import { newId, TestApp } from '../support/test-app.js';
 
@@ -18,7 +18,7 @@ describe('registration search and count (spec §5) over HTTP', () => {
   let token: string;
   let otherToken: string;
   let eventStore: EventStore;
-  let runner: ProjectionRunner;
+  let runner: Projector;
   let streams: EventSourcedStreams;
   const org = newId();
   const otherOrg = newId();
@@ -68,7 +68,7 @@ describe('registration search and count (spec §5) over HTTP', () => {
     token = await app.token(org);
     otherToken = await app.token(otherOrg);
     eventStore = app.app.get(EVENT_STORE);
-    runner = app.app.get(ProjectionRunner);
+    runner = app.app.get(PROJECTOR);
     streams = app.app.get(EventSourcedStreams);
 
     const ours = new RegistrationHistory(streams, org);

@@ -21,8 +21,12 @@ export function createEventStore(config: EventStoreConfig): EventStore {
   if (config.eventStoreUrl) return new EsdbEventStore(config.eventStoreUrl);
   mkdirSync(config.dataDir, { recursive: true });
   // The processes built here (API, projector, CLI) write for long enough to checkpoint off the event loop.
-  return new SqliteEventStore(join(config.dataDir, 'events.sqlite'), {
+  return new SqliteEventStore(embeddedEventStoreFile(config.dataDir), {
     durability: config.sqliteDurability,
     checkpoint: 'background',
   });
+}
+
+export function embeddedEventStoreFile(dataDir: string): string {
+  return join(dataDir, 'events.sqlite');
 }

@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoReadStore } from './mongo-read-store.js';
-import type { ReadStore } from './read-store.js';
+import type { QueryStore, ReadStore } from './read-store.js';
+import { SqliteQueryStore } from './sqlite-query-store.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
 
 export * from './read-store.js';
 export { MongoReadStore } from './mongo-read-store.js';
+export { SqliteQueryStore } from './sqlite-query-store.js';
 export { SqliteReadStore } from './sqlite-read-store.js';
 
 export interface ReadStoreConfig {
@@ -18,5 +20,14 @@ export interface ReadStoreConfig {
 export async function createReadStore(config: ReadStoreConfig): Promise<ReadStore> {
   if (config.mongodbUrl) return MongoReadStore.connect(config.mongodbUrl);
   mkdirSync(config.dataDir, { recursive: true });
-  return new SqliteReadStore(join(config.dataDir, 'read.sqlite'));
+  return new SqliteReadStore(embeddedReadStoreFile(config.dataDir));
+}
+
+export function embeddedReadStoreFile(dataDir: string): string {
+  return join(dataDir, 'read.sqlite');
+}
+
+/** The embedded store, read-only: its writer (a projector thread) must have created the file. */
+export function openEmbeddedQueryStore(dataDir: string): QueryStore {
+  return new SqliteQueryStore(embeddedReadStoreFile(dataDir));
 }

@@ -1,6 +1,10 @@
 import type { EventStore, StoredEvent, Unsubscribe } from '../../event-store/src/event-store.js';
+import { CheckpointWaiters } from './checkpoint-waiters.js';
 import type { Projection } from './projection.js';
+import type { Projector } from './projector.js';
 import type { ReadStore } from './read-store.js';
+
+export { ProjectionLagTimeoutError } from './checkpoint-waiters.js';
 
 export interface ProjectionRunnerOptions {
   /** Events read from the log per batch (and applied per read-store transaction). */
@@ -10,18 +14,8 @@ export interface ProjectionRunnerOptions {
   /** Pause after a failing batch before trying again. */
   retryDelayMs?: number;
   onError?: (projection: string, error: unknown) => void;
-}
-
-export class ProjectionLagTimeoutError extends Error {
-  constructor(position: bigint, timeoutMs: number) {
-    super(`Read models did not reach position ${position} within ${timeoutMs} ms`);
-    this.name = 'ProjectionLagTimeoutError';
-  }
-}
-
-interface Waiter {
-  position: bigint;
-  resolve: () => void;
+  /** After each committed batch, with the position every projection has reached since. */
+  onCheckpoint?: (lowest: bigint) => void;
 }
 
 /**
@@ -30,12 +24,12 @@ interface Waiter {
  * stored with (SQLite) or after (MongoDB) the changes, a restart resumes where the last committed
  * batch ended and a crash in between only replays idempotent changes.
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements Projector {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly retryDelayMs: number;
   private readonly checkpoints = new Map<string, bigint | null>();
-  private waiters: Waiter[] = [];
+  private readonly waiters = new CheckpointWaiters((position) => this.reached(position));
   private running = false;
   private wakeRequested = false;
   private loop: Promise<void> | null = null;
@@ -107,21 +101,9 @@ export class ProjectionRunner {
   /** Read-your-writes: resolves once every projection has applied the event at `position`. */
   waitFor(position: bigint, timeoutMs = 5000): Promise<void> {
     if (this.reached(position)) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new ProjectionLagTimeoutError(position, timeoutMs));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-      this.wake();
-    });
+    const waiting = this.waiters.wait(position, timeoutMs);
+    this.wake();
+    return waiting;
   }
 
   /** Waits until the runner has caught up with the head of the log as it is now. */
@@ -171,7 +153,9 @@ export class ProjectionRunner {
     for (const group of this.groupsByCheckpoint()) {
       await this.applyTo(group, events);
     }
-    this.releaseWaiters();
+    this.waiters.release();
+    const reached = this.lowestCheckpoint();
+    if (reached !== null) this.options.onCheckpoint?.(reached);
     return events.length === this.batchSize;
   }
 
@@ -211,21 +195,8 @@ export class ProjectionRunner {
     for (const name of names) this.checkpoints.set(name, last);
   }
 
-  private releaseWaiters(): void {
-    const [done, waiting] = partition(this.waiters, (w) => this.reached(w.position));
-    this.waiters = waiting;
-    for (const waiter of done) waiter.resolve();
-  }
-
   /** For health checks: the last error of the loop, cleared by the next good batch. */
   get failing(): unknown {
     return this.lastError;
   }
-}
-
-function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
-  const yes: T[] = [];
-  const no: T[] = [];
-  for (const item of items) (test(item) ? yes : no).push(item);
-  return [yes, no];
 }

@@ -72,7 +72,11 @@ export interface ProjectionSession extends ReadView {
   apply(changes: readonly Change[]): Promise<void>;
 }
 
-export interface ReadStore extends ReadView {
+/**
+ * What a process that only answers queries needs: committed documents and the checkpoints the
+ * projector stored. The API holds this when its projector runs elsewhere (a worker thread).
+ */
+export interface QueryStore extends ReadView {
   /**
    * What `find` returns, each document narrowed to the fields of the collection's `view` (in their
    * order, a missing field as null), as the JSON text of an array.
@@ -83,6 +87,13 @@ export interface ReadStore extends ReadView {
    * JSON text; null when there is none or its fields differ from the strings of `match` (e.g. another tenant's).
    */
   getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null>;
+  /** Last position the projection has fully applied, or null when it never ran. */
+  getCheckpoint(projection: string): Promise<bigint | null>;
+  close(): Promise<void>;
+}
+
+/** The projector's store: queries plus schema, batches and resets. */
+export interface ReadStore extends QueryStore {
   /**
    * Creates tables/collections and indexes; safe to call repeatedly. Answers the names of the
    * collections that did not exist before: a projection that gains one must replay its history.
@@ -97,11 +108,8 @@ export interface ReadStore extends ReadView {
    * a crash in between only replays (never skips) events. A failing `work` records no checkpoint.
    */
   runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void>;
-  /** Last position the projection has fully applied, or null when it never ran. */
-  getCheckpoint(projection: string): Promise<bigint | null>;
   /** Drops every document of these collections and the projection's checkpoint (for rebuilds). */
   reset(projection: string, collections: readonly string[]): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** A document narrowed to `fields`, in that order, a missing field as null (what a view shows). */

@@ -185,7 +185,7 @@ export interface PageSql extends Sql {
 }
 
 /**
- * The page's row ids first, then their documents: SQLite would otherwise carry every candidate's
+ * A page's row ids first, then their documents: SQLite would otherwise carry every candidate's
  * whole document through the sort (and through the skipped rows), where a row id is enough.
  * `direct` reads the page in one pass; it is cheaper when the order comes straight off an index
  * (no sort, and skipped entries never read their row), which only SQLite's plan can tell.

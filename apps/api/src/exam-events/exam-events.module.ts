@@ -6,7 +6,7 @@ import { CancelExamEventHandler, ScheduleExamEventHandler } from '../../../../li
 import type { EventStore } from '../../../../libs/event-store/src/event-store.js';
 import { CatalogQueries } from '../../../../libs/read-model/src/catalog/catalog.queries.js';
 import { ExamEventQueries } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
-import type { ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import type { QueryStore } from '../../../../libs/read-model/src/read-store.js';
 import { EVENT_STORE, READ_STORE } from '../infrastructure/tokens.js';
 import { ExamEventsController } from './exam-events.controller.js';
 
@@ -22,7 +22,7 @@ import { ExamEventsController } from './exam-events.controller.js';
         new EventSourcedExamEventScheduler(eventStore, streams, catalog),
     },
     { provide: ExamEventScheduler, useExisting: EventSourcedExamEventScheduler },
-    { provide: ExamEventQueries, inject: [READ_STORE], useFactory: (readStore: ReadStore) => new ExamEventQueries(readStore) },
+    { provide: ExamEventQueries, inject: [READ_STORE], useFactory: (readStore: QueryStore) => new ExamEventQueries(readStore) },
     ScheduleExamEventHandler,
     CancelExamEventHandler,
   ],

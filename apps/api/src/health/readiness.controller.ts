@@ -3,10 +3,10 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { AppConfig } from '../../../../libs/application/src/config/app-config.js';
 import type { EventStore } from '../../../../libs/event-store/src/event-store.js';
-import { ProjectionRunner } from '../../../../libs/read-model/src/projection-runner.js';
-import type { ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import type { Projector } from '../../../../libs/read-model/src/projector.js';
+import type { QueryStore } from '../../../../libs/read-model/src/read-store.js';
 import { Public } from '../http/auth.js';
-import { APP_CONFIG, EVENT_STORE, READ_STORE } from '../infrastructure/tokens.js';
+import { APP_CONFIG, EVENT_STORE, PROJECTOR, READ_STORE } from '../infrastructure/tokens.js';
 import { ProjectionLagProbe } from '../observability/projection-lag.js';
 
 /** A store that does not answer within this is as good as down for a load balancer. */
@@ -22,11 +22,11 @@ export class ReadinessController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly projector: Projector,
     private readonly lag: ProjectionLagProbe,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(READ_STORE) private readonly readStore: QueryStore,
   ) {}
 
   @Get('ready')
@@ -59,7 +59,7 @@ export class ReadinessController {
           this.indicators
             .check('readStore')
             .attempt(async () => {
-              await this.readStore.getCheckpoint(this.runner.projectionNames[0] ?? 'catalog');
+              await this.readStore.getCheckpoint(this.projector.projectionNames[0] ?? 'catalog');
             })
             .withTimeout(CHECK_TIMEOUT_MS),
         () => this.projections(),
@@ -76,8 +76,8 @@ export class ReadinessController {
     const max = this.config.readyMaxLagEvents;
     const lags = await this.lag.measure(max + 1);
     const behind = Object.fromEntries(lags.map((l) => [l.projection, { lagEvents: l.events, lagSeconds: l.seconds }]));
-    if (this.runner.failing) {
-      return check.down({ message: `Projector failing: ${String(this.runner.failing)}`, ...behind });
+    if (this.projector.failing) {
+      return check.down({ message: `Projector failing: ${String(this.projector.failing)}`, ...behind });
     }
     const tooFar = lags.filter((l) => l.events > max).map((l) => l.projection);
     if (tooFar.length > 0) return check.down({ message: `More than ${max} events behind: ${tooFar.join(', ')}`, ...behind });

@@ -1,27 +1,29 @@
-import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit, type Provider } from '@nestjs/common';
 import { auditedEventStore } from '../../../../libs/application/src/audit/audited-event-store.js';
 import type { AppConfig } from '../../../../libs/application/src/config/app-config.js';
 import { CheckpointReadYourWrites } from '../../../../libs/application/src/checkpoint-read-your-writes.js';
 import { EventSourcedStreams } from '../../../../libs/application/src/event-sourcing/event-sourced-streams.js';
 import { ReadYourWrites } from '../../../../libs/application/src/read-your-writes.js';
 import type { EventStore } from '../../../../libs/event-store/src/event-store.js';
-import { createEventStore } from '../../../../libs/event-store/src/index.js';
+import { createEventStore, embeddedEventStoreFile } from '../../../../libs/event-store/src/index.js';
 import { CatalogQueries } from '../../../../libs/read-model/src/catalog/catalog.queries.js';
-import { createReadStore } from '../../../../libs/read-model/src/index.js';
+import { createReadStore, embeddedReadStoreFile, openEmbeddedQueryStore } from '../../../../libs/read-model/src/index.js';
 import { ProjectionRunner } from '../../../../libs/read-model/src/projection-runner.js';
+import type { Projector } from '../../../../libs/read-model/src/projector.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
-import type { ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import type { QueryStore, ReadStore } from '../../../../libs/read-model/src/read-store.js';
 import { Metrics } from '../observability/metrics.js';
 import { TimedEventStore } from '../observability/timed-event-store.js';
-import { APP_CONFIG, EVENT_STORE, READ_STORE } from './tokens.js';
+import { ProjectorThread } from './projector-thread.js';
+import { APP_CONFIG, EVENT_STORE, PROJECTOR, READ_STORE } from './tokens.js';
 
-/** In-process read-your-writes: wait for this process's projection runner. */
-class RunnerReadYourWrites extends ReadYourWrites {
-  constructor(private readonly runner: ProjectionRunner) {
+/** In-process read-your-writes: wait for this process's projector (runner or thread). */
+class ProjectorReadYourWrites extends ReadYourWrites {
+  constructor(private readonly projector: Projector) {
     super();
   }
   async waitFor(position: bigint | null): Promise<void> {
-    if (position !== null) await this.runner.waitFor(position);
+    if (position !== null) await this.projector.waitFor(position);
   }
 }
 
@@ -30,20 +32,64 @@ class RunnerReadYourWrites extends ReadYourWrites {
 class StoresLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly projector: Projector,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(READ_STORE) private readonly readStore: QueryStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    if (this.config.runProjector) await this.runner.start();
+    if (this.config.runProjector) await this.projector.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    await this.projector.stop();
     await this.readStore.close();
     await this.eventStore.close();
   }
+}
+
+/**
+ * On the embedded stores the projector runs in a worker thread, which owns the read store's
+ * writer; this thread opens it read-only once the worker has created it.
+ */
+function projectorThreadProviders(config: AppConfig, logger: Logger): Provider[] {
+  return [
+    {
+      provide: PROJECTOR,
+      inject: [EVENT_STORE],
+      useFactory: (eventStore: EventStore) =>
+        ProjectorThread.open(eventStore, {
+          eventStoreFile: embeddedEventStoreFile(config.dataDir),
+          readStoreFile: embeddedReadStoreFile(config.dataDir),
+          onError: (message) => logger.error(message),
+        }),
+    },
+    // Injects the projector only to be opened after it.
+    { provide: READ_STORE, inject: [PROJECTOR], useFactory: () => openEmbeddedQueryStore(config.dataDir) },
+    { provide: ReadYourWrites, inject: [PROJECTOR], useFactory: (projector: Projector) => new ProjectorReadYourWrites(projector) },
+  ];
+}
+
+/** MongoDB or EventStoreDB: the runner in this thread, or (replicas) the projector app's checkpoints. */
+function projectionRunnerProviders(config: AppConfig, logger: Logger): Provider[] {
+  return [
+    { provide: READ_STORE, useFactory: () => createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir }) },
+    {
+      provide: PROJECTOR,
+      inject: [EVENT_STORE, READ_STORE],
+      useFactory: (eventStore: EventStore, readStore: ReadStore) =>
+        new ProjectionRunner(eventStore, readStore, allProjections, {
+          onError: (projection, error) => logger.error(`Projection ${projection} failed: ${String(error)}`),
+        }),
+    },
+    {
+      provide: ReadYourWrites,
+      inject: [PROJECTOR, READ_STORE],
+      // Without the in-process projector, the projector app's stored checkpoints are the truth.
+      useFactory: (projector: Projector, readStore: ReadStore) =>
+        config.runProjector ? new ProjectorReadYourWrites(projector) : new CheckpointReadYourWrites(readStore, projector.projectionNames),
+    },
+  ];
 }
 
 /** The stores, the projector and the command-side helpers, shared by every feature module. */
@@ -52,6 +98,7 @@ class StoresLifecycle implements OnModuleInit, OnApplicationShutdown {
 export class InfrastructureModule {
   static forRoot(config: AppConfig): DynamicModule {
     const logger = new Logger('Projector');
+    const embedded = config.eventStoreUrl === undefined && config.mongodbUrl === undefined;
     return {
       module: InfrastructureModule,
       providers: [
@@ -62,27 +109,12 @@ export class InfrastructureModule {
           useFactory: (metrics: Metrics) =>
             new TimedEventStore(auditedEventStore(createEventStore(config)), metrics.appendDuration),
         },
-        { provide: READ_STORE, useFactory: () => createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir }) },
-        {
-          provide: ProjectionRunner,
-          inject: [EVENT_STORE, READ_STORE],
-          useFactory: (eventStore: EventStore, readStore: ReadStore) =>
-            new ProjectionRunner(eventStore, readStore, allProjections, {
-              onError: (projection, error) => logger.error(`Projection ${projection} failed: ${String(error)}`),
-            }),
-        },
-        {
-          provide: ReadYourWrites,
-          inject: [ProjectionRunner, READ_STORE],
-          // Without the in-process projector, the projector app's stored checkpoints are the truth.
-          useFactory: (runner: ProjectionRunner, readStore: ReadStore) =>
-            config.runProjector ? new RunnerReadYourWrites(runner) : new CheckpointReadYourWrites(readStore, runner.projectionNames),
-        },
+        ...(embedded && config.runProjector ? projectorThreadProviders(config, logger) : projectionRunnerProviders(config, logger)),
         { provide: EventSourcedStreams, inject: [EVENT_STORE], useFactory: (eventStore: EventStore) => new EventSourcedStreams(eventStore) },
-        { provide: CatalogQueries, inject: [READ_STORE], useFactory: (readStore: ReadStore) => new CatalogQueries(readStore) },
+        { provide: CatalogQueries, inject: [READ_STORE], useFactory: (readStore: QueryStore) => new CatalogQueries(readStore) },
         StoresLifecycle,
       ],
-      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, ProjectionRunner, ReadYourWrites, EventSourcedStreams, CatalogQueries],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, PROJECTOR, ReadYourWrites, EventSourcedStreams, CatalogQueries],
     };
   }
 }

@@ -2,3 +2,4 @@
 export const APP_CONFIG = Symbol('AppConfig');
 export const EVENT_STORE = Symbol('EventStore');
 export const READ_STORE = Symbol('ReadStore');
+export const PROJECTOR = Symbol('Projector');

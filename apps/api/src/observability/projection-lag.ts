@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventStore } from '../../../../libs/event-store/src/event-store.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
-import type { ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import type { QueryStore } from '../../../../libs/read-model/src/read-store.js';
 import { EVENT_STORE, READ_STORE } from '../infrastructure/tokens.js';
 
 export interface ProjectionLag {
@@ -22,7 +22,7 @@ export interface ProjectionLag {
 export class ProjectionLagProbe {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(READ_STORE) private readonly readStore: QueryStore,
   ) {}
 
   async measure(cap: number, now = Date.now()): Promise<ProjectionLag[]> {

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
-import type { ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import type { QueryStore } from '../../../../libs/read-model/src/read-store.js';
 import {
   type RegistrationCriteria,
   RegistrationSearch,
@@ -32,7 +32,7 @@ function criteriaOf(body: RegistrationCriteriaBody, organization: string): Regis
 export class RegistrationQueriesController {
   private readonly registrations: RegistrationSearch;
 
-  constructor(@Inject(READ_STORE) readStore: ReadStore) {
+  constructor(@Inject(READ_STORE) readStore: QueryStore) {
     this.registrations = new RegistrationSearch(readStore);
   }
 

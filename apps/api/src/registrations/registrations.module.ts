@@ -9,7 +9,7 @@ import {
 } from '../../../../libs/application/src/registrations/registration-changes.handlers.js';
 import { RegistrationSupport } from '../../../../libs/application/src/registrations/registration-support.js';
 import { TransferLaxHandler } from '../../../../libs/application/src/registrations/transfer-lax.handler.js';
-import type { ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import type { QueryStore } from '../../../../libs/read-model/src/read-store.js';
 import { RegistrationQueries } from '../../../../libs/read-model/src/registrations/registrations.queries.js';
 import { READ_STORE } from '../infrastructure/tokens.js';
 import { RegistrationCommandsController } from './registration-commands.controller.js';
@@ -23,7 +23,7 @@ import { RegistrationRetrieveController } from './registration-retrieve.controll
 @Module({
   controllers: [RegistrationCommandsController, RegistrationRetrieveController, RegistrationQueriesController],
   providers: [
-    { provide: RegistrationQueries, inject: [READ_STORE], useFactory: (readStore: ReadStore) => new RegistrationQueries(readStore) },
+    { provide: RegistrationQueries, inject: [READ_STORE], useFactory: (readStore: QueryStore) => new RegistrationQueries(readStore) },
     RegistrationSupport,
     RegisterLaxHandler,
     TransferLaxHandler,

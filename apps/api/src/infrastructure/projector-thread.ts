@@ -1,0 +1,188 @@
+/**
+ * The embedded projector in a worker thread of the API process, so that applying projections
+ * (about a third of the event loop's time per register-lax) uses the second core instead.
+ *
+ * The worker (projector.worker.ts) owns the read store's writer; this thread only reads it
+ * (SqliteQueryStore). Every append of this thread wakes the worker, and the worker reports each
+ * committed checkpoint, which is what read-your-writes waits for: no polling on either side.
+ *
+ * If the worker dies (an uncaught error, running out of memory), `failing` says so, which fails
+ * readiness, and the worker is started again after a pause that doubles up to 30 s while it keeps
+ * dying. Commands meanwhile wait for read-your-writes (bounded, 5 s) as with a failing batch.
+ */
+import { Worker } from 'node:worker_threads';
+import type { EventStore, Unsubscribe } from '../../../../libs/event-store/src/event-store.js';
+import { CheckpointWaiters } from '../../../../libs/read-model/src/checkpoint-waiters.js';
+import type { Projector } from '../../../../libs/read-model/src/projector.js';
+import { allProjections } from '../../../../libs/read-model/src/projections.js';
+
+export interface ProjectorThreadData {
+  eventStoreFile: string;
+  readStoreFile: string;
+  /** How often the worker looks for appends of other processes (the runner's default: 1 s). */
+  pollIntervalMs?: number;
+}
+
+export type ToProjector = 'appended' | 'stop';
+
+export type FromProjector =
+  | { type: 'opened' }
+  | { type: 'started'; position: bigint | null }
+  | { type: 'checkpoint'; position: bigint }
+  | { type: 'error'; projection: string; message: string };
+
+export interface ProjectorThreadOptions extends ProjectorThreadData {
+  /** Projection failures and worker deaths, for the log. */
+  onError: (message: string) => void;
+  /** The worker's module; the default is the built projector.worker.js. */
+  entry?: URL;
+}
+
+const FIRST_RESTART_DELAY_MS = 1000;
+const MAX_RESTART_DELAY_MS = 30_000;
+
+/**
+ * The compiled worker. Tests run this module from the TypeScript sources, which a worker thread
+ * cannot load, so they use the build (`npm test` builds first).
+ */
+const BUILT_ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? '../../../../dist/apps/api/src/infrastructure/projector.worker.js' : './projector.worker.js',
+  import.meta.url,
+);
+
+export class ProjectorThread implements Projector {
+  readonly projectionNames = allProjections.map((projection) => projection.name);
+  private worker!: Worker;
+  private opened!: Promise<void>;
+  private started!: Promise<void>;
+  private exited!: Promise<void>;
+  private lowest: bigint | null = null;
+  private readonly waiters = new CheckpointWaiters((position) => this.lowest !== null && this.lowest >= position);
+  private failure: string | null = null;
+  /** Set once the first worker has caught up: from then on a dead worker is replaced. */
+  private following = false;
+  private stopping = false;
+  private restartDelayMs = FIRST_RESTART_DELAY_MS;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private wakeScheduled = false;
+  private readonly unsubscribe: Unsubscribe;
+
+  /** Starts the worker; resolves once it has opened the stores (the read store's file exists). */
+  static async open(eventStore: EventStore, options: ProjectorThreadOptions): Promise<ProjectorThread> {
+    const thread = new ProjectorThread(eventStore, options);
+    await thread.opened;
+    return thread;
+  }
+
+  private constructor(
+    eventStore: EventStore,
+    private readonly options: ProjectorThreadOptions,
+  ) {
+    this.spawn();
+    // No wake-up in waitFor: the appends waited for are this thread's, and each woke the worker
+    // (which also polls for other processes').
+    this.unsubscribe = eventStore.onAppended(() => this.wake());
+  }
+
+  /** Resolves once the worker has caught up with the log (it starts doing so when opened). */
+  async start(): Promise<void> {
+    await this.started;
+    this.following = true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe();
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.worker.postMessage('stop' satisfies ToProjector);
+    await this.exited;
+  }
+
+  waitFor(position: bigint, timeoutMs = 5000): Promise<void> {
+    return this.waiters.wait(position, timeoutMs);
+  }
+
+  get failing(): unknown {
+    return this.failure;
+  }
+
+  private spawn(): void {
+    const worker = new Worker(this.options.entry ?? BUILT_ENTRY, {
+      workerData: {
+        eventStoreFile: this.options.eventStoreFile,
+        readStoreFile: this.options.readStoreFile,
+        pollIntervalMs: this.options.pollIntervalMs,
+      } satisfies ProjectorThreadData,
+    });
+    const opened = deferred();
+    const started = deferred();
+    this.opened = opened.promise;
+    this.started = started.promise;
+    let error: unknown = null;
+    worker.on('message', (message: FromProjector) => {
+      if (message.type === 'opened') opened.resolve();
+      else if (message.type === 'started') {
+        this.failure = null;
+        this.restartDelayMs = FIRST_RESTART_DELAY_MS;
+        this.reached(message.position);
+        started.resolve();
+      } else if (message.type === 'checkpoint') {
+        this.failure = null;
+        this.reached(message.position);
+      } else {
+        this.failure = `Projection ${message.projection} failed: ${message.message}`;
+        this.options.onError(this.failure);
+      }
+    });
+    worker.on('error', (thrown) => (error = thrown));
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', (code) => {
+        resolve();
+        if (this.stopping) return;
+        const died = `Projector thread exited with code ${code}${error ? `: ${String(error)}` : ''}`;
+        // Before it has started, whoever awaits open() or start() learns why (the API does not start).
+        opened.reject(new Error(died));
+        started.reject(new Error(died));
+        if (this.following) this.restartLater(died);
+      }),
+    );
+    this.worker = worker;
+  }
+
+  private restartLater(why: string): void {
+    this.failure = `${why}; restarting`;
+    this.options.onError(this.failure);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.spawn();
+    }, this.restartDelayMs);
+    this.restartDelayMs = Math.min(this.restartDelayMs * 2, MAX_RESTART_DELAY_MS);
+  }
+
+  /**
+   * One message per turn of the event loop, however many commands appended in it: each message can
+   * cost this thread its time slice when the cores are busy (profiled: the largest single item).
+   */
+  private wake(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.worker.postMessage('appended' satisfies ToProjector);
+    });
+  }
+
+  private reached(position: bigint | null): void {
+    this.lowest = position;
+    this.waiters.release();
+  }
+}
+
+/** A promise with its settling functions; settling it again is a no-op, and no rejection goes unhandled. */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProjectorThread } from '../../apps/api/src/infrastructure/projector-thread.js';
+import type { NewEvent } from '../../libs/event-store/src/event-store.js';
+import { SqliteEventStore } from '../../libs/event-store/src/sqlite-event-store.js';
+import { CatalogCollections, catalogKey } from '../../libs/read-model/src/catalog/catalog.projection.js';
+import { ProjectionLagTimeoutError } from '../../libs/read-model/src/checkpoint-waiters.js';
+import { SqliteQueryStore } from '../../libs/read-model/src/sqlite-query-store.js';
+
+const org = '0b6f4a8e-5d2c-4c1e-9a7b-000000000002';
+const BUILT_WORKER = 'dist/apps/api/src/infrastructure/projector.worker.js';
+
+function venueDefined(id: string, name: string): NewEvent {
+  return {
+    type: 'VenueDefined',
+    data: { Organization: org, VenueId: id, Name: name, TimeZone: 'UTC', Address: null },
+    metadata: { organization: org, actor: 'test', occurredAt: new Date(0).toISOString(), correlationId: 'c', causationId: null, schemaVersion: 2 },
+  };
+}
+
+// The worker runs the build (a worker thread cannot load the TypeScript sources); npm test builds first.
+(existsSync(BUILT_WORKER) ? describe : describe.skip)('the projector in a worker thread', () => {
+  const dirs: string[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(entry?: URL, pollIntervalMs?: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'booking-projector-thread-'));
+    dirs.push(dir);
+    const eventStore = new SqliteEventStore(join(dir, 'events.sqlite'));
+    const errors: string[] = [];
+    const files = { eventStoreFile: join(dir, 'events.sqlite'), readStoreFile: join(dir, 'read.sqlite') };
+    const thread = await ProjectorThread.open(eventStore, { ...files, onError: (message) => errors.push(message), entry, pollIntervalMs });
+    const queries = new SqliteQueryStore(files.readStoreFile);
+    closers.push(async () => {
+      await thread.stop();
+      await queries.close();
+      await eventStore.close();
+    });
+    return { eventStore, thread, queries, errors };
+  }
+
+  const venue = (queries: SqliteQueryStore, id: string) => queries.get(CatalogCollections.venues.name, catalogKey(org, id));
+
+  it('projects what this thread appends, and read-your-writes resolves from its checkpoints', async () => {
+    // The worker never polls here: only the append's message can wake it.
+    const { eventStore, thread, queries } = await open(undefined, 3_600_000);
+    await thread.start();
+    const { position } = await eventStore.append('venue-a', [venueDefined('a', 'Hall A')], 'no_stream');
+    await thread.waitFor(position);
+    expect(await venue(queries, 'a')).toMatchObject({ Name: 'Hall A' });
+    expect(await queries.getCheckpoint('catalog')).toBe(position);
+    expect(thread.failing).toBeNull();
+  });
+
+  it('catches up with the log before start resolves', async () => {
+    const { eventStore, thread, queries } = await open();
+    // Appended while the worker opens its stores: start resolves only once it is projected.
+    const { position } = await eventStore.append('venue-b', [venueDefined('b', 'Hall B')], 'no_stream');
+    await thread.start();
+    expect(await queries.getCheckpoint('catalog')).toBe(position);
+    expect(await venue(queries, 'b')).toMatchObject({ Name: 'Hall B' });
+  });
+
+  it('bounds read-your-writes in time', async () => {
+    const { thread } = await open();
+    await thread.start();
+    await expect(thread.waitFor(10n ** 12n, 50)).rejects.toBeInstanceOf(ProjectionLagTimeoutError);
+  });
+
+  it('reports a dead worker, starts another, and the waiting command still gets its answer', async () => {
+    const { eventStore, thread, queries, errors } = await open(new URL('../support/crash-once-projector.worker.mjs', import.meta.url));
+    await thread.start();
+    const { position } = await eventStore.append('venue-c', [venueDefined('c', 'Hall C')], 'no_stream');
+    const answered = thread.waitFor(position, 10_000);
+    await answered;
+    expect(errors).toEqual([expect.stringMatching(/^Projector thread exited with code 1: Error: simulated crash; restarting$/)]);
+    expect(thread.failing).toBeNull();
+    expect(await venue(queries, 'c')).toMatchObject({ Name: 'Hall C' });
+  });
+
+  it('refuses to start when the worker cannot open the stores', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'booking-projector-thread-'));
+    dirs.push(dir);
+    const eventStore = new SqliteEventStore(join(dir, 'events.sqlite'));
+    closers.push(() => eventStore.close());
+    const missing = join(dir, 'missing', 'read.sqlite');
+    await expect(ProjectorThread.open(eventStore, { eventStoreFile: join(dir, 'events.sqlite'), readStoreFile: missing, onError: () => undefined })).rejects.toThrow(
+      /unable to open|directory does not exist/i,
+    );
+  });
+});
