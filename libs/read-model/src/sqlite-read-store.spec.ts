@@ -131,6 +131,36 @@ describe('SqliteReadStore', () => {
     expect(await search('lovelace')).toEqual([]);
   });
 
+  it('as fresh storage for a rebuild, builds its text indexes once at the end; searches answer the same before and after', async () => {
+    const store = new SqliteReadStore(file, { rebuild: true });
+    opened.push(store);
+    await store.ensureCollections([people]);
+    await write(store, [
+      upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Email: 'ada@example.org' }),
+      upsert({ _id: 'b', Org: 'o1', Name: 'Alan Turing', Email: 'alan@example.org' }),
+      upsert({ _id: 'c', Org: 'o2', Name: 'Grace Hopper' }),
+    ]);
+    const db = new Database(file, { readonly: true });
+    const textTables = () => db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('rm_people_fts', 'rm_people_grams', 'rm_people_fts_queue')`).pluck().get();
+    const search = async (filter: Filter) => ids(await store.find('people', filter, { sort: [['_id', 1]] }));
+    const searches: Filter[] = [{ Name: { $contains: 'LOVE' } }, { Name: { $contains: 'a' } }, { Email: { $contains: 'al' } }, { Org: 'o1', Name: { $contains: 'ing' } }];
+    try {
+      expect(textTables()).toBe(0);
+      const before = await Promise.all(searches.map(search));
+      expect(before).toEqual([['a'], ['a', 'b', 'c'], ['b'], ['b']]);
+      await store.buildTextIndexes();
+      expect(textTables()).toBe(3);
+      expect(await Promise.all(searches.map(search))).toEqual(before);
+      // From then on the indexes follow every change.
+      await write(store, [upsert({ _id: 'b', Org: 'o1', Name: 'Alan Kay' }), { kind: 'delete', collection: 'people', id: 'c' }], 2n);
+      expect(await search({ Name: { $contains: 'kay' } })).toEqual(['b']);
+      expect(await search({ Name: { $contains: 'a' } })).toEqual(['a', 'b']);
+      expect(db.prepare(`SELECT count(*) FROM rm_people_fts WHERE rm_people_fts MATCH '"uring"'`).pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
   it('counts exactly after every commit, from its own batches or from another connection', async () => {
     const store = await open();
     await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);

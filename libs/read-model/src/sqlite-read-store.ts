@@ -31,6 +31,18 @@ import { VIEWS_DDL } from './sqlite-views.js';
 import { type CollectionLayout, quote } from './sqlite-query.js';
 import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
 
+export interface SqliteReadStoreOptions {
+  /**
+   * The file is fresh storage for a rebuild, private to this process (a crash leaves it to be
+   * thrown away): written without syncing, with a large page cache, and its text indexes are
+   * built once, at the end (`buildTextIndexes`), instead of row by row.
+   */
+  rebuild?: boolean;
+}
+
+/** The rebuild's page cache (negative: KiB), 256 MiB: a large log's row indexes stay in memory. */
+const REBUILD_CACHE_KIB = -262_144;
+
 export class SqliteReadStore implements ReadStore {
   private readonly writer: Connection;
   private readonly reader: Connection;
@@ -41,9 +53,12 @@ export class SqliteReadStore implements ReadStore {
   private readonly writes = new SerialQueue();
   /** `:memory:` lives in a private temporary file: the read connection needs a file to share. */
   private readonly temporaryDir: string | null;
+  /** While text indexes are deferred: the collections that get them in `buildTextIndexes`. */
+  private deferredText: Map<string, CollectionSpec> | null;
 
   /** `file` is a database path, or `:memory:` for a throwaway store. */
-  constructor(file: string) {
+  constructor(file: string, options: SqliteReadStoreOptions = {}) {
+    this.deferredText = options.rebuild ? new Map() : null;
     this.temporaryDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'read-store-')) : null;
     const path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file;
 
@@ -53,6 +68,13 @@ export class SqliteReadStore implements ReadStore {
     // their checkpoint, so projections replay them.
     writer.pragma('synchronous = NORMAL');
     writer.pragma('busy_timeout = 5000');
+    // Fresh storage that only this process uses, replaced as a whole if a crash interrupts it:
+    // nothing needs to reach the disk before the switch-over, and a large cache keeps the
+    // indexes of a large rebuild in memory.
+    if (options.rebuild) {
+      writer.pragma('synchronous = OFF');
+      writer.pragma(`cache_size = ${REBUILD_CACHE_KIB}`);
+    }
     registerGramsFunction(writer);
     writer.exec(CHECKPOINTS_DDL);
     writer.exec(VIEWS_DDL);
@@ -93,12 +115,30 @@ export class SqliteReadStore implements ReadStore {
       this.layouts.clear();
       const created = specs.filter((spec) => readLayout(this.writer.db, spec.name) === null).map((spec) => spec.name);
       this.transaction(() => {
-        specs.forEach((spec) => ensureCollectionSchema(this.writer.db, spec));
+        for (const spec of specs) {
+          const deferred = this.deferredText !== null && (spec.textFields?.length ?? 0) > 0;
+          if (deferred) this.deferredText!.set(spec.name, spec);
+          ensureCollectionSchema(this.writer.db, spec, { textIndex: !deferred });
+        }
         // Picks up rows queued by writers that did not drain (e.g. a tool copying rows).
         specs.forEach((spec) => this.layoutOf(spec.name));
         this.drainTextQueues();
       });
       return created;
+    });
+  }
+
+  /**
+   * For a store opened with `rebuild`: builds the text indexes it deferred, each in one pass over
+   * the rows (far cheaper than keeping them up to date row by row), and keeps them up to date
+   * from then on. Until then, text searches test every row: same results, slower.
+   */
+  buildTextIndexes(): Promise<void> {
+    return this.writes.run(async () => {
+      const specs = [...(this.deferredText?.values() ?? [])];
+      this.deferredText = null;
+      this.layouts.clear();
+      this.transaction(() => specs.forEach((spec) => ensureCollectionSchema(this.writer.db, spec)));
     });
   }
 

@@ -134,8 +134,12 @@ function dropIndexesOf(db: Database.Database, collection: string, keep: Readonly
   for (const name of indexes) if (!keep.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
 }
 
-/** Creates or extends one collection's schema; existing documents are kept (and indexed). */
-export function ensureCollectionSchema(db: Database.Database, spec: CollectionSpec): void {
+/**
+ * Creates or extends one collection's schema; existing documents are kept (and indexed). Without
+ * `textIndex` the collection gets no text indexes (their tables and triggers are dropped): `$contains`
+ * then tests every row, and a later call with it builds them from the rows in one pass.
+ */
+export function ensureCollectionSchema(db: Database.Database, spec: CollectionSpec, { textIndex = true } = {}): void {
   const table = quote(tableName(spec.name));
   // An explicit INTEGER PRIMARY KEY keeps row ids stable (even across VACUUM) for the FTS index.
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
@@ -175,7 +179,7 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     if (field !== null && !columnFields.has(field)) db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(column)}`);
   }
 
-  const textFields = [...new Set(spec.textFields ?? [])];
+  const textFields = textIndex ? [...new Set(spec.textFields ?? [])] : [];
   const layout = readLayout(db, spec.name);
   const current = layout?.textFields ?? new Set<string>();
   const unchanged =
