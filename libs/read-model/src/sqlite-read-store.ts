@@ -34,8 +34,8 @@ import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
 export interface SqliteReadStoreOptions {
   /**
    * The file is fresh storage for a rebuild, private to this process (a crash leaves it to be
-   * thrown away): written without syncing, with a large page cache, and its text indexes are
-   * built once, at the end (`buildTextIndexes`), instead of row by row.
+   * thrown away): written without syncing or WAL, with a large page cache, and its text indexes
+   * are built once, at the end (`buildTextIndexes`), instead of row by row.
    */
   rebuild?: boolean;
 }
@@ -46,7 +46,7 @@ const REBUILD_CACHE_KIB = -262_144;
 export class SqliteReadStore implements ReadStore {
   private readonly writer: Connection;
   private readonly reader: Connection;
-  private readonly checkpointer: WalCheckpointer;
+  private readonly checkpointer: WalCheckpointer | null;
   private readonly view: SqliteView;
   private readonly layouts = new Map<string, CollectionLayout>();
   /** Every use of the write connection, in order. */
@@ -63,23 +63,28 @@ export class SqliteReadStore implements ReadStore {
     const path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file;
 
     const writer = new Database(path);
-    writer.pragma('journal_mode = WAL');
-    // In WAL mode NORMAL stays consistent; a power cut may lose the last batches, and with them
-    // their checkpoint, so projections replay them.
-    writer.pragma('synchronous = NORMAL');
-    writer.pragma('busy_timeout = 5000');
-    // Fresh storage that only this process uses, replaced as a whole if a crash interrupts it:
-    // nothing needs to reach the disk before the switch-over, and a large cache keeps the
-    // indexes of a large rebuild in memory.
     if (options.rebuild) {
+      // Fresh storage that only this process uses, thrown away whole if a crash interrupts the
+      // rebuild: no syncs, and no WAL (each page is written once, not again by checkpoints; the
+      // journal in memory still rolls a failed batch back). A large cache keeps a large
+      // rebuild's indexes in memory.
+      writer.pragma('journal_mode = MEMORY');
       writer.pragma('synchronous = OFF');
       writer.pragma(`cache_size = ${REBUILD_CACHE_KIB}`);
+    } else {
+      writer.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL stays consistent; a power cut may lose the last batches, and with them
+      // their checkpoint, so projections replay them.
+      writer.pragma('synchronous = NORMAL');
     }
+    writer.pragma('busy_timeout = 5000');
     registerGramsFunction(writer);
     writer.exec(CHECKPOINTS_DDL);
     writer.exec(VIEWS_DDL);
     // Its catch-up checkpoint waits for the batch in progress: a transaction spans awaits.
-    this.checkpointer = new WalCheckpointer(writer, { onWriter: (checkpoint) => void this.writes.run(async () => checkpoint()) });
+    this.checkpointer = options.rebuild
+      ? null
+      : new WalCheckpointer(writer, { onWriter: (checkpoint) => void this.writes.run(async () => checkpoint()) });
     const reader = new Database(path, { readonly: true, fileMustExist: true });
     reader.pragma('busy_timeout = 5000');
 
@@ -196,7 +201,7 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     await this.writes.idle();
-    await this.checkpointer.close();
+    await this.checkpointer?.close();
     this.reader.db.close();
     this.writer.db.close();
     if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });
