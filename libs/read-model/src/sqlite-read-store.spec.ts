@@ -131,7 +131,7 @@ describe('SqliteReadStore', () => {
     expect(await search('lovelace')).toEqual([]);
   });
 
-  it('as fresh storage for a rebuild, builds its text indexes once at the end; searches answer the same before and after', async () => {
+  it('as fresh storage for a rebuild, builds its indexes once at the end; queries answer the same before and after', async () => {
     const store = new SqliteReadStore(file, { rebuild: true });
     opened.push(store);
     await store.ensureCollections([people]);
@@ -142,20 +142,48 @@ describe('SqliteReadStore', () => {
     ]);
     const db = new Database(file, { readonly: true });
     const textTables = () => db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('rm_people_fts', 'rm_people_grams', 'rm_people_fts_queue')`).pluck().get();
+    const declaredIndexes = () => db.prepare(`SELECT count(*) FROM pragma_index_list('rm_people') WHERE origin = 'c'`).pluck().get();
     const search = async (filter: Filter) => ids(await store.find('people', filter, { sort: [['_id', 1]] }));
     const searches: Filter[] = [{ Name: { $contains: 'LOVE' } }, { Name: { $contains: 'a' } }, { Email: { $contains: 'al' } }, { Org: 'o1', Name: { $contains: 'ing' } }];
     try {
       expect(textTables()).toBe(0);
+      expect(declaredIndexes()).toBe(0);
       const before = await Promise.all(searches.map(search));
       expect(before).toEqual([['a'], ['a', 'b', 'c'], ['b'], ['b']]);
-      await store.buildTextIndexes();
+      await store.buildIndexes();
       expect(textTables()).toBe(3);
+      expect(declaredIndexes()).toBe(1);
       expect(await Promise.all(searches.map(search))).toEqual(before);
       // From then on the indexes follow every change.
       await write(store, [upsert({ _id: 'b', Org: 'o1', Name: 'Alan Kay' }), { kind: 'delete', collection: 'people', id: 'c' }], 2n);
       expect(await search({ Name: { $contains: 'kay' } })).toEqual(['b']);
       expect(await search({ Name: { $contains: 'a' } })).toEqual(['a', 'b']);
       expect(db.prepare(`SELECT count(*) FROM rm_people_fts WHERE rm_people_fts MATCH '"uring"'`).pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('in a rebuild, builds a collection\'s indexes as soon as a batch queries it once it holds more than a few hundred rows', async () => {
+    const store = new SqliteReadStore(file, { rebuild: true });
+    opened.push(store);
+    await store.ensureCollections([people]);
+    const db = new Database(file, { readonly: true });
+    const indexed = () => db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('rm_people_ix(Org,Since)', 'rm_people_fts')`).pluck().get();
+    const renameAll = { kind: 'updateMany', collection: 'people', filter: { Org: 'o1' }, set: { Since: '2026' } } as const;
+    try {
+      const many = Array.from({ length: 300 }, (_, i) => upsert({ _id: `p${i}`, Org: 'o1', Name: `Person ${i}` }));
+      // A query on a small table tests its rows.
+      await write(store, [...many.slice(0, 200), renameAll]);
+      expect(indexed()).toBe(0);
+      // On a larger one the indexes come first, over every row, those of the batch too.
+      await write(store, [...many.slice(200), upsert({ _id: 'late', Org: 'o1', Name: 'Grace Hopper' }), renameAll], 2n);
+      expect(indexed()).toBe(2);
+      expect(db.prepare(`SELECT count(*) FROM rm_people_fts`).pluck().get()).toBe(301);
+      expect(ids(await store.find('people', { Name: { $contains: 'hopper' } }))).toEqual(['late']);
+      expect(await store.count('people', { Org: 'o1', Since: '2026' })).toBe(301);
+      await store.buildIndexes();
+      expect(await store.count('people', { Name: { $contains: 'person 29' } })).toBe(11);
     } finally {
       db.close();
     }

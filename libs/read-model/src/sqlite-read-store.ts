@@ -34,14 +34,22 @@ import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
 export interface SqliteReadStoreOptions {
   /**
    * The file is fresh storage for a rebuild, private to this process (a crash leaves it to be
-   * thrown away): written without syncing or WAL, with a large page cache, and its text indexes
-   * are built once, at the end (`buildTextIndexes`), instead of row by row.
+   * thrown away): written without syncing or WAL, with a large page cache, and its indexes are
+   * built once, at the end (`buildIndexes`), instead of row by row.
    */
   rebuild?: boolean;
 }
 
 /** The rebuild's page cache (negative: KiB), 256 MiB: a large log's row indexes stay in memory. */
 const REBUILD_CACHE_KIB = -262_144;
+
+/**
+ * While a rebuild defers a collection's indexes, a batch's query on it (a projection's `updateMany`,
+ * `find` or `count`) tests every row of a table up to this size; on a larger one it builds them
+ * first. A replay mostly queries a collection early, while it is still small (a catalog entry
+ * defined before the rows that show it): those scans cost microseconds.
+ */
+const SCANNED_ROWS = 256;
 
 export class SqliteReadStore implements ReadStore {
   private readonly writer: Connection;
@@ -53,12 +61,12 @@ export class SqliteReadStore implements ReadStore {
   private readonly writes = new SerialQueue();
   /** `:memory:` lives in a private temporary file: the read connection needs a file to share. */
   private readonly temporaryDir: string | null;
-  /** While text indexes are deferred: the collections that get them in `buildTextIndexes`. */
-  private deferredText: Map<string, CollectionSpec> | null;
+  /** In a rebuild, the collections whose indexes wait for `buildIndexes` (or a query that needs them). */
+  private deferred: Map<string, CollectionSpec> | null;
 
   /** `file` is a database path, or `:memory:` for a throwaway store. */
   constructor(file: string, options: SqliteReadStoreOptions = {}) {
-    this.deferredText = options.rebuild ? new Map() : null;
+    this.deferred = options.rebuild ? new Map() : null;
     this.temporaryDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'read-store-')) : null;
     const path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file;
 
@@ -121,9 +129,8 @@ export class SqliteReadStore implements ReadStore {
       const created = specs.filter((spec) => readLayout(this.writer.db, spec.name) === null).map((spec) => spec.name);
       this.transaction(() => {
         for (const spec of specs) {
-          const deferred = this.deferredText !== null && (spec.textFields?.length ?? 0) > 0;
-          if (deferred) this.deferredText!.set(spec.name, spec);
-          ensureCollectionSchema(this.writer.db, spec, { textIndex: !deferred });
+          this.deferred?.set(spec.name, spec);
+          ensureCollectionSchema(this.writer.db, spec, { indexes: this.deferred === null });
         }
         // Picks up rows queued by writers that did not drain (e.g. a tool copying rows).
         specs.forEach((spec) => this.layoutOf(spec.name));
@@ -134,23 +141,38 @@ export class SqliteReadStore implements ReadStore {
   }
 
   /**
-   * For a store opened with `rebuild`: builds the text indexes it deferred, each in one pass over
-   * the rows (far cheaper than keeping them up to date row by row), and keeps them up to date
-   * from then on. Until then, text searches test every row: same results, slower.
+   * For a store opened with `rebuild`: builds the indexes it deferred (declared and text), each in
+   * one pass over the rows, far cheaper than keeping them up to date row by row; from then on they
+   * are kept up to date. Until then, queries test every row: same answers, slower.
    */
-  buildTextIndexes(): Promise<void> {
+  buildIndexes(): Promise<void> {
     return this.writes.run(async () => {
-      const specs = [...(this.deferredText?.values() ?? [])];
-      this.deferredText = null;
-      this.layouts.clear();
-      this.transaction(() => specs.forEach((spec) => ensureCollectionSchema(this.writer.db, spec)));
+      this.transaction(() => {
+        for (const name of [...(this.deferred?.keys() ?? [])]) this.buildIndexesOf(name);
+      });
+      this.deferred = null;
     });
   }
+
+  /** On the write connection, inside its transaction. */
+  private buildIndexesOf(collection: string): void {
+    ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!);
+    this.deferred!.delete(collection);
+    this.layouts.delete(collection);
+  }
+
+  /** Before a batch queries a collection whose indexes wait: past SCANNED_ROWS it gets them now. */
+  private readonly beforeQuery = (collection: string): void => {
+    if (!this.deferred?.has(collection)) return;
+    // Row ids only grow: the largest bounds the row count in one index lookup.
+    const rows = (this.writer.statement(`SELECT max(rid) FROM ${quote(this.layoutOf(collection).table)}`).pluck().get() as number | null) ?? 0;
+    if (rows > SCANNED_ROWS) this.buildIndexesOf(collection);
+  };
 
   runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
     const names = typeof projections === 'string' ? [projections] : projections;
     return this.writes.run(async () => {
-      const session = new SqliteSession(this.writer, this.layoutOf);
+      const session = new SqliteSession(this.writer, this.layoutOf, this.beforeQuery);
       this.writer.statement('BEGIN IMMEDIATE').run();
       try {
         const position = await work(session);

@@ -120,6 +120,15 @@ const MAX_HELD = 10_000;
  * read-only (every change goes through `apply`).
  */
 export class SqliteSession extends SqliteView implements ProjectionSession {
+  constructor(
+    connection: Connection,
+    layoutOf: LayoutOf,
+    /** Called before a query that filters a collection (not a read by id), once the table holds its changes. */
+    private readonly beforeQuery: (collection: string) => void = () => {},
+  ) {
+    super(connection, layoutOf);
+  }
+
   private open = true;
   private readonly held = new Map<string, Map<string, Held>>();
   /** Per collection, the held documents changed since they were read or last written. */
@@ -139,11 +148,13 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   override async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     this.flush(collection);
+    this.beforeQuery(collection);
     return super.find(collection, filter, options);
   }
 
   override async count(collection: string, filter: Filter): Promise<number> {
     this.flush(collection);
+    this.beforeQuery(collection);
     return super.count(collection, filter);
   }
 
@@ -200,6 +211,8 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
       case 'updateMany': {
         const entries = normalizeSet(change.set);
         if (entries.length === 0) return;
+        this.flush(change.collection);
+        this.beforeQuery(change.collection);
         const layout = this.layoutOf(change.collection);
         const set = setDocSql(entries);
         // The columns of the fields it sets, and the views showing them, change with the document.
@@ -207,7 +220,6 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
         const columnSets = columns.map(([field]) => `, ${quote(fieldColumn(field))} = ?`).join('');
         const views = viewSetsSql(layout, entries);
         const where = whereSql(layout, normalizeFilter(change.filter));
-        this.flush(change.collection);
         this.connection
           .statement(`UPDATE ${quote(layout.table)} SET doc = ${set.sql}${columnSets}${views.sql}${where.sql}`)
           .run(...set.params, ...columns.map(([, value]) => columnValue(value)), ...views.params, ...where.params);
