@@ -189,6 +189,34 @@ describe('SqliteReadStore', () => {
     }
   });
 
+  it('never changes a document it handed out, however often a batch patches it afterwards', async () => {
+    const store = await open();
+    await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada' })]);
+    const seen: Array<Doc | null> = [];
+    await store.runBatch('people', async (session) => {
+      const patch = (set: Record<string, unknown>) => session.apply([{ kind: 'patch', collection: 'people', id: 'a', set }]);
+      await patch({ Since: '1' });
+      await patch({ Email: 'ada@example.org' });
+      seen.push(structuredClone(await session.get('people', 'a')), await session.get('people', 'a'));
+      await patch({ Since: '2' });
+      await patch({ Name: 'Ada Lovelace' });
+      seen.push(await session.get('people', 'a'));
+      return 2n;
+    });
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[0]).toEqual({ _id: 'a', Org: 'o1', Name: 'Ada', Since: '1', Email: 'ada@example.org' });
+    expect(await store.get('people', 'a')).toEqual({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Since: '2', Email: 'ada@example.org' });
+    expect(seen[2]).toEqual(await store.get('people', 'a'));
+    // Nor one it wrote out mid-batch: that is the record of what the table holds.
+    await store.runBatch('people', async (session) => {
+      await session.apply([{ kind: 'patch', collection: 'people', id: 'a', set: { Since: '3' } }]);
+      expect(await session.count('people', { Since: '3' })).toBe(1);
+      await session.apply([{ kind: 'patch', collection: 'people', id: 'a', set: { Since: '4' } }]);
+      return 3n;
+    });
+    expect(await store.count('people', { Since: '4' })).toBe(1);
+  });
+
   it('counts exactly after every commit, from its own batches or from another connection', async () => {
     const store = await open();
     await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);

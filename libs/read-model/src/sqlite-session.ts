@@ -97,6 +97,11 @@ interface Held {
   doc: Doc | null;
   /** What the table holds (null: nothing), or undefined when the batch never looked. */
   stored: Doc | null | undefined;
+  /**
+   * `doc` is a copy the session made, not handed out nor written since: the next patch may
+   * change it in place (a registration's next events patch it several times per batch).
+   */
+  own?: boolean;
 }
 
 /**
@@ -143,7 +148,9 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   override async get(collection: string, id: string): Promise<Doc | null> {
     assertDocId(id);
-    return this.hold(collection, id).doc;
+    const held = this.hold(collection, id);
+    held.own = false;
+    return held.doc;
   }
 
   override async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
@@ -169,6 +176,7 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
         const held = docs.get(id)!;
         this.write(layout, id, held);
         held.stored = held.doc;
+        held.own = false;
       }
       ids.clear();
     }
@@ -200,12 +208,12 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
       case 'patch': {
         assertDocId(change.id);
         const entries = normalizeSet(change.set);
-        const { doc } = this.hold(change.collection, change.id);
+        const held = this.hold(change.collection, change.id);
         // A missing document stays missing.
-        if (entries.length === 0 || doc === null) return;
-        const patched: Record<string, unknown> = { ...doc };
+        if (entries.length === 0 || held.doc === null) return;
+        const patched: Record<string, unknown> = held.own ? held.doc : { ...held.doc };
         for (const [field, value] of entries) patched[field] = value;
-        this.keep(change.collection, change.id, patched as Doc);
+        this.keep(change.collection, change.id, patched as Doc, true);
         return;
       }
       case 'updateMany': {
@@ -251,12 +259,14 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
     return held;
   }
 
-  private keep(collection: string, id: string, doc: Doc | null): void {
+  private keep(collection: string, id: string, doc: Doc | null, own = false): void {
     const docs = this.docsOf(collection);
     const held = docs.get(id);
-    if (held) held.doc = doc;
-    else {
-      docs.set(id, { doc, stored: undefined });
+    if (held) {
+      held.doc = doc;
+      held.own = own;
+    } else {
+      docs.set(id, { doc, stored: undefined, own });
       this.heldCount++;
     }
     let dirty = this.dirty.get(collection);
