@@ -125,6 +125,12 @@ const MAX_HELD = 10_000;
  * read-only (every change goes through `apply`).
  */
 export class SqliteSession extends SqliteView implements ProjectionSession {
+  private open = true;
+  private readonly held = new Map<string, Map<string, Held>>();
+  /** Per collection, the held documents changed since they were read or last written. */
+  private readonly dirty = new Map<string, Set<string>>();
+  private heldCount = 0;
+
   constructor(
     connection: Connection,
     layoutOf: LayoutOf,
@@ -133,12 +139,6 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
   ) {
     super(connection, layoutOf);
   }
-
-  private open = true;
-  private readonly held = new Map<string, Map<string, Held>>();
-  /** Per collection, the held documents changed since they were read or last written. */
-  private readonly dirty = new Map<string, Set<string>>();
-  private heldCount = 0;
 
   async apply(changes: readonly Change[]): Promise<void> {
     if (!this.open) throw new Error('The batch of this session has ended');
