@@ -19,3 +19,14 @@ readStoreContract(
   },
   { transactionalBatches: true },
 );
+
+// Fresh storage for a rebuild answers every query the same while its text indexes wait.
+readStoreContract(
+  'SQLite, fresh storage for a rebuild',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'read-store-contract-'));
+    dirs.push(dir);
+    return new SqliteReadStore(join(dir, 'read.sqlite'), { rebuild: true });
+  },
+  { transactionalBatches: true },
+);

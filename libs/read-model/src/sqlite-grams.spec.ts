@@ -22,4 +22,27 @@ describe('grams', () => {
   it('makes tokens of letters and digits only, whatever the text (no FTS5 syntax)', () => {
     expect(gramsDocument(['a "b" OR * (c)'])).toMatch(/^[a-z0-9 ]+$/);
   });
+
+  it('gives what splitting the folded text into characters gives, for any characters', () => {
+    // The plain definition: characters as [...text] splits them, ASCII folded, hex of their UTF-8.
+    const reference = (values: unknown[]) => {
+      const tokens = new Set<string>();
+      values.forEach((value, field) => {
+        if (typeof value !== 'string') return;
+        const chars = [...value.replace(/[A-Z]/g, (c) => c.toLowerCase())].map((c) => Buffer.from(c, 'utf8').toString('hex'));
+        chars.forEach((c, i) => {
+          tokens.add(`f${field}x${c}`);
+          if (i + 1 < chars.length) tokens.add(`f${field}x${c}${chars[i + 1]}`);
+        });
+      });
+      return [...tokens].join(' ');
+    };
+    const samples = [
+      ['Ada Lovelace', 'ADA@example.org', 'L-0001'],
+      ['Ádá 🐛🐛 É', '\uD800x\uDC00\uFFFD', '\u0000ß€'],
+      ['\uDC00\uD83D', 'aAaA', null],
+      ['', 'Zz', 42],
+    ];
+    for (const values of samples) expect(gramsDocument(values)).toBe(reference(values));
+  });
 });

@@ -40,19 +40,58 @@ export function gramToken(fieldIndex: number, text: string): string {
   return `f${fieldIndex}x${[...asciiLower(text)].map(hex).join('')}`;
 }
 
-/** Every distinct 1- and 2-character substring of each string value, as tokens. */
+/** The hex of each ASCII character after folding, by character code: the common case, without lookups. */
+const ASCII_HEX = Array.from({ length: 128 }, (_, code) => (code >= 65 && code <= 90 ? code + 32 : code).toString(16).padStart(2, '0'));
+
+/** Above every code point: a pair of characters is keyed `(first + 1) × PAIR + second`. */
+const PAIR = 0x110000;
+/** Lone surrogates encode as U+FFFD in UTF-8, so they are the same character here. */
+const REPLACEMENT = 0xfffd;
+
+function hexOfCode(point: number): string {
+  return point < 128 ? ASCII_HEX[point] : hex(String.fromCodePoint(point));
+}
+
+/** The folded code points of the text, as `[...text]` splits it. */
+function foldedCodes(text: string): number[] {
+  const codes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let point = text.codePointAt(i)!;
+    if (point > 0xffff) i++;
+    else if (point >= 65 && point <= 90) point += 32;
+    else if (point >= 0xd800 && point <= 0xdfff) point = REPLACEMENT;
+    codes.push(point);
+  }
+  return codes;
+}
+
+/**
+ * Every distinct 1- and 2-character substring of each string value, as tokens. It runs for every
+ * row the text index takes in (the grams function), so distinct substrings are found as numbers
+ * and only those become token text.
+ */
 export function gramsDocument(values: readonly unknown[]): string {
-  const tokens = new Set<string>();
+  const tokens: string[] = [];
   values.forEach((value, fieldIndex) => {
     if (typeof value !== 'string') return;
     const prefix = `f${fieldIndex}x`;
-    const chars = [...asciiLower(value)].map(hex);
-    for (let i = 0; i < chars.length; i++) {
-      tokens.add(prefix + chars[i]);
-      if (i + 1 < chars.length) tokens.add(prefix + chars[i] + chars[i + 1]);
+    const codes = foldedCodes(value);
+    const seen = new Set<number>();
+    for (let i = 0; i < codes.length; i++) {
+      const code = codes[i];
+      if (!seen.has(code)) {
+        seen.add(code);
+        tokens.push(prefix + hexOfCode(code));
+      }
+      if (i + 1 === codes.length) continue;
+      const pair = (code + 1) * PAIR + codes[i + 1];
+      if (!seen.has(pair)) {
+        seen.add(pair);
+        tokens.push(prefix + hexOfCode(code) + hexOfCode(codes[i + 1]));
+      }
     }
   });
-  return [...tokens].join(' ');
+  return tokens.join(' ');
 }
 
 /** Makes the grams function available to the connection that maintains the index. */

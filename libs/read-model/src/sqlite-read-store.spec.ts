@@ -162,6 +162,92 @@ describe('SqliteReadStore', () => {
     expect(await search('lovelace')).toEqual([]);
   });
 
+  it('as fresh storage for a rebuild, builds its indexes once at the end; queries answer the same before and after', async () => {
+    const store = new SqliteReadStore(file, { rebuild: true });
+    opened.push(store);
+    await store.ensureCollections([people]);
+    await write(store, [
+      upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Email: 'ada@example.org' }),
+      upsert({ _id: 'b', Org: 'o1', Name: 'Alan Turing', Email: 'alan@example.org' }),
+      upsert({ _id: 'c', Org: 'o2', Name: 'Grace Hopper' }),
+    ]);
+    const db = new Database(file, { readonly: true });
+    const textTables = () => db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('rm_people_fts', 'rm_people_grams', 'rm_people_fts_queue')`).pluck().get();
+    const declaredIndexes = () => db.prepare(`SELECT count(*) FROM pragma_index_list('rm_people') WHERE origin = 'c'`).pluck().get();
+    const search = async (filter: Filter) => ids(await store.find('people', filter, { sort: [['_id', 1]] }));
+    const searches: Filter[] = [{ Name: { $contains: 'LOVE' } }, { Name: { $contains: 'a' } }, { Email: { $contains: 'al' } }, { Org: 'o1', Name: { $contains: 'ing' } }];
+    try {
+      expect(textTables()).toBe(0);
+      expect(declaredIndexes()).toBe(0);
+      const before = await Promise.all(searches.map(search));
+      expect(before).toEqual([['a'], ['a', 'b', 'c'], ['b'], ['b']]);
+      await store.buildIndexes();
+      expect(textTables()).toBe(3);
+      expect(declaredIndexes()).toBe(1);
+      expect(await Promise.all(searches.map(search))).toEqual(before);
+      // From then on the indexes follow every change.
+      await write(store, [upsert({ _id: 'b', Org: 'o1', Name: 'Alan Kay' }), { kind: 'delete', collection: 'people', id: 'c' }], 2n);
+      expect(await search({ Name: { $contains: 'kay' } })).toEqual(['b']);
+      expect(await search({ Name: { $contains: 'a' } })).toEqual(['a', 'b']);
+      expect(db.prepare(`SELECT count(*) FROM rm_people_fts WHERE rm_people_fts MATCH '"uring"'`).pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('in a rebuild, builds a collection\'s indexes as soon as a batch queries it once it holds more than a few hundred rows', async () => {
+    const store = new SqliteReadStore(file, { rebuild: true });
+    opened.push(store);
+    await store.ensureCollections([people]);
+    const db = new Database(file, { readonly: true });
+    const indexed = () => db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('rm_people_ix(Org,Since)', 'rm_people_fts')`).pluck().get();
+    const renameAll = { kind: 'updateMany', collection: 'people', filter: { Org: 'o1' }, set: { Since: '2026' } } as const;
+    try {
+      const many = Array.from({ length: 300 }, (_, i) => upsert({ _id: `p${i}`, Org: 'o1', Name: `Person ${i}` }));
+      // A query on a small table tests its rows.
+      await write(store, [...many.slice(0, 200), renameAll]);
+      expect(indexed()).toBe(0);
+      // On a larger one the indexes come first, over every row, those of the batch too.
+      await write(store, [...many.slice(200), upsert({ _id: 'late', Org: 'o1', Name: 'Grace Hopper' }), renameAll], 2n);
+      expect(indexed()).toBe(2);
+      expect(db.prepare(`SELECT count(*) FROM rm_people_fts`).pluck().get()).toBe(301);
+      expect(ids(await store.find('people', { Name: { $contains: 'hopper' } }))).toEqual(['late']);
+      expect(await store.count('people', { Org: 'o1', Since: '2026' })).toBe(301);
+      await store.buildIndexes();
+      expect(await store.count('people', { Name: { $contains: 'person 29' } })).toBe(11);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('never changes a document it handed out, however often a batch patches it afterwards', async () => {
+    const store = await open();
+    await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada' })]);
+    const seen: Array<Doc | null> = [];
+    await store.runBatch('people', async (session) => {
+      const patch = (set: Record<string, unknown>) => session.apply([{ kind: 'patch', collection: 'people', id: 'a', set }]);
+      await patch({ Since: '1' });
+      await patch({ Email: 'ada@example.org' });
+      seen.push(structuredClone(await session.get('people', 'a')), await session.get('people', 'a'));
+      await patch({ Since: '2' });
+      await patch({ Name: 'Ada Lovelace' });
+      seen.push(await session.get('people', 'a'));
+      return 2n;
+    });
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[0]).toEqual({ _id: 'a', Org: 'o1', Name: 'Ada', Since: '1', Email: 'ada@example.org' });
+    expect(await store.get('people', 'a')).toEqual({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Since: '2', Email: 'ada@example.org' });
+    expect(seen[2]).toEqual(await store.get('people', 'a'));
+    // Nor one it wrote out mid-batch: that is the record of what the table holds.
+    await store.runBatch('people', async (session) => {
+      await session.apply([{ kind: 'patch', collection: 'people', id: 'a', set: { Since: '3' } }]);
+      expect(await session.count('people', { Since: '3' })).toBe(1);
+      await session.apply([{ kind: 'patch', collection: 'people', id: 'a', set: { Since: '4' } }]);
+      return 3n;
+    });
+    expect(await store.count('people', { Since: '4' })).toBe(1);
+  });
+
   it('counts exactly after every commit, from its own batches or from another connection', async () => {
     const store = await open();
     await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);

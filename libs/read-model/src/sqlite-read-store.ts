@@ -31,27 +31,60 @@ import { VIEWS_DDL } from './sqlite-views.js';
 import { type CollectionLayout, quote } from './sqlite-query.js';
 import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
 
+export interface SqliteReadStoreOptions {
+  /**
+   * The file is fresh storage for a rebuild, private to this process (a crash leaves it to be
+   * thrown away): written without syncing or WAL, with a large page cache, and its indexes are
+   * built once, at the end (`buildIndexes`), instead of row by row.
+   */
+  rebuild?: boolean;
+}
+
+/** The rebuild's page cache (negative: KiB), 256 MiB: a large log's row indexes stay in memory. */
+const REBUILD_CACHE_KIB = -262_144;
+
+/**
+ * While a rebuild defers a collection's indexes, a batch's query on it (a projection's `updateMany`,
+ * `find` or `count`) tests every row of a table up to this size; on a larger one it builds them
+ * first. A replay mostly queries a collection early, while it is still small (a catalog entry
+ * defined before the rows that show it): those scans cost microseconds.
+ */
+const SCANNED_ROWS = 256;
+
 export class SqliteReadStore implements ReadStore {
   private readonly writer: Connection;
   private readonly reader: Connection;
-  private readonly checkpointer: WalCheckpointer;
+  private readonly checkpointer: WalCheckpointer | null;
   private readonly view: SqliteView;
   private readonly layouts = new Map<string, CollectionLayout>();
   /** Every use of the write connection, in order. */
   private readonly writes = new SerialQueue();
   /** `:memory:` lives in a private temporary file: the read connection needs a file to share. */
   private readonly temporaryDir: string | null;
+  /** In a rebuild, the collections whose indexes wait for `buildIndexes` (or a query that needs them). */
+  private deferred: Map<string, CollectionSpec> | null;
 
   /** `file` is a database path, or `:memory:` for a throwaway store. */
-  constructor(file: string) {
+  constructor(file: string, options: SqliteReadStoreOptions = {}) {
+    this.deferred = options.rebuild ? new Map() : null;
     this.temporaryDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'read-store-')) : null;
     const path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file;
 
     const writer = new Database(path);
-    writer.pragma('journal_mode = WAL');
-    // In WAL mode NORMAL stays consistent; a power cut may lose the last batches, and with them
-    // their checkpoint, so projections replay them.
-    writer.pragma('synchronous = NORMAL');
+    if (options.rebuild) {
+      // Fresh storage that only this process uses, thrown away whole if a crash interrupts the
+      // rebuild: no syncs, and no WAL (each page is written once, not again by checkpoints; the
+      // journal in memory still rolls a failed batch back). A large cache keeps a large
+      // rebuild's indexes in memory.
+      writer.pragma('journal_mode = MEMORY');
+      writer.pragma('synchronous = OFF');
+      writer.pragma(`cache_size = ${REBUILD_CACHE_KIB}`);
+    } else {
+      writer.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL stays consistent; a power cut may lose the last batches, and with them
+      // their checkpoint, so projections replay them.
+      writer.pragma('synchronous = NORMAL');
+    }
     writer.pragma('busy_timeout = 5000');
     // Sorting a page (ORDER BY, rid IN (…)) builds temporary b-trees; in a file each costs ~50 µs.
     writer.pragma('temp_store = MEMORY');
@@ -59,7 +92,9 @@ export class SqliteReadStore implements ReadStore {
     writer.exec(CHECKPOINTS_DDL);
     writer.exec(VIEWS_DDL);
     // Its catch-up checkpoint waits for the batch in progress: a transaction spans awaits.
-    this.checkpointer = new WalCheckpointer(writer, { onWriter: (checkpoint) => void this.writes.run(async () => checkpoint()) });
+    this.checkpointer = options.rebuild
+      ? null
+      : new WalCheckpointer(writer, { onWriter: (checkpoint) => void this.writes.run(async () => checkpoint()) });
     const reader = new Database(path, { readonly: true, fileMustExist: true });
     reader.pragma('busy_timeout = 5000');
     reader.pragma('temp_store = MEMORY');
@@ -100,7 +135,10 @@ export class SqliteReadStore implements ReadStore {
       this.layouts.clear();
       const created = specs.filter((spec) => readLayout(this.writer.db, spec.name) === null).map((spec) => spec.name);
       this.transaction(() => {
-        specs.forEach((spec) => ensureCollectionSchema(this.writer.db, spec));
+        for (const spec of specs) {
+          this.deferred?.set(spec.name, spec);
+          ensureCollectionSchema(this.writer.db, spec, { indexes: this.deferred === null });
+        }
         // Picks up rows queued by writers that did not drain (e.g. a tool copying rows).
         specs.forEach((spec) => this.layoutOf(spec.name));
         this.drainTextQueues();
@@ -109,10 +147,39 @@ export class SqliteReadStore implements ReadStore {
     });
   }
 
+  /**
+   * For a store opened with `rebuild`: builds the indexes it deferred (declared and text), each in
+   * one pass over the rows, far cheaper than keeping them up to date row by row; from then on they
+   * are kept up to date. Until then, queries test every row: same answers, slower.
+   */
+  buildIndexes(): Promise<void> {
+    return this.writes.run(async () => {
+      this.transaction(() => {
+        for (const name of [...(this.deferred?.keys() ?? [])]) this.buildIndexesOf(name);
+      });
+      this.deferred = null;
+    });
+  }
+
+  /** On the write connection, inside its transaction. */
+  private buildIndexesOf(collection: string): void {
+    ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!);
+    this.deferred!.delete(collection);
+    this.layouts.delete(collection);
+  }
+
+  /** Before a batch queries a collection whose indexes wait: past SCANNED_ROWS it gets them now. */
+  private readonly beforeQuery = (collection: string): void => {
+    if (!this.deferred?.has(collection)) return;
+    // Row ids only grow: the largest bounds the row count in one index lookup.
+    const rows = (this.writer.statement(`SELECT max(rid) FROM ${quote(this.layoutOf(collection).table)}`).pluck().get() as number | null) ?? 0;
+    if (rows > SCANNED_ROWS) this.buildIndexesOf(collection);
+  };
+
   runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
     const names = typeof projections === 'string' ? [projections] : projections;
     return this.writes.run(async () => {
-      const session = new SqliteSession(this.writer, this.layoutOf);
+      const session = new SqliteSession(this.writer, this.layoutOf, this.beforeQuery);
       this.writer.statement('BEGIN IMMEDIATE').run();
       try {
         const position = await work(session);
@@ -163,7 +230,7 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     await this.writes.idle();
-    await this.checkpointer.close();
+    await this.checkpointer?.close();
     this.reader.db.close();
     this.writer.db.close();
     if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });

@@ -134,8 +134,13 @@ function dropIndexesOf(db: Database.Database, collection: string, keep: Readonly
   for (const name of indexes) if (!keep.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
 }
 
-/** Creates or extends one collection's schema; existing documents are kept (and indexed). */
-export function ensureCollectionSchema(db: Database.Database, spec: CollectionSpec): void {
+/**
+ * Creates or extends one collection's schema; existing documents are kept (and indexed). Without
+ * `indexes` the collection gets none of its declared indexes, nor text indexes (those there are
+ * dropped): queries then test every row, and a later call with them builds each from the rows in
+ * one pass.
+ */
+export function ensureCollectionSchema(db: Database.Database, spec: CollectionSpec, { indexes = true } = {}): void {
   const table = quote(tableName(spec.name));
   // An explicit INTEGER PRIMARY KEY keeps row ids stable (even across VACUUM) for the FTS index.
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
@@ -156,7 +161,7 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     db.exec(`UPDATE ${table} SET ${column} = json_extract(doc, ${jsonPath(field)})`);
   }
   const declared = new Set<string>();
-  for (const fields of spec.indexes) {
+  for (const fields of indexes ? spec.indexes : []) {
     const columns = fields.map((declaredField) => {
       const { field, descending } = indexField(declaredField);
       return `${field === '_id' ? 'id' : quote(fieldColumn(field))}${descending ? ' DESC' : ''}`;
@@ -175,7 +180,7 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     if (field !== null && !columnFields.has(field)) db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(column)}`);
   }
 
-  const textFields = [...new Set(spec.textFields ?? [])];
+  const textFields = indexes ? [...new Set(spec.textFields ?? [])] : [];
   const layout = readLayout(db, spec.name);
   const current = layout?.textFields ?? new Set<string>();
   const unchanged =

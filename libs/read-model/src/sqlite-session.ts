@@ -134,6 +134,11 @@ interface Held {
   doc: Doc | null;
   /** What the table holds (null: nothing), or undefined when the batch never looked. */
   stored: Doc | null | undefined;
+  /**
+   * `doc` is a copy the session made, not handed out nor written since: the next patch may
+   * change it in place (a registration's next events patch it several times per batch).
+   */
+  own?: boolean;
 }
 
 /**
@@ -165,6 +170,15 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
   private readonly dirty = new Map<string, Set<string>>();
   private heldCount = 0;
 
+  constructor(
+    connection: Connection,
+    layoutOf: LayoutOf,
+    /** Called before a query that filters a collection (not a read by id), once the table holds its changes. */
+    private readonly beforeQuery: (collection: string) => void = () => {},
+  ) {
+    super(connection, layoutOf);
+  }
+
   async apply(changes: readonly Change[]): Promise<void> {
     if (!this.open) throw new Error('The batch of this session has ended');
     for (const change of changes) this.applyOne(change);
@@ -173,16 +187,20 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   override async get(collection: string, id: string): Promise<Doc | null> {
     assertDocId(id);
-    return this.hold(collection, id).doc;
+    const held = this.hold(collection, id);
+    held.own = false;
+    return held.doc;
   }
 
   override async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     this.flush(collection);
+    this.beforeQuery(collection);
     return super.find(collection, filter, options);
   }
 
   override async count(collection: string, filter: Filter): Promise<number> {
     this.flush(collection);
+    this.beforeQuery(collection);
     return super.count(collection, filter);
   }
 
@@ -197,6 +215,7 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
         const held = docs.get(id)!;
         this.write(layout, id, held);
         held.stored = held.doc;
+        held.own = false;
       }
       ids.clear();
     }
@@ -228,17 +247,19 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
       case 'patch': {
         assertDocId(change.id);
         const entries = normalizeSet(change.set);
-        const { doc } = this.hold(change.collection, change.id);
+        const held = this.hold(change.collection, change.id);
         // A missing document stays missing.
-        if (entries.length === 0 || doc === null) return;
-        const patched: Record<string, unknown> = { ...doc };
+        if (entries.length === 0 || held.doc === null) return;
+        const patched: Record<string, unknown> = held.own ? held.doc : { ...held.doc };
         for (const [field, value] of entries) patched[field] = value;
-        this.keep(change.collection, change.id, patched as Doc);
+        this.keep(change.collection, change.id, patched as Doc, true);
         return;
       }
       case 'updateMany': {
         const entries = normalizeSet(change.set);
         if (entries.length === 0) return;
+        this.flush(change.collection);
+        this.beforeQuery(change.collection);
         const layout = this.layoutOf(change.collection);
         const set = setDocSql(entries);
         // The columns of the fields it sets, and the views showing them, change with the document.
@@ -246,7 +267,6 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
         const columnSets = columns.map(([field]) => `, ${quote(fieldColumn(field))} = ?`).join('');
         const views = viewSetsSql(layout, entries);
         const where = whereSql(layout, normalizeFilter(change.filter));
-        this.flush(change.collection);
         this.connection
           .statement(`UPDATE ${quote(layout.table)} SET doc = ${set.sql}${columnSets}${views.sql}${where.sql}`)
           .run(...set.params, ...columns.map(([, value]) => columnValue(value)), ...views.params, ...where.params);
@@ -278,12 +298,14 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
     return held;
   }
 
-  private keep(collection: string, id: string, doc: Doc | null): void {
+  private keep(collection: string, id: string, doc: Doc | null, own = false): void {
     const docs = this.docsOf(collection);
     const held = docs.get(id);
-    if (held) held.doc = doc;
-    else {
-      docs.set(id, { doc, stored: undefined });
+    if (held) {
+      held.doc = doc;
+      held.own = own;
+    } else {
+      docs.set(id, { doc, stored: undefined, own });
       this.heldCount++;
     }
     let dirty = this.dirty.get(collection);

@@ -24,7 +24,7 @@ export class SqliteSwitchOver implements SwitchOver {
     private readonly livePath: string,
     private readonly freshPath: string,
   ) {
-    this.fresh = new SqliteReadStore(freshPath);
+    this.fresh = new SqliteReadStore(freshPath, { rebuild: true });
   }
 
   async switchOver(
