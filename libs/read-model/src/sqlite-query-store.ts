@@ -5,19 +5,21 @@
  */
 import Database from 'better-sqlite3';
 import { assertCollectionName } from './normalized-query.js';
-import type { Doc, Filter, FindOptions, QueryStore } from './read-store.js';
+import type { QueryStore } from './read-store.js';
 import { Connection } from './sqlite-connection.js';
+import { SqliteQueries } from './sqlite-queries.js';
 import { CountCache } from './sqlite-count-cache.js';
 import type { CollectionLayout } from './sqlite-query.js';
-import { readLayout } from './sqlite-schema.js';
+import { readCheckpoint, readLayout } from './sqlite-schema.js';
 import { type LayoutOf, SqliteView } from './sqlite-session.js';
 
-export class SqliteQueryStore implements QueryStore {
+export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   private readonly reader: Connection;
-  private readonly view: SqliteView;
+  protected readonly view: SqliteView;
   private readonly layouts = new Map<string, CollectionLayout>();
 
   constructor(file: string) {
+    super();
     const db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     // Page sorts in memory, as SqliteReadStore's connections do (a temporary file costs ~50 µs each).
@@ -26,32 +28,8 @@ export class SqliteQueryStore implements QueryStore {
     this.view = new SqliteView(this.reader, this.layoutOf, new CountCache(this.reader));
   }
 
-  get(collection: string, id: string): Promise<Doc | null> {
-    return this.view.get(collection, id);
-  }
-
-  find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
-    return this.view.find(collection, filter, options);
-  }
-
-  findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
-    return this.view.findView(collection, filter, options, view);
-  }
-
-  getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null> {
-    return this.view.getView(collection, id, view, match);
-  }
-
-  count(collection: string, filter: Filter): Promise<number> {
-    return this.view.count(collection, filter);
-  }
-
   async getCheckpoint(projection: string): Promise<bigint | null> {
-    const position = this.reader
-      .statement('SELECT position FROM projection_checkpoints WHERE projection = ?')
-      .pluck()
-      .get(projection) as string | undefined;
-    return position === undefined ? null : BigInt(position);
+    return readCheckpoint(this.reader, projection);
   }
 
   async close(): Promise<void> {

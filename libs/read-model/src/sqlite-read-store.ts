@@ -19,14 +19,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { assertCollectionName, assertFieldName, checkpointText } from './normalized-query.js';
-import { type CollectionSpec, type Doc, type Filter, type FindOptions, indexField, type ProjectionSession, type ReadStore } from './read-store.js';
+import { type CollectionSpec, indexField, type ProjectionSession, type ReadStore } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 import { Connection } from './sqlite-connection.js';
+import { SqliteQueries } from './sqlite-queries.js';
 import { CountCache } from './sqlite-count-cache.js';
 import { registerGramsFunction } from './sqlite-grams.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
-import { CHECKPOINTS_DDL, ensureCollectionSchema, readLayout } from './sqlite-schema.js';
+import { CHECKPOINTS_DDL, ensureCollectionSchema, readCheckpoint, readLayout } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
 import { type CollectionLayout, quote } from './sqlite-query.js';
 import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
@@ -51,11 +52,11 @@ const REBUILD_CACHE_KIB = -262_144;
  */
 const SCANNED_ROWS = 256;
 
-export class SqliteReadStore implements ReadStore {
+export class SqliteReadStore extends SqliteQueries implements ReadStore {
   private readonly writer: Connection;
   private readonly reader: Connection;
   private readonly checkpointer: WalCheckpointer | null;
-  private readonly view: SqliteView;
+  protected readonly view: SqliteView;
   private readonly layouts = new Map<string, CollectionLayout>();
   /** Every use of the write connection, in order. */
   private readonly writes = new SerialQueue();
@@ -66,6 +67,7 @@ export class SqliteReadStore implements ReadStore {
 
   /** `file` is a database path, or `:memory:` for a throwaway store. */
   constructor(file: string, options: SqliteReadStoreOptions = {}) {
+    super();
     this.deferred = options.rebuild ? new Map() : null;
     this.temporaryDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'read-store-')) : null;
     const path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file;
@@ -102,26 +104,6 @@ export class SqliteReadStore implements ReadStore {
     this.writer = new Connection(writer);
     this.reader = new Connection(reader);
     this.view = new SqliteView(this.reader, this.layoutOf, new CountCache(this.reader));
-  }
-
-  get(collection: string, id: string): Promise<Doc | null> {
-    return this.view.get(collection, id);
-  }
-
-  find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
-    return this.view.find(collection, filter, options);
-  }
-
-  findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
-    return this.view.findView(collection, filter, options, view);
-  }
-
-  getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null> {
-    return this.view.getView(collection, id, view, match);
-  }
-
-  count(collection: string, filter: Filter): Promise<number> {
-    return this.view.count(collection, filter);
   }
 
   ensureCollections(specs: readonly CollectionSpec[]): Promise<readonly string[]> {
@@ -202,11 +184,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async getCheckpoint(projection: string): Promise<bigint | null> {
-    const position = this.reader
-      .statement('SELECT position FROM projection_checkpoints WHERE projection = ?')
-      .pluck()
-      .get(projection) as string | undefined;
-    return position === undefined ? null : BigInt(position);
+    return readCheckpoint(this.reader, projection);
   }
 
   reset(projection: string, collections: readonly string[]): Promise<void> {

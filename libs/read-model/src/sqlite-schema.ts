@@ -19,6 +19,7 @@ import type Database from 'better-sqlite3';
 import { type CollectionSpec, indexField } from './read-store.js';
 import { GRAMS_FUNCTION } from './sqlite-grams.js';
 import { ensureViews, readViews } from './sqlite-views.js';
+import type { Connection } from './sqlite-connection.js';
 import {
   type CollectionLayout,
   ftsColumn,
@@ -33,6 +34,15 @@ import {
 
 export const CHECKPOINTS_DDL =
   'CREATE TABLE IF NOT EXISTS projection_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)';
+
+/** The position a projection's last committed batch reached, or null when it never ran. */
+export function readCheckpoint(connection: Connection, projection: string): bigint | null {
+  const position = connection
+    .statement('SELECT position FROM projection_checkpoints WHERE projection = ?')
+    .pluck()
+    .get(projection) as string | undefined;
+  return position === undefined ? null : BigInt(position);
+}
 
 /** pragma table_xinfo marks virtual generated columns with hidden = 2 (older layouts used them). */
 const VIRTUAL_GENERATED = 2;
