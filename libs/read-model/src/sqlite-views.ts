@@ -18,26 +18,30 @@ export function renderView(doc: Doc, fields: readonly string[]): string {
 }
 
 /**
- * SQL rendering the view from the stored document, as an UPDATE's SET expression: fields the same
- * UPDATE sets take their new value (`changed`: field → SQL expression), the others the stored one
- * (`->` keeps JSON as JSON: numbers, booleans and nested values, not their text).
+ * SQL rendering the view from the stored document (when a view is added or its fields change);
+ * `->` keeps JSON as JSON: numbers, booleans and nested values, not their text.
  */
-export function viewSql(fields: readonly string[], changed: ReadonlyMap<string, string> = new Map()): string {
-  return `json_object(${fields.map((field) => `'${field}', ${changed.get(field) ?? `doc -> ${jsonPath(field)}`}`).join(', ')})`;
+export function viewSql(fields: readonly string[]): string {
+  return `json_object(${fields.map((field) => `'${field}', doc -> ${jsonPath(field)}`).join(', ')})`;
 }
 
-/** `, v_<view> = …` for each view showing a field an updateMany sets (values bound as setDocSql binds them). */
+/**
+ * `, v_<view> = …` for each view showing a field an updateMany sets (values bound as setDocSql
+ * binds them). The stored view is changed in place (`json_set` keeps its key order): rendering it
+ * again from the document would parse the document once per field, and a retitle rewrites every
+ * row of an exam event.
+ */
 export function viewSetsSql(layout: CollectionLayout, entries: ReadonlyArray<readonly [string, unknown]>): Sql {
   const sets = new Map(entries);
   const parts: Sql[] = [];
   for (const [view, fields] of layout.views) {
     const shown = fields.filter((field) => sets.has(field));
     if (shown.length === 0) continue;
-    const changed = new Map(shown.map((field) => [field, bindsDirectly(sets.get(field)) ? '?' : 'json(?)']));
+    const column = quote(viewColumn(view));
+    const paths = shown.map((field) => `${jsonPath(field)}, ${bindsDirectly(sets.get(field)) ? '?' : 'json(?)'}`);
     parts.push({
-      sql: `, ${quote(viewColumn(view))} = ${viewSql(fields, changed)}`,
-      // In the order the placeholders appear: the view's field order.
-      params: fields.filter((field) => changed.has(field)).map((field) => {
+      sql: `, ${column} = json_set(${column}, ${paths.join(', ')})`,
+      params: shown.map((field) => {
         const value = sets.get(field);
         return bindsDirectly(value) ? value : JSON.stringify(value);
       }),
