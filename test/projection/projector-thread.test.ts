@@ -29,10 +29,12 @@ function venueDefined(id: string, name: string): NewEvent {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(entry?: URL, pollIntervalMs?: number) {
+  /** `before` appends to the log before the worker starts. */
+  async function open(entry?: URL, pollIntervalMs?: number, before?: (eventStore: SqliteEventStore) => Promise<void>) {
     const dir = mkdtempSync(join(tmpdir(), 'booking-projector-thread-'));
     dirs.push(dir);
     const eventStore = new SqliteEventStore(join(dir, 'events.sqlite'));
+    await before?.(eventStore);
     const errors: string[] = [];
     const files = { eventStoreFile: join(dir, 'events.sqlite'), readStoreFile: join(dir, 'read.sqlite') };
     const thread = await ProjectorThread.open(eventStore, { ...files, onError: (message) => errors.push(message), entry, pollIntervalMs });
@@ -59,9 +61,12 @@ function venueDefined(id: string, name: string): NewEvent {
   });
 
   it('catches up with the log before start resolves', async () => {
-    const { eventStore, thread, queries } = await open();
-    // Appended while the worker opens its stores: start resolves only once it is projected.
-    const { position } = await eventStore.append('venue-b', [venueDefined('b', 'Hall B')], 'no_stream');
+    let position = 0n;
+    // In the log before the worker starts: start resolves only once it is projected (the worker
+    // never polls here, and no append wakes it).
+    const { thread, queries } = await open(undefined, 3_600_000, async (eventStore) => {
+      ({ position } = await eventStore.append('venue-b', [venueDefined('b', 'Hall B')], 'no_stream'));
+    });
     await thread.start();
     expect(await queries.getCheckpoint('catalog')).toBe(position);
     expect(await venue(queries, 'b')).toMatchObject({ Name: 'Hall B' });
@@ -74,14 +79,22 @@ function venueDefined(id: string, name: string): NewEvent {
   });
 
   it('reports a dead worker, starts another, and the waiting command still gets its answer', async () => {
-    const { eventStore, thread, queries, errors } = await open(new URL('../support/crash-once-projector.worker.mjs', import.meta.url));
+    // No polling: only an append's message wakes the worker, and the first such message kills it.
+    const { eventStore, thread, queries, errors } = await open(new URL('../support/crash-once-projector.worker.mjs', import.meta.url), 3_600_000);
     await thread.start();
-    const { position } = await eventStore.append('venue-c', [venueDefined('c', 'Hall C')], 'no_stream');
-    const answered = thread.waitFor(position, 10_000);
-    await answered;
-    expect(errors).toEqual([expect.stringMatching(/^Projector thread exited with code 1: Error: simulated crash; restarting$/)]);
+    await eventStore.append('venue-c', [venueDefined('c', 'Hall C')], 'no_stream');
+    const crash = /^Projector thread exited with code 1: Error: simulated crash; restarting$/;
+    for (const deadline = Date.now() + 10_000; !errors.some((e) => crash.test(e)) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(errors).toEqual([expect.stringMatching(crash)]);
+    expect(thread.failing).toEqual(expect.stringMatching(crash));
+    // A command while no worker runs: its answer waits for the one started in its place.
+    const { position } = await eventStore.append('venue-d', [venueDefined('d', 'Hall D')], 'no_stream');
+    await thread.waitFor(position, 10_000);
     expect(thread.failing).toBeNull();
     expect(await venue(queries, 'c')).toMatchObject({ Name: 'Hall C' });
+    expect(await venue(queries, 'd')).toMatchObject({ Name: 'Hall D' });
   });
 
   it('refuses to start when the worker cannot open the stores', async () => {
