@@ -220,6 +220,28 @@ describe('SqliteReadStore', () => {
     }
   });
 
+  it('in a rebuild, a failing batch that built indexes leaves them to build again', async () => {
+    const store = new SqliteReadStore(file, { rebuild: true });
+    opened.push(store);
+    await store.ensureCollections([people]);
+    const db = new Database(file, { readonly: true });
+    const indexed = () => db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('rm_people_ix(Org,Since)', 'rm_people_fts')`).pluck().get();
+    try {
+      await write(store, Array.from({ length: 300 }, (_, i) => upsert({ _id: `p${i}`, Org: 'o1', Name: `Person ${i}` })));
+      const failing = store.runBatch('people', async (session) => {
+        await session.apply([{ kind: 'updateMany', collection: 'people', filter: { Org: 'o1' }, set: { Since: '2026' } }]);
+        throw new Error('projection failed');
+      });
+      await expect(failing).rejects.toThrow('projection failed');
+      expect(indexed()).toBe(0);
+      await store.buildIndexes();
+      expect(indexed()).toBe(2);
+      expect(await store.count('people', { Name: { $contains: 'person 29' } })).toBe(11);
+    } finally {
+      db.close();
+    }
+  });
+
   it('never changes a document it handed out, however often a batch patches it afterwards', async () => {
     const store = await open();
     await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada' })]);
@@ -397,6 +419,18 @@ describe('SqliteReadStore', () => {
     expect(await card()).toEqual([{ Since: '2020', Name: 'Ada Lovelace' }]);
     await store.ensureCollections([people]);
     await expect(card()).rejects.toThrow('has no view');
+  });
+
+  it('an updateMany renders a view that another writer left empty, then sets the new values in it', async () => {
+    const store = await open();
+    await store.ensureCollections([{ ...people, views: { card: ['Name', 'Org', 'Since'] } }]);
+    await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Since: '2020' })]);
+    const db = new Database(file);
+    db.prepare('UPDATE rm_people SET v_card = NULL').run();
+    db.close();
+    await write(store, [{ kind: 'updateMany', collection: 'people', filter: { Org: 'o1' }, set: { Name: 'Ada King' } }], 2n);
+    const text = await store.findView('people', {}, undefined, 'card');
+    expect(text).toBe('[{"Name":"Ada King","Org":"o1","Since":"2020"}]');
   });
 
   it('refuses to query a collection that was never created', async () => {

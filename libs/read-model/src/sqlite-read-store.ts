@@ -162,6 +162,8 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     const names = typeof projections === 'string' ? [projections] : projections;
     return this.writes.run(async () => {
       const session = new SqliteSession(this.writer, this.layoutOf, this.beforeQuery);
+      // Indexes a failing batch built (a rebuild's early query) roll back with it: still to build.
+      const deferred = this.deferred && new Map(this.deferred);
       this.writer.statement('BEGIN IMMEDIATE').run();
       try {
         const position = await work(session);
@@ -176,6 +178,10 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
       } catch (error) {
         // SQLite may already have rolled back on its own (e.g. disk full).
         if (this.writer.db.inTransaction) this.writer.statement('ROLLBACK').run();
+        if (deferred && deferred.size !== this.deferred?.size) {
+          this.deferred = deferred;
+          this.layouts.clear();
+        }
         throw error;
       } finally {
         session.end();

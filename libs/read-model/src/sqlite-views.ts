@@ -40,7 +40,8 @@ export function viewSetsSql(layout: CollectionLayout, entries: ReadonlyArray<rea
     const column = quote(viewColumn(view));
     const paths = shown.map((field) => `${jsonPath(field)}, ${bindsDirectly(sets.get(field)) ? '?' : 'json(?)'}`);
     parts.push({
-      sql: `, ${column} = json_set(${column}, ${paths.join(', ')})`,
+      // A row some other writer left without the view (NULL) gets it rendered from the document.
+      sql: `, ${column} = json_set(coalesce(${column}, ${viewSql(fields)}), ${paths.join(', ')})`,
       params: shown.map((field) => {
         const value = sets.get(field);
         return bindsDirectly(value) ? value : JSON.stringify(value);

@@ -1,7 +1,7 @@
 import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
 import type { Projection } from '../../../read-model/src/projection.js';
 import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
-import { catchUp } from './projection-rebuild.js';
+import { catchUp, type ComparedStore, compareProjection } from './projection-rebuild.js';
 
 /** A log holding exactly these positions (a rolled-back append leaves a gap). */
 function logWith(positions: readonly number[]): EventStore {
@@ -64,5 +64,26 @@ describe('catchUp (the rebuild replay)', () => {
     expect(behind.projected).toEqual([1n, 2n, 5n, 6n]);
     expect(ahead.projected).toEqual([5n, 6n]);
     expect(await store.getCheckpoint('behind')).toBe(6n);
+  });
+});
+
+describe('compareProjection', () => {
+  const people: Projection = { name: 'people', collections: [{ name: 'people', indexes: [], views: { card: ['Name'] } }], project: async () => [] };
+  const page = [
+    { _id: 'a', Name: 'Ada' },
+    { _id: 'b', Name: 'Bob' },
+  ];
+  const store = (views: Record<string, string | null>): ComparedStore => ({
+    find: async () => page,
+    getView: async (_collection, id) => views[id] ?? null,
+  });
+
+  it('compares each document with its own views, also when one vanished between the reads', async () => {
+    const rebuilt = store({ a: '{"Name":"Ada"}', b: '{"Name":"Bob"}' });
+    // The live projector deleted "a" after its page was read: its view is gone, "b"'s is intact.
+    const live = store({ b: '{"Name":"Bob"}' });
+    expect(await compareProjection(people, rebuilt, live)).toEqual([
+      { projection: 'people', collection: 'people', id: 'a', kind: 'different', fields: ['card view: Name'] },
+    ]);
   });
 });

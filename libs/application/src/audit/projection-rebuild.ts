@@ -64,34 +64,39 @@ export interface Difference {
 }
 
 /** What a comparison reads: documents, and the views the API serves them as. */
-export type ComparedStore = Pick<ReadStore, 'find' | 'findView'>;
+export type ComparedStore = Pick<ReadStore, 'find' | 'getView'>;
 
-/** A document, with each of its collection's views as the store keeps it rendered. */
+/** A document, with each of its collection's views as the store keeps it rendered ({} if none). */
 interface Compared {
   doc: Doc;
-  views: Record<string, Doc>;
+  views: Record<string, Record<string, unknown>>;
 }
 
-/** Every document of a collection in `_id` order, a page at a time, with its views. */
+/**
+ * Every document of a collection in `_id` order, a page at a time, each with its views read by its
+ * id: a live projector may commit between two reads, so rows are never paired by position.
+ */
 async function* documents(store: ComparedStore, collection: CollectionSpec): AsyncGenerator<Compared> {
-  const views = Object.keys(collection.views ?? {});
+  const viewNames = Object.keys(collection.views ?? {});
   let from: string | null = null;
   for (;;) {
     const filter: Filter = from === null ? {} : { _id: { $gte: from } };
-    const options = { sort: [['_id', 1]] as [string, 1][], limit: PAGE + 1 };
-    const page = await store.find(collection.name, filter, options);
-    // The same page through each view: rows in the same order as the documents.
-    const rendered = await Promise.all(views.map(async (view) => JSON.parse(await store.findView(collection.name, filter, options, view)) as Doc[]));
-    for (const [i, doc] of page.entries()) {
+    const page = await store.find(collection.name, filter, { sort: [['_id', 1]], limit: PAGE + 1 });
+    for (const doc of page) {
       if (doc._id === from) continue;
-      yield { doc, views: Object.fromEntries(views.map((view, v) => [view, rendered[v][i]])) };
+      const views: Compared['views'] = {};
+      for (const view of viewNames) {
+        const text = await store.getView(collection.name, doc._id, view, {});
+        views[view] = text === null ? {} : (JSON.parse(text) as Record<string, unknown>);
+      }
+      yield { doc, views };
     }
     if (page.length < PAGE + 1) return;
     from = page[page.length - 1]._id;
   }
 }
 
-function differentFields(a: Doc, b: Doc): string[] {
+function differentFields(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
   const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   return fields.filter((field) => canonicalJson(a[field] ?? null) !== canonicalJson(b[field] ?? null));
 }
