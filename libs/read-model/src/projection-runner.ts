@@ -57,7 +57,8 @@ export class ProjectionRunner implements Projector {
    * that owns a collection which did not exist yet (its model changed, e.g. a new collection in a
    * new version) replays its whole history: its checkpoint was earned without that collection.
    */
-  async start(): Promise<void> {
+  /** `catchUpTimeoutMs` bounds the catch-up: a projector that cannot catch up fails to start. */
+  async start(catchUpTimeoutMs = 60_000): Promise<void> {
     const created = new Set(await this.readStore.ensureCollections(this.projections.flatMap((p) => p.collections)));
     for (const projection of this.projections) {
       let checkpoint = await this.readStore.getCheckpoint(projection.name);
@@ -73,7 +74,7 @@ export class ProjectionRunner implements Projector {
     this.pollTimer = setInterval(() => this.wake(), this.pollIntervalMs);
     this.pollTimer.unref();
     this.wake();
-    await this.waitForCatchUp();
+    await this.waitForCatchUp(catchUpTimeoutMs);
   }
 
   /** Stops following; resolves once the batch in progress is committed. */

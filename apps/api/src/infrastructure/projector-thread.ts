@@ -21,6 +21,8 @@ export interface ProjectorThreadData {
   readStoreFile: string;
   /** How often the worker looks for appends of other processes (the runner's default: 1 s). */
   pollIntervalMs?: number;
+  /** How long its catch-up may take (the runner's default, 60 s, bounds the API's startup). */
+  catchUpTimeoutMs?: number;
 }
 
 export type ToProjector = 'appended' | 'stop';
@@ -39,6 +41,8 @@ export interface ProjectorThreadOptions extends ProjectorThreadData {
 }
 
 const FIRST_RESTART_DELAY_MS = 1000;
+/** Node's largest timer (about 24.8 days); longer ones fire at once. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 /**
@@ -112,6 +116,9 @@ export class ProjectorThread implements Projector {
         eventStoreFile: this.options.eventStoreFile,
         readStoreFile: this.options.readStoreFile,
         pollIntervalMs: this.options.pollIntervalMs,
+        // A worker started in place of a dead one catches up however long its backlog takes: a
+        // deadline would only kill it again (readiness fails meanwhile, on its lag).
+        catchUpTimeoutMs: this.following ? LONGEST_TIMER_MS : undefined,
       } satisfies ProjectorThreadData,
     });
     const opened = deferred();
