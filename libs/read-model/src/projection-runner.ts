@@ -1,10 +1,8 @@
 import type { EventStore, StoredEvent, Unsubscribe } from '../../event-store/src/event-store.js';
 import { CheckpointWaiters } from './checkpoint-waiters.js';
-import type { Projection } from './projection.js';
+import { applyInOneBatch, type Projection } from './projection.js';
 import type { Projector } from './projector.js';
 import type { ReadStore } from './read-store.js';
-
-export { ProjectionLagTimeoutError } from './checkpoint-waiters.js';
 
 export interface ProjectionRunnerOptions {
   /** Events read from the log per batch (and applied per read-store transaction). */
@@ -56,8 +54,8 @@ export class ProjectionRunner implements Projector {
    * Creates collections, loads checkpoints, catches up, then follows the log live. A projection
    * that owns a collection which did not exist yet (its model changed, e.g. a new collection in a
    * new version) replays its whole history: its checkpoint was earned without that collection.
+   * `catchUpTimeoutMs` bounds the catch-up: a projector that cannot catch up fails to start.
    */
-  /** `catchUpTimeoutMs` bounds the catch-up: a projector that cannot catch up fails to start. */
   async start(catchUpTimeoutMs = 60_000): Promise<void> {
     const created = new Set(await this.readStore.ensureCollections(this.projections.flatMap((p) => p.collections)));
     for (const projection of this.projections) {
@@ -179,16 +177,7 @@ export class ProjectionRunner implements Projector {
     const last = pending[pending.length - 1].position;
     const names = group.map((projection) => projection.name);
     try {
-      await this.readStore.runBatch(names, async (session) => {
-        for (const event of pending) {
-          // Each projection reads only its own collections, so interleaving them per event is safe.
-          for (const projection of group) {
-            const changes = await projection.project(event, session);
-            if (changes.length > 0) await session.apply(changes);
-          }
-        }
-        return last;
-      });
+      await applyInOneBatch(this.readStore, group, pending, last);
     } catch (error) {
       this.options.onError?.(names.join(', '), error);
       throw error;

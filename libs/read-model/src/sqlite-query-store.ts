@@ -4,19 +4,16 @@
  * projector) must have created the file first; it owns migrations, collections and checkpoints.
  */
 import Database from 'better-sqlite3';
-import { assertCollectionName } from './normalized-query.js';
 import type { QueryStore } from './read-store.js';
 import { Connection } from './sqlite-connection.js';
 import { SqliteQueries } from './sqlite-queries.js';
 import { CountCache } from './sqlite-count-cache.js';
-import type { CollectionLayout } from './sqlite-query.js';
-import { readCheckpoint, readLayout } from './sqlite-schema.js';
-import { type LayoutOf, SqliteView } from './sqlite-session.js';
+import { LayoutCache, readCheckpoint } from './sqlite-schema.js';
+import { SqliteView } from './sqlite-session.js';
 
 export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   private readonly reader: Connection;
   protected readonly view: SqliteView;
-  private readonly layouts = new Map<string, CollectionLayout>();
 
   constructor(file: string) {
     super();
@@ -25,7 +22,10 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
     // Page sorts in memory, as SqliteReadStore's connections do (a temporary file costs ~50 µs each).
     db.pragma('temp_store = MEMORY');
     this.reader = new Connection(db);
-    this.view = new SqliteView(this.reader, this.layoutOf, new CountCache(this.reader));
+    // Layouts are read once: the writer creates collections before the API serves (the projector
+    // catches up first), and a running writer of the same version never changes them.
+    const layouts = new LayoutCache(db, 'the projector creates it');
+    this.view = new SqliteView(this.reader, layouts.of, new CountCache(this.reader));
   }
 
   async getCheckpoint(projection: string): Promise<bigint | null> {
@@ -35,20 +35,4 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   async close(): Promise<void> {
     this.reader.db.close();
   }
-
-  /**
-   * Layouts are read once: the writer creates collections before the API serves (the projector
-   * catches up first), and a running writer of the same version never changes them.
-   */
-  private readonly layoutOf: LayoutOf = (collection) => {
-    let layout = this.layouts.get(collection);
-    if (!layout) {
-      assertCollectionName(collection);
-      const found = readLayout(this.reader.db, collection);
-      if (!found) throw new Error(`Unknown read-model collection "${collection}" (the projector creates it)`);
-      layout = found;
-      this.layouts.set(collection, layout);
-    }
-    return layout;
-  };
 }

@@ -46,6 +46,16 @@ async function write(store: ReadStore, changes: Change[], position = 1n): Promis
 const upsert = (doc: Doc): Change => ({ kind: 'upsert', collection: 'people', doc });
 const ids = (docs: Doc[]) => docs.map((d) => d._id);
 
+/** A store as fresh rebuild storage, a reader of its file, and how many of its indexes exist. */
+async function openForRebuild() {
+  const store = new SqliteReadStore(file, { rebuild: true });
+  opened.push(store);
+  await store.ensureCollections([people]);
+  const db = new Database(file, { readonly: true });
+  const indexed = () => db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('rm_people_ix(Org,Since)', 'rm_people_fts')`).pluck().get();
+  return { store, db, indexed };
+}
+
 describe('SqliteReadStore', () => {
   it('answers $contains through the text indexes (trigrams, or grams below three characters) and uses compound indexes', async () => {
     await open();
@@ -196,11 +206,7 @@ describe('SqliteReadStore', () => {
   });
 
   it('in a rebuild, builds a collection\'s indexes as soon as a batch queries it once it holds more than a few hundred rows', async () => {
-    const store = new SqliteReadStore(file, { rebuild: true });
-    opened.push(store);
-    await store.ensureCollections([people]);
-    const db = new Database(file, { readonly: true });
-    const indexed = () => db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('rm_people_ix(Org,Since)', 'rm_people_fts')`).pluck().get();
+    const { store, db, indexed } = await openForRebuild();
     const renameAll = { kind: 'updateMany', collection: 'people', filter: { Org: 'o1' }, set: { Since: '2026' } } as const;
     try {
       const many = Array.from({ length: 300 }, (_, i) => upsert({ _id: `p${i}`, Org: 'o1', Name: `Person ${i}` }));
@@ -221,11 +227,7 @@ describe('SqliteReadStore', () => {
   });
 
   it('in a rebuild, a failing batch that built indexes leaves them to build again', async () => {
-    const store = new SqliteReadStore(file, { rebuild: true });
-    opened.push(store);
-    await store.ensureCollections([people]);
-    const db = new Database(file, { readonly: true });
-    const indexed = () => db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('rm_people_ix(Org,Since)', 'rm_people_fts')`).pluck().get();
+    const { store, db, indexed } = await openForRebuild();
     try {
       await write(store, Array.from({ length: 300 }, (_, i) => upsert({ _id: `p${i}`, Org: 'o1', Name: `Person ${i}` })));
       const failing = store.runBatch('people', async (session) => {

@@ -27,10 +27,10 @@ import { CountCache } from './sqlite-count-cache.js';
 import { registerGramsFunction } from './sqlite-grams.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
-import { CHECKPOINTS_DDL, ensureCollectionSchema, readCheckpoint, readLayout } from './sqlite-schema.js';
+import { CHECKPOINTS_DDL, ensureCollectionSchema, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
-import { type CollectionLayout, quote } from './sqlite-query.js';
-import { type LayoutOf, SqliteSession, SqliteView } from './sqlite-session.js';
+import { quote } from './sqlite-query.js';
+import { SqliteSession, SqliteView } from './sqlite-session.js';
 
 export interface SqliteReadStoreOptions {
   /**
@@ -57,7 +57,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
   private readonly reader: Connection;
   private readonly checkpointer: WalCheckpointer | null;
   protected readonly view: SqliteView;
-  private readonly layouts = new Map<string, CollectionLayout>();
+  private readonly layouts: LayoutCache;
   /** Every use of the write connection, in order. */
   private readonly writes = new SerialQueue();
   /** `:memory:` lives in a private temporary file: the read connection needs a file to share. */
@@ -73,6 +73,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     const path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file;
 
     const writer = new Database(path);
+    this.layouts = new LayoutCache(writer, 'ensureCollections first');
     if (options.rebuild) {
       // Fresh storage that only this process uses, thrown away whole if a crash interrupts the
       // rebuild: no syncs, and no WAL (each page is written once, not again by checkpoints; the
@@ -103,7 +104,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
 
     this.writer = new Connection(writer);
     this.reader = new Connection(reader);
-    this.view = new SqliteView(this.reader, this.layoutOf, new CountCache(this.reader));
+    this.view = new SqliteView(this.reader, this.layouts.of, new CountCache(this.reader));
   }
 
   ensureCollections(specs: readonly CollectionSpec[]): Promise<readonly string[]> {
@@ -114,7 +115,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
       for (const [view, fields] of Object.entries(spec.views ?? {})) [view, ...fields].forEach(assertFieldName);
     }
     return this.writes.run(async () => {
-      this.layouts.clear();
+      this.layouts.forget();
       const created = specs.filter((spec) => readLayout(this.writer.db, spec.name) === null).map((spec) => spec.name);
       this.transaction(() => {
         for (const spec of specs) {
@@ -122,7 +123,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
           ensureCollectionSchema(this.writer.db, spec, { indexes: this.deferred === null });
         }
         // Picks up rows queued by writers that did not drain (e.g. a tool copying rows).
-        specs.forEach((spec) => this.layoutOf(spec.name));
+        specs.forEach((spec) => this.layouts.of(spec.name));
         this.drainTextQueues();
       });
       return created;
@@ -147,21 +148,21 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
   private buildIndexesOf(collection: string): void {
     ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!);
     this.deferred!.delete(collection);
-    this.layouts.delete(collection);
+    this.layouts.forget(collection);
   }
 
   /** Before a batch queries a collection whose indexes wait: past SCANNED_ROWS it gets them now. */
   private readonly beforeQuery = (collection: string): void => {
     if (!this.deferred?.has(collection)) return;
     // Row ids only grow: the largest bounds the row count in one index lookup.
-    const rows = (this.writer.statement(`SELECT max(rid) FROM ${quote(this.layoutOf(collection).table)}`).pluck().get() as number | null) ?? 0;
+    const rows = (this.writer.statement(`SELECT max(rid) FROM ${quote(this.layouts.of(collection).table)}`).pluck().get() as number | null) ?? 0;
     if (rows > SCANNED_ROWS) this.buildIndexesOf(collection);
   };
 
   runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
     const names = typeof projections === 'string' ? [projections] : projections;
     return this.writes.run(async () => {
-      const session = new SqliteSession(this.writer, this.layoutOf, this.beforeQuery);
+      const session = new SqliteSession(this.writer, this.layouts.of, this.beforeQuery);
       // Indexes a failing batch built (a rebuild's early query) roll back with it: still to build.
       const deferred = this.deferred && new Map(this.deferred);
       this.writer.statement('BEGIN IMMEDIATE').run();
@@ -180,7 +181,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
         if (this.writer.db.inTransaction) this.writer.statement('ROLLBACK').run();
         if (deferred && deferred.size !== this.deferred?.size) {
           this.deferred = deferred;
-          this.layouts.clear();
+          this.layouts.forget();
         }
         throw error;
       } finally {
@@ -220,21 +221,9 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });
   }
 
-  private readonly layoutOf: LayoutOf = (collection) => {
-    let layout = this.layouts.get(collection);
-    if (!layout) {
-      assertCollectionName(collection);
-      const found = readLayout(this.writer.db, collection);
-      if (!found) throw new Error(`Unknown read-model collection "${collection}" (ensureCollections first)`);
-      layout = found;
-      this.layouts.set(collection, layout);
-    }
-    return layout;
-  };
-
   /** Brings the text index of every collection this store has used up to date. */
   private drainTextQueues(): void {
-    for (const layout of this.layouts.values()) if (isSearchable(layout)) drainTextQueue(this.writer, layout);
+    for (const layout of this.layouts.read()) if (isSearchable(layout)) drainTextQueue(this.writer, layout);
   }
 
   private transaction(body: () => void): void {

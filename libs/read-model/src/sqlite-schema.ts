@@ -16,6 +16,7 @@
  * savepoint, and a trigger makes SQLite open one per row.
  */
 import type Database from 'better-sqlite3';
+import { assertCollectionName } from './normalized-query.js';
 import { type CollectionSpec, indexField } from './read-store.js';
 import { GRAMS_FUNCTION } from './sqlite-grams.js';
 import { ensureViews, readViews } from './sqlite-views.js';
@@ -42,6 +43,40 @@ export function readCheckpoint(connection: Connection, projection: string): bigi
     .pluck()
     .get(projection) as string | undefined;
   return position === undefined ? null : BigInt(position);
+}
+
+/** The layouts of the collections a connection has used, each read from its schema once. */
+export class LayoutCache {
+  private readonly layouts = new Map<string, CollectionLayout>();
+
+  /** `missingHint`: what the caller must do first when a collection does not exist. */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly missingHint: string,
+  ) {}
+
+  readonly of = (collection: string): CollectionLayout => {
+    let layout = this.layouts.get(collection);
+    if (!layout) {
+      assertCollectionName(collection);
+      const found = readLayout(this.db, collection);
+      if (!found) throw new Error(`Unknown read-model collection "${collection}" (${this.missingHint})`);
+      layout = found;
+      this.layouts.set(collection, layout);
+    }
+    return layout;
+  };
+
+  /** The layouts read so far. */
+  read(): IterableIterator<CollectionLayout> {
+    return this.layouts.values();
+  }
+
+  /** Reads this collection's layout (or every one) again when next asked: its schema changed. */
+  forget(collection?: string): void {
+    if (collection === undefined) this.layouts.clear();
+    else this.layouts.delete(collection);
+  }
 }
 
 /** pragma table_xinfo marks virtual generated columns with hidden = 2 (older layouts used them). */

@@ -6,7 +6,7 @@
  */
 import type { EventStore } from '../../../event-store/src/event-store.js';
 import { canonicalJson } from '../../../event-store/src/hash-chain.js';
-import type { Projection } from '../../../read-model/src/projection.js';
+import { applyInOneBatch, type Projection } from '../../../read-model/src/projection.js';
 import type { CollectionSpec, Doc, Filter, ReadStore } from '../../../read-model/src/read-store.js';
 
 /**
@@ -37,19 +37,7 @@ export async function catchUp(eventStore: EventStore, store: ReadStore, projecti
     const events = read.filter((event) => event.position <= until);
     // A batch that reaches past `until` holds every event up to it: the group stands there.
     const last = events.length < read.length ? until : read[read.length - 1].position;
-    await store.runBatch(
-      group.map((p) => p.name),
-      async (session) => {
-        for (const event of events) {
-          // Each projection reads only its own collections, so interleaving them per event is safe.
-          for (const projection of group) {
-            const changes = await projection.project(event, session);
-            if (changes.length > 0) await session.apply(changes);
-          }
-        }
-        return last;
-      },
-    );
+    await applyInOneBatch(store, group, events, last);
   }
 }
 
