@@ -19,7 +19,7 @@ export function columnValue(value: unknown): unknown {
 const fieldLists = new WeakMap<CollectionLayout, string[]>();
 const upserts = new WeakMap<CollectionLayout, string>();
 
-export function fieldsOf(layout: CollectionLayout): string[] {
+function fieldsOf(layout: CollectionLayout): string[] {
   let fields = fieldLists.get(layout);
   if (!fields) fieldLists.set(layout, (fields = [...layout.columnFields]));
   return fields;

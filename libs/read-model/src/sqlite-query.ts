@@ -69,15 +69,10 @@ export function ftsPhrase(text: string): string {
 
 type ContainsClause = Extract<Clause, { op: 'contains' }>;
 
-/** The text index that can answer this clause: trigrams, or (1–2 characters) the grams table. */
-function textIndexOf(layout: CollectionLayout, clause: Clause): 'trigrams' | 'grams' | null {
-  if (clause.op !== 'contains' || layout.ftsTable === null || !layout.textFields.has(clause.field)) return null;
-  if ([...clause.text].length >= TRIGRAM_LENGTH) return 'trigrams';
-  return layout.gramsTable !== null && isShortNeedle(clause.text) ? 'grams' : null;
-}
-
+/** Whether a text index can answer this clause: trigrams, or (1–2 characters) the grams table. */
 function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is ContainsClause {
-  return textIndexOf(layout, clause) !== null;
+  if (clause.op !== 'contains' || layout.ftsTable === null || !layout.textFields.has(clause.field)) return false;
+  return [...clause.text].length >= TRIGRAM_LENGTH || (layout.gramsTable !== null && isShortNeedle(clause.text));
 }
 
 /** Row ids that may hold the text: the index's hits, plus rows queued for re-indexing. */
@@ -158,11 +153,10 @@ export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): 
  */
 function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex = true): { from: Sql; where: Sql } {
   const table = quote(layout.table);
-  if (!textIndex) return { from: { sql: table, params: [] }, where: conditions(clauses.map((clause) => clauseSql(layout, clause, true))) };
-  const driver = drivingNeedle(layout, clauses);
-  // Once one text index names the candidates, the other needles are tested on those rows: asking
-  // their index too would list every row holding a common needle, to keep a few.
-  const where = conditions(clauses.map((clause) => clauseSql(layout, clause, driver !== undefined)));
+  // Needles are tested on the rows: once one text index names the candidates, asking the others'
+  // too would list every row holding a common needle, to keep a few; and a walk reads no index.
+  const where = conditions(clauses.map((clause) => clauseSql(layout, clause, true)));
+  const driver = textIndex ? drivingNeedle(layout, clauses) : undefined;
   if (!driver) return { from: { sql: table, params: [] }, where };
   const hits = candidatesSql(layout, driver.field, driver.text, 'hit');
   return { from: { sql: `(${hits.sql}) AS hits CROSS JOIN ${table} ON ${table}.rid = hits.hit`, params: hits.params }, where };

@@ -22,7 +22,6 @@ export class SqliteView implements ReadView {
     private readonly counts: CountCache | null = null,
   ) {}
 
-  private readonly reads = new Map<string, Statement>();
   private readonly viewReads = new Map<string, Statement>();
   /** By query text: as many as query shapes, but `$in` lists of every length make more. */
   private readonly sortedOffIndex = new Map<string, boolean>();
@@ -111,19 +110,15 @@ export class SqliteView implements ReadView {
     const matches = countOf(clauses);
     if (matches === 0) return true;
     const candidates = countOf(clauses.filter((clause) => clause.op !== 'contains' || clause === driver));
-    const rows = (this.connection.statement(`SELECT max(rid) FROM ${quote(layout.table)}`).pluck().get() as number | null) ?? 0;
+    // Remembered with the counts: the largest row id changes only when the data does.
+    const rows = (this.counts!.count(`SELECT max(rid) FROM ${quote(layout.table)}`, []) as number | null) ?? 0;
     const walked = ((find.skip + find.limit) * rows) / matches;
     return walked >= WALKED_ENTRIES_PER_CANDIDATE * candidates;
   }
 
   /** The stored JSON of a document, or null. */
   protected read(collection: string, id: string): string | null {
-    let select = this.reads.get(collection);
-    if (!select) {
-      // Retrieve by id is the hottest read: its statement is looked up once per collection.
-      select = this.connection.statement(`SELECT doc FROM ${quote(this.layoutOf(collection).table)} WHERE id = ?`).pluck();
-      this.reads.set(collection, select);
-    }
+    const select = this.connection.statement(`SELECT doc FROM ${quote(this.layoutOf(collection).table)} WHERE id = ?`).pluck();
     return (select.get(id) as string | undefined) ?? null;
   }
 }
