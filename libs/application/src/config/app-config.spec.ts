@@ -1,10 +1,16 @@
-import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './app-config.js';
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'booking-config-'));
+const created: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'booking-config-'));
+  created.push(dir);
+  return dir;
+};
+afterAll(() => created.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 const secret = 'x'.repeat(32);
 
 describe('configuration from the environment', () => {
@@ -72,7 +78,7 @@ describe('configuration from the environment', () => {
 });
 
 describe('embedded event store durability', () => {
-  const base = () => ({ BOOKING_DATA_DIR: mkdtempSync(join(tmpdir(), 'booking-config-')), BOOKING_JWT_SECRET: 'x'.repeat(32) });
+  const base = () => ({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret });
 
   it('survives a killed process by default and can be raised to survive power loss', () => {
     expect(loadConfig(base()).sqliteDurability).toBe('process');
