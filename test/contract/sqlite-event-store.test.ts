@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WrongExpectedRevisionError, type NewEvent } from '../../libs/event-store/src/event-store.js';
@@ -105,6 +105,98 @@ describe('SqliteEventStore', () => {
     }
   });
 
+  describe('group commit', () => {
+    it('commits the appends made in one turn in one transaction, each checked against its own expected revision', async () => {
+      const file = newFile();
+      const store = new SqliteEventStore(file);
+      try {
+        await store.append('s-1', [event('A')], 'no_stream');
+        const commitsBefore = walCommits(file);
+
+        const [first, stale, other] = await Promise.allSettled([
+          store.append('s-1', [event('B')], 0n),
+          store.append('s-1', [event('Stale')], 0n),
+          store.append('s-2', [event('C'), event('D')], 'no_stream'),
+        ]);
+
+        expect(walCommits(file) - commitsBefore).toBe(1);
+        expect(first).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 1n } });
+        expect(stale).toMatchObject({ status: 'rejected', reason: { name: 'WrongExpectedRevisionError', actual: 1n } });
+        expect(other).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 1n } });
+        // Positions follow the order of the calls.
+        const positions = (await store.readAll({ limit: 10 })).map((e) => [e.type, e.position]);
+        expect(positions.map(([type]) => type)).toEqual(['A', 'B', 'C', 'D']);
+        expect((first as PromiseFulfilledResult<{ position: bigint }>).value.position).toBe(positions[1][1]);
+        expect((other as PromiseFulfilledResult<{ position: bigint }>).value.position).toBe(positions[3][1]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('undoes only the failed append of a group, however far it got', async () => {
+      const store = new SqliteEventStore(':memory:');
+      try {
+        const unstorable: NewEvent = { ...event('Unstorable'), data: { amount: 1n } };
+        const [before, failed, after] = await Promise.allSettled([
+          store.append('s-1', [event('A')], 'no_stream'),
+          store.append('s-2', [event('B'), unstorable], 'no_stream'),
+          store.append('s-3', [event('C')], 'no_stream'),
+        ]);
+
+        expect([before.status, failed.status, after.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect((failed as PromiseRejectedResult).reason).toBeInstanceOf(TypeError);
+        expect((await store.readAll({ limit: 10 })).map((e) => e.type)).toEqual(['A', 'C']);
+        expect((await store.append('s-2', [event('B')], 'no_stream')).nextExpectedRevision).toBe(0n);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('resolves an append only once it is committed: another connection already reads it', async () => {
+      const file = newFile();
+      const store = new SqliteEventStore(file);
+      const reader = new Database(file, { readonly: true });
+      try {
+        const count = () => reader.prepare('SELECT count(*) FROM events').pluck().get();
+        const appended = store.append('s-1', [event('A')], 'no_stream');
+        expect(count()).toBe(0);
+        await appended;
+        expect(count()).toBe(1);
+      } finally {
+        reader.close();
+        await store.close();
+      }
+    });
+
+    it('shows this process its appends at once: reading a stream with a pending append commits the group', async () => {
+      const file = newFile();
+      const store = new SqliteEventStore(file);
+      try {
+        const commitsBefore = walCommits(file);
+        const appends = [store.append('s-1', [event('A')], 'no_stream'), store.append('s-2', [event('B')], 'no_stream')];
+        expect(await store.readStream('s-3')).toEqual([]);
+        expect(walCommits(file)).toBe(commitsBefore);
+        expect((await store.readStream('s-2')).map((e) => e.type)).toEqual(['B']);
+        expect(walCommits(file) - commitsBefore).toBe(1);
+        await Promise.all(appends);
+        expect((await store.readAll({ limit: 10 })).map((e) => e.type)).toEqual(['A', 'B']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('commits what is pending when the store closes', async () => {
+      const file = newFile();
+      const store = new SqliteEventStore(file);
+      const appended = store.append('s-1', [event('A')], 'no_stream');
+      await store.close();
+      await expect(appended).resolves.toMatchObject({ nextExpectedRevision: 0n });
+      const reopened = new SqliteEventStore(file);
+      expect((await reopened.readStream('s-1')).map((e) => e.type)).toEqual(['A']);
+      await reopened.close();
+    });
+  });
+
   it('does not notify listeners of a rejected append', async () => {
     const store = new SqliteEventStore(':memory:');
     try {
@@ -121,3 +213,15 @@ describe('SqliteEventStore', () => {
     }
   });
 });
+
+/** Commit records in the WAL file (the frames that end a transaction), up to where its current salt ends. */
+function walCommits(file: string): number {
+  const wal = readFileSync(`${file}-wal`);
+  const pageSize = wal.readUInt32BE(8);
+  const salt = wal.readUInt32BE(16);
+  let commits = 0;
+  for (let frame = 32; frame + 24 + pageSize <= wal.length && wal.readUInt32BE(frame + 8) === salt; frame += 24 + pageSize) {
+    if (wal.readUInt32BE(frame + 4) !== 0) commits++;
+  }
+  return commits;
+}

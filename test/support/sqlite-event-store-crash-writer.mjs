@@ -1,5 +1,5 @@
 // Child process of test/contract/sqlite-event-store-crash.test.ts: appends batches to a few streams
-// forever and prints one JSON line per acknowledged append, until the test SIGKILLs it.
+// (to all of them at once) forever and prints one JSON line per acknowledged append, until the test SIGKILLs it.
 // Usage: node sqlite-event-store-crash-writer.mjs <file> <writer id>
 import { SqliteEventStore } from '../../dist/libs/event-store/src/sqlite-event-store.js';
 
@@ -14,8 +14,8 @@ for (const streamId of streams) {
   expected.set(streamId, events.length === 0 ? 'no_stream' : events[events.length - 1].revision);
 }
 
-for (let n = 0; ; n += 1) {
-  const streamId = streams[n % streams.length];
+/** One batch appended to a stream; its acknowledgement printed as soon as it resolves. */
+async function appendBatch(streamId, n) {
   const batch = `${writerId}-${n}`;
   const size = 2 + (n % 4);
   const events = Array.from({ length: size }, (_, index) => ({
@@ -39,6 +39,11 @@ for (let n = 0; ; n += 1) {
     events,
   };
   process.stdout.write(`${JSON.stringify(ack)}\n`);
+}
+
+// Every stream at once, so that the appends are committed as groups (and a kill can land in one).
+for (let n = 0; ; n += streams.length) {
+  await Promise.all(streams.map((streamId, i) => appendBatch(streamId, n + i)));
   // Yield like a server would, so stdout drains and the kill can land anywhere.
   await new Promise((resolve) => setImmediate(resolve));
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import type { NewEvent } from './event-store.js';
 import { canonicalJson, HashChainedEventStore, verifyHashChains } from './hash-chain.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
@@ -81,6 +82,35 @@ describe('canonicalJson', () => {
   it('keeps the order stored hashes were computed with: integer-like keys first, in numeric order', () => {
     expect(canonicalJson({ b: 1, '10': 2, a: 3, '2': 4 })).toBe('{"2":4,"10":2,"a":3,"b":1}');
   });
+
+  it('writes exactly what its first definition wrote (sorted copies, then JSON.stringify) for any value', () => {
+    const key = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.nat().map(String),
+      fc.integer().map(String),
+      fc.constantFrom('0', '01', '1.5', '4294967294', '4294967295', '4294967296', '__proto__', 'toString', '\ud800', ''),
+    );
+    const leaf = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.constantFrom('\ud800', 'a\udc00', '"\\\n\u2028'),
+      fc.double(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.date({ noInvalidDate: true }),
+    );
+    const { value } = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('value')), fc.dictionary(key, tie('value'))),
+    }));
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(firstCanonicalJson(v));
+      }),
+      { numRuns: 1000 },
+    );
+    fc.assert(fc.property(fc.jsonValue(), (v) => canonicalJson(v) === firstCanonicalJson(v)), { numRuns: 500 });
+  });
 });
 
 describe('hash chain decorator remembering the last hash', () => {
@@ -102,3 +132,21 @@ describe('hash chain decorator remembering the last hash', () => {
     }
   });
 });
+
+/** canonicalJson as first written: every stored hash was computed with this text. */
+function firstCanonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}

@@ -23,25 +23,78 @@ export const HASH_KEY = 'hash';
 
 /**
  * JSON with object keys sorted, so that the same content always hashes the same. It must never
- * change: every stored hash was computed with it. (Rebuilding each object means integer-like keys
- * come first in numeric order, as JavaScript orders them; a one-pass rewrite that sorted them as
- * text was reverted because it changed hashes.)
+ * change: every stored hash was computed with it. It was first written as
+ * `JSON.stringify(sortKeys(value))`, where `sortKeys` rebuilt every object with its keys sorted;
+ * a rebuilt object lists integer-like keys first, in numeric order, as JavaScript orders them (a
+ * one-pass rewrite that sorted them as text was reverted because it changed hashes). This writes
+ * the same text directly, without the sorted copies (hash-chain.spec.ts checks it against that
+ * definition on generated values).
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return writeValue(value) as string;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-    );
+/** The JSON text of `value`, or undefined where JSON.stringify leaves a value out (undefined, functions, symbols). */
+function writeValue(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return writeString(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? writeArray(value) : writeObject(value as Record<string, unknown>);
+    case 'bigint':
+      return JSON.stringify(value);
+    default:
+      return undefined;
   }
-  return value;
+}
+
+function writeArray(values: readonly unknown[]): string {
+  let text = '[';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) text += ',';
+    text += writeValue(values[i]) ?? 'null';
+  }
+  return text + ']';
+}
+
+/** Any object but an array (a Date too, which the old rebuild turned into `{}`: it has no own keys). */
+function writeObject(object: Record<string, unknown>): string {
+  let text = '{';
+  for (const key of keyOrder(Object.keys(object))) {
+    const written = writeValue(object[key]);
+    if (written === undefined) continue;
+    if (text.length > 1) text += ',';
+    text += writeString(key) + ':' + written;
+  }
+  return text + '}';
+}
+
+/** Characters JSON.stringify escapes: quote, backslash, controls, and surrogates (a lone one is escaped). */
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function writeString(text: string): string {
+  return NEEDS_ESCAPING.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+/** The key order of an object rebuilt from the sorted keys: array indexes first, numerically, then the rest as sorted. */
+function keyOrder(keys: string[]): string[] {
+  keys.sort();
+  if (!keys.some(isArrayIndex)) return keys;
+  const indexes = keys.filter(isArrayIndex);
+  indexes.sort((a, b) => Number(a) - Number(b));
+  return [...indexes, ...keys.filter((key) => !isArrayIndex(key))];
+}
+
+/** A canonical integer below 2^32 − 1, the keys JavaScript lists first (ECMA-262 "array index"). */
+function isArrayIndex(key: string): boolean {
+  const first = key.charCodeAt(0);
+  if (first < 48 || first > 57) return false;
+  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) <= 4_294_967_294;
 }
 
 export interface HashedContent {

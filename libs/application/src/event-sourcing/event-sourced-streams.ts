@@ -73,23 +73,26 @@ export class EventSourcedStreams {
   /**
    * Loads, decides with `decide(state)` and appends. `decide` may throw a DomainError, which
    * propagates unchanged (nothing appended). It must be pure: it can run more than once.
+   * `loaded`: the stream as the caller has just loaded it, decided on instead of reading it again;
+   * if it is no longer current the append fails on its revision and the next attempt reloads.
    */
   async update<State, Event extends DomainEvent>(
     streamId: string,
     evolver: Evolver<State, Event>,
     decide: (state: State) => Event[],
     context: CommandContext,
+    loaded?: LoadedStream<State>,
   ): Promise<UpdateResult<State, Event>> {
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamId, evolver);
-      const decided = decide(loaded.state);
+      const current = attempt === 1 && loaded ? loaded : await this.load(streamId, evolver);
+      const decided = decide(current.state);
       if (decided.length === 0) {
-        return { before: loaded.state, after: loaded.state, appended: [], position: loaded.lastPosition };
+        return { before: current.state, after: current.state, appended: [], position: current.lastPosition };
       }
       try {
-        const result = await this.eventStore.append(streamId, this.toNewEvents(decided, context), loaded.revision);
-        const after = decided.reduce(evolver.evolve, loaded.state);
-        return { before: loaded.state, after, appended: decided, position: result.position };
+        const result = await this.eventStore.append(streamId, this.toNewEvents(decided, context), current.revision);
+        const after = decided.reduce(evolver.evolve, current.state);
+        return { before: current.state, after, appended: decided, position: result.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
       }

@@ -16,7 +16,7 @@ import { parseOffsetDateTime } from '../../../domain/src/shared/time.js';
 import { DomainError } from '../../../domain/src/shared/domain-error.js';
 import type { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
 import type { CommandContext } from '../event-sourcing/command-context.js';
-import type { EventSourcedStreams } from '../event-sourcing/event-sourced-streams.js';
+import type { EventSourcedStreams, LoadedStream } from '../event-sourcing/event-sourced-streams.js';
 import { ExamScheduleCache, type LoadedSchedule } from './exam-schedule-cache.js';
 import { ExamEventRef, ExamEventScheduler, ExamSlotRequest } from './exam-event-scheduler.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -87,7 +87,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     eventId: string,
     form: { id: string; title: string | null },
   ): Promise<bigint | null> {
-    await this.loadEvent(context, eventId);
+    const { loaded } = await this.loadEvent(context, eventId);
     const title = form.title ?? (await this.untitledFormText(context.organization, form.id));
     const result = await this.streams.update(
       examEventStreamId(eventId),
@@ -98,6 +98,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
           state,
         ),
       context,
+      loaded,
     );
     return result.appended.length > 0 ? result.position : null;
   }
@@ -111,7 +112,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
    * cancelled, which completes a cancellation whose process stopped in between.
    */
   async cancel(context: CommandContext, eventId: string, request: CancelRequest): Promise<bigint | null> {
-    await this.loadEvent(context, eventId);
+    const { loaded } = await this.loadEvent(context, eventId);
     const result = await this.streams.update(
       examEventStreamId(eventId),
       examEventDecider,
@@ -128,6 +129,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
           state,
         ),
       context,
+      loaded,
     );
     const released = await this.releaseSlot(context, eventId);
     return released ?? (result.appended.length > 0 ? result.position : null);
@@ -205,15 +207,16 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   /**
    * The event's state. When its stream is empty but the organization's schedule has committed it
    * (the creator stopped between the two appends), its `ExamScheduled` is written first.
+   * `loaded`: the stream as read, when nothing was written (for an update to decide on).
    */
   private async loadEvent(
     context: CommandContext,
     eventId: string,
-  ): Promise<{ event: ExamEvent | null; appended: bigint | null }> {
+  ): Promise<{ event: ExamEvent | null; appended: bigint | null; loaded?: LoadedStream<ExamEvent | null> }> {
     const loaded = await this.streams.load(examEventStreamId(eventId), examEventDecider);
-    if (loaded.state !== null) return { event: loaded.state, appended: null };
+    if (loaded.state !== null) return { event: loaded.state, appended: null, loaded };
     const details = pendingDetails((await this.schedules.load(context.organization)).state, eventId);
-    if (details === null) return { event: null, appended: null };
+    if (details === null) return { event: null, appended: null, loaded };
     const scheduled: ExamScheduled = { type: 'ExamScheduled', data: details };
     const appended = await this.writeScheduled(context, scheduled);
     return { event: examEventDecider.evolve(null, scheduled), appended };

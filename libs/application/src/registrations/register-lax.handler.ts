@@ -29,7 +29,8 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
       accommodations: request.accommodations,
       passcode,
     };
-    const checked = checkRegisterLax(command, (await this.support.load(registrationId)).state);
+    const loaded = await this.support.load(registrationId);
+    const checked = checkRegisterLax(command, loaded.state);
 
     const slot = {
       venueId: request.venueId,
@@ -54,6 +55,7 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
         registrationId,
         (state) => registrationDecider.decide({ ...command, eventId: event.eventId }, state),
         context,
+        loaded,
       );
     } catch (error) {
       // Only a concurrent register-lax with the same id gets here: undo its own Individual event.

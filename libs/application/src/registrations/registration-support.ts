@@ -7,7 +7,7 @@ import { type RegistrationState, registrationStreamId } from '../../../domain/sr
 import { isIndividual } from '../../../domain/src/exam-event/exam-values.js';
 import { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
 import type { CommandContext } from '../event-sourcing/command-context.js';
-import { EventSourcedStreams, type UpdateResult } from '../event-sourcing/event-sourced-streams.js';
+import { EventSourcedStreams, type LoadedStream, type UpdateResult } from '../event-sourcing/event-sourced-streams.js';
 import { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
 import { ReadYourWrites } from '../read-your-writes.js';
 
@@ -55,13 +55,14 @@ export class RegistrationSupport {
     return this.streams.load<RegistrationState, RegistrationEvent>(registrationStreamId(registrationId), registrationDecider);
   }
 
-  /** Load, decide, append with the expected revision; re-run on a version conflict. */
+  /** Load (unless `loaded` is given), decide, append with the expected revision; re-run on a version conflict. */
   update(
     registrationId: string,
     decide: (state: RegistrationState) => RegistrationEvent[],
     context: CommandContext,
+    loaded?: LoadedStream<RegistrationState>,
   ): Promise<UpdateResult<RegistrationState, RegistrationEvent>> {
-    return this.streams.update(registrationStreamId(registrationId), registrationDecider, decide, context);
+    return this.streams.update(registrationStreamId(registrationId), registrationDecider, decide, context, loaded);
   }
 
   /**
