@@ -73,7 +73,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     done();
   });
   addSecurityHeaders(fastify, DOCS_PATH);
-  logRequests(fastify);
+  logRequests(fastify, logger);
   instrumentHttp(fastify, app.get(Metrics));
   // Errors raised before a route runs (body parsing, size) reach Nest's own Fastify error handler,
   // which routes them through the global ProblemDetailsFilter: no handler of our own is needed.
