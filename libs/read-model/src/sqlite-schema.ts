@@ -169,11 +169,14 @@ function rebuildFts(db: Database.Database, collection: string, fields: readonly 
   );
   db.exec(`CREATE TABLE ${quote(ftsQueueName(collection))} (rid INTEGER PRIMARY KEY, indexed INTEGER NOT NULL)`);
   const texts = fields.map((f) => textOf(f)).join(', ');
-  db.exec(`INSERT INTO ${fts} (rowid, ${columns}) SELECT rid, ${texts} FROM ${quote(tableName(collection))}`);
+  // In row id order: FTS5 takes ascending row ids in bulk, and SQLite would otherwise read the
+  // text columns off the search index, in its order (measured: 4 times slower at 10,000 rows).
+  const rows = `FROM ${quote(tableName(collection))} ORDER BY rid`;
+  db.exec(`INSERT INTO ${fts} (rowid, ${columns}) SELECT rid, ${texts} ${rows}`);
   // detail=none: the index only has to say which rows hold a token.
   const grams = quote(gramsTableName(collection));
   db.exec(`CREATE VIRTUAL TABLE ${grams} USING fts5(grams, content='', contentless_delete=1, detail=none)`);
-  db.exec(`INSERT INTO ${grams} (rowid, grams) SELECT rid, ${GRAMS_FUNCTION}(${texts}) FROM ${quote(tableName(collection))}`);
+  db.exec(`INSERT INTO ${grams} (rowid, grams) SELECT rid, ${GRAMS_FUNCTION}(${texts}) ${rows}`);
 }
 
 /** Drops the collection's declared indexes, except those named in `keep`. */

@@ -29,8 +29,8 @@ export function drainTextQueue(connection: Connection, layout: SearchableLayout,
   const columns = fields.map((field) => quote(ftsColumn(field))).join(', ');
   const texts = fields.map((field) => textOf(field, 'doc_row')).join(', ');
   const grams = quote(layout.gramsTable);
-  // CROSS JOIN keeps the queue the outer loop: otherwise SQLite may prefer scanning the search
-  // index, which covers the text columns, over looking the few queued rows up.
+  // CROSS JOIN keeps the queue the outer loop, in row id order (which FTS5 takes best): otherwise
+  // SQLite may prefer scanning the search index, which covers the text columns, in its own order.
   const queuedRows = `FROM ${queue} AS queued CROSS JOIN ${quote(layout.table)} AS doc_row ON doc_row.rid = queued.rid`;
   connection.statement(`DELETE FROM ${fts} WHERE rowid IN (SELECT rid FROM ${queue} WHERE indexed)`).run();
   connection.statement(`DELETE FROM ${grams} WHERE rowid IN (SELECT rid FROM ${queue} WHERE indexed)`).run();
