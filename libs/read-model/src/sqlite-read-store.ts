@@ -187,14 +187,14 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
       try {
         const position = await work(session);
         session.flush();
-        this.drainTextQueues(this.textQueueRows);
+        const leftQueued = this.drainTextQueues(this.textQueueRows);
         const saveCheckpoint = this.writer.statement(
           'INSERT INTO projection_checkpoints (projection, position) VALUES (?, ?) ' +
             'ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
         );
         for (const name of names) saveCheckpoint.run(name, checkpointText(position));
         this.writer.statement('COMMIT').run();
-        this.drainWhenIdle();
+        if (leftQueued) this.drainWhenIdle();
       } catch (error) {
         // SQLite may already have rolled back on its own (e.g. disk full).
         if (this.writer.db.inTransaction) this.writer.statement('ROLLBACK').run();
@@ -241,12 +241,17 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });
   }
 
-  /** Brings the text index of every collection this store has used up to date, where `minRows` rows wait. */
-  private drainTextQueues(minRows = 1): void {
-    for (const layout of this.layouts.read()) if (isSearchable(layout)) drainTextQueue(this.writer, layout, minRows);
+  /**
+   * Brings the text index of every collection this store has used up to date, where at least
+   * `minRows` rows wait; whether some queue was left shorter.
+   */
+  private drainTextQueues(minRows = 1): boolean {
+    let leftQueued = false;
+    for (const layout of this.layouts.read()) if (isSearchable(layout)) leftQueued = drainTextQueue(this.writer, layout, minRows) || leftQueued;
+    return leftQueued;
   }
 
-  /** (Re)starts the wait after which the rows batches left queued are drained in a transaction of their own. */
+  /** (Re)starts the wait after which the rows batches left queued are drained, in a transaction of their own. */
   private drainWhenIdle(): void {
     if (this.idleDrain) clearTimeout(this.idleDrain);
     this.idleDrain = setTimeout(() => {

@@ -19,12 +19,12 @@ export function isSearchable(layout: CollectionLayout): layout is SearchableLayo
   return layout.ftsTable !== null && layout.ftsQueue !== null && layout.gramsTable !== null;
 }
 
-/** Drains the queue if it holds at least `minRows` (≥ 1) rows. */
-export function drainTextQueue(connection: Connection, layout: SearchableLayout, minRows = 1): void {
+/** Drains the queue if it holds at least `minRows` (≥ 1) rows; whether rows are left queued. */
+export function drainTextQueue(connection: Connection, layout: SearchableLayout, minRows = 1): boolean {
   const fts = quote(layout.ftsTable);
   const queue = quote(layout.ftsQueue);
   const queued = connection.statement(`SELECT count(*) FROM (SELECT 1 FROM ${queue} LIMIT ?)`).pluck().get(minRows) as number;
-  if (queued < minRows) return;
+  if (queued < minRows) return queued > 0;
   const fields = [...layout.textFields];
   const columns = fields.map((field) => quote(ftsColumn(field))).join(', ');
   const texts = fields.map((field) => textOf(field, 'doc_row')).join(', ');
@@ -37,4 +37,5 @@ export function drainTextQueue(connection: Connection, layout: SearchableLayout,
   connection.statement(`INSERT INTO ${fts} (rowid, ${columns}) SELECT doc_row.rid, ${texts} ${queuedRows}`).run();
   connection.statement(`INSERT INTO ${grams} (rowid, grams) SELECT doc_row.rid, ${GRAMS_FUNCTION}(${texts}) ${queuedRows}`).run();
   connection.statement(`DELETE FROM ${queue}`).run();
+  return false;
 }
