@@ -5,6 +5,7 @@
  * The filter language is deliberately tiny (AND of field conditions) so that both adapters can
  * implement it exactly and user input can never become query syntax: values are always values.
  */
+import { assertFieldName } from './normalized-query.js';
 
 export type Doc = { _id: string } & Record<string, unknown>;
 
@@ -114,10 +115,34 @@ export interface ReadStore extends QueryStore {
 
 /** A document narrowed to `fields`, in that order, a missing field as null (what a view shows). */
 export function pickFields(doc: Doc, fields: readonly string[]): Record<string, unknown> {
-  // A plain loop: this runs for every row answered, and entries arrays cost twice as much.
-  const picked: Record<string, unknown> = {};
-  for (const field of fields) picked[field] = doc[field] ?? null;
-  return picked;
+  return pickerOf(fields)(doc);
+}
+
+type Picker = (doc: Doc) => Record<string, unknown>;
+
+/** By field list: views declare few, and the same arrays come back on every call. */
+const pickersByList = new WeakMap<readonly string[], Picker>();
+const pickersByFields = new Map<string, Picker>();
+
+/**
+ * A function building the narrowed document as one object literal, of one shape: with its
+ * JSON.stringify, half the CPU of adding the fields one by one (a registration's two views, every
+ * row written: 9–10 µs instead of 17–20).
+ */
+function pickerOf(fields: readonly string[]): Picker {
+  let picker = pickersByList.get(fields);
+  if (!picker) {
+    const key = fields.join(',');
+    picker = pickersByFields.get(key);
+    if (!picker) {
+      // Checked field names are plain identifiers (no __proto__): safe to write into code.
+      fields.forEach(assertFieldName);
+      picker = new Function('doc', `return { ${fields.map((field) => `${field}: doc.${field} ?? null`).join(', ')} };`) as Picker;
+      pickersByFields.set(key, picker);
+    }
+    pickersByList.set(fields, picker);
+  }
+  return picker;
 }
 
 /** An index field as declared in a CollectionSpec: `-Field` is descending. */

@@ -6,7 +6,7 @@ import { createReadStore } from './index.js';
 import { normalizeFilter, normalizeFind } from './normalized-query.js';
 import type { Change, CollectionSpec, Doc, Filter, FindOptions, ReadStore } from './read-store.js';
 import { findSql } from './sqlite-query.js';
-import { SqliteReadStore } from './sqlite-read-store.js';
+import { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite-read-store.js';
 import { readLayout } from './sqlite-schema.js';
 
 const people: CollectionSpec = {
@@ -29,8 +29,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(path = file): Promise<SqliteReadStore> {
-  const store = new SqliteReadStore(path);
+async function open(path = file, options: SqliteReadStoreOptions = {}): Promise<SqliteReadStore> {
+  const store = new SqliteReadStore(path, options);
   opened.push(store);
   await store.ensureCollections([people]);
   return store;
@@ -131,7 +131,7 @@ describe('SqliteReadStore', () => {
   });
 
   it('drops the text-index entries of documents that are deleted or reset', async () => {
-    const store = await open();
+    const store = await open(file, { textQueueRows: 1 });
     await write(store, [
       upsert({ _id: 'a', Org: 'o1', Name: 'Ada' }),
       upsert({ _id: 'b', Org: 'o1', Name: 'Alan' }),
@@ -147,6 +147,46 @@ describe('SqliteReadStore', () => {
       expect(withGrams()).toBe(0); // no name with an "l" is left
       await store.reset('people', ['people']);
       expect(indexed()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('leaves changed rows queued, as search candidates, until a batch has queued textQueueRows of them', async () => {
+    const store = await open(file, { textQueueRows: 3, idleDrainMs: 3_600_000 });
+    const db = new Database(file, { readonly: true });
+    const queued = () => db.prepare('SELECT count(*) FROM rm_people_fts_queue').pluck().get();
+    const indexed = () => db.prepare('SELECT count(*) FROM rm_people_fts').pluck().get();
+    const search = async (text: string) => ids(await store.find('people', { Name: { $contains: text } }, { sort: [['_id', 1]] }));
+    const answers = async () => [await search('love'), await search('hop'), await search('a'), await search('ur')];
+    try {
+      await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' }), upsert({ _id: 'b', Org: 'o1', Name: 'Alan Turing' })]);
+      expect([queued(), indexed()]).toEqual([2, 0]);
+      expect(await answers()).toEqual([['a'], [], ['a', 'b'], ['b']]);
+      // A row queued again is still one row.
+      await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Grace Hopper' }), upsert({ _id: 'b', Org: 'o2', Name: 'Alan Turing' })], 2n);
+      expect([queued(), indexed()]).toEqual([2, 0]);
+      expect(await answers()).toEqual([[], ['a'], ['a', 'b'], ['b']]);
+      await write(store, [upsert({ _id: 'c', Org: 'o1', Name: 'Edsger Dijkstra' })], 3n);
+      expect([queued(), indexed()]).toEqual([0, 3]);
+      expect(await answers()).toEqual([[], ['a'], ['a', 'b', 'c'], ['b']]);
+      // A change that leaves the text alone queues nothing.
+      await write(store, [upsert({ _id: 'c', Org: 'o2', Name: 'Edsger Dijkstra' })], 4n);
+      expect(queued()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('drains the rows batches left queued once no batch has come for idleDrainMs', async () => {
+    const store = await open(file, { textQueueRows: 100, idleDrainMs: 1 });
+    await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);
+    const db = new Database(file, { readonly: true });
+    const queued = () => db.prepare('SELECT count(*) FROM rm_people_fts_queue').pluck().get();
+    try {
+      for (let tries = 0; queued() !== 0 && tries < 500; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(queued()).toBe(0);
+      expect(db.prepare(`SELECT rowid FROM rm_people_fts WHERE rm_people_fts MATCH '"love"'`).pluck().all()).toHaveLength(1);
     } finally {
       db.close();
     }
@@ -173,7 +213,7 @@ describe('SqliteReadStore', () => {
   });
 
   it('as fresh storage for a rebuild, builds its indexes once at the end; queries answer the same before and after', async () => {
-    const store = new SqliteReadStore(file, { rebuild: true });
+    const store = new SqliteReadStore(file, { rebuild: true, textQueueRows: 1 });
     opened.push(store);
     await store.ensureCollections([people]);
     await write(store, [

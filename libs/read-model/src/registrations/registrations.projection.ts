@@ -151,16 +151,23 @@ function eventRows(event: StoredEvent, eventId: string) {
   return { Organization: event.metadata.organization, EventIdentifier: eventId };
 }
 
+/**
+ * The time of a change, normalised so that rows sort by it as text. A command's events share one
+ * timestamp, so the last one is remembered (parsing a date costs more than the rest of a patch).
+ */
+function changeTime(occurredAt: string): string {
+  if (occurredAt !== lastChangeTime.occurredAt) lastChangeTime = { occurredAt, iso: new Date(occurredAt).toISOString() };
+  return lastChangeTime.iso;
+}
+let lastChangeTime = { occurredAt: '', iso: '' };
+
 async function registrationChanged(stored: StoredEvent, view: ReadView): Promise<Change[]> {
   const event = { type: stored.type, data: stored.data } as RegistrationEvent;
   const id = event.data.RegistrationId;
-  const lastChange = {
-    // Normalised so that rows sort by it as text.
-    LastChangeTime: new Date(stored.metadata.occurredAt).toISOString(),
-    LastChangeType: stored.type,
-  };
+  const lastChange = { LastChangeTime: changeTime(stored.metadata.occurredAt), LastChangeType: stored.type };
+  // `set` is always a fresh literal: completed in place rather than copied by a spread.
   const patch = (set: Record<string, unknown>): Change[] => [
-    { kind: 'patch', collection: ROWS, id, set: { ...set, ...lastChange } },
+    { kind: 'patch', collection: ROWS, id, set: Object.assign(set, lastChange) },
   ];
   switch (event.type) {
     case 'RegistrationRequested': {
