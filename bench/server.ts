@@ -59,7 +59,7 @@ export async function startServer(dataDir: string, options: ServerOptions = {}):
   const port = await freePort();
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
-    env: { ...process.env, PORT: String(port), BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: secret, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    env: { ...process.env, PORT: String(port), BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: secret, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', RATE_LIMIT_PER_MINUTE: '0' },
     stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
