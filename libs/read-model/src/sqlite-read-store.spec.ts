@@ -395,6 +395,15 @@ describe('SqliteReadStore', () => {
     expect(ids(await store.find('people', { Org: 'o1' }, { sort: [['Since', -1]] }))).toEqual(['b', 'a']);
   });
 
+  it('opens with a text field fewer (its column goes, though a trigger named it) and searches the rest', async () => {
+    const store = await open();
+    await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada', Email: 'ada@example.org' })]);
+    await store.ensureCollections([{ ...people, textFields: ['Name'] }]);
+    expect(ids(await store.find('people', { Name: { $contains: 'ada' } }))).toEqual(['a']);
+    await write(store, [upsert({ _id: 'b', Org: 'o1', Name: 'Adam' })], 2n);
+    expect(ids(await store.find('people', { Name: { $contains: 'ada' } }, { sort: [['_id', 1]] }))).toEqual(['a', 'b']);
+  });
+
   it('moves a store with generated field columns (the older layout) to plain ones, keeping every document', async () => {
     const old = new Database(file);
     try {

@@ -195,6 +195,9 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
   const table = quote(tableName(spec.name));
   // An explicit INTEGER PRIMARY KEY keeps row ids stable (even across VACUUM) for the FTS index.
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
+  // Recreated at the end, so they always match the text fields (and replace older versions).
+  // Dropped first: SQLite refuses to drop a column a trigger names (a text field no longer declared).
+  for (const suffix of TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${triggerName(spec.name, suffix)}`);
 
   const existing = new Map(columnNames(db, tableName(spec.name)).map((c) => [c.name, c.hidden]));
   // Text fields too: a substring test then reads a short column instead of parsing the document.
@@ -239,7 +242,5 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     textFields.every((f) => current.has(f)) &&
     (textFields.length === 0 || layout?.gramsTable !== null);
   if (!unchanged) rebuildFts(db, spec.name, textFields);
-  // Recreated every time, so they always match the text fields (and replace older versions).
-  for (const suffix of TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${triggerName(spec.name, suffix)}`);
   if (textFields.length > 0) for (const trigger of queueTriggers(spec.name, textFields)) db.exec(trigger);
 }
