@@ -80,6 +80,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
   private readonly textQueueRows: number;
   private readonly idleDrainMs: number;
   private idleDrain: NodeJS.Timeout | null = null;
+  private closing = false;
 
   /** `file` is a database path, or `:memory:` for a throwaway store. */
   constructor(file: string, options: SqliteReadStoreOptions = {}) {
@@ -233,8 +234,11 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
   }
 
   async close(): Promise<void> {
-    if (this.idleDrain) clearTimeout(this.idleDrain);
+    // A batch still running may leave rows queued: no drain is scheduled from now on (they stay
+    // queued in the file, search candidates until a later batch drains them).
+    this.closing = true;
     await this.writes.idle();
+    if (this.idleDrain) clearTimeout(this.idleDrain);
     await this.checkpointer?.close();
     this.reader.db.close();
     this.writer.db.close();
@@ -253,6 +257,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
 
   /** (Re)starts the wait after which the rows batches left queued are drained, in a transaction of their own. */
   private drainWhenIdle(): void {
+    if (this.closing) return;
     if (this.idleDrain) clearTimeout(this.idleDrain);
     this.idleDrain = setTimeout(() => {
       this.idleDrain = null;
