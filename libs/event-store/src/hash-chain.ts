@@ -28,7 +28,8 @@ export const HASH_KEY = 'hash';
  * a rebuilt object lists integer-like keys first, in numeric order, as JavaScript orders them (a
  * one-pass rewrite that sorted them as text was reverted because it changed hashes). This writes
  * the same text directly, without the sorted copies (hash-chain.spec.ts checks it against that
- * definition on generated values).
+ * definition on generated values). For JSON data, which is all an event holds: an object with a
+ * `toJSON` method of its own, which that definition would have called, is written as its fields.
  */
 export function canonicalJson(value: unknown): string {
   return writeValue(value) as string;

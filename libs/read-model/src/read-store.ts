@@ -132,7 +132,7 @@ const pickersByFields = new Map<string, Picker>();
 function pickerOf(fields: readonly string[]): Picker {
   let picker = pickersByList.get(fields);
   if (!picker) {
-    const key = fields.join(',');
+    const key = JSON.stringify(fields);
     picker = pickersByFields.get(key);
     if (!picker) {
       // Checked field names are plain identifiers (no __proto__): safe to write into code.

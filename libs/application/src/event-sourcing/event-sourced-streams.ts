@@ -73,8 +73,9 @@ export class EventSourcedStreams {
   /**
    * Loads, decides with `decide(state)` and appends. `decide` may throw a DomainError, which
    * propagates unchanged (nothing appended). It must be pure: it can run more than once.
-   * `loaded`: the stream as the caller has just loaded it, decided on instead of reading it again;
-   * if it is no longer current the append fails on its revision and the next attempt reloads.
+   * `loaded`: the stream as the caller has just loaded it, decided on instead of reading it again.
+   * If it is no longer current and the decision appends, the append fails on its revision and the
+   * next attempt reloads; a decision that appends nothing (or refuses) stands as of that load.
    */
   async update<State, Event extends DomainEvent>(
     streamId: string,
