@@ -70,6 +70,8 @@ export class WalCheckpointer {
     const onWriter = options.onWriter ?? ((checkpoint) => checkpoint());
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      // It allocates next to nothing: V8's default young generation would only cost memory.
+      resourceLimits: { maxYoungGenerationSizeMb: 1 },
       workerData: { driver: driverPath, file: db.name, intervalMs: options.intervalMs ?? INTERVAL_MS },
     });
     db.pragma('wal_autocheckpoint = 0');

@@ -43,6 +43,13 @@ export interface ProjectorThreadOptions extends ProjectorThreadData {
 const FIRST_RESTART_DELAY_MS = 1000;
 /** Node's largest timer (about 24.8 days); longer ones fire at once. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The projector allocates fast (documents parsed and dropped per batch), so V8 grows its young
+ * generation to the default maximum, tens of MB of resident memory that the API's 300 MB budget at
+ * a million registrations cannot spare; a smaller one only means more, shorter scavenges.
+ */
+const PROJECTOR_YOUNG_GENERATION_MB = 8;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 /**
@@ -112,6 +119,7 @@ export class ProjectorThread implements Projector {
 
   private spawn(): void {
     const worker = new Worker(this.options.entry ?? BUILT_ENTRY, {
+      resourceLimits: { maxYoungGenerationSizeMb: PROJECTOR_YOUNG_GENERATION_MB },
       workerData: {
         eventStoreFile: this.options.eventStoreFile,
         readStoreFile: this.options.readStoreFile,
