@@ -38,4 +38,12 @@ describe("a request's logger", () => {
     expect(child).not.toHaveBeenCalled();
     expect(log.level).toBe('warn');
   });
+
+  it("honours a route's own log level, which the child is made with", () => {
+    const { root, lines } = capturedRoot('warn');
+    const log = requestLogger(root as unknown as FastifyBaseLogger, { reqId: 'r-4' }, { level: 'debug' });
+    expect(log.level).toBe('debug');
+    log.debug('shown');
+    expect(lines).toMatchObject([{ level: 20, reqId: 'r-4', msg: 'shown' }]);
+  });
 });

@@ -53,7 +53,7 @@ class RequestLogger {
   }
 
   get level(): string {
-    return this.made?.level ?? this.parent.level;
+    return this.made?.level ?? this.options.level ?? this.parent.level;
   }
   set level(level: string) {
     this.logger.level = level;
@@ -65,8 +65,9 @@ class RequestLogger {
     return this.logger.child(bindings, options);
   }
   private write(method: LogMethod, args: unknown[]): void {
-    // Below the level, pino would drop it anyway: no child is made for nothing.
-    if (this.made === undefined && !this.parent.isLevelEnabled(method)) return;
+    // Below the level, pino would drop it anyway: no child is made for nothing. (A route's own
+    // log level, which the child would have, is left to the child.)
+    if (this.made === undefined && this.options.level === undefined && !this.parent.isLevelEnabled(method)) return;
     (this.logger[method] as (...values: unknown[]) => void)(...args);
   }
   fatal(...args: unknown[]): void {
