@@ -196,26 +196,28 @@ export class SqliteEventStore implements EventStore {
     if (outcomes.some((outcome) => 'result' in outcome)) this.scheduleNotification();
   }
 
-  /** A group of one needs no savepoint. */
-  private appendAlone({ streamId, events, expected }: PendingAppend): Outcome {
-    try {
-      return { result: this.appendInTransaction.immediate(streamId, events, expected) };
-    } catch (error) {
-      return { error: isUniqueViolation(error) ? this.conflict(streamId, expected) : error };
-    }
+  /** A group of one needs no savepoint: it has the transaction to itself. */
+  private appendAlone(append: PendingAppend): Outcome {
+    return this.outcome(append, () => this.appendInTransaction.immediate(append.streamId, append.events, append.expected));
   }
 
   /** Inside the group's transaction: each append in its own savepoint, so that a failed one leaves the others. */
   private appendEach(group: readonly PendingAppend[]): Outcome[] {
-    return group.map(({ streamId, events, expected }) => {
-      try {
-        return { result: this.appendInTransaction(streamId, events, expected) };
-      } catch (error) {
-        // An error that ended the whole transaction (disk full, I/O) fails the whole group.
-        if (!this.db.inTransaction) throw error;
-        return { error: isUniqueViolation(error) ? this.conflict(streamId, expected) : error };
-      }
+    return group.map((append) => {
+      const outcome = this.outcome(append, () => this.appendInTransaction(append.streamId, append.events, append.expected));
+      // An error that ended the whole transaction (disk full, I/O) fails the whole group.
+      if ('error' in outcome && !this.db.inTransaction) throw outcome.error;
+      return outcome;
     });
+  }
+
+  /** What the caller of `append` gets: its result, or its error (a unique violation is the conflict it means). */
+  private outcome({ streamId, expected }: PendingAppend, write: () => AppendResult): Outcome {
+    try {
+      return { result: write() };
+    } catch (error) {
+      return { error: isUniqueViolation(error) ? this.conflict(streamId, expected) : error };
+    }
   }
 
   private conflict(streamId: string, expected: ExpectedRevision): WrongExpectedRevisionError {
