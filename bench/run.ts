@@ -6,7 +6,7 @@
  *
  *   npm run bench -- [--quick] [--registrations 1000000] [--data-dir DIR] [--only queries|commands]
  *                    (--only: those HTTP scenarios and memory, without the append and rebuild rates)
- *                    [--duration 10] [--connections 32]
+ *                    [--duration 10] [--connections 32] [--warm-up 10]
  *
  * A data folder without seed.json is seeded first (scripts/seed.ts). Commands add registrations
  * and accommodations to it. New endpoints add a file under scenarios/ and one line in SCENARIO_SETS.
@@ -35,12 +35,20 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     duration: { type: 'string' },
     connections: { type: 'string', default: '32' },
+    'warm-up': { type: 'string' },
   },
 });
 const quick = values.quick!;
 const registrations = Number(values.registrations ?? (quick ? 10_000 : 1_000_000));
 const duration = Number(values.duration ?? (quick ? 3 : 10));
 const connections = Number(values.connections);
+/**
+ * Seconds of load before each measured run, discarded, so that both servers run compiled code on
+ * warm caches as a long-running service does. A command needs far longer than a read: in a fresh
+ * process register-lax ran 516, 790 and 971 req/s in three consecutive 5 s runs (V8's compiler
+ * threads alone spent 700 µs per request in the first), and then stayed there.
+ */
+const warmUpSeconds = Number(values['warm-up'] ?? 10);
 const dist = new URL('.', import.meta.url);
 
 interface Measured {
@@ -164,12 +172,9 @@ async function measure(
   };
 }
 
-/** Seconds of load before each measured run, discarded: both servers' code is compiled and their caches are warm. */
-const WARM_UP_SECONDS = 1;
-
-/** A scenario measured after a discarded warm-up run (the first run of a fresh process is slower, by up to a third). */
+/** A scenario measured after a discarded warm-up run (see warmUpSeconds). */
 async function measureWarm(name: string, server: { baseUrl: string; pid: number }, scenario: Omit<Scenario, 'group' | 'name'>, token: string): Promise<Measured> {
-  await measure(name, server, scenario, token, WARM_UP_SECONDS);
+  await measure(name, server, scenario, token, warmUpSeconds);
   await untilIdle(server.baseUrl);
   return measure(name, server, scenario, token);
 }
@@ -253,7 +258,7 @@ async function main(): Promise<void> {
 
   const cpu = cpus()[0]?.model ?? 'CPU';
   console.log(`\n${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}`);
-  console.log(`${seed.registrations} seeded registrations, ${connections} connections, ${duration} s per scenario\n`);
+  console.log(`${seed.registrations} seeded registrations, ${connections} connections, ${duration} s per scenario after ${warmUpSeconds} s of warm-up\n`);
   console.log(
     '| Scenario | req/s | ratio to ceiling | server CPU ms/request | CPU ratio (ceiling / API) | p50 ms | p95 ms | p99 ms | connections up after ms | errors |\n' +
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
