@@ -75,8 +75,15 @@ function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is 
   return [...clause.text].length >= TRIGRAM_LENGTH || (layout.gramsTable !== null && isShortNeedle(clause.text));
 }
 
+/**
+ * The part of a needle of 3+ characters that the trigram index is asked for: by default all of
+ * it; a store that knows which trigrams are common asks for less (see sqlite-trigram-plan.ts).
+ */
+export type IndexedPart = (layout: CollectionLayout, text: string) => string;
+const wholeNeedle: IndexedPart = (_layout, text) => text;
+
 /** Row ids that may hold the text: the index's hits, plus rows queued for re-indexing. */
-function candidatesSql(layout: CollectionLayout, field: string, text: string, as = 'rid'): Sql {
+function candidatesSql(layout: CollectionLayout, field: string, text: string, as = 'rid', indexedPart = wholeNeedle): Sql {
   const queued = `UNION SELECT rid FROM ${quote(layout.ftsQueue!)}`;
   if ([...text].length < TRIGRAM_LENGTH) {
     const fieldIndex = [...layout.textFields].indexOf(field);
@@ -87,7 +94,7 @@ function candidatesSql(layout: CollectionLayout, field: string, text: string, as
   }
   return {
     sql: `SELECT rowid AS ${as} FROM ${quote(layout.ftsTable!)} WHERE ${quote(ftsColumn(field))} MATCH ? ${queued}`,
-    params: [ftsPhrase(text)],
+    params: [ftsPhrase(indexedPart(layout, text))],
   };
 }
 
@@ -151,14 +158,14 @@ export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): 
  * `textIndex: false` is the other plan, for a page of a needle that many rows hold: walk the rows
  * in the index's order, testing each, until the page is full (see SqliteView.prefersTextIndex).
  */
-function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex = true): { from: Sql; where: Sql } {
+function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex: boolean, indexedPart: IndexedPart): { from: Sql; where: Sql } {
   const table = quote(layout.table);
   // Needles are tested on the rows: once one text index names the candidates, asking the others'
   // too would list every row holding a common needle, to keep a few; and a walk reads no index.
   const where = conditions(clauses.map((clause) => clauseSql(layout, clause, true)));
   const driver = textIndex ? drivingNeedle(layout, clauses) : undefined;
   if (!driver) return { from: { sql: table, params: [] }, where };
-  const hits = candidatesSql(layout, driver.field, driver.text, 'hit');
+  const hits = candidatesSql(layout, driver.field, driver.text, 'hit', indexedPart);
   return { from: { sql: `(${hits.sql}) AS hits CROSS JOIN ${table} ON ${table}.rid = hits.hit`, params: hits.params }, where };
 }
 
@@ -190,8 +197,9 @@ export function findSql(
   find: NormalizedFind,
   textIndex = true,
   select = 'doc',
+  indexedPart = wholeNeedle,
 ): PageSql {
-  const { from, where } = source(layout, clauses, textIndex);
+  const { from, where } = source(layout, clauses, textIndex, indexedPart);
   const table = quote(layout.table);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
   // Every match wanted (a lookup, not a page): nothing to skip, so the documents come directly.
@@ -207,8 +215,8 @@ export function findSql(
   };
 }
 
-export function countSql(layout: CollectionLayout, clauses: readonly Clause[]): Sql {
-  const { from, where } = source(layout, clauses);
+export function countSql(layout: CollectionLayout, clauses: readonly Clause[], indexedPart = wholeNeedle): Sql {
+  const { from, where } = source(layout, clauses, true, indexedPart);
   return { sql: `SELECT count(*) FROM ${from.sql}${where.sql}`, params: [...from.params, ...where.params] };
 }
 

@@ -8,6 +8,7 @@ import type { Change, CollectionSpec, Doc, Filter, FindOptions, ReadStore } from
 import { findSql } from './sqlite-query.js';
 import { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite-read-store.js';
 import { readLayout } from './sqlite-schema.js';
+import { SHORT_LIST } from './sqlite-trigram-plan.js';
 
 const people: CollectionSpec = {
   name: 'people',
@@ -458,6 +459,23 @@ describe('SqliteReadStore', () => {
       const found = await store.find('people', { Org: 'o1', Name: { $contains: needle } }, { sort: [['Since', -1]], skip, limit });
       expect(ids(found)).toEqual(expected(needle, skip, limit));
     }
+  });
+
+  it('finds a needle exactly when it holds a trigram most rows hold, which the index is then not asked for', async () => {
+    const store = await open();
+    // "l01" in more rows than a short trigram list holds (SHORT_LIST): the index is asked for
+    // "0125000", which b holds too; the test on the row leaves it out.
+    const common = Array.from({ length: SHORT_LIST }, (_, i) => ({ _id: `n${i}`, Org: 'o1', Name: `Learner ${i}`, Email: `l01-${i}@example.org` }));
+    const rare = [
+      { _id: 'a', Org: 'o1', Name: 'Code L0125000', Email: 'a@example.org' },
+      { _id: 'b', Org: 'o1', Name: 'Code X0125000', Email: 'b@example.org' },
+      { _id: 'c', Org: 'o2', Name: 'code l0125000 junior', Email: 'c@example.org' },
+    ];
+    await write(store, [...common, ...rare].map(upsert));
+    expect(ids(await store.find('people', { Name: { $contains: 'L0125000' } }, { sort: [['_id', 1]] }))).toEqual(['a', 'c']);
+    expect(await store.count('people', { Name: { $contains: 'L0125000' } })).toBe(2);
+    expect(ids(await store.find('people', { Org: 'o1', Name: { $contains: 'l0125000' } }, { sort: [['Since', -1]], limit: 10 }))).toEqual(['a']);
+    expect(await store.count('people', { Name: { $contains: 'X0125000' } })).toBe(1);
   });
 
   it('renders a view for the documents already there when it is declared, again when its fields change, and drops it', async () => {

@@ -9,7 +9,8 @@ import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, drivingNeedle, type PageSql, type Sql, valueOf, viewColumn, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, drivingNeedle, type IndexedPart, type PageSql, type Sql, valueOf, viewColumn, whereSql } from './sqlite-query.js';
+import { narrowestSubstring, TrigramLists } from './sqlite-trigram-plan.js';
 import { viewSetsSql } from './sqlite-views.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
@@ -20,8 +21,16 @@ export class SqliteView implements ReadView {
     protected readonly layoutOf: LayoutOf,
     /** Only for views of committed data: a batch's own changes do not change data_version. */
     private readonly counts: CountCache | null = null,
-  ) {}
+  ) {
+    // Which trigrams are common is worth knowing for long-lived views of committed data (those
+    // with a count cache); a batch's view asks the index for whole needles.
+    if (counts) {
+      const lists = new TrigramLists(connection);
+      this.indexedPart = (layout, text) => narrowestSubstring(text, (trigram) => lists.isShort(layout.ftsTable!, trigram));
+    }
+  }
 
+  private readonly indexedPart: IndexedPart | undefined;
   private readonly viewReads = new Map<string, Statement>();
   /** By query text: as many as query shapes, but `$in` lists of every length make more. */
   private readonly sortedOffIndex = new Map<string, boolean>();
@@ -36,7 +45,7 @@ export class SqliteView implements ReadView {
     const layout = this.layoutOf(collection);
     const clauses = normalizeFilter(filter);
     const find = normalizeFind(options);
-    const docs = this.all(findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find)));
+    const docs = this.all(findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), undefined, this.indexedPart));
     return docs.map((doc) => JSON.parse(doc) as Doc);
   }
 
@@ -45,7 +54,7 @@ export class SqliteView implements ReadView {
     if (!layout.views.has(view)) throw new Error(`Collection "${collection}" has no view "${view}"`);
     const clauses = normalizeFilter(filter);
     const find = normalizeFind(options);
-    const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), quote(viewColumn(view)));
+    const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), quote(viewColumn(view)), this.indexedPart);
     return `[${this.all(query).join(',')}]`;
   }
 
@@ -85,7 +94,7 @@ export class SqliteView implements ReadView {
   }
 
   async count(collection: string, filter: Filter): Promise<number> {
-    const query = countSql(this.layoutOf(collection), normalizeFilter(filter));
+    const query = countSql(this.layoutOf(collection), normalizeFilter(filter), this.indexedPart);
     if (this.counts) return this.counts.count(query.sql, query.params);
     return this.connection.statement(query.sql).pluck().get(...query.params) as number;
   }
@@ -104,7 +113,7 @@ export class SqliteView implements ReadView {
     const driver = drivingNeedle(layout, clauses);
     if (!this.counts || find.limit === null || driver === undefined) return true;
     const countOf = (selected: readonly Clause[]) => {
-      const count = countSql(layout, selected);
+      const count = countSql(layout, selected, this.indexedPart);
       return this.counts!.count(count.sql, count.params);
     };
     const matches = countOf(clauses);
