@@ -1,7 +1,8 @@
 /**
  * Fills the embedded stores with registrations through the real event path: the deciders decide
  * the events (catalog, exam events, the organization's schedule, registrations), they are appended
- * to the SQLite event store in batches, and the projection runner projects them into the read store.
+ * in batches through the event store every process uses (schema version stamped, hash chained, so
+ * `audit verify` passes), and the projection runner projects them into the read store.
  *
  *   npm run seed -- --registrations 1000000 [--data-dir ./data] [--organization <uuid>]
  *
@@ -12,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { auditedEventStore } from '../libs/application/src/audit/audited-event-store.js';
 import { EventSourcedStreams } from '../libs/application/src/event-sourcing/event-sourced-streams.js';
 import { examScheduleDecider, examScheduleStreamId, type ExamScheduleState } from '../libs/domain/src/exam-schedule/exam-schedule.decider.js';
 import type { ExamScheduledData } from '../libs/domain/src/exam-event/exam-event.events.js';
@@ -45,7 +47,7 @@ const CHANGE_INTERVAL_MS = 30_000;
 
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  const eventStore = new SqliteEventStore(join(dataDir, 'events.sqlite'));
+  const eventStore = auditedEventStore(new SqliteEventStore(join(dataDir, 'events.sqlite')));
   const readStore = new SqliteReadStore(join(dataDir, 'read.sqlite'));
   if ((await eventStore.headPosition()) !== null) throw new Error(`${dataDir} already holds events; seed an empty folder`);
   const runner = new ProjectionRunner(eventStore, readStore, allProjections, { batchSize: 5_000 });
@@ -90,7 +92,11 @@ async function main(): Promise<void> {
     for (let n = i; n < Math.min(i + BATCH, eventCount); n++) {
       const venue = venues[n % venues.length];
       const start = new Date(Date.UTC(2030, 0, 1) + n * 3_600_000).toISOString();
-      const scheduled = history.examEvent({ id: randomUUID(), number: n + 1, venue, start }, setUpAt);
+      // Registration r joins event r % eventCount with form r % forms.length (below): the forms
+      // register-lax would have attached to this event, in the order its registrations bring them.
+      const eventForms = new Set<FormSeed>();
+      for (let r = n; r < total && eventForms.size < forms.length; r += eventCount) eventForms.add(forms[r % forms.length]);
+      const scheduled = history.examEvent({ id: randomUUID(), number: n + 1, venue, start }, setUpAt, [...eventForms]);
       const details = scheduled.events[0].data as unknown as ExamScheduledData;
       const numbered = examScheduleDecider.decide({ type: 'AssignEventNumber', details }, schedule);
       schedule = numbered.reduce(examScheduleDecider.evolve, schedule);

@@ -70,9 +70,13 @@ export class RegistrationHistory {
     return this.append(catalogStreams.assessmentForm(this.organization, form.id), assessmentFormDecider.decide({ definition }, null), now);
   }
 
-  /** The exam event's `ExamScheduled` (the seeding script also records it in the organization's schedule). */
-  examEvent(event: ExamEventSeed, now: Date): StreamAppend {
-    const events = examEventDecider.decide(
+  /**
+   * The exam event's `ExamScheduled` (the seeding script also records it in the organization's
+   * schedule), then the forms its registrations will use attached, as register-lax attaches them
+   * (a new title, if it changes, with each).
+   */
+  examEvent(event: ExamEventSeed, now: Date, forms: readonly FormSeed[] = []): StreamAppend {
+    const scheduled = examEventDecider.decide(
       {
         type: 'ScheduleExamEvent',
         eventId: event.id,
@@ -90,6 +94,16 @@ export class RegistrationHistory {
       },
       null,
     );
+    const events = [...scheduled];
+    let state = scheduled.reduce(examEventDecider.evolve, examEventDecider.initialState);
+    for (const form of forms) {
+      const attached = examEventDecider.decide(
+        { type: 'AttachExamForm', eventId: event.id, organization: this.organization, form: { id: form.id, title: form.title } },
+        state,
+      );
+      state = attached.reduce(examEventDecider.evolve, state);
+      events.push(...attached);
+    }
     return this.append(examEventStreamId(event.id), events, now);
   }
 
