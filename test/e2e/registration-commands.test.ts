@@ -493,6 +493,15 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect((await retrieve(app, tenant, registration)).status).toBe(404);
     });
 
+    it('names a body that is not an object before a bad id, and a bad id before the fields of a body', async () => {
+      for (const name of ['register-lax', 'cancel', 'grant-accommodation']) {
+        const notObject = await command(app, tenant, 'not-a-uuid', name, [1]);
+        expect(notObject.body.errors).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+        const badFields = await command(app, tenant, 'not-a-uuid', name, { EventVenue: 5, Type: 5, Reason: 5 });
+        expect(badFields.body.errors).toEqual([{ field: 'registration', message: 'must be a UUID' }]);
+      }
+    });
+
     it('answers malformed JSON 400, a non-object body 400, non-JSON 415 and an oversized body 413', async () => {
       const registration = newId();
       const path = `/api/registrations/${registration}/commands/register-lax`;
