@@ -421,6 +421,41 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
     });
   });
 
+  describe('commands see catalog changes as soon as they are answered', () => {
+    it('finds a form by code as last defined: archived, then replaced by a form with a higher asset', async () => {
+      const own = await defineTenant(app);
+      const physics = { Code: 'PHYS-100', Name: 'Physics final', Title: 'Physics', Asset: 1, TimeLimit: 60 };
+      const put = (form: string, body: object) => app.request('PUT', `/api/assessment-forms/${form}`, { token: own.token, body });
+      // Twice, so that whatever a command remembers of the code is in play.
+      for (let i = 0; i < 2; i++) {
+        const { registration } = await registered(app, own, { Assessment: 'PHYS-100' });
+        expect((await retrieve(app, own, registration)).body.AssessmentFormIdentifier).toBe(own.physics);
+      }
+
+      expect((await put(own.physics, { ...physics, Status: 'Archived' })).status).toBe(200);
+      const refused = await command(app, own, newId(), 'register-lax', registerBody(own, { Assessment: 'PHYS-100' }));
+      expectProblem(refused, 400, 'Assessment form not found');
+
+      expect((await put(own.physics, { ...physics, Status: 'Published' })).status).toBe(200);
+      const newer = newId();
+      expect((await put(newer, { ...physics, Status: 'Published', Asset: 2 })).status).toBe(201);
+      for (let i = 0; i < 2; i++) {
+        const { registration } = await registered(app, own, { Assessment: 'phys-100' });
+        expect((await retrieve(app, own, registration)).body.AssessmentFormIdentifier).toBe(newer);
+      }
+    });
+
+    it('finds a learner defined after a command looked for it in vain', async () => {
+      const own = await defineTenant(app);
+      const learner = newId();
+      const refused = await command(app, own, newId(), 'register-lax', registerBody(own, { Learner: learner }));
+      expectProblem(refused, 400, 'Learner not found');
+      const defined = await app.request('PUT', `/api/learners/${learner}`, { token: own.token, body: { Name: 'Grace Hopper' } });
+      expect(defined.status).toBe(201);
+      await registered(app, own, { Learner: learner });
+    });
+  });
+
   describe('request shape', () => {
     it('lists every shape problem in one 400 and stores nothing', async () => {
       const registration = newId();
@@ -456,6 +491,15 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
         expect(transfer.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['EventStart', 'Learner']);
       });
       expect((await retrieve(app, tenant, registration)).status).toBe(404);
+    });
+
+    it('names a body that is not an object before a bad id, and a bad id before the fields of a body', async () => {
+      for (const name of ['register-lax', 'cancel', 'grant-accommodation']) {
+        const notObject = await command(app, tenant, 'not-a-uuid', name, [1]);
+        expect(notObject.body.errors).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+        const badFields = await command(app, tenant, 'not-a-uuid', name, { EventVenue: 5, Type: 5, Reason: 5 });
+        expect(badFields.body.errors).toEqual([{ field: 'registration', message: 'must be a UUID' }]);
+      }
     });
 
     it('answers malformed JSON 400, a non-object body 400, non-JSON 415 and an oversized body 413', async () => {

@@ -18,6 +18,7 @@ import { createRootLogger, logRequests, PinoNestLogger, requestLogger } from './
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
+import { serveCommandsDirectly } from './registrations/commands-direct.js';
 import { serveRetrieveDirectly } from './registrations/retrieve-direct.js';
 
 const ONE_MIB = 1024 * 1024;
@@ -81,15 +82,18 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
   }
-  app.useGlobalPipes(new BodyValidationPipe());
+  const bodyPipe = new BodyValidationPipe();
+  app.useGlobalPipes(bodyPipe);
   app.enableShutdownHooks();
   const checkRouteAccess = protectRoutes(app, fastify, config);
   const checkRetrieveServed = serveRetrieveDirectly(app, fastify);
+  const checkCommandsServed = serveCommandsDirectly(app, fastify, bodyPipe);
   setupOpenApi(app);
   await app.init();
   try {
     checkRouteAccess();
     checkRetrieveServed();
+    checkCommandsServed();
   } catch (error) {
     // Refusing to start must not leave the stores, connections and worker threads open.
     await app.close();

@@ -5,7 +5,7 @@
  * can write the store can also recompute every later hash, so keep an exported head hash (or the
  * NDJSON export) somewhere the writer cannot reach if that matters.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import {
   WrongExpectedRevisionError,
   type AppendResult,
@@ -106,12 +106,20 @@ export interface HashedContent {
   metadata: EventMetadata;
 }
 
+/**
+ * SHA-256 of the UTF-8 text as hex, by Node's one-shot `crypto.hash` (Node 20.12+; the engines
+ * field asks for 20.19): half the time of a Hash object for texts this short. The installed
+ * @types/node (20.9) does not declare it yet.
+ */
+const sha256Hex = (text: string): string =>
+  (crypto as unknown as { hash: (algorithm: string, data: string, encoding: 'hex') => string }).hash('sha256', text, 'hex');
+
 /** SHA-256 (hex) over the previous hash (null for a stream's first event) and the event without its own hash. */
 export function eventHash(previousHash: string | null, event: HashedContent): string {
   const { [HASH_KEY]: _ignored, ...metadata } = event.metadata;
   // A JSON array keeps the parts apart: no concatenation of two fields can mimic another split.
   const content = canonicalJson([previousHash, event.streamId, event.revision.toString(), event.type, event.data, metadata]);
-  return createHash('sha256').update(content).digest('hex');
+  return sha256Hex(content);
 }
 
 /** Bounded like the command side's retries: only `expected: 'any'` appends can race here. */

@@ -1,11 +1,14 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit, type Provider } from '@nestjs/common';
 import { auditedEventStore } from '../../../../libs/application/src/audit/audited-event-store.js';
 import type { AppConfig } from '../../../../libs/application/src/config/app-config.js';
+import { CommandCatalog } from '../../../../libs/application/src/catalog/command-catalog.js';
 import { CheckpointReadYourWrites } from '../../../../libs/application/src/checkpoint-read-your-writes.js';
 import { EventSourcedStreams } from '../../../../libs/application/src/event-sourcing/event-sourced-streams.js';
 import { ReadYourWrites } from '../../../../libs/application/src/read-your-writes.js';
 import type { EventStore } from '../../../../libs/event-store/src/event-store.js';
 import { createEventStore, embeddedEventStoreFile } from '../../../../libs/event-store/src/index.js';
+import { StreamWatchingEventStore } from '../../../../libs/event-store/src/stream-watching-event-store.js';
+import { ASSESSMENT_FORM_STREAM_PREFIX } from '../../../../libs/domain/src/catalog/catalog.events.js';
 import { CatalogQueries } from '../../../../libs/read-model/src/catalog/catalog.queries.js';
 import { createReadStore, embeddedReadStoreFile, openEmbeddedQueryStore } from '../../../../libs/read-model/src/index.js';
 import { ProjectionRunner } from '../../../../libs/read-model/src/projection-runner.js';
@@ -107,14 +110,27 @@ export class InfrastructureModule {
           provide: EVENT_STORE,
           inject: [Metrics],
           useFactory: (metrics: Metrics) =>
-            new TimedEventStore(auditedEventStore(createEventStore(config)), metrics.appendDuration),
+            new StreamWatchingEventStore(new TimedEventStore(auditedEventStore(createEventStore(config)), metrics.appendDuration)),
         },
         ...(embedded && config.runProjector ? projectorThreadProviders(config, logger) : projectionRunnerProviders(config, logger)),
         { provide: EventSourcedStreams, inject: [EVENT_STORE], useFactory: (eventStore: EventStore) => new EventSourcedStreams(eventStore) },
         { provide: CatalogQueries, inject: [READ_STORE], useFactory: (readStore: QueryStore) => new CatalogQueries(readStore) },
+        {
+          provide: CommandCatalog,
+          inject: [CatalogQueries, ReadYourWrites, EVENT_STORE],
+          // Forms are remembered only where every form change is this process's append (see CommandCatalog).
+          useFactory: (queries: CatalogQueries, readYourWrites: ReadYourWrites, eventStore: StreamWatchingEventStore) =>
+            new CommandCatalog(
+              queries,
+              readYourWrites,
+              embedded && config.runProjector
+                ? { watch: (onAppended) => eventStore.watch(ASSESSMENT_FORM_STREAM_PREFIX, onAppended) }
+                : null,
+            ),
+        },
         StoresLifecycle,
       ],
-      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, PROJECTOR, ReadYourWrites, EventSourcedStreams, CatalogQueries],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, PROJECTOR, ReadYourWrites, EventSourcedStreams, CatalogQueries, CommandCatalog],
     };
   }
 }

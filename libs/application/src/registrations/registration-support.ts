@@ -6,6 +6,7 @@ import type { RegistrationEvent } from '../../../domain/src/registration/registr
 import { type RegistrationState, registrationStreamId } from '../../../domain/src/registration/registration.state.js';
 import { isIndividual } from '../../../domain/src/exam-event/exam-values.js';
 import { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
+import { CommandCatalog } from '../catalog/command-catalog.js';
 import type { CommandContext } from '../event-sourcing/command-context.js';
 import { EventSourcedStreams, type LoadedStream, type UpdateResult } from '../event-sourcing/event-sourced-streams.js';
 import { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
@@ -25,17 +26,18 @@ export class RegistrationSupport {
     readonly streams: EventSourcedStreams,
     readonly readYourWrites: ReadYourWrites,
     readonly catalog: CatalogQueries,
+    private readonly commandCatalog: CommandCatalog,
     readonly scheduler: ExamEventScheduler,
   ) {}
 
   async learnerExists(context: CommandContext, learnerId: string): Promise<boolean> {
-    return (await this.catalog.get('learners', context.organization, learnerId)) !== null;
+    return this.commandCatalog.learnerExists(context.organization, learnerId);
   }
 
   /** Spec §2's lookup by code; a missing or blank code finds nothing. */
   async formByCode(context: CommandContext, code: string | null): Promise<FoundForm | null> {
     if (code === null || code.trim() === '') return null;
-    const doc = await this.catalog.formByCode(context.organization, code);
+    const doc = await this.commandCatalog.formByCode(context.organization, code);
     if (doc === null) return null;
     return {
       id: doc.AssessmentFormIdentifier as string,

@@ -54,9 +54,12 @@ export type BillingCodeDefined = DomainEvent<'BillingCodeDefined', BillingCodeDe
 
 export type CatalogEvent = VenueDefined | LearnerDefined | AssessmentFormDefined | BillingCodeDefined;
 
+/** Every assessment form's stream starts with this (what a watcher of form changes looks for). */
+export const ASSESSMENT_FORM_STREAM_PREFIX = 'assessmentForm-';
+
 export const catalogStreams = {
   venue: (organization: string, venueId: string) => `venue-${organization}-${venueId}`,
   learner: (organization: string, learnerId: string) => `learner-${organization}-${learnerId}`,
-  assessmentForm: (organization: string, formId: string) => `assessmentForm-${organization}-${formId}`,
+  assessmentForm: (organization: string, formId: string) => `${ASSESSMENT_FORM_STREAM_PREFIX}${organization}-${formId}`,
   billingCode: (organization: string, code: string) => `billingCode-${organization}-${code}`,
 };
