@@ -79,8 +79,8 @@ function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is 
  * The part of a needle of 3+ characters that the trigram index is asked for: by default all of
  * it; a store that knows which trigrams are common asks for less (see sqlite-trigram-plan.ts).
  */
-export type IndexedPart = (layout: CollectionLayout, text: string) => string;
-const wholeNeedle: IndexedPart = (_layout, text) => text;
+export type IndexedPart = (layout: CollectionLayout, field: string, text: string) => string;
+const wholeNeedle: IndexedPart = (_layout, _field, text) => text;
 
 /** Row ids that may hold the text: the index's hits, plus rows queued for re-indexing. */
 function candidatesSql(layout: CollectionLayout, field: string, text: string, as = 'rid', indexedPart = wholeNeedle): Sql {
@@ -94,7 +94,7 @@ function candidatesSql(layout: CollectionLayout, field: string, text: string, as
   }
   return {
     sql: `SELECT rowid AS ${as} FROM ${quote(layout.ftsTable!)} WHERE ${quote(ftsColumn(field))} MATCH ? ${queued}`,
-    params: [ftsPhrase(indexedPart(layout, text))],
+    params: [ftsPhrase(indexedPart(layout, field, text))],
   };
 }
 

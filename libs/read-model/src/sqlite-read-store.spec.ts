@@ -8,7 +8,7 @@ import type { Change, CollectionSpec, Doc, Filter, FindOptions, ReadStore } from
 import { findSql } from './sqlite-query.js';
 import { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite-read-store.js';
 import { readLayout } from './sqlite-schema.js';
-import { SHORT_LIST } from './sqlite-trigram-plan.js';
+import { LONG_LIST } from './sqlite-trigram-plan.js';
 
 const people: CollectionSpec = {
   name: 'people',
@@ -463,9 +463,9 @@ describe('SqliteReadStore', () => {
 
   it('finds a needle exactly when it holds a trigram most rows hold, which the index is then not asked for', async () => {
     const store = await open();
-    // "l01" in more rows than a short trigram list holds (SHORT_LIST): the index is asked for
+    // "l01" in LONG_LIST rows, a long list: the index is asked for
     // "0125000", which b holds too; the test on the row leaves it out.
-    const common = Array.from({ length: SHORT_LIST }, (_, i) => ({ _id: `n${i}`, Org: 'o1', Name: `Learner ${i}`, Email: `l01-${i}@example.org` }));
+    const common = Array.from({ length: LONG_LIST }, (_, i) => ({ _id: `n${i}`, Org: 'o1', Name: `Learner ${i}`, Email: `l01-${i}@example.org` }));
     const rare = [
       { _id: 'a', Org: 'o1', Name: 'Code L0125000', Email: 'a@example.org' },
       { _id: 'b', Org: 'o1', Name: 'Code X0125000', Email: 'b@example.org' },

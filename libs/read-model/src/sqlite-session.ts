@@ -9,8 +9,8 @@ import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, quote, setDocSql, drivingNeedle, type IndexedPart, type PageSql, type Sql, valueOf, viewColumn, whereSql } from './sqlite-query.js';
-import { narrowestSubstring, TrigramLists } from './sqlite-trigram-plan.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, ftsColumn, quote, setDocSql, drivingNeedle, type IndexedPart, type PageSql, type Sql, valueOf, viewColumn, whereSql } from './sqlite-query.js';
+import { TrigramPlanner } from './sqlite-trigram-plan.js';
 import { viewSetsSql } from './sqlite-views.js';
 
 export type LayoutOf = (collection: string) => CollectionLayout;
@@ -25,8 +25,8 @@ export class SqliteView implements ReadView {
     // Which trigrams are common is worth knowing for long-lived views of committed data (those
     // with a count cache); a batch's view asks the index for whole needles.
     if (counts) {
-      const lists = new TrigramLists(connection);
-      this.indexedPart = (layout, text) => narrowestSubstring(text, (trigram) => lists.isShort(layout.ftsTable!, trigram));
+      const planner = new TrigramPlanner(connection);
+      this.indexedPart = (layout, field, text) => planner.indexedPart(layout.ftsTable!, ftsColumn(field), text);
     }
   }
 

@@ -1,62 +1,72 @@
 import Database from 'better-sqlite3';
 import { Connection } from './sqlite-connection.js';
-import { MAX_PROBED, narrowestSubstring, SHORT_LIST, TrigramLists } from './sqlite-trigram-plan.js';
+import { FEW_CANDIDATES, LONG_LIST, PROBES_PER_NEEDLE, TrigramPlanner, withoutLongTrigrams } from './sqlite-trigram-plan.js';
 
-describe('narrowestSubstring', () => {
-  const shortUnless = (...common: string[]) => (trigram: string) => !common.includes(trigram.toLowerCase());
+describe('withoutLongTrigrams', () => {
+  const longOnes = (...long: string[]) => (trigram: string) => long.includes(trigram.toLowerCase());
 
-  it('keeps the longest run of trigrams with short lists, leaving out the common ones', () => {
-    expect(narrowestSubstring('L0125000', shortUnless('l01', '012', '000'))).toBe('12500');
-    expect(narrowestSubstring('lovelace', shortUnless('ove'))).toBe('velace');
+  it('keeps the longest run of trigrams that are not long', () => {
+    expect(withoutLongTrigrams('L0125000', longOnes('l01', '012', '000'))).toBe('12500');
+    expect(withoutLongTrigrams('lovelace', longOnes('ove'))).toBe('velace');
   });
 
-  it('asks for the whole needle when every trigram is common, or none is, or it is a single trigram', () => {
-    expect(narrowestSubstring('turing', shortUnless('tur', 'uri', 'rin', 'ing'))).toBe('turing');
-    expect(narrowestSubstring('turing', shortUnless())).toBe('turing');
-    expect(narrowestSubstring('ada', shortUnless('ada'))).toBe('ada');
+  it('keeps the whole needle when no trigram is long, or no two neighbours are not', () => {
+    expect(withoutLongTrigrams('turing', longOnes())).toBe('turing');
+    expect(withoutLongTrigrams('turing', longOnes('tur', 'rin'))).toBe('turing');
+    expect(withoutLongTrigrams('ada', longOnes('ada'))).toBe('ada');
   });
 
   it('counts characters, not UTF-16 units', () => {
-    expect(narrowestSubstring('Zoë😀xyz', shortUnless('zoë', 'oë😀'))).toBe('ë😀xyz');
-  });
-
-  it('asks about the first MAX_PROBED trigrams only', () => {
-    const asked: string[] = [];
-    const needle = 'abcdefghijklmnopqrstuvwxyz';
-    narrowestSubstring(needle, (trigram) => asked.push(trigram) > 0);
-    expect(asked).toHaveLength(MAX_PROBED);
-    expect(asked[0]).toBe('abc');
+    expect(withoutLongTrigrams('Zoë😀xyz', longOnes('zoë'))).toBe('oë😀xyz');
   });
 });
 
-describe('TrigramLists', () => {
+describe('TrigramPlanner', () => {
   let db: Database.Database;
+  let insert: Database.Statement;
   beforeEach(() => {
     db = new Database(':memory:');
     db.exec(`CREATE VIRTUAL TABLE fts USING fts5(a, b, tokenize='trigram case_sensitive 0')`);
-    const insert = db.prepare('INSERT INTO fts (a, b) VALUES (?, ?)');
+    insert = db.prepare('INSERT INTO fts (a, b) VALUES (?, ?)');
+    // "l01" is long, in column b only: a column filter still reads the whole list.
     db.transaction(() => {
-      for (let i = 0; i < SHORT_LIST; i++) insert.run(`row ${i}`, i % 2 === 0 ? 'common' : '');
-      insert.run('rare "quote"', '');
+      for (let i = 0; i < LONG_LIST; i++) insert.run(`row ${i}`, `l01-${i}`);
+      insert.run('L0125000', '');
+      insert.run('X0125000', '');
     })();
   });
   afterEach(() => db.close());
 
-  it('calls a list short below SHORT_LIST entries, whatever their column and case', () => {
-    const lists = new TrigramLists(new Connection(db));
-    expect(lists.isShort('fts', 'ROW')).toBe(false);
-    expect(lists.isShort('fts', 'com')).toBe(true);
-    expect(lists.isShort('fts', 'e "q')).toBe(true);
-    expect(lists.isShort('fts', 'zzz')).toBe(true);
+  it('asks for the needle without its long trigrams when that part is rare in the column', () => {
+    const planner = new TrigramPlanner(new Connection(db));
+    expect(planner.indexedPart('fts', 'a', 'L0125000')).toBe('0125000');
+    expect(planner.indexedPart('fts', 'a', 'X0125')).toBe('X0125');
   });
 
-  it('remembers an answer for a minute, then asks again', () => {
+  it('asks for the whole needle when the part without long trigrams is not rare', () => {
+    db.transaction(() => {
+      for (let i = 0; i < FEW_CANDIDATES; i++) insert.run(`Y0125000 ${i}`, '');
+    })();
+    expect(new TrigramPlanner(new Connection(db)).indexedPart('fts', 'a', 'L0125000')).toBe('L0125000');
+  });
+
+  it(`probes at most ${PROBES_PER_NEEDLE} lists per needle, so a new needle is planned over a few queries`, () => {
+    const planner = new TrigramPlanner(new Connection(db));
+    const needle = 'xyzabcL0125000'; // "l01" is the 7th trigram
+    expect(planner.indexedPart('fts', 'a', needle)).toBe(needle);
+    expect(planner.indexedPart('fts', 'a', needle)).toBe('xyzabcL0');
+  });
+
+  it('remembers its probes for ten minutes, then asks again', () => {
     let now = 0;
-    const lists = new TrigramLists(new Connection(db), () => now);
-    expect(lists.isShort('fts', 'com')).toBe(true);
-    db.prepare('INSERT INTO fts (a, b) SELECT a, \'common\' FROM fts WHERE b = \'\'').run();
-    expect(lists.isShort('fts', 'com')).toBe(true);
-    now = 61_000;
-    expect(lists.isShort('fts', 'com')).toBe(false);
+    const planner = new TrigramPlanner(new Connection(db), () => now);
+    expect(planner.indexedPart('fts', 'a', 'L0125000')).toBe('0125000');
+    db.transaction(() => {
+      for (let i = 0; i < FEW_CANDIDATES; i++) insert.run(`Y0125000 ${i}`, '');
+    })();
+    now = 9 * 60_000;
+    expect(planner.indexedPart('fts', 'a', 'L0125000')).toBe('0125000');
+    now = 11 * 60_000;
+    expect(planner.indexedPart('fts', 'a', 'L0125000')).toBe('L0125000');
   });
 });

@@ -2,75 +2,102 @@
  * Which part of a needle the trigram index is asked for. FTS5 answers a phrase by reading the
  * list of rows of every trigram in it, so a needle holding a trigram that most rows hold costs as
  * much as that trigram's list, however few rows the whole needle names: "L0125000" in a million
- * learner codes read the 400,000 entries of "l01" (3.6 ms) to find 4 rows its rarer trigrams
+ * learner codes read the 400,000 entries of "l01" (3.6 ms) to find 4 rows its other trigrams
  * alone narrow to 52 (0.5 ms). Any substring of the needle names every row the needle does, and
- * every candidate is tested on the row anyway (see containsSql), so the index may be asked for the
- * longest run of the needle's trigrams whose lists are short, instead of the whole needle.
+ * every candidate is tested on the row anyway (see containsSql), so the index may be asked for a
+ * run of the needle's trigrams without the long lists, instead of the whole needle; but only when
+ * that run is itself rare: each candidate it names is a row fetched and tested (a run held by
+ * 5,000 rows cost 50 ms where the whole needle cost 2).
  */
 import type { Connection } from './sqlite-connection.js';
 
-/** A trigram whose list has fewer entries than this is read in well under a millisecond. */
-export const SHORT_LIST = 10_000;
+/** A trigram list with this many entries or more is long (milliseconds to read at 1M rows). */
+export const LONG_LIST = 10_000;
 
-/** Probes per needle at most: a needle of hundreds of characters is rare without asking each. */
-export const MAX_PROBED = 16;
+/** A part of a needle is asked for only if fewer rows than this hold it. */
+export const FEW_CANDIDATES = 256;
+
+/** Lists probed per needle at most: a new needle is planned over a few queries, none delayed much. */
+export const PROBES_PER_NEEDLE = 4;
 
 /**
- * The substring of `text` whose trigrams the index should read: the longest run of consecutive
- * trigrams that all have short lists, or the whole needle when none has (or it is one trigram).
- * `isShort` is asked about the first MAX_PROBED trigrams only.
+ * The longest run (two trigrams or more) of the needle's trigrams that are not long, as a
+ * substring, when some trigram is long; otherwise the whole needle.
  */
-export function narrowestSubstring(text: string, isShort: (trigram: string) => boolean): string {
+export function withoutLongTrigrams(text: string, isLong: (trigram: string) => boolean): string {
   const chars = [...text];
   const trigrams = chars.length - 2;
-  if (trigrams <= 1) return text;
   let best = { start: 0, length: 0 };
   let run = { start: 0, length: 0 };
-  for (let i = 0; i < Math.min(trigrams, MAX_PROBED); i++) {
-    if (!isShort(chars.slice(i, i + 3).join(''))) {
+  let someLong = false;
+  for (let i = 0; i < trigrams; i++) {
+    if (isLong(chars.slice(i, i + 3).join(''))) {
+      someLong = true;
       run = { start: i + 1, length: 0 };
       continue;
     }
     run.length++;
     if (run.length > best.length) best = { ...run };
   }
-  if (best.length === 0 || best.length === trigrams) return text;
+  if (!someLong || best.length < 2) return text;
   return chars.slice(best.start, best.start + best.length + 2).join('');
 }
 
-/** How long a remembered list length is trusted: lists grow with the data, but slowly. */
-const REMEMBERED_MS = 60_000;
+/** How long a probe's answer is trusted: lists grow with the data, but slowly. */
+const REMEMBERED_MS = 10 * 60_000;
 const CAPACITY = 4096;
 
 /**
- * Whether a trigram's list (every column's entries: a column filter still reads them all) is
- * short, probed by reading at most SHORT_LIST entries and remembered for a while. A remembered
- * answer that has gone stale only makes a plan slower, never an answer wrong.
+ * Plans needles from probes of the index, each remembered for a while: whether a trigram's list
+ * is long (every column's entries: a column filter still reads them all; at most LONG_LIST read),
+ * and whether a part of a needle is rare in its column (at most FEW_CANDIDATES read). A trigram
+ * not probed yet counts as not long, which leaves it in the phrase. A remembered answer that has
+ * gone stale only makes a plan slower, never an answer wrong.
  */
-export class TrigramLists {
-  private readonly short = new Map<string, boolean>();
-  private since = 0;
+export class TrigramPlanner {
+  private readonly answers = new Map<string, { value: boolean; at: number }>();
 
   constructor(
     private readonly connection: Connection,
     private readonly now: () => number = Date.now,
   ) {}
 
-  isShort(ftsTable: string, trigram: string): boolean {
-    if (this.now() - this.since > REMEMBERED_MS || this.short.size >= CAPACITY) {
-      this.short.clear();
-      this.since = this.now();
-    }
-    const key = `${ftsTable}\u0000${trigram.toLowerCase()}`;
-    let short = this.short.get(key);
-    if (short === undefined) {
-      const entries = this.connection
-        .statement(`SELECT count(*) FROM (SELECT 1 FROM "${ftsTable}" WHERE "${ftsTable}" MATCH ? LIMIT ${SHORT_LIST})`)
-        .pluck()
-        .get(`"${trigram.replaceAll('"', '""')}"`) as number;
-      short = entries < SHORT_LIST;
-      this.short.set(key, short);
-    }
-    return short;
+  /** The text to ask the trigram index of `ftsTable`'s `column` for, to find the rows holding `text`. */
+  indexedPart(ftsTable: string, column: string, text: string): string {
+    let probes = PROBES_PER_NEEDLE;
+    const part = withoutLongTrigrams(text, (trigram) => {
+      const key = `${ftsTable}\u0000${trigram.toLowerCase()}`;
+      const known = this.remembered(key);
+      if (known !== undefined) return known;
+      if (probes === 0) return false;
+      probes--;
+      return this.remember(key, this.entries(ftsTable, ftsTable, trigram, LONG_LIST) >= LONG_LIST);
+    });
+    if (part === text) return text;
+    const key = `${ftsTable}\u0000${column}\u0000${part.toLowerCase()}`;
+    const rare = this.remembered(key) ?? this.remember(key, this.entries(ftsTable, column, part, FEW_CANDIDATES) < FEW_CANDIDATES);
+    return rare ? part : text;
+  }
+
+  /** How many rows hold the phrase in `target` (the table: any column), counting up to `limit`. */
+  private entries(ftsTable: string, target: string, phrase: string, limit: number): number {
+    return this.connection
+      .statement(`SELECT count(*) FROM (SELECT 1 FROM "${ftsTable}" WHERE "${target}" MATCH ? LIMIT ${limit})`)
+      .pluck()
+      .get(`"${phrase.replaceAll('"', '""')}"`) as number;
+  }
+
+  private remembered(key: string): boolean | undefined {
+    const answer = this.answers.get(key);
+    if (answer === undefined) return undefined;
+    if (this.now() - answer.at <= REMEMBERED_MS) return answer.value;
+    this.answers.delete(key);
+    return undefined;
+  }
+
+  private remember(key: string, value: boolean): boolean {
+    if (this.answers.size >= CAPACITY) this.answers.delete(this.answers.keys().next().value!);
+    this.answers.set(key, { value, at: this.now() });
+    return value;
   }
 }
