@@ -49,8 +49,8 @@ const connections = Number(values.connections);
 /**
  * Seconds of load before each measured run, discarded, so that both servers run compiled code on
  * warm caches as a long-running service does. A command needs far longer than a read: in a fresh
- * process register-lax ran 516, 790 and 971 req/s in three consecutive 5 s runs (V8's compiler
- * threads alone spent 700 µs per request in the first), and then stayed there.
+ * process register-lax ran 516, 790 and 971 req/s in three consecutive 5 s runs (V8's background
+ * threads, mostly compiling, spent about 670 µs per request in the first), and then stayed there.
  */
 const warmUpSeconds = Number(values['warm-up'] ?? 10);
 const dist = new URL('.', import.meta.url);

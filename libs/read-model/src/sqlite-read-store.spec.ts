@@ -8,7 +8,8 @@ import type { Change, CollectionSpec, Doc, Filter, FindOptions, ReadStore } from
 import { findSql } from './sqlite-query.js';
 import { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite-read-store.js';
 import { readLayout } from './sqlite-schema.js';
-import { LONG_LIST } from './sqlite-trigram-plan.js';
+import { Connection } from './sqlite-connection.js';
+import { LONG_LIST, TrigramPlanner } from './sqlite-trigram-plan.js';
 
 const people: CollectionSpec = {
   name: 'people',
@@ -472,6 +473,13 @@ describe('SqliteReadStore', () => {
       { _id: 'c', Org: 'o2', Name: 'code l0125000 junior', Email: 'c@example.org' },
     ];
     await write(store, [...common, ...rare].map(upsert));
+    // The premise: a planner on this file asks for the part, not the whole needle.
+    const reader = new Database(file, { readonly: true });
+    try {
+      expect(new TrigramPlanner(new Connection(reader)).indexedPart('rm_people_fts', 't_Name', 'L0125000')).toBe('0125000');
+    } finally {
+      reader.close();
+    }
     expect(ids(await store.find('people', { Name: { $contains: 'L0125000' } }, { sort: [['_id', 1]] }))).toEqual(['a', 'c']);
     expect(await store.count('people', { Name: { $contains: 'L0125000' } })).toBe(2);
     expect(ids(await store.find('people', { Org: 'o1', Name: { $contains: 'l0125000' } }, { sort: [['Since', -1]], limit: 10 }))).toEqual(['a']);

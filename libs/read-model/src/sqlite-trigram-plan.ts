@@ -45,6 +45,7 @@ export function withoutLongTrigrams(text: string, isLong: (trigram: string) => b
 
 /** How long a probe's answer is trusted: lists grow with the data, but slowly. */
 const REMEMBERED_MS = 10 * 60_000;
+const PLAN_MS = 1_000;
 const CAPACITY = 4096;
 
 /**
@@ -55,28 +56,51 @@ const CAPACITY = 4096;
  * gone stale only makes a plan slower, never an answer wrong.
  */
 export class TrigramPlanner {
-  private readonly answers = new Map<string, { value: boolean; at: number }>();
+  /** Whether a trigram's list is long, by table and trigram. */
+  private readonly longLists: Remembered<boolean>;
+  /** Whether a part of a needle is rare, by table, column and part. */
+  private readonly rareParts: Remembered<boolean>;
+  /**
+   * A needle's plan once every trigram it needed was known, for a second: planning costs 4–11 µs,
+   * a search asks up to three times, and clients repeat a search. Short, so that a plan is never
+   * much older than the probes it was made from.
+   */
+  private readonly plans: Remembered<string>;
 
   constructor(
     private readonly connection: Connection,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.longLists = new Remembered(now, REMEMBERED_MS);
+    this.rareParts = new Remembered(now, REMEMBERED_MS);
+    this.plans = new Remembered(now, PLAN_MS);
+  }
 
   /** The text to ask the trigram index of `ftsTable`'s `column` for, to find the rows holding `text`. */
   indexedPart(ftsTable: string, column: string, text: string): string {
+    const planKey = `${ftsTable}\u0000${column}\u0000${text}`;
+    const planned = this.plans.get(planKey);
+    if (planned !== undefined) return planned;
     let probes = PROBES_PER_NEEDLE;
+    let complete = true;
     const part = withoutLongTrigrams(text, (trigram) => {
       const key = `${ftsTable}\u0000${trigram.toLowerCase()}`;
-      const known = this.remembered(key);
+      const known = this.longLists.get(key);
       if (known !== undefined) return known;
-      if (probes === 0) return false;
+      if (probes === 0) {
+        complete = false;
+        return false;
+      }
       probes--;
-      return this.remember(key, this.entries(ftsTable, ftsTable, trigram, LONG_LIST) >= LONG_LIST);
+      return this.longLists.set(key, this.entries(ftsTable, ftsTable, trigram, LONG_LIST) >= LONG_LIST);
     });
-    if (part === text) return text;
-    const key = `${ftsTable}\u0000${column}\u0000${part.toLowerCase()}`;
-    const rare = this.remembered(key) ?? this.remember(key, this.entries(ftsTable, column, part, FEW_CANDIDATES) < FEW_CANDIDATES);
-    return rare ? part : text;
+    let plan = text;
+    if (part !== text) {
+      const key = `${ftsTable}\u0000${column}\u0000${part.toLowerCase()}`;
+      const rare = this.rareParts.get(key) ?? this.rareParts.set(key, this.entries(ftsTable, column, part, FEW_CANDIDATES) < FEW_CANDIDATES);
+      if (rare) plan = part;
+    }
+    return complete ? this.plans.set(planKey, plan) : plan;
   }
 
   /** How many rows hold the phrase in `target` (the table: any column), counting up to `limit`. */
@@ -86,16 +110,26 @@ export class TrigramPlanner {
       .pluck()
       .get(`"${phrase.replaceAll('"', '""')}"`) as number;
   }
+}
 
-  private remembered(key: string): boolean | undefined {
+/** Answers kept for `forMs` each, at most CAPACITY of them (the oldest go first). */
+class Remembered<T> {
+  private readonly answers = new Map<string, { value: T; at: number }>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly forMs: number,
+  ) {}
+
+  get(key: string): T | undefined {
     const answer = this.answers.get(key);
     if (answer === undefined) return undefined;
-    if (this.now() - answer.at <= REMEMBERED_MS) return answer.value;
+    if (this.now() - answer.at <= this.forMs) return answer.value;
     this.answers.delete(key);
     return undefined;
   }
 
-  private remember(key: string, value: boolean): boolean {
+  set(key: string, value: T): T {
     if (this.answers.size >= CAPACITY) this.answers.delete(this.answers.keys().next().value!);
     this.answers.set(key, { value, at: this.now() });
     return value;
