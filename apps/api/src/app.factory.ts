@@ -70,7 +70,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // JSON only: the built-in text/plain parser would let non-JSON bodies through.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('X-Request-Id', request.id);
+    // Lower case, as Fastify sends it (see security-headers.ts).
+    void reply.header('x-request-id', request.id);
     done();
   });
   addSecurityHeaders(fastify, DOCS_PATH);
