@@ -63,7 +63,7 @@ interface Measured {
   p50: number;
   p95: number;
   p99: number;
-  /** From the start until every connection had its first answer (left out of the figures above). */
+  /** From the start until every connection had its first answer (in the discarded warm-up). */
   rampMs: number;
   errors: number;
 }
@@ -100,18 +100,22 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * One autocannon run, measured over its steady window: from the moment every connection has had
- * its first answer to the end. The connections all open at the start, and a saturated server
- * accepts one new connection per turn of its event loop (libuv since 1.45 no longer accepts in a
- * loop), so the last of 32 waits for 31 turns of everyone else's requests: its first request's
- * latency says how long connecting took under load, not how long a request takes. `ramp` reports
- * that wait.
+ * One autocannon run: `warmUp` seconds of load, discarded, then `seconds` measured. The measured
+ * window opens at the first answer after the warm-up, once every connection has had an answer.
+ * Warm-up and measurement share their connections: when a separate warm-up run closed its 32
+ * connections, V8 deoptimised Node's HTTP code and the measured run began by compiling it again
+ * (a variance of its own, not a cost a server with steady clients pays). The connections all open
+ * at the start, and a saturated server accepts one new connection per turn of its event loop
+ * (libuv since 1.45 no longer accepts in a loop), so the last of 32 waits for 31 turns of
+ * everyone else's requests: its first request's latency says how long connecting took under
+ * load, not how long a request takes. `ramp` reports that wait.
  */
 async function measure(
   name: string,
   server: { baseUrl: string; pid: number },
   scenario: Omit<Scenario, 'group' | 'name'>,
   token: string,
+  warmUp = warmUpSeconds,
   seconds = duration,
 ): Promise<Measured> {
   const url = server.baseUrl;
@@ -121,6 +125,7 @@ async function measure(
   const succeeded: boolean[] = [];
   const connected = new Set<unknown>();
   let steady: typeof start | null = null;
+  let rampMs: number | null = null;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const body = scenario.body === undefined ? (scenario.method === 'GET' ? undefined : '{}') : JSON.stringify(scenario.body);
   const next = scenario.next;
@@ -132,7 +137,7 @@ async function measure(
         headers,
         body,
         connections,
-        duration: seconds,
+        duration: warmUp + seconds,
         ...(next
           ? {
               requests: [
@@ -148,15 +153,20 @@ async function measure(
       },
       (error, finished) => (error ? reject(error) : resolvePromise(finished)),
     );
+    const warmedUpAt = start.at + warmUp * 1000;
     instance.on('response', (client, status, _bytes, responseTime) => {
       latencies.push(responseTime);
       succeeded.push(status >= 200 && status < 300);
       if (steady !== null) return;
       connected.add(client);
-      if (connected.size === connections) steady = { at: performance.now(), cpu: cpuTimeMs(server.pid), index: latencies.length };
+      if (connected.size < connections) return;
+      rampMs ??= performance.now() - start.at;
+      if (performance.now() >= warmedUpAt) {
+        steady = { at: performance.now(), cpu: cpuTimeMs(server.pid), index: latencies.length };
+      }
     });
   });
-  // Should some connection never have been answered, the whole run is the window.
+  // Should some connection never have been answered, the whole run (warm-up included) is the window.
   const window: typeof start = steady ?? start;
   const elapsed = (performance.now() - window.at) / 1000;
   const inWindow = latencies.slice(window.index);
@@ -171,16 +181,9 @@ async function measure(
     p50: round(percentile(inWindow, 50)),
     p95: round(percentile(inWindow, 95)),
     p99: round(percentile(inWindow, 99)),
-    rampMs: Math.round(window.at - start.at),
+    rampMs: Math.round(rampMs ?? window.at - start.at),
     errors: result.errors + result.non2xx + result.timeouts,
   };
-}
-
-/** A scenario measured after a discarded warm-up run (see warmUpSeconds). */
-async function measureWarm(name: string, server: { baseUrl: string; pid: number }, scenario: Omit<Scenario, 'group' | 'name'>, token: string): Promise<Measured> {
-  await measure(name, server, scenario, token, warmUpSeconds);
-  await untilIdle(server.baseUrl);
-  return measure(name, server, scenario, token);
 }
 
 /** The ceiling server in its own process; resolves with its base URL and a stop function. */
@@ -235,14 +238,14 @@ async function main(): Promise<void> {
 
     const ceilings = new Map<string, Measured>();
     for (const method of ['GET', 'POST'] as const) {
-      const measured = await measureWarm(`ceiling ${method}`, ceiling, { method, path: '/', body: method === 'POST' ? { Name: 'turing', Take: 100 } : undefined }, token);
+      const measured = await measure(`ceiling ${method}`, ceiling, { method, path: '/', body: method === 'POST' ? { Name: 'turing', Take: 100 } : undefined }, token);
       ceilings.set(method, measured);
       rows.push({ ...measured, ratio: 1, cpuRatio: 1 });
       console.log(`${measured.name}: ${measured.requestsPerSecond} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, ramp ${measured.rampMs} ms`);
     }
     for (const scenario of scenarios) {
       await untilIdle(server.baseUrl);
-      const measured = await measureWarm(scenario.name, server, scenario, token);
+      const measured = await measure(scenario.name, server, scenario, token);
       const reference = ceilings.get(scenario.method === 'GET' ? 'GET' : 'POST')!;
       const ratio = measured.requestsPerSecond / reference.requestsPerSecond;
       const cpuRatio = reference.cpuPerRequest / measured.cpuPerRequest;
