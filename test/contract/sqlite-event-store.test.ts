@@ -50,6 +50,24 @@ describe('SqliteEventStore', () => {
     }
   });
 
+  it('reads only the wanted events, unparsed others counted in the position reached', async () => {
+    const store = new SqliteEventStore(':memory:');
+    try {
+      await store.append('keep-1', [event('A'), event('B')], 'no_stream');
+      await store.append('skip-1', [event('A'), event('B')], 'no_stream');
+      const all = await store.readAll({ limit: 10 });
+      const wanted = (streamId: string, type: string) => streamId.startsWith('keep-') || type === 'B';
+
+      const first = await store.readAllWanted({ limit: 3 }, wanted);
+      expect(first).toEqual({ events: all.slice(0, 2), last: all[2].position });
+      const rest = await store.readAllWanted({ after: first.last!, limit: 3 }, wanted);
+      expect(rest).toEqual({ events: [all[3]], last: all[3].position });
+      expect(await store.readAllWanted({ after: rest.last!, limit: 3 }, wanted)).toEqual({ events: [], last: null });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps every event across close and reopen', async () => {
     const file = newFile();
     const writer = new SqliteEventStore(file);

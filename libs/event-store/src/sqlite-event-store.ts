@@ -157,6 +157,23 @@ export class SqliteEventStore implements EventStore {
     return this.selectAllAfter.all(after ?? 0n, limit).map(toStoredEvent);
   }
 
+  /**
+   * `readAll` for a reader that needs the events of some streams only (a rebuild's partition): the
+   * same rows are read, but those `wanted` declines are left unparsed and out of `events`; `last`
+   * is the position the read reached (null: nothing after `after`), so that the reader goes on
+   * from there.
+   */
+  async readAllWanted(
+    { after, limit }: ReadAllOptions,
+    wanted: (streamId: string, type: string) => boolean,
+  ): Promise<{ events: StoredEvent[]; last: bigint | null }> {
+    this.commitPending();
+    const rows = this.selectAllAfter.all(after ?? 0n, limit);
+    const events: StoredEvent[] = [];
+    for (const row of rows) if (wanted(row[0], row[3])) events.push(toStoredEvent(row));
+    return { events, last: rows.length === 0 ? null : rows[rows.length - 1][2] };
+  }
+
   async headPosition(): Promise<bigint | null> {
     this.commitPending();
     return this.selectHead.get() ?? null;

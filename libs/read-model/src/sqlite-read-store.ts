@@ -29,7 +29,7 @@ import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
 import { CHECKPOINTS_DDL, ensureCollectionSchema, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
-import { quote } from './sqlite-query.js';
+import { quote, tableName } from './sqlite-query.js';
 import { SqliteSession, SqliteView } from './sqlite-session.js';
 
 export interface SqliteReadStoreOptions {
@@ -160,6 +160,34 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
         for (const name of [...(this.deferred?.keys() ?? [])]) this.buildIndexesOf(name);
       });
       this.deferred = null;
+    });
+  }
+
+  /**
+   * Adds every document of these collections from another read-store file (a rebuild's partition,
+   * whose documents this store does not hold) in one transaction, in that file's row order.
+   */
+  copyDocumentsFrom(file: string, collections: readonly string[]): Promise<void> {
+    return this.writes.run(async () => {
+      // Outside the transaction: SQLite attaches and detaches only there.
+      this.writer.db.prepare('ATTACH DATABASE ? AS partition').run(file);
+      try {
+        this.transaction(() => {
+          for (const collection of collections) {
+            const table = quote(this.layouts.of(collection).table);
+            // The document, its field columns and views; row ids are this store's own.
+            const columns = (
+              this.writer.db.prepare(`SELECT name FROM pragma_table_xinfo(?, 'main') WHERE hidden = 0 AND name <> 'rid'`).pluck().all(tableName(collection)) as string[]
+            )
+              .map(quote)
+              .join(', ');
+            this.writer.db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM partition.${table} ORDER BY rid`);
+          }
+          this.drainTextQueues();
+        });
+      } finally {
+        this.writer.db.exec('DETACH DATABASE partition');
+      }
     });
   }
 
