@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WrongExpectedRevisionError, type NewEvent } from '../../libs/event-store/src/event-store.js';
-import { SqliteEventStore } from '../../libs/event-store/src/sqlite-event-store.js';
+import { SqliteEventStore, streamBucket } from '../../libs/event-store/src/sqlite-event-store.js';
 import { eventStoreContract } from './event-store.contract.js';
 
 let dir: string;
@@ -50,19 +50,21 @@ describe('SqliteEventStore', () => {
     }
   });
 
-  it('reads only the wanted events, unparsed others counted in the position reached', async () => {
+  it('reads part of some streams, by the bucket of their id, and all of the others', async () => {
     const store = new SqliteEventStore(':memory:');
     try {
-      await store.append('keep-1', [event('A'), event('B')], 'no_stream');
-      await store.append('skip-1', [event('A'), event('B')], 'no_stream');
+      // Buckets: …-0 is 1, …-f is 16, …-x (no hex digit) is 0.
+      for (const streamId of ['reg-0', 'other-0', 'reg-f', 'reg-x', 'reg-3']) await store.append(streamId, [event('A')], 'no_stream');
+      expect(['reg-0', 'reg-f', 'reg-x', 'reg-3', 'reg-'].map(streamBucket)).toEqual([1, 16, 0, 4, 0]);
       const all = await store.readAll({ limit: 10 });
-      const wanted = (streamId: string, type: string) => streamId.startsWith('keep-') || type === 'B';
+      const part = { streamPrefix: 'reg-', buckets: [0, 4] } as const;
 
-      const first = await store.readAllWanted({ limit: 3 }, wanted);
-      expect(first).toEqual({ events: all.slice(0, 2), last: all[2].position });
-      const rest = await store.readAllWanted({ after: first.last!, limit: 3 }, wanted);
-      expect(rest).toEqual({ events: [all[3]], last: all[3].position });
-      expect(await store.readAllWanted({ after: rest.last!, limit: 3 }, wanted)).toEqual({ events: [], last: null });
+      const first = await store.readAllOfPart({ limit: 3 }, part);
+      expect(first).toEqual({ events: [all[0], all[1]], last: all[2].position });
+      const rest = await store.readAllOfPart({ after: first.last!, limit: 3 }, part);
+      expect(rest).toEqual({ events: [all[3], all[4]], last: all[4].position });
+      expect(await store.readAllOfPart({ after: rest.last!, limit: 3 }, part)).toEqual({ events: [], last: null });
+      expect((await store.readAllOfPart({ limit: 10 }, { streamPrefix: 'reg-', buckets: [16, 16] })).events).toEqual([all[1], all[2]]);
     } finally {
       await store.close();
     }

@@ -9,7 +9,7 @@ import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { auditedEventStore } from './audited-event-store.js';
 import { rebuildInParallel } from './parallel-rebuild.js';
 import { catchUp, compareProjection } from './projection-rebuild.js';
-import { partitionOf } from './rebuild-partition.js';
+import { partitionsOf, replays } from './rebuild-partition.js';
 
 const ORG = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a01';
 const LEARNER = '3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a011';
@@ -60,7 +60,8 @@ describe('rebuildInParallel', () => {
 
   it('builds on two threads exactly what one replay builds, and leaves no partition file', async () => {
     // The premise: both partitions hold registrations.
-    expect(new Set(REGISTRATIONS.map((id) => partitionOf(`registration-${id}`, 2)))).toEqual(new Set([0, 1]));
+    const parts = partitionsOf(registrationsProjection, 2).map(replays);
+    for (const own of parts) expect(REGISTRATIONS.filter((id) => own(`registration-${id}`)).length).toBeGreaterThan(0);
     const eventsFile = join(dir, 'events.sqlite');
     const raw = new SqliteEventStore(eventsFile);
     await seed(raw);

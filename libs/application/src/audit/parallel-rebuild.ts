@@ -12,15 +12,15 @@ import type { EventStore } from '../../../event-store/src/event-store.js';
 import type { Projection } from '../../../read-model/src/projection.js';
 import type { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { catchUp } from './projection-rebuild.js';
-import { inPartition } from './rebuild-partition.js';
+import { inPartition, partitionsOf } from './rebuild-partition.js';
+import type { StreamPart } from '../../../event-store/src/sqlite-event-store.js';
 
 /** What a worker replays (rebuild-partition.worker.ts). */
 export interface PartitionJob {
   eventsFile: string;
   storeFile: string;
   projection: string;
-  index: number;
-  count: number;
+  part: StreamPart;
   /** The position to replay to, as text (a bigint does not cross to a worker). */
   target: string;
 }
@@ -60,12 +60,13 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<void>
   const count = options.threads ?? Math.min(availableParallelism(), MAX_THREADS);
   if (target === null || split === undefined || count < 2) return catchUp(eventStore, store, projections, target);
 
-  const files = Array.from({ length: count - 1 }, (_, i) => `${options.storeFile}.partition-${i + 1}`);
-  const workers = files.map((storeFile, i) =>
-    startWorker({ eventsFile: options.eventsFile, storeFile, projection: split.name, index: i + 1, count, target: target.toString() }),
+  const [first, ...others] = partitionsOf(split, count);
+  const files = others.map((_, i) => `${options.storeFile}.partition-${i + 1}`);
+  const workers = others.map((part, i) =>
+    startWorker({ eventsFile: options.eventsFile, storeFile: files[i], projection: split.name, part, target: target.toString() }),
   );
   try {
-    const own = projections.map((projection) => (projection === split ? inPartition(projection, 0, count) : projection));
+    const own = projections.map((projection) => (projection === split ? inPartition(projection, first) : projection));
     await catchUp(eventStore, store, own, target);
     await Promise.all(workers.map((worker) => worker.done));
     for (const file of files) await store.copyDocumentsFrom(file, split.partitioning!.collections);
@@ -79,7 +80,7 @@ function startWorker(job: PartitionJob): { done: Promise<void>; stop: () => Prom
   const worker = new Worker(BUILT_ENTRY, { workerData: job });
   const done = new Promise<void>((resolve, reject) => {
     worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`Rebuild partition ${job.index} stopped with exit code ${code}`))));
+    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`Rebuild partition ${job.storeFile} stopped with exit code ${code}`))));
   });
   // Settled here too: a failure of this thread first must not leave it unhandled.
   done.catch(() => undefined);

@@ -15,7 +15,7 @@ const log = new SqliteEventStore(job.eventsFile);
 const store = new SqliteReadStore(job.storeFile, { rebuild: true });
 try {
   await store.ensureCollections(projection.collections);
-  await replayPartition(log, store, projection, job.index, job.count, BigInt(job.target));
+  await replayPartition(log, store, projection, job.part, BigInt(job.target));
 } finally {
   await store.close();
   await log.close();
