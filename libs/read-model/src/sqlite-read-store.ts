@@ -54,6 +54,14 @@ const TEXT_QUEUE_ROWS = 64;
 /** At rest, queued rows are drained this soon after the last batch: searches then test none. */
 const IDLE_DRAIN_MS = 250;
 
+/**
+ * The rebuild's pages, 16 KiB (SQLite's default is 4): a registration row of about 2.7 KB fills a
+ * 4 KiB page alone, five or six share one of these, so the rebuild writes and copies far fewer
+ * (copying a partition's rows: 140–160 → 60–90 ms at 10,000 registrations). Only the fresh file
+ * has them: the switch-over copies rows into the live file, whose pages stay as they are.
+ */
+const REBUILD_PAGE_SIZE = 16_384;
+
 /** The rebuild's page cache (negative: KiB), 256 MiB: a large log's row indexes stay in memory. */
 const REBUILD_CACHE_KIB = -262_144;
 
@@ -95,9 +103,10 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     this.layouts = new LayoutCache(writer, 'ensureCollections first');
     if (options.rebuild) {
       // Fresh storage that only this process uses, thrown away whole if a crash interrupts the
-      // rebuild: no syncs, and no WAL (each page is written once, not again by checkpoints; the
-      // journal in memory still rolls a failed batch back). A large cache keeps a large
-      // rebuild's indexes in memory.
+      // rebuild: larger pages (set before the first table), no syncs, and no WAL (each page is
+      // written once, not again by checkpoints; the journal in memory still rolls a failed batch
+      // back). A large cache keeps a large rebuild's indexes in memory.
+      writer.pragma(`page_size = ${REBUILD_PAGE_SIZE}`);
       writer.pragma('journal_mode = MEMORY');
       writer.pragma('synchronous = OFF');
       writer.pragma(`cache_size = ${REBUILD_CACHE_KIB}`);
