@@ -65,6 +65,9 @@ describe('SqliteEventStore', () => {
       expect(rest).toEqual({ events: [all[3], all[4]], last: all[4].position });
       expect(await store.readAllOfPart({ after: rest.last!, limit: 3 }, part)).toEqual({ events: [], last: null });
       expect((await store.readAllOfPart({ limit: 10 }, { streamPrefix: 'reg-', buckets: [16, 16] })).events).toEqual([all[1], all[2]]);
+      await store.append('reg-1', [event('B')], 'no_stream');
+      const withB = await store.readAllOfPart({ limit: 10 }, { streamPrefix: 'reg-', buckets: [16, 16], alsoTypes: ['B', 'C'] });
+      expect(withB.events.map((e) => e.streamId)).toEqual(['other-0', 'reg-f', 'reg-1']);
     } finally {
       await store.close();
     }

@@ -46,10 +46,14 @@ export function streamBucket(streamId: string): number {
 
 const STREAM_BUCKET_SQL = `instr('${HEX_DIGITS}', substr(stream_id, -1))`;
 
-/** Streams starting with `streamPrefix` whose bucket is within `buckets` (inclusive), and all others. */
+/**
+ * Streams starting with `streamPrefix` whose bucket is within `buckets` (inclusive), all other
+ * streams, and from any stream the events of `alsoTypes`.
+ */
 export interface StreamPart {
   streamPrefix: string;
   buckets: readonly [number, number];
+  alsoTypes?: readonly string[];
 }
 
 /** The parameters of a read of part of the log. */
@@ -59,6 +63,8 @@ interface PartRange {
   prefix: string;
   from: number;
   to: number;
+  /** A JSON array. */
+  types: string;
 }
 
 /** A row read in raw mode with safe integers: [stream_id, revision, position, type, data, metadata]. */
@@ -160,7 +166,8 @@ export class SqliteEventStore implements EventStore {
     this.selectPartAfter = this.db
       .prepare<[PartRange], EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE position > @after AND position <= @last ` +
-          `AND (substr(stream_id, 1, length(@prefix)) <> @prefix OR ${STREAM_BUCKET_SQL} BETWEEN @from AND @to) ORDER BY position`,
+          `AND (substr(stream_id, 1, length(@prefix)) <> @prefix OR ${STREAM_BUCKET_SQL} BETWEEN @from AND @to ` +
+          `OR type IN (SELECT value FROM json_each(@types))) ORDER BY position`,
       )
       .raw()
       .safeIntegers();
@@ -200,7 +207,8 @@ export class SqliteEventStore implements EventStore {
   /**
    * `readAll` for a reader that needs only part of some streams (a rebuild's partition): the
    * events of streams starting with `part.streamPrefix` are left out unless their bucket
-   * (`streamBucket`) is within `part.buckets`, without reading them into JavaScript. `last` is
+   * (`streamBucket`) is within `part.buckets` or their type is one of `part.alsoTypes`, without
+   * reading them into JavaScript. `last` is
    * the position the read reached (null: nothing after `after`), for the reader to go on from.
    */
   async readAllOfPart({ after, limit }: ReadAllOptions, part: StreamPart): Promise<{ events: StoredEvent[]; last: bigint | null }> {
@@ -208,7 +216,7 @@ export class SqliteEventStore implements EventStore {
     const last = this.selectBatchEnd.get(after ?? 0n, limit) ?? null;
     if (last === null) return { events: [], last };
     const [from, to] = part.buckets;
-    return { events: this.selectPartAfter.all({ after: after ?? 0n, last, prefix: part.streamPrefix, from, to }).map(toStoredEvent), last };
+    return { events: this.selectPartAfter.all({ after: after ?? 0n, last, prefix: part.streamPrefix, from, to, types: JSON.stringify(part.alsoTypes ?? []) }).map(toStoredEvent), last };
   }
 
   async headPosition(): Promise<bigint | null> {

@@ -12,6 +12,11 @@ export interface Projection {
   /** The collections this projection owns (created on start, emptied on rebuild). */
   readonly collections: readonly CollectionSpec[];
   project(event: StoredEvent, view: ReadView): Promise<readonly Change[]> | readonly Change[];
+  /**
+   * When declared, every event type `project` may return changes for: a rebuild may leave the
+   * others unread (see parallel-rebuild.ts).
+   */
+  readonly eventTypes?: readonly string[];
   /** Declared by a projection a rebuild may split across threads (see parallel-rebuild.ts). */
   readonly partitioning?: Partitioning;
 }

@@ -2,8 +2,9 @@
  * A rebuild from scratch on several cores. The projection that declares a `partitioning` (the
  * registrations, most of a replay's work) is split by stream: this thread replays every other
  * projection and partition 0 into the store, each worker thread one more partition into a file of
- * its own, which is then copied into the store. Every thread reads the log itself; a worker parses
- * only the events it replays.
+ * its own, which is then copied into the store. Every thread reads the log itself, leaving out
+ * the other partitions' streams; this one still reads their events of the types the other
+ * projections declare (`eventTypes`: all of them when one declares none).
  */
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -12,8 +13,8 @@ import type { EventStore } from '../../../event-store/src/event-store.js';
 import type { Projection } from '../../../read-model/src/projection.js';
 import type { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { catchUp } from './projection-rebuild.js';
-import { inPartition, partitionsOf } from './rebuild-partition.js';
-import type { StreamPart } from '../../../event-store/src/sqlite-event-store.js';
+import { inPartition, partitionsOf, replayPart } from './rebuild-partition.js';
+import { SqliteEventStore, type StreamPart } from '../../../event-store/src/sqlite-event-store.js';
 
 /** What a worker replays (rebuild-partition.worker.ts). */
 export interface PartitionJob {
@@ -60,19 +61,35 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<void>
   const count = options.threads ?? Math.min(availableParallelism(), MAX_THREADS);
   if (target === null || split === undefined || count < 2) return catchUp(eventStore, store, projections, target);
 
-  const [first, ...others] = partitionsOf(split, count);
-  const files = others.map((_, i) => `${options.storeFile}.partition-${i + 1}`);
-  const workers = others.map((part, i) =>
+  const [first, ...rest] = partitionsOf(split, count);
+  const files = rest.map((_, i) => `${options.storeFile}.partition-${i + 1}`);
+  const workers = rest.map((part, i) =>
     startWorker({ eventsFile: options.eventsFile, storeFile: files[i], projection: split.name, part, target: target.toString() }),
   );
   try {
     const own = projections.map((projection) => (projection === split ? inPartition(projection, first) : projection));
-    await catchUp(eventStore, store, own, target);
+    const others = projections.filter((projection) => projection !== split);
+    if (others.every((projection) => projection.eventTypes)) {
+      // Of the other partitions' streams, only the events the other projections need are read.
+      const alsoTypes = [...new Set(others.flatMap((projection) => projection.eventTypes!))];
+      await withLog(options.eventsFile, (log) => replayPart(log, store, own, { ...first, alsoTypes }, target));
+    } else {
+      await catchUp(eventStore, store, own, target);
+    }
     await Promise.all(workers.map((worker) => worker.done));
     for (const file of files) await store.copyDocumentsFrom(file, split.partitioning!.collections);
   } finally {
     await Promise.allSettled(workers.map((worker) => worker.stop()));
     for (const file of files) for (const suffix of ['', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+  }
+}
+
+async function withLog(eventsFile: string, work: (log: SqliteEventStore) => Promise<void>): Promise<void> {
+  const log = new SqliteEventStore(eventsFile);
+  try {
+    await work(log);
+  } finally {
+    await log.close();
   }
 }
 

@@ -7,7 +7,7 @@ import { SqliteEventStore } from '../../../event-store/src/sqlite-event-store.js
 import { allProjections } from '../../../read-model/src/projections.js';
 import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import type { PartitionJob } from './parallel-rebuild.js';
-import { replayPartition } from './rebuild-partition.js';
+import { inPartition, replayPart } from './rebuild-partition.js';
 
 const job = workerData as PartitionJob;
 const projection = allProjections.find((p) => p.name === job.projection)!;
@@ -15,7 +15,7 @@ const log = new SqliteEventStore(job.eventsFile);
 const store = new SqliteReadStore(job.storeFile, { rebuild: true });
 try {
   await store.ensureCollections(projection.collections);
-  await replayPartition(log, store, projection, job.part, BigInt(job.target));
+  await replayPart(log, store, [inPartition(projection, job.part)], job.part, BigInt(job.target));
 } finally {
   await store.close();
   await log.close();
