@@ -80,7 +80,8 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<void>
     for (const file of files) await store.copyDocumentsFrom(file, split.partitioning!.collections);
   } finally {
     await Promise.allSettled(workers.map((worker) => worker.stop()));
-    for (const file of files) for (const suffix of ['', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+    // Rebuild storage journals in memory: the file is all there is.
+    for (const file of files) rmSync(file, { force: true });
   }
 }
 

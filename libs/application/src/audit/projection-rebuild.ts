@@ -12,9 +12,11 @@ import type { CollectionSpec, Doc, Filter, ReadStore } from '../../../read-model
 /**
  * Events per batch (one transaction). A rebuild replays into fresh storage that nobody waits on:
  * larger batches cost fewer commits, and the session writes a document changed by several events
- * of a batch (a registration and its next events) once.
+ * of a batch (a registration and its next events, an exam event's roster) once. At 100,000
+ * registrations over 1,000 exam events, a batch of 5,000 events rewrote most rosters every time:
+ * 20,000 cut the rebuild's thread that replays them from about 14 to 11 s of CPU.
  */
-export const BATCH = 5_000;
+export const BATCH = 20_000;
 const PAGE = 1000;
 
 /**
