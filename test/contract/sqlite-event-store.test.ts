@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WrongExpectedRevisionError, type NewEvent } from '../../libs/event-store/src/event-store.js';
-import { SqliteEventStore } from '../../libs/event-store/src/sqlite-event-store.js';
+import { SqliteEventStore, streamBucket } from '../../libs/event-store/src/sqlite-event-store.js';
 import { eventStoreContract } from './event-store.contract.js';
 
 let dir: string;
@@ -45,6 +45,29 @@ describe('SqliteEventStore', () => {
 
       expect(await store.headPosition()).toBe(last.position);
       expect(await store.readAll({ after: last.position, limit: 10 })).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads part of some streams, by the bucket of their id, and all of the others', async () => {
+    const store = new SqliteEventStore(':memory:');
+    try {
+      // Buckets: …-0 is 1, …-f is 16, …-x (no hex digit) is 0.
+      for (const streamId of ['reg-0', 'other-0', 'reg-f', 'reg-x', 'reg-3']) await store.append(streamId, [event('A')], 'no_stream');
+      expect(['reg-0', 'reg-f', 'reg-x', 'reg-3', 'reg-'].map(streamBucket)).toEqual([1, 16, 0, 4, 0]);
+      const all = await store.readAll({ limit: 10 });
+      const part = { streamPrefix: 'reg-', buckets: [0, 4] } as const;
+
+      const first = await store.readAllOfPart({ limit: 3 }, part);
+      expect(first).toEqual({ events: [all[0], all[1]], last: all[2].position });
+      const rest = await store.readAllOfPart({ after: first.last!, limit: 3 }, part);
+      expect(rest).toEqual({ events: [all[3], all[4]], last: all[4].position });
+      expect(await store.readAllOfPart({ after: rest.last!, limit: 3 }, part)).toEqual({ events: [], last: null });
+      expect((await store.readAllOfPart({ limit: 10 }, { streamPrefix: 'reg-', buckets: [16, 16] })).events).toEqual([all[1], all[2]]);
+      await store.append('reg-1', [event('B')], 'no_stream');
+      const withB = await store.readAllOfPart({ limit: 10 }, { streamPrefix: 'reg-', buckets: [16, 16], alsoTypes: ['B', 'C'] });
+      expect(withB.events.map((e) => e.streamId)).toEqual(['other-0', 'reg-f', 'reg-1']);
     } finally {
       await store.close();
     }

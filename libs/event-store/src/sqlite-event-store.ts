@@ -34,6 +34,39 @@ const SCHEMA = `
 
 const EVENT_COLUMNS = 'stream_id, revision, position, type, data, metadata';
 
+const HEX_DIGITS = '0123456789abcdef';
+
+/**
+ * A stream's bucket, 1–16 by the last character of its id when that is a lower-case hex digit (as
+ * the last character of a random UUID is, uniformly), else 0. `STREAM_BUCKET_SQL` is the same.
+ */
+export function streamBucket(streamId: string): number {
+  return HEX_DIGITS.indexOf(streamId.charAt(streamId.length - 1)) + 1;
+}
+
+const STREAM_BUCKET_SQL = `instr('${HEX_DIGITS}', substr(stream_id, -1))`;
+
+/**
+ * Streams starting with `streamPrefix` whose bucket is within `buckets` (inclusive), all other
+ * streams, and from any stream the events of `alsoTypes`.
+ */
+export interface StreamPart {
+  streamPrefix: string;
+  buckets: readonly [number, number];
+  alsoTypes?: readonly string[];
+}
+
+/** The parameters of a read of part of the log. */
+interface PartRange {
+  after: bigint;
+  last: bigint;
+  prefix: string;
+  from: number;
+  to: number;
+  /** A JSON array. */
+  types: string;
+}
+
 /** A row read in raw mode with safe integers: [stream_id, revision, position, type, data, metadata]. */
 type EventRow = [string, bigint, bigint, string, string, string];
 
@@ -67,6 +100,8 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStream: Database.Statement<[string, bigint], EventRow>;
   private readonly selectAllAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectHead: Database.Statement<[], bigint | null>;
+  private readonly selectBatchEnd: Database.Statement<[bigint, number], bigint | null>;
+  private readonly selectPartAfter: Database.Statement<[PartRange], EventRow>;
   private readonly appendInTransaction: Database.Transaction<
     (streamId: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult
   >;
@@ -124,6 +159,18 @@ export class SqliteEventStore implements EventStore {
       .prepare<[], bigint | null>('SELECT max(position) FROM events')
       .pluck()
       .safeIntegers();
+    this.selectBatchEnd = this.db
+      .prepare<[bigint, number], bigint | null>('SELECT max(position) FROM (SELECT position FROM events WHERE position > ? ORDER BY position LIMIT ?)')
+      .pluck()
+      .safeIntegers();
+    this.selectPartAfter = this.db
+      .prepare<[PartRange], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE position > @after AND position <= @last ` +
+          `AND (substr(stream_id, 1, length(@prefix)) <> @prefix OR ${STREAM_BUCKET_SQL} BETWEEN @from AND @to ` +
+          `OR type IN (SELECT value FROM json_each(@types))) ORDER BY position`,
+      )
+      .raw()
+      .safeIntegers();
     this.appendInTransaction = this.db.transaction(this.appendRows.bind(this));
     this.appendGroup = this.db.transaction(this.appendEach.bind(this));
   }
@@ -155,6 +202,21 @@ export class SqliteEventStore implements EventStore {
     this.commitPending();
     // Positions start at 1 (AUTOINCREMENT), so "after 0" is the whole log.
     return this.selectAllAfter.all(after ?? 0n, limit).map(toStoredEvent);
+  }
+
+  /**
+   * `readAll` for a reader that needs only part of some streams (a rebuild's partition): the
+   * events of streams starting with `part.streamPrefix` are left out unless their bucket
+   * (`streamBucket`) is within `part.buckets` or their type is one of `part.alsoTypes`, without
+   * reading them into JavaScript. `last` is
+   * the position the read reached (null: nothing after `after`), for the reader to go on from.
+   */
+  async readAllOfPart({ after, limit }: ReadAllOptions, part: StreamPart): Promise<{ events: StoredEvent[]; last: bigint | null }> {
+    this.commitPending();
+    const last = this.selectBatchEnd.get(after ?? 0n, limit) ?? null;
+    if (last === null) return { events: [], last };
+    const [from, to] = part.buckets;
+    return { events: this.selectPartAfter.all({ after: after ?? 0n, last, prefix: part.streamPrefix, from, to, types: JSON.stringify(part.alsoTypes ?? []) }).map(toStoredEvent), last };
   }
 
   async headPosition(): Promise<bigint | null> {

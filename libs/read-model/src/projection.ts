@@ -12,6 +12,25 @@ export interface Projection {
   /** The collections this projection owns (created on start, emptied on rebuild). */
   readonly collections: readonly CollectionSpec[];
   project(event: StoredEvent, view: ReadView): Promise<readonly Change[]> | readonly Change[];
+  /**
+   * When declared, every event type `project` may return changes for: a rebuild may leave the
+   * others unread (see parallel-rebuild.ts).
+   */
+  readonly eventTypes?: readonly string[];
+  /** Declared by a projection a rebuild may split across threads (see parallel-rebuild.ts). */
+  readonly partitioning?: Partitioning;
+}
+
+/**
+ * The events of each stream starting with `streamPrefix` change only documents of `collections`
+ * that no other stream's events create or delete, and every other event the projection handles
+ * treats each of those documents alike (an `updateMany`, say). So the streams can be split into
+ * partitions, each replaying its own streams and all other events into storage of its own; the
+ * partitions' `collections` together, and any one partition's other collections, make the whole.
+ */
+export interface Partitioning {
+  readonly streamPrefix: string;
+  readonly collections: readonly string[];
 }
 
 /**

@@ -42,6 +42,8 @@ describe('grams', () => {
       ['Ádá 🐛🐛 É', '\uD800x\uDC00\uFFFD', '\u0000ß€'],
       ['\uDC00\uD83D', 'aAaA', null],
       ['', 'Zz', 42],
+      ['O\'Brien-Smith, Jr.', 'o.brien+99@Example.COM', '~`!@#$%^&*()_[]{}|\\;:"<>?/ \u007f\u0001'],
+      ['x', 'xX', 'Ab'],
     ];
     for (const values of samples) expect(gramsDocument(values)).toBe(reference(values));
   });

@@ -247,6 +247,38 @@ describe('SqliteReadStore', () => {
     }
   });
 
+  it('as fresh storage for a rebuild, has 16 KiB pages (an ordinary store keeps SQLite\'s 4 KiB)', async () => {
+    const { db } = await openForRebuild();
+    const ordinary = await open(join(dir, 'ordinary.sqlite'));
+    const other = new Database(join(dir, 'ordinary.sqlite'), { readonly: true });
+    try {
+      expect(db.pragma('page_size', { simple: true })).toBe(16_384);
+      expect(other.pragma('page_size', { simple: true })).toBe(4096);
+    } finally {
+      db.close();
+      other.close();
+      await ordinary.close();
+    }
+  });
+
+  it('adds the documents of another file\'s collections, after its own, and indexes them with the rest', async () => {
+    const { store, db } = await openForRebuild();
+    const partition = await open(join(dir, 'partition.sqlite'), { rebuild: true });
+    try {
+      await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);
+      await write(partition, [upsert({ _id: 'c', Org: 'o1', Name: 'Grace Hopper' }), upsert({ _id: 'b', Org: 'o2', Name: 'Alan Turing' })]);
+      await partition.close();
+      await store.copyDocumentsFrom(join(dir, 'partition.sqlite'), ['people']);
+      expect(db.prepare('SELECT id FROM rm_people ORDER BY rid').pluck().all()).toEqual(['a', 'c', 'b']);
+      expect(db.prepare('SELECT f_Org FROM rm_people WHERE id = ?').pluck().get('b')).toBe('o2');
+      await store.buildIndexes();
+      expect(ids(await store.find('people', { Name: { $contains: 'hop' } }))).toEqual(['c']);
+      expect(ids(await store.find('people', { Org: 'o2' }))).toEqual(['b']);
+    } finally {
+      db.close();
+    }
+  });
+
   it('in a rebuild, builds a collection\'s indexes as soon as a batch queries it once it holds more than a few hundred rows', async () => {
     const { store, db, indexed } = await openForRebuild();
     const renameAll = { kind: 'updateMany', collection: 'people', filter: { Org: 'o1' }, set: { Since: '2026' } } as const;

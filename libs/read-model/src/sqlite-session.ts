@@ -263,8 +263,11 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
         const entries = normalizeSet(change.set);
         if (entries.length === 0) return;
         this.flush(change.collection);
-        this.beforeQuery(change.collection);
         const layout = this.layoutOf(change.collection);
+        // An empty table has nothing to update: a replay defines its catalog (thousands of
+        // learners) before any row shows it, and the statement costs far more to build than this.
+        if (this.connection.statement(`SELECT 1 FROM ${quote(layout.table)} LIMIT 1`).pluck().get() === undefined) return;
+        this.beforeQuery(change.collection);
         const set = setDocSql(entries);
         // The columns of the fields it sets, and the views showing them, change with the document.
         const columns = entries.filter(([field]) => layout.columnFields.has(field));

@@ -2,6 +2,7 @@ import { auditedEventStore } from '../../../../libs/application/src/audit/audite
 import { MongoSwitchOver } from '../../../../libs/application/src/audit/mongo-switch-over.js';
 import { rebuildProjections, type SwitchOver } from '../../../../libs/application/src/audit/projection-rebuild.js';
 import { SqliteSwitchOver } from '../../../../libs/application/src/audit/sqlite-switch-over.js';
+import { embeddedEventStoreFile } from '../../../../libs/event-store/src/index.js';
 import { createReadStore } from '../../../../libs/read-model/src/index.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
 import { type ParsedArgs, stringOption, UsageError } from '../args.js';
@@ -25,7 +26,11 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
   const live = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
   const target: SwitchOver = config.mongodbUrl
     ? await MongoSwitchOver.open(config.mongodbUrl)
-    : new SqliteSwitchOver(liveReadStorePath(config), `${liveReadStorePath(config)}.rebuild-${process.pid}-${Date.now()}`);
+    : new SqliteSwitchOver(
+        liveReadStorePath(config),
+        `${liveReadStorePath(config)}.rebuild-${process.pid}-${Date.now()}`,
+        config.eventStoreUrl ? undefined : embeddedEventStoreFile(config.dataDir),
+      );
   try {
     const report = await withStore(auditedEventStore(rawEventStore(config)), (eventStore) =>
       rebuildProjections({ eventStore, live, target, projections, verify }),

@@ -12,9 +12,11 @@ import type { CollectionSpec, Doc, Filter, ReadStore } from '../../../read-model
 /**
  * Events per batch (one transaction). A rebuild replays into fresh storage that nobody waits on:
  * larger batches cost fewer commits, and the session writes a document changed by several events
- * of a batch (a registration and its next events) once.
+ * of a batch (a registration and its next events, an exam event's roster) once. At 100,000
+ * registrations over 1,000 exam events, a batch of 5,000 events rewrote most rosters every time:
+ * 20,000 cut the rebuild's thread that replays them from about 14 to 11 s of CPU.
  */
-const BATCH = 5_000;
+export const BATCH = 20_000;
 const PAGE = 1000;
 
 /**
@@ -130,6 +132,11 @@ export interface SwitchOver {
   /** Where the rebuild is built; empty. */
   readonly fresh: ReadStore;
   /**
+   * Where it can do better than `catchUp`: builds these projections, which `fresh` does not hold
+   * yet, from the beginning of the log up to `target`.
+   */
+  build?(eventStore: EventStore, projections: readonly Projection[], target: bigint | null): Promise<void>;
+  /**
    * Replaces the live collections of `projections` with the fresh ones, with the checkpoints.
    * `catchUp` brings the fresh build of a projection to a position (the live one may have moved).
    */
@@ -165,7 +172,7 @@ export async function rebuildProjections(options: {
   const names = projections.map((p) => p.name);
 
   if (!verify) {
-    await catchUpTo(eventStore, target.fresh, projections, await Promise.all(projections.map(liveCheckpoint)));
+    await catchUpTo(eventStore, target, projections, await Promise.all(projections.map(liveCheckpoint)));
     await target.switchOver(projections, (projection, position) => catchUp(eventStore, target.fresh, [projection], position));
     return { projections: names, differences: null, switched: true };
   }
@@ -173,7 +180,7 @@ export async function rebuildProjections(options: {
   let differences: Difference[] = [];
   for (let attempt = 1; attempt <= VERIFY_ATTEMPTS; attempt++) {
     const before = await Promise.all(projections.map(liveCheckpoint));
-    await catchUpTo(eventStore, target.fresh, projections, before);
+    await catchUpTo(eventStore, target, projections, before);
     differences = [];
     for (const projection of projections) differences.push(...(await compareProjection(projection, target.fresh, live)));
     const after = await Promise.all(projections.map(liveCheckpoint));
@@ -183,11 +190,19 @@ export async function rebuildProjections(options: {
   return { projections: names, differences, switched: false };
 }
 
-/** Brings each projection to its own target; those with the same target share one pass over the log. */
-async function catchUpTo(eventStore: EventStore, store: ReadStore, projections: readonly Projection[], targets: ReadonlyArray<bigint | null>): Promise<void> {
+/**
+ * Brings each projection to its own target; those with the same target share one pass over the
+ * log, built by the switch-over's `build` while the fresh storage holds none of them.
+ */
+async function catchUpTo(eventStore: EventStore, switchOver: SwitchOver, projections: readonly Projection[], targets: ReadonlyArray<bigint | null>): Promise<void> {
+  const store = switchOver.fresh;
   const byTarget = new Map<bigint | null, Projection[]>();
   projections.forEach((projection, i) => byTarget.set(targets[i], [...(byTarget.get(targets[i]) ?? []), projection]));
-  for (const [target, group] of byTarget) await catchUp(eventStore, store, group, target);
+  for (const [target, group] of byTarget) {
+    const fresh = (await Promise.all(group.map((p) => store.getCheckpoint(p.name)))).every((checkpoint) => checkpoint === null);
+    if (fresh && switchOver.build) await switchOver.build(eventStore, group, target);
+    else await catchUp(eventStore, store, group, target);
+  }
 }
 
 function minimum(positions: readonly bigint[]): bigint {

@@ -12,19 +12,29 @@ import type { Projection } from '../../../read-model/src/projection.js';
 import type { ReadStore } from '../../../read-model/src/read-store.js';
 import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { quote, tableName } from '../../../read-model/src/sqlite-query.js';
-import type { SwitchOver } from './projection-rebuild.js';
+import type { EventStore } from '../../../event-store/src/event-store.js';
+import { rebuildInParallel } from './parallel-rebuild.js';
+import { catchUp, type SwitchOver } from './projection-rebuild.js';
 
 /** The live projector only moves forward, so a few rounds of catching up always converge. */
 const MAX_ROUNDS = 20;
 
 export class SqliteSwitchOver implements SwitchOver {
   readonly fresh: ReadStore;
+  private readonly freshStore: SqliteReadStore;
 
   constructor(
     private readonly livePath: string,
     private readonly freshPath: string,
+    /** The log's file when it is an embedded store: the build then runs on several threads. */
+    private readonly eventsFile?: string,
   ) {
-    this.fresh = new SqliteReadStore(freshPath, { rebuild: true });
+    this.fresh = this.freshStore = new SqliteReadStore(freshPath, { rebuild: true });
+  }
+
+  async build(eventStore: EventStore, projections: readonly Projection[], target: bigint | null): Promise<void> {
+    if (this.eventsFile === undefined) return catchUp(eventStore, this.fresh, projections, target);
+    await rebuildInParallel({ eventStore, eventsFile: this.eventsFile, store: this.freshStore, storeFile: this.freshPath, projections, target });
   }
 
   async switchOver(

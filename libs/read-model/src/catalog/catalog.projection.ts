@@ -25,6 +25,7 @@ export const formCodeKey = (code: string) => code.trim().toLowerCase();
 export const catalogProjection: Projection = {
   name: 'catalog',
   collections: Object.values(CatalogCollections),
+  eventTypes: ['VenueDefined', 'LearnerDefined', 'AssessmentFormDefined', 'BillingCodeDefined'],
   project(event: StoredEvent): Change[] {
     switch (event.type) {
       case 'VenueDefined': {

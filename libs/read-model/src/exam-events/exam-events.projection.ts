@@ -37,6 +37,16 @@ const ROSTERS = ExamEventCollections.rosters.name;
 export const examEventsProjection: Projection = {
   name: 'examEvents',
   collections: Object.values(ExamEventCollections),
+  eventTypes: [
+    'ExamScheduled',
+    'ExamEventRetitled',
+    'ExamCapacityAdjusted',
+    'ExamEventCancelled',
+    'RegistrationRequested',
+    'RegistrationTransferred',
+    'RegistrationCancelled',
+    'RegistrationDeleted',
+  ],
   async project(event: StoredEvent, view: ReadView): Promise<Change[]> {
     switch (event.type) {
       case 'ExamScheduled': {

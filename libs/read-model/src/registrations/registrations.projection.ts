@@ -50,6 +50,9 @@ const ROWS = RegistrationCollections.registrations.name;
 export const registrationsProjection: Projection = {
   name: 'registrations',
   collections: Object.values(RegistrationCollections),
+  // A registration's events change its row alone; catalog and exam events change the lookup copies
+  // and, through `updateMany`, whichever rows show them.
+  partitioning: { streamPrefix: 'registration-', collections: [ROWS] },
   async project(event: StoredEvent, view: ReadView): Promise<Change[]> {
     switch (event.type) {
       case 'LearnerDefined':

@@ -1,0 +1,114 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NewEvent } from '../../../event-store/src/event-store.js';
+import { SqliteEventStore } from '../../../event-store/src/sqlite-event-store.js';
+import { allProjections } from '../../../read-model/src/projections.js';
+import { registrationsProjection } from '../../../read-model/src/registrations/registrations.projection.js';
+import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
+import { auditedEventStore } from './audited-event-store.js';
+import { rebuildInParallel } from './parallel-rebuild.js';
+import { catchUp, compareProjection } from './projection-rebuild.js';
+import { partitionsOf, replays } from './rebuild-partition.js';
+
+const ORG = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a01';
+const LEARNER = '3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a011';
+const FORM = 'f1a2b3c4-d5e6-4f70-8192-a3b4c5d6e705';
+const EVENTS = ['c7f0e6f2-6f35-4d8e-9b7e-5a3e2a9d8c03', 'c7f0e6f2-6f35-4d8e-9b7e-5a3e2a9d8c04'];
+const REGISTRATIONS = Array.from({ length: 24 }, (_, i) => `9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c${String(i).padStart(2, '0')}`);
+
+const event = (type: string, data: Record<string, unknown>): NewEvent => ({
+  type,
+  data,
+  metadata: { organization: ORG, actor: 'tester', occurredAt: '2031-01-01T10:00:00Z', correlationId: 'c', causationId: 'c', schemaVersion: 1 },
+});
+
+/** Catalog and exam events, registrations on both events, and changes to what the rows show after them. */
+async function seed(store: SqliteEventStore): Promise<void> {
+  await store.append(`learner-${ORG}-${LEARNER}`, [event('LearnerDefined', { Organization: ORG, LearnerId: LEARNER, Name: 'Ada', Email: null, Code: 'P-1' })], 'any');
+  await store.append(`assessmentForm-${ORG}-${FORM}`, [
+    event('AssessmentFormDefined', { Organization: ORG, FormId: FORM, Code: 'CHEM-110', Name: 'Chemistry final', Title: 'Chemistry', Status: 'Published', Asset: 1, TimeLimit: 90 }),
+  ], 'any');
+  for (const [i, EventId] of EVENTS.entries()) {
+    await store.append(`examEvent-${EventId}`, [
+      event('ExamScheduled', {
+        EventId, Organization: ORG, Number: i + 1, Venue: 'v', VenueName: 'North Hall', VenueTimeZone: 'America/Vancouver',
+        Start: '2031-03-03T17:00:00.000Z', End: '2031-03-03T18:00:00.000Z', DurationMinutes: 60, ExamType: 'Sitting', Format: 'Paper',
+        BillingCode: 'Fee', RegistrationLimit: null, Source: 'API', Title: `Exam ${i}`, Status: 'Scheduled',
+      }),
+    ], 'any');
+  }
+  for (const [i, RegistrationId] of REGISTRATIONS.entries()) {
+    const EventId = EVENTS[i % 2];
+    await store.append(`registration-${RegistrationId}`, [
+      event('RegistrationRequested', { RegistrationId, Organization: ORG, EventId, LearnerId: LEARNER, Passcode: `P${i}`, Status: 'Registered' }),
+      event('ExamFormAssigned', { RegistrationId, FormId: FORM, FormCode: 'CHEM-110', FormTimeLimit: 90 }),
+      ...(i % 3 === 0 ? [event('RegistrationCancelled', { RegistrationId, EventId, Reason: null })] : []),
+      ...(i % 5 === 0 ? [event('RegistrationDeleted', { RegistrationId, EventId })] : []),
+    ], 'any');
+  }
+  await store.append(`examEvent-${EVENTS[0]}`, [event('ExamEventRetitled', { EventId: EVENTS[0], Title: 'Retitled' })], 'any');
+  await store.append(`learner-${ORG}-${LEARNER}`, [event('LearnerDefined', { Organization: ORG, LearnerId: LEARNER, Name: 'Ada Lovelace', Email: 'ada@example.org', Code: 'P-1' })], 'any');
+}
+
+describe('rebuildInParallel', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parallel-rebuild-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('builds on two threads exactly what one replay builds, and leaves no partition file', async () => {
+    // The premise: both partitions hold registrations.
+    const parts = partitionsOf(registrationsProjection, 2).map(replays);
+    for (const own of parts) expect(REGISTRATIONS.filter((id) => own(`registration-${id}`)).length).toBeGreaterThan(0);
+    const eventsFile = join(dir, 'events.sqlite');
+    const raw = new SqliteEventStore(eventsFile);
+    await seed(raw);
+    const eventStore = auditedEventStore(raw);
+    const head = await eventStore.headPosition();
+    const specs = allProjections.flatMap((p) => p.collections);
+    const one = new SqliteReadStore(join(dir, 'one.sqlite'), { rebuild: true });
+    const storeFile = join(dir, 'two.sqlite');
+    const two = new SqliteReadStore(storeFile, { rebuild: true });
+    try {
+      await one.ensureCollections(specs);
+      await catchUp(eventStore, one, allProjections, head);
+      await two.ensureCollections(specs);
+      await rebuildInParallel({ eventStore, eventsFile, store: two, storeFile, projections: allProjections, target: head, threads: 2 });
+
+      for (const projection of allProjections) {
+        expect(await compareProjection(projection, two, one)).toEqual([]);
+        expect(await two.getCheckpoint(projection.name)).toBe(head);
+      }
+      expect((await two.find('registrations', {})).length).toBe(REGISTRATIONS.length - 5);
+      await two.buildIndexes();
+      expect((await two.find('registrations', { LearnerName: { $contains: 'lovelace' } })).length).toBe(REGISTRATIONS.length - 5);
+      expect(readdirSync(dir).filter((name) => name.includes('partition'))).toEqual([]);
+    } finally {
+      await one.close();
+      await two.close();
+      await eventStore.close();
+    }
+  });
+
+  it('replays on this thread alone when asked for one thread, or when no projection is partitioned', async () => {
+    const eventsFile = join(dir, 'events.sqlite');
+    const raw = new SqliteEventStore(eventsFile);
+    await seed(raw);
+    const storeFile = join(dir, 'read.sqlite');
+    const store = new SqliteReadStore(storeFile, { rebuild: true });
+    const others = allProjections.filter((p) => p !== registrationsProjection);
+    try {
+      await store.ensureCollections(allProjections.flatMap((p) => p.collections));
+      const head = await raw.headPosition();
+      await rebuildInParallel({ eventStore: raw, eventsFile: join(dir, 'missing.sqlite'), store, storeFile, projections: others, target: head, threads: 2 });
+      await rebuildInParallel({ eventStore: raw, eventsFile: join(dir, 'missing.sqlite'), store, storeFile, projections: [registrationsProjection], target: head, threads: 1 });
+      expect((await store.find('registrations', {})).length).toBe(REGISTRATIONS.length - 5);
+      expect(readdirSync(dir).sort()).toEqual(['events.sqlite', 'events.sqlite-shm', 'events.sqlite-wal', 'read.sqlite']);
+    } finally {
+      await store.close();
+      await raw.close();
+    }
+  });
+});

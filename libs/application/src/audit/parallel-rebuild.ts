@@ -1,0 +1,106 @@
+/**
+ * A rebuild from scratch on several cores. The projection that declares a `partitioning` (the
+ * registrations, most of a replay's work) is split by stream: this thread replays every other
+ * projection and partition 0 into the store, each worker thread one more partition into a file of
+ * its own, which is then copied into the store. Every thread reads the log itself, leaving out
+ * the other partitions' streams; this one still reads their events of the types the other
+ * projections declare (`eventTypes`: all of them when one declares none).
+ */
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { EventStore } from '../../../event-store/src/event-store.js';
+import type { Projection } from '../../../read-model/src/projection.js';
+import type { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
+import { catchUp } from './projection-rebuild.js';
+import { inPartition, partitionsOf, replayPart } from './rebuild-partition.js';
+import { SqliteEventStore, type StreamPart } from '../../../event-store/src/sqlite-event-store.js';
+
+/** What a worker replays (rebuild-partition.worker.ts). */
+export interface PartitionJob {
+  eventsFile: string;
+  storeFile: string;
+  projection: string;
+  part: StreamPart;
+  /** The position to replay to, as text (a bigint does not cross to a worker). */
+  target: string;
+}
+
+/**
+ * Beyond two, each thread reads the whole log again and its partition is copied afterwards;
+ * only two have been measured (on two cores).
+ */
+const MAX_THREADS = 2;
+
+/**
+ * The compiled worker. Tests run this module from the TypeScript sources, which a worker thread
+ * cannot load, so they use the build (`npm test` builds first).
+ */
+const BUILT_ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? '../../../../dist/libs/application/src/audit/rebuild-partition.worker.js' : './rebuild-partition.worker.js',
+  import.meta.url,
+);
+
+export interface ParallelRebuild {
+  /** The log; `eventsFile` is its SQLite file, which workers open themselves. */
+  eventStore: EventStore;
+  eventsFile: string;
+  /** Fresh storage opened with `rebuild`, its collections ensured; `storeFile` is its file. */
+  store: SqliteReadStore;
+  storeFile: string;
+  projections: readonly Projection[];
+  target: bigint | null;
+  /** Threads to use, this one included (default: the cores, at most MAX_THREADS). */
+  threads?: number;
+}
+
+/** Builds `projections` from the beginning of the log up to `target` into the fresh `store`. */
+export async function rebuildInParallel(options: ParallelRebuild): Promise<void> {
+  const { eventStore, store, projections, target } = options;
+  const split = projections.find((projection) => projection.partitioning);
+  const count = options.threads ?? Math.min(availableParallelism(), MAX_THREADS);
+  if (target === null || split === undefined || count < 2) return catchUp(eventStore, store, projections, target);
+
+  const [first, ...rest] = partitionsOf(split, count);
+  const files = rest.map((_, i) => `${options.storeFile}.partition-${i + 1}`);
+  const workers = rest.map((part, i) =>
+    startWorker({ eventsFile: options.eventsFile, storeFile: files[i], projection: split.name, part, target: target.toString() }),
+  );
+  try {
+    const own = projections.map((projection) => (projection === split ? inPartition(projection, first) : projection));
+    const others = projections.filter((projection) => projection !== split);
+    if (others.every((projection) => projection.eventTypes)) {
+      // Of the other partitions' streams, only the events the other projections need are read.
+      const alsoTypes = [...new Set(others.flatMap((projection) => projection.eventTypes!))];
+      await withLog(options.eventsFile, (log) => replayPart(log, store, own, { ...first, alsoTypes }, target));
+    } else {
+      await catchUp(eventStore, store, own, target);
+    }
+    await Promise.all(workers.map((worker) => worker.done));
+    for (const file of files) await store.copyDocumentsFrom(file, split.partitioning!.collections);
+  } finally {
+    await Promise.allSettled(workers.map((worker) => worker.stop()));
+    // Rebuild storage journals in memory: the file is all there is.
+    for (const file of files) rmSync(file, { force: true });
+  }
+}
+
+async function withLog(eventsFile: string, work: (log: SqliteEventStore) => Promise<void>): Promise<void> {
+  const log = new SqliteEventStore(eventsFile);
+  try {
+    await work(log);
+  } finally {
+    await log.close();
+  }
+}
+
+function startWorker(job: PartitionJob): { done: Promise<void>; stop: () => Promise<number> } {
+  const worker = new Worker(BUILT_ENTRY, { workerData: job });
+  const done = new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`Rebuild partition ${job.storeFile} stopped with exit code ${code}`))));
+  });
+  // Settled here too: a failure of this thread first must not leave it unhandled.
+  done.catch(() => undefined);
+  return { done, stop: () => worker.terminate() };
+}
