@@ -182,7 +182,8 @@ async function measure(
     p95: round(percentile(inWindow, 95)),
     p99: round(percentile(inWindow, 99)),
     rampMs: Math.round(rampMs ?? window.at - start.at),
-    errors: result.errors + result.non2xx + result.timeouts,
+    // Answers other than 2xx in the window; connection errors and timeouts over the whole run.
+    errors: succeeded.length - window.index - answered + result.errors + result.timeouts,
   };
 }
 

@@ -28,10 +28,16 @@ function packagesLoadedAtStart(dataDir: string): string[] {
   const file = join(dataDir, 'start.mjs');
   writeFileSync(file, script);
   const output = execFileSync(process.execPath, [file], {
-    env: { ...process.env, BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' },
+    // The embedded default, even in a run with the server suites' URLs set.
+    env: { ...withoutServers(process.env), BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' },
     encoding: 'utf8',
   });
   return JSON.parse(output) as string[];
+}
+
+function withoutServers(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { EVENTSTORE_URL: _eventStore, MONGODB_URL: _mongo, ...rest } = env;
+  return rest;
 }
 
 (existsSync(FACTORY) ? describe : describe.skip)('the embedded API at start', () => {
