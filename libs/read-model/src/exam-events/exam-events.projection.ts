@@ -16,9 +16,20 @@ import type { Change, CollectionSpec, ReadView } from '../read-store.js';
 
 /**
  * `exam_events`: one document per exam event (`_id` = event id), times as UTC ISO instants (they
- * sort as text) plus the venue's time zone to show them in. `exam_event_rosters`: per event, the
- * ids of its active registrations. Adding or removing an id is idempotent, so replaying an event
- * changes nothing, and `RegistrationCount` is the roster's length: no count query per change.
+ * sort as text) plus the venue's time zone to show them in.
+ *
+ * Who is active where, in small documents (a registration writes two of about 100 bytes, not a
+ * roster of every id on the event): `exam_event_members` holds one document per registration
+ * active on an event (`_id` = event id + '/' + registration id), so adding or removing one is
+ * idempotent; `exam_event_counts` holds, per event, the number of its members (`Active`) and the
+ * log position of the last event that changed it (`Position`). `RegistrationCount` is that number:
+ * no count query per change.
+ *
+ * A replayed event finds its member already placed and changes nothing. MongoDB may have applied
+ * part of an event's changes before a crash: it writes a batch's changes collection by collection,
+ * in the order they first came, and every placement lists the count first, so a member written
+ * implies its count written; a count written without its member shows its position, and the
+ * replay then writes the member without counting it twice.
  */
 export const ExamEventCollections = {
   events: {
@@ -28,11 +39,13 @@ export const ExamEventCollections = {
       ['Organization', 'EventStatus', 'Start'],
     ],
   },
-  rosters: { name: 'exam_event_rosters', indexes: [] },
+  counts: { name: 'exam_event_counts', indexes: [] },
+  members: { name: 'exam_event_members', indexes: [] },
 } satisfies Record<string, CollectionSpec>;
 
 const EVENTS = ExamEventCollections.events.name;
-const ROSTERS = ExamEventCollections.rosters.name;
+const COUNTS = ExamEventCollections.counts.name;
+const MEMBERS = ExamEventCollections.members.name;
 
 export const examEventsProjection: Projection = {
   name: 'examEvents',
@@ -56,7 +69,7 @@ export const examEventsProjection: Projection = {
           EventBillingCode: e.BillingCode,
           EventStatus: e.Status,
           RegistrationLimit: e.RegistrationLimit,
-          RegistrationCount: (await rosterOf(view, e.EventId)).length,
+          RegistrationCount: await activeOn(view, e.EventId),
         };
         return [{ kind: 'upsert', collection: EVENTS, doc }];
       }
@@ -74,21 +87,24 @@ export const examEventsProjection: Projection = {
       }
       case 'RegistrationRequested': {
         const r = event.data as unknown as RegistrationRequestedData;
-        return place(view, r.RegistrationId, r.EventId, true);
+        return place(view, event.position, r.RegistrationId, r.EventId, true);
       }
       case 'RegistrationTransferred': {
         const r = event.data as unknown as RegistrationTransferredData;
-        // Both rosters are read before either change applies, so they must be different events.
+        // Both events are read before either change applies, so they must be different events.
         if (r.FromEventId === r.ToEventId) return [];
-        return [...(await place(view, r.RegistrationId, r.FromEventId, false)), ...(await place(view, r.RegistrationId, r.ToEventId, true))];
+        return [
+          ...(await place(view, event.position, r.RegistrationId, r.FromEventId, false)),
+          ...(await place(view, event.position, r.RegistrationId, r.ToEventId, true)),
+        ];
       }
       case 'RegistrationCancelled': {
         const r = event.data as unknown as RegistrationCancelledData;
-        return place(view, r.RegistrationId, r.EventId, false);
+        return place(view, event.position, r.RegistrationId, r.EventId, false);
       }
       case 'RegistrationDeleted': {
         const r = event.data as unknown as RegistrationDeletedData;
-        return place(view, r.RegistrationId, r.EventId, false);
+        return place(view, event.position, r.RegistrationId, r.EventId, false);
       }
       default:
         return [];
@@ -100,18 +116,27 @@ function patchEvent(eventId: string, set: Record<string, unknown>): Change {
   return { kind: 'patch', collection: EVENTS, id: eventId, set };
 }
 
-/** The ids of the event's active registrations. */
-export async function rosterOf(view: ReadView, eventId: string): Promise<readonly string[]> {
-  return ((await view.get(ROSTERS, eventId))?.Active as string[] | undefined) ?? [];
+/** The number of registrations active on the event. */
+export async function activeOn(view: ReadView, eventId: string): Promise<number> {
+  return ((await view.get(COUNTS, eventId))?.Active as number | undefined) ?? 0;
 }
 
-/** Adds the registration to (or removes it from) the event's roster, and shows the new count. */
-async function place(view: ReadView, registrationId: string, eventId: string, active: boolean): Promise<Change[]> {
-  const roster = await rosterOf(view, eventId);
-  if (roster.includes(registrationId) === active) return [];
-  const next = active ? [...roster, registrationId] : roster.filter((id) => id !== registrationId);
-  return [
-    { kind: 'upsert', collection: ROSTERS, doc: { _id: eventId, Active: next } },
-    patchEvent(eventId, { RegistrationCount: next.length }),
-  ];
+/**
+ * Makes the registration a member of the event (or no longer one), counts the change once, and
+ * shows the new count. `position`: the log position of the event being projected.
+ */
+async function place(view: ReadView, position: bigint, registrationId: string, eventId: string, active: boolean): Promise<Change[]> {
+  const memberId = `${eventId}/${registrationId}`;
+  if (((await view.get(MEMBERS, memberId)) !== null) === active) return [];
+  const count = await view.get(COUNTS, eventId);
+  // Counted already: a crash left this event's count written and its member not (see above).
+  const counted = count !== null && BigInt(count.Position as string) >= position;
+  const before = (count?.Active as number | undefined) ?? 0;
+  const after = counted ? before : before + (active ? 1 : -1);
+  const changes: Change[] = [];
+  // The count before the member: see the ordering note at the top.
+  if (!counted) changes.push({ kind: 'upsert', collection: COUNTS, doc: { _id: eventId, Active: after, Position: String(position) } });
+  changes.push(active ? { kind: 'upsert', collection: MEMBERS, doc: { _id: memberId } } : { kind: 'delete', collection: MEMBERS, id: memberId });
+  changes.push(patchEvent(eventId, { RegistrationCount: after }));
+  return changes;
 }
