@@ -16,14 +16,13 @@ import type { Change, CollectionSpec, ReadView } from '../read-store.js';
 
 /**
  * `exam_events`: one document per exam event (`_id` = event id), times as UTC ISO instants (they
- * sort as text) plus the venue's time zone to show them in.
+ * sort as text) plus the venue's time zone to show them in, and `RegistrationCount`: the number
+ * of registrations active on it, with `CountPosition`, the log position of the event that last
+ * changed that number.
  *
- * Who is active where, in small documents (a registration writes two of about 100 bytes, not a
- * roster of every id on the event): `exam_event_members` holds one document per registration
- * active on an event (`_id` = event id + '/' + registration id), so adding or removing one is
- * idempotent; `exam_event_counts` holds, per event, the number of its members (`Active`) and the
- * log position of the last event that changed it (`Position`). `RegistrationCount` is that number:
- * no count query per change.
+ * `exam_event_members`: one small document per registration active on an event (`_id` = event id
+ * + '/' + registration id), so adding or removing one is idempotent: a registration writes it and
+ * the event's count, never a list of every registration on the event. No count query per change.
  *
  * A replayed event finds its member already placed and changes nothing. MongoDB may have applied
  * part of an event's changes before a crash: it writes a batch's changes collection by collection,
@@ -39,12 +38,10 @@ export const ExamEventCollections = {
       ['Organization', 'EventStatus', 'Start'],
     ],
   },
-  counts: { name: 'exam_event_counts', indexes: [] },
   members: { name: 'exam_event_members', indexes: [] },
 } satisfies Record<string, CollectionSpec>;
 
 const EVENTS = ExamEventCollections.events.name;
-const COUNTS = ExamEventCollections.counts.name;
 const MEMBERS = ExamEventCollections.members.name;
 
 export const examEventsProjection: Projection = {
@@ -54,6 +51,8 @@ export const examEventsProjection: Projection = {
     switch (event.type) {
       case 'ExamScheduled': {
         const e = event.data as unknown as ExamScheduledData;
+        // Replayed, it keeps the count (and its position) the registrations left.
+        const existing = await view.get(EVENTS, e.EventId);
         const doc = {
           _id: e.EventId,
           Organization: e.Organization,
@@ -69,7 +68,8 @@ export const examEventsProjection: Projection = {
           EventBillingCode: e.BillingCode,
           EventStatus: e.Status,
           RegistrationLimit: e.RegistrationLimit,
-          RegistrationCount: await activeOn(view, e.EventId),
+          RegistrationCount: (existing?.RegistrationCount as number | undefined) ?? 0,
+          ...(existing?.CountPosition !== undefined && { CountPosition: existing.CountPosition }),
         };
         return [{ kind: 'upsert', collection: EVENTS, doc }];
       }
@@ -116,27 +116,23 @@ function patchEvent(eventId: string, set: Record<string, unknown>): Change {
   return { kind: 'patch', collection: EVENTS, id: eventId, set };
 }
 
-/** The number of registrations active on the event. */
-export async function activeOn(view: ReadView, eventId: string): Promise<number> {
-  return ((await view.get(COUNTS, eventId))?.Active as number | undefined) ?? 0;
-}
-
 /**
- * Makes the registration a member of the event (or no longer one), counts the change once, and
- * shows the new count. `position`: the log position of the event being projected.
+ * Makes the registration a member of the event (or no longer one), and counts the change once.
+ * `position`: the log position of the event being projected. The event document exists: the
+ * command side appends an event's `ExamScheduled` before any registration can name it.
  */
 async function place(view: ReadView, position: bigint, registrationId: string, eventId: string, active: boolean): Promise<Change[]> {
   const memberId = `${eventId}/${registrationId}`;
   if (((await view.get(MEMBERS, memberId)) !== null) === active) return [];
-  const count = await view.get(COUNTS, eventId);
-  // Counted already: a crash left this event's count written and its member not (see above).
-  const counted = count !== null && BigInt(count.Position as string) >= position;
-  const before = (count?.Active as number | undefined) ?? 0;
-  const after = counted ? before : before + (active ? 1 : -1);
   const changes: Change[] = [];
-  // The count before the member: see the ordering note at the top.
-  if (!counted) changes.push({ kind: 'upsert', collection: COUNTS, doc: { _id: eventId, Active: after, Position: String(position) } });
+  const event = await view.get(EVENTS, eventId);
+  // Counted already: a crash left this event's count written and its member not (see above).
+  const counted = event?.CountPosition !== undefined && BigInt(event.CountPosition as string) >= position;
+  if (!counted) {
+    const before = (event?.RegistrationCount as number | undefined) ?? 0;
+    // The count before the member: see the ordering note at the top.
+    changes.push(patchEvent(eventId, { RegistrationCount: before + (active ? 1 : -1), CountPosition: String(position) }));
+  }
   changes.push(active ? { kind: 'upsert', collection: MEMBERS, doc: { _id: memberId } } : { kind: 'delete', collection: MEMBERS, id: memberId });
-  changes.push(patchEvent(eventId, { RegistrationCount: after }));
   return changes;
 }
