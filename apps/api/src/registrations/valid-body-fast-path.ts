@@ -33,12 +33,13 @@ const rulesByClass = new Map<Function, ClassRules | null>();
 
 export function validBodyFastPath(bodyType: new () => object): ValidBodyFastPath {
   return (body) => {
-    if (typeof body !== 'object' || body === null || Object.getPrototypeOf(body) !== Object.prototype || hasProtoKey(body)) return null;
+    if (typeof body !== 'object' || body === null || Object.getPrototypeOf(body) !== Object.prototype) return null;
     try {
+      if (hasProtoKey(body)) return null;
       const instance = plainToInstance(bodyType, body);
       return passes(instance) ? instance : null;
     } catch {
-      // Whatever fails here fails in the pipe too, which words it.
+      // Whatever fails here (say, a body nested too deeply to walk) the pipe handles as it always did.
       return null;
     }
   };
