@@ -100,6 +100,24 @@ describe('projection runner on the embedded stores', () => {
     expect(await snapshot(s)).toEqual(before);
   });
 
+  it('waits for such a replay however long it takes: the catch-up deadline is for following the log', async () => {
+    const s = stores();
+    for (let i = 1; i <= 4; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+    await (await run(s, catalogProjection)).stop();
+    const slow: Projection = {
+      ...catalogProjection,
+      collections: [...catalogProjection.collections, { name: 'catalog_new', indexes: [] }],
+      project: async (event, view) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return catalogProjection.project(event, view);
+      },
+    };
+    const runner = new ProjectionRunner(s.eventStore, s.readStore, [slow], { batchSize: 1, pollIntervalMs: 50 });
+    closers.unshift(() => runner.stop());
+    await runner.start(10);
+    expect(runner.checkpointOf(slow.name)).toBe(await s.eventStore.headPosition());
+  });
+
   it('is idempotent: replaying events already applied changes nothing', async () => {
     const s = stores();
     for (let i = 1; i <= 4; i++) {

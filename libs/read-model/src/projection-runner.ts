@@ -4,6 +4,9 @@ import { applyInOneBatch, type Projection } from './projection.js';
 import type { Projector } from './projector.js';
 import type { ReadStore } from './read-store.js';
 
+/** setTimeout's longest delay: "no deadline" for a wait that takes a timeout. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 export interface ProjectionRunnerOptions {
   /** Events read from the log per batch (and applied per read-store transaction). */
   batchSize?: number;
@@ -54,16 +57,20 @@ export class ProjectionRunner implements Projector {
    * Creates collections, loads checkpoints, catches up, then follows the log live. A projection
    * that owns a collection which did not exist yet (its model changed, e.g. a new collection in a
    * new version) replays its whole history: its checkpoint was earned without that collection.
-   * `catchUpTimeoutMs` bounds the catch-up: a projector that cannot catch up fails to start.
+   * `catchUpTimeoutMs` bounds the catch-up: a projector that cannot catch up fails to start. Not
+   * such a replay, which takes as long as the log is (minutes at a million registrations): a
+   * deadline would only fail the start and leave the rest of the replay to the next one.
    */
   async start(catchUpTimeoutMs = 60_000): Promise<void> {
     const created = new Set(await this.readStore.ensureCollections(this.projections.flatMap((p) => p.collections)));
+    let replaying = false;
     for (const projection of this.projections) {
       let checkpoint = await this.readStore.getCheckpoint(projection.name);
       const collections = projection.collections.map((c) => c.name);
       if (checkpoint !== null && collections.some((name) => created.has(name))) {
         await this.readStore.reset(projection.name, collections);
         checkpoint = null;
+        replaying = true;
       }
       this.checkpoints.set(projection.name, checkpoint);
     }
@@ -72,7 +79,7 @@ export class ProjectionRunner implements Projector {
     this.pollTimer = setInterval(() => this.wake(), this.pollIntervalMs);
     this.pollTimer.unref();
     this.wake();
-    await this.waitForCatchUp(catchUpTimeoutMs);
+    await this.waitForCatchUp(replaying ? LONGEST_TIMER_MS : catchUpTimeoutMs);
   }
 
   /** Stops following; resolves once the batch in progress is committed. */

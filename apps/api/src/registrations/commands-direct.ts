@@ -6,6 +6,7 @@ import type { CommandContext } from '../../../../libs/application/src/event-sour
 import { commandContextOf } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
 import { RegistrationCommandsController } from './registration-commands.controller.js';
+import { validBodyFastPath } from './valid-body-fast-path.js';
 
 const ROUTE = /^\/api\/registrations\/:registration\/commands\/([a-z-]+)$/;
 const PARAM = { type: 'param', data: 'registration', metatype: String } as const;
@@ -37,7 +38,8 @@ type CommandRequest = FastifyRequest<{ Params: { registration: string } }> & { p
  * access rules) and the body is still validated by the global pipe with the parameter's class.
  * As in Nest, the status is the route's @HttpCode or 201 before the method runs (which may set
  * its own); the path parameter and the body are checked together, the first failure answering
- * (a body that is not an object fails before a bad id, an invalid object after it); errors reach
+ * (a body that is not an object fails before a bad id, an invalid object after it; a valid body
+ * is recognised without the pipe, see valid-body-fast-path.ts); errors reach
  * the problem filter through the error handler Nest gives Fastify. Call before `app.init()`, and
  * the returned check after it.
  */
@@ -54,6 +56,7 @@ export function serveCommandsDirectly(app: INestApplication, fastify: FastifyIns
     const status = (Reflect.getMetadata(HTTP_CODE_METADATA, method) as number | undefined) ?? 201;
     const [, bodyType] = Reflect.getMetadata('design:paramtypes', RegistrationCommandsController.prototype, methodName) as Type[];
     const body: ArgumentMetadata = { type: 'body', metatype: bodyType, data: undefined };
+    const validBody = validBodyFastPath(bodyType as new () => object);
     const viaNest = route.handler;
     route.handler = async function (this: FastifyInstance, request: CommandRequest, reply: FastifyReply) {
       const { registration } = request.params;
@@ -63,7 +66,7 @@ export function serveCommandsDirectly(app: INestApplication, fastify: FastifyIns
       void reply.code(status);
       const [id, valid] = await Promise.all([
         Promise.resolve(bodyPipe.transform(registration, PARAM)).then((value: string) => idPipe.transform(value, PARAM)),
-        bodyPipe.transform(request.body, body),
+        validBody(request.body) ?? bodyPipe.transform(request.body, body),
       ]);
       return reply.send(await method.call(controller, id, valid, context, reply));
     } as RouteHandlerMethod;

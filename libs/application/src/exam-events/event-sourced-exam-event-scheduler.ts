@@ -48,6 +48,8 @@ const MAX_ATTEMPTS = 50;
 export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   private readonly schedules: ExamScheduleCache;
   private readonly creating = new KeyedLock();
+  /** The read of the event behind each ref `findShared` answered, for `attachForm` to decide on. */
+  private readonly reads = new WeakMap<ExamEventRef, LoadedStream<ExamEvent | null>>();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -84,10 +86,11 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
 
   async attachForm(
     context: CommandContext,
-    eventId: string,
+    event: string | ExamEventRef,
     form: { id: string; title: string | null },
   ): Promise<bigint | null> {
-    const { loaded } = await this.loadEvent(context, eventId);
+    const eventId = typeof event === 'string' ? event : event.eventId;
+    const loaded = (typeof event === 'string' ? undefined : this.reads.get(event)) ?? (await this.loadEvent(context, eventId)).loaded;
     const title = form.title ?? (await this.untitledFormText(context.organization, form.id));
     const result = await this.streams.update(
       examEventStreamId(eventId),
@@ -198,8 +201,12 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   ): Promise<ExamEventRef | null | 'look again'> {
     const found = findSharedEvent(schedule.state, venueId, instant);
     if (found === null) return null;
-    const { event, appended } = await this.loadEvent(context, found.eventId);
-    if (event !== null && event.status !== 'Cancelled') return ref(event, false, appended);
+    const { event, appended, loaded } = await this.loadEvent(context, found.eventId);
+    if (event !== null && event.status !== 'Cancelled') {
+      const joined = ref(event, false, appended);
+      if (loaded) this.reads.set(joined, loaded);
+      return joined;
+    }
     await this.releaseSlot(context, found.eventId);
     return 'look again';
   }

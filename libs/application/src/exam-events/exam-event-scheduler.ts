@@ -41,8 +41,12 @@ export abstract class ExamEventScheduler {
   /** findShared, else create (shared). */
   abstract findOrCreate(context: CommandContext, request: ExamSlotRequest): Promise<ExamEventRef>;
 
-  /** Attaches a form to the event and retitles it; a no-op when already attached. */
-  abstract attachForm(context: CommandContext, eventId: string, form: { id: string; title: string | null }): Promise<bigint | null>;
+  /**
+   * Attaches a form to the event and retitles it; a no-op when already attached. `event`: its id,
+   * or the ref `findShared` answered, whose read of the event may be decided on instead of a new
+   * one (forms are only ever added, and a stale read that leads to an append fails on its revision).
+   */
+  abstract attachForm(context: CommandContext, event: string | ExamEventRef, form: { id: string; title: string | null }): Promise<bigint | null>;
 
   /** Cancels an Individual event a registration just left (spec §4); no-op if already cancelled. */
   abstract cancelAutomatically(context: CommandContext, eventId: string): Promise<bigint | null>;

@@ -62,7 +62,7 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
       if (event.created && isIndividual(event.examType)) await scheduler.cancelAutomatically(context, event.eventId);
       throw error;
     }
-    const attached = await scheduler.attachForm(context, event.eventId, { id: checked.form.id, title: form?.title ?? null });
+    const attached = await scheduler.attachForm(context, event, { id: checked.form.id, title: form?.title ?? null });
     await this.support.readYourWrites.waitFor(latest(event.position, registered.position, attached));
     return { Exam: event.eventId, Registration: registrationId, created: event.created };
   }

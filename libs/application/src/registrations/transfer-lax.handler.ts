@@ -63,7 +63,7 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
     }
     const form = transferred.after?.form;
     const formTitle = form ? (await this.support.formTitle(context, form.id)) : null;
-    const attached = form ? await scheduler.attachForm(context, target.eventId, { id: form.id, title: formTitle }) : null;
+    const attached = form ? await scheduler.attachForm(context, target, { id: form.id, title: formTitle }) : null;
     const from = transferred.before!.eventId;
     const left = await this.support.leftEvent(context, from);
     await this.support.readYourWrites.waitFor(latest(target.position, transferred.position, attached, left));

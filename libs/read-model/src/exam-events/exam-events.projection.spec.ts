@@ -122,4 +122,36 @@ describe('examEvents projection', () => {
     expect((await queries.classes(ORG, new Date('2030-01-01T00:00:00Z')))[0].IsFull).toBe(false);
     expect(await queries.classes(ORG, new Date('2030-03-01T17:00:00Z'))).toEqual([]);
   });
+
+  it('counts an event once when a crash left its count written but not its member (MongoDB applies collection by collection)', async () => {
+    const events = history();
+    await apply(events.slice(0, 4));
+    const r4 = requested('r4', 'e1');
+    // As far as MongoDB gets when it stops after the first collection of the event's changes.
+    await store.runBatch(examEventsProjection.name, async (session) => {
+      const changes = await examEventsProjection.project(r4, session);
+      expect(changes[0]).toMatchObject({ kind: 'patch', collection: 'exam_events', set: { RegistrationCount: 3 } });
+      await session.apply(changes.slice(0, 1));
+      return events[3].position;
+    });
+    expect(await queries.activeRegistrations('e1')).toBe(3);
+    await apply([r4]);
+    expect(await queries.activeRegistrations('e1')).toBe(3);
+    expect((await counts()).e1[0]).toBe(3);
+    await apply([stored('RegistrationCancelled', { RegistrationId: 'r4', EventId: 'e1', Reason: null })]);
+    expect(await queries.activeRegistrations('e1')).toBe(2);
+  });
+
+  it('writes only small documents per registration: its member, and the count on the event', async () => {
+    const r1 = requested('r1', 'e1');
+    await apply([scheduled('e1', 1), r1]);
+    const r2 = requested('r2', 'e1');
+    await store.runBatch(examEventsProjection.name, async (session) => {
+      expect(await examEventsProjection.project(r2, session)).toEqual([
+        { kind: 'patch', collection: 'exam_events', id: 'e1', set: { RegistrationCount: 2, CountPosition: String(r2.position) } },
+        { kind: 'upsert', collection: 'exam_event_members', doc: { _id: 'e1/r2' } },
+      ]);
+      return r1.position;
+    });
+  });
 });

@@ -16,9 +16,19 @@ import type { Change, CollectionSpec, ReadView } from '../read-store.js';
 
 /**
  * `exam_events`: one document per exam event (`_id` = event id), times as UTC ISO instants (they
- * sort as text) plus the venue's time zone to show them in. `exam_event_rosters`: per event, the
- * ids of its active registrations. Adding or removing an id is idempotent, so replaying an event
- * changes nothing, and `RegistrationCount` is the roster's length: no count query per change.
+ * sort as text) plus the venue's time zone to show them in, and `RegistrationCount`: the number
+ * of registrations active on it, with `CountPosition`, the log position of the event that last
+ * changed that number.
+ *
+ * `exam_event_members`: one small document per registration active on an event (`_id` = event id
+ * + '/' + registration id), so adding or removing one is idempotent: a registration writes it and
+ * the event's count, never a list of every registration on the event. No count query per change.
+ *
+ * A replayed event finds its member already placed and changes nothing. MongoDB may have applied
+ * part of an event's changes before a crash: it writes a batch's changes collection by collection,
+ * in the order they first came, and every placement lists the count first, so a member written
+ * implies its count written; a count written without its member shows its position, and the
+ * replay then writes the member without counting it twice.
  */
 export const ExamEventCollections = {
   events: {
@@ -28,11 +38,11 @@ export const ExamEventCollections = {
       ['Organization', 'EventStatus', 'Start'],
     ],
   },
-  rosters: { name: 'exam_event_rosters', indexes: [] },
+  members: { name: 'exam_event_members', indexes: [] },
 } satisfies Record<string, CollectionSpec>;
 
 const EVENTS = ExamEventCollections.events.name;
-const ROSTERS = ExamEventCollections.rosters.name;
+const MEMBERS = ExamEventCollections.members.name;
 
 export const examEventsProjection: Projection = {
   name: 'examEvents',
@@ -51,6 +61,8 @@ export const examEventsProjection: Projection = {
     switch (event.type) {
       case 'ExamScheduled': {
         const e = event.data as unknown as ExamScheduledData;
+        // Replayed, it keeps the count (and its position) the registrations left.
+        const existing = await view.get(EVENTS, e.EventId);
         const doc = {
           _id: e.EventId,
           Organization: e.Organization,
@@ -66,7 +78,8 @@ export const examEventsProjection: Projection = {
           EventBillingCode: e.BillingCode,
           EventStatus: e.Status,
           RegistrationLimit: e.RegistrationLimit,
-          RegistrationCount: (await rosterOf(view, e.EventId)).length,
+          RegistrationCount: (existing?.RegistrationCount as number | undefined) ?? 0,
+          ...(existing?.CountPosition !== undefined && { CountPosition: existing.CountPosition }),
         };
         return [{ kind: 'upsert', collection: EVENTS, doc }];
       }
@@ -84,21 +97,24 @@ export const examEventsProjection: Projection = {
       }
       case 'RegistrationRequested': {
         const r = event.data as unknown as RegistrationRequestedData;
-        return place(view, r.RegistrationId, r.EventId, true);
+        return place(view, event.position, r.RegistrationId, r.EventId, true);
       }
       case 'RegistrationTransferred': {
         const r = event.data as unknown as RegistrationTransferredData;
-        // Both rosters are read before either change applies, so they must be different events.
+        // Both events are read before either change applies, so they must be different events.
         if (r.FromEventId === r.ToEventId) return [];
-        return [...(await place(view, r.RegistrationId, r.FromEventId, false)), ...(await place(view, r.RegistrationId, r.ToEventId, true))];
+        return [
+          ...(await place(view, event.position, r.RegistrationId, r.FromEventId, false)),
+          ...(await place(view, event.position, r.RegistrationId, r.ToEventId, true)),
+        ];
       }
       case 'RegistrationCancelled': {
         const r = event.data as unknown as RegistrationCancelledData;
-        return place(view, r.RegistrationId, r.EventId, false);
+        return place(view, event.position, r.RegistrationId, r.EventId, false);
       }
       case 'RegistrationDeleted': {
         const r = event.data as unknown as RegistrationDeletedData;
-        return place(view, r.RegistrationId, r.EventId, false);
+        return place(view, event.position, r.RegistrationId, r.EventId, false);
       }
       default:
         return [];
@@ -110,18 +126,23 @@ function patchEvent(eventId: string, set: Record<string, unknown>): Change {
   return { kind: 'patch', collection: EVENTS, id: eventId, set };
 }
 
-/** The ids of the event's active registrations. */
-export async function rosterOf(view: ReadView, eventId: string): Promise<readonly string[]> {
-  return ((await view.get(ROSTERS, eventId))?.Active as string[] | undefined) ?? [];
-}
-
-/** Adds the registration to (or removes it from) the event's roster, and shows the new count. */
-async function place(view: ReadView, registrationId: string, eventId: string, active: boolean): Promise<Change[]> {
-  const roster = await rosterOf(view, eventId);
-  if (roster.includes(registrationId) === active) return [];
-  const next = active ? [...roster, registrationId] : roster.filter((id) => id !== registrationId);
-  return [
-    { kind: 'upsert', collection: ROSTERS, doc: { _id: eventId, Active: next } },
-    patchEvent(eventId, { RegistrationCount: next.length }),
-  ];
+/**
+ * Makes the registration a member of the event (or no longer one), and counts the change once.
+ * `position`: the log position of the event being projected. The event document exists: the
+ * command side appends an event's `ExamScheduled` before any registration can name it.
+ */
+async function place(view: ReadView, position: bigint, registrationId: string, eventId: string, active: boolean): Promise<Change[]> {
+  const memberId = `${eventId}/${registrationId}`;
+  if (((await view.get(MEMBERS, memberId)) !== null) === active) return [];
+  const changes: Change[] = [];
+  const event = await view.get(EVENTS, eventId);
+  // Counted already: a crash left this event's count written and its member not (see above).
+  const counted = event?.CountPosition !== undefined && BigInt(event.CountPosition as string) >= position;
+  if (!counted) {
+    const before = (event?.RegistrationCount as number | undefined) ?? 0;
+    // The count before the member: see the ordering note at the top.
+    changes.push(patchEvent(eventId, { RegistrationCount: before + (active ? 1 : -1), CountPosition: String(position) }));
+  }
+  changes.push(active ? { kind: 'upsert', collection: MEMBERS, doc: { _id: memberId } } : { kind: 'delete', collection: MEMBERS, id: memberId });
+  return changes;
 }

@@ -6,7 +6,7 @@ import {
   spanOverlapsWindow,
 } from '../../../domain/src/shared/time.js';
 import type { Doc, ReadView } from '../read-store.js';
-import { ExamEventCollections, rosterOf } from './exam-events.projection.js';
+import { ExamEventCollections } from './exam-events.projection.js';
 
 /** An exam event as `list-events` (and cancel) shows it (spec §3). */
 export interface ExamEventListing {
@@ -101,7 +101,7 @@ export class ExamEventQueries {
 
   /** Registrations on the event that are neither cancelled nor deleted. */
   async activeRegistrations(eventId: string): Promise<number> {
-    return (await rosterOf(this.view, eventId)).length;
+    return ((await this.view.get(EVENTS, eventId))?.RegistrationCount as number | undefined) ?? 0;
   }
 
   /** The active, eligible registrations on the organization's event, by learner name. */
