@@ -84,8 +84,10 @@ class MongoSession extends MongoView implements ProjectionSession {
   }
 
   /**
-   * Writes what is pending, one ordered bulk write per collection. Changes to different
-   * collections never depend on each other, so only the order within a collection matters.
+   * Writes what is pending, one ordered bulk write per collection, collections in the order of
+   * their first change. A crash between two collections' writes leaves the first written: a
+   * projection that needs one collection written before another lists that change first (the
+   * exam events' count before its member, see exam-events.projection.ts).
    */
   async flush(): Promise<void> {
     const byCollection = new Map<string, AnyBulkWriteOperation<MongoDoc>[]>();

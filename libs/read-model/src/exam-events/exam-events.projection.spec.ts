@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '../../../event-store/src/event-store.js';
+import type { Change } from '../read-store.js';
 import { SqliteReadStore } from '../sqlite-read-store.js';
 import { examEventsProjection } from './exam-events.projection.js';
 import { ExamEventQueries } from './exam-events.queries.js';
@@ -153,5 +154,26 @@ describe('examEvents projection', () => {
       ]);
       return r1.position;
     });
+  });
+  it('survives a transfer stopped twice between its writes as MongoDB makes them (counts before members)', async () => {
+    await apply([scheduled('e1', 1), scheduled('e2', 2), requested('r1', 'e1')]);
+    const moved = stored('RegistrationTransferred', { RegistrationId: 'r1', FromEventId: 'e1', ToEventId: 'e2' });
+    /** MongoSession.flush's order: collection by collection, in the order of their first change. */
+    const byCollection = (changes: readonly Change[]) => {
+      const groups = new Map<string, Change[]>();
+      for (const change of changes) groups.set(change.collection, [...(groups.get(change.collection) ?? []), change]);
+      return [...groups.values()];
+    };
+    const stopAfter = (keep: (changes: readonly Change[]) => readonly Change[]) =>
+      store.runBatch(examEventsProjection.name, async (session) => {
+        await session.apply(keep(await examEventsProjection.project(moved, session)));
+        return moved.position;
+      });
+    // Stopped inside the first bulk write: only the source event's count was written.
+    await stopAfter((changes) => byCollection(changes)[0].slice(0, 1));
+    // The replay finds that side counted; stopped again after its first collection.
+    await stopAfter((changes) => byCollection(changes)[0]);
+    await apply([moved]);
+    expect([await queries.activeRegistrations('e1'), await queries.activeRegistrations('e2')]).toEqual([0, 1]);
   });
 });

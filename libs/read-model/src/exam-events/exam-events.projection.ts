@@ -26,8 +26,8 @@ import type { Change, CollectionSpec, ReadView } from '../read-store.js';
  *
  * A replayed event finds its member already placed and changes nothing. MongoDB may have applied
  * part of an event's changes before a crash: it writes a batch's changes collection by collection,
- * in the order they first came, and every placement lists the count first, so a member written
- * implies its count written; a count written without its member shows its position, and the
+ * in the order they first came, and every placement (a transfer's two included) lists the
+ * counts first, so a member written implies its count written; a count written without its member shows its position, and the
  * replay then writes the member without counting it twice.
  */
 export const ExamEventCollections = {
@@ -103,10 +103,13 @@ export const examEventsProjection: Projection = {
         const r = event.data as unknown as RegistrationTransferredData;
         // Both events are read before either change applies, so they must be different events.
         if (r.FromEventId === r.ToEventId) return [];
-        return [
+        const changes = [
           ...(await place(view, event.position, r.RegistrationId, r.FromEventId, false)),
           ...(await place(view, event.position, r.RegistrationId, r.ToEventId, true)),
         ];
+        // Both counts before either member (see the ordering note at the top): a replay that
+        // finds one side counted already places only its member, which must not come first.
+        return [...changes.filter((c) => c.collection === EVENTS), ...changes.filter((c) => c.collection !== EVENTS)];
       }
       case 'RegistrationCancelled': {
         const r = event.data as unknown as RegistrationCancelledData;
