@@ -7,6 +7,15 @@ import { fileURLToPath } from 'node:url';
 /** The built entry point, wherever the caller runs from (bench from dist/, tests from the sources). */
 const MAIN = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../apps/api/src/main.js' : '../dist/apps/api/src/main.js', import.meta.url));
 
+/**
+ * Node flags the API runs with, here as in `npm start` and the Dockerfile (a test keeps the three
+ * equal). The old generation is capped at 160 MB, about three times the main thread's live heap
+ * (54 MB after a full collection, measured after a command run at 100,000 registrations): without
+ * a cap V8, seeing 23 GB of RAM, let garbage build up before a full collection (resident memory
+ * 320–385 MB after a command run at 1M, 262–269 MB with the cap; docs/performance.md, session 6).
+ */
+export const API_NODE_FLAGS: readonly string[] = ['--max-old-space-size=160'];
+
 export interface BenchServer {
   baseUrl: string;
   secret: string;
@@ -58,7 +67,7 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startServer(dataDir: string, options: ServerOptions = {}): Promise<BenchServer> {
   const port = await freePort();
   const secret = options.secret ?? randomBytes(32).toString('hex');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, ...(options.nodeArgs ?? []), MAIN], {
     env: { ...process.env, PORT: String(port), BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: secret, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', RATE_LIMIT_PER_MINUTE: '0' },
     stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
   });
