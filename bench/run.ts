@@ -168,6 +168,7 @@ async function measure(
   });
   // Should some connection never have been answered, the whole run (warm-up included) is the window.
   const window: typeof start = steady ?? start;
+  if (steady === null) console.warn(`${name}: not every connection was answered; the figures cover the whole run, warm-up included`);
   const elapsed = (performance.now() - window.at) / 1000;
   const inWindow = latencies.slice(window.index);
   const answered = succeeded.slice(window.index).filter(Boolean).length;
@@ -181,9 +182,9 @@ async function measure(
     p50: round(percentile(inWindow, 50)),
     p95: round(percentile(inWindow, 95)),
     p99: round(percentile(inWindow, 99)),
-    rampMs: Math.round(rampMs ?? window.at - start.at),
-    // Answers other than 2xx in the window; connection errors and timeouts over the whole run.
-    errors: succeeded.length - window.index - answered + result.errors + result.timeouts,
+    rampMs: rampMs === null ? NaN : Math.round(rampMs),
+    // Answers other than 2xx in the window; connection errors (timeouts among them) over the whole run.
+    errors: succeeded.length - window.index - answered + result.errors,
   };
 }
 

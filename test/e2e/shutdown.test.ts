@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { API_NODE_FLAGS } from '../../bench/server.js';
 import { signToken } from '../../libs/application/src/auth/tokens.js';
 import { newId, TEST_SECRET } from '../support/test-app.js';
 
@@ -19,7 +20,7 @@ async function freePort(): Promise<number> {
 
 /** The built server, as `npm start` runs it (npm test builds first). */
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, MAIN], {
     env: { ...process.env, BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: TEST_SECRET, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
