@@ -27,9 +27,9 @@ import { CountCache } from './sqlite-count-cache.js';
 import { registerGramsFunction } from './sqlite-grams.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
-import { CHECKPOINTS_DDL, ensureCollectionSchema, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
+import { CHECKPOINTS_DDL, copyCollectionRows, ensureCollectionSchema, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
-import { quote, tableName } from './sqlite-query.js';
+import { quote } from './sqlite-query.js';
 import { SqliteSession, SqliteView } from './sqlite-session.js';
 
 export interface SqliteReadStoreOptions {
@@ -182,16 +182,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
       this.writer.db.prepare('ATTACH DATABASE ? AS partition').run(file);
       try {
         this.transaction(() => {
-          for (const collection of collections) {
-            const table = quote(this.layouts.of(collection).table);
-            // The document, its field columns and views; row ids are this store's own.
-            const columns = (
-              this.writer.db.prepare(`SELECT name FROM pragma_table_xinfo(?, 'main') WHERE hidden = 0 AND name <> 'rid'`).pluck().all(tableName(collection)) as string[]
-            )
-              .map(quote)
-              .join(', ');
-            this.writer.db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM partition.${table} ORDER BY rid`);
-          }
+          for (const collection of collections) copyCollectionRows(this.writer.db, 'partition', collection);
           this.drainTextQueues();
         });
       } finally {

@@ -37,6 +37,19 @@ export const CHECKPOINTS_DDL =
   'CREATE TABLE IF NOT EXISTS projection_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)';
 
 /** The position a projection's last committed batch reached, or null when it never ran. */
+/**
+ * Appends every row of a collection's table in the attached database `from` (a rebuild's fresh
+ * file or one of its partitions, same layout) to the main database's table, in `from`'s row order:
+ * the document, its field columns and views; row ids are the main table's own.
+ */
+export function copyCollectionRows(db: Database.Database, from: string, collection: string): void {
+  const table = quote(tableName(collection));
+  const columns = (db.prepare(`SELECT name FROM pragma_table_xinfo(?, ?) WHERE hidden = 0 AND name <> 'rid'`).pluck().all(tableName(collection), from) as string[])
+    .map(quote)
+    .join(', ');
+  db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM ${quote(from)}.${table} ORDER BY rid`);
+}
+
 export function readCheckpoint(connection: Connection, projection: string): bigint | null {
   const position = connection
     .statement('SELECT position FROM projection_checkpoints WHERE projection = ?')

@@ -12,6 +12,7 @@ import type { Projection } from '../../../read-model/src/projection.js';
 import type { ReadStore } from '../../../read-model/src/read-store.js';
 import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { quote, tableName } from '../../../read-model/src/sqlite-query.js';
+import { copyCollectionRows } from '../../../read-model/src/sqlite-schema.js';
 import type { EventStore } from '../../../event-store/src/event-store.js';
 import { rebuildInParallel } from './parallel-rebuild.js';
 import { catchUp, type SwitchOver } from './projection-rebuild.js';
@@ -66,15 +67,8 @@ export class SqliteSwitchOver implements SwitchOver {
         try {
           for (const projection of projections) {
             for (const { name } of projection.collections) {
-              const table = quote(tableName(name));
-              // The document and its indexed-field columns; row ids are the live store's own.
-              const columns = (
-                db.prepare(`SELECT name FROM pragma_table_xinfo(?, 'rebuilt') WHERE hidden = 0 AND name <> 'rid'`).pluck().all(tableName(name)) as string[]
-              )
-                .map(quote)
-                .join(', ');
-              db.exec(`DELETE FROM main.${table}`);
-              db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM rebuilt.${table} ORDER BY rid`);
+              db.exec(`DELETE FROM main.${quote(tableName(name))}`);
+              copyCollectionRows(db, 'rebuilt', name);
             }
             const rebuilt = checkpoint('rebuilt', projection.name);
             // No checkpoint: the log was empty, and the live projection starts from the beginning.
