@@ -45,15 +45,17 @@ describe('bearer tokens', () => {
 
 describe('verified tokens are remembered, within limits', () => {
   it('answers a repeated token from memory but still refuses it once it has expired', async () => {
-    const now = Math.floor(Date.now() / 1000);
+    // Two whole seconds ahead: with one, a test started late in a second could see its token
+    // expire before the first check (an expiry is whole seconds).
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
     const token = await new SignJWT({ org, scope: 'booking:read' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('a')
-      .setExpirationTime(now + 1)
+      .setExpirationTime(expiresAt)
       .sign(new TextEncoder().encode(secret));
     expect((await verifyToken(secret, token)).actor).toBe('a');
     expect((await verifyToken(secret, token)).actor).toBe('a');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 10));
     await expect(verifyToken(secret, token)).rejects.toThrow('Token expired');
   });
 
