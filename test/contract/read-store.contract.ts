@@ -304,6 +304,12 @@ export function readStoreContract(
         expect(await store.count('people', {})).toBe(5);
       });
 
+      it('missingCollections names the collections not created yet, and only those', async () => {
+        expect(await store.missingCollections(['people', 'later', 'notes'])).toEqual(['later']);
+        await store.ensureCollections([{ name: 'later', indexes: [] }]);
+        expect(await store.missingCollections(['people', 'later'])).toEqual([]);
+      });
+
       it('reset empties the given collections and forgets the checkpoint of that projection only', async () => {
         await store.runBatch('other', async () => 7n);
         await store.runBatch('people-projection', async () => 9n);

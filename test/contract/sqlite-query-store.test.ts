@@ -27,6 +27,7 @@ function writerAndReader(file: string): ReadStore {
   const reader = new SqliteQueryStore(file);
   return {
     ensureCollections: (specs) => writer.ensureCollections(specs),
+    missingCollections: (collections) => writer.missingCollections(collections),
     runBatch: (projections, work) => writer.runBatch(projections, work),
     reset: (projection, collections) => writer.reset(projection, collections),
     get: (collection, id) => reader.get(collection, id),

@@ -7,6 +7,7 @@ import { SqliteEventStore } from '../../libs/event-store/src/sqlite-event-store.
 import { catalogProjection, CatalogCollections } from '../../libs/read-model/src/catalog/catalog.projection.js';
 import type { Projection } from '../../libs/read-model/src/projection.js';
 import { ProjectionRunner } from '../../libs/read-model/src/projection-runner.js';
+import type { CollectionSpec, ReadStore } from '../../libs/read-model/src/read-store.js';
 import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js';
 
 const org = '0b6f4a8e-5d2c-4c1e-9a7b-000000000001';
@@ -25,6 +26,20 @@ function venueDefined(id: number, name: string): NewEvent {
       schemaVersion: 1,
     },
   };
+}
+
+/** The store, but the second of the schema steps a start takes (a reset, creating collections) throws, as if the process died. */
+function killedBeforeSecondSchemaStep(store: ReadStore): ReadStore {
+  let steps = 0;
+  const step = <T>(run: () => Promise<T>): Promise<T> => (++steps > 1 ? Promise.reject(new Error('killed')) : run());
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'reset') return (projection: string, collections: readonly string[]) => step(() => target.reset(projection, collections));
+      if (property === 'ensureCollections') return (specs: readonly CollectionSpec[]) => step(() => target.ensureCollections(specs));
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** The real catalog projection, counting how many events it was asked to project. */
@@ -100,13 +115,30 @@ describe('projection runner on the embedded stores', () => {
     expect(await snapshot(s)).toEqual(before);
   });
 
-  it('waits for such a replay however long it takes: the catch-up deadline is for following the log', async () => {
+  it('replays on the next start when a start is killed between dropping the checkpoint and creating the collection', async () => {
     const s = stores();
     for (let i = 1; i <= 4; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
-    await (await run(s, catalogProjection)).stop();
+    const first = await run(s, catalogProjection);
+    const before = await snapshot(s);
+    await first.stop();
+
+    const grown = counted({ ...catalogProjection, collections: [...catalogProjection.collections, { name: 'catalog_new', indexes: [] }] });
+    // The model change takes two durable steps (the checkpoint dropped, the collection created),
+    // whichever comes first: the process dies before the second.
+    const killed = new ProjectionRunner(s.eventStore, killedBeforeSecondSchemaStep(s.readStore), [grown], { pollIntervalMs: 50 });
+    await expect(killed.start()).rejects.toThrow('killed');
+    await killed.stop();
+
+    await run(s, grown);
+    expect(grown.calls.map((e) => e.streamId)).toEqual(['venue-1', 'venue-2', 'venue-3', 'venue-4']);
+    expect(await snapshot(s)).toEqual(before);
+  });
+
+  it('catches up however long it takes while batches keep committing: the deadline is on a stall', async () => {
+    const s = stores();
+    for (let i = 1; i <= 30; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
     const slow: Projection = {
       ...catalogProjection,
-      collections: [...catalogProjection.collections, { name: 'catalog_new', indexes: [] }],
       project: async (event, view) => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         return catalogProjection.project(event, view);
@@ -114,8 +146,23 @@ describe('projection runner on the embedded stores', () => {
     };
     const runner = new ProjectionRunner(s.eventStore, s.readStore, [slow], { batchSize: 1, pollIntervalMs: 50 });
     closers.unshift(() => runner.stop());
-    await runner.start(10);
+    // 30 batches of at least 20 ms each: 600 ms or more in all, a batch every 20 ms or so.
+    await runner.start(400);
     expect(runner.checkpointOf(slow.name)).toBe(await s.eventStore.headPosition());
+  });
+
+  it('fails the start once no batch has committed for the stall deadline, saying why', async () => {
+    const s = stores();
+    await s.eventStore.append('venue-1', [venueDefined(1, 'Hall 1')], 'no_stream');
+    const broken: Projection = {
+      ...catalogProjection,
+      project: () => {
+        throw new Error('no such column: Hall');
+      },
+    };
+    const runner = new ProjectionRunner(s.eventStore, s.readStore, [broken], { retryDelayMs: 10, pollIntervalMs: 50 });
+    closers.unshift(() => runner.stop());
+    await expect(runner.start(200)).rejects.toThrow(/no batch committed for 200 ms; last error: no such column: Hall/);
   });
 
   it('is idempotent: replaying events already applied changes nothing', async () => {

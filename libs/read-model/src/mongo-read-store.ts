@@ -171,7 +171,15 @@ export class MongoReadStore implements ReadStore {
     return fields;
   }
 
-  ensureCollections(specs: readonly CollectionSpec[]): Promise<readonly string[]> {
+  missingCollections(collections: readonly string[]): Promise<readonly string[]> {
+    collections.forEach(assertCollectionName);
+    return this.writes.run(async () => {
+      const existing = await this.existingCollections();
+      return collections.filter((name) => !existing.has(collectionName(name)));
+    });
+  }
+
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
     for (const spec of specs) {
       assertCollectionName(spec.name);
       spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
@@ -186,8 +194,7 @@ export class MongoReadStore implements ReadStore {
         // Views no longer declared are gone, as the SQLite adapter drops their columns.
         await views.deleteMany({ _id: { $regex: `^${spec.name}/`, $nin: declared.map((view) => view._id) } });
       }
-      const existing = new Set((await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-      const created = specs.filter((spec) => !existing.has(collectionName(spec.name))).map((spec) => spec.name);
+      const existing = await this.existingCollections();
       for (const spec of specs) {
         // Created explicitly, even without indexes or documents: next time it counts as existing.
         if (!existing.has(collectionName(spec.name))) await this.db.createCollection(collectionName(spec.name));
@@ -198,8 +205,11 @@ export class MongoReadStore implements ReadStore {
           );
         }
       }
-      return created;
     });
+  }
+
+  private async existingCollections(): Promise<Set<string>> {
+    return new Set((await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   }
 
   runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {

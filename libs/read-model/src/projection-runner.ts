@@ -1,11 +1,8 @@
 import type { EventStore, StoredEvent, Unsubscribe } from '../../event-store/src/event-store.js';
-import { CheckpointWaiters } from './checkpoint-waiters.js';
+import { CheckpointWaiters, ProjectionLagTimeoutError } from './checkpoint-waiters.js';
 import { applyInOneBatch, type Projection } from './projection.js';
 import type { Projector } from './projector.js';
 import type { ReadStore } from './read-store.js';
-
-/** setTimeout's longest delay: "no deadline" for a wait that takes a timeout. */
-const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 export interface ProjectionRunnerOptions {
   /** Events read from the log per batch (and applied per read-store transaction). */
@@ -17,6 +14,14 @@ export interface ProjectionRunnerOptions {
   onError?: (projection: string, error: unknown) => void;
   /** After each committed batch, with the position every projection has reached since. */
   onCheckpoint?: (lowest: bigint) => void;
+}
+
+export class ProjectionCatchUpStalledError extends Error {
+  constructor(head: bigint, stallMs: number, lastError: unknown) {
+    const why = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
+    super(`Read models stopped catching up before position ${head}: no batch committed for ${stallMs} ms${why}`, { cause: lastError });
+    this.name = 'ProjectionCatchUpStalledError';
+  }
 }
 
 /**
@@ -57,29 +62,28 @@ export class ProjectionRunner implements Projector {
    * Creates collections, loads checkpoints, catches up, then follows the log live. A projection
    * that owns a collection which did not exist yet (its model changed, e.g. a new collection in a
    * new version) replays its whole history: its checkpoint was earned without that collection.
-   * `catchUpTimeoutMs` bounds the catch-up: a projector that cannot catch up fails to start. Not
-   * such a replay, which takes as long as the log is (minutes at a million registrations): a
-   * deadline would only fail the start and leave the rest of the replay to the next one.
+   * Its checkpoint is dropped before the collection is created, so a start killed in between
+   * replays next time as well. `catchUpStallMs`: see waitForCatchUp.
    */
-  async start(catchUpTimeoutMs = 60_000): Promise<void> {
-    const created = new Set(await this.readStore.ensureCollections(this.projections.flatMap((p) => p.collections)));
-    let replaying = false;
+  async start(catchUpStallMs = 60_000): Promise<void> {
+    const specs = this.projections.flatMap((p) => p.collections);
+    const missing = new Set(await this.readStore.missingCollections(specs.map((spec) => spec.name)));
     for (const projection of this.projections) {
       let checkpoint = await this.readStore.getCheckpoint(projection.name);
       const collections = projection.collections.map((c) => c.name);
-      if (checkpoint !== null && collections.some((name) => created.has(name))) {
+      if (checkpoint !== null && collections.some((name) => missing.has(name))) {
         await this.readStore.reset(projection.name, collections);
         checkpoint = null;
-        replaying = true;
       }
       this.checkpoints.set(projection.name, checkpoint);
     }
+    await this.readStore.ensureCollections(specs);
     this.running = true;
     this.unsubscribe = this.eventStore.onAppended(() => this.wake());
     this.pollTimer = setInterval(() => this.wake(), this.pollIntervalMs);
     this.pollTimer.unref();
     this.wake();
-    await this.waitForCatchUp(replaying ? LONGEST_TIMER_MS : catchUpTimeoutMs);
+    await this.waitForCatchUp(catchUpStallMs);
   }
 
   /** Stops following; resolves once the batch in progress is committed. */
@@ -112,10 +116,28 @@ export class ProjectionRunner implements Projector {
     return waiting;
   }
 
-  /** Waits until the runner has caught up with the head of the log as it is now. */
-  async waitForCatchUp(timeoutMs = 60_000): Promise<void> {
+  /**
+   * Waits until the runner has caught up with the head of the log as it is now, however long
+   * that takes while batches keep committing (a replay of a long log takes minutes); fails once
+   * no batch has committed for `stallMs` (a projection that keeps failing, a store that is gone).
+   */
+  async waitForCatchUp(stallMs = 60_000): Promise<void> {
     const head = await this.eventStore.headPosition();
-    if (head !== null) await this.waitFor(head, timeoutMs);
+    if (head === null) return;
+    for (;;) {
+      const before = this.progress();
+      try {
+        return await this.waitFor(head, stallMs);
+      } catch (error) {
+        if (!(error instanceof ProjectionLagTimeoutError)) throw error;
+        if (this.progress() === before) throw new ProjectionCatchUpStalledError(head, stallMs, this.lastError);
+      }
+    }
+  }
+
+  /** Every projection's checkpoint: changes whenever a batch commits. */
+  private progress(): string {
+    return [...this.checkpoints.values()].join();
   }
 
   private reached(position: bigint): boolean {

@@ -95,11 +95,10 @@ export interface QueryStore extends ReadView {
 
 /** The projector's store: queries plus schema, batches and resets. */
 export interface ReadStore extends QueryStore {
-  /**
-   * Creates tables/collections and indexes; safe to call repeatedly. Answers the names of the
-   * collections that did not exist before: a projection that gains one must replay its history.
-   */
-  ensureCollections(specs: readonly CollectionSpec[]): Promise<readonly string[]>;
+  /** Creates tables/collections and indexes; safe to call repeatedly. */
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<void>;
+  /** Which of these collections do not exist yet: a projection that gains one must replay its history. */
+  missingCollections(collections: readonly string[]): Promise<readonly string[]>;
   /**
    * Runs one batch for one or more projections that stand at the same checkpoint. `work` applies
    * changes through the session (whose reads see the session's own earlier changes) and returns

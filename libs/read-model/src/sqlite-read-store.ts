@@ -135,7 +135,12 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     this.view = new SqliteView(this.reader, this.layouts.of, new CountCache(this.reader));
   }
 
-  ensureCollections(specs: readonly CollectionSpec[]): Promise<readonly string[]> {
+  missingCollections(collections: readonly string[]): Promise<readonly string[]> {
+    collections.forEach(assertCollectionName);
+    return this.writes.run(async () => collections.filter((name) => readLayout(this.writer.db, name) === null));
+  }
+
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
     for (const spec of specs) {
       assertCollectionName(spec.name);
       spec.indexes.flat().forEach((f) => assertFieldName(indexField(f).field));
@@ -144,7 +149,6 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     }
     return this.writes.run(async () => {
       this.layouts.forget();
-      const created = specs.filter((spec) => readLayout(this.writer.db, spec.name) === null).map((spec) => spec.name);
       this.transaction(() => {
         for (const spec of specs) {
           this.deferred?.set(spec.name, spec);
@@ -154,7 +158,6 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
         specs.forEach((spec) => this.layouts.of(spec.name));
         this.drainTextQueues();
       });
-      return created;
     });
   }
 

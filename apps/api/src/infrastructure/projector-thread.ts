@@ -21,8 +21,11 @@ export interface ProjectorThreadData {
   readStoreFile: string;
   /** How often the worker looks for appends of other processes (the runner's default: 1 s). */
   pollIntervalMs?: number;
-  /** How long its catch-up may take (the runner's default, 60 s, bounds the API's startup). */
-  catchUpTimeoutMs?: number;
+  /**
+   * How long its catch-up may go without committing a batch before the start fails (the runner's
+   * default: 60 s). A long replay is not a failure; a projection that keeps failing is.
+   */
+  catchUpStallMs?: number;
 }
 
 export type ToProjector = 'appended' | 'stop';
@@ -124,9 +127,9 @@ export class ProjectorThread implements Projector {
         eventStoreFile: this.options.eventStoreFile,
         readStoreFile: this.options.readStoreFile,
         pollIntervalMs: this.options.pollIntervalMs,
-        // A worker started in place of a dead one catches up however long its backlog takes: a
-        // deadline would only kill it again (readiness fails meanwhile, on its lag).
-        catchUpTimeoutMs: this.following ? LONGEST_TIMER_MS : undefined,
+        // A worker started in place of a dead one keeps catching up even while a batch keeps
+        // failing: failing its start would only start another (readiness fails meanwhile).
+        catchUpStallMs: this.following ? LONGEST_TIMER_MS : undefined,
       } satisfies ProjectorThreadData,
     });
     const opened = deferred();

@@ -30,7 +30,7 @@ class AppendsToldByMessage extends ForwardingEventStore {
 }
 
 const port = parentPort!;
-const { eventStoreFile, readStoreFile, pollIntervalMs, catchUpTimeoutMs } = workerData as ProjectorThreadData;
+const { eventStoreFile, readStoreFile, pollIntervalMs, catchUpStallMs } = workerData as ProjectorThreadData;
 const post = (message: FromProjector) => port.postMessage(message);
 
 // Only reads the log: SQLite's own checkpoints never run on a connection that does not write.
@@ -48,7 +48,7 @@ port.on('message', (message: ToProjector) => {
   else void stop();
 });
 post({ type: 'opened' });
-await runner.start(catchUpTimeoutMs);
+await runner.start(catchUpStallMs);
 post({ type: 'started', position: runner.lowestCheckpoint() });
 
 async function stop(): Promise<void> {
