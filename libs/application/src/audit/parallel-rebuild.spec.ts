@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { NewEvent } from '../../../event-store/src/event-store.js';
 import { SqliteEventStore } from '../../../event-store/src/sqlite-event-store.js';
 import { allProjections } from '../../../read-model/src/projections.js';
+import type { Projection } from '../../../read-model/src/projection.js';
 import { registrationsProjection } from '../../../read-model/src/registrations/registrations.projection.js';
 import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { auditedEventStore } from './audited-event-store.js';
@@ -119,6 +120,32 @@ describe('rebuildInParallel', () => {
       await one.close();
       await chunked.close();
       await eventStore.close();
+    }
+  });
+
+  it('fails as soon as a worker fails, while this thread is still in its replay', async () => {
+    const eventsFile = join(dir, 'events.sqlite');
+    const raw = new SqliteEventStore(eventsFile);
+    await seed(raw);
+    const storeFile = join(dir, 'read.sqlite');
+    const store = new SqliteReadStore(storeFile, { rebuild: true });
+    // The worker cannot find a projection of this name, and fails as it starts.
+    const unknown: Projection = { ...registrationsProjection, name: 'registrations-unknown' };
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Holds this thread's replay at its first event until the rebuild has failed (before, it never would).
+    const held: Projection = { name: 'held', collections: [], eventTypes: ['LearnerDefined'], project: () => gate.then(() => []) };
+    try {
+      await store.ensureCollections(unknown.collections);
+      const head = await raw.headPosition();
+      const rebuild = rebuildInParallel({ eventStore: raw, eventsFile, store, storeFile, projections: [unknown, held], target: head, threads: 2 });
+      await expect(rebuild).rejects.toThrow(/collections/);
+      expect(readdirSync(dir).filter((name) => name.includes('partition'))).toEqual([]);
+    } finally {
+      release();
+      // Waits for this thread's replay to end.
+      await store.close();
+      await raw.close();
     }
   });
 

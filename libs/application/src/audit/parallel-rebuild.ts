@@ -54,7 +54,11 @@ export interface ParallelRebuild {
   threads?: number;
 }
 
-/** Builds `projections` from the beginning of the log up to `target` into the fresh `store`. */
+/**
+ * Builds `projections` from the beginning of the log up to `target` into the fresh `store`. A
+ * worker's failure fails it at once, while this thread may still be in a batch: its replay then
+ * stops at its next chunk of the log, the batch rolled back (closing the store waits for that).
+ */
 export async function rebuildInParallel(options: ParallelRebuild): Promise<void> {
   const { eventStore, store, projections, target } = options;
   const split = projections.find((projection) => projection.partitioning);
@@ -66,17 +70,29 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<void>
   const workers = rest.map((part, i) =>
     startWorker({ eventsFile: options.eventsFile, storeFile: files[i], projection: split.name, part, target: target.toString() }),
   );
+  const workersDone = Promise.all(workers.map((worker) => worker.done));
+  const stop = new AbortController();
+  const failed = new Promise<never>((_, reject) =>
+    workersDone.catch((error: unknown) => {
+      stop.abort(error);
+      reject(error);
+    }),
+  );
+  // Settled here too: when this thread fails first, nobody waits for it.
+  failed.catch(() => undefined);
   try {
     const own = projections.map((projection) => (projection === split ? inPartition(projection, first) : projection));
     const others = projections.filter((projection) => projection !== split);
+    let replay: Promise<void>;
     if (others.every((projection) => projection.eventTypes)) {
       // Of the other partitions' streams, only the events the other projections need are read.
       const alsoTypes = [...new Set(others.flatMap((projection) => projection.eventTypes!))];
-      await withLog(options.eventsFile, (log) => replayPart(log, store, own, { ...first, alsoTypes }, target));
+      replay = withLog(options.eventsFile, (log) => replayPart(log, store, own, { ...first, alsoTypes }, target, { signal: stop.signal }));
     } else {
-      await catchUp(eventStore, store, own, target);
+      replay = catchUp(eventStore, store, own, target, stop.signal);
     }
-    await Promise.all(workers.map((worker) => worker.done));
+    await Promise.race([replay, failed]);
+    await workersDone;
     for (const file of files) await store.copyDocumentsFrom(file, split.partitioning!.collections);
   } finally {
     await Promise.allSettled(workers.map((worker) => worker.stop()));

@@ -8,7 +8,7 @@ import { type SqliteEventStore, type StreamPart, streamBucket } from '../../../e
 import { type Projection, projectEvent } from '../../../read-model/src/projection.js';
 import type { ReadStore } from '../../../read-model/src/read-store.js';
 import { eventSchemas } from './audited-event-store.js';
-import { BATCH } from './projection-rebuild.js';
+import { BATCH, betweenReads } from './projection-rebuild.js';
 
 /** Buckets 0 (ids not ending in a hex digit: none in practice) to 16. */
 const BUCKETS = 17;
@@ -64,7 +64,8 @@ export const READ_CHUNK = 2_000;
  * Replays one part of the log (`SqliteEventStore.readAllOfPart`), from its beginning up to
  * `target` (inclusive), into `store` (fresh, its collections ensured), for projections that
  * change nothing for the events left out. Events are upcast as `auditedEventStore` reads them.
- * Each batch covers `batch` positions, read `chunk` at a time (the defaults but in tests).
+ * Each batch covers `batch` positions, read `chunk` at a time (the defaults but in tests). Once
+ * `signal` aborts, it stops at the next chunk with the abort's reason, its batch rolled back.
  */
 export async function replayPart(
   log: SqliteEventStore,
@@ -72,7 +73,7 @@ export async function replayPart(
   projections: readonly Projection[],
   part: StreamPart,
   target: bigint,
-  { batch = BATCH, chunk = READ_CHUNK } = {},
+  { batch = BATCH, chunk = READ_CHUNK, signal }: { batch?: number; chunk?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
   const names = projections.map((projection) => projection.name);
   let after = 0n;
@@ -80,6 +81,7 @@ export async function replayPart(
   while (after < target && !ended) {
     await store.runBatch(names, async (session) => {
       for (let read = 0; read < batch && after < target; read += chunk) {
+        await betweenReads(signal);
         const { events, last } = await log.readAllOfPart({ after, limit: chunk }, part);
         if (last === null) {
           ended = true;
