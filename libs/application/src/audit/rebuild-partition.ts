@@ -15,11 +15,13 @@ const BUCKETS = 17;
 
 /**
  * Hex buckets of 16 that partition 0 takes. It runs on the thread that also replays the other
- * projections (and reads the events of other partitions they need), so it takes fewer than the
- * others: with 6 of 16, both threads spent about the same CPU time (two threads, 10,000
- * registrations).
+ * projections (and reads the events of other partitions they need), then copies the others' rows
+ * and builds the indexes, so it takes fewer than the others. With 6 of 16 both threads replayed in
+ * about the same CPU time, which left this thread's copy and index build (0.4–0.8 s) longer than
+ * the worker's start (0.15–0.4 s): over the bench's log, this thread's part took 133–356 ms longer
+ * than the worker's in three runs, with 5 of 16 −229 to +137 ms.
  */
-const FIRST_PARTITION_BUCKETS = 6;
+const FIRST_PARTITION_BUCKETS = 5;
 
 /** The partitions of a projection's streams, by bucket ranges: the first one smaller, the rest even. */
 export function partitionsOf(projection: Projection, count: number): StreamPart[] {
