@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../../event-store/src/event-store.js';
-import type { Change, CollectionSpec, ReadStore, ReadView } from './read-store.js';
+import type { Change, CollectionSpec, ProjectionSession, ReadStore, ReadView } from './read-store.js';
 
 /**
  * A projection turns one stored event into document changes. It may read (its own collections,
@@ -41,14 +41,17 @@ export function applyInOneBatch(store: ReadStore, group: readonly Projection[], 
   return store.runBatch(
     group.map((projection) => projection.name),
     async (session) => {
-      for (const event of events) {
-        // Each projection reads only its own collections, so interleaving them per event is safe.
-        for (const projection of group) {
-          const changes = await projection.project(event, session);
-          if (changes.length > 0) await session.apply(changes);
-        }
-      }
+      for (const event of events) await projectEvent(session, group, event);
       return last;
     },
   );
+}
+
+/** Applies one event to each projection of a group, in a batch's session. */
+export async function projectEvent(session: ProjectionSession, group: readonly Projection[], event: StoredEvent): Promise<void> {
+  // Each projection reads only its own collections, so interleaving them per event is safe.
+  for (const projection of group) {
+    const changes = await projection.project(event, session);
+    if (changes.length > 0) await session.apply(changes);
+  }
 }

@@ -16,7 +16,7 @@
  * savepoint, and a trigger makes SQLite open one per row.
  */
 import type Database from 'better-sqlite3';
-import { assertCollectionName } from './normalized-query.js';
+import { assertCollectionName, type Clause } from './normalized-query.js';
 import { type CollectionSpec, indexField } from './read-store.js';
 import { GRAMS_FUNCTION } from './sqlite-grams.js';
 import { ensureViews, readViews } from './sqlite-views.js';
@@ -192,6 +192,33 @@ function rebuildFts(db: Database.Database, collection: string, fields: readonly 
   db.exec(`INSERT INTO ${grams} (rowid, grams) SELECT rid, ${GRAMS_FUNCTION}(${texts}) ${rows}`);
 }
 
+/** Creates one of a collection's declared indexes unless it exists; its name. */
+export function createDeclaredIndex(db: Database.Database, collection: string, fields: readonly string[]): string {
+  const columns = fields.map((declaredField) => {
+    const { field, descending } = indexField(declaredField);
+    return `${field === '_id' ? 'id' : quote(fieldColumn(field))}${descending ? ' DESC' : ''}`;
+  });
+  const name = `${tableName(collection)}_ix(${fields.join(',')})`;
+  db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(tableName(collection))} (${columns.join(', ')})`);
+  return name;
+}
+
+/**
+ * Of the declared indexes, the one that narrows a filter most: the longest run of leading fields
+ * the filter holds to one value or a list (first declared on a tie); null when none leads with one.
+ */
+export function indexServing(spec: CollectionSpec, clauses: readonly Clause[]): readonly string[] | null {
+  const pinned = new Set(clauses.filter((clause) => clause.op === 'eq' || clause.op === 'in').map((clause) => clause.field));
+  let best: readonly string[] | null = null;
+  let bestRun = 0;
+  for (const fields of spec.indexes) {
+    let run = 0;
+    while (run < fields.length && pinned.has(indexField(fields[run]).field)) run++;
+    if (run > bestRun) [best, bestRun] = [fields, run];
+  }
+  return best;
+}
+
 /** Drops the collection's declared indexes, except those named in `keep`. */
 function dropIndexesOf(db: Database.Database, collection: string, keep: ReadonlySet<string> = new Set()): void {
   const indexes = db.prepare(`SELECT name FROM pragma_index_list(?) WHERE origin = 'c'`).pluck().all(tableName(collection)) as string[];
@@ -228,15 +255,7 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     db.exec(`UPDATE ${table} SET ${column} = json_extract(doc, ${jsonPath(field)})`);
   }
   const declared = new Set<string>();
-  for (const fields of indexes ? spec.indexes : []) {
-    const columns = fields.map((declaredField) => {
-      const { field, descending } = indexField(declaredField);
-      return `${field === '_id' ? 'id' : quote(fieldColumn(field))}${descending ? ' DESC' : ''}`;
-    });
-    const name = `${tableName(spec.name)}_ix(${fields.join(',')})`;
-    declared.add(name);
-    db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${columns.join(', ')})`);
-  }
+  for (const fields of indexes ? spec.indexes : []) declared.add(createDeclaredIndex(db, spec.name, fields));
   // An index no longer declared only costs every write.
   dropIndexesOf(db, spec.name, declared);
   ensureViews(db, spec.name, spec.views ?? {});

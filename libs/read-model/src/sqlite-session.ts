@@ -178,7 +178,7 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
     connection: Connection,
     layoutOf: LayoutOf,
     /** Called before a query that filters a collection (not a read by id), once the table holds its changes. */
-    private readonly beforeQuery: (collection: string) => void = () => {},
+    private readonly beforeQuery: (collection: string, clauses: readonly Clause[]) => void = () => {},
   ) {
     super(connection, layoutOf);
   }
@@ -198,13 +198,13 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   override async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     this.flush(collection);
-    this.beforeQuery(collection);
+    this.beforeQuery(collection, normalizeFilter(filter));
     return super.find(collection, filter, options);
   }
 
   override async count(collection: string, filter: Filter): Promise<number> {
     this.flush(collection);
-    this.beforeQuery(collection);
+    this.beforeQuery(collection, normalizeFilter(filter));
     return super.count(collection, filter);
   }
 
@@ -267,13 +267,14 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
         // An empty table has nothing to update: a replay defines its catalog (thousands of
         // learners) before any row shows it, and the statement costs far more to build than this.
         if (this.connection.statement(`SELECT 1 FROM ${quote(layout.table)} LIMIT 1`).pluck().get() === undefined) return;
-        this.beforeQuery(change.collection);
+        const clauses = normalizeFilter(change.filter);
+        this.beforeQuery(change.collection, clauses);
         const set = setDocSql(entries);
         // The columns of the fields it sets, and the views showing them, change with the document.
         const columns = entries.filter(([field]) => layout.columnFields.has(field));
         const columnSets = columns.map(([field]) => `, ${quote(fieldColumn(field))} = ?`).join('');
         const views = viewSetsSql(layout, entries);
-        const where = whereSql(layout, normalizeFilter(change.filter));
+        const where = whereSql(layout, clauses);
         this.connection
           .statement(`UPDATE ${quote(layout.table)} SET doc = ${set.sql}${columnSets}${views.sql}${where.sql}`)
           .run(...set.params, ...columns.map(([, value]) => columnValue(value)), ...views.params, ...where.params);

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import type { NewEvent } from '../../../event-store/src/event-store.js';
 import { SqliteEventStore } from '../../../event-store/src/sqlite-event-store.js';
 import { allProjections } from '../../../read-model/src/projections.js';
+import type { Projection } from '../../../read-model/src/projection.js';
 import { registrationsProjection } from '../../../read-model/src/registrations/registrations.projection.js';
 import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { auditedEventStore } from './audited-event-store.js';
 import { rebuildInParallel } from './parallel-rebuild.js';
 import { catchUp, compareProjection } from './projection-rebuild.js';
-import { partitionsOf, replays } from './rebuild-partition.js';
+import { partitionsOf, replayPart, replays } from './rebuild-partition.js';
 
 const ORG = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a01';
 const LEARNER = '3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a011';
@@ -89,6 +90,62 @@ describe('rebuildInParallel', () => {
       await one.close();
       await two.close();
       await eventStore.close();
+    }
+  });
+
+  it('replays a part in batches read a chunk at a time, up to a target inside a chunk, as one replay does', async () => {
+    const eventsFile = join(dir, 'events.sqlite');
+    const raw = new SqliteEventStore(eventsFile);
+    await seed(raw);
+    const eventStore = auditedEventStore(raw);
+    // Short of the head: the last learner change is left out, though the chunk (of 4, starting
+    // at multiples of 4 here) that reads up to the target reads it too.
+    const target = (await raw.headPosition())! - 1n;
+    expect(target % 4n).not.toBe(0n);
+    const specs = allProjections.flatMap((p) => p.collections);
+    const one = new SqliteReadStore(join(dir, 'one.sqlite'), { rebuild: true });
+    const chunked = new SqliteReadStore(join(dir, 'chunked.sqlite'), { rebuild: true });
+    const whole = { streamPrefix: 'registration-', buckets: [0, 16] as const };
+    try {
+      await one.ensureCollections(specs);
+      await catchUp(eventStore, one, allProjections, target);
+      await chunked.ensureCollections(specs);
+      await replayPart(raw, chunked, allProjections, whole, target, { batch: 7, chunk: 4 });
+      for (const projection of allProjections) {
+        expect(await compareProjection(projection, chunked, one)).toEqual([]);
+        expect(await chunked.getCheckpoint(projection.name)).toBe(target);
+      }
+      expect((await chunked.find('registrations', { LearnerName: 'Ada' })).length).toBe(REGISTRATIONS.length - 5);
+    } finally {
+      await one.close();
+      await chunked.close();
+      await eventStore.close();
+    }
+  });
+
+  it('fails as soon as a worker fails, while this thread is still in its replay', async () => {
+    const eventsFile = join(dir, 'events.sqlite');
+    const raw = new SqliteEventStore(eventsFile);
+    await seed(raw);
+    const storeFile = join(dir, 'read.sqlite');
+    const store = new SqliteReadStore(storeFile, { rebuild: true });
+    // The worker cannot find a projection of this name, and fails as it starts.
+    const unknown: Projection = { ...registrationsProjection, name: 'registrations-unknown' };
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Holds this thread's replay at its first event until the rebuild has failed (before, it never would).
+    const held: Projection = { name: 'held', collections: [], eventTypes: ['LearnerDefined'], project: () => gate.then(() => []) };
+    try {
+      await store.ensureCollections(unknown.collections);
+      const head = await raw.headPosition();
+      const rebuild = rebuildInParallel({ eventStore: raw, eventsFile, store, storeFile, projections: [unknown, held], target: head, threads: 2 });
+      await expect(rebuild).rejects.toThrow(/collections/);
+      expect(readdirSync(dir).filter((name) => name.includes('partition'))).toEqual([]);
+    } finally {
+      release();
+      // Waits for this thread's replay to end.
+      await store.close();
+      await raw.close();
     }
   });
 

@@ -20,13 +20,26 @@ export const BATCH = 20_000;
 const PAGE = 1000;
 
 /**
+ * Before a replay reads on, with a `signal`: lets the event loop turn (a replay's awaits otherwise
+ * never yield to it, so a worker's failure would only be seen at the end), then stops the replay
+ * if the signal aborted, with its reason.
+ */
+export async function betweenReads(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal.throwIfAborted();
+}
+
+/**
  * Applies the log to `store` for these projections, each from its checkpoint up to `target`
  * (inclusive). Projections standing at the same checkpoint (normally all of them) share each
  * batch: one read of the log, one commit. One that is behind the others is brought up to them first.
+ * Once `signal` aborts, it stops before its next batch with the abort's reason.
  */
-export async function catchUp(eventStore: EventStore, store: ReadStore, projections: readonly Projection[], target: bigint | null): Promise<void> {
+export async function catchUp(eventStore: EventStore, store: ReadStore, projections: readonly Projection[], target: bigint | null, signal?: AbortSignal): Promise<void> {
   if (target === null) return;
   for (;;) {
+    await betweenReads(signal);
     const checkpoints = await Promise.all(projections.map(async (p) => ({ projection: p, checkpoint: await store.getCheckpoint(p.name) })));
     const behind = checkpoints.filter(({ checkpoint }) => checkpoint === null || checkpoint < target);
     if (behind.length === 0) return;

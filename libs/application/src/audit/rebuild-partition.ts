@@ -5,21 +5,23 @@
  */
 import type { StoredEvent } from '../../../event-store/src/event-store.js';
 import { type SqliteEventStore, type StreamPart, streamBucket } from '../../../event-store/src/sqlite-event-store.js';
-import { applyInOneBatch, type Projection } from '../../../read-model/src/projection.js';
+import { type Projection, projectEvent } from '../../../read-model/src/projection.js';
 import type { ReadStore } from '../../../read-model/src/read-store.js';
 import { eventSchemas } from './audited-event-store.js';
-import { BATCH } from './projection-rebuild.js';
+import { BATCH, betweenReads } from './projection-rebuild.js';
 
 /** Buckets 0 (ids not ending in a hex digit: none in practice) to 16. */
 const BUCKETS = 17;
 
 /**
  * Hex buckets of 16 that partition 0 takes. It runs on the thread that also replays the other
- * projections (and reads the events of other partitions they need), so it takes fewer than the
- * others: with 6 of 16, both threads spent about the same CPU time (two threads, 10,000
- * registrations).
+ * projections (and reads the events of other partitions they need), then copies the others' rows
+ * and builds the indexes, so it takes fewer than the others. With 6 of 16 both threads replayed in
+ * about the same CPU time, which left this thread's copy and index build (0.4–0.8 s) longer than
+ * the worker's start (0.15–0.4 s): over the bench's log, this thread's part took 133–356 ms longer
+ * than the worker's in three runs, with 5 of 16 −229 to +137 ms.
  */
-const FIRST_PARTITION_BUCKETS = 6;
+const FIRST_PARTITION_BUCKETS = 5;
 
 /** The partitions of a projection's streams, by bucket ranges: the first one smaller, the rest even. */
 export function partitionsOf(projection: Projection, count: number): StreamPart[] {
@@ -54,18 +56,44 @@ export function inPartition(projection: Projection, part: StreamPart): Projectio
 }
 
 /**
+ * Events a partition reads at a time within a batch of BATCH positions: a batch's events are then
+ * garbage young instead of living through the whole batch, which made every scavenge copy tens of
+ * megabytes of them (and promote them to be marked again) in batches of 20,000.
+ */
+export const READ_CHUNK = 2_000;
+
+/**
  * Replays one part of the log (`SqliteEventStore.readAllOfPart`), from its beginning up to
  * `target` (inclusive), into `store` (fresh, its collections ensured), for projections that
  * change nothing for the events left out. Events are upcast as `auditedEventStore` reads them.
+ * Each batch covers `batch` positions, read `chunk` at a time (the defaults but in tests). Once
+ * `signal` aborts, it stops at the next chunk with the abort's reason, its batch rolled back.
  */
-export async function replayPart(log: SqliteEventStore, store: ReadStore, projections: readonly Projection[], part: StreamPart, target: bigint): Promise<void> {
+export async function replayPart(
+  log: SqliteEventStore,
+  store: ReadStore,
+  projections: readonly Projection[],
+  part: StreamPart,
+  target: bigint,
+  { batch = BATCH, chunk = READ_CHUNK, signal }: { batch?: number; chunk?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const names = projections.map((projection) => projection.name);
   let after = 0n;
-  while (after < target) {
-    const { events, last } = await log.readAllOfPart({ after, limit: BATCH }, part);
-    if (last === null) return;
-    const reached = last < target ? last : target;
-    const batch = events.filter((event) => event.position <= reached).map((event) => eventSchemas.upcast(event));
-    await applyInOneBatch(store, projections, batch, reached);
-    after = reached;
+  let ended = false;
+  while (after < target && !ended) {
+    await store.runBatch(names, async (session) => {
+      for (let read = 0; read < batch && after < target; read += chunk) {
+        await betweenReads(signal);
+        const { events, last } = await log.readAllOfPart({ after, limit: chunk }, part);
+        if (last === null) {
+          ended = true;
+          break;
+        }
+        const reached = last < target ? last : target;
+        for (const event of events) if (event.position <= reached) await projectEvent(session, projections, eventSchemas.upcast(event));
+        after = reached;
+      }
+      return after;
+    });
   }
 }
