@@ -19,18 +19,25 @@ import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** Often enough that the WAL stays small, rarely enough that an idle store costs nothing worth measuring. */
-const INTERVAL_MS = 200;
+/**
+ * A pass copies each page changed since the last one once, however often it changed: the pages
+ * every commit rewrites (index roots and edges, counts, the checkpoints row) are copied once a pass.
+ * Every 200 ms, the two checkpointers copied 36 KB per register-lax at 1,000 commands/s; every
+ * second, 21 KB, and 40 % less of their CPU (docs/performance.md, session 7).
+ */
+const INTERVAL_MS = 1000;
 
 /** SQLite's own automatic checkpoint threshold, used again if the worker dies. */
 const AUTO_CHECKPOINT_FRAMES = 1000;
 
 /**
- * Past this many frames (64 MB of 4 KB pages) the writer helps the WAL start over. Its catch-up
+ * Past this many frames (32 MB of 4 KB pages) the writer helps the WAL start over. Its catch-up
  * copies little, but it syncs the file on the event loop: measured as the largest single cost of
- * register-lax under load when it ran every 1,000 frames (about once a second).
+ * register-lax under load when it ran every 1,000 frames (about once a second). It runs at most
+ * once a pass, and the WAL reaches this plus up to a pass of frames (and more while readers hold
+ * old snapshots): under 64 MB in a register-lax run at 700–1,000 commands/s.
  */
-const RESTART_FRAMES = 16_000;
+const RESTART_FRAMES = 8_000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
