@@ -33,21 +33,30 @@ const AUTO_CHECKPOINT_FRAMES = 1000;
 /**
  * Past this many frames (32 MB of 4 KB pages) the writer helps the WAL start over. Its catch-up
  * copies little, but it syncs the file on the event loop: measured as the largest single cost of
- * register-lax under load when it ran every 1,000 frames (about once a second). It runs at most
- * once a pass, and the WAL reaches this plus up to a pass of frames (and more while readers hold
- * old snapshots): under 64 MB in a register-lax run at 700–1,000 commands/s.
+ * register-lax under load when it ran every 1,000 frames (about once a second).
  */
 const RESTART_FRAMES = 8_000;
+
+/**
+ * While the WAL is past RESTART_FRAMES, passes come this often: the start-over can miss (a reader
+ * was on the WAL), and waiting a whole INTERVAL_MS to try again let it grow by a second of writes.
+ */
+const PENDING_RESTART_INTERVAL_MS = 200;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: 0 });
-const timer = setInterval(() => {
-  // Busy (e.g. another process holds a lock): tried again at the next tick.
-  try { parentPort.postMessage(db.pragma('wal_checkpoint(PASSIVE)')[0]); } catch {}
-}, workerData.intervalMs);
-parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
+// The first pass as soon as if a start-over were pending: a previous process may have left a long WAL.
+let timer = setTimeout(pass, workerData.pendingRestartIntervalMs);
+function pass() {
+  let result = null;
+  // Busy (e.g. another process holds a lock): tried again at the next pass.
+  try { result = db.pragma('wal_checkpoint(PASSIVE)')[0]; parentPort.postMessage(result); } catch {}
+  const restartPending = result !== null && result.log >= workerData.restartFrames;
+  timer = setTimeout(pass, restartPending ? workerData.pendingRestartIntervalMs : workerData.intervalMs);
+}
+parentPort.on('message', () => { clearTimeout(timer); db.close(); parentPort.close(); });
 `;
 
 interface CheckpointResult {
@@ -63,7 +72,10 @@ export interface WalCheckpointerOptions {
    * so a store whose transactions span awaits passes its write queue here. Default: right away.
    */
   onWriter?: (checkpoint: () => void) => void;
+  /** Tests only: the constants above. */
   intervalMs?: number;
+  pendingRestartIntervalMs?: number;
+  restartFrames?: number;
 }
 
 const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -75,18 +87,25 @@ export class WalCheckpointer {
   /** `db`: the writing connection of a WAL database on disk; its automatic checkpoints stop. */
   constructor(db: Database.Database, options: WalCheckpointerOptions = {}) {
     const onWriter = options.onWriter ?? ((checkpoint) => checkpoint());
+    const restartFrames = options.restartFrames ?? RESTART_FRAMES;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       // It allocates next to nothing: V8's default young generation would only cost memory.
       resourceLimits: { maxYoungGenerationSizeMb: 1 },
-      workerData: { driver: driverPath, file: db.name, intervalMs: options.intervalMs ?? INTERVAL_MS },
+      workerData: {
+        driver: driverPath,
+        file: db.name,
+        intervalMs: options.intervalMs ?? INTERVAL_MS,
+        pendingRestartIntervalMs: options.pendingRestartIntervalMs ?? PENDING_RESTART_INTERVAL_MS,
+        restartFrames,
+      },
     });
     db.pragma('wal_autocheckpoint = 0');
     let catchUpPending = false;
     this.worker.on('message', ({ busy, log, checkpointed }: CheckpointResult) => {
       // Only once the worker has copied all it saw: the writer then copies just what came since. (A
       // huge WAL, e.g. after a migration, would otherwise be copied on the event loop.) One at a time.
-      if (catchUpPending || busy !== 0 || log < RESTART_FRAMES || checkpointed !== log) return;
+      if (catchUpPending || busy !== 0 || log < restartFrames || checkpointed !== log) return;
       catchUpPending = true;
       onWriter(() => {
         catchUpPending = false;
