@@ -22,8 +22,8 @@ import { Worker } from 'node:worker_threads';
 /**
  * A pass copies each page changed since the last one once, however often it changed: the pages
  * every commit rewrites (index roots and edges, counts, the checkpoints row) are copied once a pass.
- * Every 200 ms, the two checkpointers copied 36 KB per register-lax at 1,000 commands/s; every
- * second, 21 KB, and 40 % less of their CPU (docs/performance.md, session 7).
+ * Every 200 ms, the two checkpointers copied 36–40 KB per register-lax (460–1,000 commands/s);
+ * every second, 19–25 KB, with about 40 % less of their CPU (docs/performance.md, session 7).
  */
 const INTERVAL_MS = 1000;
 
