@@ -146,39 +146,7 @@ function asciiGrams(value: string, fieldIndex: number, tokens: string[]): boolea
   return true;
 }
 
-/**
- * `gramsDocument` remembering each field value's tokens, up to `limit` values per field position
- * (then it starts afresh): a rebuild's index build takes in every row at once, and rows repeat
- * their learner's name, email and code (10,000 registrations of 2,500 learners in the bench).
- */
-export function rememberingGrams(limit: number): (values: readonly unknown[]) => string {
-  const remembered: Array<Map<string, string>> = [];
-  const parts: string[] = [];
-  return (values) => {
-    parts.length = 0;
-    values.forEach((value, fieldIndex) => {
-      if (typeof value !== 'string') return;
-      const known = (remembered[fieldIndex] ??= new Map());
-      let part = known.get(value);
-      if (part === undefined) {
-        const tokens: string[] = [];
-        if (!asciiGrams(value, fieldIndex, tokens)) fieldGrams(value, fieldIndex, tokens);
-        part = tokens.join(' ');
-        if (known.size >= limit) known.clear();
-        known.set(value, part);
-      }
-      // An empty value has no tokens: no separator for it.
-      if (part !== '') parts.push(part);
-    });
-    return parts.join(' ');
-  };
-}
-
-/**
- * Makes the grams function available to the connection that maintains the index; with
- * `remember`, it remembers that many values per field (`rememberingGrams`).
- */
-export function registerGramsFunction(db: Database.Database, { remember = 0 } = {}): void {
-  const grams = remember > 0 ? rememberingGrams(remember) : gramsDocument;
-  db.function(GRAMS_FUNCTION, { deterministic: true, varargs: true }, (...values: unknown[]) => grams(values));
+/** Makes the grams function available to the connection that maintains the index. */
+export function registerGramsFunction(db: Database.Database): void {
+  db.function(GRAMS_FUNCTION, { deterministic: true, varargs: true }, (...values: unknown[]) => gramsDocument(values));
 }

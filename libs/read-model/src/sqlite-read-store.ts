@@ -62,12 +62,6 @@ const IDLE_DRAIN_MS = 250;
  */
 const REBUILD_PAGE_SIZE = 16_384;
 
-/**
- * Field values whose grams a rebuild's connection remembers, per text field: a few MB at most, and
- * far more than the learners of the bench's 10,000 registrations (2,500).
- */
-const REBUILD_REMEMBERED_GRAMS = 20_000;
-
 /** The rebuild's page cache (negative: KiB), 256 MiB: a large log's row indexes stay in memory. */
 const REBUILD_CACHE_KIB = -262_144;
 
@@ -137,7 +131,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     writer.pragma('busy_timeout = 5000');
     // Sorting a page (ORDER BY, rid IN (…)) builds temporary b-trees; in a file each costs ~50 µs.
     writer.pragma('temp_store = MEMORY');
-    registerGramsFunction(writer, { remember: options.rebuild ? REBUILD_REMEMBERED_GRAMS : 0 });
+    registerGramsFunction(writer);
     writer.exec(CHECKPOINTS_DDL);
     writer.exec(VIEWS_DDL);
     // Its catch-up checkpoint waits for the batch in progress: a transaction spans awaits.
