@@ -14,12 +14,10 @@ import { BATCH, betweenReads } from './projection-rebuild.js';
 const BUCKETS = 17;
 
 /**
- * Hex buckets of 16 that partition 0 takes. It runs on the thread that also replays the other
- * projections (and reads the events of other partitions they need), then copies the others' rows
- * and builds the indexes, so it takes fewer than the others. With 6 of 16 both threads replayed in
- * about the same CPU time, which left this thread's copy and index build (0.4–0.8 s) longer than
- * the worker's start (0.15–0.4 s): over the bench's log, this thread's part took 133–356 ms longer
- * than the worker's in three runs, with 5 of 16 −229 to +137 ms.
+ * Hex buckets of 16 that partition 0 takes. Its thread also replays the other projections (and
+ * reads the events of other partitions they need) while the worker is still starting, so it
+ * takes fewer than the others. Whole rebuilds of the bench-like log (168,249 events) on an idle
+ * machine, three alternating pairs: 4.77–5.53 s with 6 of 16, 4.24–5.25 s with 5.
  */
 const FIRST_PARTITION_BUCKETS = 5;
 
