@@ -5,7 +5,7 @@ import type { NewEvent } from '../../../event-store/src/event-store.js';
 import { SqliteEventStore } from '../../../event-store/src/sqlite-event-store.js';
 import { allProjections } from '../../../read-model/src/projections.js';
 import type { Projection } from '../../../read-model/src/projection.js';
-import { registrationsProjection } from '../../../read-model/src/registrations/registrations.projection.js';
+import { RegistrationCollections, registrationsProjection } from '../../../read-model/src/registrations/registrations.projection.js';
 import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { auditedEventStore } from './audited-event-store.js';
 import { rebuildInParallel } from './parallel-rebuild.js';
@@ -146,6 +146,15 @@ describe('rebuildInParallel', () => {
       // Waits for this thread's replay to end.
       await store.close();
       await raw.close();
+    }
+    // It stopped at its next read, its batch rolled back: nothing was recorded.
+    const after = new SqliteReadStore(storeFile);
+    try {
+      expect(await after.getCheckpoint(unknown.name)).toBeNull();
+      expect(await after.getCheckpoint(held.name)).toBeNull();
+      expect(await after.count(RegistrationCollections.registrations.name, {})).toBe(0);
+    } finally {
+      await after.close();
     }
   });
 

@@ -57,7 +57,8 @@ export interface ParallelRebuild {
 /**
  * Builds `projections` from the beginning of the log up to `target` into the fresh `store`. A
  * worker's failure fails it at once, while this thread may still be in a batch: its replay then
- * stops at its next chunk of the log, the batch rolled back (closing the store waits for that).
+ * stops at its next read of the log or commit, whichever comes first, the batch rolled back
+ * (closing the store waits for that; a replay without `eventTypes` stops before its next batch).
  */
 export async function rebuildInParallel(options: ParallelRebuild): Promise<void> {
   const { eventStore, store, projections, target } = options;

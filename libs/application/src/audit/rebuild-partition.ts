@@ -65,7 +65,8 @@ export const READ_CHUNK = 2_000;
  * `target` (inclusive), into `store` (fresh, its collections ensured), for projections that
  * change nothing for the events left out. Events are upcast as `auditedEventStore` reads them.
  * Each batch covers `batch` positions, read `chunk` at a time (the defaults but in tests). Once
- * `signal` aborts, it stops at the next chunk with the abort's reason, its batch rolled back.
+ * `signal` aborts, it stops at its next chunk or commit, whichever comes first, with the abort's
+ * reason, its batch rolled back.
  */
 export async function replayPart(
   log: SqliteEventStore,
@@ -91,6 +92,8 @@ export async function replayPart(
         for (const event of events) if (event.position <= reached) await projectEvent(session, projections, eventSchemas.upcast(event));
         after = reached;
       }
+      // Aborted while projecting the chunk it had read: the batch is not committed either.
+      signal?.throwIfAborted();
       return after;
     });
   }
