@@ -165,6 +165,26 @@ describe('projection runner on the embedded stores', () => {
     await expect(runner.start(200)).rejects.toThrow(/no batch committed for 200 ms; last error: no such column: Hall/);
   });
 
+  it('counts the stall deadline from the last committed batch, not from the start of the wait', async () => {
+    const s = stores();
+    await s.eventStore.append('venue-1', [venueDefined(1, 'Hall 1')], 'no_stream');
+    await s.eventStore.append('venue-2', [venueDefined(2, 'Hall 2')], 'no_stream');
+    const stuckOnSecond: Projection = {
+      ...catalogProjection,
+      project: (event, view) => {
+        if (event.streamId === 'venue-2') throw new Error('stuck');
+        return catalogProjection.project(event, view);
+      },
+    };
+    const runner = new ProjectionRunner(s.eventStore, s.readStore, [stuckOnSecond], { batchSize: 1, retryDelayMs: 10, pollIntervalMs: 50 });
+    closers.unshift(() => runner.stop());
+    const started = performance.now();
+    // The first batch commits at once, then nothing: the start fails about 1.5 s later, where a
+    // deadline renewed by each window's progress would wait out a second window (3 s).
+    await expect(runner.start(1500)).rejects.toThrow('no batch committed for 1500 ms; last error: stuck');
+    expect(performance.now() - started).toBeLessThan(2500);
+  });
+
   it('is idempotent: replaying events already applied changes nothing', async () => {
     const s = stores();
     for (let i = 1; i <= 4; i++) {
