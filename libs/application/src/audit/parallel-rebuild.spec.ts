@@ -25,7 +25,7 @@ const event = (type: string, data: Record<string, unknown>): NewEvent => ({
 });
 
 /** Catalog and exam events, registrations on both events, and changes to what the rows show after them. */
-async function seed(store: SqliteEventStore): Promise<void> {
+async function seed(store: SqliteEventStore, registrations = REGISTRATIONS): Promise<void> {
   await store.append(`learner-${ORG}-${LEARNER}`, [event('LearnerDefined', { Organization: ORG, LearnerId: LEARNER, Name: 'Ada', Email: null, Code: 'P-1' })], 'any');
   await store.append(`assessmentForm-${ORG}-${FORM}`, [
     event('AssessmentFormDefined', { Organization: ORG, FormId: FORM, Code: 'CHEM-110', Name: 'Chemistry final', Title: 'Chemistry', Status: 'Published', Asset: 1, TimeLimit: 90 }),
@@ -39,7 +39,7 @@ async function seed(store: SqliteEventStore): Promise<void> {
       }),
     ], 'any');
   }
-  for (const [i, RegistrationId] of REGISTRATIONS.entries()) {
+  for (const [i, RegistrationId] of registrations.entries()) {
     const EventId = EVENTS[i % 2];
     await store.append(`registration-${RegistrationId}`, [
       event('RegistrationRequested', { RegistrationId, Organization: ORG, EventId, LearnerId: LEARNER, Passcode: `P${i}`, Status: 'Registered' }),
@@ -89,6 +89,35 @@ describe('rebuildInParallel', () => {
     } finally {
       await one.close();
       await two.close();
+      await eventStore.close();
+    }
+  });
+
+  it('builds what the live store builds when a retitle or a learner change meets hundreds of rows on each thread (an index built early)', async () => {
+    // More rows in each partition than a rebuild scans without an index: the retitle and the learner change at the
+    // end of the log build the index serving their update first.
+    const many = Array.from({ length: 1200 }, (_, i) => `9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b${i.toString(16).padStart(4, '0')}`);
+    const eventsFile = join(dir, 'events.sqlite');
+    const raw = new SqliteEventStore(eventsFile);
+    await seed(raw, many);
+    const eventStore = auditedEventStore(raw);
+    const head = await eventStore.headPosition();
+    const specs = allProjections.flatMap((p) => p.collections);
+    const live = new SqliteReadStore(join(dir, 'live.sqlite'));
+    const storeFile = join(dir, 'fresh.sqlite');
+    const fresh = new SqliteReadStore(storeFile, { rebuild: true });
+    try {
+      await live.ensureCollections(specs);
+      await catchUp(eventStore, live, allProjections, head);
+      await fresh.ensureCollections(specs);
+      await rebuildInParallel({ eventStore, eventsFile, store: fresh, storeFile, projections: allProjections, target: head, threads: 2 });
+      for (const projection of allProjections) expect(await compareProjection(projection, fresh, live)).toEqual([]);
+      const retitled = await fresh.find('registrations', { EventIdentifier: EVENTS[0] });
+      expect(retitled.length).toBeGreaterThan(100);
+      expect(retitled.every((row) => row.EventTitle === 'Retitled' && row.LearnerName === 'Ada Lovelace')).toBe(true);
+    } finally {
+      await live.close();
+      await fresh.close();
       await eventStore.close();
     }
   });
