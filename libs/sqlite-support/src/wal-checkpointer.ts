@@ -19,13 +19,8 @@ import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/**
- * A pass copies each page changed since the last one once, however often it changed: the pages
- * every commit rewrites (index roots and edges, counts, the checkpoints row) are copied once a pass.
- * Every 200 ms, the two checkpointers copied 36–40 KB per register-lax (460–1,000 commands/s);
- * every second, 19–25 KB, with about 40 % less of their CPU (docs/performance.md, session 7).
- */
-const INTERVAL_MS = 1000;
+/** Often enough that the WAL stays small, rarely enough that an idle store costs nothing worth measuring. */
+const INTERVAL_MS = 200;
 
 /** SQLite's own automatic checkpoint threshold, used again if the worker dies. */
 const AUTO_CHECKPOINT_FRAMES = 1000;
@@ -33,31 +28,19 @@ const AUTO_CHECKPOINT_FRAMES = 1000;
 /**
  * Past this many frames (64 MB of 4 KB pages) the writer helps the WAL start over. Its catch-up
  * copies little, but it syncs the file on the event loop: measured as the largest single cost of
- * register-lax under load when it ran every 1,000 frames (about once a second). Each catch-up
- * still holds up every command for 50–150 ms on a busy disk (session 7), so it stays rare.
+ * register-lax under load when it ran every 1,000 frames (about once a second).
  */
 const RESTART_FRAMES = 16_000;
-
-/**
- * While the WAL is past RESTART_FRAMES, passes come this often: the start-over can miss (a reader
- * was on the WAL), and waiting a whole INTERVAL_MS to try again let it grow by a second of writes.
- */
-const PENDING_RESTART_INTERVAL_MS = 200;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: 0 });
-// The first pass as soon as if a start-over were pending: a previous process may have left a long WAL.
-let timer = setTimeout(pass, workerData.pendingRestartIntervalMs);
-function pass() {
-  let result = null;
-  // Busy (e.g. another process holds a lock): tried again at the next pass.
-  try { result = db.pragma('wal_checkpoint(PASSIVE)')[0]; parentPort.postMessage(result); } catch {}
-  const restartPending = result !== null && result.log >= workerData.restartFrames;
-  timer = setTimeout(pass, restartPending ? workerData.pendingRestartIntervalMs : workerData.intervalMs);
-}
-parentPort.on('message', () => { clearTimeout(timer); db.close(); parentPort.close(); });
+const timer = setInterval(() => {
+  // Busy (e.g. another process holds a lock): tried again at the next tick.
+  try { parentPort.postMessage(db.pragma('wal_checkpoint(PASSIVE)')[0]); } catch {}
+}, workerData.intervalMs);
+parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
 `;
 
 interface CheckpointResult {
@@ -73,10 +56,7 @@ export interface WalCheckpointerOptions {
    * so a store whose transactions span awaits passes its write queue here. Default: right away.
    */
   onWriter?: (checkpoint: () => void) => void;
-  /** Tests only: the constants above. */
   intervalMs?: number;
-  pendingRestartIntervalMs?: number;
-  restartFrames?: number;
 }
 
 const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -88,25 +68,18 @@ export class WalCheckpointer {
   /** `db`: the writing connection of a WAL database on disk; its automatic checkpoints stop. */
   constructor(db: Database.Database, options: WalCheckpointerOptions = {}) {
     const onWriter = options.onWriter ?? ((checkpoint) => checkpoint());
-    const restartFrames = options.restartFrames ?? RESTART_FRAMES;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       // It allocates next to nothing: V8's default young generation would only cost memory.
       resourceLimits: { maxYoungGenerationSizeMb: 1 },
-      workerData: {
-        driver: driverPath,
-        file: db.name,
-        intervalMs: options.intervalMs ?? INTERVAL_MS,
-        pendingRestartIntervalMs: options.pendingRestartIntervalMs ?? PENDING_RESTART_INTERVAL_MS,
-        restartFrames,
-      },
+      workerData: { driver: driverPath, file: db.name, intervalMs: options.intervalMs ?? INTERVAL_MS },
     });
     db.pragma('wal_autocheckpoint = 0');
     let catchUpPending = false;
     this.worker.on('message', ({ busy, log, checkpointed }: CheckpointResult) => {
       // Only once the worker has copied all it saw: the writer then copies just what came since. (A
       // huge WAL, e.g. after a migration, would otherwise be copied on the event loop.) One at a time.
-      if (catchUpPending || busy !== 0 || log < restartFrames || checkpointed !== log) return;
+      if (catchUpPending || busy !== 0 || log < RESTART_FRAMES || checkpointed !== log) return;
       catchUpPending = true;
       onWriter(() => {
         catchUpPending = false;
