@@ -102,27 +102,26 @@ describe('projection runner on the embedded stores', () => {
     expect(await s.readStore.count(venues, {})).toBe(8);
   });
 
-  it('replays the whole history of a projection that gains a collection (a new model version)', async () => {
+  /** Four venues projected by the catalog as it is, then that projection grown by a collection (a new model version). */
+  async function beforeAModelChange() {
     const s = stores();
     for (let i = 1; i <= 4; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
     const first = await run(s, catalogProjection);
     const before = await snapshot(s);
     await first.stop();
-
     const grown = counted({ ...catalogProjection, collections: [...catalogProjection.collections, { name: 'catalog_new', indexes: [] }] });
+    return { s, before, grown };
+  }
+
+  it('replays the whole history of a projection that gains a collection (a new model version)', async () => {
+    const { s, before, grown } = await beforeAModelChange();
     await run(s, grown);
     expect(grown.calls.map((e) => e.streamId)).toEqual(['venue-1', 'venue-2', 'venue-3', 'venue-4']);
     expect(await snapshot(s)).toEqual(before);
   });
 
   it('replays on the next start when a start is killed between dropping the checkpoint and creating the collection', async () => {
-    const s = stores();
-    for (let i = 1; i <= 4; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
-    const first = await run(s, catalogProjection);
-    const before = await snapshot(s);
-    await first.stop();
-
-    const grown = counted({ ...catalogProjection, collections: [...catalogProjection.collections, { name: 'catalog_new', indexes: [] }] });
+    const { s, before, grown } = await beforeAModelChange();
     // The model change takes two durable steps (the checkpoint dropped, the collection created),
     // whichever comes first: the process dies before the second.
     const killed = new ProjectionRunner(s.eventStore, killedBeforeSecondSchemaStep(s.readStore), [grown], { pollIntervalMs: 50 });
