@@ -59,14 +59,19 @@ describe('rebuildInParallel', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** The seeded log in this test's folder: its file, the store, and the store as the API reads it (upcasting). */
+  async function seededLog(registrations = REGISTRATIONS) {
+    const eventsFile = join(dir, 'events.sqlite');
+    const raw = new SqliteEventStore(eventsFile);
+    await seed(raw, registrations);
+    return { eventsFile, raw, eventStore: auditedEventStore(raw) };
+  }
+
   it('builds on two threads exactly what one replay builds, and leaves no partition file', async () => {
     // The premise: both partitions hold registrations.
     const parts = partitionsOf(registrationsProjection, 2).map(replays);
     for (const own of parts) expect(REGISTRATIONS.filter((id) => own(`registration-${id}`)).length).toBeGreaterThan(0);
-    const eventsFile = join(dir, 'events.sqlite');
-    const raw = new SqliteEventStore(eventsFile);
-    await seed(raw);
-    const eventStore = auditedEventStore(raw);
+    const { eventsFile, eventStore } = await seededLog();
     const head = await eventStore.headPosition();
     const specs = allProjections.flatMap((p) => p.collections);
     const one = new SqliteReadStore(join(dir, 'one.sqlite'), { rebuild: true });
@@ -97,10 +102,7 @@ describe('rebuildInParallel', () => {
     // More rows in each partition than a rebuild scans without an index: the retitle and the learner change at the
     // end of the log build the index serving their update first.
     const many = Array.from({ length: 1200 }, (_, i) => `9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b${i.toString(16).padStart(4, '0')}`);
-    const eventsFile = join(dir, 'events.sqlite');
-    const raw = new SqliteEventStore(eventsFile);
-    await seed(raw, many);
-    const eventStore = auditedEventStore(raw);
+    const { eventsFile, eventStore } = await seededLog(many);
     const head = await eventStore.headPosition();
     const specs = allProjections.flatMap((p) => p.collections);
     const live = new SqliteReadStore(join(dir, 'live.sqlite'));
@@ -123,10 +125,7 @@ describe('rebuildInParallel', () => {
   });
 
   it('replays a part in batches read a chunk at a time, up to a target inside a chunk, as one replay does', async () => {
-    const eventsFile = join(dir, 'events.sqlite');
-    const raw = new SqliteEventStore(eventsFile);
-    await seed(raw);
-    const eventStore = auditedEventStore(raw);
+    const { raw, eventStore } = await seededLog();
     // Short of the head: the last learner change is left out, though the chunk (of 4, starting
     // at multiples of 4 here) that reads up to the target reads it too.
     const target = (await raw.headPosition())! - 1n;
@@ -153,9 +152,7 @@ describe('rebuildInParallel', () => {
   });
 
   it('fails as soon as a worker fails, while this thread is still in its replay', async () => {
-    const eventsFile = join(dir, 'events.sqlite');
-    const raw = new SqliteEventStore(eventsFile);
-    await seed(raw);
+    const { eventsFile, raw } = await seededLog();
     const storeFile = join(dir, 'read.sqlite');
     const store = new SqliteReadStore(storeFile, { rebuild: true });
     // The worker cannot find a projection of this name, and fails as it starts.
@@ -188,9 +185,7 @@ describe('rebuildInParallel', () => {
   });
 
   it('replays on this thread alone when asked for one thread, or when no projection is partitioned', async () => {
-    const eventsFile = join(dir, 'events.sqlite');
-    const raw = new SqliteEventStore(eventsFile);
-    await seed(raw);
+    const { raw } = await seededLog();
     const storeFile = join(dir, 'read.sqlite');
     const store = new SqliteReadStore(storeFile, { rebuild: true });
     const others = allProjections.filter((p) => p !== registrationsProjection);
