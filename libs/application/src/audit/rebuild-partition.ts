@@ -58,7 +58,7 @@ export function inPartition(projection: Projection, part: StreamPart): Projectio
  * garbage young instead of living through the whole batch, which made every scavenge copy tens of
  * megabytes of them (and promote them to be marked again) in batches of 20,000.
  */
-export const READ_CHUNK = 2_000;
+const READ_CHUNK = 2_000;
 
 /**
  * Replays one part of the log (`SqliteEventStore.readAllOfPart`), from its beginning up to
