@@ -122,7 +122,7 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
   });
 
-  it('answers 400 for a non-UUID id, malformed JSON and a non-object body; 415 for non-JSON; 413 over 1 MiB', async () => {
+  it('answers 400 for a non-UUID id, malformed JSON and a non-object body; 415 for non-JSON (text, form); 413 over 1 MiB', async () => {
     expect((await app.request('PUT', '/api/venues/not-a-uuid', { token, body: { Name: 'X' } })).status).toBe(400);
     const venue = newId();
     const malformed = await app.request('PUT', `/api/venues/${venue}`, {
@@ -139,6 +139,13 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
       headers: { 'content-type': 'text/plain' },
     });
     expect(text.status).toBe(415);
+    const form = await app.request('PUT', `/api/venues/${venue}`, {
+      token,
+      rawBody: 'Name=X',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(415);
+    expect(form.headers.get('content-type')).toContain('application/problem+json');
     const huge = await app.request('PUT', `/api/venues/${venue}`, {
       token,
       body: { Name: 'X', Padding: 'x'.repeat(1024 * 1024) },

@@ -74,6 +74,22 @@ describe('request timeout (REQUEST_TIMEOUT_MS=300)', () => {
   });
   afterAll(() => app.close());
 
+  it('answers a request the HTTP parser cannot read with a problem and an X-Request-Id', async () => {
+    const { port } = new URL(app.baseUrl);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /health HTTP/1.1\r\nHost: localhost\r\nNot a header\r\n\r\n'));
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(head).toMatch(/\r\nContent-Type: application\/problem\+json/);
+    expect(head).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}(\r\n|$)/);
+    expect(JSON.parse(body)).toEqual({ type: 'https://httpstatuses.io/400', title: 'Bad Request', status: 400, detail: 'The request is not valid HTTP' });
+  });
+
   it('drops a client that stalls in the middle of its request', async () => {
     const { port } = new URL(app.baseUrl);
     const started = Date.now();

@@ -8,6 +8,7 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../../libs/application/src/config/app-config.js';
 import { AppModule } from './app.module.js';
 import { HealthModule } from './health/health.module.js';
+import { answerClientError } from './http/client-errors.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
 import { protectRoutes } from './http/route-access.js';
@@ -56,6 +57,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    // Requests the HTTP parser cannot read are answered as problems too.
+    clientErrorHandler: answerClientError,
     // The router rejects malformed or over-long URL segments before any hook or handler runs.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const body = fromFastifyError(error) ?? problem(400, 'The URL is not valid');
@@ -91,6 +94,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const checkCommandsServed = serveCommandsDirectly(app, fastify, bodyPipe);
   setupOpenApi(app);
   await app.init();
+  // JSON only (spec §1: 415 when not JSON): Nest's init registers a form parser beside its JSON one.
+  fastify.removeContentTypeParser('application/x-www-form-urlencoded');
   try {
     checkRouteAccess();
     checkRetrieveServed();
