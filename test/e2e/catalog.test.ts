@@ -111,6 +111,42 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     );
   });
 
+  it('refuses a blank required Name or Code ("not specified" includes blank) and stores nothing', async () => {
+    const venue = newId();
+    const learner = newId();
+    const form = newId();
+    const blankVenue = await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: '   ' } });
+    const blankLearner = await app.request('PUT', `/api/learners/${learner}`, { token, body: { Name: '\t' } });
+    const blankForm = await app.request('PUT', `/api/assessment-forms/${form}`, { token, body: { Code: ' ', Status: 'Published' } });
+    for (const [answer, field] of [[blankVenue, 'Name'], [blankLearner, 'Name'], [blankForm, 'Code']] as const) {
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors).toContainEqual({ field, message: 'must not be blank' });
+    }
+    expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
+    expect((await app.request('GET', `/api/learners/${learner}`, { token })).status).toBe(404);
+    expect((await app.request('GET', `/api/assessment-forms/${form}`, { token })).status).toBe(404);
+  });
+
+  it('refuses minutes beyond a year (a billing code that long once made scheduling answer 500)', async () => {
+    const code = encodeURIComponent(`Huge ${newId()}`);
+    const huge = await app.request('PUT', `/api/billing-codes/${code}`, { token, body: { Duration: 1e300 } });
+    expect(huge.status).toBe(400);
+    expect(huge.body.errors).toEqual([{ field: 'Duration', message: 'Duration must be at most 525600 minutes (a year)' }]);
+    expect((await app.request('GET', `/api/billing-codes/${code}`, { token })).status).toBe(404);
+    const form = await app.request('PUT', `/api/assessment-forms/${newId()}`, { token, body: { Code: 'X', TimeLimit: 525_601 } });
+    expect(form.body.errors).toEqual([{ field: 'TimeLimit', message: 'TimeLimit must be at most 525600 minutes (a year)' }]);
+
+    // The longest duration allowed still schedules an exam event.
+    const venue = newId();
+    await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'Long Hall' } });
+    expect((await app.request('PUT', `/api/billing-codes/${code}`, { token, body: { Duration: 525_600 } })).status).toBe(201);
+    const scheduled = await app.request('POST', `/api/events/${newId()}`, {
+      token,
+      body: { EventVenue: venue, EventStart: '2031-01-01T09:00:00Z', EventExamType: 'Sitting', EventExamFormat: 'Paper', EventBillingCode: decodeURIComponent(code) },
+    });
+    expect(scheduled.status).toBe(201);
+  });
+
   it('answers 401 without a valid token and 403 without the scope', async () => {
     const venue = newId();
     expect((await app.request('PUT', `/api/venues/${venue}`, { body: { Name: 'X' } })).status).toBe(401);

@@ -493,6 +493,23 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect((await retrieve(app, tenant, registration)).status).toBe(404);
     });
 
+    it('answers 415 to a form-encoded body and 400 to a time extension beyond a year, storing nothing', async () => {
+      const { registration } = await registered(app, tenant);
+      await storesNothing(async () => {
+        const form = await app.request('POST', `/api/registrations/${registration}/commands/grant-accommodation`, {
+          token: tenant.token,
+          rawBody: 'Type=Reader',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
+        expectProblem(form, 415, '');
+        const huge = await command(app, tenant, registration, 'grant-accommodation', { Type: 'Extra time', TimeExtension: 525_601 });
+        expect(huge.body.errors).toEqual([{ field: 'TimeExtension', message: 'TimeExtension must be at most 525600 minutes (a year)' }]);
+        const registerHuge = await command(app, tenant, newId(), 'register-lax', registerBody(tenant, { Accommodations: [{ Type: 'Extra time', TimeExtension: 1e300 }] }));
+        expect(registerHuge.body.errors).toEqual([expect.objectContaining({ field: 'Accommodations.0.TimeExtension' })]);
+      });
+      expect((await retrieve(app, tenant, registration)).body.Accommodations).toEqual([]);
+    });
+
     it('names a body that is not an object before a bad id, and a bad id before the fields of a body', async () => {
       for (const name of ['register-lax', 'cancel', 'grant-accommodation']) {
         const notObject = await command(app, tenant, 'not-a-uuid', name, [1]);

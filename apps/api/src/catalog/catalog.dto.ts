@@ -3,7 +3,6 @@ import { Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
-  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
@@ -13,7 +12,7 @@ import {
 } from 'class-validator';
 import { FORM_STATUSES } from '../../../../libs/domain/src/catalog/catalog.events.js';
 import type { FormStatus } from '../../../../libs/domain/src/catalog/catalog.events.js';
-import { IsTimeZone } from '../http/field-validators.js';
+import { AtMostMaxMinutes, IsNotBlank, IsTimeZone, MAX_MINUTES } from '../http/field-validators.js';
 
 const TEXT = 500;
 
@@ -31,7 +30,7 @@ export class AddressBody {
 
 export class PutVenueBody {
   @ApiProperty({ type: String, maxLength: TEXT, example: 'North Hall' })
-  @IsString() @IsNotEmpty() @MaxLength(TEXT) Name!: string;
+  @IsString() @IsNotBlank() @MaxLength(TEXT) Name!: string;
   @optionalText('America/Vancouver', 'IANA time zone name; exam times at this venue are shown in its offset. Default UTC.')
   @IsOptional() @IsTimeZone() TimeZone?: string | null;
   @ApiPropertyOptional({ type: () => AddressBody, nullable: true })
@@ -40,25 +39,25 @@ export class PutVenueBody {
 
 export class PutLearnerBody {
   @ApiProperty({ type: String, maxLength: TEXT, example: 'Ada Lovelace' })
-  @IsString() @IsNotEmpty() @MaxLength(TEXT) Name!: string;
+  @IsString() @IsNotBlank() @MaxLength(TEXT) Name!: string;
   @optionalText('ada@example.org') @IsOptional() @IsString() @MaxLength(TEXT) Email?: string | null;
   @optionalText('P-1', 'Person code') @IsOptional() @IsString() @MaxLength(TEXT) Code?: string | null;
 }
 
 export class PutAssessmentFormBody {
   @ApiProperty({ type: String, maxLength: TEXT, example: 'MATH-1', description: 'The code register-lax and change-assessment look forms up by' })
-  @IsString() @IsNotEmpty() @MaxLength(TEXT) Code!: string;
+  @IsString() @IsNotBlank() @MaxLength(TEXT) Code!: string;
   @optionalText('Mathematics (paper)') @IsOptional() @IsString() @MaxLength(TEXT) Name?: string | null;
   @optionalText('Mathematics') @IsOptional() @IsString() @MaxLength(TEXT) Title?: string | null;
   @ApiPropertyOptional({ enum: FORM_STATUSES, nullable: true, example: 'Published' })
   @IsOptional() @IsIn(FORM_STATUSES) Status?: FormStatus | null;
   @ApiPropertyOptional({ type: 'integer', nullable: true, example: 3 })
   @IsOptional() @IsInt() Asset?: number | null;
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, nullable: true, example: 90, description: 'Minutes' })
-  @IsOptional() @IsInt() @Min(0) TimeLimit?: number | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_MINUTES, nullable: true, example: 90, description: 'Minutes' })
+  @IsOptional() @IsInt() @Min(0) @AtMostMaxMinutes() TimeLimit?: number | null;
 }
 
 export class PutBillingCodeBody {
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, nullable: true, example: 120, description: 'Exam duration in minutes' })
-  @IsOptional() @IsInt() @Min(0) Duration?: number | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_MINUTES, nullable: true, example: 120, description: 'Exam duration in minutes' })
+  @IsOptional() @IsInt() @Min(0) @AtMostMaxMinutes() Duration?: number | null;
 }

@@ -1,4 +1,4 @@
-import { Matches, registerDecorator, ValidationOptions } from 'class-validator';
+import { Matches, Max, registerDecorator, ValidationOptions } from 'class-validator';
 import { UUID_PATTERN } from '../../../../libs/domain/src/shared/ids.js';
 import { isValidTimeZone, parseOffsetDateTime } from '../../../../libs/domain/src/shared/time.js';
 
@@ -43,3 +43,16 @@ export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
 /** A UUID in any case (normalised to lower case by the controllers). */
 export const IsUuid = (options?: ValidationOptions) =>
   Matches(UUID_PATTERN, { message: 'must be a UUID', ...options });
+
+/** Text with at least one character that is not white space ("not specified" includes blank). */
+export const IsNotBlank = (options?: ValidationOptions) => Matches(/\S/, { message: 'must not be blank', ...options });
+
+/**
+ * A year of minutes: far beyond any exam, and small enough that an exam event's end (start plus
+ * the billing code's duration) and a time limit plus its extensions stay exact, valid instants.
+ */
+export const MAX_MINUTES = 365 * 24 * 60;
+
+/** Minutes fields (durations, time limits, extensions) are at most MAX_MINUTES. */
+export const AtMostMaxMinutes = (options?: ValidationOptions) =>
+  Max(MAX_MINUTES, { message: `$property must be at most ${MAX_MINUTES} minutes (a year)`, ...options });

@@ -13,13 +13,12 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { EXAM_FORMATS, EXAM_TYPES } from '../../../../libs/domain/src/exam-event/exam-values.js';
-import { IsOffsetDateTime, IsUuid } from '../http/field-validators.js';
+import { AtMostMaxMinutes, IsNotBlank, IsOffsetDateTime, IsUuid, MAX_MINUTES } from '../http/field-validators.js';
 import { EXAMPLE as EVENT_EXAMPLE } from '../exam-events/exam-events.dto.js';
 
 const TEXT = 500;
@@ -67,6 +66,7 @@ const newEventOnly = 'Needed only when a new exam event is created (no event at 
 const IsMinutes = (): PropertyDecorator => (target, property) => {
   IsInt({ message: 'must be a whole number of minutes' })(target, property);
   Min(0, { message: 'must be 0 or more minutes' })(target, property);
+  AtMostMaxMinutes()(target, property);
 };
 
 export class AccommodationBody {
@@ -80,7 +80,7 @@ export class AccommodationBody {
   @IsOptional() @IsString() @MaxLength(TEXT) Type?: string | null;
   @optionalText('Extra time (25%)')
   @IsOptional() @IsString() @MaxLength(TEXT) Name?: string | null;
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, nullable: true, example: 30, description: 'Whole minutes added to the exam time limit' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_MINUTES, nullable: true, example: 30, description: 'Whole minutes added to the exam time limit' })
   @IsOptional() @IsMinutes() TimeExtension?: number | null;
 }
 
@@ -150,7 +150,7 @@ export class GrantAccommodationBody extends AccommodationBody {}
 
 export class RevokeAccommodationBody {
   @ApiProperty({ type: String, maxLength: TEXT, example: 'Extra time', description: 'The type to revoke; one that is not held changes nothing' })
-  @IsString() @Matches(/\S/, { message: 'must not be blank' }) @MaxLength(TEXT) Type!: string;
+  @IsString() @IsNotBlank() @MaxLength(TEXT) Type!: string;
 }
 
 /* Response shapes, for the OpenAPI document only. */
