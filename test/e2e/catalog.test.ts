@@ -168,6 +168,7 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     });
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toContain('application/problem+json');
+    expect(malformed.body.detail).toBe('Request body is not valid JSON');
     expect((await app.request('PUT', `/api/venues/${venue}`, { token, body: ['Name'] })).status).toBe(400);
     const text = await app.request('PUT', `/api/venues/${venue}`, {
       token,
@@ -182,12 +183,14 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     });
     expect(form.status).toBe(415);
     expect(form.headers.get('content-type')).toContain('application/problem+json');
+    expect(form.body.detail).toBe('Request body must be JSON (Content-Type: application/json)');
     const huge = await app.request('PUT', `/api/venues/${venue}`, {
       token,
       body: { Name: 'X', Padding: 'x'.repeat(1024 * 1024) },
     });
     expect(huge.status).toBe(413);
     expect(huge.headers.get('content-type')).toContain('application/problem+json');
+    expect(huge.body.detail).toBe('Request body is larger than 1 MiB');
     expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
   });
 

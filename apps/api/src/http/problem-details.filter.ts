@@ -22,6 +22,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof RequestValidationError) {
       return problem(400, 'The request is invalid', exception.errors);
     }
+    // Nest wraps Fastify's body errors (media type, size, JSON) in an HttpException: worded as documented.
+    const fastifyCause = exception instanceof HttpException ? fromFastifyError(exception.cause) : null;
+    if (fastifyCause) return fastifyCause;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
