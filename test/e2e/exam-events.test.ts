@@ -158,6 +158,23 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
       expect(await list(`${YEAR}-04`)).toEqual([]);
     });
 
+    it('lists events at the end of year 9999, and refuses one that would end (in UTC) after it', async () => {
+      const { org, schedule, list, london } = await organization();
+      const lastDay = newId(); // 09:00 to 12:00 in Vancouver, 17:00 to 20:00 UTC
+      expect((await schedule(lastDay, { EventStart: '9999-12-31T09:00:00-08:00' })).status).toBe(201);
+      const ids = (events: any[]) => events.map((e) => e.EventIdentifier);
+      expect(ids(await list('9999-12-31'))).toEqual([lastDay]);
+      expect(ids(await list('9999-12'))).toEqual([lastDay]);
+
+      // 22:00 in Vancouver is 06:00 on 10000-01-01 in UTC: such an event could be listed nowhere.
+      expectProblem(await schedule(newId(), { EventStart: '9999-12-31T22:00:00-08:00' }), 400, 'Invalid EventStartTime value');
+      // Starting in 9999 but ending after it (3 hours from 23:00 UTC).
+      expectProblem(await schedule(newId(), { EventVenue: london, EventStart: '9999-12-31T23:00:00Z' }), 400, 'Invalid EventStartTime value');
+      expect(ids(await list('9999-12'))).toEqual([lastDay]);
+      const classes = await app.request('GET', `/api/events/classes?organization=${org}`);
+      expect(classes.body.map((c: { Identifier: string }) => c.Identifier)).toEqual([lastDay]);
+    });
+
     it.each([[''], ['?date='], [`?date=${YEAR}-3`], [`?date=${YEAR}-02-30`], [`?date=${MARCH_2}T00:00`], [`?date=${YEAR}-13`]])(
       'answers 400 for a missing or malformed date (%s)',
       async (query) => {

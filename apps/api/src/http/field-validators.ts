@@ -1,18 +1,15 @@
 import { Matches, Max, registerDecorator, ValidationOptions } from 'class-validator';
 import { UUID_PATTERN } from '../../../../libs/domain/src/shared/ids.js';
-import { isValidTimeZone, parseOffsetDateTime } from '../../../../libs/domain/src/shared/time.js';
+import { isStorableInstant, isValidTimeZone, parseOffsetDateTime } from '../../../../libs/domain/src/shared/time.js';
 
 /** Field validators shared by the request DTOs of every slice. */
-
-/** Instants whose `toISOString()` has a four-digit year, so stored times compare as text. */
-const EARLIEST = Date.parse('0000-01-01T00:00:00.000Z');
-const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** The instant of an ISO 8601 date-time with an offset, or null when it is not one (or out of range). */
 export function instantOf(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
   const instant = parseOffsetDateTime(value);
-  if (instant === null || instant.getTime() < EARLIEST || instant.getTime() > LATEST) return null;
+  // Years 0000–9999 once in UTC, so that stored times compare as text.
+  if (instant === null || !isStorableInstant(instant)) return null;
   return instant;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Decider } from '../shared/decider.js';
 import { DomainError } from '../shared/domain-error.js';
-import { addMinutes, parseOffsetDateTime } from '../shared/time.js';
+import { addMinutes, isStorableInstant, parseOffsetDateTime } from '../shared/time.js';
 import type {
   AdjustCapacity,
   AttachExamForm,
@@ -103,7 +103,8 @@ function schedule(command: ScheduleExamEvent, state: ExamEventState): ExamEventE
   const format = specified(command.format, 'EventExamFormat');
   if (!isExamFormat(format)) throw DomainError.invalid('Invalid EventExamFormat value');
   const start = parseOffsetDateTime(command.start);
-  if (start === null || start.getTime() <= command.now.getTime()) {
+  // The event's whole span must be storable: an end past 9999 (in UTC) would sort before every other time.
+  if (start === null || start.getTime() <= command.now.getTime() || !isStorableInstant(addMinutes(start, durationMinutes))) {
     throw DomainError.invalid('Invalid EventStartTime value');
   }
   const venue = command.venue;

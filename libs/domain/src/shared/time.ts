@@ -12,6 +12,19 @@
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
+/**
+ * Instants are stored and compared as `toISOString()` text, which is sortable only while the year
+ * has four digits: from 0000-01-01 to 9999-12-31 in UTC (later ones are written `+010000-…`).
+ */
+const EARLIEST_STORABLE_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const LATEST_STORABLE_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Whether the instant's ISO text sorts with every other stored instant (false for an invalid Date). */
+export function isStorableInstant(instant: Date): boolean {
+  const ms = instant.getTime();
+  return ms >= EARLIEST_STORABLE_MS && ms <= LATEST_STORABLE_MS;
+}
+
 /** A span of time between two instants. */
 export interface Interval {
   readonly start: Date;

@@ -1,11 +1,12 @@
 import {
   addMinutes,
   formatInZone,
+  isStorableInstant,
   localPeriodWindow,
   type LocalPeriod,
   spanOverlapsWindow,
 } from '../../../domain/src/shared/time.js';
-import type { Doc, ReadView } from '../read-store.js';
+import type { Doc, Filter, ReadView } from '../read-store.js';
 import { ExamEventCollections } from './exam-events.projection.js';
 
 /** An exam event as `list-events` (and cancel) shows it (spec §3). */
@@ -61,11 +62,10 @@ export class ExamEventQueries {
   /** Events whose [start, end] overlaps the local day or month in their venue's time zone. */
   async listEvents(organization: string, period: LocalPeriod): Promise<ExamEventListing[]> {
     const utc = localPeriodWindow(period, 'UTC');
-    const candidates = await this.view.find(EVENTS, {
-      Organization: organization,
-      Start: { $lt: addMinutes(utc.end, ZONE_MARGIN_MINUTES).toISOString() },
-      End: { $gte: addMinutes(utc.start, -ZONE_MARGIN_MINUTES).toISOString() },
-    });
+    const candidates = await this.view.find(
+      EVENTS,
+      overlapping(organization, addMinutes(utc.start, -ZONE_MARGIN_MINUTES), addMinutes(utc.end, ZONE_MARGIN_MINUTES)),
+    );
     return candidates
       .filter((doc) =>
         spanOverlapsWindow(
@@ -125,6 +125,19 @@ export class ExamEventQueries {
     const doc = await this.view.get(EVENTS, eventId);
     return doc && doc.Organization === organization ? doc : null;
   }
+}
+
+/**
+ * The organization's events that start before `until` and end at or after `from`, compared as
+ * stored ISO text. A bound beyond the storable years (the month 9999-12 and its last days reach
+ * into 10000, whose ISO text would sort first) is left out: no stored time lies beyond it.
+ */
+function overlapping(organization: string, from: Date, until: Date): Filter {
+  return {
+    Organization: organization,
+    ...(isStorableInstant(until) ? { Start: { $lt: until.toISOString() } } : {}),
+    ...(isStorableInstant(from) ? { End: { $gte: from.toISOString() } } : {}),
+  };
 }
 
 function byStartThenNumber(a: Doc, b: Doc): number {
