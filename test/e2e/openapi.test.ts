@@ -64,6 +64,26 @@ describe('OpenAPI document and UI', () => {
     expect(doc.components.schemas.VenueView.properties.VenueIdentifier).toMatchObject({ format: 'uuid' });
   });
 
+  it('documents the 409 of every command that can conflict, with the spec’s messages, and no other', () => {
+    const conflicts = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations as Record<string, any>)
+        .filter(([, operation]) => operation.responses['409'])
+        .map(([method, operation]) => [`${method} ${path}`, operation.responses['409'].content['application/problem+json'].example.detail]),
+    );
+    const commands = '/api/registrations/{registration}/commands';
+    expect(Object.fromEntries(conflicts)).toEqual({
+      'post /api/events/{event}': 'Event already exists',
+      'post /api/events/{event}/cancel': 'Exam event is already cancelled',
+      [`post ${commands}/register-lax`]: 'Registration already exists',
+      [`post ${commands}/transfer-lax`]: 'Registration is cancelled',
+      [`post ${commands}/change-assessment`]: 'Registration is cancelled',
+      [`post ${commands}/grant-accommodation`]: 'Registration is cancelled',
+    });
+    expect(doc.paths['/api/events/{event}/cancel'].post.responses['409'].description).toContain(
+      '`The exam event cannot be cancelled because it contains active registrations`',
+    );
+  });
+
   it('lists the required fields of the exam event and register-lax bodies (spec §3, §4)', () => {
     const required = (path: string) => {
       const ref: string = doc.paths[path].post.requestBody.content['application/json'].schema.$ref;

@@ -12,6 +12,7 @@ import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js'
 import { type LocalPeriod, parseLocalPeriod } from '../../../../libs/domain/src/shared/time.js';
 import { ExamEventQueries } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
 import { CurrentPrincipal, Public, RequireScope } from '../http/auth.js';
+import { ApiConflictResponse } from '../openapi/conflict-response.js';
 import { RequestValidationError } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
@@ -108,6 +109,7 @@ export class ExamEventsController {
   @eventParam
   @ApiBody({ type: ScheduleExamEventBody })
   @ApiCreatedResponse({ type: ExamEventCreatedView, description: 'Scheduled' })
+  @ApiConflictResponse('Event already exists')
   @RequireScope('booking:write')
   async schedule(
     @Param('event', UuidParamPipe) event: string,
@@ -138,6 +140,7 @@ export class ExamEventsController {
   @eventParam
   @ApiBody({ type: CancelExamEventBody, required: false })
   @ApiOkResponse({ type: ExamEventView, description: 'Cancelled: the event as list-events shows it' })
+  @ApiConflictResponse('Exam event is already cancelled', 'The exam event cannot be cancelled because it contains active registrations')
   @RequireScope('booking:write')
   async cancel(
     @Param('event', UuidParamPipe) event: string,

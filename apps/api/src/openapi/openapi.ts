@@ -24,7 +24,7 @@ type Operation = {
 const ERRORS: Record<number, { description: string; example: object }> = {
   400: {
     description: 'Invalid input, or a referenced learner, venue, form or billing code that does not exist',
-    example: problem(400, 'The request is invalid', [{ field: 'Name', message: 'Name should not be empty' }]),
+    example: problem(400, 'The request is invalid', [{ field: 'Name', message: 'must not be blank' }]),
   },
   401: { description: 'No, invalid or expired bearer token', example: problem(401, 'Missing bearer token') },
   403: { description: 'The token lacks the scope this endpoint needs', example: problem(403, 'This endpoint requires the booking:write scope') },

@@ -17,6 +17,7 @@ import {
 import type { AccommodationRequest } from '../../../../libs/domain/src/registration/registration.commands.js';
 import type { Accommodation } from '../../../../libs/domain/src/registration/registration.events.js';
 import { RequireScope } from '../http/auth.js';
+import { ApiConflictResponse } from '../openapi/conflict-response.js';
 import { CommandCtx } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
 import {
@@ -78,6 +79,7 @@ export class RegistrationCommandsController {
   @registrationParam
   @ApiBody({ type: RegisterLaxBody })
   @assignmentResponses('Registered')
+  @ApiConflictResponse('Registration already exists')
   async registerLax(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: RegisterLaxBody,
@@ -111,6 +113,7 @@ export class RegistrationCommandsController {
   @registrationParam
   @ApiBody({ type: TransferLaxBody })
   @assignmentResponses('Transferred')
+  @ApiConflictResponse('Registration is cancelled', 'Registration already assigned to event')
   async transferLax(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: TransferLaxBody,
@@ -160,6 +163,7 @@ export class RegistrationCommandsController {
   @registrationParam
   @ApiBody({ type: ChangeAssessmentBody })
   @ApiOkResponse({ type: RegistrationFormView, description: 'Form assigned' })
+  @ApiConflictResponse('Registration is cancelled', 'Assessment already assigned to registration')
   async changeAssessment(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: ChangeAssessmentBody,
@@ -180,6 +184,7 @@ export class RegistrationCommandsController {
   @registrationParam
   @ApiBody({ type: GrantAccommodationBody })
   @accommodationsResponse
+  @ApiConflictResponse('Registration is cancelled')
   async grantAccommodation(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: GrantAccommodationBody,
