@@ -41,6 +41,15 @@ describe('configured CORS origins', () => {
     const other = await app.request('GET', '/health', { headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  it('lets a browser read the headers the API answers with: the request id, Retry-After and search’s X-Total-Count', async () => {
+    const token = await app.token(newId());
+    const search = await app.request('POST', '/api/registrations/search', { token, body: {}, headers: { origin: 'https://app.example.org' } });
+    expect(search.status).toBe(200);
+    expect(search.headers.get('x-total-count')).toBe('0');
+    const exposed = (search.headers.get('access-control-expose-headers') ?? '').toLowerCase().split(/\s*,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['x-request-id', 'retry-after', 'x-total-count']));
+  });
 });
 
 describe('rate limiting (RATE_LIMIT_PER_MINUTE=3)', () => {

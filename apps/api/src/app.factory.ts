@@ -84,7 +84,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // which routes them through the global ProblemDetailsFilter: no handler of our own is needed.
 
   if (config.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
+    app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-Total-Count'], maxAge: 600 });
   }
   const bodyPipe = new BodyValidationPipe();
   app.useGlobalPipes(bodyPipe);
