@@ -12,10 +12,10 @@ import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js'
 import { type LocalPeriod, parseLocalPeriod } from '../../../../libs/domain/src/shared/time.js';
 import { ExamEventQueries } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
 import { CurrentPrincipal, Public, RequireScope } from '../http/auth.js';
-import { ApiConflictResponse } from '../openapi/conflict-response.js';
 import { RequestValidationError } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
+import { ApiConflictResponse } from '../openapi/conflict-response.js';
 import { CancelExamEventBody, ClassView, EXAMPLE, ExamEventCreatedView, ExamEventView, ScheduleExamEventBody } from './exam-events.dto.js';
 import { renderScrapPaper } from './scrap-paper.pdf.js';
 

@@ -17,9 +17,9 @@ import {
 import type { AccommodationRequest } from '../../../../libs/domain/src/registration/registration.commands.js';
 import type { Accommodation } from '../../../../libs/domain/src/registration/registration.events.js';
 import { RequireScope } from '../http/auth.js';
-import { ApiConflictResponse } from '../openapi/conflict-response.js';
 import { CommandCtx } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
+import { ApiConflictResponse } from '../openapi/conflict-response.js';
 import {
   AccommodationBody,
   ChangeAssessmentBody,
