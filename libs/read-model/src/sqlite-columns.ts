@@ -16,24 +16,34 @@ export function columnValue(value: unknown): unknown {
   return JSON.stringify(value);
 }
 
-const fieldLists = new WeakMap<CollectionLayout, string[]>();
-const upserts = new WeakMap<CollectionLayout, string>();
-
-function fieldsOf(layout: CollectionLayout): string[] {
-  let fields = fieldLists.get(layout);
-  if (!fields) fieldLists.set(layout, (fields = [...layout.columnFields]));
-  return fields;
+/**
+ * A layout's field columns and views as plain arrays, made once per layout: the write path loops
+ * over them instead of spreading a Set's and a Map's iterators for every document it writes.
+ */
+interface WriteOrder {
+  fields: readonly string[];
+  viewNames: readonly string[];
+  viewFields: ReadonlyArray<readonly string[]>;
 }
 
-/** INSERT or replace of a whole document with all its columns: id, doc, `fieldsOf` in order, the views. */
+const writeOrders = new WeakMap<CollectionLayout, WriteOrder>();
+const upserts = new WeakMap<CollectionLayout, string>();
+
+function writeOrderOf(layout: CollectionLayout): WriteOrder {
+  let order = writeOrders.get(layout);
+  if (!order) writeOrders.set(layout, (order = { fields: [...layout.columnFields], viewNames: [...layout.views.keys()], viewFields: [...layout.views.values()] }));
+  return order;
+}
+
+/** INSERT or replace of a whole document with all its columns: id, doc, the field columns and the views, in `writeOrderOf` order. */
 export function upsertSql(layout: CollectionLayout): string {
   let sql = upserts.get(layout);
   if (!sql) {
     const names = [
       'id',
       'doc',
-      ...fieldsOf(layout).map((field) => quote(fieldColumn(field))),
-      ...[...layout.views.keys()].map((view) => quote(viewColumn(view))),
+      ...writeOrderOf(layout).fields.map((field) => quote(fieldColumn(field))),
+      ...writeOrderOf(layout).viewNames.map((view) => quote(viewColumn(view))),
     ];
     sql =
       `INSERT INTO ${quote(layout.table)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ` +
@@ -44,12 +54,11 @@ export function upsertSql(layout: CollectionLayout): string {
 }
 
 export function upsertParams(layout: CollectionLayout, doc: Doc): unknown[] {
-  return [
-    doc._id,
-    JSON.stringify(doc),
-    ...fieldsOf(layout).map((field) => columnValue(doc[field])),
-    ...[...layout.views.values()].map((fields) => renderView(doc, fields)),
-  ];
+  const { fields, viewFields } = writeOrderOf(layout);
+  const params: unknown[] = [doc._id, JSON.stringify(doc)];
+  for (const field of fields) params.push(columnValue(doc[field]));
+  for (const shown of viewFields) params.push(renderView(doc, shown));
+  return params;
 }
 
 /**
@@ -57,21 +66,20 @@ export function upsertParams(layout: CollectionLayout, doc: Doc): unknown[] {
  * rewrites an index entry only for the columns an UPDATE sets.
  */
 export function updateFromSql(layout: CollectionLayout, stored: Doc, doc: Doc): { sql: string; params: unknown[] } {
+  const { fields, viewNames, viewFields } = writeOrderOf(layout);
   const differs = (field: string) => columnValue(stored[field]) !== columnValue(doc[field]);
-  const changed = fieldsOf(layout).filter(differs);
-  const views = [...layout.views].filter(([, fields]) => fields.some(differs));
-  const sets = [
-    'doc = ?',
-    ...changed.map((field) => `${quote(fieldColumn(field))} = ?`),
-    ...views.map(([view]) => `${quote(viewColumn(view))} = ?`),
-  ];
-  return {
-    sql: `UPDATE ${quote(layout.table)} SET ${sets.join(', ')} WHERE id = ?`,
-    params: [
-      JSON.stringify(doc),
-      ...changed.map((field) => columnValue(doc[field])),
-      ...views.map(([, fields]) => renderView(doc, fields)),
-      doc._id,
-    ],
-  };
+  let sets = 'doc = ?';
+  const params: unknown[] = [JSON.stringify(doc)];
+  for (const field of fields) {
+    if (!differs(field)) continue;
+    sets += `, ${quote(fieldColumn(field))} = ?`;
+    params.push(columnValue(doc[field]));
+  }
+  for (let i = 0; i < viewNames.length; i++) {
+    if (!viewFields[i].some(differs)) continue;
+    sets += `, ${quote(viewColumn(viewNames[i]))} = ?`;
+    params.push(renderView(doc, viewFields[i]));
+  }
+  params.push(doc._id);
+  return { sql: `UPDATE ${quote(layout.table)} SET ${sets} WHERE id = ?`, params };
 }

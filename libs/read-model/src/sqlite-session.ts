@@ -142,7 +142,7 @@ interface Held {
    * `doc` is a copy the session made, not handed out nor written since: the next patch may
    * change it in place (a registration's next events patch it several times per batch).
    */
-  own?: boolean;
+  own: boolean;
 }
 
 /**
@@ -231,9 +231,10 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
       this.connection.statement(`DELETE FROM ${quote(layout.table)} WHERE id = ?`).run(id);
     } else if (stored) {
       const update = updateFromSql(layout, stored, doc);
-      this.connection.statement(update.sql).run(...update.params);
+      // Parameters as one array (better-sqlite3 binds its items), not spread into the call.
+      this.connection.statement(update.sql).run(update.params);
     } else {
-      this.connection.statement(upsertSql(layout)).run(...upsertParams(layout, doc));
+      this.connection.statement(upsertSql(layout)).run(upsertParams(layout, doc));
     }
   }
 
@@ -299,7 +300,7 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
       // Frozen: the held document is also the record of what the table holds, so a projection
       // that changed it in place (instead of through `apply`) would fail loudly, not silently.
       const doc = json === null ? null : Object.freeze(JSON.parse(json) as Doc);
-      held = { doc, stored: doc };
+      held = { doc, stored: doc, own: false };
       docs.set(id, held);
       this.heldCount++;
     }

@@ -151,6 +151,33 @@ describe('rebuildInParallel', () => {
     }
   });
 
+  it('stands at the head, as one replay does, when the target lies past it (and at no position on an empty log)', async () => {
+    const { eventsFile, raw, eventStore } = await seededLog();
+    const emptyFile = join(dir, 'empty.sqlite');
+    const empty = new SqliteEventStore(emptyFile);
+    const specs = allProjections.flatMap((p) => p.collections);
+    const [seeded, nothing] = ['seeded', 'empty'].map((name) => {
+      const file = join(dir, `${name}.read.sqlite`);
+      return { file, store: new SqliteReadStore(file, { rebuild: true }) };
+    });
+    try {
+      const head = (await raw.headPosition())!;
+      for (const { store } of [seeded, nothing]) await store.ensureCollections(specs);
+      await rebuildInParallel({ eventStore, eventsFile, store: seeded.store, storeFile: seeded.file, projections: allProjections, target: head + 10n, threads: 2 });
+      await rebuildInParallel({ eventStore: empty, eventsFile: emptyFile, store: nothing.store, storeFile: nothing.file, projections: allProjections, target: 10n, threads: 2 });
+      for (const projection of allProjections) {
+        expect(await seeded.store.getCheckpoint(projection.name)).toBe(head);
+        expect(await nothing.store.getCheckpoint(projection.name)).toBeNull();
+      }
+      expect((await seeded.store.find('registrations', {})).length).toBe(REGISTRATIONS.length - 5);
+    } finally {
+      await seeded.store.close();
+      await nothing.store.close();
+      await empty.close();
+      await eventStore.close();
+    }
+  });
+
   it('fails as soon as a worker fails, while this thread is still in its replay', async () => {
     const { eventsFile, raw } = await seededLog();
     const storeFile = join(dir, 'read.sqlite');

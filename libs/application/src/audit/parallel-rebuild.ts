@@ -65,11 +65,16 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<void>
   const split = projections.find((projection) => projection.partitioning);
   const count = options.threads ?? Math.min(availableParallelism(), MAX_THREADS);
   if (target === null || split === undefined || count < 2) return catchUp(eventStore, store, projections, target);
+  // Past the head, each thread would stop wherever the log ended when it got there (an empty log:
+  // at position 0, recorded as a checkpoint); all must stop at the same position.
+  const head = await eventStore.headPosition();
+  if (head === null) return;
+  const end = target < head ? target : head;
 
   const [first, ...rest] = partitionsOf(split, count);
   const files = rest.map((_, i) => `${options.storeFile}.partition-${i + 1}`);
   const workers = rest.map((part, i) =>
-    startWorker({ eventsFile: options.eventsFile, storeFile: files[i], projection: split.name, part, target: target.toString() }),
+    startWorker({ eventsFile: options.eventsFile, storeFile: files[i], projection: split.name, part, target: end.toString() }),
   );
   const workersDone = Promise.all(workers.map((worker) => worker.done));
   const stop = new AbortController();
@@ -88,9 +93,9 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<void>
     if (others.every((projection) => projection.eventTypes)) {
       // Of the other partitions' streams, only the events the other projections need are read.
       const alsoTypes = [...new Set(others.flatMap((projection) => projection.eventTypes!))];
-      replay = withLog(options.eventsFile, (log) => replayPart(log, store, own, { ...first, alsoTypes }, target, { signal: stop.signal }));
+      replay = withLog(options.eventsFile, (log) => replayPart(log, store, own, { ...first, alsoTypes }, end, { signal: stop.signal }));
     } else {
-      replay = catchUp(eventStore, store, own, target, stop.signal);
+      replay = catchUp(eventStore, store, own, end, stop.signal);
     }
     await Promise.race([replay, failed]);
     await workersDone;
