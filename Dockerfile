@@ -7,7 +7,10 @@ RUN npm ci
 COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
+# tsc compiles the tests too (tsconfig's include), and they import from bench/ and scripts/.
 COPY test ./test
+COPY bench ./bench
+COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only production dependencies and compiled output, as a non-root user.

@@ -42,6 +42,16 @@ describe('configured CORS origins', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('lets a browser send every method the API serves: the catalog PUTs and the DELETE of a registration', async () => {
+    for (const [method, path] of [['PUT', `/api/venues/${newId()}`], ['DELETE', `/api/registrations/${newId()}`], ['POST', '/api/registrations/search']]) {
+      const preflight = await app.request('OPTIONS', path, {
+        headers: { origin: 'https://app.example.org', 'access-control-request-method': method, 'access-control-request-headers': 'authorization,content-type' },
+      });
+      const allowed = (preflight.headers.get('access-control-allow-methods') ?? '').toUpperCase().split(/\s*,\s*/);
+      expect(allowed).toContain(method);
+    }
+  });
+
   it('lets a browser read the headers the API answers with: the request id, Retry-After and search’s X-Total-Count', async () => {
     const token = await app.token(newId());
     const search = await app.request('POST', '/api/registrations/search', { token, body: {}, headers: { origin: 'https://app.example.org' } });

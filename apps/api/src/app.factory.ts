@@ -84,7 +84,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // which routes them through the global ProblemDetailsFilter: no handler of our own is needed.
 
   if (config.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-Total-Count'], maxAge: 600 });
+    // Every method the API serves: @fastify/cors allows only GET, HEAD and POST unless told.
+    const methods = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
+    app.enableCors({ origin: config.corsOrigins, methods, exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-Total-Count'], maxAge: 600 });
   }
   const bodyPipe = new BodyValidationPipe();
   app.useGlobalPipes(bodyPipe);

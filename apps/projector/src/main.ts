@@ -20,9 +20,13 @@ async function main(): Promise<void> {
   });
   await runner.start();
   logger.log(`Caught up at position ${String(runner.lowestCheckpoint())}; following the event log`);
+  // The runner's poll timer is unref'd (it must not hold the API open), and the embedded event store
+  // holds no open handle: without this the process would exit as soon as it caught up.
+  const keepAlive = setInterval(() => undefined, 2 ** 31 - 1);
 
   const shutdown = async (signal: string) => {
     logger.log(`${signal}: finishing the current batch`);
+    clearInterval(keepAlive);
     await runner.stop();
     await readStore.close();
     await eventStore.close();
