@@ -51,6 +51,28 @@ describe('an API replica without the in-process projector (BOOKING_RUN_PROJECTOR
     expect(ready.body).toMatchObject({ status: 503, detail: 'Not ready: projections' });
   });
 
+  it('answers a command 503 with Retry-After when no projector applies it within 5 s, and the change is kept', async () => {
+    const token = await app.token(newId());
+    const venue = newId();
+    const put = await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'Unprojected Hall' } });
+    expect(put.status).toBe(503);
+    expect(put.headers.get('retry-after')).toBe('1');
+    expect(put.body).toMatchObject({ status: 503, detail: expect.stringContaining('The change is saved') });
+    const eventStore = createEventStore({ dataDir: app.config.dataDir });
+    const readStore = await createReadStore({ dataDir: app.config.dataDir });
+    const projector = new ProjectionRunner(eventStore, readStore, allProjections, { pollIntervalMs: 20 });
+    await projector.start();
+    try {
+      const got = await app.request('GET', `/api/venues/${venue}`, { token });
+      expect(got.status).toBe(200);
+      expect(got.body).toMatchObject({ VenueIdentifier: venue, Name: 'Unprojected Hall' });
+    } finally {
+      await projector.stop();
+      await readStore.close();
+      await eventStore.close();
+    }
+  });
+
   it('answers a command once the projector app has stored its checkpoints (read-your-writes across processes)', async () => {
     // The projector app, on the same stores.
     const eventStore = createEventStore({ dataDir: app.config.dataDir });

@@ -1,9 +1,19 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { ReadYourWritesTimeoutError } from '../../../../libs/application/src/checkpoint-read-your-writes.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
+import { ProjectionLagTimeoutError } from '../../../../libs/read-model/src/checkpoint-waiters.js';
 import { PROBLEM_CONTENT_TYPE, problem, ProblemDetails, RequestValidationError } from './problem-details.js';
 
 const DOMAIN_STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
+
+/**
+ * A command whose read models did not catch up in time (the projector stopped or fell far behind):
+ * its events are stored, so this is neither the client's error nor a lost change. 503, as
+ * readiness says at the same moment, with a hint to read again rather than to send it again.
+ */
+const READ_MODELS_BEHIND = 'The change is saved, but the read models have not caught up with it yet: read it again shortly';
+const RETRY_AFTER_SECONDS = '1';
 
 /** Turns every error into problem+json. Anything unexpected is a 500 and logged: a bug. */
 @Catch()
@@ -14,11 +24,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toProblem(exception);
     if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (body.status === 503) void reply.header('Retry-After', RETRY_AFTER_SECONDS);
     void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
   }
 
   toProblem(exception: unknown): ProblemDetails {
     if (exception instanceof DomainError) return problem(DOMAIN_STATUS[exception.kind], exception.message);
+    if (exception instanceof ProjectionLagTimeoutError || exception instanceof ReadYourWritesTimeoutError) {
+      return problem(503, READ_MODELS_BEHIND);
+    }
     if (exception instanceof RequestValidationError) {
       return problem(400, 'The request is invalid', exception.errors);
     }
