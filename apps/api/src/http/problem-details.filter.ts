@@ -3,16 +3,10 @@ import type { FastifyReply } from 'fastify';
 import { ReadYourWritesTimeoutError } from '../../../../libs/application/src/checkpoint-read-your-writes.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { ProjectionLagTimeoutError } from '../../../../libs/read-model/src/checkpoint-waiters.js';
-import { PROBLEM_CONTENT_TYPE, problem, ProblemDetails, RequestValidationError } from './problem-details.js';
+import { PROBLEM_CONTENT_TYPE, problem, ProblemDetails, READ_MODELS_BEHIND, RequestValidationError } from './problem-details.js';
 
 const DOMAIN_STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
 
-/**
- * A command whose read models did not catch up in time (the projector stopped or fell far behind):
- * its events are stored, so this is neither the client's error nor a lost change. 503, as
- * readiness says at the same moment, with a hint to read again rather than to send it again.
- */
-const READ_MODELS_BEHIND = 'The change is saved, but the read models have not caught up with it yet: read it again shortly';
 const RETRY_AFTER_SECONDS = '1';
 
 /** Turns every error into problem+json. Anything unexpected is a 500 and logged: a bug. */

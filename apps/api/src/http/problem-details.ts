@@ -48,3 +48,10 @@ export class RequestValidationError extends Error {
     this.name = 'RequestValidationError';
   }
 }
+
+/**
+ * A command whose read models did not catch up in time (the projector stopped or fell far behind):
+ * its events are stored, so this is neither the client's error nor a lost change. 503, as
+ * readiness says at the same moment, with a hint to read again rather than to send it again.
+ */
+export const READ_MODELS_BEHIND = 'The change is saved, but the read models have not caught up with it yet: read it again shortly';

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE, problem } from '../http/problem-details.js';
+import { PROBLEM_CONTENT_TYPE, problem, READ_MODELS_BEHIND } from '../http/problem-details.js';
 import { serveDocs } from './docs-ui.js';
 import { FieldProblemSchema, ProblemDetailsSchema } from './problem.schema.js';
 import { AppRoute, listRoutes } from './routes.js';
@@ -36,7 +36,14 @@ const ERRORS: Record<number, { description: string; example: object }> = {
     example: problem(429, 'Too many requests: slow down and retry after the time in Retry-After'),
   },
   500: { description: 'A bug: never an answer to bad input', example: problem(500, 'An unexpected error occurred') },
+  503: {
+    description: 'The command is stored, but the read models did not apply it within 5 s (projector down or far behind); see Retry-After',
+    example: problem(503, READ_MODELS_BEHIND),
+  },
 };
+
+/** Search and count are POSTs that change nothing; every other POST, PUT and DELETE is a command. */
+const QUERY_PATH = /\/(search|count)$/;
 
 function problemResponse(status: number) {
   const { description, example } = ERRORS[status];
@@ -50,6 +57,8 @@ function commonErrors(route: AppRoute, operation: Operation): number[] {
   if (route.path.includes('{') || operation.parameters?.length || operation.requestBody) statuses.push(400);
   if (route.path.includes('{')) statuses.push(404);
   if (operation.requestBody) statuses.push(413, 415);
+  // Commands wait for read-your-writes (bounded).
+  if (route.method !== 'get' && !QUERY_PATH.test(route.path)) statuses.push(503);
   return statuses;
 }
 
