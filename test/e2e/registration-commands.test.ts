@@ -510,6 +510,17 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect((await retrieve(app, tenant, registration)).body.Accommodations).toEqual([]);
     });
 
+    it('takes a POST with no body that names the form type (jQuery’s $.post, curl -d \'\') as one with no body', async () => {
+      const { registration } = await registered(app, tenant);
+      const cancel = await app.request('POST', `/api/registrations/${registration}/commands/cancel`, {
+        token: tenant.token,
+        rawBody: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(cancel.status).toBe(200);
+      expect(cancel.body).toEqual({ Registration: registration, Status: 'Cancelled' });
+    });
+
     it('names a body that is not an object before a bad id, and a bad id before the fields of a body', async () => {
       for (const name of ['register-lax', 'cancel', 'grant-accommodation']) {
         const notObject = await command(app, tenant, 'not-a-uuid', name, [1]);
