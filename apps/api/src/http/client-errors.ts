@@ -8,8 +8,9 @@ const waiting = new WeakSet<Socket>();
 
 /**
  * Requests Node's HTTP parser cannot read (a malformed request line or header, a body longer than
- * its Content-Length, a stalled client) never reach Fastify's routes: the server answers on the
- * socket and closes it. Fastify's own answer is plain JSON without a request id; this one is the
+ * its Content-Length, one still arriving at Node's request timeout) never reach Fastify's routes:
+ * the server answers on the socket and closes it. (A client that goes quiet is dropped by the
+ * socket's idle timeout first, without an answer.) Fastify's own answer is plain JSON without a request id; this one is the
  * API's problem+json with an `X-Request-Id`, like every other answer (spec §1).
  *
  * The answer is written only when it is the next one the client reads. When a response to an
