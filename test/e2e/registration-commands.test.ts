@@ -501,7 +501,7 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
           rawBody: 'Type=Reader',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
         });
-        expectProblem(form, 415, '');
+        expectProblem(form, 415, 'Request body must be JSON (Content-Type: application/json)');
         const huge = await command(app, tenant, registration, 'grant-accommodation', { Type: 'Extra time', TimeExtension: 525_601 });
         expect(huge.body.errors).toEqual([{ field: 'TimeExtension', message: 'TimeExtension must be at most 525600 minutes (a year)' }]);
         const registerHuge = await command(app, tenant, newId(), 'register-lax', registerBody(tenant, { Accommodations: [{ Type: 'Extra time', TimeExtension: 1e300 }] }));
