@@ -19,6 +19,32 @@ describe('security headers and CORS by default', () => {
     }
   });
 
+  it('answers bytes after a body that ended at its Content-Length only after that request’s own answer', async () => {
+    // The PUT is read whole and carried out; what follows it on the connection is not HTTP. The
+    // first answer the client reads must be the PUT's, not a 400 it would take for the PUT's.
+    const token = await app.token(newId());
+    const venue = newId();
+    const body = JSON.stringify({ Name: 'North Hall' });
+    const { port } = new URL(app.baseUrl);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          `PUT /api/venues/${venue} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}not a request\r\n\r\n`,
+        ),
+      );
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 201 Created\r\n/);
+    const second = answer.indexOf('HTTP/1.1 400 Bad Request\r\n');
+    expect(second).toBeGreaterThan(0);
+    expect(answer.slice(second)).toMatch(/\r\nContent-Type: application\/problem\+json[^]*"detail":"The request is not valid HTTP"/);
+    expect((await app.request('GET', `/api/venues/${venue}`, { token })).body).toMatchObject({ Name: 'North Hall' });
+  });
+
   it('sends no CORS headers when no origin is configured', async () => {
     const response = await app.request('GET', '/health', { headers: { origin: 'https://evil.example' } });
     expect(response.headers.get('access-control-allow-origin')).toBeNull();

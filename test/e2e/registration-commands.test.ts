@@ -501,13 +501,24 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
           rawBody: 'Type=Reader',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
         });
-        expectProblem(form, 415, '');
+        expectProblem(form, 415, 'Request body must be JSON (Content-Type: application/json)');
         const huge = await command(app, tenant, registration, 'grant-accommodation', { Type: 'Extra time', TimeExtension: 525_601 });
         expect(huge.body.errors).toEqual([{ field: 'TimeExtension', message: 'TimeExtension must be at most 525600 minutes (a year)' }]);
         const registerHuge = await command(app, tenant, newId(), 'register-lax', registerBody(tenant, { Accommodations: [{ Type: 'Extra time', TimeExtension: 1e300 }] }));
         expect(registerHuge.body.errors).toEqual([expect.objectContaining({ field: 'Accommodations.0.TimeExtension' })]);
       });
       expect((await retrieve(app, tenant, registration)).body.Accommodations).toEqual([]);
+    });
+
+    it('takes a POST with no body that names the form type (jQuery’s $.post, curl -d \'\') as one with no body', async () => {
+      const { registration } = await registered(app, tenant);
+      const cancel = await app.request('POST', `/api/registrations/${registration}/commands/cancel`, {
+        token: tenant.token,
+        rawBody: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(cancel.status).toBe(200);
+      expect(cancel.body).toEqual({ Registration: registration, Status: 'Cancelled' });
     });
 
     it('names a body that is not an object before a bad id, and a bad id before the fields of a body', async () => {

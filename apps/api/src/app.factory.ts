@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { errorCodes, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../../libs/application/src/config/app-config.js';
@@ -97,7 +97,13 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   setupOpenApi(app);
   await app.init();
   // JSON only (spec §1: 415 when not JSON): Nest's init registers a form parser beside its JSON one.
+  // A POST with no body at all that still names the form type (jQuery's `$.post(url)`, `curl -d ''`)
+  // has nothing that is not JSON: it counts as no body, as it did before, and a form body is 415.
   fastify.removeContentTypeParser('application/x-www-form-urlencoded');
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', (request, _payload, done) => {
+    if (hasNoBody(request.headers)) done(null, undefined);
+    else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
+  });
   try {
     checkRouteAccess();
     checkRetrieveServed();
@@ -108,4 +114,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     throw error;
   }
   return app;
+}
+
+/** A request whose headers say it carries no body: no chunked encoding, a Content-Length absent or 0. */
+function hasNoBody(headers: FastifyRequest['headers']): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }

@@ -139,11 +139,23 @@ describe('ScheduleExamEvent', () => {
     ['start after 9999 in UTC', { start: '9999-12-31T20:00:00-14:00', venue: null }, 'Invalid EventStartTime value'],
     ['start whose end is after 9999 in UTC', { start: '9999-12-31T23:00:00Z', billingCodeDurationMinutes: 61, venue: null }, 'Invalid EventStartTime value'],
     ['start whose end no Date can hold (a huge duration)', { billingCodeDurationMinutes: 1e300, venue: null }, 'Invalid EventStartTime value'],
+    // 12:00 UTC on 9999-12-31 is 02:00 on 10000-01-01 at a +14:00 venue: no list-events day names it.
+    ['start after 9999 on the venue’s clock', { start: '9999-12-31T12:00:00Z', billingCodeDurationMinutes: 0, venue: { ...VENUE, timeZone: 'Pacific/Kiritimati' }, registrationLimit: 0 }, 'Invalid EventStartTime value'],
+    ['start whose end is after 9999 on the venue’s clock', { start: '9999-12-31T08:00:00Z', billingCodeDurationMinutes: 180, venue: { ...VENUE, timeZone: 'Pacific/Kiritimati' }, registrationLimit: 0 }, 'Invalid EventStartTime value'],
     ['venue not in the catalog', { venue: null, registrationLimit: 0 }, 'Venue not found'],
     ['registration limit of zero', { registrationLimit: 0 }, 'Invalid RegistrationLimit value'],
     ['fractional registration limit', { registrationLimit: 2.5 }, 'Invalid RegistrationLimit value'],
   ])('refuses a %s', (_, overrides, message) => {
     given(examEventDecider).when(scheduleCommand(overrides)).then(DomainError.invalid(message));
+  });
+
+  it('accepts an event that ends at the last minute of 9999 on its venue’s clock', () => {
+    const kiritimati = { ...VENUE, timeZone: 'Pacific/Kiritimati' };
+    const events = examEventDecider.decide(
+      scheduleCommand({ start: '9999-12-31T06:59:00Z', billingCodeDurationMinutes: 3 * 60, venue: kiritimati }),
+      examEventDecider.initialState,
+    );
+    expect(events).toEqual([expect.objectContaining({ data: expect.objectContaining({ End: '9999-12-31T09:59:00.000Z' }) })]);
   });
 
   it.each(['Individual (A)', 'Accessibility and Resource Centre (ARC)'])('accepts the exam type %s', (examType) => {

@@ -5,7 +5,7 @@
  */
 import type { Decider } from '../shared/decider.js';
 import { DomainError } from '../shared/domain-error.js';
-import { addMinutes, isStorableInstant, parseOffsetDateTime } from '../shared/time.js';
+import { addMinutes, isStorableInZone, parseOffsetDateTime } from '../shared/time.js';
 import type {
   AdjustCapacity,
   AttachExamForm,
@@ -103,8 +103,16 @@ function schedule(command: ScheduleExamEvent, state: ExamEventState): ExamEventE
   const format = specified(command.format, 'EventExamFormat');
   if (!isExamFormat(format)) throw DomainError.invalid('Invalid EventExamFormat value');
   const start = parseOffsetDateTime(command.start);
-  // The event's whole span must be storable: an end past 9999 (in UTC) would sort before every other time.
-  if (start === null || start.getTime() <= command.now.getTime() || !isStorableInstant(addMinutes(start, durationMinutes))) {
+  // The event's whole span must be storable: an end past 9999 (in UTC) would sort before every
+  // other time. It must also lie within 9999 on the venue's clock (when the venue is known; else
+  // 'Venue not found' follows): there, it is shown in the venue's offset and listed by local day.
+  const zone = command.venue?.timeZone ?? 'UTC';
+  if (
+    start === null ||
+    start.getTime() <= command.now.getTime() ||
+    !isStorableInZone(start, zone) ||
+    !isStorableInZone(addMinutes(start, durationMinutes), zone)
+  ) {
     throw DomainError.invalid('Invalid EventStartTime value');
   }
   const venue = command.venue;

@@ -25,6 +25,17 @@ export function isStorableInstant(instant: Date): boolean {
   return ms >= EARLIEST_STORABLE_MS && ms <= LATEST_STORABLE_MS;
 }
 
+/**
+ * Whether the instant is storable and the wall clock of `timeZone` also shows it in years
+ * 0000–9999: an exam event's times are shown in its venue's offset (`formatInZone`) and listed by
+ * the venue's local day (`YYYY-MM-DD`), so a later local time has neither a text nor a day.
+ */
+export function isStorableInZone(instant: Date, timeZone: string): boolean {
+  if (!isStorableInstant(instant)) return false;
+  const ms = instant.getTime();
+  return isStorableInstant(new Date(ms + offsetMinutesAt(ms, timeZone) * MINUTE_MS));
+}
+
 /** A span of time between two instants. */
 export interface Interval {
   readonly start: Date;
