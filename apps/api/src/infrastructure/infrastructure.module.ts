@@ -68,7 +68,7 @@ function projectorThreadProviders(config: AppConfig, logger: Logger): Provider[]
         }),
     },
     // Injects the projector only to be opened after it.
-    { provide: READ_STORE, inject: [PROJECTOR], useFactory: () => openEmbeddedQueryStore(config.dataDir) },
+    { provide: READ_STORE, inject: [PROJECTOR], useFactory: () => openEmbeddedQueryStore(config.dataDir, config.queryThreads) },
     { provide: ReadYourWrites, inject: [PROJECTOR], useFactory: (projector: Projector) => new ProjectorReadYourWrites(projector) },
   ];
 }
