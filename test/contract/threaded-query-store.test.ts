@@ -64,7 +64,7 @@ whenBuilt('ThreadedQueryStore', () => {
   async function seeded(size: number, entry?: URL) {
     const file = tempFile();
     const writer = new SqliteReadStore(file);
-    await writer.ensureCollections([{ name: 'people', indexes: [['Org']] }]);
+    await writer.ensureCollections([{ name: 'people', indexes: [['Org']], views: { row: ['Org'] } }]);
     await writer.runBatch('test', async (session) => {
       await session.apply([1, 2, 3].map((n) => ({ kind: 'upsert', collection: 'people', doc: { _id: `p${n}`, Org: n === 3 ? 'o2' : 'o1' } })));
       return 1n;
@@ -84,6 +84,15 @@ whenBuilt('ThreadedQueryStore', () => {
     expect(threads.running).toBe(1);
     const counts = await Promise.all([1, 2, 3, 4].map(() => store.count('people', { Org: 'o2' })));
     expect(counts).toEqual([1, 1, 1, 1]);
+    expect(threads.running).toBe(2);
+  });
+
+  it('sends a page and its count, asked together, to one thread; other queries of the same turn to others', async () => {
+    const { store, threads } = await seeded(2);
+    const [page, total] = await Promise.all([store.findView('people', { Org: 'o1' }, { limit: 1 }, 'row'), store.count('people', { Org: 'o1' })]);
+    expect([JSON.parse(page), total]).toEqual([[{ Org: 'o1' }], 2]);
+    expect(threads.running).toBe(1);
+    expect(await Promise.all([store.count('people', { Org: 'o1' }), store.count('people', { Org: 'o1' })])).toEqual([2, 2]);
     expect(threads.running).toBe(2);
   });
 

@@ -5,5 +5,5 @@ import '../../dist/libs/read-model/src/sqlite-query.worker.js';
 import { parentPort } from 'node:worker_threads';
 
 parentPort.on('message', (message) => {
-  if (message !== 'close' && message.args[0] === 'crash') process.exit(3);
+  if (message !== 'close' && message.some((call) => call.args[0] === 'crash')) process.exit(3);
 });

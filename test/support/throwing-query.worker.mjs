@@ -12,5 +12,5 @@ const errors = {
 };
 parentPort.on('message', (message) => {
   if (message === 'close') return parentPort.close();
-  parentPort.postMessage({ id: message.id, error: thrownInThread(errors[message.args[0]]()) });
+  parentPort.postMessage(message.map((call) => ({ id: call.id, error: thrownInThread(errors[call.args[0]]()) })));
 });

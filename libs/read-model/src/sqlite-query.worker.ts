@@ -3,12 +3,11 @@
  * read-only connection to the embedded read store, one at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type FromQueryThread, type QueryThreadData, thrownInThread, type ToQueryThread } from './query-threads.js';
+import { type QueryAnswer, type QueryCall, type QueryThreadData, thrownInThread, type ToQueryThread } from './query-threads.js';
 import { SqliteQueryStore } from './sqlite-query-store.js';
 
 const port = parentPort!;
 const store = new SqliteQueryStore((workerData as QueryThreadData).readStoreFile);
-const post = (message: FromQueryThread) => port.postMessage(message);
 
 port.on('message', async (message: ToQueryThread) => {
   if (message === 'close') {
@@ -16,10 +15,15 @@ port.on('message', async (message: ToQueryThread) => {
     port.close();
     return;
   }
-  const { id, method, args } = message;
-  try {
-    post({ id, result: await (store[method] as (...args: unknown[]) => Promise<unknown>)(...args) });
-  } catch (error) {
-    post({ id, error: thrownInThread(error) });
-  }
+  const answers: QueryAnswer[] = [];
+  for (const call of message) answers.push(await answer(call));
+  port.postMessage(answers);
 });
+
+async function answer({ id, method, args }: QueryCall): Promise<QueryAnswer> {
+  try {
+    return { id, result: await (store[method] as (...args: unknown[]) => Promise<unknown>)(...args) };
+  } catch (error) {
+    return { id, error: thrownInThread(error) };
+  }
+}

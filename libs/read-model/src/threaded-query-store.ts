@@ -34,14 +34,17 @@ export class ThreadedQueryStore implements QueryStore {
     return (await this.threads.call('find', [collection, plainFilter(filter), plainOptions(options)])) as Doc[];
   }
 
+  /** With the count of the same filter asked in the same turn (a search page's total), one message. */
   async findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
     assertCollectionName(collection);
-    return (await this.threads.call('findView', [collection, plainFilter(filter), plainOptions(options), view])) as string;
+    const plain = plainFilter(filter);
+    return (await this.threads.call('findView', [collection, plain, plainOptions(options), view], sameQuery(collection, plain))) as string;
   }
 
   async count(collection: string, filter: Filter): Promise<number> {
     assertCollectionName(collection);
-    return (await this.threads.call('count', [collection, plainFilter(filter)])) as number;
+    const plain = plainFilter(filter);
+    return (await this.threads.call('count', [collection, plain], sameQuery(collection, plain))) as number;
   }
 
   async close(): Promise<void> {
@@ -50,5 +53,6 @@ export class ThreadedQueryStore implements QueryStore {
   }
 }
 
+const sameQuery = (collection: string, filter: Filter) => `${collection}\u0000${JSON.stringify(filter)}`;
 const plainFilter = (filter: Filter): Filter => filterOf(normalizeFilter(filter));
 const plainOptions = (options: FindOptions | undefined): FindOptions => findOptionsOf(normalizeFind(options));
