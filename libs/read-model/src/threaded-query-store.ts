@@ -9,11 +9,12 @@
  */
 import { assertCollectionName, filterOf, findOptionsOf, normalizeFilter, normalizeFind } from './normalized-query.js';
 import type { QueryThreads } from './query-threads.js';
-import type { Doc, Filter, FindOptions, QueryStore } from './read-store.js';
+import type { Doc, Filter, FindOptions, QueryStore, ReadView } from './read-store.js';
 
 export class ThreadedQueryStore implements QueryStore {
   constructor(
-    private readonly local: QueryStore,
+    /** This thread's own connection. */
+    readonly local: QueryStore,
     private readonly threads: QueryThreads,
   ) {}
 
@@ -56,3 +57,12 @@ export class ThreadedQueryStore implements QueryStore {
 const sameQuery = (collection: string, filter: Filter) => `${collection}\u0000${JSON.stringify(filter)}`;
 const plainFilter = (filter: Filter): Filter => filterOf(normalizeFilter(filter));
 const plainOptions = (options: FindOptions | undefined): FindOptions => findOptionsOf(normalizeFind(options));
+
+/**
+ * Every read of `store` on this thread's connection: for the command path's lookups (a form by its
+ * code), a few rows by an index, cheaper than a round trip, and which must not start a thread in
+ * an API that only takes commands (each costs resident memory).
+ */
+export function onEventLoop(store: QueryStore): ReadView {
+  return store instanceof ThreadedQueryStore ? store.local : store;
+}
