@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { QueryStore, ReadStore } from './read-store.js';
 import { SqliteQueryStore } from './sqlite-query-store.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
+import { QueryThreads } from './query-threads.js';
+import { ThreadedQueryStore } from './threaded-query-store.js';
 
 export * from './read-store.js';
 export { SqliteQueryStore } from './sqlite-query-store.js';
@@ -30,7 +32,13 @@ export function embeddedReadStoreFile(dataDir: string): string {
   return join(dataDir, 'read.sqlite');
 }
 
-/** The embedded store, read-only: its writer (a projector thread) must have created the file. */
-export function openEmbeddedQueryStore(dataDir: string): QueryStore {
-  return new SqliteQueryStore(embeddedReadStoreFile(dataDir));
+/**
+ * The embedded store, read-only: its writer (a projector thread) must have created the file.
+ * `queryThreads`: how many threads answer searches and counts (see ThreadedQueryStore); with 0,
+ * this thread answers every query itself.
+ */
+export function openEmbeddedQueryStore(dataDir: string, queryThreads = 0): QueryStore {
+  const file = embeddedReadStoreFile(dataDir);
+  const local = new SqliteQueryStore(file);
+  return queryThreads === 0 ? local : new ThreadedQueryStore(local, new QueryThreads({ readStoreFile: file, size: queryThreads }));
 }

@@ -153,3 +153,23 @@ export function checkpointText(position: unknown): string {
   }
   return position.toString();
 }
+
+const OPERATOR_OF: Record<Clause['op'], string> = { eq: '$eq', ne: '$ne', in: '$in', gte: '$gte', lt: '$lt', contains: '$contains' };
+
+/**
+ * The filter of checked clauses, as plain data (strings, numbers, booleans, null, arrays): what
+ * normalizes to the same clauses, in their order, and can be sent to another thread as it is.
+ */
+export function filterOf(clauses: readonly Clause[]): Filter {
+  const filter: Record<string, Record<string, unknown>> = {};
+  for (const clause of clauses) {
+    const operand = clause.op === 'in' ? clause.values : clause.op === 'contains' ? clause.text : clause.value;
+    (filter[clause.field] ??= {})[OPERATOR_OF[clause.op]] = operand;
+  }
+  return filter as Filter;
+}
+
+/** The options of a checked find, as plain data (see filterOf). */
+export function findOptionsOf(find: NormalizedFind): FindOptions {
+  return { sort: find.sort, skip: find.skip, limit: find.limit ?? undefined };
+}

@@ -15,6 +15,7 @@ import { ProjectionRunner } from '../../../../libs/read-model/src/projection-run
 import type { Projector } from '../../../../libs/read-model/src/projector.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
 import type { QueryStore, ReadStore } from '../../../../libs/read-model/src/read-store.js';
+import { onEventLoop } from '../../../../libs/read-model/src/threaded-query-store.js';
 import { Metrics } from '../observability/metrics.js';
 import { TimedEventStore } from '../observability/timed-event-store.js';
 import { ProjectorThread } from './projector-thread.js';
@@ -68,7 +69,7 @@ function projectorThreadProviders(config: AppConfig, logger: Logger): Provider[]
         }),
     },
     // Injects the projector only to be opened after it.
-    { provide: READ_STORE, inject: [PROJECTOR], useFactory: () => openEmbeddedQueryStore(config.dataDir) },
+    { provide: READ_STORE, inject: [PROJECTOR], useFactory: () => openEmbeddedQueryStore(config.dataDir, config.queryThreads) },
     { provide: ReadYourWrites, inject: [PROJECTOR], useFactory: (projector: Projector) => new ProjectorReadYourWrites(projector) },
   ];
 }
@@ -117,11 +118,11 @@ export class InfrastructureModule {
         { provide: CatalogQueries, inject: [READ_STORE], useFactory: (readStore: QueryStore) => new CatalogQueries(readStore) },
         {
           provide: CommandCatalog,
-          inject: [CatalogQueries, ReadYourWrites, EVENT_STORE],
+          inject: [READ_STORE, ReadYourWrites, EVENT_STORE],
           // Forms are remembered only where every form change is this process's append (see CommandCatalog).
-          useFactory: (queries: CatalogQueries, readYourWrites: ReadYourWrites, eventStore: StreamWatchingEventStore) =>
+          useFactory: (readStore: QueryStore, readYourWrites: ReadYourWrites, eventStore: StreamWatchingEventStore) =>
             new CommandCatalog(
-              queries,
+              new CatalogQueries(onEventLoop(readStore)),
               readYourWrites,
               embedded && config.runProjector
                 ? { watch: (onAppended) => eventStore.watch(ASSESSMENT_FORM_STREAM_PREFIX, onAppended) }

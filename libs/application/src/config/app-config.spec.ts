@@ -89,3 +89,18 @@ describe('embedded event store durability', () => {
     expect(() => loadConfig({ ...base(), BOOKING_SQLITE_DURABILITY: 'always' })).toThrow(/BOOKING_SQLITE_DURABILITY/);
   });
 });
+
+describe('query threads', () => {
+  const base = () => ({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret });
+
+  it('answers searches and counts in two threads by default; 0 keeps them on the event loop', () => {
+    expect(loadConfig(base()).queryThreads).toBe(2);
+    expect(loadConfig({ ...base(), BOOKING_QUERY_THREADS: '0' }).queryThreads).toBe(0);
+    expect(loadConfig({ ...base(), BOOKING_QUERY_THREADS: '4' }).queryThreads).toBe(4);
+  });
+
+  it('stops on a value that is no count, naming the variable', () => {
+    expect(() => loadConfig({ ...base(), BOOKING_QUERY_THREADS: '-1' })).toThrow(/BOOKING_QUERY_THREADS/);
+    expect(() => loadConfig({ ...base(), BOOKING_QUERY_THREADS: 'two' })).toThrow(/BOOKING_QUERY_THREADS/);
+  });
+});

@@ -24,6 +24,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Durability of the embedded event store's commits (see SqliteDurability). */
   sqliteDurability: SqliteDurability;
+  /** Worker threads answering searches and counts on the embedded read store; 0: the event loop does. */
+  queryThreads: number;
 }
 
 /** `process`: a commit survives a killed process (WAL, synchronous=NORMAL); `power-loss`: it also
@@ -67,6 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readyMaxLagEvents: parseInteger('READY_MAX_LAG_EVENTS', env.READY_MAX_LAG_EVENTS, 1_000, 0),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     sqliteDurability: parseDurability(env.BOOKING_SQLITE_DURABILITY),
+    // The cores of the machine measured (two): one more thread than cores only adds memory.
+    queryThreads: parseInteger('BOOKING_QUERY_THREADS', env.BOOKING_QUERY_THREADS, 2, 0),
   };
 }
 

@@ -1,0 +1,68 @@
+/**
+ * The embedded read store for the API: searches and counts go to a pool of query threads, while
+ * the point reads (retrieve, a document by id, checkpoints), which take microseconds, stay on this
+ * thread's own connection, where a round trip to a thread would cost more than the read.
+ *
+ * Filters and options are checked here and sent as the plain data they normalize to: a refused
+ * filter fails as it always did, and what crosses to a thread can always be copied (a Date, a
+ * function or a RegExp in a caller's filter never reaches the structured clone).
+ */
+import { assertCollectionName, filterOf, findOptionsOf, normalizeFilter, normalizeFind } from './normalized-query.js';
+import type { QueryThreads } from './query-threads.js';
+import type { Doc, Filter, FindOptions, QueryStore, ReadView } from './read-store.js';
+
+export class ThreadedQueryStore implements QueryStore {
+  constructor(
+    /** This thread's own connection. */
+    readonly local: QueryStore,
+    private readonly threads: QueryThreads,
+  ) {}
+
+  get(collection: string, id: string): Promise<Doc | null> {
+    return this.local.get(collection, id);
+  }
+
+  getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null> {
+    return this.local.getView(collection, id, view, match);
+  }
+
+  getCheckpoint(projection: string): Promise<bigint | null> {
+    return this.local.getCheckpoint(projection);
+  }
+
+  async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
+    assertCollectionName(collection);
+    return (await this.threads.call('find', [collection, plainFilter(filter), plainOptions(options)])) as Doc[];
+  }
+
+  /** With the count of the same filter asked in the same turn (a search page's total), one message. */
+  async findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
+    assertCollectionName(collection);
+    const plain = plainFilter(filter);
+    return (await this.threads.call('findView', [collection, plain, plainOptions(options), view], sameQuery(collection, plain))) as string;
+  }
+
+  async count(collection: string, filter: Filter): Promise<number> {
+    assertCollectionName(collection);
+    const plain = plainFilter(filter);
+    return (await this.threads.call('count', [collection, plain], sameQuery(collection, plain))) as number;
+  }
+
+  async close(): Promise<void> {
+    await this.threads.close();
+    await this.local.close();
+  }
+}
+
+const sameQuery = (collection: string, filter: Filter) => `${collection}\u0000${JSON.stringify(filter)}`;
+const plainFilter = (filter: Filter): Filter => filterOf(normalizeFilter(filter));
+const plainOptions = (options: FindOptions | undefined): FindOptions => findOptionsOf(normalizeFind(options));
+
+/**
+ * Every read of `store` on this thread's connection: for the command path's lookups (a form by its
+ * code), a few rows by an index, cheaper than a round trip, and which must not start a thread in
+ * an API that only takes commands (each costs resident memory).
+ */
+export function onEventLoop(store: QueryStore): ReadView {
+  return store instanceof ThreadedQueryStore ? store.local : store;
+}
