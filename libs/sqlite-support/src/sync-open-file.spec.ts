@@ -20,13 +20,14 @@ onLinux('syncThroughOpenDescriptor', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** This process's POSIX locks on the file, as /proc/locks lists them (by inode). */
+  /** This process's POSIX locks on the file, as /proc/locks lists them (by inode; without the line number). */
   const locksOn = (file: string) => {
     const inode = `:${fs.statSync(file).ino} `;
     return fs
       .readFileSync('/proc/locks', 'utf8')
       .split('\n')
-      .filter((line) => line.includes(` ${process.pid} `) && line.includes(inode));
+      .filter((line) => line.includes(` ${process.pid} `) && line.includes(inode))
+      .map((line) => line.slice(line.indexOf(':') + 1).trim());
   };
 
   it('syncs a file through a descriptor SQLite holds open', () => {
