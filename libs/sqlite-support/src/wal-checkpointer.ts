@@ -10,7 +10,11 @@
  *
  * SQLite starts the WAL over only when a write finds every frame copied, which a background pass
  * never achieves while the writer keeps writing; so once the WAL is past the threshold, the writer
- * checkpoints too: only the frames written since the background pass, so it stays cheap.
+ * checkpoints too: only the frames written since the background pass, so it stays cheap. What it
+ * cannot skip is the sync of the database file that completes the copy (SQLite's, before it lets
+ * the WAL start over), and that sync writes every page copied since the file's last sync: with
+ * PASSIVE passes under load, most of the cycle's. So the worker syncs the file first (an extra
+ * sync, never one less: SQLite's own order of syncs stays as it is) and copies what came meanwhile.
  *
  * The worker is plain CommonJS evaluated from a string, so it runs the same from the TypeScript
  * sources (tests) and from the build; it loads better-sqlite3 by the path this module resolves.
@@ -18,6 +22,7 @@
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { syncThroughOpenDescriptor } from './sync-open-file.js';
 
 /** Often enough that the WAL stays small, rarely enough that an idle store costs nothing worth measuring. */
 const INTERVAL_MS = 200;
@@ -26,29 +31,35 @@ const INTERVAL_MS = 200;
 const AUTO_CHECKPOINT_FRAMES = 1000;
 
 /**
- * Past this many frames (64 MB of 4 KB pages) the writer helps the WAL start over. Its catch-up
- * copies little, but it syncs the file on the event loop: measured as the largest single cost of
- * register-lax under load when it ran every 1,000 frames (about once a second).
+ * Past this many frames (128 MB of 4 KB pages) the writer helps the WAL start over. Its catch-up
+ * copies little, but it syncs on the writer's thread, and every request in flight waits for it:
+ * the fewer the better (at 1,000 register-lax a second, about one every 3.5 s for the read store).
+ * Readers look frames up only among those not yet copied, so a longer WAL does not slow them.
  */
-const RESTART_FRAMES = 16_000;
+const RESTART_FRAMES = 32_000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: 0 });
+const databasePath = fs.realpathSync(workerData.file);
+const syncThroughOpenDescriptor = ${syncThroughOpenDescriptor.toString()};
+const pass = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
+// Past the start-over point, and every frame it saw copied.
+const readyForCatchUp = ({ busy, log, checkpointed }) => busy === 0 && log >= workerData.restartFrames && checkpointed === log;
 const timer = setInterval(() => {
   // Busy (e.g. another process holds a lock): tried again at the next tick.
-  try { parentPort.postMessage(db.pragma('wal_checkpoint(PASSIVE)')[0]); } catch {}
+  try {
+    if (!readyForCatchUp(pass())) return;
+    // The writer's catch-up ends with a sync of the database file on the writer's thread, which
+    // would write every page copied since the last sync: most of them are written here instead.
+    syncThroughOpenDescriptor(databasePath, fs);
+    if (readyForCatchUp(pass())) parentPort.postMessage('ready for catch-up');
+  } catch {}
 }, workerData.intervalMs);
 parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
 `;
-
-interface CheckpointResult {
-  busy: number;
-  /** Frames in the WAL when the checkpoint started. */
-  log: number;
-  checkpointed: number;
-}
 
 export interface WalCheckpointerOptions {
   /**
@@ -72,14 +83,19 @@ export class WalCheckpointer {
       eval: true,
       // It allocates next to nothing: V8's default young generation would only cost memory.
       resourceLimits: { maxYoungGenerationSizeMb: 1 },
-      workerData: { driver: driverPath, file: db.name, intervalMs: options.intervalMs ?? INTERVAL_MS },
+      workerData: {
+        driver: driverPath,
+        file: db.name,
+        intervalMs: options.intervalMs ?? INTERVAL_MS,
+        restartFrames: RESTART_FRAMES,
+      },
     });
     db.pragma('wal_autocheckpoint = 0');
     let catchUpPending = false;
-    this.worker.on('message', ({ busy, log, checkpointed }: CheckpointResult) => {
-      // Only once the worker has copied all it saw: the writer then copies just what came since. (A
-      // huge WAL, e.g. after a migration, would otherwise be copied on the event loop.) One at a time.
-      if (catchUpPending || busy !== 0 || log < RESTART_FRAMES || checkpointed !== log) return;
+    // Only once the worker has copied all it saw: the writer then copies just what came since. (A
+    // huge WAL, e.g. after a migration, would otherwise be copied on the event loop.) One at a time.
+    this.worker.on('message', () => {
+      if (catchUpPending) return;
       catchUpPending = true;
       onWriter(() => {
         catchUpPending = false;
