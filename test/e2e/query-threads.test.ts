@@ -6,10 +6,10 @@ import { ThreadedQueryStore } from '../../libs/read-model/src/threaded-query-sto
 import { TestApp } from '../support/test-app.js';
 import { defineTenant, registered } from '../support/registration-fixtures.js';
 
-/** BOOKING_QUERY_THREADS: searches and counts answered in threads (default) or on the event loop. */
+/** BOOKING_QUERY_THREADS: searches and counts answered on the event loop (default) or in threads. */
 describe.each([
-  ['in two query threads (the default)', {}, ThreadedQueryStore],
-  ['on the event loop (BOOKING_QUERY_THREADS=0)', { BOOKING_QUERY_THREADS: '0' }, SqliteQueryStore],
+  ['in two query threads (BOOKING_QUERY_THREADS=2)', { BOOKING_QUERY_THREADS: '2' }, ThreadedQueryStore],
+  ['on the event loop (the default)', {}, SqliteQueryStore],
 ])('searches and counts %s', (_, env, storeClass) => {
   let app: TestApp | undefined;
   afterEach(() => app?.close());
@@ -34,7 +34,7 @@ describe('query threads in an API that only takes commands', () => {
   afterEach(() => app?.close());
 
   it('start none: the command path looks forms up on the event loop', async () => {
-    app = await TestApp.start();
+    app = await TestApp.start({ BOOKING_QUERY_THREADS: '2' });
     const tenant = await defineTenant(app);
     await registered(app, tenant);
     await registered(app, tenant, { Assessment: 'PHYS-100' });

@@ -93,9 +93,9 @@ describe('embedded event store durability', () => {
 describe('query threads', () => {
   const base = () => ({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret });
 
-  it('answers searches and counts in two threads by default; 0 keeps them on the event loop', () => {
-    expect(loadConfig(base()).queryThreads).toBe(2);
-    expect(loadConfig({ ...base(), BOOKING_QUERY_THREADS: '0' }).queryThreads).toBe(0);
+  it('answers searches and counts on the event loop by default; 2 answers them in two threads', () => {
+    expect(loadConfig(base()).queryThreads).toBe(0);
+    expect(loadConfig({ ...base(), BOOKING_QUERY_THREADS: '2' }).queryThreads).toBe(2);
     expect(loadConfig({ ...base(), BOOKING_QUERY_THREADS: '4' }).queryThreads).toBe(4);
   });
 

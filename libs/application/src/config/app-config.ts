@@ -70,7 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: parseLogLevel(env.LOG_LEVEL),
     sqliteDurability: parseDurability(env.BOOKING_SQLITE_DURABILITY),
     // The cores of the machine measured (two): one more thread than cores only adds memory.
-    queryThreads: parseInteger('BOOKING_QUERY_THREADS', env.BOOKING_QUERY_THREADS, 2, 0),
+    queryThreads: parseInteger('BOOKING_QUERY_THREADS', env.BOOKING_QUERY_THREADS, 0, 0),
   };
 }
 
