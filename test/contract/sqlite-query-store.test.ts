@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ReadStore } from '../../libs/read-model/src/read-store.js';
 import { SqliteQueryStore } from '../../libs/read-model/src/sqlite-query-store.js';
 import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js';
+import { writerAndReader } from '../support/writer-and-reader.js';
 import { readStoreContract } from './read-store.contract.js';
 
 const dirs: string[] = [];
@@ -17,33 +17,10 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * The API with a projector thread: the thread writes through SqliteReadStore, the API answers
- * every query through SqliteQueryStore on the same file. Every query of the contract goes
- * through the read-only store here.
- */
-function writerAndReader(file: string): ReadStore {
-  const writer = new SqliteReadStore(file);
-  const reader = new SqliteQueryStore(file);
-  return {
-    ensureCollections: (specs) => writer.ensureCollections(specs),
-    missingCollections: (collections) => writer.missingCollections(collections),
-    runBatch: (projections, work) => writer.runBatch(projections, work),
-    reset: (projection, collections) => writer.reset(projection, collections),
-    get: (collection, id) => reader.get(collection, id),
-    find: (collection, filter, options) => reader.find(collection, filter, options),
-    findView: (collection, filter, options, view) => reader.findView(collection, filter, options, view),
-    getView: (collection, id, view, match) => reader.getView(collection, id, view, match),
-    count: (collection, filter) => reader.count(collection, filter),
-    getCheckpoint: (projection) => reader.getCheckpoint(projection),
-    close: async () => {
-      await reader.close();
-      await writer.close();
-    },
-  };
-}
-
-readStoreContract('SQLite, queried read-only', async () => writerAndReader(join(tempDir(), 'read.sqlite')), { transactionalBatches: true });
+// The API with a projector thread: every query of the contract goes through the read-only store.
+readStoreContract('SQLite, queried read-only', async () => writerAndReader(join(tempDir(), 'read.sqlite'), (file) => new SqliteQueryStore(file)), {
+  transactionalBatches: true,
+});
 
 describe('SqliteQueryStore', () => {
   it('never creates the file: the projector that writes it must have', () => {

@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryThreads } from '../../libs/read-model/src/query-threads.js';
-import type { ReadStore } from '../../libs/read-model/src/read-store.js';
 import { SqliteQueryStore } from '../../libs/read-model/src/sqlite-query-store.js';
 import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js';
 import { ThreadedQueryStore } from '../../libs/read-model/src/threaded-query-store.js';
+import { writerAndReader } from '../support/writer-and-reader.js';
 import { readStoreContract } from './read-store.contract.js';
 
 const BUILT_WORKER = 'dist/libs/read-model/src/sqlite-query.worker.js';
@@ -28,33 +28,11 @@ function threadedStore(file: string, size: number, entry?: URL): { store: Thread
   return { store: new ThreadedQueryStore(new SqliteQueryStore(file), threads), threads };
 }
 
-/** The API's store with query threads: the projector writes, two threads answer searches and counts. */
-function writerAndThreads(file: string): ReadStore {
-  const writer = new SqliteReadStore(file);
-  const { store: reader } = threadedStore(file, 2);
-  return {
-    ensureCollections: (specs) => writer.ensureCollections(specs),
-    missingCollections: (collections) => writer.missingCollections(collections),
-    runBatch: (projections, work) => writer.runBatch(projections, work),
-    reset: (projection, collections) => writer.reset(projection, collections),
-    get: (collection, id) => reader.get(collection, id),
-    find: (collection, filter, options) => reader.find(collection, filter, options),
-    findView: (collection, filter, options, view) => reader.findView(collection, filter, options, view),
-    getView: (collection, id, view, match) => reader.getView(collection, id, view, match),
-    count: (collection, filter) => reader.count(collection, filter),
-    getCheckpoint: (projection) => reader.getCheckpoint(projection),
-    close: async () => {
-      await reader.close();
-      await writer.close();
-    },
-  };
-}
-
 // The threads run the build (a worker thread cannot load the TypeScript sources); npm test builds first.
 const whenBuilt = existsSync(BUILT_WORKER) ? describe : describe.skip;
 
 whenBuilt('ThreadedQueryStore', () => {
-  readStoreContract('SQLite, searched and counted in query threads', async () => writerAndThreads(tempFile()), { transactionalBatches: true });
+  readStoreContract('SQLite, searched and counted in query threads', async () => writerAndReader(tempFile(), (file) => threadedStore(file, 2).store), { transactionalBatches: true });
 
   const closers: Array<() => Promise<void>> = [];
   afterEach(async () => {
