@@ -48,7 +48,7 @@ const syncThroughOpenDescriptor = ${syncThroughOpenDescriptor.toString()};
 const pass = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
 // Past the start-over point, and every frame it saw copied.
 const readyForCatchUp = ({ busy, log, checkpointed }) => busy === 0 && log >= workerData.restartFrames && checkpointed === log;
-const timer = setInterval(() => {
+const checkpoint = () => {
   // Busy (e.g. another process holds a lock): tried again at the next tick.
   try {
     if (!readyForCatchUp(pass())) return;
@@ -57,8 +57,17 @@ const timer = setInterval(() => {
     syncThroughOpenDescriptor(databasePath, fs);
     if (readyForCatchUp(pass())) parentPort.postMessage('ready for catch-up');
   } catch {}
-}, workerData.intervalMs);
-parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
+};
+// A full interval after each pass, however long its sync took (setInterval would start the next
+// one at once): the writer asked to catch up must not find this connection holding the checkpoint
+// lock, or its catch-up is busy, copies nothing, and the WAL grows past the start-over point.
+let timer;
+const tick = () => {
+  checkpoint();
+  timer = setTimeout(tick, workerData.intervalMs);
+};
+timer = setTimeout(tick, workerData.intervalMs);
+parentPort.on('message', () => { clearTimeout(timer); db.close(); parentPort.close(); });
 `;
 
 export interface WalCheckpointerOptions {
@@ -68,6 +77,8 @@ export interface WalCheckpointerOptions {
    */
   onWriter?: (checkpoint: () => void) => void;
   intervalMs?: number;
+  /** The start-over point in frames (default RESTART_FRAMES; tests use a small one). */
+  restartFrames?: number;
 }
 
 const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -87,7 +98,7 @@ export class WalCheckpointer {
         driver: driverPath,
         file: db.name,
         intervalMs: options.intervalMs ?? INTERVAL_MS,
-        restartFrames: RESTART_FRAMES,
+        restartFrames: options.restartFrames ?? RESTART_FRAMES,
       },
     });
     db.pragma('wal_autocheckpoint = 0');
