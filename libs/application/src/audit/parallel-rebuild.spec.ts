@@ -67,21 +67,29 @@ describe('rebuildInParallel', () => {
     return { eventsFile, raw, eventStore: auditedEventStore(raw) };
   }
 
+  /** The log to its head: replayed once into `reference`, rebuilt on two threads into `fresh` (at `freshFile`). */
+  async function replayedBothWays(log: Awaited<ReturnType<typeof seededLog>>, reference: SqliteReadStore, fresh: SqliteReadStore, freshFile: string) {
+    const { eventsFile, eventStore } = log;
+    const head = await eventStore.headPosition();
+    const specs = allProjections.flatMap((p) => p.collections);
+    await reference.ensureCollections(specs);
+    await catchUp(eventStore, reference, allProjections, head);
+    await fresh.ensureCollections(specs);
+    await rebuildInParallel({ eventStore, eventsFile, store: fresh, storeFile: freshFile, projections: allProjections, target: head, threads: 2 });
+    return head;
+  }
+
   it('builds on two threads exactly what one replay builds, and leaves no partition file', async () => {
     // The premise: both partitions hold registrations.
     const parts = partitionsOf(registrationsProjection, 2).map(replays);
     for (const own of parts) expect(REGISTRATIONS.filter((id) => own(`registration-${id}`)).length).toBeGreaterThan(0);
-    const { eventsFile, eventStore } = await seededLog();
-    const head = await eventStore.headPosition();
-    const specs = allProjections.flatMap((p) => p.collections);
+    const log = await seededLog();
+    const { eventStore } = log;
     const one = new SqliteReadStore(join(dir, 'one.sqlite'), { rebuild: true });
     const storeFile = join(dir, 'two.sqlite');
     const two = new SqliteReadStore(storeFile, { rebuild: true });
     try {
-      await one.ensureCollections(specs);
-      await catchUp(eventStore, one, allProjections, head);
-      await two.ensureCollections(specs);
-      await rebuildInParallel({ eventStore, eventsFile, store: two, storeFile, projections: allProjections, target: head, threads: 2 });
+      const head = await replayedBothWays(log, one, two, storeFile);
 
       for (const projection of allProjections) {
         expect(await compareProjection(projection, two, one)).toEqual([]);
@@ -102,17 +110,13 @@ describe('rebuildInParallel', () => {
     // More rows in each partition than a rebuild scans without an index: the retitle and the learner change at the
     // end of the log build the index serving their update first.
     const many = Array.from({ length: 1200 }, (_, i) => `9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b${i.toString(16).padStart(4, '0')}`);
-    const { eventsFile, eventStore } = await seededLog(many);
-    const head = await eventStore.headPosition();
-    const specs = allProjections.flatMap((p) => p.collections);
+    const log = await seededLog(many);
+    const { eventStore } = log;
     const live = new SqliteReadStore(join(dir, 'live.sqlite'));
     const storeFile = join(dir, 'fresh.sqlite');
     const fresh = new SqliteReadStore(storeFile, { rebuild: true });
     try {
-      await live.ensureCollections(specs);
-      await catchUp(eventStore, live, allProjections, head);
-      await fresh.ensureCollections(specs);
-      await rebuildInParallel({ eventStore, eventsFile, store: fresh, storeFile, projections: allProjections, target: head, threads: 2 });
+      await replayedBothWays(log, live, fresh, storeFile);
       for (const projection of allProjections) expect(await compareProjection(projection, fresh, live)).toEqual([]);
       const retitled = await fresh.find('registrations', { EventIdentifier: EVENTS[0] });
       expect(retitled.length).toBeGreaterThan(100);
