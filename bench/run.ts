@@ -271,8 +271,8 @@ async function main(): Promise<void> {
     if (scenarios.length === 0) throw new Error(`No scenario in group "${values.only}"`);
 
     // The ceiling is measured around every scenario (before and after, same method), and the
-    // scenario's ratio is to the mean of the two: this machine's speed drifts by half within
-    // minutes, and a ratio to a ceiling measured once at the start said as much about that drift.
+    // scenario's ratio is to the mean of the two: this machine's speed moved by 40 % between two
+    // back-to-back runs, and a ratio to a ceiling measured once at the start said as much about that drift.
     const aroundCeiling = new CeilingRuns(ceiling, token);
     for (const scenario of scenarios) {
       const method = scenario.method === 'GET' ? 'GET' : 'POST';
