@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '../../../libs/application/src/config/app-config.js';
+import { ConfigError, loadConfig, unusedQueryThreads } from '../../../libs/application/src/config/app-config.js';
 import { createApp } from './app.factory.js';
 
 async function main(): Promise<void> {
@@ -13,6 +13,8 @@ async function main(): Promise<void> {
       ? `Event store: EventStoreDB; read store: ${config.mongodbUrl ? 'MongoDB' : 'embedded SQLite'}`
       : `Embedded stores in ${config.dataDir}`,
   );
+  const unused = unusedQueryThreads(config);
+  if (unused !== undefined) logger.warn(unused);
   if (config.jwtSecretSource !== 'environment') {
     logger.log(
       `JWT secret ${config.jwtSecretSource === 'generated' ? 'generated' : 'read'} in ${config.dataDir}. ` +

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from './app-config.js';
+import { loadConfig, MAX_QUERY_THREADS, unusedQueryThreads } from './app-config.js';
 
 const created: string[] = [];
 const tempDir = () => {
@@ -102,5 +102,24 @@ describe('query threads', () => {
   it('stops on a value that is no count, naming the variable', () => {
     expect(() => loadConfig({ ...base(), BOOKING_QUERY_THREADS: '-1' })).toThrow(/BOOKING_QUERY_THREADS/);
     expect(() => loadConfig({ ...base(), BOOKING_QUERY_THREADS: 'two' })).toThrow(/BOOKING_QUERY_THREADS/);
+  });
+
+  it('stops on more threads than it allows (each holds its own connection and page cache)', () => {
+    expect(loadConfig({ ...base(), BOOKING_QUERY_THREADS: String(MAX_QUERY_THREADS) }).queryThreads).toBe(MAX_QUERY_THREADS);
+    expect(() => loadConfig({ ...base(), BOOKING_QUERY_THREADS: String(MAX_QUERY_THREADS + 1) })).toThrow(
+      `Invalid configuration: BOOKING_QUERY_THREADS must be an integer from 0 to ${MAX_QUERY_THREADS} (got "${MAX_QUERY_THREADS + 1}")`,
+    );
+  });
+
+  it('says why the threads are not used where they cannot be: another read store, or the projector elsewhere', () => {
+    const withThreads = { ...base(), BOOKING_QUERY_THREADS: '2' };
+    expect(unusedQueryThreads(loadConfig(withThreads))).toBeUndefined();
+    expect(unusedQueryThreads(loadConfig(base()))).toBeUndefined();
+    expect(unusedQueryThreads(loadConfig({ ...withThreads, MONGODB_URL: 'mongodb://localhost:27017/booking' }))).toBe(
+      'BOOKING_QUERY_THREADS is not used: MongoDB answers queries concurrently itself',
+    );
+    const projectorElsewhere = 'BOOKING_QUERY_THREADS is not used: query threads serve only the embedded stores with the projector in the API (no EVENTSTORE_URL, BOOKING_RUN_PROJECTOR=true)';
+    expect(unusedQueryThreads(loadConfig({ ...withThreads, BOOKING_RUN_PROJECTOR: 'false' }))).toBe(projectorElsewhere);
+    expect(unusedQueryThreads(loadConfig({ ...withThreads, EVENTSTORE_URL: 'esdb://localhost:2113?tls=false', BOOKING_RUN_PROJECTOR: 'true' }))).toBe(projectorElsewhere);
   });
 });

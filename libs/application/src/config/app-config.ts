@@ -69,8 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readyMaxLagEvents: parseInteger('READY_MAX_LAG_EVENTS', env.READY_MAX_LAG_EVENTS, 1_000, 0),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     sqliteDurability: parseDurability(env.BOOKING_SQLITE_DURABILITY),
-    // The cores of the machine measured (two): one more thread than cores only adds memory.
-    queryThreads: parseInteger('BOOKING_QUERY_THREADS', env.BOOKING_QUERY_THREADS, 0, 0),
+    queryThreads: parseInteger('BOOKING_QUERY_THREADS', env.BOOKING_QUERY_THREADS, 0, 0, MAX_QUERY_THREADS),
   };
 }
 
@@ -82,13 +81,31 @@ function parseBoolean(variable: string, raw: string | undefined, fallback: boole
   throw new ConfigError(variable, `must be true or false (got "${value}")`);
 }
 
-function parseInteger(variable: string, raw: string | undefined, fallback: number, min: number): number {
+function parseInteger(variable: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = nonBlank(raw);
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-    throw new ConfigError(variable, `must be an integer of at least ${min} (got "${value}")`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(variable, `must be an integer ${range} (got "${value}")`);
   }
   return Number(value);
+}
+
+/**
+ * Each query thread holds its own read-only connection and page cache (20–25 MB resident); the
+ * machine measured has two cores, where a third thread already only adds memory. Eight leaves
+ * room for larger machines without letting a typo start hundreds.
+ */
+export const MAX_QUERY_THREADS = 8;
+
+/** Why BOOKING_QUERY_THREADS has no effect in this configuration, if it is set and has none. */
+export function unusedQueryThreads(config: AppConfig): string | undefined {
+  if (config.queryThreads === 0) return undefined;
+  if (config.mongodbUrl !== undefined) return 'BOOKING_QUERY_THREADS is not used: MongoDB answers queries concurrently itself';
+  if (config.eventStoreUrl !== undefined || !config.runProjector) {
+    return 'BOOKING_QUERY_THREADS is not used: query threads serve only the embedded stores with the projector in the API (no EVENTSTORE_URL, BOOKING_RUN_PROJECTOR=true)';
+  }
+  return undefined;
 }
 
 /** Comma-separated exact origins (`https://app.example.org`); `*` is refused: tokens are credentials. */
