@@ -109,6 +109,36 @@ describe('auditor CLI against a running API on the embedded stores', () => {
     );
   });
 
+  it("audit verify prints the log's seal; checked against it, a stream's last event removed is found", async () => {
+    const first = await cli(auditVerifyCommand, ['audit', 'verify']);
+    const seal = /^Seal: (\d+:[0-9a-f]{64}) /m.exec(first.output)?.[1];
+    expect(seal).toBeDefined();
+    await registered(app, tenant);
+    const grown = await cli(auditVerifyCommand, ['audit', 'verify', '--seal', seal!]);
+    expect(grown.output).toContain(`every hash chain holds; the log up to position ${seal!.split(':')[0]} matches the seal`);
+    expect(grown.exitCode).toBe(0);
+
+    const db = new Database(join(app.config.dataDir, 'events.sqlite'));
+    try {
+      // The last event of some stream with more than one, at or before the seal's position.
+      const last = db
+        .prepare('SELECT * FROM events e WHERE revision > 0 AND position <= ? AND revision = (SELECT max(revision) FROM events WHERE stream_id = e.stream_id) ORDER BY position DESC LIMIT 1')
+        .get(Number(seal!.split(':')[0])) as Record<string, unknown>;
+      db.prepare('DELETE FROM events WHERE position = ?').run(last.position);
+      expect((await cli(auditVerifyCommand, ['audit', 'verify'])).output).toMatch(/^OK: /);
+      const removed = await cli(auditVerifyCommand, ['audit', 'verify', '--seal', seal!]);
+      expect(removed.output).toContain(`BROKEN: the log up to position ${seal!.split(':')[0]} does not match the seal`);
+      expect(removed.exitCode).toBe(1);
+      // Put back as it was, the log matches its seal again.
+      const columns = Object.keys(last);
+      db.prepare(`INSERT INTO events (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...columns.map((c) => last[c]));
+    } finally {
+      db.close();
+    }
+    expect((await cli(auditVerifyCommand, ['audit', 'verify', '--seal', seal!])).exitCode).toBe(0);
+    await expect(cli(auditVerifyCommand, ['audit', 'verify', '--seal', '12:abc'])).rejects.toThrow('--seal must be <position>:<64 hex digits>');
+  });
+
   it('audit verify passes on the untouched log and names the event whose stored row was edited', async () => {
     const ok = await cli(auditVerifyCommand, ['audit', 'verify']);
     expect(ok.output).toMatch(/^OK: \d+ events in \d+ streams, every hash chain holds/);

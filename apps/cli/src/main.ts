@@ -13,8 +13,10 @@ Commands:
       Scopes default to all: booking:read booking:write catalog:write audit:read.
   events export [--from <position>] [--org <uuid>]
       Write the stored history as NDJSON to stdout (from a position, of one organization).
-  audit verify
+  audit verify [--seal <position:digest>]
       Recompute every stream's hash chain; exit code 1 names the first broken link.
+      Prints the log's seal; --seal checks the log up to a kept seal's position against it
+      (shows events removed from the end of a stream, which the chains cannot).
   projections rebuild [--projection <name>] [--verify]
       Rebuild read models from the whole history into fresh storage and switch over;
       --verify instead lists every difference from the live models (exit code 1 if any).

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import type { NewEvent } from './event-store.js';
-import { canonicalJson, HashChainedEventStore, verifyHashChains } from './hash-chain.js';
+import type { EventMetadata, NewEvent } from './event-store.js';
+import { canonicalJson, eventHash, HashChainedEventStore, verifyHashChains } from './hash-chain.js';
+import { formatSeal, parseSeal } from './log-seal.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 const event = (type: string, data: Record<string, unknown> = {}): NewEvent => ({
@@ -44,7 +45,7 @@ describe('hash chain decorator', () => {
     const a = await raw.readStream('a');
     expect(a.map((e) => e.metadata.hash)).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), expect.any(String), expect.any(String)]);
     expect(new Set(a.map((e) => e.metadata.hash)).size).toBe(3);
-    expect(await verifyHashChains(raw, 2)).toEqual({ events: 5, streams: 2, broken: null });
+    expect(await verifyHashChains(raw, { batchSize: 2 })).toMatchObject({ events: 5, streams: 2, broken: null });
   });
 
   it('names the first broken link when a stored event is edited', async () => {
@@ -113,6 +114,80 @@ describe('canonicalJson', () => {
   });
 });
 
+describe('the log seal', () => {
+  let dir: string;
+  let file: string;
+  let store: HashChainedEventStore;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'log-seal-'));
+    file = join(dir, 'events.sqlite');
+    store = new HashChainedEventStore(new SqliteEventStore(file));
+    await store.append('registration-1', [event('Registered'), event('Cancelled')], 'no_stream');
+    await store.append('registration-2', [event('Registered'), event('Deleted')], 'no_stream');
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Edits the stored rows with the store closed, as someone with access to the file could. */
+  async function tamper(edit: (db: Database.Database) => void): Promise<void> {
+    await store.close();
+    const db = new Database(file);
+    edit(db);
+    db.close();
+    store = new HashChainedEventStore(new SqliteEventStore(file));
+  }
+
+  it('shows the last event of a stream removed, which every hash chain still allows', async () => {
+    const { seal } = await verifyHashChains(store);
+    await tamper((db) => db.prepare("DELETE FROM events WHERE stream_id = 'registration-2' AND revision = 1").run());
+
+    const unsealed = await verifyHashChains(store);
+    expect(unsealed).toMatchObject({ events: 3, broken: null, sealHolds: null });
+    expect((await verifyHashChains(store, { seal: seal! })).sealHolds).toBe(false);
+  });
+
+  it('shows an edit whose later hashes were recomputed, which every hash chain still allows', async () => {
+    const { seal } = await verifyHashChains(store);
+    await tamper((db) => {
+      const row = db.prepare("SELECT * FROM events WHERE stream_id = 'registration-1' AND revision = 1").get() as { position: number; metadata: string };
+      const metadata = JSON.parse(row.metadata) as EventMetadata;
+      const data = { Reason: 'forged' };
+      const first = db.prepare("SELECT metadata FROM events WHERE stream_id = 'registration-1' AND revision = 0").pluck().get() as string;
+      const hash = eventHash(JSON.parse(first).hash as string, { streamId: 'registration-1', revision: 1n, type: 'Cancelled', data, metadata });
+      db.prepare('UPDATE events SET data = ?, metadata = ? WHERE position = ?').run(JSON.stringify(data), JSON.stringify({ ...metadata, hash }), row.position);
+    });
+
+    expect((await verifyHashChains(store)).broken).toBeNull();
+    expect((await verifyHashChains(store, { seal: seal! })).sealHolds).toBe(false);
+  });
+
+  it('still holds after more events are appended, and the new seal covers them', async () => {
+    const first = (await verifyHashChains(store)).seal!;
+    await store.append('registration-1', [event('Reinstated')], 1n);
+    await store.append('registration-3', [event('Registered')], 'no_stream');
+
+    const later = await verifyHashChains(store, { seal: first, batchSize: 2 });
+    expect(later.sealHolds).toBe(true);
+    expect(later.seal!.position).toBeGreaterThan(first.position);
+    expect(later.seal!.digest).not.toBe(first.digest);
+    expect((await verifyHashChains(store, { seal: later.seal! })).sealHolds).toBe(true);
+  });
+
+  it('reads back as printed, and refuses anything else', async () => {
+    const { seal } = await verifyHashChains(store);
+    expect(parseSeal(formatSeal(seal!))).toEqual(seal);
+    for (const text of ['', '12', `x:${seal!.digest}`, `12:${seal!.digest.slice(1)}`, `-1:${seal!.digest}`]) expect(parseSeal(text)).toBeNull();
+  });
+
+  it('is null for an empty log', async () => {
+    await tamper((db) => db.prepare('DELETE FROM events').run());
+    expect(await verifyHashChains(store)).toMatchObject({ events: 0, broken: null, seal: null });
+  });
+});
+
 describe('hash chain decorator remembering the last hash', () => {
   it('chains an append to the event another process appended since this one last looked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hash-chain-'));
@@ -124,7 +199,7 @@ describe('hash chain decorator remembering the last hash', () => {
       await elsewhere.append('a', [event('A1')], 0n);
       await expect(here.append('a', [event('A1')], 0n)).rejects.toMatchObject({ name: 'WrongExpectedRevisionError' });
       await here.append('a', [event('A2')], 1n);
-      expect(await verifyHashChains(here)).toEqual({ events: 3, streams: 1, broken: null });
+      expect(await verifyHashChains(here)).toMatchObject({ events: 3, streams: 1, broken: null });
     } finally {
       await here.close();
       await elsewhere.close();

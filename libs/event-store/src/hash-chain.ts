@@ -2,8 +2,9 @@
  * Tamper evidence: every event records in `metadata.hash` a SHA-256 chained to the previous event
  * of its stream. Editing, removing or reordering a stored event breaks the chain from that event
  * on, and `verifyHashChains` names the first broken link. It is evidence, not prevention: whoever
- * can write the store can also recompute every later hash, so keep an exported head hash (or the
- * NDJSON export) somewhere the writer cannot reach if that matters.
+ * can write the store can also recompute every later hash, and the last events of a stream can go
+ * unseen: keep the log's seal (log-seal.ts, printed by `audit verify`) where the writer cannot
+ * reach it, and check the log against it later.
  */
 import crypto from 'node:crypto';
 import {
@@ -18,6 +19,7 @@ import {
 } from './event-store.js';
 import { BoundedCache } from './bounded-cache.js';
 import { ForwardingEventStore } from './forwarding-event-store.js';
+import { LogDigest, type LogSeal } from './log-seal.js';
 
 export const HASH_KEY = 'hash';
 
@@ -213,15 +215,27 @@ export interface ChainReport {
   streams: number;
   /** The first broken link in log order, or null when every chain holds. */
   broken: BrokenLink | null;
+  /** The seal of the whole log as read (null when it is empty or a chain is broken). */
+  seal: LogSeal | null;
+  /** Whether the log still matches the seal given to check; null when none was given or a chain is broken. */
+  sealHolds: boolean | null;
+}
+
+export interface VerifyOptions {
+  batchSize?: number;
+  /** A seal printed by an earlier verify, to check the log up to its position against. */
+  seal?: LogSeal;
 }
 
 /**
  * Recomputes every stream's chain over the raw log (read it WITHOUT upcasting: the hash covers
- * the data as stored). Stops at the first broken link: everything after it in that stream is
- * suspect anyway.
+ * the data as stored), and the log's seal (log-seal.ts) on the way. Stops at the first broken
+ * link: everything after it in that stream is suspect anyway.
  */
-export async function verifyHashChains(store: EventStore, batchSize = 1000): Promise<ChainReport> {
+export async function verifyHashChains(store: EventStore, options: VerifyOptions = {}): Promise<ChainReport> {
+  const batchSize = options.batchSize ?? 1000;
   const lastHash = new Map<string, { revision: bigint; hash: string }>();
+  const digest = new LogDigest(options.seal ?? null);
   let events = 0;
   let after: bigint | undefined;
   for (;;) {
@@ -233,6 +247,8 @@ export async function verifyHashChains(store: EventStore, batchSize = 1000): Pro
         events,
         streams: lastHash.size,
         broken: { streamId: event.streamId, revision: event.revision, position: event.position, reason },
+        seal: null,
+        sealHolds: null,
       });
       const expectedRevision = previous ? previous.revision + 1n : 0n;
       if (event.revision !== expectedRevision) {
@@ -244,8 +260,11 @@ export async function verifyHashChains(store: EventStore, batchSize = 1000): Pro
         return broken('the stored hash does not match the event (its content or an earlier event changed)');
       }
       lastHash.set(event.streamId, { revision: event.revision, hash: stored });
+      digest.add(event.position, stored);
     }
-    if (batch.length < batchSize) return { events, streams: lastHash.size, broken: null };
+    if (batch.length < batchSize) {
+      return { events, streams: lastHash.size, broken: null, seal: digest.seal(), sealHolds: digest.checkedSealHolds() };
+    }
     after = batch[batch.length - 1].position;
   }
 }
