@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import type { EventMetadata, NewEvent } from './event-store.js';
+import type { AppendResult, EventMetadata, EventStore, NewEvent } from './event-store.js';
 import { canonicalJson, eventHash, HashChainedEventStore, verifyHashChains } from './hash-chain.js';
 import { formatSeal, parseSeal } from './log-seal.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
@@ -85,32 +86,76 @@ describe('canonicalJson', () => {
   });
 
   it('writes exactly what its first definition wrote (sorted copies, then JSON.stringify) for any value', () => {
-    const key = fc.oneof(
-      fc.string({ unit: 'binary', maxLength: 6 }),
-      fc.nat().map(String),
-      fc.integer().map(String),
-      fc.constantFrom('0', '01', '1.5', '4294967294', '4294967295', '4294967296', '__proto__', 'toString', '\ud800', ''),
-    );
-    const leaf = fc.oneof(
-      fc.string({ unit: 'binary', maxLength: 8 }),
-      fc.constantFrom('\ud800', 'a\udc00', '"\\\n\u2028'),
-      fc.double(),
-      fc.integer(),
-      fc.boolean(),
-      fc.constant(null),
-      fc.constant(undefined),
-      fc.date({ noInvalidDate: true }),
-    );
-    const { value } = fc.letrec<{ value: unknown }>((tie) => ({
-      value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('value')), fc.dictionary(key, tie('value'))),
-    }));
     fc.assert(
-      fc.property(value, (v) => {
+      fc.property(anyValue, (v) => {
         expect(canonicalJson(v)).toBe(firstCanonicalJson(v));
       }),
       { numRuns: 1000 },
     );
     fc.assert(fc.property(fc.jsonValue(), (v) => canonicalJson(v) === firstCanonicalJson(v)), { numRuns: 500 });
+  });
+
+  it('writes an object whose keys it has seen before (its remembered key order) as the first time', () => {
+    fc.assert(
+      fc.property(fc.dictionary(key, leaf, { minKeys: 1 }), (v) => {
+        const reversed = Object.fromEntries(Object.entries(v).reverse());
+        expect([canonicalJson(v), canonicalJson(v), canonicalJson(reversed), canonicalJson([v, reversed, v])]).toEqual([
+          firstCanonicalJson(v),
+          firstCanonicalJson(v),
+          firstCanonicalJson(v),
+          firstCanonicalJson([v, v, v]),
+        ]);
+      }),
+      { numRuns: 500 },
+    );
+    // Many shapes sharing a first key: past the remembered ones each is still worked out.
+    const shapes = Array.from({ length: 40 }, (_, i) => ({ a: 1, [`k${i}`]: i, [`${i}`]: true }));
+    for (const shape of [...shapes, ...shapes]) expect(canonicalJson(shape)).toBe(firstCanonicalJson(shape));
+  });
+});
+
+describe('eventHash', () => {
+  it('is the SHA-256 of the first canonical JSON of [previous hash, stream, revision, type, data, metadata without its hash]', () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.string(), { nil: null }),
+        fc.string(),
+        fc.bigInt({ min: 0n, max: 2n ** 62n }),
+        fc.dictionary(key, anyValue),
+        fc.dictionary(fc.oneof(key, fc.constant('hash')), anyValue),
+        (previousHash, streamId, revision, data, metadata) => {
+          const { hash: _own, ...unhashed } = metadata;
+          const text = firstCanonicalJson([previousHash, streamId, revision.toString(), 'T', data, unhashed]);
+          expect(eventHash(previousHash, { streamId, revision, type: 'T', data, metadata: metadata as EventMetadata })).toBe(sha256(text));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('appends each event with the metadata JSON its first definition stored (copy, delete the hash, add it last)', async () => {
+    const metadataOf = fc.dictionary(fc.oneof(key, fc.constantFrom('hash', '__proto__', 'schemaVersion')), leaf);
+    await fc.assert(
+      fc.asyncProperty(fc.array(metadataOf, { minLength: 1, maxLength: 4 }), async (metadatas) => {
+        const appended: NewEvent[] = [];
+        const recorder = { append: async (_s: string, events: readonly NewEvent[]): Promise<AppendResult> => {
+          appended.push(...events);
+          return { nextExpectedRevision: BigInt(events.length - 1), position: 1n };
+        } } as unknown as EventStore;
+        const events = metadatas.map((metadata) => ({ type: 'T', data: { n: 1 }, metadata: metadata as EventMetadata }));
+        await new HashChainedEventStore(recorder).append('s', events, 'no_stream');
+        let previousHash: string | null = null;
+        const expected = events.map((event, revision) => {
+          const metadata: Record<string, unknown> = { ...event.metadata };
+          delete metadata.hash;
+          const text = firstCanonicalJson([previousHash, 's', String(revision), 'T', event.data, metadata]);
+          previousHash = sha256(text);
+          return JSON.stringify({ ...event, metadata: { ...metadata, hash: previousHash } });
+        });
+        expect(appended.map((event) => JSON.stringify(event))).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -207,6 +252,28 @@ describe('hash chain decorator remembering the last hash', () => {
     }
   });
 });
+
+const key = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 6 }),
+  fc.nat().map(String),
+  fc.integer().map(String),
+  fc.constantFrom('0', '01', '1.5', '4294967294', '4294967295', '4294967296', '__proto__', 'toString', '\ud800', ''),
+);
+const leaf = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 8 }),
+  fc.constantFrom('\ud800', 'a\udc00', '"\\\n\u2028'),
+  fc.double(),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.date({ noInvalidDate: true }),
+);
+const { value: anyValue } = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('value')), fc.dictionary(key, tie('value'))),
+}));
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** canonicalJson as first written: every stored hash was computed with this text. */
 function firstCanonicalJson(value: unknown): string {
