@@ -66,6 +66,14 @@ const REBUILD_PAGE_SIZE = 16_384;
 const REBUILD_CACHE_KIB = -262_144;
 
 /**
+ * The rebuild reads its file through a memory map of up to this size (SQLite's build caps it at
+ * 2 GiB): pages past the page cache are then read without a system call and a copy each. Measured
+ * at 100,000 registrations (a 380 MB file, larger than the cache): a scan of the table (each
+ * index build at the end is one) 135–151 → 66–83 ms, the four B-tree indexes 840 → 680–740 ms.
+ */
+const REBUILD_MMAP_BYTES = 2 ** 31;
+
+/**
  * While a rebuild defers a collection's indexes, a batch's query on it (a projection's `updateMany`,
  * `find` or `count`) tests every row of a table up to this size; on a larger one it first builds
  * the one declared index that serves the query (`indexServing`), the rest still wait: each index
@@ -122,6 +130,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
       writer.pragma('journal_mode = MEMORY');
       writer.pragma('synchronous = OFF');
       writer.pragma(`cache_size = ${REBUILD_CACHE_KIB}`);
+      writer.pragma(`mmap_size = ${REBUILD_MMAP_BYTES}`);
     } else {
       writer.pragma('journal_mode = WAL');
       // In WAL mode NORMAL stays consistent; a power cut may lose the last batches, and with them
