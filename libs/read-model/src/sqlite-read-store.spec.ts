@@ -7,7 +7,7 @@ import { normalizeFilter, normalizeFind } from './normalized-query.js';
 import type { Change, CollectionSpec, Doc, Filter, FindOptions, ReadStore } from './read-store.js';
 import { findSql } from './sqlite-query.js';
 import { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite-read-store.js';
-import { readLayout } from './sqlite-schema.js';
+import { FTS_HASH_BYTES, readLayout } from './sqlite-schema.js';
 import { Connection } from './sqlite-connection.js';
 import { LONG_LIST, TrigramPlanner } from './sqlite-trigram-plan.js';
 
@@ -242,6 +242,22 @@ describe('SqliteReadStore', () => {
       expect(await search({ Name: { $contains: 'kay' } })).toEqual(['b']);
       expect(await search({ Name: { $contains: 'a' } })).toEqual(['a', 'b']);
       expect(db.prepare(`SELECT count(*) FROM rm_people_fts WHERE rm_people_fts MATCH '"uring"'`).pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('after its index build, leaves its text indexes with FTS5\'s default hashsize (the fill uses a larger one)', async () => {
+    const { store, db } = await openForRebuild();
+    try {
+      await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Email: 'ada@example.org' })]);
+      await store.buildIndexes();
+      const hashSize = (table: string) => db.prepare(`SELECT v FROM "${table}_config" WHERE k = 'hashsize'`).pluck().get();
+      // The live batches that follow keep each drain's pending index small: at most 1 MiB held
+      // (no row: never set, the default).
+      expect([undefined, FTS_HASH_BYTES]).toContain(hashSize('rm_people_fts'));
+      expect([undefined, FTS_HASH_BYTES]).toContain(hashSize('rm_people_grams'));
+      expect(await store.count('people', { Name: { $contains: 'lo' } })).toBe(1);
     } finally {
       db.close();
     }

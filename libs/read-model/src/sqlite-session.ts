@@ -32,6 +32,12 @@ export class SqliteView implements ReadView {
 
   private readonly indexedPart: IndexedPart | undefined;
   private readonly viewReads = new Map<string, Statement>();
+  /**
+   * Per layout, its read by id, made once: a replay reads a document for nearly every event it
+   * projects (most of them misses, e.g. an exam event's new member), and building the SQL text, its
+   * cache lookup and setting `pluck` were half of such a read.
+   */
+  private readonly readsById = new WeakMap<CollectionLayout, Statement>();
   /** By query text: as many as query shapes, but `$in` lists of every length make more. */
   private readonly sortedOffIndex = new Map<string, boolean>();
 
@@ -127,7 +133,9 @@ export class SqliteView implements ReadView {
 
   /** The stored JSON of a document, or null. */
   protected read(collection: string, id: string): string | null {
-    const select = this.connection.statement(`SELECT doc FROM ${quote(this.layoutOf(collection).table)} WHERE id = ?`).pluck();
+    const layout = this.layoutOf(collection);
+    let select = this.readsById.get(layout);
+    if (!select) this.readsById.set(layout, (select = this.connection.statement(`SELECT doc FROM ${quote(layout.table)} WHERE id = ?`).pluck()));
     return (select.get(id) as string | undefined) ?? null;
   }
 }
