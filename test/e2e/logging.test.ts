@@ -65,4 +65,14 @@ describe('structured logs of the real app', () => {
     expect(all).not.toContain(encodeURIComponent(email));
     expect(all).not.toContain('Grace Hopper');
   });
+
+  it('writes no organization or actor for a request without a verified token', async () => {
+    const answer = await fetch(`${baseUrl}/api/learners/${newId()}`, { headers: { 'x-request-id': 'trace-anonymous-1' } });
+    expect(answer.status).toBe(401);
+    const entries = lines.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    const completed = entries.find((e) => e.reqId === 'trace-anonymous-1' && e.msg === 'request completed');
+    expect(completed).toMatchObject({ level: 40, statusCode: 401, route: '/api/learners/:learner' });
+    expect(Object.keys(completed)).not.toContain('organization');
+    expect(Object.keys(completed)).not.toContain('actor');
+  });
 });
