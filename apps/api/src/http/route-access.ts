@@ -28,9 +28,6 @@ export function protectRoutes(app: INestApplication, fastify: FastifyInstance, o
   const rules = new Map(listRoutes(app).map((route) => [`${route.method.toUpperCase()} ${fastifyPath(route.path)}`, route]));
   const limit = options.rateLimitPerMinute > 0 ? rateLimit(options.rateLimitPerMinute) : null;
   const protectedRoutes = new Set<string>();
-  // Declared on every request, so that setting it after the token check keeps the request's
-  // shape: requests with and without it would make Fastify's and our hot property reads polymorphic.
-  fastify.decorateRequest('principal', undefined);
 
   fastify.addHook('onRoute', (route: RouteOptions) => {
     for (const method of asArray(route.method)) {
