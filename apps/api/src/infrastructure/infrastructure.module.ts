@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit, type Provider } from '@nestjs/common';
 import { auditedEventStore } from '../../../../libs/application/src/audit/audited-event-store.js';
-import type { AppConfig } from '../../../../libs/application/src/config/app-config.js';
+import { type AppConfig, projectsInWorkerThread } from '../../../../libs/application/src/config/app-config.js';
 import { CommandCatalog } from '../../../../libs/application/src/catalog/command-catalog.js';
 import { CheckpointReadYourWrites } from '../../../../libs/application/src/checkpoint-read-your-writes.js';
 import { EventSourcedStreams } from '../../../../libs/application/src/event-sourcing/event-sourced-streams.js';
@@ -102,7 +102,7 @@ function projectionRunnerProviders(config: AppConfig, logger: Logger): Provider[
 export class InfrastructureModule {
   static forRoot(config: AppConfig): DynamicModule {
     const logger = new Logger('Projector');
-    const embedded = config.eventStoreUrl === undefined && config.mongodbUrl === undefined;
+    const projectorThread = projectsInWorkerThread(config);
     return {
       module: InfrastructureModule,
       providers: [
@@ -113,7 +113,7 @@ export class InfrastructureModule {
           useFactory: (metrics: Metrics) =>
             new StreamWatchingEventStore(new TimedEventStore(auditedEventStore(createEventStore(config)), metrics.appendDuration)),
         },
-        ...(embedded && config.runProjector ? projectorThreadProviders(config, logger) : projectionRunnerProviders(config, logger)),
+        ...(projectorThread ? projectorThreadProviders(config, logger) : projectionRunnerProviders(config, logger)),
         { provide: EventSourcedStreams, inject: [EVENT_STORE], useFactory: (eventStore: EventStore) => new EventSourcedStreams(eventStore) },
         { provide: CatalogQueries, inject: [READ_STORE], useFactory: (readStore: QueryStore) => new CatalogQueries(readStore) },
         {
@@ -124,7 +124,7 @@ export class InfrastructureModule {
             new CommandCatalog(
               new CatalogQueries(onEventLoop(readStore)),
               readYourWrites,
-              embedded && config.runProjector
+              projectorThread
                 ? { watch: (onAppended) => eventStore.watch(ASSESSMENT_FORM_STREAM_PREFIX, onAppended) }
                 : null,
             ),

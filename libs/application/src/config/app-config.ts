@@ -98,14 +98,19 @@ function parseInteger(variable: string, raw: string | undefined, fallback: numbe
  */
 export const MAX_QUERY_THREADS = 8;
 
+/**
+ * Both stores embedded and the projector in the API: it then runs in a worker thread that owns the
+ * read store's writer, and this thread reads the store read-only (or through query threads).
+ */
+export function projectsInWorkerThread(config: AppConfig): boolean {
+  return config.eventStoreUrl === undefined && config.mongodbUrl === undefined && config.runProjector;
+}
+
 /** Why BOOKING_QUERY_THREADS has no effect in this configuration, if it is set and has none. */
 export function unusedQueryThreads(config: AppConfig): string | undefined {
-  if (config.queryThreads === 0) return undefined;
+  if (config.queryThreads === 0 || projectsInWorkerThread(config)) return undefined;
   if (config.mongodbUrl !== undefined) return 'BOOKING_QUERY_THREADS is not used: MongoDB answers queries concurrently itself';
-  if (config.eventStoreUrl !== undefined || !config.runProjector) {
-    return 'BOOKING_QUERY_THREADS is not used: query threads serve only the embedded stores with the projector in the API (no EVENTSTORE_URL, BOOKING_RUN_PROJECTOR=true)';
-  }
-  return undefined;
+  return 'BOOKING_QUERY_THREADS is not used: query threads serve only the embedded stores with the projector in the API (no EVENTSTORE_URL, BOOKING_RUN_PROJECTOR=true)';
 }
 
 /** Comma-separated exact origins (`https://app.example.org`); `*` is refused: tokens are credentials. */
