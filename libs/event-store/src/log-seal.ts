@@ -31,11 +31,11 @@ export class LogDigest {
 
   constructor(private readonly check: LogSeal | null = null) {}
 
-  add(position: bigint, storedHash: string | null): void {
+  add(position: bigint, storedHash: string): void {
     if (this.check !== null && this.digestAtCheck === null && position > this.check.position) {
       this.digestAtCheck = this.hash.copy().digest('hex');
     }
-    this.hash.update(`${position} ${storedHash ?? ''}\n`);
+    this.hash.update(`${position} ${storedHash}\n`);
     this.last = position;
   }
 
