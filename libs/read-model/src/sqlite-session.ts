@@ -22,8 +22,8 @@ export class SqliteView implements ReadView {
     /** Only for views of committed data: a batch's own changes do not change data_version. */
     private readonly counts: CountCache | null = null,
   ) {
-    // Which trigrams are common is worth knowing for long-lived views of committed data (those
-    // with a count cache); a batch's view asks the index for whole needles.
+    // Which trigrams and needles are common is worth knowing for long-lived views of committed
+    // data (those with a count cache); a batch's view asks the index for the longest whole needle.
     if (counts) {
       const planner = new TrigramPlanner(connection);
       const indexedPart: IndexedPart = (layout, field, text) => planner.indexedPart(layout.ftsTable!, ftsColumn(field), text);
@@ -111,13 +111,13 @@ export class SqliteView implements ReadView {
 
   /**
    * A page of a text search can be found two ways: fetch every row the text index names (the
-   * driving needles' candidates: see drivingNeedles) and sort them, or walk the sort's index in order, testing each
-   * entry, until the page is full: about (skip + limit) × rows / matches entries. For a needle that
-   * many rows hold ("ov" in a million names) the walk is far cheaper; for a rare one, the index.
-   * Both are counts, remembered until the data changes: the total (which a search asks anyway,
-   * for X-Total-Count) and, when some needle is only tested on the rows, the driving ones' alone; the table's row count
-   * is bounded by its largest row id. Only views with a count cache choose: inside a batch,
-   * the index always drives.
+   * driving needles' candidates, see drivingNeedles) and sort them, or walk the sort's index in
+   * order, testing each entry, until the page is full: about (skip + limit) × rows / matches
+   * entries. For a needle that many rows hold ("ov" in a million names) the walk is far cheaper;
+   * for a rare one, the index. Both are counts, remembered until the data changes: the total
+   * (which a search asks anyway, for X-Total-Count) and, when some needle is only tested on the
+   * rows, the driving needles' alone; the table's row count is bounded by its largest row id.
+   * Only views with a count cache choose: inside a batch, the index always drives.
    */
   private prefersTextIndex(layout: CollectionLayout, clauses: Clause[], find: NormalizedFind): boolean {
     const drivers = drivingNeedles(layout, clauses, this.textPlan);

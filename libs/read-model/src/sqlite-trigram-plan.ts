@@ -123,7 +123,7 @@ export class TrigramPlanner {
     return complete ? this.plans.set(planKey, plan) : plan;
   }
 
-  /** How many rows of `ftsTable` hold `part` (a needle, or the part of it asked for) in `column`, counted up to LONG_LIST. */
+  /** How many rows hold `part` (a needle, or the part of it asked for) in `column`, up to LONG_LIST. */
   hits(ftsTable: string, column: string, part: string): number {
     const key = `${ftsTable}\u0000${column}\u0000${part.toLowerCase()}`;
     return this.hitCounts.get(key) ?? this.hitCounts.set(key, this.entries(ftsTable, column, part, LONG_LIST));
