@@ -13,6 +13,7 @@
 import type { Clause, NormalizedFind } from './normalized-query.js';
 import type { Scalar } from './read-store.js';
 import { gramToken, isShortNeedle } from './sqlite-grams.js';
+import { rarestOrAll } from './sqlite-trigram-plan.js';
 
 /** What the store knows about one collection's table, read back from the schema. */
 export interface CollectionLayout {
@@ -67,7 +68,7 @@ export function ftsPhrase(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
 }
 
-type ContainsClause = Extract<Clause, { op: 'contains' }>;
+export type ContainsClause = Extract<Clause, { op: 'contains' }>;
 
 /** Whether a text index can answer this clause: trigrams, or (1–2 characters) the grams table. */
 function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is ContainsClause {
@@ -82,20 +83,35 @@ function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is 
 export type IndexedPart = (layout: CollectionLayout, field: string, text: string) => string;
 const wholeNeedle: IndexedPart = (_layout, _field, text) => text;
 
-/** Row ids that may hold the text: the index's hits, plus rows queued for re-indexing. */
-function candidatesSql(layout: CollectionLayout, field: string, text: string, as = 'rid', indexedPart = wholeNeedle): Sql {
+/**
+ * How a query asks the text indexes. `hitsOf`: how many rows the trigram index names for a needle
+ * of 3+ characters, counted up to LONG_LIST; a store that can tell intersects needles that are all
+ * common (see rarestOrAll), one that cannot asks for the longest needle alone.
+ */
+export interface TextPlan {
+  indexedPart: IndexedPart;
+  hitsOf?: (layout: CollectionLayout, needle: ContainsClause) => number;
+}
+const wholeNeedles: TextPlan = { indexedPart: wholeNeedle };
+
+/**
+ * Row ids that may hold every one of the needles (all of 3+ characters, or a single short one),
+ * plus rows queued for re-indexing. Several needles are one FTS5 query (`col : "…" AND col : "…"`)
+ * whose answer is the intersection of their lists.
+ */
+function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], as: string, indexedPart: IndexedPart): Sql {
   const queued = `UNION SELECT rid FROM ${quote(layout.ftsQueue!)}`;
-  if ([...text].length < TRIGRAM_LENGTH) {
-    const fieldIndex = [...layout.textFields].indexOf(field);
+  const [first] = needles;
+  if ([...first.text].length < TRIGRAM_LENGTH) {
+    const fieldIndex = [...layout.textFields].indexOf(first.field);
     return {
       sql: `SELECT rowid AS ${as} FROM ${quote(layout.gramsTable!)} WHERE ${quote(layout.gramsTable!)} MATCH ? ${queued}`,
-      params: [ftsPhrase(gramToken(fieldIndex, text))],
+      params: [ftsPhrase(gramToken(fieldIndex, first.text))],
     };
   }
-  return {
-    sql: `SELECT rowid AS ${as} FROM ${quote(layout.ftsTable!)} WHERE ${quote(ftsColumn(field))} MATCH ? ${queued}`,
-    params: [ftsPhrase(indexedPart(layout, field, text))],
-  };
+  const fts = quote(layout.ftsTable!);
+  const phrases = needles.map(({ field, text }) => `${ftsColumn(field)} : ${ftsPhrase(indexedPart(layout, field, text))}`);
+  return { sql: `SELECT rowid AS ${as} FROM ${fts} WHERE ${fts} MATCH ? ${queued}`, params: [phrases.join(' AND ')] };
 }
 
 /** `narrowed`: the query's rows already come from the text index (this clause drives it). */
@@ -105,7 +121,7 @@ function containsSql(layout: CollectionLayout, clause: ContainsClause, narrowed:
   // lower() folds ASCII only; this substring test is the definition, the FTS index only narrows.
   const substring = { sql: `typeof(${value}) = 'text' AND instr(lower(${value}), lower(?)) > 0`, params: [text] };
   if (narrowed || !searchesTextIndex(layout, clause)) return { sql: `(${substring.sql})`, params: substring.params };
-  const rows = candidatesSql(layout, field, text);
+  const rows = hitsSql(layout, [clause], 'rid', wholeNeedle);
   return {
     sql: `(${quote(layout.table)}.rid IN (${rows.sql}) AND ${substring.sql})`,
     params: [...rows.params, ...substring.params],
@@ -158,26 +174,35 @@ export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): 
  * `textIndex: false` is the other plan, for a page of a needle that many rows hold: walk the rows
  * in the index's order, testing each, until the page is full (see SqliteView.prefersTextIndex).
  */
-function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex: boolean, indexedPart: IndexedPart): { from: Sql; where: Sql } {
+function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex: boolean, plan: TextPlan): { from: Sql; where: Sql } {
   const table = quote(layout.table);
-  // Needles are tested on the rows: once one text index names the candidates, asking the others'
-  // too would list every row holding a common needle, to keep a few; and a walk reads no index.
+  // Needles are tested on the rows: the text index only narrows; and a walk reads no text index.
   const where = conditions(clauses.map((clause) => clauseSql(layout, clause, true)));
-  const driver = textIndex ? drivingNeedle(layout, clauses) : undefined;
-  if (!driver) return { from: { sql: table, params: [] }, where };
-  const hits = candidatesSql(layout, driver.field, driver.text, 'hit', indexedPart);
+  const drivers = textIndex ? drivingNeedles(layout, clauses, plan) : [];
+  if (drivers.length === 0) return { from: { sql: table, params: [] }, where };
+  const hits = hitsSql(layout, drivers, 'hit', plan.indexedPart);
   return { from: { sql: `(${hits.sql}) AS hits CROSS JOIN ${table} ON ${table}.rid = hits.hit`, params: hits.params }, where };
 }
 
-/** The needle that drives a text search: the longest, as a longer needle is held by fewer rows. */
+/** The longest of the needles, as a longer needle is held by fewer rows. */
 function longestNeedle(clauses: readonly ContainsClause[]): ContainsClause | undefined {
   const length = (clause: ContainsClause) => [...clause.text].length;
   return clauses.reduce<ContainsClause | undefined>((best, clause) => (best === undefined || length(clause) > length(best) ? clause : best), undefined);
 }
 
-/** The needle whose text index drives the query (the longest one an index can answer), if any. */
-export function drivingNeedle(layout: CollectionLayout, clauses: readonly Clause[]): ContainsClause | undefined {
-  return longestNeedle(clauses.filter((clause): clause is ContainsClause => searchesTextIndex(layout, clause)));
+/**
+ * The needles whose text index drives a text search (empty when no index can answer one): with
+ * several of 3+ characters and a plan that counts hits, the rarest if it is rare, else all of
+ * them (see rarestOrAll); otherwise the longest. Other needles are only tested on the rows: asking
+ * the grams index too would list every row holding a short needle, to keep a few.
+ */
+export function drivingNeedles(layout: CollectionLayout, clauses: readonly Clause[], plan: TextPlan = wholeNeedles): ContainsClause[] {
+  const indexed = clauses.filter((clause): clause is ContainsClause => searchesTextIndex(layout, clause));
+  const long = indexed.filter((clause) => [...clause.text].length >= TRIGRAM_LENGTH);
+  const { hitsOf } = plan;
+  if (hitsOf && long.length > 1) return rarestOrAll(long, (needle) => hitsOf(layout, needle));
+  const longest = longestNeedle(indexed);
+  return longest ? [longest] : [];
 }
 
 /** A page query, and when it has one the same page read in a single pass (see findSql). */
@@ -197,9 +222,9 @@ export function findSql(
   find: NormalizedFind,
   textIndex = true,
   select = 'doc',
-  indexedPart = wholeNeedle,
+  plan = wholeNeedles,
 ): PageSql {
-  const { from, where } = source(layout, clauses, textIndex, indexedPart);
+  const { from, where } = source(layout, clauses, textIndex, plan);
   const table = quote(layout.table);
   const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
   // Every match wanted (a lookup, not a page): nothing to skip, so the documents come directly.
@@ -215,8 +240,8 @@ export function findSql(
   };
 }
 
-export function countSql(layout: CollectionLayout, clauses: readonly Clause[], indexedPart = wholeNeedle): Sql {
-  const { from, where } = source(layout, clauses, true, indexedPart);
+export function countSql(layout: CollectionLayout, clauses: readonly Clause[], plan = wholeNeedles): Sql {
+  const { from, where } = source(layout, clauses, true, plan);
   return { sql: `SELECT count(*) FROM ${from.sql}${where.sql}`, params: [...from.params, ...where.params] };
 }
 

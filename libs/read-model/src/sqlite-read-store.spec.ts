@@ -538,6 +538,41 @@ describe('SqliteReadStore', () => {
     expect(await store.count('people', { Name: { $contains: 'X0125000' } })).toBe(1);
   });
 
+  it('pages needles that many rows hold each, which the text index is asked for together, as the substring tests do', async () => {
+    const store = await open();
+    // "lovelace" in LONG_LIST emails and "ada" in LONG_LIST names, both in a few rows only.
+    const emails = Array.from({ length: LONG_LIST }, (_, i) => ({ _id: `e${i}`, Org: 'o1', Name: `Grace ${i}`, Email: `g.lovelace.${i}@example.org`, Since: '2026-01-01' }));
+    const names = Array.from({ length: LONG_LIST }, (_, i) => ({ _id: `n${i}`, Org: 'o1', Name: `Ada ${i}`, Email: `a${i}@example.org`, Since: '2026-01-01' }));
+    const both = Array.from({ length: 40 }, (_, i) => ({
+      _id: `b${String(i).padStart(2, '0')}`,
+      Org: i % 5 === 0 ? 'o2' : 'o1',
+      // Every 7th holds "ada" in its email, not its name: the text index names it, the test on the row does not.
+      Name: i % 7 === 0 ? `Grace Lovelace ${i}` : `ADA Lovelace ${i}`,
+      Email: i % 7 === 0 ? `ada.lovelace.${i}@example.org` : `x.LOVELACE.${i}@example.org`,
+      Since: `2026-02-${String((i % 9) + 1).padStart(2, '0')}`,
+    }));
+    await write(store, [...emails, ...names, ...both].map(upsert));
+    // The premise: a planner on this file finds neither needle rare, so it asks for both at once.
+    const reader = new Database(file, { readonly: true });
+    try {
+      const planner = new TrigramPlanner(new Connection(reader));
+      expect([planner.hits('rm_people_fts', 't_Email', 'lovelace'), planner.hits('rm_people_fts', 't_Name', 'ada')]).toEqual([LONG_LIST, LONG_LIST]);
+    } finally {
+      reader.close();
+    }
+    const expected = (skip: number, limit: number) =>
+      both
+        .filter((p) => p.Org === 'o1' && p.Name.toLowerCase().includes('ada') && p.Email.toLowerCase().includes('lovelace'))
+        .sort((a, b) => b.Since.localeCompare(a.Since) || a._id.localeCompare(b._id))
+        .slice(skip, skip + limit)
+        .map((p) => p._id);
+    const filter = { Org: 'o1', Name: { $contains: 'ada' }, Email: { $contains: 'Lovelace' } };
+    for (const [skip, limit] of [[0, 10], [10, 10], [25, 10], [100, 10]]) {
+      expect(ids(await store.find('people', filter, { sort: [['Since', -1], ['_id', 1]], skip, limit }))).toEqual(expected(skip, limit));
+    }
+    expect(await store.count('people', filter)).toBe(expected(0, 100).length);
+  });
+
   it('renders a view for the documents already there when it is declared, again when its fields change, and drops it', async () => {
     const store = await open();
     await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Since: '2020' })]);

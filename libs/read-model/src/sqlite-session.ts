@@ -9,7 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, ftsColumn, quote, setDocSql, drivingNeedle, type IndexedPart, type PageSql, type Sql, valueOf, viewColumn, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, ftsColumn, quote, setDocSql, drivingNeedles, type IndexedPart, type PageSql, type Sql, type TextPlan, valueOf, viewColumn, whereSql } from './sqlite-query.js';
 import { TrigramPlanner } from './sqlite-trigram-plan.js';
 import { viewSetsSql } from './sqlite-views.js';
 
@@ -22,15 +22,19 @@ export class SqliteView implements ReadView {
     /** Only for views of committed data: a batch's own changes do not change data_version. */
     private readonly counts: CountCache | null = null,
   ) {
-    // Which trigrams are common is worth knowing for long-lived views of committed data (those
-    // with a count cache); a batch's view asks the index for whole needles.
+    // Which trigrams and needles are common is worth knowing for long-lived views of committed
+    // data (those with a count cache); a batch's view asks the index for the longest whole needle.
     if (counts) {
       const planner = new TrigramPlanner(connection);
-      this.indexedPart = (layout, field, text) => planner.indexedPart(layout.ftsTable!, ftsColumn(field), text);
+      const indexedPart: IndexedPart = (layout, field, text) => planner.indexedPart(layout.ftsTable!, ftsColumn(field), text);
+      this.textPlan = {
+        indexedPart,
+        hitsOf: (layout, { field, text }) => planner.hits(layout.ftsTable!, ftsColumn(field), indexedPart(layout, field, text)),
+      };
     }
   }
 
-  private readonly indexedPart: IndexedPart | undefined;
+  private readonly textPlan: TextPlan | undefined;
   private readonly viewReads = new Map<string, Statement>();
   /**
    * Per layout, its read by id, made once: a replay reads a document for nearly every event it
@@ -51,7 +55,7 @@ export class SqliteView implements ReadView {
     const layout = this.layoutOf(collection);
     const clauses = normalizeFilter(filter);
     const find = normalizeFind(options);
-    const docs = this.all(findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), undefined, this.indexedPart));
+    const docs = this.all(findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), undefined, this.textPlan));
     return docs.map((doc) => JSON.parse(doc) as Doc);
   }
 
@@ -60,7 +64,7 @@ export class SqliteView implements ReadView {
     if (!layout.views.has(view)) throw new Error(`Collection "${collection}" has no view "${view}"`);
     const clauses = normalizeFilter(filter);
     const find = normalizeFind(options);
-    const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), quote(viewColumn(view)), this.indexedPart);
+    const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), quote(viewColumn(view)), this.textPlan);
     return `[${this.all(query).join(',')}]`;
   }
 
@@ -100,31 +104,31 @@ export class SqliteView implements ReadView {
   }
 
   async count(collection: string, filter: Filter): Promise<number> {
-    const query = countSql(this.layoutOf(collection), normalizeFilter(filter), this.indexedPart);
+    const query = countSql(this.layoutOf(collection), normalizeFilter(filter), this.textPlan);
     if (this.counts) return this.counts.count(query.sql, query.params);
     return this.connection.statement(query.sql).pluck().get(...query.params) as number;
   }
 
   /**
    * A page of a text search can be found two ways: fetch every row the text index names (the
-   * driving needle's candidates) and sort them, or walk the sort's index in order, testing each
-   * entry, until the page is full: about (skip + limit) × rows / matches entries. For a needle that
-   * many rows hold ("ov" in a million names) the walk is far cheaper; for a rare one, the index.
-   * Both are counts, remembered until the data changes: the total (which a search asks anyway,
-   * for X-Total-Count) and, with several needles, the driving one's alone; the table's row count
-   * is bounded by its largest row id. Only views with a count cache choose: inside a batch,
-   * the index always drives.
+   * driving needles' candidates, see drivingNeedles) and sort them, or walk the sort's index in
+   * order, testing each entry, until the page is full: about (skip + limit) × rows / matches
+   * entries. For a needle that many rows hold ("ov" in a million names) the walk is far cheaper;
+   * for a rare one, the index. Both are counts, remembered until the data changes: the total
+   * (which a search asks anyway, for X-Total-Count) and, when some needle is only tested on the
+   * rows, the driving needles' alone; the table's row count is bounded by its largest row id.
+   * Only views with a count cache choose: inside a batch, the index always drives.
    */
   private prefersTextIndex(layout: CollectionLayout, clauses: Clause[], find: NormalizedFind): boolean {
-    const driver = drivingNeedle(layout, clauses);
-    if (!this.counts || find.limit === null || driver === undefined) return true;
+    const drivers = drivingNeedles(layout, clauses, this.textPlan);
+    if (!this.counts || find.limit === null || drivers.length === 0) return true;
     const countOf = (selected: readonly Clause[]) => {
-      const count = countSql(layout, selected, this.indexedPart);
+      const count = countSql(layout, selected, this.textPlan);
       return this.counts!.count(count.sql, count.params);
     };
     const matches = countOf(clauses);
     if (matches === 0) return true;
-    const candidates = countOf(clauses.filter((clause) => clause.op !== 'contains' || clause === driver));
+    const candidates = countOf(clauses.filter((clause) => clause.op !== 'contains' || drivers.includes(clause)));
     // Remembered with the counts: the largest row id changes only when the data does.
     const rows = (this.counts!.count(`SELECT max(rid) FROM ${quote(layout.table)}`, []) as number | null) ?? 0;
     const walked = ((find.skip + find.limit) * rows) / matches;

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { Connection } from './sqlite-connection.js';
-import { FEW_CANDIDATES, LONG_LIST, PROBES_PER_NEEDLE, TrigramPlanner, withoutLongTrigrams } from './sqlite-trigram-plan.js';
+import { FEW_CANDIDATES, LONG_LIST, PROBES_PER_NEEDLE, rarestOrAll, TrigramPlanner, withoutLongTrigrams } from './sqlite-trigram-plan.js';
 
 describe('withoutLongTrigrams', () => {
   const longOnes = (...long: string[]) => (trigram: string) => long.includes(trigram.toLowerCase());
@@ -18,6 +18,19 @@ describe('withoutLongTrigrams', () => {
 
   it('counts characters, not UTF-16 units', () => {
     expect(withoutLongTrigrams('Zoë😀xyz', longOnes('zoë'))).toBe('oë😀xyz');
+  });
+});
+
+describe('rarestOrAll', () => {
+  const hits = (counts: Record<string, number>) => (needle: string) => counts[needle];
+
+  it('takes the rarest needle alone when fewer than LONG_LIST rows hold it', () => {
+    expect(rarestOrAll(['lovelace', 'example'], hits({ lovelace: LONG_LIST - 1, example: LONG_LIST }))).toEqual(['lovelace']);
+    expect(rarestOrAll(['a', 'b', 'c'], hits({ a: 500, b: 20, c: LONG_LIST }))).toEqual(['b']);
+  });
+
+  it('takes every needle when each is held by LONG_LIST rows or more', () => {
+    expect(rarestOrAll(['lovelace', 'ada'], hits({ lovelace: LONG_LIST, ada: LONG_LIST }))).toEqual(['lovelace', 'ada']);
   });
 });
 
@@ -68,5 +81,16 @@ describe('TrigramPlanner', () => {
     expect(planner.indexedPart('fts', 'a', 'L0125000')).toBe('0125000');
     now = 11 * 60_000;
     expect(planner.indexedPart('fts', 'a', 'L0125000')).toBe('L0125000');
+  });
+
+  it('counts the rows holding a phrase in a column up to LONG_LIST, and remembers the count', () => {
+    let now = 0;
+    const planner = new TrigramPlanner(new Connection(db), () => now);
+    expect(planner.hits('fts', 'a', '0125000')).toBe(2);
+    expect(planner.hits('fts', 'b', 'L01')).toBe(LONG_LIST);
+    insert.run('Y0125000', '');
+    expect(planner.hits('fts', 'a', '0125000')).toBe(2);
+    now = 11 * 60_000;
+    expect(planner.hits('fts', 'a', '0125000')).toBe(3);
   });
 });
