@@ -194,7 +194,8 @@ export class TrigramPlanner {
     if (!complete) return wholes;
     let plan = wholes;
     if (parts.some((part, i) => part !== wholes[i])) {
-      const named = (texts: readonly string[]) => this.intersected(ftsTable, needles.map(({ column }, i) => `${column} : ${phrase(texts[i])}`).join(' AND '));
+      const named = (texts: readonly string[]) =>
+        this.intersected(ftsTable, needles.map(({ column }, i) => `${column} : ${phrase(texts[i])}`).join(' AND '));
       const byParts = named(parts);
       if (byParts < LONG_LIST && byParts <= named(wholes) * (1 + EXTRA_CANDIDATES_SHARE)) plan = parts;
     }
