@@ -86,11 +86,13 @@ const wholeNeedle: IndexedPart = (_layout, _field, text) => text;
 /**
  * How a query asks the text indexes. `hitsOf`: how many rows the trigram index names for a needle
  * of 3+ characters, counted up to LONG_LIST; a store that can tell intersects needles that are all
- * common (see rarestOrAll), one that cannot asks for the longest needle alone.
+ * common (see rarestOrAll), one that cannot asks for the longest needle alone. `intersectedParts`:
+ * what to ask for of each of several intersected needles (by default each one's indexedPart).
  */
 export interface TextPlan {
   indexedPart: IndexedPart;
   hitsOf?: (layout: CollectionLayout, needle: ContainsClause) => number;
+  intersectedParts?: (layout: CollectionLayout, needles: readonly ContainsClause[]) => readonly string[];
 }
 const wholeNeedles: TextPlan = { indexedPart: wholeNeedle };
 
@@ -99,7 +101,7 @@ const wholeNeedles: TextPlan = { indexedPart: wholeNeedle };
  * plus rows queued for re-indexing. Several needles are one FTS5 query (`col : "…" AND col : "…"`)
  * whose answer is the intersection of their lists.
  */
-function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], as: string, indexedPart: IndexedPart): Sql {
+function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], as: string, plan: TextPlan): Sql {
   const queued = `UNION SELECT rid FROM ${quote(layout.ftsQueue!)}`;
   const [first] = needles;
   if ([...first.text].length < TRIGRAM_LENGTH) {
@@ -110,7 +112,11 @@ function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], a
     };
   }
   const fts = quote(layout.ftsTable!);
-  const phrases = needles.map(({ field, text }) => `${ftsColumn(field)} : ${ftsPhrase(indexedPart(layout, field, text))}`);
+  const parts =
+    needles.length > 1 && plan.intersectedParts
+      ? plan.intersectedParts(layout, needles)
+      : needles.map(({ field, text }) => plan.indexedPart(layout, field, text));
+  const phrases = needles.map(({ field }, i) => `${ftsColumn(field)} : ${ftsPhrase(parts[i])}`);
   return { sql: `SELECT rowid AS ${as} FROM ${fts} WHERE ${fts} MATCH ? ${queued}`, params: [phrases.join(' AND ')] };
 }
 
@@ -121,7 +127,7 @@ function containsSql(layout: CollectionLayout, clause: ContainsClause, narrowed:
   // lower() folds ASCII only; this substring test is the definition, the FTS index only narrows.
   const substring = { sql: `typeof(${value}) = 'text' AND instr(lower(${value}), lower(?)) > 0`, params: [text] };
   if (narrowed || !searchesTextIndex(layout, clause)) return { sql: `(${substring.sql})`, params: substring.params };
-  const rows = hitsSql(layout, [clause], 'rid', wholeNeedle);
+  const rows = hitsSql(layout, [clause], 'rid', wholeNeedles);
   return {
     sql: `(${quote(layout.table)}.rid IN (${rows.sql}) AND ${substring.sql})`,
     params: [...rows.params, ...substring.params],
@@ -180,7 +186,7 @@ function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex:
   const where = conditions(clauses.map((clause) => clauseSql(layout, clause, true)));
   const drivers = textIndex ? drivingNeedles(layout, clauses, plan) : [];
   if (drivers.length === 0) return { from: { sql: table, params: [] }, where };
-  const hits = hitsSql(layout, drivers, 'hit', plan.indexedPart);
+  const hits = hitsSql(layout, drivers, 'hit', plan);
   return { from: { sql: `(${hits.sql}) AS hits CROSS JOIN ${table} ON ${table}.rid = hits.hit`, params: hits.params }, where };
 }
 

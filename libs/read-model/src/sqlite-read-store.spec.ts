@@ -551,12 +551,18 @@ describe('SqliteReadStore', () => {
       Email: i % 7 === 0 ? `ada.lovelace.${i}@example.org` : `x.LOVELACE.${i}@example.org`,
       Since: `2026-02-${String((i % 9) + 1).padStart(2, '0')}`,
     }));
-    await write(store, [...emails, ...names, ...both].map(upsert));
-    // The premise: a planner on this file finds neither needle rare, so it asks for both at once.
+    // "lov" in their emails but not "lovelace": the index, asked for "lov" and "ada", names them too.
+    const decoys = Array.from({ length: 3 }, (_, i) => ({ _id: `d${i}`, Org: 'o1', Name: `Ada Decoy ${i}`, Email: `ada.lovelac-ace.${i}@example.org`, Since: '2026-03-01' }));
+    await write(store, [...emails, ...names, ...both, ...decoys].map(upsert));
+    // The premise: a planner on this file finds neither needle rare, so it asks for both at once,
+    // and for the rarest trigram of each, which name the 34 rows holding both and the decoys.
     const reader = new Database(file, { readonly: true });
     try {
       const planner = new TrigramPlanner(new Connection(reader));
       expect([planner.hits('rm_people_fts', 't_Email', 'lovelace'), planner.hits('rm_people_fts', 't_Name', 'ada')]).toEqual([LONG_LIST, LONG_LIST]);
+      const needles = [{ column: 't_Name', text: 'ada' }, { column: 't_Email', text: 'Lovelace' }];
+      planner.intersectedParts('rm_people_fts', needles);
+      expect(planner.intersectedParts('rm_people_fts', needles)).toEqual(['ada', 'Lov']);
     } finally {
       reader.close();
     }

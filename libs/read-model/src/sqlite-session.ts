@@ -30,6 +30,8 @@ export class SqliteView implements ReadView {
       this.textPlan = {
         indexedPart,
         hitsOf: (layout, { field, text }) => planner.hits(layout.ftsTable!, ftsColumn(field), indexedPart(layout, field, text)),
+        intersectedParts: (layout, needles) =>
+          planner.intersectedParts(layout.ftsTable!, needles.map(({ field, text }) => ({ column: ftsColumn(field), text }))),
       };
     }
   }

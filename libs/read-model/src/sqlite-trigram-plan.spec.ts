@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { Connection } from './sqlite-connection.js';
-import { FEW_CANDIDATES, LONG_LIST, PROBES_PER_NEEDLE, rarestOrAll, TrigramPlanner, withoutLongTrigrams } from './sqlite-trigram-plan.js';
+import { EXTRA_CANDIDATES_SHARE, FEW_CANDIDATES, LONG_LIST, PROBES_PER_NEEDLE, rarestOrAll, rarestTrigram, TrigramPlanner, withoutLongTrigrams } from './sqlite-trigram-plan.js';
 
 describe('withoutLongTrigrams', () => {
   const longOnes = (...long: string[]) => (trigram: string) => long.includes(trigram.toLowerCase());
@@ -18,6 +18,20 @@ describe('withoutLongTrigrams', () => {
 
   it('counts characters, not UTF-16 units', () => {
     expect(withoutLongTrigrams('Zoë😀xyz', longOnes('zoë'))).toBe('oë😀xyz');
+  });
+});
+
+describe('rarestTrigram', () => {
+  const lengths = (counts: Record<string, number>) => (trigram: string) => counts[trigram] ?? 100;
+
+  it('takes the trigram with the shortest list, the first of equals', () => {
+    expect(rarestTrigram('lovelace', lengths({ lov: 50, ela: 50, ace: 10 }))).toBe('ace');
+    expect(rarestTrigram('lovelace', lengths({ ove: 50, ela: 50 }))).toBe('ove');
+  });
+
+  it('keeps a needle of three characters, and counts characters, not UTF-16 units', () => {
+    expect(rarestTrigram('ada', lengths({}))).toBe('ada');
+    expect(rarestTrigram('Zoë😀x', lengths({ 'ë😀x': 1 }))).toBe('ë😀x');
   });
 });
 
@@ -92,5 +106,52 @@ describe('TrigramPlanner', () => {
     expect(planner.hits('fts', 'a', '0125000')).toBe(2);
     now = 11 * 60_000;
     expect(planner.hits('fts', 'a', '0125000')).toBe(3);
+  });
+
+  describe('intersectedParts', () => {
+    const both = [{ column: 'a', text: 'lovelace' }, { column: 'b', text: 'ada' }];
+    beforeEach(() => {
+      // Every trigram of "lovelace" in as many rows ("lov" the first of them), "ada" in column b of half.
+      db.transaction(() => {
+        for (let i = 0; i < 40; i++) insert.run(`lovelace ${i}`, `ada ${i}`);
+        for (let i = 0; i < 40; i++) insert.run(`lovelace ${i}`, `grace ${i}`);
+      })();
+    });
+
+    it("asks for each needle's rarest trigram when together they name no more rows than the whole needles", () => {
+      const planner = new TrigramPlanner(new Connection(db));
+      planner.intersectedParts('fts', both); // "lovelace" has more trigrams than one query probes
+      expect(planner.intersectedParts('fts', both)).toEqual(['lov', 'ada']);
+    });
+
+    it(`asks for the whole needles when the parts name more than ${EXTRA_CANDIDATES_SHARE} more rows`, () => {
+      const extra = Math.floor(40 * EXTRA_CANDIDATES_SHARE) + 1;
+      db.transaction(() => {
+        for (let i = 0; i < extra; i++) insert.run(`lovelac-ace ${i}`, `ada ${i}`);
+      })();
+      const planner = new TrigramPlanner(new Connection(db));
+      planner.intersectedParts('fts', both);
+      expect(planner.intersectedParts('fts', both)).toEqual(['lovelace', 'ada']);
+    });
+
+    it('keeps the whole needles until every trigram is probed', () => {
+      const planner = new TrigramPlanner(new Connection(db));
+      expect(planner.intersectedParts('fts', both)).toEqual(['lovelace', 'ada']);
+    });
+
+    it('remembers its probes for ten minutes, then asks again', () => {
+      let now = 0;
+      const planner = new TrigramPlanner(new Connection(db), () => now);
+      planner.intersectedParts('fts', both);
+      expect(planner.intersectedParts('fts', both)).toEqual(['lov', 'ada']);
+      db.transaction(() => {
+        for (let i = 0; i < 10; i++) insert.run(`lovelac-ace ${i}`, `ada ${i}`);
+      })();
+      now = 9 * 60_000;
+      expect(planner.intersectedParts('fts', both)).toEqual(['lov', 'ada']);
+      now = 11 * 60_000;
+      planner.intersectedParts('fts', both);
+      expect(planner.intersectedParts('fts', both)).toEqual(['lovelace', 'ada']);
+    });
   });
 });

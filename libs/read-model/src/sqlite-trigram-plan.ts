@@ -21,6 +21,18 @@ export const FEW_CANDIDATES = 256;
 export const PROBES_PER_NEEDLE = 4;
 
 /**
+ * Trigram lists are counted up to this many entries to find a needle's rarest trigram (100,000
+ * entries take about 8 ms to read at 1M rows, once per ten minutes); longer ones count as equal.
+ */
+export const COUNTED_LIST = 100_000;
+
+/**
+ * Intersected parts are asked for only if they name at most this share more rows than the whole
+ * needles do (each extra candidate is a row fetched and tested, about 5 µs at 1M rows).
+ */
+export const EXTRA_CANDIDATES_SHARE = 1 / 8;
+
+/**
  * The longest run (two trigrams or more) of the needle's trigrams that are not long, as a
  * substring, when some trigram is long; otherwise the whole needle.
  */
@@ -41,6 +53,19 @@ export function withoutLongTrigrams(text: string, isLong: (trigram: string) => b
   }
   if (!someLong || best.length < 2) return text;
   return chars.slice(best.start, best.start + best.length + 2).join('');
+}
+
+/** The needle's trigram with the shortest list (the first of equals); a short needle is its own. */
+export function rarestTrigram(text: string, listLength: (trigram: string) => number): string {
+  const chars = [...text];
+  let rarest = text;
+  let shortest = Infinity;
+  for (let i = 0; i + 3 <= chars.length; i++) {
+    const trigram = chars.slice(i, i + 3).join('');
+    const length = listLength(trigram);
+    if (length < shortest) [rarest, shortest] = [trigram, length];
+  }
+  return rarest;
 }
 
 /**
@@ -85,6 +110,12 @@ export class TrigramPlanner {
    * much older than the probes it was made from.
    */
   private readonly plans: Remembered<string>;
+  /** How many entries a trigram's list has (up to COUNTED_LIST), by table and trigram. */
+  private readonly listLengths: Remembered<number>;
+  /** How many rows an intersection of needles or parts names (up to LONG_LIST), by table and query. */
+  private readonly intersectionHits: Remembered<number>;
+  /** The parts asked for of several intersected needles, for a second, as `plans`. */
+  private readonly intersectionPlans: Remembered<readonly string[]>;
 
   constructor(
     private readonly connection: Connection,
@@ -94,6 +125,9 @@ export class TrigramPlanner {
     this.rareParts = new Remembered(now, REMEMBERED_MS);
     this.hitCounts = new Remembered(now, REMEMBERED_MS);
     this.plans = new Remembered(now, PLAN_MS);
+    this.listLengths = new Remembered(now, REMEMBERED_MS);
+    this.intersectionHits = new Remembered(now, REMEMBERED_MS);
+    this.intersectionPlans = new Remembered(now, PLAN_MS);
   }
 
   /** The text to ask the trigram index of `ftsTable`'s `column` for, to find the rows holding `text`. */
@@ -129,14 +163,64 @@ export class TrigramPlanner {
     return this.hitCounts.get(key) ?? this.hitCounts.set(key, this.entries(ftsTable, column, part, LONG_LIST));
   }
 
+  /**
+   * What to ask the trigram index of `ftsTable` for, per needle, to find the rows holding all of
+   * several common needles at once: each needle's rarest trigram, when those trigrams together name
+   * at most EXTRA_CANDIDATES_SHARE more rows than the whole needles (FTS5 reads every trigram's list
+   * of a phrase: "lovelace" with "ada" cost 12 ms at 1M rows, "lov" with "ada" 3 ms, both naming the
+   * same 2,149 rows); otherwise the whole needles. Probes as indexedPart does, a few lists per needle
+   * per query, and plans with whole needles until they are known.
+   */
+  intersectedParts(ftsTable: string, needles: ReadonlyArray<{ column: string; text: string }>): readonly string[] {
+    const planKey = [ftsTable, ...needles.flatMap(({ column, text }) => [column, text])].join('\u0000');
+    const planned = this.intersectionPlans.get(planKey);
+    if (planned !== undefined) return planned;
+    const wholes = needles.map(({ text }) => text);
+    let complete = true;
+    const parts = needles.map(({ text }) => {
+      let probes = PROBES_PER_NEEDLE;
+      return rarestTrigram(text, (trigram) => {
+        const key = `${ftsTable}\u0000${trigram.toLowerCase()}`;
+        const known = this.listLengths.get(key);
+        if (known !== undefined) return known;
+        if (probes === 0) {
+          complete = false;
+          return COUNTED_LIST;
+        }
+        probes--;
+        return this.listLengths.set(key, this.entries(ftsTable, ftsTable, trigram, COUNTED_LIST));
+      });
+    });
+    if (!complete) return wholes;
+    let plan = wholes;
+    if (parts.some((part, i) => part !== wholes[i])) {
+      const named = (texts: readonly string[]) =>
+        this.intersected(ftsTable, needles.map(({ column }, i) => `${column} : ${phrase(texts[i])}`).join(' AND '));
+      const byParts = named(parts);
+      if (byParts < LONG_LIST && byParts <= named(wholes) * (1 + EXTRA_CANDIDATES_SHARE)) plan = parts;
+    }
+    return this.intersectionPlans.set(planKey, plan);
+  }
+
+  /** How many rows an FTS5 query names, up to LONG_LIST, remembered. */
+  private intersected(ftsTable: string, query: string): number {
+    const key = `${ftsTable}\u0000${query.toLowerCase()}`;
+    return this.intersectionHits.get(key) ?? this.intersectionHits.set(key, this.matches(ftsTable, query, LONG_LIST));
+  }
+
   /** How many rows hold the phrase in `target` (the table: any column), counting up to `limit`. */
-  private entries(ftsTable: string, target: string, phrase: string, limit: number): number {
-    return this.connection
-      .statement(`SELECT count(*) FROM (SELECT 1 FROM "${ftsTable}" WHERE "${target}" MATCH ? LIMIT ${limit})`)
-      .pluck()
-      .get(`"${phrase.replaceAll('"', '""')}"`) as number;
+  private entries(ftsTable: string, target: string, text: string, limit: number): number {
+    return this.matches(ftsTable, phrase(text), limit, target);
+  }
+
+  /** How many rows the FTS5 query names in `target`, counting up to `limit`. */
+  private matches(ftsTable: string, query: string, limit: number, target = ftsTable): number {
+    return this.connection.statement(`SELECT count(*) FROM (SELECT 1 FROM "${ftsTable}" WHERE "${target}" MATCH ? LIMIT ${limit})`).pluck().get(query) as number;
   }
 }
+
+/** A phrase in FTS5 syntax: inside double quotes only a doubled double quote is special. */
+const phrase = (text: string): string => `"${text.replaceAll('"', '""')}"`;
 
 /** Answers kept for `forMs` each, at most CAPACITY of them (the oldest go first). */
 class Remembered<T> {
