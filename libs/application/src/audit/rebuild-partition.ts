@@ -59,9 +59,9 @@ export function inPartition(projection: Projection, part: StreamPart): Projectio
  * within one: at 1,000,000 registrations over 10,000 exam events, a batch of 20,000 positions
  * placed about 4,000 registrations, and nearly each one read, re-serialised and rewrote its exam
  * event's document (at 10,000 registrations over 100 events, one write served 40). With 200,000,
- * the thread replaying the exam events took 32.6 → 24.1 s of CPU over the first 2,000,000
- * positions of the 1M log, the registrations' partition 42.3 → 40.6 s; each thread's resident
- * memory about 150 MB more (rebuild storage lets a batch hold that many documents).
+ * the thread replaying the exam events took 32.6 → 24.1–26.6 s of CPU over the first 2,000,000
+ * positions of the 1M log (the registrations' partition: no change in the noise), and each thread
+ * holds 70–140 MB more (rebuild storage lets a batch hold that many documents).
  */
 export const PARTITION_BATCH = 200_000;
 
