@@ -433,6 +433,25 @@ describe('SqliteReadStore', () => {
     expect((await store.get('people', 'd10049'))?.Name).toBe('Last');
   });
 
+  it('holds ten times as many documents in a rebuild\'s batch before writing them out early', async () => {
+    // A document handed out stays the held one until the batch writes everything out and lets go.
+    const stillHeld = async (store: SqliteReadStore, held: number) => {
+      await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada' })]);
+      let same = false;
+      await store.runBatch('people', async (session) => {
+        const before = await session.get('people', 'a');
+        await session.apply(Array.from({ length: held }, (_, i) => upsert({ _id: `d${i}`, Org: 'o1', Name: `Person ${i}` })));
+        same = (await session.get('people', 'a')) === before;
+        return 2n;
+      });
+      expect(await store.count('people', { Org: 'o1' })).toBe(held + 1);
+      return same;
+    };
+    expect(await stillHeld(await open(), 10_050)).toBe(false);
+    expect(await stillHeld(await open(join(dir, 'rebuild.sqlite'), { rebuild: true }), 10_050)).toBe(true);
+    expect(await stillHeld(await open(join(dir, 'rebuild-2.sqlite'), { rebuild: true }), 100_050)).toBe(false);
+  });
+
   it('drops an index, and a field column, the collection no longer declares; declared again, they come back filled', async () => {
     const store = await open();
     await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada', Since: '2020' }), upsert({ _id: 'b', Org: 'o1', Name: 'Alan', Since: '2021' })]);

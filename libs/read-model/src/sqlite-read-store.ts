@@ -30,7 +30,7 @@ import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
 import { CHECKPOINTS_DDL, copyCollectionRows, createDeclaredIndex, ensureCollectionSchema, indexServing, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
 import { quote } from './sqlite-query.js';
-import { SqliteSession, SqliteView } from './sqlite-session.js';
+import { MAX_HELD, SqliteSession, SqliteView } from './sqlite-session.js';
 
 export interface SqliteReadStoreOptions {
   /**
@@ -84,6 +84,14 @@ const SCAN_MMAP_BYTES = 2 ** 31;
  * defined before the rows that show it): those scans cost microseconds.
  */
 const SCANNED_ROWS = 256;
+
+/**
+ * Documents a rebuild's batch holds before it writes them out early (the live store's batches keep
+ * the session's default, MAX_HELD): a partition's replay batch (200,000 positions) changes
+ * documents many times each, and writing them out at 10,000 held meant reading, re-serialising and
+ * rewriting them again within the batch (at 1,000,000 registrations, most exam events' documents).
+ */
+const REBUILD_MAX_HELD = 100_000;
 
 /** A collection's indexes while a rebuild defers them: its spec, and the declared ones built already (fields joined). */
 interface DeferredIndexes {
@@ -248,7 +256,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
   runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void> {
     const names = typeof projections === 'string' ? [projections] : projections;
     return this.writes.run(async () => {
-      const session = new SqliteSession(this.writer, this.layouts.of, this.beforeQuery);
+      const session = new SqliteSession(this.writer, this.layouts.of, this.beforeQuery, this.rebuildStorage ? REBUILD_MAX_HELD : MAX_HELD);
       // Indexes a failing batch built (a rebuild's early query) roll back with it: still to build.
       const deferred = this.deferred && new Map([...this.deferred].map(([name, { spec, built }]) => [name, { spec, built: new Set(built) }]));
       this.writer.statement('BEGIN IMMEDIATE').run();

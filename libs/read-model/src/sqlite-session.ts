@@ -167,8 +167,8 @@ const WALKED_ENTRIES_PER_CANDIDATE = 10;
 
 const MAX_REMEMBERED_PLANS = 500;
 
-/** Past this many held documents the batch writes them out early, to bound its memory. */
-const MAX_HELD = 10_000;
+/** Past this many held documents (by default) the batch writes them out early, to bound its memory. */
+export const MAX_HELD = 10_000;
 
 /**
  * A batch's session. Documents it reads or changes are held in memory, parsed, and written to the
@@ -193,6 +193,8 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
     layoutOf: LayoutOf,
     /** Called before a query that filters a collection (not a read by id), once the table holds its changes. */
     private readonly beforeQuery: (collection: string, clauses: readonly Clause[]) => void = () => {},
+    /** Past this many held documents, `apply` writes them all out and lets them go. */
+    private readonly maxHeld = MAX_HELD,
   ) {
     super(connection, layoutOf);
   }
@@ -200,7 +202,7 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
   async apply(changes: readonly Change[]): Promise<void> {
     if (!this.open) throw new Error('The batch of this session has ended');
     for (const change of changes) this.applyOne(change);
-    if (this.heldCount > MAX_HELD) this.flush();
+    if (this.heldCount > this.maxHeld) this.flush();
   }
 
   override async get(collection: string, id: string): Promise<Doc | null> {

@@ -9,8 +9,8 @@ import { RegistrationCollections, registrationsProjection } from '../../../read-
 import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { auditedEventStore } from './audited-event-store.js';
 import { rebuildInParallel } from './parallel-rebuild.js';
-import { catchUp, compareProjection } from './projection-rebuild.js';
-import { partitionsOf, replayPart, replays } from './rebuild-partition.js';
+import { BATCH, catchUp, compareProjection } from './projection-rebuild.js';
+import { PARTITION_BATCH, partitionsOf, replayPart, replays } from './rebuild-partition.js';
 
 const ORG = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a01';
 const LEARNER = '3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a011';
@@ -152,6 +152,22 @@ describe('rebuildInParallel', () => {
       await one.close();
       await chunked.close();
       await eventStore.close();
+    }
+  });
+
+  it('replays a part in batches of PARTITION_BATCH positions (catchUp keeps smaller ones)', async () => {
+    const raw = new SqliteEventStore(join(dir, 'events.sqlite'));
+    const venues = Array.from({ length: BATCH + 5 }, (_, i) => event('VenueDefined', { Organization: ORG, VenueId: `v${i}`, Name: 'North Hall', TimeZone: 'UTC' }));
+    await raw.append(`venues-${ORG}`, venues, 'any');
+    const committed: bigint[] = [];
+    const store = { runBatch: async (_: unknown, work: (session: unknown) => Promise<bigint>) => void committed.push(await work({ apply: async () => undefined })) };
+    const counting: Projection = { name: 'counting', collections: [], project: () => [] };
+    try {
+      await replayPart(raw, store as unknown as SqliteReadStore, [counting], { streamPrefix: 'registration-', buckets: [0, 16] }, BigInt(venues.length));
+      expect(PARTITION_BATCH).toBeGreaterThan(BATCH);
+      expect(committed).toEqual([BigInt(venues.length)]);
+    } finally {
+      await raw.close();
     }
   });
 
