@@ -88,11 +88,13 @@ const wholeNeedle: IndexedPart = (_layout, _field, text) => text;
  * of 3+ characters, counted up to LONG_LIST; a store that can tell intersects needles that are all
  * common (see rarestOrAll), one that cannot asks for the longest needle alone. `intersectedParts`:
  * what to ask for of each of several intersected needles (by default each one's indexedPart).
+ * `indexedParts`: the parts of a needle alone to ask for all at once (by default its indexedPart).
  */
 export interface TextPlan {
   indexedPart: IndexedPart;
   hitsOf?: (layout: CollectionLayout, needle: ContainsClause) => number;
   intersectedParts?: (layout: CollectionLayout, needles: readonly ContainsClause[]) => readonly string[];
+  indexedParts?: (layout: CollectionLayout, needle: ContainsClause) => readonly string[];
 }
 const wholeNeedles: TextPlan = { indexedPart: wholeNeedle };
 
@@ -112,11 +114,13 @@ function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], a
     };
   }
   const fts = quote(layout.ftsTable!);
-  const parts =
+  const parts: ReadonlyArray<readonly string[]> =
     needles.length > 1 && plan.intersectedParts
-      ? plan.intersectedParts(layout, needles)
-      : needles.map(({ field, text }) => plan.indexedPart(layout, field, text));
-  const phrases = needles.map(({ field }, i) => `${ftsColumn(field)} : ${ftsPhrase(parts[i])}`);
+      ? plan.intersectedParts(layout, needles).map((part) => [part])
+      : needles.length === 1 && plan.indexedParts
+        ? [plan.indexedParts(layout, first)]
+        : needles.map(({ field, text }) => [plan.indexedPart(layout, field, text)]);
+  const phrases = needles.flatMap(({ field }, i) => parts[i].map((part) => `${ftsColumn(field)} : ${ftsPhrase(part)}`));
   return { sql: `SELECT rowid AS ${as} FROM ${fts} WHERE ${fts} MATCH ? ${queued}`, params: [phrases.join(' AND ')] };
 }
 

@@ -598,6 +598,43 @@ describe('SqliteReadStore', () => {
     expect(await store.count('people', filter)).toBe(expected(0, 100).length);
   });
 
+  it('pages a needle of two words by the rarest trigram of each, as the substring test does', async () => {
+    const store = await open();
+    // 40 hold "Ada Lovelace" in various cases; "ada" and "lovelace" apart in LONG_LIST rows each.
+    const apart = Array.from({ length: LONG_LIST }, (_, i) => ({ _id: `x${i}`, Org: 'o1', Name: i % 2 ? `Ada Byron ${i}` : `Grace Lovelace ${i}`, Since: '2026-01-01' }));
+    const both = Array.from({ length: 40 }, (_, i) => ({
+      _id: `b${String(i).padStart(2, '0')}`,
+      Org: i % 5 === 0 ? 'o2' : 'o1',
+      Name: i % 3 === 0 ? `ADA LOVELACE ${i}` : `Ada Lovelace ${i}`,
+      Since: `2026-02-${String((i % 9) + 1).padStart(2, '0')}`,
+    }));
+    // "ada" and "lov" but not "ada lovelace": the index, asked for "ada" and "lov", names them too.
+    const decoys = Array.from({ length: 3 }, (_, i) => ({ _id: `d${i}`, Org: 'o1', Name: `Lovelace Ada ${i}`, Since: '2026-03-01' }));
+    await write(store, [...apart, ...both, ...decoys].map(upsert));
+    // The premise: a planner on this file asks for "ada" and "lov", which name the 40 and the decoys.
+    const reader = new Database(file, { readonly: true });
+    try {
+      const planner = new TrigramPlanner(new Connection(reader));
+      planner.indexedParts('rm_people_fts', 't_Name', 'Ada Lovelace');
+      expect(planner.indexedParts('rm_people_fts', 't_Name', 'Ada Lovelace')).toEqual(['Ada', 'Lov']);
+    } finally {
+      reader.close();
+    }
+    const expected = (skip: number, limit: number) =>
+      both
+        .filter((p) => p.Org === 'o1')
+        .sort((a, b) => b.Since.localeCompare(a.Since) || a._id.localeCompare(b._id))
+        .slice(skip, skip + limit)
+        .map((p) => p._id);
+    const filter = { Org: 'o1', Name: { $contains: 'ada Lovelace' } };
+    for (let round = 0; round < 2; round++) {
+      for (const [skip, limit] of [[0, 10], [10, 10], [25, 10], [100, 10]]) {
+        expect(ids(await store.find('people', filter, { sort: [['Since', -1], ['_id', 1]], skip, limit }))).toEqual(expected(skip, limit));
+      }
+      expect(await store.count('people', filter)).toBe(expected(0, 100).length);
+    }
+  });
+
   it('renders a view for the documents already there when it is declared, again when its fields change, and drops it', async () => {
     const store = await open();
     await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Since: '2020' })]);

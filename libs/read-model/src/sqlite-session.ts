@@ -32,6 +32,7 @@ export class SqliteView implements ReadView {
         hitsOf: (layout, { field, text }) => planner.hits(layout.ftsTable!, ftsColumn(field), indexedPart(layout, field, text)),
         intersectedParts: (layout, needles) =>
           planner.intersectedParts(layout.ftsTable!, needles.map(({ field, text }) => ({ column: ftsColumn(field), text }))),
+        indexedParts: (layout, { field, text }) => planner.indexedParts(layout.ftsTable!, ftsColumn(field), text),
       };
     }
   }

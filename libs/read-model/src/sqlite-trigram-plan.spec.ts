@@ -1,6 +1,12 @@
 import Database from 'better-sqlite3';
 import { Connection } from './sqlite-connection.js';
-import { EXTRA_CANDIDATES_SHARE, FEW_CANDIDATES, LONG_LIST, PROBES_PER_NEEDLE, rarestOrAll, rarestTrigram, TrigramPlanner, withoutLongTrigrams } from './sqlite-trigram-plan.js';
+import {
+  EXTRA_CANDIDATES_SHARE,
+  FEW_CANDIDATES,
+  LONG_LIST,
+  longWords,
+  PROBES_PER_NEEDLE,
+  rarestOrAll, rarestTrigram, TrigramPlanner, withoutLongTrigrams } from './sqlite-trigram-plan.js';
 
 describe('withoutLongTrigrams', () => {
   const longOnes = (...long: string[]) => (trigram: string) => long.includes(trigram.toLowerCase());
@@ -32,6 +38,14 @@ describe('rarestTrigram', () => {
   it('keeps a needle of three characters, and counts characters, not UTF-16 units', () => {
     expect(rarestTrigram('ada', lengths({}))).toBe('ada');
     expect(rarestTrigram('Zoë😀x', lengths({ 'ë😀x': 1 }))).toBe('ë😀x');
+  });
+});
+
+describe('longWords', () => {
+  it('splits at white space and keeps the words of three characters or more, counted as characters', () => {
+    expect(longWords('Ada Lovelace')).toEqual(['Ada', 'Lovelace']);
+    expect(longWords(' Al  Turing\tX😀y ')).toEqual(['Turing', 'X😀y']);
+    expect(longWords('ab 😀😀')).toEqual([]);
   });
 });
 
@@ -152,6 +166,46 @@ describe('TrigramPlanner', () => {
       now = 11 * 60_000;
       planner.intersectedParts('fts', both);
       expect(planner.intersectedParts('fts', both)).toEqual(['lovelace', 'ada']);
+    });
+  });
+  describe('indexedParts', () => {
+    beforeEach(() => {
+      // "Ada Lovelace" in 50 rows of column a; its words apart (or in column b) in 40 more each, and
+      // "a l" with "ove" in 40 more: "ada" with "lov" in column a name the 50 alone.
+      db.transaction(() => {
+        for (let i = 0; i < 40; i++) insert.run(`Ada Lovelace ${i}`, '');
+        for (let i = 0; i < 40; i++) insert.run(`Grace Lovelac ${i}`, `Ada ${i}`);
+        for (let i = 0; i < 40; i++) insert.run(`Ada Byron ${i}`, '');
+        for (let i = 0; i < 40; i++) insert.run(`Linda L ove ${i}`, '');
+        for (let i = 0; i < 10; i++) insert.run(`Ada Lovelace ${i}`, '');
+      })();
+    });
+
+    it('asks for the rarest trigram of each word when together they name no more rows than the whole needle', () => {
+      const planner = new TrigramPlanner(new Connection(db));
+      planner.indexedParts('fts', 'a', 'Ada Lovelace'); // "Lovelace" has more trigrams than one query probes
+      expect(planner.indexedParts('fts', 'a', 'Ada Lovelace')).toEqual(['Ada', 'Lov']);
+    });
+
+    it(`asks for the whole needle when the words' trigrams name more than ${EXTRA_CANDIDATES_SHARE} more rows`, () => {
+      const extra = Math.floor(50 * EXTRA_CANDIDATES_SHARE) + 1;
+      db.transaction(() => {
+        for (let i = 0; i < extra; i++) insert.run(`Lovelace Ada ${i}`, '');
+      })();
+      const planner = new TrigramPlanner(new Connection(db));
+      planner.indexedParts('fts', 'a', 'Ada Lovelace');
+      expect(planner.indexedParts('fts', 'a', 'Ada Lovelace')).toEqual(['Ada Lovelace']);
+    });
+
+    it('keeps the whole needle until every trigram is probed, and when it has fewer than two long words', () => {
+      const planner = new TrigramPlanner(new Connection(db));
+      expect(planner.indexedParts('fts', 'a', 'Ada Lovelace')).toEqual(['Ada Lovelace']);
+      for (const needle of ['Al Lovelace', 'lovelace', 'Al Lovelace', 'lovelace']) expect(planner.indexedParts('fts', 'a', needle)).toEqual([needle]);
+    });
+
+    it('asks for the part of the needle without its long trigrams when that part is rare', () => {
+      const planner = new TrigramPlanner(new Connection(db));
+      expect(planner.indexedParts('fts', 'a', 'L0125000')).toEqual(['0125000']);
     });
   });
 });
