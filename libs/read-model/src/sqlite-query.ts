@@ -80,23 +80,18 @@ function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is 
  * The part of a needle of 3+ characters that the trigram index is asked for: by default all of
  * it; a store that knows which trigrams are common asks for less (see sqlite-trigram-plan.ts).
  */
-export type IndexedPart = (layout: CollectionLayout, field: string, text: string) => string;
-const wholeNeedle: IndexedPart = (_layout, _field, text) => text;
-
 /**
- * How a query asks the text indexes. `hitsOf`: how many rows the trigram index names for a needle
- * of 3+ characters, counted up to LONG_LIST; a store that can tell intersects needles that are all
- * common (see rarestOrAll), one that cannot asks for the longest needle alone. `intersectedParts`:
- * what to ask for of each of several intersected needles (by default each one's indexedPart).
- * `indexedParts`: the parts of a needle alone to ask for all at once (by default its indexedPart).
+ * How a query asks the text indexes. `partsOf`: for the needles that drive a search (one, or
+ * several intersected), what to ask the trigram index for of each, as phrases whose lists FTS5
+ * intersects (by default each whole needle). `hitsOf`: how many rows the trigram index names for a
+ * needle of 3+ characters, counted up to LONG_LIST; a store that can tell intersects needles that
+ * are all common (see rarestOrAll), one that cannot asks for the longest needle alone.
  */
 export interface TextPlan {
-  indexedPart: IndexedPart;
+  partsOf: (layout: CollectionLayout, needles: readonly ContainsClause[]) => ReadonlyArray<readonly string[]>;
   hitsOf?: (layout: CollectionLayout, needle: ContainsClause) => number;
-  intersectedParts?: (layout: CollectionLayout, needles: readonly ContainsClause[]) => readonly string[];
-  indexedParts?: (layout: CollectionLayout, needle: ContainsClause) => readonly string[];
 }
-const wholeNeedles: TextPlan = { indexedPart: wholeNeedle };
+const wholeNeedles: TextPlan = { partsOf: (_layout, needles) => needles.map(({ text }) => [text]) };
 
 /**
  * Row ids that may hold every one of the needles (all of 3+ characters, or a single short one),
@@ -114,12 +109,7 @@ function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], a
     };
   }
   const fts = quote(layout.ftsTable!);
-  const parts: ReadonlyArray<readonly string[]> =
-    needles.length > 1 && plan.intersectedParts
-      ? plan.intersectedParts(layout, needles).map((part) => [part])
-      : needles.length === 1 && plan.indexedParts
-        ? [plan.indexedParts(layout, first)]
-        : needles.map(({ field, text }) => [plan.indexedPart(layout, field, text)]);
+  const parts = plan.partsOf(layout, needles);
   const phrases = needles.flatMap(({ field }, i) => parts[i].map((part) => `${ftsColumn(field)} : ${ftsPhrase(part)}`));
   return { sql: `SELECT rowid AS ${as} FROM ${fts} WHERE ${fts} MATCH ? ${queued}`, params: [phrases.join(' AND ')] };
 }

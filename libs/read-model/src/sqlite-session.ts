@@ -9,7 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, ftsColumn, quote, setDocSql, drivingNeedles, type IndexedPart, type PageSql, type Sql, type TextPlan, valueOf, viewColumn, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, ftsColumn, quote, setDocSql, drivingNeedles, type PageSql, type Sql, type TextPlan, valueOf, viewColumn, whereSql } from './sqlite-query.js';
 import { TrigramPlanner } from './sqlite-trigram-plan.js';
 import { viewSetsSql } from './sqlite-views.js';
 
@@ -26,13 +26,16 @@ export class SqliteView implements ReadView {
     // data (those with a count cache); a batch's view asks the index for the longest whole needle.
     if (counts) {
       const planner = new TrigramPlanner(connection);
-      const indexedPart: IndexedPart = (layout, field, text) => planner.indexedPart(layout.ftsTable!, ftsColumn(field), text);
       this.textPlan = {
-        indexedPart,
-        hitsOf: (layout, { field, text }) => planner.hits(layout.ftsTable!, ftsColumn(field), indexedPart(layout, field, text)),
-        intersectedParts: (layout, needles) =>
-          planner.intersectedParts(layout.ftsTable!, needles.map(({ field, text }) => ({ column: ftsColumn(field), text }))),
-        indexedParts: (layout, { field, text }) => planner.indexedParts(layout.ftsTable!, ftsColumn(field), text),
+        hitsOf: (layout, { field, text }) => {
+          const [table, column] = [layout.ftsTable!, ftsColumn(field)];
+          return planner.hits(table, column, planner.indexedPart(table, column, text));
+        },
+        // One needle: a rare part of it, or a trigram of each word; several: a trigram of each.
+        partsOf: (layout, needles) =>
+          needles.length === 1
+            ? [planner.indexedParts(layout.ftsTable!, ftsColumn(needles[0].field), needles[0].text)]
+            : planner.intersectedParts(layout.ftsTable!, needles.map(({ field, text }) => ({ column: ftsColumn(field), text }))).map((part) => [part]),
       };
     }
   }
