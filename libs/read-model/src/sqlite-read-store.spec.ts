@@ -180,6 +180,24 @@ describe('SqliteReadStore', () => {
     }
   });
 
+  it('asks after each batch how many rows are queued with a LIMIT SQLite reads at run time (a bare LIMIT ? is prepared again at each binding)', async () => {
+    const prepare = Database.prototype.prepare;
+    const prepared: string[] = [];
+    Database.prototype.prepare = function (this: Database.Database, sql: string) {
+      prepared.push(sql);
+      return prepare.call(this, sql);
+    } as typeof prepare;
+    try {
+      const store = await open(file, { textQueueRows: 3, idleDrainMs: 3_600_000 });
+      await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);
+    } finally {
+      Database.prototype.prepare = prepare;
+    }
+    const limited = prepared.filter((sql) => /\bLIMIT\b/.test(sql) && sql.includes('fts_queue'));
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited.filter((sql) => !/\bLIMIT \+\?/.test(sql))).toEqual([]);
+  });
+
   it('drains the rows batches left queued once no batch has come for idleDrainMs', async () => {
     const store = await open(file, { textQueueRows: 100, idleDrainMs: 1 });
     await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);

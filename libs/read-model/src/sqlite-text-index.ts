@@ -23,7 +23,9 @@ export function isSearchable(layout: CollectionLayout): layout is SearchableLayo
 export function drainTextQueue(connection: Connection, layout: SearchableLayout, minRows = 1): boolean {
   const fts = quote(layout.ftsTable);
   const queue = quote(layout.ftsQueue);
-  const queued = connection.statement(`SELECT count(*) FROM (SELECT 1 FROM ${queue} LIMIT ?)`).pluck().get(minRows) as number;
+  // `+?`: SQLite may plan with a bare `LIMIT ?`'s value, and so prepares the statement again at
+  // each binding (see sqlite-event-store.ts); this is asked after every batch.
+  const queued = connection.statement(`SELECT count(*) FROM (SELECT 1 FROM ${queue} LIMIT +?)`).pluck().get(minRows) as number;
   if (queued < minRows) return queued > 0;
   const fields = [...layout.textFields];
   const columns = fields.map((field) => quote(ftsColumn(field))).join(', ');
