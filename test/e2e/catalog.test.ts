@@ -158,6 +158,26 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
   });
 
+  it('reads the bearer header alike before and after its token is remembered', async () => {
+    const venue = newId();
+    const forms: Array<[(token: string) => string, number]> = [
+      [(token) => `bearer   ${token}`, 404],
+      [(token) => `Bearer ${token}`, 404],
+      [(token) => `Bearer ${token} ${token}`, 401],
+      [(token) => `Bearer${token}`, 401],
+      [(token) => `Basic ${token}`, 401],
+    ];
+    const statusOf = async (authorization: string) => (await app.request('GET', `/api/venues/${venue}`, { headers: { authorization } })).status;
+    for (const [index, [form, status]] of forms.entries()) {
+      // A token of its own (another actor) per form: unknown to the API until sent as `Bearer <token>`.
+      const token = await app.token(org, undefined, `reader-${index}`);
+      const sent = form(token).replace(token, '<token>');
+      expect([sent, 'unknown', await statusOf(form(token))]).toEqual([sent, 'unknown', status]);
+      expect(await statusOf(`Bearer ${token}`)).toBe(404);
+      expect([sent, 'remembered', await statusOf(form(token))]).toEqual([sent, 'remembered', status]);
+    }
+  });
+
   it('answers 400 for a non-UUID id, malformed JSON and a non-object body; 415 for non-JSON (text, form); 413 over 1 MiB', async () => {
     expect((await app.request('PUT', '/api/venues/not-a-uuid', { token, body: { Name: 'X' } })).status).toBe(400);
     const venue = newId();

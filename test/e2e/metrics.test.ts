@@ -21,6 +21,7 @@ describe('GET /metrics', () => {
     expect((await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'North Hall' } })).status).toBe(201);
     expect((await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'South Hall' } })).status).toBe(200);
     expect((await app.request('GET', `/api/venues/${newId()}`, { token })).status).toBe(404);
+    expect((await app.request('GET', `/api/nowhere/${venue}`, { token })).status).toBe(404);
     const scrape = await app.request('GET', '/metrics');
     expect(scrape.status).toBe(200);
     expect(scrape.headers.get('content-type')).toContain('text/plain');
@@ -32,6 +33,7 @@ describe('GET /metrics', () => {
     expect(sample(text, 'http_request_duration_seconds_count', { method: 'PUT', route: '/api/venues/:venue', status_code: '201' })).toBe(1);
     expect(sample(text, 'http_request_duration_seconds_count', { method: 'PUT', route: '/api/venues/:venue', status_code: '200' })).toBe(1);
     expect(sample(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/api/venues/:venue', status_code: '404' })).toBe(1);
+    expect(sample(text, 'http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1);
     expect(text).not.toContain(venue);
   });
 
