@@ -211,6 +211,14 @@ export interface PageSql extends Sql {
 }
 
 /**
+ * A page's limit and offset, as values SQLite reads when the statement runs. With a bare `LIMIT ?`
+ * SQLite 3.51 may plan with the bound value, so every new binding expires the statement and its
+ * next run prepares it again (14–110 µs for the bench's searches, docs/performance.md, sessions 12
+ * and 13, where plans and answers were checked the same both ways at 10k and 1M).
+ */
+const PAGE_BOUNDS = 'LIMIT +? OFFSET +?';
+
+/**
  * A page's row ids first, then their documents: SQLite would otherwise carry every candidate's
  * whole document through the sort (and through the skipped rows), where a row id is enough.
  * `direct` reads the page in one pass; it is cheaper when the order comes straight off an index
@@ -232,11 +240,11 @@ export function findSql(
     return { sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${order}`, params: [...from.params, ...where.params] };
   }
   const params = [...from.params, ...where.params, find.limit ?? -1, find.skip];
-  const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`;
+  const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} ${PAGE_BOUNDS}`;
   return {
     sql: `SELECT ${select} FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`,
     params,
-    direct: { sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`, params },
+    direct: { sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${order} ${PAGE_BOUNDS}`, params },
   };
 }
 

@@ -198,6 +198,38 @@ describe('SqliteReadStore', () => {
     expect(limited.filter((sql) => !/\bLIMIT \+\?/.test(sql))).toEqual([]);
   });
 
+  it('pages with a LIMIT and OFFSET SQLite reads at run time, in one pass and in two steps alike', async () => {
+    // A bare `LIMIT ? OFFSET ?` is prepared again at each new binding (see PAGE_BOUNDS in sqlite-query.ts).
+    const store = await open();
+    await store.ensureCollections([{ name: 'paged', indexes: [['Org', 'Since', '_id']] }]);
+    const docs = [
+      { _id: 'a', Org: 'o1', Since: '2026-01-01', Name: 'Grace' },
+      { _id: 'b', Org: 'o1', Since: '2026-01-02', Name: 'Alan' },
+      { _id: 'c', Org: 'o1', Since: '2026-01-03', Name: 'Ada' },
+    ];
+    await store.runBatch('paged', async (session) => {
+      await session.apply(docs.map((doc) => ({ kind: 'upsert', collection: 'paged', doc })));
+      return 1n;
+    });
+    const prepare = Database.prototype.prepare;
+    const prepared: string[] = [];
+    Database.prototype.prepare = function (this: Database.Database, sql: string) {
+      prepared.push(sql);
+      return prepare.call(this, sql);
+    } as typeof prepare;
+    try {
+      // (Org, Since, _id) gives the first order: one pass; no index gives the second: two steps.
+      expect(ids(await store.find('paged', { Org: 'o1' }, { sort: [['Since', 1], ['_id', 1]], skip: 1, limit: 1 }))).toEqual(['b']);
+      expect(ids(await store.find('paged', { Org: 'o1' }, { sort: [['Name', 1]], skip: 1, limit: 1 }))).toEqual(['b']);
+    } finally {
+      Database.prototype.prepare = prepare;
+    }
+    const pages = prepared.filter((sql) => /\bOFFSET\b/.test(sql) && !sql.startsWith('EXPLAIN'));
+    expect(pages.filter((sql) => sql.includes(' WHERE rid IN ('))).toHaveLength(1);
+    expect(pages.filter((sql) => !sql.includes(' WHERE rid IN ('))).toHaveLength(1);
+    expect(pages.filter((sql) => !/\bLIMIT \+\? OFFSET \+\?/.test(sql))).toEqual([]);
+  });
+
   it('drains the rows batches left queued once no batch has come for idleDrainMs', async () => {
     const store = await open(file, { textQueueRows: 100, idleDrainMs: 1 });
     await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);
