@@ -50,6 +50,37 @@ export function copyCollectionRows(db: Database.Database, from: string, collecti
   db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM ${quote(from)}.${table} ORDER BY rid`);
 }
 
+/**
+ * Puts the collection of the attached database `from` (a rebuild's fresh file, built from the same
+ * spec, without text indexes) in place of the main database's, inside the caller's transaction:
+ * the main table and its text tables are dropped, created again without indexes, filled with
+ * `from`'s rows (row ids kept, in their order: appends), and only then indexed, each index in one
+ * pass over the rows (declared indexes sorted, text indexes filled in bulk). Copying into the
+ * indexed table instead kept every index entry row by row, and queued every row for the text
+ * index (at 1,000,000 registrations, most of a 562 s rebuild). The connection must have the
+ * grams function (registerGramsFunction).
+ */
+export function replaceCollection(db: Database.Database, from: string, spec: CollectionSpec): void {
+  const table = quote(tableName(spec.name));
+  // Qualified: while main lacks a table, an unqualified name would find `from`'s.
+  for (const name of [tableName(spec.name), ftsTableName(spec.name), gramsTableName(spec.name), ftsQueueName(spec.name)]) {
+    db.exec(`DROP TABLE IF EXISTS main.${quote(name)}`);
+  }
+  db.prepare('DELETE FROM main.read_model_views WHERE collection = ?').run(spec.name);
+  ensureCollectionSchema(db, spec, { indexes: false });
+  const columns = (schema: string) =>
+    (db.prepare('SELECT name FROM pragma_table_xinfo(?, ?) WHERE hidden = 0').pluck().all(tableName(spec.name), schema) as string[]).join();
+  // The same columns in the same order (both made by ensureCollectionSchema from the spec): then
+  // `SELECT *` lets SQLite copy each row's record as it is, and the id index's entries in their
+  // order (its transfer optimization), instead of decoding, encoding and inserting them one by one.
+  if (columns('main') === columns(from)) db.exec(`INSERT INTO main.${table} SELECT * FROM ${quote(from)}.${table}`);
+  else {
+    const named = columns(from).split(',').map(quote).join(', ');
+    db.exec(`INSERT INTO main.${table} (${named}) SELECT ${named} FROM ${quote(from)}.${table} ORDER BY rid`);
+  }
+  ensureCollectionSchema(db, spec);
+}
+
 export function readCheckpoint(connection: Connection, projection: string): bigint | null {
   const position = connection
     .statement('SELECT position FROM projection_checkpoints WHERE projection = ?')
