@@ -73,10 +73,13 @@ export function replaceCollection(db: Database.Database, from: string, spec: Col
   // The same columns in the same order (both made by ensureCollectionSchema from the spec): then
   // `SELECT *` lets SQLite copy each row's record as it is, and the id index's entries in their
   // order (its transfer optimization), instead of decoding, encoding and inserting them one by one.
-  if (columns('main') === columns(from)) db.exec(`INSERT INTO main.${table} SELECT * FROM ${quote(from)}.${table}`);
+  // OR FAIL: an error stops the statement, and the caller rolls the whole transaction back anyway;
+  // with the default (ABORT) SQLite first saved every page the copy overwrote in a statement
+  // journal, and most are pages the DROP freed (at 10,000 registrations 60 MB more memory).
+  if (columns('main') === columns(from)) db.exec(`INSERT OR FAIL INTO main.${table} SELECT * FROM ${quote(from)}.${table}`);
   else {
     const named = columns(from).split(',').map(quote).join(', ');
-    db.exec(`INSERT INTO main.${table} (${named}) SELECT ${named} FROM ${quote(from)}.${table} ORDER BY rid`);
+    db.exec(`INSERT OR FAIL INTO main.${table} (${named}) SELECT ${named} FROM ${quote(from)}.${table} ORDER BY rid`);
   }
   ensureCollectionSchema(db, spec);
 }
