@@ -2,8 +2,8 @@
  * Switch-over for the embedded read store. The rebuild is built in a fresh SQLite file; the
  * switch puts its collections in place of the live ones inside ONE write transaction, after
  * checking (under the same lock) that every live checkpoint equals the rebuilt one: each live
- * collection is dropped, made again from the rebuilt rows and indexed in bulk (replaceCollection),
- * so no row waits in a text queue afterwards. Readers of the running
+ * collection is dropped and made again from the rebuilt rows, adopting the indexes the rebuild
+ * built in its own file (replaceCollection), so no row waits in a text queue afterwards. Readers of the running
  * API keep reading the old snapshot until the commit and then see the new one (WAL): no request
  * fails. The API's projector waits for the lock meanwhile (its batches retry if the copy takes
  * longer than its 5 s busy timeout), so commands may answer later during a long copy.
@@ -44,12 +44,17 @@ export class SqliteSwitchOver implements SwitchOver {
     projections: readonly Projection[],
     catchUp: (projection: Projection, target: bigint) => Promise<void>,
   ): Promise<void> {
+    // Outside the lock: the rebuild's indexes, each in one pass over its rows, in its own file
+    // (large pages, memory-mapped scans); the switch-over copies them with the rows. Catch-up
+    // rounds below keep them up to date.
+    await this.freshStore.buildIndexes();
     const db = new Database(this.livePath);
     try {
       db.pragma('busy_timeout = 5000');
-      // The text indexes are filled here, in bulk; the index builds sort in memory, not in a temporary file.
+      // replaceCollection copies the text indexes' FTS5 tables, which defensive mode forbids; the
+      // grams function: the text tables are made (empty) by the read store's own schema code.
+      db.unsafeMode(true);
       registerGramsFunction(db);
-      db.pragma('temp_store = MEMORY');
       db.prepare('ATTACH DATABASE ? AS rebuilt').run(this.freshPath);
       const checkpoint = (schema: 'main' | 'rebuilt', projection: string) =>
         db.prepare(`SELECT position FROM ${schema}.projection_checkpoints WHERE projection = ?`).pluck().get(projection) as
