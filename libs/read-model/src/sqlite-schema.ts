@@ -65,7 +65,6 @@ const FTS_SHADOW_TABLES = ['config', 'data', 'docsize', 'idx'] as const;
  * tables by their SQL names, which SQLite's defensive mode forbids (better-sqlite3's `unsafeMode`).
  */
 export function replaceCollection(db: Database.Database, from: string, spec: CollectionSpec): void {
-  const source = quote(from);
   // Qualified: while main lacks a table, an unqualified name would find `from`'s.
   for (const name of [tableName(spec.name), ftsTableName(spec.name), gramsTableName(spec.name), ftsQueueName(spec.name)]) {
     db.exec(`DROP TABLE IF EXISTS main.${quote(name)}`);

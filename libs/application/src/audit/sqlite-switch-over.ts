@@ -3,9 +3,9 @@
  * switch puts its collections in place of the live ones inside ONE write transaction, after
  * checking (under the same lock) that every live checkpoint equals the rebuilt one: each live
  * collection is dropped and made again from the rebuilt rows, adopting the indexes the rebuild
- * built in its own file (replaceCollection), so no row waits in a text queue afterwards. Readers of the running
- * API keep reading the old snapshot until the commit and then see the new one (WAL): no request
- * fails. The API's projector waits for the lock meanwhile (its batches retry if the copy takes
+ * built in its own file (replaceCollection), so no row waits in a text queue afterwards. Readers
+ * of the running API keep reading the old snapshot until the commit and then see the new one
+ * (WAL): no request fails. The API's projector waits for the lock meanwhile (its batches retry if the copy takes
  * longer than its 5 s busy timeout), so commands may answer later during a long copy.
  */
 import { rmSync } from 'node:fs';
