@@ -341,9 +341,9 @@ async function measureStoreRates(dataDir: string) {
 
 /**
  * `projections rebuild` as an operator runs it, timed from the outside: the CLI's process start,
- * the replay into fresh storage, and the switch-over, which copies every row into the live
- * store's tables (their indexes kept row by row) in one transaction. It leaves the copied rows
- * queued for the text index, which the API's projector fills afterwards (not timed here). On a
+ * the replay into fresh storage, the index build there, and the switch-over, which copies the rows
+ * with their indexes into the live store in one transaction (since session 13; before, it copied
+ * the rows into the live, indexed tables and left them queued for the API's text index). On a
  * copy of the data folder as the bench left it, so the bench's own folder is not touched.
  */
 function measureCliRebuild(dataDir: string, events: number): RebuildRate {

@@ -7,7 +7,8 @@ import { normalizeFilter, normalizeFind } from './normalized-query.js';
 import type { Change, CollectionSpec, Doc, Filter, FindOptions, ReadStore } from './read-store.js';
 import { findSql } from './sqlite-query.js';
 import { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite-read-store.js';
-import { FTS_HASH_BYTES, readLayout } from './sqlite-schema.js';
+import { FTS_HASH_BYTES, readLayout, replaceCollection } from './sqlite-schema.js';
+import { registerGramsFunction } from './sqlite-grams.js';
 import { Connection } from './sqlite-connection.js';
 import { LONG_LIST, TrigramPlanner } from './sqlite-trigram-plan.js';
 
@@ -712,6 +713,64 @@ describe('SqliteReadStore', () => {
   it('refuses to query a collection that was never created', async () => {
     const store = await open();
     await expect(store.find('nonexistent', {})).rejects.toThrow(/Unknown read-model collection "nonexistent"/);
+  });
+});
+
+describe('replaceCollection (the rebuild switch-over)', () => {
+  const pets: CollectionSpec = { name: 'pets', indexes: [['Org']], textFields: ['Name'] };
+
+  /** A live store (people and pets, queried once so that its caches hold the old tables) and a rebuild's fresh file of people, indexed. */
+  async function liveAndRebuilt() {
+    const live = await open();
+    await live.ensureCollections([people, pets]);
+    await write(live, [upsert({ _id: 'old', Org: 'o1', Name: 'Grace Hopper', Since: 1 }), { kind: 'upsert', collection: 'pets', doc: { _id: 'rex', Org: 'o1', Name: 'Rex' } }]);
+    expect(ids(await live.find('people', { Name: { $contains: 'hopper' } }))).toEqual(['old']);
+    const rebuiltFile = join(dir, 'rebuilt.sqlite');
+    const rebuilt = await open(rebuiltFile, { rebuild: true });
+    await write(rebuilt, [1, 2, 3].map((i) => upsert({ _id: `p${i}`, Org: 'o1', Name: `Ada Lovelace ${i}`, Email: `ada${i}@example.org`, Since: i })));
+    await rebuilt.buildIndexes();
+    // A catch-up batch after the build: its row waits in the rebuild's text queue.
+    await write(rebuilt, [upsert({ _id: 'p4', Org: 'o1', Name: 'Ada Lovelace 4', Since: 4 })], 2n);
+    await rebuilt.close();
+    const db = new Database(file);
+    // As the switch-over's connection: it writes FTS5's shadow tables.
+    db.unsafeMode(true);
+    registerGramsFunction(db);
+    db.prepare('ATTACH DATABASE ? AS rebuilt').run(rebuiltFile);
+    return { live, db };
+  }
+
+  it('puts the rebuilt rows in place with their indexes (and their text queue), under a store that keeps answering and writing', async () => {
+    const { live, db } = await liveAndRebuilt();
+    db.transaction(() => replaceCollection(db, 'rebuilt', people)).immediate();
+    expect(db.prepare('SELECT count(*) FROM main.rm_people_fts_queue').pluck().get()).toBe(1);
+    expect(db.prepare(`SELECT name FROM main.sqlite_master WHERE tbl_name = 'rm_people' AND type = 'index' AND name NOT LIKE 'sqlite_%'`).pluck().all()).toEqual([
+      'rm_people_ix(Org,Since)',
+    ]);
+    db.close();
+
+    expect(ids(await live.find('people', { Name: { $contains: 'hopper' } }))).toEqual([]);
+    expect(ids(await live.find('people', { Name: { $contains: 'lovelace' } }, { sort: [['Since', 1]] }))).toEqual(['p1', 'p2', 'p3', 'p4']);
+    expect(ids(await live.find('people', { Email: { $contains: 'a2' } }))).toEqual(['p2']);
+    expect(await live.count('people', { Org: 'o1' })).toBe(4);
+    expect(ids(await live.find('pets', { Name: { $contains: 're' } }))).toEqual(['rex']);
+    await write(live, [upsert({ _id: 'new', Org: 'o1', Name: 'Alan Turing', Since: 5 })], 3n);
+    expect(ids(await live.find('people', { Name: { $contains: 'tu' } }))).toEqual(['new']);
+  });
+
+  it('leaves the live collection as it was when its transaction rolls back', async () => {
+    const { live, db } = await liveAndRebuilt();
+    expect(() =>
+      db
+        .transaction(() => {
+          replaceCollection(db, 'rebuilt', people);
+          throw new Error('stop');
+        })
+        .immediate(),
+    ).toThrow('stop');
+    db.close();
+    expect(ids(await live.find('people', { Name: { $contains: 'hopper' } }))).toEqual(['old']);
+    expect(await live.count('people', {})).toBe(1);
   });
 });
 

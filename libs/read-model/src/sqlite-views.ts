@@ -65,7 +65,7 @@ export function readViews(db: Database.Database, collection: string, columns: Re
 /** Adds, renders again or drops view columns so that they match the declared views. */
 export function ensureViews(db: Database.Database, collection: string, declared: Readonly<Record<string, readonly string[]>>): void {
   const table = quote(tableName(collection));
-  const columns = new Set((db.prepare('SELECT name FROM pragma_table_xinfo(?)').pluck().all(tableName(collection)) as string[]));
+  const columns = new Set((db.prepare(`SELECT name FROM pragma_table_xinfo(?, 'main')`).pluck().all(tableName(collection)) as string[]));
   const recorded = readViews(db, collection, columns);
   for (const [view, fields] of Object.entries(declared)) {
     const column = quote(viewColumn(view));

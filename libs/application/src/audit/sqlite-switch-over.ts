@@ -1,9 +1,11 @@
 /**
  * Switch-over for the embedded read store. The rebuild is built in a fresh SQLite file; the
- * switch copies its collections into the live file inside ONE write transaction, after checking
- * (under the same lock) that every live checkpoint equals the rebuilt one. Readers of the running
- * API keep reading the old snapshot until the commit and then see the new one (WAL): no request
- * fails. The API's projector waits for the lock meanwhile (its batches retry if the copy takes
+ * switch puts its collections in place of the live ones inside ONE write transaction, after
+ * checking (under the same lock) that every live checkpoint equals the rebuilt one: each live
+ * collection is dropped and made again from the rebuilt rows, adopting the indexes the rebuild
+ * built in its own file (replaceCollection), so no row waits in a text queue afterwards. Readers
+ * of the running API keep reading the old snapshot until the commit and then see the new one
+ * (WAL): no request fails. The API's projector waits for the lock meanwhile (its batches retry if the copy takes
  * longer than its 5 s busy timeout), so commands may answer later during a long copy.
  */
 import { rmSync } from 'node:fs';
@@ -11,8 +13,8 @@ import Database from 'better-sqlite3';
 import type { Projection } from '../../../read-model/src/projection.js';
 import type { ReadStore } from '../../../read-model/src/read-store.js';
 import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
-import { quote, tableName } from '../../../read-model/src/sqlite-query.js';
-import { copyCollectionRows } from '../../../read-model/src/sqlite-schema.js';
+import { registerGramsFunction } from '../../../read-model/src/sqlite-grams.js';
+import { replaceCollection } from '../../../read-model/src/sqlite-schema.js';
 import type { EventStore } from '../../../event-store/src/event-store.js';
 import { rebuildInParallel } from './parallel-rebuild.js';
 import { catchUp, type SwitchOver } from './projection-rebuild.js';
@@ -42,9 +44,17 @@ export class SqliteSwitchOver implements SwitchOver {
     projections: readonly Projection[],
     catchUp: (projection: Projection, target: bigint) => Promise<void>,
   ): Promise<void> {
+    // Outside the lock: the rebuild's indexes, each in one pass over its rows, in its own file
+    // (large pages, memory-mapped scans); the switch-over copies them with the rows. Catch-up
+    // rounds below keep them up to date.
+    await this.freshStore.buildIndexes();
     const db = new Database(this.livePath);
     try {
       db.pragma('busy_timeout = 5000');
+      // replaceCollection copies the text indexes' FTS5 tables, which defensive mode forbids; the
+      // grams function: the text tables are made (empty) by the read store's own schema code.
+      db.unsafeMode(true);
+      registerGramsFunction(db);
       db.prepare('ATTACH DATABASE ? AS rebuilt').run(this.freshPath);
       const checkpoint = (schema: 'main' | 'rebuilt', projection: string) =>
         db.prepare(`SELECT position FROM ${schema}.projection_checkpoints WHERE projection = ?`).pluck().get(projection) as
@@ -66,10 +76,7 @@ export class SqliteSwitchOver implements SwitchOver {
         }
         try {
           for (const projection of projections) {
-            for (const { name } of projection.collections) {
-              db.exec(`DELETE FROM main.${quote(tableName(name))}`);
-              copyCollectionRows(db, 'rebuilt', name);
-            }
+            for (const spec of projection.collections) replaceCollection(db, 'rebuilt', spec);
             const rebuilt = checkpoint('rebuilt', projection.name);
             // No checkpoint: the log was empty, and the live projection starts from the beginning.
             if (rebuilt === undefined) {
