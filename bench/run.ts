@@ -322,10 +322,10 @@ async function main(): Promise<void> {
     console.log(`| Event store append (${appends.appends} register-lax appends, ${appends.events} events) | ${Math.round(appends.store)} events/s |`);
     console.log(`| Raw better-sqlite3 inserts of the same rows | ${Math.round(appends.raw)} events/s |`);
     console.log(`| Append ratio (store / raw) | ${(appends.store / appends.raw).toFixed(3)} |`);
-    console.log(`| Projection rebuild (${rebuild.events} events, all projections, indexes built in fresh storage) | ${Math.round(rebuild.perSecond)} events/s (${rebuild.seconds.toFixed(1)} s) |`);
+    console.log(`| Projection rebuild (${rebuild.events} events, all projections: replay and index build in fresh storage) | ${Math.round(rebuild.perSecond)} events/s (${rebuild.seconds.toFixed(1)} s) |`);
     if (storeRates.cli) {
       const { cli } = storeRates;
-      console.log(`| \`projections rebuild\` end to end (CLI process, switch-over into the live store; text index refilled later by the API) | ${Math.round(cli.perSecond)} events/s (${cli.seconds.toFixed(1)} s) |`);
+      console.log(`| \`projections rebuild\` end to end (CLI process: the same replay and index build, then the switch-over into the live store) | ${Math.round(cli.perSecond)} events/s (${cli.seconds.toFixed(1)} s) |`);
     }
   }
   console.log(`| API resident memory after the run (peak) | ${memory.rss} MB (${memory.peak} MB) |`);
