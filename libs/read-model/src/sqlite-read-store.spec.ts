@@ -50,6 +50,22 @@ const upsert = (doc: Doc): Change => ({ kind: 'upsert', collection: 'people', do
 const ids = (docs: Doc[]) => docs.map((d) => d._id);
 
 /** A store as fresh rebuild storage, a reader of its file, and how many of its indexes exist. */
+/** The SQL texts handed to better-sqlite3's `prepare` while `run` runs (statements SQLite prepares again are not seen). */
+async function preparedDuring(run: () => Promise<unknown>): Promise<string[]> {
+  const prepare = Database.prototype.prepare;
+  const prepared: string[] = [];
+  Database.prototype.prepare = function (this: Database.Database, sql: string) {
+    prepared.push(sql);
+    return prepare.call(this, sql);
+  } as typeof prepare;
+  try {
+    await run();
+  } finally {
+    Database.prototype.prepare = prepare;
+  }
+  return prepared;
+}
+
 async function openForRebuild() {
   const store = new SqliteReadStore(file, { rebuild: true });
   opened.push(store);
@@ -182,18 +198,10 @@ describe('SqliteReadStore', () => {
   });
 
   it('asks after each batch how many rows are queued with a LIMIT SQLite reads at run time (a bare LIMIT ? is prepared again at each binding)', async () => {
-    const prepare = Database.prototype.prepare;
-    const prepared: string[] = [];
-    Database.prototype.prepare = function (this: Database.Database, sql: string) {
-      prepared.push(sql);
-      return prepare.call(this, sql);
-    } as typeof prepare;
-    try {
+    const prepared = await preparedDuring(async () => {
       const store = await open(file, { textQueueRows: 3, idleDrainMs: 3_600_000 });
       await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace' })]);
-    } finally {
-      Database.prototype.prepare = prepare;
-    }
+    });
     const limited = prepared.filter((sql) => /\bLIMIT\b/.test(sql) && sql.includes('fts_queue'));
     expect(limited.length).toBeGreaterThan(0);
     expect(limited.filter((sql) => !/\bLIMIT \+\?/.test(sql))).toEqual([]);
@@ -212,19 +220,11 @@ describe('SqliteReadStore', () => {
       await session.apply(docs.map((doc) => ({ kind: 'upsert', collection: 'paged', doc })));
       return 1n;
     });
-    const prepare = Database.prototype.prepare;
-    const prepared: string[] = [];
-    Database.prototype.prepare = function (this: Database.Database, sql: string) {
-      prepared.push(sql);
-      return prepare.call(this, sql);
-    } as typeof prepare;
-    try {
+    const prepared = await preparedDuring(async () => {
       // (Org, Since, _id) gives the first order: one pass; no index gives the second: two steps.
       expect(ids(await store.find('paged', { Org: 'o1' }, { sort: [['Since', 1], ['_id', 1]], skip: 1, limit: 1 }))).toEqual(['b']);
       expect(ids(await store.find('paged', { Org: 'o1' }, { sort: [['Name', 1]], skip: 1, limit: 1 }))).toEqual(['b']);
-    } finally {
-      Database.prototype.prepare = prepare;
-    }
+    });
     const pages = prepared.filter((sql) => /\bOFFSET\b/.test(sql) && !sql.startsWith('EXPLAIN'));
     expect(pages.filter((sql) => sql.includes(' WHERE rid IN ('))).toHaveLength(1);
     expect(pages.filter((sql) => !sql.includes(' WHERE rid IN ('))).toHaveLength(1);
