@@ -189,18 +189,19 @@ describe.each([
   it('keeps search, count and retrieve right, leaves nothing queued for the text index, and finds a new registration', async () => {
     const ada = (await registered(app, tenant)).registration;
     const other = (await registered(app, tenant)).registration;
-    // Asked before the switch-over too, so that every cache holds answers from the old tables.
-    for (let round = 0; round < 2; round++) {
+    const expectTheTwo = async () => {
       expect((await found({ Name: 'lovelace' })).sort()).toEqual([ada, other].sort());
       expect(await found({ Name: 'Tu' })).toEqual([]);
       expect(await count({})).toBe(2);
-      if (round > 0) break;
-      const rebuild = await cli(projectionsRebuildCommand, ['projections', 'rebuild']);
-      expect(rebuild.output).toContain('Rebuilt and switched over');
-      const db = new Database(join(app.config.dataDir, 'read.sqlite'), { readonly: true });
-      expect(db.prepare('SELECT count(*) FROM rm_registrations_fts_queue').pluck().get()).toBe(0);
-      db.close();
-    }
+    };
+    // Asked before the switch-over too, so that every cache holds answers from the old tables.
+    await expectTheTwo();
+    const rebuild = await cli(projectionsRebuildCommand, ['projections', 'rebuild']);
+    expect(rebuild.output).toContain('Rebuilt and switched over');
+    const db = new Database(join(app.config.dataDir, 'read.sqlite'), { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM rm_registrations_fts_queue').pluck().get()).toBe(0);
+    db.close();
+    await expectTheTwo();
     expect((await retrieve(app, tenant, ada)).body.LearnerName).toBe('Ada Lovelace');
 
     const turing = (await registered(app, tenant, { Learner: tenant.otherLearner })).registration;

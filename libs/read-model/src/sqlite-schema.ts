@@ -75,7 +75,8 @@ export function replaceCollection(db: Database.Database, from: string, spec: Col
   ensureCollectionSchema(db, spec);
   for (const suffix of TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS main.${triggerName(spec.name, suffix)}`);
   copyTable(db, from, tableName(spec.name));
-  if (readLayout(db, spec.name)?.ftsTable) {
+  const textFields = [...new Set(spec.textFields ?? [])];
+  if (textFields.length > 0) {
     for (const fts of [ftsTableName(spec.name), gramsTableName(spec.name)]) {
       for (const suffix of FTS_SHADOW_TABLES) {
         const shadow = `${fts}_${suffix}`;
@@ -85,8 +86,8 @@ export function replaceCollection(db: Database.Database, from: string, spec: Col
     }
     // Rows a catch-up batch left queued in `from` (its text indexes do not hold them yet) stay queued.
     copyTable(db, from, ftsQueueName(spec.name));
+    for (const trigger of queueTriggers(spec.name, textFields)) db.exec(trigger);
   }
-  ensureCollectionSchema(db, spec);
 }
 
 /**
@@ -101,8 +102,9 @@ export function replaceCollection(db: Database.Database, from: string, spec: Col
 function copyTable(db: Database.Database, from: string, table: string): void {
   const columns = (schema: string) =>
     (db.prepare('SELECT name FROM pragma_table_xinfo(?, ?) WHERE hidden = 0').pluck().all(table, schema) as string[]).join();
-  if (columns(from) === '') throw new Error(`The rebuild lacks table ${table} (its indexes must be built before the switch-over)`);
-  if (columns(from) !== columns('main')) throw new Error(`The rebuild's table ${table} has other columns than the live one`);
+  const rebuilt = columns(from);
+  if (rebuilt === '') throw new Error(`The rebuild lacks table ${table} (its indexes must be built before the switch-over)`);
+  if (rebuilt !== columns('main')) throw new Error(`The rebuild's table ${table} has other columns than the live one`);
   db.exec(`INSERT OR FAIL INTO main.${quote(table)} SELECT * FROM ${quote(from)}.${quote(table)}`);
 }
 
