@@ -326,6 +326,7 @@ async function main(): Promise<void> {
     if (storeRates.cli) {
       const { cli } = storeRates;
       console.log(`| \`projections rebuild\` end to end (CLI process: the same replay and index build, then the switch-over into the live store) | ${Math.round(cli.perSecond)} events/s (${cli.seconds.toFixed(1)} s) |`);
+      console.log(`| of which the live read store was locked (the switch-over, as the CLI reports it) | ${cli.lockedSeconds.toFixed(1)} s |`);
     }
   }
   console.log(`| API resident memory after the run (peak) | ${memory.rss} MB (${memory.peak} MB) |`);
@@ -346,16 +347,18 @@ async function measureStoreRates(dataDir: string) {
  * the rows into the live, indexed tables and left them queued for the API's text index). On a
  * copy of the data folder as the bench left it, so the bench's own folder is not touched.
  */
-function measureCliRebuild(dataDir: string, events: number): RebuildRate {
+function measureCliRebuild(dataDir: string, events: number): RebuildRate & { lockedSeconds: number } {
   const copy = mkdtempSync(join(tmpdir(), 'bench-cli-rebuild-'));
   try {
     cpSync(dataDir, copy, { recursive: true });
     const cli = new URL('../apps/cli/src/main.js', dist).pathname;
     const started = performance.now();
-    const run = spawnSync(process.execPath, [cli, 'projections', 'rebuild'], { env: { ...process.env, BOOKING_DATA_DIR: copy }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const run = spawnSync(process.execPath, [cli, 'projections', 'rebuild'], { env: { ...process.env, BOOKING_DATA_DIR: copy }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const seconds = (performance.now() - started) / 1000;
     if (run.status !== 0) throw new Error(`projections rebuild stopped with exit code ${run.status}`);
-    return { events, seconds, perSecond: events / seconds };
+    const locked = /the live read store was locked for ([\d.]+) s/.exec(run.stdout);
+    if (!locked) throw new Error(`projections rebuild did not say how long it locked the live store: ${run.stdout}`);
+    return { events, seconds, perSecond: events / seconds, lockedSeconds: Number(locked[1]) };
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

@@ -36,7 +36,9 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
       rebuildProjections({ eventStore, live, target, projections, verify }),
     );
     if (report.differences === null) {
-      process.stdout.write(`Rebuilt and switched over: ${report.projections.join(', ')}\n`);
+      // How long the running API's projector (and so its commands) waited for the switch-over.
+      const held = report.writesHeldMs === null ? '' : `; the live read store was locked for ${(report.writesHeldMs / 1000).toFixed(1)} s`;
+      process.stdout.write(`Rebuilt and switched over: ${report.projections.join(', ')}${held}\n`);
       return;
     }
     for (const d of report.differences) {

@@ -34,7 +34,7 @@ export class MongoSwitchOver implements SwitchOver {
   async switchOver(
     projections: readonly Projection[],
     catchUp: (projection: Projection, target: bigint) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<null> {
     const live = this.client.db(this.liveDb).collection<{ _id: string; position: string }>(CHECKPOINTS);
     const fresh = this.client.db(this.freshDb).collection<{ _id: string; position: string }>(CHECKPOINTS);
     for (const projection of projections) {
@@ -56,6 +56,8 @@ export class MongoSwitchOver implements SwitchOver {
       if (rebuilt === undefined) await live.deleteOne({ _id: projection.name });
       else await live.updateOne({ _id: projection.name }, { $set: { position: rebuilt } }, { upsert: true });
     }
+    // No lock held the live writers: the projector had to be stopped for the whole switch-over.
+    return null;
   }
 
   async discard(): Promise<void> {

@@ -152,8 +152,10 @@ export interface SwitchOver {
   /**
    * Replaces the live collections of `projections` with the fresh ones, with the checkpoints.
    * `catchUp` brings the fresh build of a projection to a position (the live one may have moved).
+   * Resolves to how long the live read models' writers were held off (milliseconds), where the
+   * switch-over holds them with one lock; null where it does not (the projector must be stopped).
    */
-  switchOver(projections: readonly Projection[], catchUp: (projection: Projection, target: bigint) => Promise<void>): Promise<void>;
+  switchOver(projections: readonly Projection[], catchUp: (projection: Projection, target: bigint) => Promise<void>): Promise<number | null>;
   /** Removes the fresh storage. */
   discard(): Promise<void>;
 }
@@ -163,6 +165,8 @@ export interface RebuildReport {
   /** Only with verify: what differs between the rebuild and the live models. */
   differences: Difference[] | null;
   switched: boolean;
+  /** Only when switched: how long the live writers were held off, if one lock did it (ms). */
+  writesHeldMs: number | null;
 }
 
 /** Attempts to get a stable comparison while the live projector keeps moving. */
@@ -186,8 +190,8 @@ export async function rebuildProjections(options: {
 
   if (!verify) {
     await catchUpTo(eventStore, target, projections, await Promise.all(projections.map(liveCheckpoint)));
-    await target.switchOver(projections, (projection, position) => catchUp(eventStore, target.fresh, [projection], position));
-    return { projections: names, differences: null, switched: true };
+    const writesHeldMs = await target.switchOver(projections, (projection, position) => catchUp(eventStore, target.fresh, [projection], position));
+    return { projections: names, differences: null, switched: true, writesHeldMs };
   }
 
   let differences: Difference[] = [];
@@ -200,7 +204,7 @@ export async function rebuildProjections(options: {
     // The live models moved while being compared: compare again at the new checkpoint.
     if (after.every((position, i) => position === before[i])) break;
   }
-  return { projections: names, differences, switched: false };
+  return { projections: names, differences, switched: false, writesHeldMs: null };
 }
 
 /**

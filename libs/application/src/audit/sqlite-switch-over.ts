@@ -6,7 +6,8 @@
  * built in its own file (replaceCollection), so no row waits in a text queue afterwards. Readers
  * of the running API keep reading the old snapshot until the commit and then see the new one
  * (WAL): no request fails. The API's projector waits for the lock meanwhile (its batches retry if the copy takes
- * longer than its 5 s busy timeout), so commands may answer later during a long copy.
+ * longer than its 5 s busy timeout), so commands may answer later during a long copy; the CLI
+ * reports how long that lock was held.
  */
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -43,7 +44,7 @@ export class SqliteSwitchOver implements SwitchOver {
   async switchOver(
     projections: readonly Projection[],
     catchUp: (projection: Projection, target: bigint) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<number> {
     // Outside the lock: the rebuild's indexes, each in one pass over its rows, in its own file
     // (large pages, memory-mapped scans); the switch-over copies them with the rows. Catch-up
     // rounds below keep them up to date.
@@ -60,8 +61,18 @@ export class SqliteSwitchOver implements SwitchOver {
         db.prepare(`SELECT position FROM ${schema}.projection_checkpoints WHERE projection = ?`).pluck().get(projection) as
           | string
           | undefined;
-      for (let round = 1; ; round++) {
+      let heldMs = 0;
+      let lockedAt = 0;
+      const lock = () => {
         db.prepare('BEGIN IMMEDIATE').run();
+        lockedAt = performance.now();
+      };
+      const release = (statement: 'COMMIT' | 'ROLLBACK') => {
+        db.prepare(statement).run();
+        heldMs += performance.now() - lockedAt;
+      };
+      for (let round = 1; ; round++) {
+        lock();
         const behind = projections.filter((p) => {
           const live = checkpoint('main', p.name);
           return live !== undefined && live !== checkpoint('rebuilt', p.name);
@@ -69,7 +80,7 @@ export class SqliteSwitchOver implements SwitchOver {
         if (behind.length > 0) {
           // The live projector moved on since the build: release its lock, catch up, try again.
           const targets = behind.map((p) => BigInt(checkpoint('main', p.name)!));
-          db.prepare('ROLLBACK').run();
+          release('ROLLBACK');
           if (round >= MAX_ROUNDS) throw new Error('The live projections keep moving; try the switch-over again');
           for (const [i, projection] of behind.entries()) await catchUp(projection, targets[i]);
           continue;
@@ -88,10 +99,10 @@ export class SqliteSwitchOver implements SwitchOver {
               ).run(projection.name, rebuilt);
             }
           }
-          db.prepare('COMMIT').run();
-          return;
+          release('COMMIT');
+          return heldMs;
         } catch (error) {
-          if (db.inTransaction) db.prepare('ROLLBACK').run();
+          if (db.inTransaction) release('ROLLBACK');
           throw error;
         }
       }
