@@ -18,6 +18,7 @@ import type { QueryStore, ReadStore } from '../../../../libs/read-model/src/read
 import { onEventLoop } from '../../../../libs/read-model/src/threaded-query-store.js';
 import { Metrics } from '../observability/metrics.js';
 import { TimedEventStore } from '../observability/timed-event-store.js';
+import { AppendedHeadGate } from './appended-head-gate.js';
 import { ProjectorThread } from './projector-thread.js';
 import { APP_CONFIG, EVENT_STORE, PROJECTOR, READ_STORE } from './tokens.js';
 
@@ -29,6 +30,14 @@ class ProjectorReadYourWrites extends ReadYourWrites {
   async waitFor(position: bigint | null): Promise<void> {
     if (position !== null) await this.projector.waitFor(position);
   }
+}
+
+/**
+ * The embedded stores: a command answers once its events are stored, since every read of the read
+ * models waits for this process's appends first (AppendedHeadGate): nothing to wait for here.
+ */
+class ReadsWaitInstead extends ReadYourWrites {
+  async waitFor(): Promise<void> {}
 }
 
 /** Starts the projector with the app (unless the projector app runs it) and closes the stores last on shutdown. */
@@ -68,9 +77,14 @@ function projectorThreadProviders(config: AppConfig, logger: Logger): Provider[]
           onError: (message) => logger.error(message),
         }),
     },
-    // Injects the projector only to be opened after it.
-    { provide: READ_STORE, inject: [PROJECTOR], useFactory: () => openEmbeddedQueryStore(config.dataDir, config.queryThreads) },
-    { provide: ReadYourWrites, inject: [PROJECTOR], useFactory: (projector: Projector) => new ProjectorReadYourWrites(projector) },
+    // Opened after the projector, which creates the file.
+    {
+      provide: READ_STORE,
+      inject: [PROJECTOR, EVENT_STORE],
+      useFactory: (projector: ProjectorThread, eventStore: StreamWatchingEventStore) =>
+        openEmbeddedQueryStore(config.dataDir, config.queryThreads, new AppendedHeadGate(eventStore, projector)),
+    },
+    { provide: ReadYourWrites, useValue: new ReadsWaitInstead() },
   ];
 }
 
