@@ -13,9 +13,11 @@ function setup(timeoutMs = 1000) {
     hasApplied: (position) => applied !== null && applied >= position,
     waitFor: (position, ms = 5000) => waiters.wait(position, ms),
   };
-  const gate = new AppendedHeadGate({ watch: (_prefix, watcher) => (watchers.push(watcher), () => undefined) }, projector, timeoutMs);
+  const appends = { appending: 0, watch: (_prefix: string, watcher: AppendWatcher) => (watchers.push(watcher), () => undefined) };
+  const gate = new AppendedHeadGate(appends, projector, timeoutMs);
   return {
     gate,
+    appends,
     appended: (position: bigint) => watchers.forEach((watcher) => watcher(position)),
     apply: (position: bigint) => {
       applied = position;
@@ -61,6 +63,39 @@ describe('AppendedHeadGate', () => {
     appended(6n);
     apply(7n);
     expect(holdsRead(gate)).toBe(true);
+  });
+
+  it('waits for a position it is told of as for its own appends', () => {
+    const { gate, apply } = setup();
+    apply(2n);
+    gate.include(6n);
+    expect(holdsRead(gate)).toBe(true);
+  });
+
+  it('is caught up only once the appends made while it waited are applied too', async () => {
+    const { gate, appended, apply } = setup();
+    appended(5n);
+    let done = false;
+    const caughtUp = gate.caughtUp().then(() => (done = true));
+    appended(8n);
+    apply(5n);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    apply(8n);
+    await caughtUp;
+    expect(done).toBe(true);
+  });
+
+  it('is not caught up while an append is under way', async () => {
+    const { gate, appends } = setup();
+    appends.appending = 1;
+    let done = false;
+    const caughtUp = gate.caughtUp().then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(done).toBe(false);
+    appends.appending = 0;
+    await caughtUp;
+    expect(done).toBe(true);
   });
 
   it('fails the read with ReadModelsBehindError after the bound', async () => {

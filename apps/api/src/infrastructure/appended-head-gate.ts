@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StreamWatchingEventStore } from '../../../../libs/event-store/src/stream-watching-event-store.js';
 import { ProjectionLagTimeoutError } from '../../../../libs/read-model/src/checkpoint-waiters.js';
 import { type ReadGate, ReadModelsBehindError } from '../../../../libs/read-model/src/read-gate.js';
@@ -22,14 +23,32 @@ export class AppendedHeadGate implements ReadGate {
   private head: bigint | null = null;
 
   constructor(
-    appends: Pick<StreamWatchingEventStore, 'watch'>,
+    private readonly appends: Pick<StreamWatchingEventStore, 'watch' | 'appending'>,
     private readonly projector: AppliedPositions,
     private readonly timeoutMs = READ_WAIT_MS,
   ) {
-    // Every stream: told after each append commits, in commit order of this process.
-    appends.watch('', (position) => {
-      if (this.head === null || position > this.head) this.head = position;
-    });
+    // Every stream: told after each append commits.
+    appends.watch('', (position) => this.include(position));
+  }
+
+  /** A position later reads must see too (a command's, stored through another store instance). */
+  include(position: bigint): void {
+    if (this.head === null || position > this.head) this.head = position;
+  }
+
+  /**
+   * Resolves once no append of this process is under way and the projector has applied them all,
+   * those made while it waited included (bounded as a read): for a check that must count what
+   * raced in meanwhile, as a command that has decided on what it read is already appending.
+   */
+  async caughtUp(): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const waiting = this.appends.appending > 0 ? sleep(1) : this.beforeRead();
+      if (waiting === null) return;
+      if (Date.now() >= deadline) throw new ReadModelsBehindError(this.head ?? 0n, this.timeoutMs);
+      await waiting;
+    }
   }
 
   beforeRead(): Promise<void> | null {

@@ -34,10 +34,19 @@ class ProjectorReadYourWrites extends ReadYourWrites {
 
 /**
  * The embedded stores: a command answers once its events are stored, since every read of the read
- * models waits for this process's appends first (AppendedHeadGate): nothing to wait for here.
+ * models waits for this process's appends first (AppendedHeadGate). A position named here (one of
+ * this process's, or one appended elsewhere that the command found) is only added to what they wait for.
  */
 class ReadsWaitInstead extends ReadYourWrites {
-  async waitFor(): Promise<void> {}
+  constructor(private readonly gate: AppendedHeadGate) {
+    super();
+  }
+  async waitFor(position: bigint | null): Promise<void> {
+    if (position !== null) this.gate.include(position);
+  }
+  override caughtUp(): Promise<void> {
+    return this.gate.caughtUp();
+  }
 }
 
 /** Starts the projector with the app (unless the projector app runs it) and closes the stores last on shutdown. */
@@ -77,14 +86,18 @@ function projectorThreadProviders(config: AppConfig, logger: Logger): Provider[]
           onError: (message) => logger.error(message),
         }),
     },
+    {
+      provide: AppendedHeadGate,
+      inject: [EVENT_STORE, PROJECTOR],
+      useFactory: (eventStore: StreamWatchingEventStore, projector: ProjectorThread) => new AppendedHeadGate(eventStore, projector),
+    },
     // Opened after the projector, which creates the file.
     {
       provide: READ_STORE,
-      inject: [PROJECTOR, EVENT_STORE],
-      useFactory: (projector: ProjectorThread, eventStore: StreamWatchingEventStore) =>
-        openEmbeddedQueryStore(config.dataDir, config.queryThreads, new AppendedHeadGate(eventStore, projector)),
+      inject: [PROJECTOR, AppendedHeadGate],
+      useFactory: (_projector: Projector, gate: AppendedHeadGate) => openEmbeddedQueryStore(config.dataDir, config.queryThreads, gate),
     },
-    { provide: ReadYourWrites, useValue: new ReadsWaitInstead() },
+    { provide: ReadYourWrites, inject: [AppendedHeadGate], useFactory: (gate: AppendedHeadGate) => new ReadsWaitInstead(gate) },
   ];
 }
 
