@@ -1,7 +1,18 @@
 /**
- * Read-your-writes: a command answers only after the read models have applied its events, so the
- * client's very next query sees them. Implemented by the in-process projection runner.
+ * Read-your-writes: once `waitFor(position)` resolves, every read of the read models that starts
+ * afterwards sees the events up to `position`, so a command awaits it before answering and the
+ * client's very next query sees its effect. On MongoDB or EventStoreDB it waits until the read
+ * models have applied the position (this process's runner, or the projector app's checkpoints); on
+ * the embedded stores it resolves at once, because there every read waits for this process's
+ * appends instead (ReadGate).
  */
 export abstract class ReadYourWrites {
   abstract waitFor(position: bigint | null): Promise<void>;
+
+  /**
+   * Before a check that must count what other commands stored up to now, including while it
+   * waits (cancelling an exam event counts its active registrations). Where commands wait for
+   * their own events (the default), a read already sees every answered command.
+   */
+  async caughtUp(): Promise<void> {}
 }

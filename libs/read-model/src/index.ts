@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ReadGate } from './read-gate.js';
 import type { QueryStore, ReadStore } from './read-store.js';
 import { SqliteQueryStore } from './sqlite-query-store.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
@@ -35,10 +36,11 @@ export function embeddedReadStoreFile(dataDir: string): string {
 /**
  * The embedded store, read-only: its writer (a projector thread) must have created the file.
  * `queryThreads`: how many threads answer searches and counts (see ThreadedQueryStore); with 0,
- * this thread answers every query itself.
+ * this thread answers every query itself. `gate`: what every read of a document waits for first
+ * (read-your-writes on the read side, see ReadGate).
  */
-export function openEmbeddedQueryStore(dataDir: string, queryThreads = 0): QueryStore {
+export function openEmbeddedQueryStore(dataDir: string, queryThreads = 0, gate: ReadGate | null = null): QueryStore {
   const file = embeddedReadStoreFile(dataDir);
-  const local = new SqliteQueryStore(file);
-  return queryThreads === 0 ? local : new ThreadedQueryStore(local, new QueryThreads({ readStoreFile: file, size: queryThreads }));
+  const local = new SqliteQueryStore(file, gate);
+  return queryThreads === 0 ? local : new ThreadedQueryStore(local, new QueryThreads({ readStoreFile: file, size: queryThreads }), gate);
 }

@@ -2,9 +2,12 @@
  * The embedded read store as seen by a process whose projector writes from another thread: one
  * read-only connection, no schema work, no WAL checkpointer. The writer (SqliteReadStore in the
  * projector) must have created the file first; it owns migrations, collections and checkpoints.
+ * With a gate, every read of a document waits for it first (read-your-writes, see ReadGate);
+ * checkpoints are read at once.
  */
 import Database from 'better-sqlite3';
-import type { QueryStore } from './read-store.js';
+import { afterGate, type ReadGate } from './read-gate.js';
+import type { Doc, Filter, FindOptions, QueryStore } from './read-store.js';
 import { Connection } from './sqlite-connection.js';
 import { SqliteQueries } from './sqlite-queries.js';
 import { CountCache } from './sqlite-count-cache.js';
@@ -15,7 +18,10 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   private readonly reader: Connection;
   protected readonly view: SqliteView;
 
-  constructor(file: string) {
+  constructor(
+    file: string,
+    private readonly gate: ReadGate | null = null,
+  ) {
     super();
     const db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
@@ -26,6 +32,26 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
     // catches up first), and a running writer of the same version never changes them.
     const layouts = new LayoutCache(db, 'the projector creates it');
     this.view = new SqliteView(this.reader, layouts.of, new CountCache(this.reader));
+  }
+
+  override get(collection: string, id: string): Promise<Doc | null> {
+    return afterGate(this.gate, () => super.get(collection, id));
+  }
+
+  override find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
+    return afterGate(this.gate, () => super.find(collection, filter, options));
+  }
+
+  override findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
+    return afterGate(this.gate, () => super.findView(collection, filter, options, view));
+  }
+
+  override getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null> {
+    return afterGate(this.gate, () => super.getView(collection, id, view, match));
+  }
+
+  override count(collection: string, filter: Filter): Promise<number> {
+    return afterGate(this.gate, () => super.count(collection, filter));
   }
 
   async getCheckpoint(projection: string): Promise<bigint | null> {

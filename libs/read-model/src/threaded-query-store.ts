@@ -6,9 +6,13 @@
  * Filters and options are checked here and sent as the plain data they normalize to: a refused
  * filter fails as it always did, and what crosses to a thread can always be copied (a Date, a
  * function or a RegExp in a caller's filter never reaches the structured clone).
+ *
+ * A gate (read-your-writes, see ReadGate) is waited for here by the reads sent to a thread, and by
+ * the local connection (given the same gate) for its own.
  */
 import { assertCollectionName, filterOf, findOptionsOf, normalizeFilter, normalizeFind } from './normalized-query.js';
 import type { QueryThreads } from './query-threads.js';
+import { afterGate, type ReadGate } from './read-gate.js';
 import type { Doc, Filter, FindOptions, QueryStore, ReadView } from './read-store.js';
 
 export class ThreadedQueryStore implements QueryStore {
@@ -16,6 +20,7 @@ export class ThreadedQueryStore implements QueryStore {
     /** This thread's own connection. */
     readonly local: QueryStore,
     private readonly threads: QueryThreads,
+    private readonly gate: ReadGate | null = null,
   ) {}
 
   get(collection: string, id: string): Promise<Doc | null> {
@@ -32,20 +37,22 @@ export class ThreadedQueryStore implements QueryStore {
 
   async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     assertCollectionName(collection);
-    return (await this.threads.call('find', [collection, plainFilter(filter), plainOptions(options)])) as Doc[];
+    const call = [collection, plainFilter(filter), plainOptions(options)];
+    return (await afterGate(this.gate, () => this.threads.call('find', call))) as Doc[];
   }
 
   /** With the count of the same filter asked in the same turn (a search page's total), one message. */
   async findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
     assertCollectionName(collection);
     const plain = plainFilter(filter);
-    return (await this.threads.call('findView', [collection, plain, plainOptions(options), view], sameQuery(collection, plain))) as string;
+    const call = [collection, plain, plainOptions(options), view];
+    return (await afterGate(this.gate, () => this.threads.call('findView', call, sameQuery(collection, plain)))) as string;
   }
 
   async count(collection: string, filter: Filter): Promise<number> {
     assertCollectionName(collection);
     const plain = plainFilter(filter);
-    return (await this.threads.call('count', [collection, plain], sameQuery(collection, plain))) as number;
+    return (await afterGate(this.gate, () => this.threads.call('count', [collection, plain], sameQuery(collection, plain)))) as number;
   }
 
   async close(): Promise<void> {

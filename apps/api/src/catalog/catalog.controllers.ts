@@ -10,6 +10,7 @@ import {
 } from '../../../../libs/application/src/catalog/define-catalog-entry.command.js';
 import type { CommandContext } from '../../../../libs/application/src/event-sourcing/command-context.js';
 import { CatalogKind, CatalogQueries, catalogView } from '../../../../libs/read-model/src/catalog/catalog.queries.js';
+import { readAfterStoring } from '../../../../libs/read-model/src/read-gate.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
 import { RequestValidationError } from '../http/problem-details.js';
@@ -59,7 +60,7 @@ abstract class CatalogController {
       new DefineCatalogEntryCommand(entry, context),
     );
     void reply.status(result.created ? 201 : 200);
-    return this.read(context.organization, id);
+    return readAfterStoring(this.read(context.organization, id));
   }
 
   protected async read(organization: string, id: string) {

@@ -11,6 +11,7 @@ import {
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { type LocalPeriod, parseLocalPeriod } from '../../../../libs/domain/src/shared/time.js';
 import { ExamEventQueries } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
+import { readAfterStoring } from '../../../../libs/read-model/src/read-gate.js';
 import { CurrentPrincipal, Public, RequireScope } from '../http/auth.js';
 import { RequestValidationError } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
@@ -148,7 +149,7 @@ export class ExamEventsController {
     @CommandCtx() context: CommandContext,
   ) {
     await this.commandBus.execute(new CancelExamEventCommand(event, blankToNull(body.Reason), context));
-    const cancelled = await this.queries.get(context.organization, event);
+    const cancelled = await readAfterStoring(this.queries.get(context.organization, event));
     if (!cancelled) throw DomainError.notFound('Exam event not found');
     return cancelled;
   }

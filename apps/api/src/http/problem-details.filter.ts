@@ -3,7 +3,8 @@ import type { FastifyReply } from 'fastify';
 import { ReadYourWritesTimeoutError } from '../../../../libs/application/src/checkpoint-read-your-writes.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { ProjectionLagTimeoutError } from '../../../../libs/read-model/src/checkpoint-waiters.js';
-import { PROBLEM_CONTENT_TYPE, problem, ProblemDetails, READ_MODELS_BEHIND, RequestValidationError } from './problem-details.js';
+import { ReadModelsBehindError } from '../../../../libs/read-model/src/read-gate.js';
+import { PROBLEM_CONTENT_TYPE, problem, ProblemDetails, READ_MODELS_BEHIND, READ_MODELS_NOT_CAUGHT_UP, RequestValidationError } from './problem-details.js';
 
 const DOMAIN_STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
 
@@ -27,6 +28,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof ProjectionLagTimeoutError || exception instanceof ReadYourWritesTimeoutError) {
       return problem(503, READ_MODELS_BEHIND);
     }
+    if (exception instanceof ReadModelsBehindError) return problem(503, exception.stored ? READ_MODELS_BEHIND : READ_MODELS_NOT_CAUGHT_UP);
     if (exception instanceof RequestValidationError) {
       return problem(400, 'The request is invalid', exception.errors);
     }

@@ -55,3 +55,10 @@ export class RequestValidationError extends Error {
  * readiness says at the same moment, with a hint to read again rather than to send it again.
  */
 export const READ_MODELS_BEHIND = 'The change is saved, but the read models have not caught up with it yet: read it again shortly';
+
+/**
+ * A read (a query, or a command's lookup before it stored anything) that waited for the read
+ * models to apply this process's latest changes, and they did not in time: nothing was changed,
+ * so sending the same request again later is safe. 503, with the same Retry-After.
+ */
+export const READ_MODELS_NOT_CAUGHT_UP = 'The read models have not caught up with the latest changes yet: nothing was changed, try again shortly';

@@ -18,6 +18,7 @@ import type { QueryStore, ReadStore } from '../../../../libs/read-model/src/read
 import { onEventLoop } from '../../../../libs/read-model/src/threaded-query-store.js';
 import { Metrics } from '../observability/metrics.js';
 import { TimedEventStore } from '../observability/timed-event-store.js';
+import { AppendedHeadGate } from './appended-head-gate.js';
 import { ProjectorThread } from './projector-thread.js';
 import { APP_CONFIG, EVENT_STORE, PROJECTOR, READ_STORE } from './tokens.js';
 
@@ -28,6 +29,23 @@ class ProjectorReadYourWrites extends ReadYourWrites {
   }
   async waitFor(position: bigint | null): Promise<void> {
     if (position !== null) await this.projector.waitFor(position);
+  }
+}
+
+/**
+ * The embedded stores: a command answers once its events are stored, since every read of the read
+ * models waits for this process's appends first (AppendedHeadGate). A position named here (one of
+ * this process's, or one appended elsewhere that the command found) is only added to what they wait for.
+ */
+class ReadsWaitInstead extends ReadYourWrites {
+  constructor(private readonly gate: AppendedHeadGate) {
+    super();
+  }
+  async waitFor(position: bigint | null): Promise<void> {
+    if (position !== null) this.gate.include(position);
+  }
+  override caughtUp(): Promise<void> {
+    return this.gate.caughtUp();
   }
 }
 
@@ -68,9 +86,18 @@ function projectorThreadProviders(config: AppConfig, logger: Logger): Provider[]
           onError: (message) => logger.error(message),
         }),
     },
-    // Injects the projector only to be opened after it.
-    { provide: READ_STORE, inject: [PROJECTOR], useFactory: () => openEmbeddedQueryStore(config.dataDir, config.queryThreads) },
-    { provide: ReadYourWrites, inject: [PROJECTOR], useFactory: (projector: Projector) => new ProjectorReadYourWrites(projector) },
+    {
+      provide: AppendedHeadGate,
+      inject: [EVENT_STORE, PROJECTOR],
+      useFactory: (eventStore: StreamWatchingEventStore, projector: ProjectorThread) => new AppendedHeadGate(eventStore, projector),
+    },
+    // Opened after the projector, which creates the file.
+    {
+      provide: READ_STORE,
+      inject: [PROJECTOR, AppendedHeadGate],
+      useFactory: (_projector: Projector, gate: AppendedHeadGate) => openEmbeddedQueryStore(config.dataDir, config.queryThreads, gate),
+    },
+    { provide: ReadYourWrites, inject: [AppendedHeadGate], useFactory: (gate: AppendedHeadGate) => new ReadsWaitInstead(gate) },
   ];
 }
 

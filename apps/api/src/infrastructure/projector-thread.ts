@@ -4,11 +4,12 @@
  *
  * The worker (projector.worker.ts) owns the read store's writer; this thread only reads it
  * (SqliteQueryStore). Every append of this thread wakes the worker, and the worker reports each
- * committed checkpoint, which is what read-your-writes waits for: no polling on either side.
+ * committed checkpoint, which is what read-your-writes waits for (reads, see AppendedHeadGate): no
+ * polling on either side.
  *
  * If the worker dies (an uncaught error, running out of memory), `failing` says so, which fails
  * readiness, and the worker is started again after a pause that doubles up to 30 s while it keeps
- * dying. Commands meanwhile wait for read-your-writes (bounded, 5 s) as with a failing batch.
+ * dying. Reads meanwhile wait for this process's appends (bounded, 5 s) as with a failing batch.
  */
 import { Worker } from 'node:worker_threads';
 import type { EventStore, Unsubscribe } from '../../../../libs/event-store/src/event-store.js';
@@ -71,7 +72,7 @@ export class ProjectorThread implements Projector {
   private started!: Promise<void>;
   private exited!: Promise<void>;
   private lowest: bigint | null = null;
-  private readonly waiters = new CheckpointWaiters((position) => this.lowest !== null && this.lowest >= position);
+  private readonly waiters = new CheckpointWaiters((position) => this.hasApplied(position));
   private failure: string | null = null;
   /** Set once the first worker has caught up: from then on a dead worker is replaced. */
   private following = false;
@@ -114,6 +115,11 @@ export class ProjectorThread implements Projector {
 
   waitFor(position: bigint, timeoutMs = 5000): Promise<void> {
     return this.waiters.wait(position, timeoutMs);
+  }
+
+  /** Whether every projection has applied the event at `position` (what waitFor waits for). */
+  hasApplied(position: bigint): boolean {
+    return this.lowest !== null && this.lowest >= position;
   }
 
   get failing(): unknown {

@@ -37,13 +37,12 @@ const ERRORS: Record<number, { description: string; example: object }> = {
   },
   500: { description: 'A bug: never an answer to bad input', example: problem(500, 'An unexpected error occurred') },
   503: {
-    description: 'The command is stored, but the read models did not apply it within 5 s (projector down or far behind); see Retry-After',
+    description:
+      'The read models did not catch up within 5 s (projector down or far behind); see Retry-After. A command answered ' +
+      'with this is stored when the detail says "The change is saved"; otherwise nothing was changed',
     example: problem(503, READ_MODELS_BEHIND),
   },
 };
-
-/** Search and count are POSTs that change nothing; every other POST, PUT and DELETE is a command. */
-const QUERY_PATH = /\/(search|count)$/;
 
 function problemResponse(status: number) {
   const { description, example } = ERRORS[status];
@@ -57,8 +56,8 @@ function commonErrors(route: AppRoute, operation: Operation): number[] {
   if (route.path.includes('{') || operation.parameters?.length || operation.requestBody) statuses.push(400);
   if (route.path.includes('{')) statuses.push(404);
   if (operation.requestBody) statuses.push(413, 415);
-  // Commands wait for read-your-writes (bounded).
-  if (route.method !== 'get' && !QUERY_PATH.test(route.path)) statuses.push(503);
+  // Reads of the read models wait for this process's latest appends, commands for read-your-writes (bounded).
+  if (!route.isPublic) statuses.push(503);
   return statuses;
 }
 

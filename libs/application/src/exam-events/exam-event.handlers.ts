@@ -28,6 +28,7 @@ export class CancelExamEventHandler implements ICommandHandler<CancelExamEventCo
   async execute({ eventId, reason, context }: CancelExamEventCommand): Promise<void> {
     // Read-your-writes keeps this count current with every answered registration command; a
     // registration landing in this very instant is the remaining race (docs/decisions.md).
+    await this.readYourWrites.caughtUp();
     const activeRegistrations = await this.queries.activeRegistrations(eventId);
     const position = await this.scheduler.cancel(context, eventId, { reason, automatic: false, activeRegistrations });
     await this.readYourWrites.waitFor(position);

@@ -6,6 +6,7 @@ import type { RegistrationEvent } from '../../../domain/src/registration/registr
 import { type RegistrationState, registrationStreamId } from '../../../domain/src/registration/registration.state.js';
 import { isIndividual } from '../../../domain/src/exam-event/exam-values.js';
 import { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
+import type { Doc } from '../../../read-model/src/read-store.js';
 import { CommandCatalog } from '../catalog/command-catalog.js';
 import type { CommandContext } from '../event-sourcing/command-context.js';
 import { EventSourcedStreams, type LoadedStream, type UpdateResult } from '../event-sourcing/event-sourced-streams.js';
@@ -13,7 +14,16 @@ import { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
 import { ReadYourWrites } from '../read-your-writes.js';
 
 /** The form the catalog's lookup by code picks, with the title an exam event shows for it. */
-export type FoundForm = RegistrationForm & { title: string | null };
+export type FoundForm = RegistrationForm & { title: string };
+
+/**
+ * A form's title, else its name, else its code: what an exam event shows for it. Worked out here,
+ * before the command appends anything, so that attaching the form reads nothing afterwards (a
+ * read of the read models waits for this process's appends, the command's own included).
+ */
+function eventTitleOf(form: Doc): string {
+  return (form.Title as string | null) ?? (form.Name as string | null) ?? (form.Code as string);
+}
 
 /** The latest of several append positions (each may be null: nothing appended). */
 export function latest(...positions: (bigint | null)[]): bigint | null {
@@ -43,14 +53,14 @@ export class RegistrationSupport {
       id: doc.AssessmentFormIdentifier as string,
       code: doc.Code as string,
       timeLimit: (doc.TimeLimit as number | null) ?? null,
-      title: (doc.Title as string | null) ?? null,
+      title: eventTitleOf(doc),
     };
   }
 
-  /** The title an exam event shows for a form the registration holds (null when it has none). */
-  async formTitle(context: CommandContext, formId: string): Promise<string | null> {
+  /** The title an exam event shows for a form the registration holds. */
+  async formTitle(context: CommandContext, formId: string): Promise<string> {
     const doc = await this.catalog.get('assessmentForms', context.organization, formId);
-    return (doc?.Title as string | null | undefined) ?? null;
+    return doc ? eventTitleOf(doc) : formId;
   }
 
   load(registrationId: string) {

@@ -29,6 +29,9 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
     };
     const registration = checkTransferLax(command, (await this.support.load(registrationId)).state);
     const current = await scheduler.get(context, registration.eventId);
+    // Read before anything is appended (see eventTitleOf).
+    const heldForm = registration.form;
+    const heldFormTitle = heldForm ? await this.support.formTitle(context, heldForm.id) : null;
 
     const slot = {
       venueId: request.venueId,
@@ -62,7 +65,8 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
       throw error;
     }
     const form = transferred.after?.form;
-    const formTitle = form ? (await this.support.formTitle(context, form.id)) : null;
+    // Another form only if a concurrent change-assessment won the stream in between.
+    const formTitle = form && form.id === heldForm?.id ? heldFormTitle : form ? await this.support.formTitle(context, form.id) : null;
     const attached = form ? await scheduler.attachForm(context, target, { id: form.id, title: formTitle }) : null;
     const from = transferred.before!.eventId;
     const left = await this.support.leftEvent(context, from);

@@ -1,0 +1,106 @@
+import { describe, expect, it } from '@jest/globals';
+import type { AppendWatcher } from '../../../../libs/event-store/src/stream-watching-event-store.js';
+import { CheckpointWaiters } from '../../../../libs/read-model/src/checkpoint-waiters.js';
+import { ReadModelsBehindError } from '../../../../libs/read-model/src/read-gate.js';
+import { AppendedHeadGate, type AppliedPositions } from './appended-head-gate.js';
+
+/** This process's appends and a projector whose progress the test sets. */
+function setup(timeoutMs = 1000) {
+  const watchers: AppendWatcher[] = [];
+  let applied: bigint | null = null;
+  const waiters = new CheckpointWaiters((position) => applied !== null && applied >= position);
+  const projector: AppliedPositions = {
+    hasApplied: (position) => applied !== null && applied >= position,
+    waitFor: (position, ms = 5000) => waiters.wait(position, ms),
+  };
+  const appends = { appending: 0, watch: (_prefix: string, watcher: AppendWatcher) => (watchers.push(watcher), () => undefined) };
+  const gate = new AppendedHeadGate(appends, projector, timeoutMs);
+  return {
+    gate,
+    appends,
+    appended: (position: bigint) => watchers.forEach((watcher) => watcher(position)),
+    apply: (position: bigint) => {
+      applied = position;
+      waiters.release();
+    },
+  };
+}
+
+/** Whether a read starting now would wait (its wait, if any, is dropped). */
+function holdsRead(gate: AppendedHeadGate): boolean {
+  const waiting = gate.beforeRead();
+  waiting?.catch(() => undefined);
+  return waiting !== null;
+}
+
+describe('AppendedHeadGate', () => {
+  it('lets a read start at once before any append, and once the projector has applied the head', () => {
+    const { gate, appended, apply } = setup();
+    expect(holdsRead(gate)).toBe(false);
+    appended(4n);
+    apply(4n);
+    expect(holdsRead(gate)).toBe(false);
+  });
+
+  it('holds a read until the head as of its start is applied, not a later one', async () => {
+    const { gate, appended, apply } = setup();
+    appended(5n);
+    let started = false;
+    const waiting = gate.beforeRead()!.then(() => (started = true));
+    appended(9n);
+    apply(4n);
+    await Promise.resolve();
+    expect(started).toBe(false);
+    apply(5n);
+    await waiting;
+    expect(started).toBe(true);
+    expect(holdsRead(gate)).toBe(true);
+  });
+
+  it('keeps the highest position when appends are told out of order', () => {
+    const { gate, appended, apply } = setup();
+    appended(8n);
+    appended(6n);
+    apply(7n);
+    expect(holdsRead(gate)).toBe(true);
+  });
+
+  it('waits for a position it is told of as for its own appends', () => {
+    const { gate, apply } = setup();
+    apply(2n);
+    gate.include(6n);
+    expect(holdsRead(gate)).toBe(true);
+  });
+
+  it('is caught up only once the appends made while it waited are applied too', async () => {
+    const { gate, appended, apply } = setup();
+    appended(5n);
+    let done = false;
+    const caughtUp = gate.caughtUp().then(() => (done = true));
+    appended(8n);
+    apply(5n);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    apply(8n);
+    await caughtUp;
+    expect(done).toBe(true);
+  });
+
+  it('is not caught up while an append is under way', async () => {
+    const { gate, appends } = setup();
+    appends.appending = 1;
+    let done = false;
+    const caughtUp = gate.caughtUp().then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(done).toBe(false);
+    appends.appending = 0;
+    await caughtUp;
+    expect(done).toBe(true);
+  });
+
+  it('fails the read with ReadModelsBehindError after the bound', async () => {
+    const { gate, appended } = setup(20);
+    appended(3n);
+    await expect(gate.beforeRead()).rejects.toBeInstanceOf(ReadModelsBehindError);
+  });
+});

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { newId, TestApp, type HttpResponse } from '../support/test-app.js';
+import { command, defineTenant, expectProblem, registerBody, registered, retrieve, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+
+/**
+ * Spec §5's read-your-writes on the embedded stores, kept on the read side: a command answers once
+ * its events are stored, and every read of the read models (queries, and a command's own lookups)
+ * first waits until the projector thread has applied what this process had stored.
+ */
+describe('commands answer once stored; reads wait for the read models', () => {
+  let app: TestApp;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    tenant = await defineTenant(app);
+  });
+  afterAll(() => app.close());
+
+  /** Holds the read store's write lock (as a `projections rebuild` switch-over does): the projector thread cannot commit. */
+  function holdProjector(): () => void {
+    const db = new Database(join(app.config.dataDir, 'read.sqlite'));
+    db.exec('BEGIN IMMEDIATE');
+    return () => {
+      db.exec('ROLLBACK');
+      db.close();
+    };
+  }
+
+  /** Whether `pending` is still unanswered after `ms`. */
+  async function stillWaiting(pending: Promise<unknown>, ms = 300): Promise<boolean> {
+    let settled = false;
+    void pending.then(() => (settled = true));
+    await sleep(ms);
+    return !settled;
+  }
+
+  const grant = (registration: string, type: string) => command(app, tenant, registration, 'grant-accommodation', { Type: type });
+
+  it('answers a command while the projector is held back; a query sent after it waits, then sees it', async () => {
+    const { registration } = await registered(app, tenant);
+    const release = holdProjector();
+    let reading: Promise<HttpResponse>;
+    try {
+      expect((await grant(registration, 'Reader')).status).toBe(200);
+      reading = retrieve(app, tenant, registration);
+      expect(await stillWaiting(reading)).toBe(true);
+    } finally {
+      release();
+    }
+    const read = await reading!;
+    expect(read.status).toBe(200);
+    expect(read.body.Accommodations).toEqual([{ Type: 'Reader', Name: null, TimeExtension: null }]);
+  });
+
+  it('gives a command that reads the read models what was stored before it (a form PUT just before register-lax)', async () => {
+    const form = newId();
+    const body = { Code: 'BIO-200', Name: 'Biology final', Title: 'Biology', Status: 'Published', Asset: 1, TimeLimit: 45 };
+    expect((await app.request('PUT', `/api/assessment-forms/${form}`, { token: tenant.token, body })).status).toBe(201);
+    const { registration: earlier } = await registered(app, tenant);
+    const release = holdProjector();
+    const id = newId();
+    let registering: Promise<HttpResponse>;
+    try {
+      expect((await grant(earlier, 'Scribe')).status).toBe(200);
+      // Its form's code was never looked up: the lookup waits for the grant to be applied.
+      registering = command(app, tenant, id, 'register-lax', registerBody(tenant, { Assessment: 'bio-200' }));
+      expect(await stillWaiting(registering)).toBe(true);
+    } finally {
+      release();
+    }
+    expect((await registering!).status).toBe(201);
+    expect((await retrieve(app, tenant, id)).body).toMatchObject({ AssessmentFormIdentifier: form, AssessmentFormCode: 'BIO-200' });
+  });
+
+  it('answers 503 after the bound while the projector stays stuck, to queries and to a command that must read first (which stores nothing)', async () => {
+    const { registration } = await registered(app, tenant);
+    const learner = newId();
+    const learnerBody = { Name: 'Grace Hopper', Email: 'grace@example.org', Code: 'P-9' };
+    expect((await app.request('PUT', `/api/learners/${learner}`, { token: tenant.token, body: learnerBody })).status).toBe(201);
+    const release = holdProjector();
+    const refusedId = newId();
+    let read: HttpResponse;
+    let refused: HttpResponse;
+    try {
+      expect((await grant(registration, 'Quiet room')).status).toBe(200);
+      // A learner never looked up by a command: register-lax must ask the read models.
+      [read, refused] = await Promise.all([
+        retrieve(app, tenant, registration),
+        command(app, tenant, refusedId, 'register-lax', registerBody(tenant, { Learner: learner })),
+      ]);
+    } finally {
+      release();
+    }
+    for (const answer of [read!, refused!]) {
+      expectProblem(answer, 503, 'The read models have not caught up with the latest changes yet: nothing was changed');
+      expect(answer.headers.get('retry-after')).toBe('1');
+    }
+    const stored = await storedEvents(app, tenant.org);
+    expect(stored.filter((event) => (event.data as { RegistrationId?: string }).RegistrationId === refusedId)).toEqual([]);
+    // Once the projector moves again, the same requests are answered.
+    expect((await retrieve(app, tenant, registration)).body.Accommodations).toEqual([{ Type: 'Quiet room', Name: null, TimeExtension: null }]);
+    expect((await command(app, tenant, refusedId, 'register-lax', registerBody(tenant, { Learner: learner }))).status).toBe(201);
+  }, 20_000);
+});
