@@ -109,6 +109,20 @@ describe('AppendedHeadGate', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('holds a command back only while the projector is more than 256 positions behind it', async () => {
+    const { gate, apply } = setup();
+    apply(100n);
+    await gate.keepUpWith(356n);
+    let released = false;
+    const held = gate.keepUpWith(400n).then(() => (released = true));
+    apply(143n);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(released).toBe(false);
+    apply(144n);
+    await held;
+    expect(released).toBe(true);
+  });
+
   it('fails the read with ReadModelsBehindError after the bound', async () => {
     const { gate, appended } = setup(20);
     appended(3n);

@@ -16,6 +16,13 @@ const READ_WAIT_MS = 5000;
 const SETTLE_MS = 50;
 
 /**
+ * How far (in log positions, about one per registration command) the projector may fall behind a
+ * command before that command waits for it: at about 0.5 ms of projector work a position (10k),
+ * a read waits at most about 130 ms behind a burst of commands.
+ */
+const MAX_LAG = 256n;
+
+/**
  * Read-your-writes on the read side for the embedded stores: a read waits until the projector
  * thread has applied the last event this process had stored when the read began (the head). Every
  * command's events are this process's appends, stored before its 2xx is sent: a read that starts
@@ -60,6 +67,18 @@ export class AppendedHeadGate implements ReadGate {
       // Appends made while it waited are looked at again, until the settling time is up.
       if (!settling) return;
     }
+  }
+
+  /**
+   * Backpressure for a command that stored `position`: at once while the projector is within
+   * MAX_LAG positions of it, else once it is back within them (bounded as a read, then
+   * ProjectionLagTimeoutError: the stored command's 503). Commands no longer paced by the
+   * projector would otherwise outrun it, and every read would wait for a projector seconds behind.
+   */
+  async keepUpWith(position: bigint): Promise<void> {
+    const target = position - MAX_LAG;
+    if (target <= 0n || this.projector.hasApplied(target)) return;
+    await this.projector.waitFor(target, this.timeoutMs);
   }
 
   beforeRead(): Promise<void> | null {

@@ -35,14 +35,17 @@ class ProjectorReadYourWrites extends ReadYourWrites {
 /**
  * The embedded stores: a command answers once its events are stored, since every read of the read
  * models waits for this process's appends first (AppendedHeadGate). A position named here (one of
- * this process's, or one appended elsewhere that the command found) is only added to what they wait for.
+ * this process's, or one appended elsewhere that the command found) is added to what they wait
+ * for; the command itself waits only while the projector is far behind it (backpressure).
  */
 class ReadsWaitInstead extends ReadYourWrites {
   constructor(private readonly gate: AppendedHeadGate) {
     super();
   }
   async waitFor(position: bigint | null): Promise<void> {
-    if (position !== null) this.gate.include(position);
+    if (position === null) return;
+    this.gate.include(position);
+    await this.gate.keepUpWith(position);
   }
   override caughtUp(): Promise<void> {
     return this.gate.caughtUp();
