@@ -54,14 +54,17 @@ describe('OpenAPI document and UI', () => {
     expect(notFound.example).toMatchObject({ status: 404, title: 'Not Found' });
   });
 
-  it('documents the 503 of read models that lag, on commands and queries (both may wait for them), not on health', () => {
+  it('documents the 503 of read models that lag, on commands and queries (both may wait for them), anonymous ones too, not on health or metrics', () => {
     const behind = doc.paths['/api/registrations/{registration}/commands/register-lax'].post.responses['503'];
     expect(behind.content['application/problem+json'].example.detail).toContain('The change is saved');
     expect(behind.description).toContain('otherwise nothing was changed');
     expect(doc.paths['/api/venues/{venue}'].put.responses['503']).toBeDefined();
     expect(doc.paths['/api/registrations/search'].post.responses['503']).toBeDefined();
     expect(doc.paths['/api/venues/{venue}'].get.responses['503']).toBeDefined();
+    // Anonymous, but read from the read models like any query.
+    expect(doc.paths['/api/events/classes'].get.responses['503']).toBeDefined();
     expect(doc.paths['/health'].get.responses['503']).toBeUndefined();
+    expect(doc.paths['/metrics'].get.responses['503']).toBeUndefined();
   });
 
   it('documents request bodies and responses with examples', () => {

@@ -56,8 +56,9 @@ function commonErrors(route: AppRoute, operation: Operation): number[] {
   if (route.path.includes('{') || operation.parameters?.length || operation.requestBody) statuses.push(400);
   if (route.path.includes('{')) statuses.push(404);
   if (operation.requestBody) statuses.push(413, 415);
-  // Reads of the read models wait for this process's latest appends, commands for read-your-writes (bounded).
-  if (!route.isPublic) statuses.push(503);
+  // Every /api route reads the read models or is a command: reads wait for this process's latest
+  // appends, commands for read-your-writes (bounded). Health and metrics read neither.
+  if (route.path.startsWith('/api/')) statuses.push(503);
   return statuses;
 }
 
