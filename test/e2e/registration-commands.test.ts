@@ -94,6 +94,23 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect(listed).toMatchObject({ RegistrationCount: 2, EventTitle: 'North Hall / Chemistry', EventStart: start });
     });
 
+    it("titles a new event with the form's title, else its name, else its code", async () => {
+      const forms = [
+        { Code: 'HIST-1', Name: 'History final', Title: null },
+        { Code: 'GEO-1', Name: null, Title: null },
+      ];
+      for (const form of forms) {
+        const body = { ...form, Status: 'Published', Asset: 1, TimeLimit: 30 };
+        expect((await app.request('PUT', `/api/assessment-forms/${newId()}`, { token: tenant.token, body })).status).toBe(201);
+      }
+      const titles = [];
+      for (const { Code } of forms) {
+        const { event } = await registered(app, tenant, { Assessment: Code });
+        titles.push((await listEvents(app, tenant)).find((e) => e.EventIdentifier === event).EventTitle);
+      }
+      expect(titles).toEqual(['North Hall / History final', 'North Hall / GEO-1']);
+    });
+
     it('gives every Individual registration its own event, suffixed (A) with accommodations and (N) without', async () => {
       const start = nextSlot();
       const withHelp = await registered(app, tenant, {

@@ -33,6 +33,12 @@ function holdsRead(gate: AppendedHeadGate): boolean {
   return waiting !== null;
 }
 
+/** A wait whose settling the test can look at, and then await. */
+function watched(wait: Promise<void>): { readonly done: boolean; settled: Promise<void> } {
+  const state = { done: false, settled: wait.then(() => void (state.done = true)) };
+  return state;
+}
+
 describe('AppendedHeadGate', () => {
   it('lets a read start at once before any append, and once the projector has applied the head', () => {
     const { gate, appended, apply } = setup();
@@ -45,15 +51,14 @@ describe('AppendedHeadGate', () => {
   it('holds a read until the head as of its start is applied, not a later one', async () => {
     const { gate, appended, apply } = setup();
     appended(5n);
-    let started = false;
-    const waiting = gate.beforeRead()!.then(() => (started = true));
+    const read = watched(gate.beforeRead()!);
     appended(9n);
     apply(4n);
     await Promise.resolve();
-    expect(started).toBe(false);
+    expect(read.done).toBe(false);
     apply(5n);
-    await waiting;
-    expect(started).toBe(true);
+    await read.settled;
+    expect(read.done).toBe(true);
     expect(holdsRead(gate)).toBe(true);
   });
 
@@ -75,27 +80,25 @@ describe('AppendedHeadGate', () => {
   it('is caught up only once the appends made while it waited are applied too', async () => {
     const { gate, appended, apply } = setup();
     appended(5n);
-    let done = false;
-    const caughtUp = gate.caughtUp().then(() => (done = true));
+    const caughtUp = watched(gate.caughtUp());
     appended(8n);
     apply(5n);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(done).toBe(false);
+    expect(caughtUp.done).toBe(false);
     apply(8n);
-    await caughtUp;
-    expect(done).toBe(true);
+    await caughtUp.settled;
+    expect(caughtUp.done).toBe(true);
   });
 
   it('is not caught up while an append is under way', async () => {
     const { gate, appends } = setup();
     appends.appending = 1;
-    let done = false;
-    const caughtUp = gate.caughtUp().then(() => (done = true));
+    const caughtUp = watched(gate.caughtUp());
     await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(done).toBe(false);
+    expect(caughtUp.done).toBe(false);
     appends.appending = 0;
-    await caughtUp;
-    expect(done).toBe(true);
+    await caughtUp.settled;
+    expect(caughtUp.done).toBe(true);
   });
 
   it('under appends that never pause, stops waiting for a quiet moment and answers once the projector has applied the head', async () => {
@@ -113,14 +116,13 @@ describe('AppendedHeadGate', () => {
     const { gate, apply } = setup();
     apply(100n);
     await gate.keepUpWith(356n);
-    let released = false;
-    const held = gate.keepUpWith(400n).then(() => (released = true));
+    const held = watched(gate.keepUpWith(400n));
     apply(143n);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(released).toBe(false);
+    expect(held.done).toBe(false);
     apply(144n);
-    await held;
-    expect(released).toBe(true);
+    await held.settled;
+    expect(held.done).toBe(true);
   });
 
   it('fails the read with ReadModelsBehindError after the bound', async () => {

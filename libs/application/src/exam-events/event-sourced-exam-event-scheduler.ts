@@ -87,17 +87,16 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   async attachForm(
     context: CommandContext,
     event: string | ExamEventRef,
-    form: { id: string; title: string | null },
+    form: { id: string; title: string },
   ): Promise<bigint | null> {
     const eventId = typeof event === 'string' ? event : event.eventId;
     const loaded = (typeof event === 'string' ? undefined : this.reads.get(event)) ?? (await this.loadEvent(context, eventId)).loaded;
-    const title = form.title ?? (await this.untitledFormText(context.organization, form.id));
     const result = await this.streams.update(
       examEventStreamId(eventId),
       examEventDecider,
       (state) =>
         examEventDecider.decide(
-          { type: 'AttachExamForm', eventId, organization: context.organization, form: { id: form.id, title } },
+          { type: 'AttachExamForm', eventId, organization: context.organization, form },
           state,
         ),
       context,
@@ -294,12 +293,6 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     if (code === null || code.trim() === '') return null;
     const doc = await this.catalog.get('billingCodes', organization, code);
     return doc ? (doc.ExamDuration as number) : null;
-  }
-
-  /** A form without a title shows its name, else its code, in the event title. */
-  private async untitledFormText(organization: string, formId: string): Promise<string> {
-    const doc = await this.catalog.get('assessmentForms', organization, formId);
-    return (doc?.Name as string | null) ?? (doc?.Code as string | undefined) ?? formId;
   }
 }
 

@@ -46,7 +46,7 @@ export abstract class ExamEventScheduler {
    * or the ref `findShared` answered, whose read of the event may be decided on instead of a new
    * one (forms are only ever added, and a stale read that leads to an append fails on its revision).
    */
-  abstract attachForm(context: CommandContext, event: string | ExamEventRef, form: { id: string; title: string | null }): Promise<bigint | null>;
+  abstract attachForm(context: CommandContext, event: string | ExamEventRef, form: { id: string; title: string }): Promise<bigint | null>;
 
   /** Cancels an Individual event a registration just left (spec §4); no-op if already cancelled. */
   abstract cancelAutomatically(context: CommandContext, eventId: string): Promise<bigint | null>;

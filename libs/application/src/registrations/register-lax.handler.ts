@@ -63,7 +63,8 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
       if (event.created && isIndividual(event.examType)) await scheduler.cancelAutomatically(context, event.eventId);
       throw error;
     }
-    const attached = await scheduler.attachForm(context, event, { id: checked.form.id, title: form?.title ?? null });
+    // checkRegisterLax refused a missing form, so `form` is set here.
+    const attached = await scheduler.attachForm(context, event, { id: checked.form.id, title: form!.title });
     await this.support.readYourWrites.waitFor(latest(event.position, registered.position, attached));
     return { Exam: event.eventId, Registration: registrationId, created: event.created };
   }

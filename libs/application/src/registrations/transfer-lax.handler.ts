@@ -30,8 +30,7 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
     const registration = checkTransferLax(command, (await this.support.load(registrationId)).state);
     const current = await scheduler.get(context, registration.eventId);
     // Read before anything is appended (see eventTitleOf).
-    const heldForm = registration.form;
-    const heldFormTitle = heldForm ? await this.support.formTitle(context, heldForm.id) : null;
+    const held = registration.form ? { id: registration.form.id, title: await this.support.formTitle(context, registration.form.id) } : null;
 
     const slot = {
       venueId: request.venueId,
@@ -65,9 +64,12 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
       throw error;
     }
     const form = transferred.after?.form;
-    // Another form only if a concurrent change-assessment won the stream in between.
-    const formTitle = form && form.id === heldForm?.id ? heldFormTitle : form ? await this.support.formTitle(context, form.id) : null;
-    const attached = form ? await scheduler.attachForm(context, target, { id: form.id, title: formTitle }) : null;
+    let attached: bigint | null = null;
+    if (form) {
+      // Another form only if a concurrent change-assessment won the stream in between.
+      const title = held !== null && held.id === form.id ? held.title : await this.support.formTitle(context, form.id);
+      attached = await scheduler.attachForm(context, target, { id: form.id, title });
+    }
     const from = transferred.before!.eventId;
     const left = await this.support.leftEvent(context, from);
     await this.support.readYourWrites.waitFor(latest(target.position, transferred.position, attached, left));
