@@ -96,8 +96,8 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
 
     it("titles a new event with the form's title, else its name, else its code", async () => {
       const forms = [
-        { Code: 'HIST-1', Name: 'History final', Title: null },
-        { Code: 'GEO-1', Name: null, Title: null },
+        { Code: 'NOTITLE-1', Name: 'History final', Title: null },
+        { Code: 'NONAME-1', Name: null, Title: null },
       ];
       for (const form of forms) {
         const body = { ...form, Status: 'Published', Asset: 1, TimeLimit: 30 };
@@ -108,7 +108,7 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
         const { event } = await registered(app, tenant, { Assessment: Code });
         titles.push((await listEvents(app, tenant)).find((e) => e.EventIdentifier === event).EventTitle);
       }
-      expect(titles).toEqual(['North Hall / History final', 'North Hall / GEO-1']);
+      expect(titles).toEqual(['North Hall / History final', 'North Hall / NONAME-1']);
     });
 
     it('gives every Individual registration its own event, suffixed (A) with accommodations and (N) without', async () => {
