@@ -25,6 +25,7 @@ import { Connection } from './sqlite-connection.js';
 import { SqliteQueries } from './sqlite-queries.js';
 import { CountCache } from './sqlite-count-cache.js';
 import { registerGramsFunction } from './sqlite-grams.js';
+import { GramsBuild } from './sqlite-grams-build.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
 import { CHECKPOINTS_DDL, copyCollectionRows, createDeclaredIndex, ensureCollectionSchema, indexServing, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
@@ -43,6 +44,8 @@ export interface SqliteReadStoreOptions {
   textQueueRows?: number;
   /** A text queue left shorter is drained once no batch has come for this long (default IDLE_DRAIN_MS). */
   idleDrainMs?: number;
+  /** `buildIndexes` fills the grams index of a collection this large on another thread (default THREADED_GRAMS_ROWS). */
+  threadedGramsRows?: number;
 }
 
 /**
@@ -93,6 +96,13 @@ const SCANNED_ROWS = 256;
  */
 const REBUILD_MAX_HELD = 100_000;
 
+/**
+ * Rows from which a rebuild's index build fills a collection's grams index on another thread
+ * (sqlite-grams-build.ts): the thread's start and the copy of the text fields cost about 0.1 s,
+ * the fill about 20 µs per row, the rest of the index build about 15.
+ */
+const THREADED_GRAMS_ROWS = 10_000;
+
 /** A collection's indexes while a rebuild defers them: its spec, and the declared ones built already (fields joined). */
 interface DeferredIndexes {
   spec: CollectionSpec;
@@ -116,9 +126,11 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
   private deferred: Map<string, DeferredIndexes> | null;
   private readonly textQueueRows: number;
   private readonly idleDrainMs: number;
+  private readonly threadedGramsRows: number;
   private idleDrain: NodeJS.Timeout | null = null;
   private closing = false;
   private readonly rebuildStorage: boolean;
+  private readonly path: string;
 
   /** `file` is a database path, or `:memory:` for a throwaway store. */
   constructor(file: string, options: SqliteReadStoreOptions = {}) {
@@ -127,8 +139,9 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     this.rebuildStorage = options.rebuild ?? false;
     this.textQueueRows = options.textQueueRows ?? TEXT_QUEUE_ROWS;
     this.idleDrainMs = options.idleDrainMs ?? IDLE_DRAIN_MS;
+    this.threadedGramsRows = options.threadedGramsRows ?? THREADED_GRAMS_ROWS;
     this.temporaryDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'read-store-')) : null;
-    const path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file;
+    const path = (this.path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file);
 
     const writer = new Database(path);
     this.layouts = new LayoutCache(writer, 'ensureCollections first');
@@ -199,11 +212,26 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
    */
   buildIndexes(): Promise<void> {
     return this.writes.run(async () => {
+      if (!this.deferred) return;
       this.mapForScans();
-      this.transaction(() => {
-        for (const name of [...(this.deferred?.keys() ?? [])]) this.buildIndexesOf(name);
-      });
-      this.deferred = null;
+      // A large collection's grams index is filled on a thread of its own meanwhile and copied in
+      // after the commit (sqlite-grams-build.ts). Until then it is empty: rebuild storage is the
+      // rebuild's alone, whose batches wait in this queue, and nothing else queries it yet.
+      const gramsBuilds = new Map<string, GramsBuild>();
+      try {
+        for (const { spec } of this.deferred.values()) {
+          const textFields = [...new Set(spec.textFields ?? [])];
+          if (textFields.length === 0 || this.rowsOf(spec.name) < this.threadedGramsRows) continue;
+          gramsBuilds.set(spec.name, GramsBuild.start(this.writer.db, `${this.path}.grams-${spec.name}`, spec.name, textFields));
+        }
+        this.transaction(() => {
+          for (const name of [...this.deferred!.keys()]) this.buildIndexesOf(name, { fillGrams: !gramsBuilds.has(name) });
+        });
+        this.deferred = null;
+        for (const build of gramsBuilds.values()) await build.adoptInto(this.path);
+      } finally {
+        await Promise.all([...gramsBuilds.values()].map((build) => build.discard()));
+      }
     });
   }
 
@@ -234,10 +262,15 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
   }
 
   /** On the write connection, inside its transaction. */
-  private buildIndexesOf(collection: string): void {
-    ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!.spec);
+  private buildIndexesOf(collection: string, { fillGrams = true } = {}): void {
+    ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!.spec, { fillGrams });
     this.deferred!.delete(collection);
     this.layouts.forget(collection);
+  }
+
+  /** About how many rows a collection holds (row ids only grow: the largest bounds the count in one index lookup). */
+  private rowsOf(collection: string): number {
+    return (this.writer.statement(`SELECT max(rid) FROM ${quote(this.layouts.of(collection).table)}`).pluck().get() as number | null) ?? 0;
   }
 
   /** Before a batch queries a collection whose indexes wait: past SCANNED_ROWS, the index it needs is built now. */
@@ -246,9 +279,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     if (!deferred) return;
     const fields = indexServing(deferred.spec, clauses);
     if (fields === null || deferred.built.has(fields.join())) return;
-    // Row ids only grow: the largest bounds the row count in one index lookup.
-    const rows = (this.writer.statement(`SELECT max(rid) FROM ${quote(this.layouts.of(collection).table)}`).pluck().get() as number | null) ?? 0;
-    if (rows <= SCANNED_ROWS) return;
+    if (this.rowsOf(collection) <= SCANNED_ROWS) return;
     createDeclaredIndex(this.writer.db, collection, fields);
     deferred.built.add(fields.join());
   };

@@ -225,9 +225,11 @@ function queueTriggers(collection: string, fields: readonly string[]): string[] 
 
 /**
  * Creates the text indexes (trigrams, grams) and their queue afresh, indexing the documents
- * already there. The connection must have the grams function (registerGramsFunction).
+ * already there; the grams index is left empty when `fillGrams` is false (a rebuild's index build
+ * fills it on another thread, sqlite-grams-build.ts). The connection must have the grams function
+ * (registerGramsFunction).
  */
-function rebuildFts(db: Database.Database, collection: string, fields: readonly string[]): void {
+function rebuildFts(db: Database.Database, collection: string, fields: readonly string[], fillGrams: boolean): void {
   db.exec(`DROP TABLE IF EXISTS main.${quote(ftsTableName(collection))}`);
   db.exec(`DROP TABLE IF EXISTS main.${quote(gramsTableName(collection))}`);
   db.exec(`DROP TABLE IF EXISTS main.${quote(ftsQueueName(collection))}`);
@@ -245,9 +247,22 @@ function rebuildFts(db: Database.Database, collection: string, fields: readonly 
   // text columns off the search index, in its order (measured: 4 times slower at 10,000 rows).
   const rows = `FROM ${quote(tableName(collection))} ORDER BY rid`;
   fillInBulk(db, fts, `INSERT INTO ${fts} (rowid, ${columns}) SELECT rid, ${texts} ${rows}`);
+  createGramsTable(db, collection);
+  if (fillGrams) fillGramsTable(db, collection, texts, rows);
+}
+
+/** Creates a collection's grams index, empty. */
+export function createGramsTable(db: Database.Database, collection: string): void {
   // detail=none: the index only has to say which rows hold a token.
+  db.exec(`CREATE VIRTUAL TABLE ${quote(gramsTableName(collection))} USING fts5(grams, content='', contentless_delete=1, detail=none)`);
+}
+
+/**
+ * Fills a collection's empty grams index in one statement: `texts`, the text fields' values (SQL,
+ * in layout order), of each row `rows` gives (a FROM clause with `rid`, in row id order).
+ */
+export function fillGramsTable(db: Database.Database, collection: string, texts: string, rows: string): void {
   const grams = quote(gramsTableName(collection));
-  db.exec(`CREATE VIRTUAL TABLE ${grams} USING fts5(grams, content='', contentless_delete=1, detail=none)`);
   fillInBulk(db, grams, `INSERT INTO ${grams} (rowid, grams) SELECT rid, ${GRAMS_FUNCTION}(${texts}) ${rows}`);
 }
 
@@ -306,9 +321,9 @@ function dropIndexesOf(db: Database.Database, collection: string, keep: Readonly
  * Creates or extends one collection's schema; existing documents are kept (and indexed). Without
  * `indexes` the collection gets none of its declared indexes, nor text indexes (those there are
  * dropped): queries then test every row, and a later call with them builds each from the rows in
- * one pass.
+ * one pass. With `fillGrams` false, a grams index made afresh is left empty for the caller to fill.
  */
-export function ensureCollectionSchema(db: Database.Database, spec: CollectionSpec, { indexes = true } = {}): void {
+export function ensureCollectionSchema(db: Database.Database, spec: CollectionSpec, { indexes = true, fillGrams = true } = {}): void {
   const table = quote(tableName(spec.name));
   // An explicit INTEGER PRIMARY KEY keeps row ids stable (even across VACUUM) for the FTS index.
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
@@ -350,6 +365,6 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     current.size === textFields.length &&
     textFields.every((f) => current.has(f)) &&
     (textFields.length === 0 || layout?.gramsTable !== null);
-  if (!unchanged) rebuildFts(db, spec.name, textFields);
+  if (!unchanged) rebuildFts(db, spec.name, textFields, fillGrams);
   if (textFields.length > 0) for (const trigger of queueTriggers(spec.name, textFields)) db.exec(trigger);
 }
