@@ -1,14 +1,16 @@
 /**
  * Worker thread of a rebuild's index build: fills a grams index from the text fields copied into
- * its file (see sqlite-grams-build.ts), then exits.
+ * a file (see sqlite-grams-build.ts), once told which, then exits.
  */
-import { workerData } from 'node:worker_threads';
+import { once } from 'node:events';
+import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { type GramsBuildJob, textColumns } from './sqlite-grams-build.js';
 import { registerGramsFunction } from './sqlite-grams.js';
 import { createGramsTable, fillGramsTable } from './sqlite-schema.js';
 
-const job = workerData as GramsBuildJob;
+const [job] = (await once(parentPort!, 'message')) as [GramsBuildJob];
+parentPort!.close();
 const db = new Database(job.file);
 try {
   db.pragma('journal_mode = OFF');
