@@ -1,9 +1,10 @@
 /**
  * A rebuild's grams index filled on another thread, while the index build goes on (the B-tree
- * indexes, the trigram index). Its fill was the largest part of the rebuild's serial end (at
- * 1,000,000 registrations 21 of 48 s, at 10,000 0.43 of 0.9 s) with the other core idle, and an
- * SQLite file takes one writer at a time, so the thread fills an index of the same name in a file
- * of its own, from a copy of the rows' text fields, and the index's tables are then copied in.
+ * indexes, the trigram index; `projections rebuild` runs that build before its switch-over). Its
+ * fill was the largest part of the rebuild's serial end (at 1,000,000 registrations 21 of 48 s, at
+ * 10,000 0.43 of 0.9 s) with the other core idle, and an SQLite file takes one writer at a time,
+ * so the thread fills an index of the same name in a file of its own, from a copy of the rows'
+ * text fields, and the index's tables are then copied in.
  *
  * The copy writes FTS5's shadow tables (`<name>_data`, `_idx`, `_docsize`, `_config`) through
  * their SQL names, which FTS5 documents but SQLite's defensive mode forbids: a connection of its
@@ -15,7 +16,7 @@ import { rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { gramsTableName, quote, tableName } from './sqlite-query.js';
-import { textOf } from './sqlite-schema.js';
+import { FTS_SHADOW_TABLES, textOf } from './sqlite-schema.js';
 
 /** What the thread fills (sqlite-grams-build.worker.ts). */
 export interface GramsBuildJob {
@@ -25,9 +26,6 @@ export interface GramsBuildJob {
   /** How many text fields each row has. */
   fields: number;
 }
-
-/** The shadow tables of a contentless FTS5 table (sqlite-schema.ts `createGramsTable`), by suffix. */
-const SHADOW_TABLES = ['config', 'data', 'docsize', 'idx'] as const;
 
 /** The text columns of the copy, `t0, t1, …`. */
 export const textColumns = (fields: number): string => Array.from({ length: fields }, (_, i) => `t${i}`).join(', ');
@@ -86,7 +84,7 @@ export class GramsBuild {
       db.pragma('synchronous = OFF');
       db.prepare('ATTACH DATABASE ? AS grams_build').run(this.job.file);
       const shadows = db.prepare(`SELECT name FROM grams_build.sqlite_schema WHERE type = 'table' AND name GLOB ? ORDER BY name`).pluck().all(`${grams}_*`);
-      const expected = SHADOW_TABLES.map((suffix) => `${grams}_${suffix}`);
+      const expected = FTS_SHADOW_TABLES.map((suffix) => `${grams}_${suffix}`);
       if (shadows.join() !== expected.join()) throw new Error(`Unexpected FTS5 shadow tables of ${grams}: ${shadows.join(', ')}`);
       db.unsafeMode(true);
       db.transaction(() => {

@@ -51,7 +51,7 @@ export function copyCollectionRows(db: Database.Database, from: string, collecti
 }
 
 /** The shadow tables of the contentless FTS5 tables rebuildFts makes, by suffix. */
-const FTS_SHADOW_TABLES = ['config', 'data', 'docsize', 'idx'] as const;
+export const FTS_SHADOW_TABLES = ['config', 'data', 'docsize', 'idx'] as const;
 
 /**
  * Puts the collection of the attached database `from` (a rebuild's fresh file, made from the same
