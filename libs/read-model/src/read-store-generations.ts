@@ -15,6 +15,8 @@ import { basename, dirname, join } from 'node:path';
 
 export const READ_STORE_NAME = 'read.sqlite';
 const GENERATION = /^read\.gen-(\d+)\.sqlite$/;
+/** A generation's file or one beside it (-wal, -shm, a rebuild's partitions). */
+const GENERATION_OR_BESIDE = /^read\.gen-(\d+)\.sqlite/;
 /** SQLite's files beside a database. */
 const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
 
@@ -34,11 +36,14 @@ export function generationOf(file: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
+/** The generations with a file in the folder (their own, or only one beside it). */
 function generationsIn(dataDir: string): number[] {
-  return readdirSync(dataDir).flatMap((name) => {
-    const n = generationOf(name);
-    return n === null ? [] : [n];
-  });
+  const found = new Set<number>();
+  for (const name of readdirSync(dataDir)) {
+    const match = GENERATION_OR_BESIDE.exec(name);
+    if (match) found.add(Number(match[1]));
+  }
+  return [...found];
 }
 
 /**

@@ -4,7 +4,7 @@
  * checkpoints). Reports progress to the API's thread, which answers read-your-writes from it, and
  * follows `projections rebuild` to each new generation of the read store (read-store-generations.ts).
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { auditedEventStore } from '../../../../libs/application/src/audit/audited-event-store.js';
 import type { Unsubscribe } from '../../../../libs/event-store/src/event-store.js';
@@ -12,6 +12,7 @@ import { ForwardingEventStore } from '../../../../libs/event-store/src/forwardin
 import { SqliteEventStore } from '../../../../libs/event-store/src/sqlite-event-store.js';
 import { ProjectionRunner } from '../../../../libs/read-model/src/projection-runner.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
+import { generationOf } from '../../../../libs/read-model/src/read-store-generations.js';
 import { SqliteReadStore } from '../../../../libs/read-model/src/sqlite-read-store.js';
 import type { FromProjector, ProjectorThreadData, ToProjector } from './projector-thread.js';
 
@@ -66,6 +67,9 @@ function openGeneration(file: string): Generation {
   return generation;
 }
 
+/** Each round the new generation reaches where the current one stood, which has moved on less. */
+const CLOSING_IN_ROUNDS = 3;
+
 let current = openGeneration(generationFile ?? readStoreFile);
 let switching: Promise<void> | null = null;
 let stopping = false;
@@ -107,6 +111,12 @@ async function switchTo(file: string): Promise<void> {
   const previous = current;
   try {
     await next.runner.start(catchUpStallMs);
+    // Both follow the log now: brought close to the current one first, the pause in between
+    // (neither reporting) is then about one batch.
+    for (let round = 0; round < CLOSING_IN_ROUNDS; round++) {
+      const reached = previous.runner.lowestCheckpoint();
+      if (reached !== null) await next.runner.waitFor(reached, catchUpStallMs ?? 60_000);
+    }
     await previous.runner.stop();
     try {
       await next.runner.waitForCatchUp(catchUpStallMs);
@@ -121,6 +131,9 @@ async function switchTo(file: string): Promise<void> {
   }
   current = next;
   post({ type: 'switched', file, position: next.runner.lowestCheckpoint() });
+  // Unlinked before its last connections close (theirs keep the file): SQLite then skips the
+  // checkpoint a last close runs, which would copy the old WAL into a file about to be removed.
+  if (generationOf(previous.file) !== null) rmSync(previous.file, { force: true });
   await previous.store.close();
   post({ type: 'released', file: previous.file });
 }

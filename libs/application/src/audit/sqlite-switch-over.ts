@@ -30,6 +30,8 @@ export class SqliteSwitchOver implements SwitchOver {
   private readonly freshPath: string;
   private freshClosed = false;
   private published = false;
+  /** The log the build read. */
+  private eventStore: EventStore | null = null;
 
   constructor(
     /** `read.sqlite`: the live store, by the name that links to its current generation. */
@@ -46,12 +48,17 @@ export class SqliteSwitchOver implements SwitchOver {
   }
 
   async build(eventStore: EventStore, projections: readonly Projection[], target: bigint | null): Promise<void> {
+    this.eventStore = eventStore;
     if (this.eventsFile === undefined) return catchUp(eventStore, this.fresh, projections, target);
     await rebuildInParallel({ eventStore, eventsFile: this.eventsFile, store: this.freshStore, storeFile: this.freshPath, projections, target });
   }
 
   /** Publishes the new generation; the live one is left to the running API (or its next start) to remove. */
-  async switchOver(): Promise<string> {
+  async switchOver(projections: readonly Projection[]): Promise<string> {
+    // What the log gained during the build, applied here (indexes still deferred, another core)
+    // rather than by the API's projector thread, which shares its time with the live generation
+    // until the new one has caught up.
+    if (this.eventStore) await catchUp(this.eventStore, this.fresh, projections, await this.eventStore.headPosition());
     await this.freshStore.buildIndexes();
     await this.closeFresh();
     if (this.others.length > 0) this.copyFromLive(this.others);
