@@ -55,11 +55,13 @@ export class SqliteSwitchOver implements SwitchOver {
 
   /** Publishes the new generation; the live one is left to the running API (or its next start) to remove. */
   async switchOver(projections: readonly Projection[]): Promise<string> {
-    // What the log gained during the build, applied here (indexes still deferred, another core)
-    // rather than by the API's projector thread, which shares its time with the live generation
-    // until the new one has caught up.
-    if (this.eventStore) await catchUp(this.eventStore, this.fresh, projections, await this.eventStore.headPosition());
+    // What the log gained during the build, and then during the index build, applied here (in
+    // this process, on another core) rather than by the API's projector thread, which shares its
+    // time with the live generation until the new one has caught up: a running API then has only
+    // the last seconds' appends to apply to it. Nothing to apply when no commands came.
+    await this.catchUpWithTheLog(projections);
     await this.freshStore.buildIndexes();
+    await this.catchUpWithTheLog(projections);
     await this.closeFresh();
     if (this.others.length > 0) this.copyFromLive(this.others);
     // Opened once as the live store opens it: WAL (the rebuild wrote without one), the schema.
@@ -69,6 +71,10 @@ export class SqliteSwitchOver implements SwitchOver {
     publishGeneration(this.freshPath);
     this.published = true;
     return `${basename(this.livePath)} now links to ${basename(this.freshPath)}; a running API switches to it within about a second`;
+  }
+
+  private async catchUpWithTheLog(projections: readonly Projection[]): Promise<void> {
+    if (this.eventStore) await catchUp(this.eventStore, this.fresh, projections, await this.eventStore.headPosition());
   }
 
   /** The live store's collections and checkpoints of these projections, as one snapshot. */
