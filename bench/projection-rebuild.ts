@@ -11,7 +11,7 @@ import { auditedEventStore } from '../libs/application/src/audit/audited-event-s
 import { rebuildInParallel } from '../libs/application/src/audit/parallel-rebuild.js';
 import { SqliteEventStore } from '../libs/event-store/src/sqlite-event-store.js';
 import { allProjections } from '../libs/read-model/src/projections.js';
-import { SqliteReadStore } from '../libs/read-model/src/sqlite-read-store.js';
+import { LIVE_PAGE_SIZE, SqliteReadStore } from '../libs/read-model/src/sqlite-read-store.js';
 
 export interface RebuildRate {
   events: number;
@@ -24,7 +24,8 @@ export async function measureRebuild(eventsFile: string): Promise<RebuildRate> {
   // Read as the API reads (upcasting included), written into a fresh file.
   const eventStore = auditedEventStore(new SqliteEventStore(eventsFile));
   const storeFile = join(dir, 'read.sqlite');
-  const readStore = new SqliteReadStore(storeFile, { rebuild: true });
+  // At the live store's page size, as the CLI builds the generation it publishes.
+  const readStore = new SqliteReadStore(storeFile, { rebuild: true, pageSize: LIVE_PAGE_SIZE });
   try {
     const head = await eventStore.headPosition();
     const started = performance.now();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectorThread } from '../../apps/api/src/infrastructure/projector-thread.js';
@@ -106,5 +106,41 @@ function venueDefined(id: string, name: string): NewEvent {
     await expect(ProjectorThread.open(eventStore, { eventStoreFile: join(dir, 'events.sqlite'), readStoreFile: missing, onError: () => undefined })).rejects.toThrow(
       /unable to open|directory does not exist/i,
     );
+  });
+
+  it("takes a new generation's positions only once this process's reads are on it, then removes the old file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'booking-projector-thread-'));
+    dirs.push(dir);
+    const eventStore = new SqliteEventStore(join(dir, 'events.sqlite'));
+    const entry = new URL('../support/switching-projector.worker.mjs', import.meta.url);
+    const files = { eventStoreFile: join(dir, 'events.sqlite'), readStoreFile: join(dir, 'read.sqlite') };
+    const thread = await ProjectorThread.open(eventStore, { ...files, onError: () => undefined, entry, pollIntervalMs: 3_600_000 });
+    closers.push(async () => {
+      await thread.stop();
+      await eventStore.close();
+    });
+    await thread.start();
+    const old = join(dir, 'read.gen-1.sqlite');
+    writeFileSync(old, '');
+    expect(thread.file).toBe(old);
+    const moves: string[] = [];
+    let moved!: () => void;
+    thread.followSwitches((file) => {
+      moves.push(file);
+      return new Promise((resolve) => (moved = resolve));
+    });
+    // Any append wakes the stand-in, which switches.
+    await eventStore.append('venue-a', [venueDefined('a', 'Hall A')], 'no_stream');
+    while (moves.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(moves).toEqual([join(dir, 'read.gen-2.sqlite')]);
+    expect(thread.file).toBe(join(dir, 'read.gen-2.sqlite'));
+    // The reads are still on the old file, which holds 5: 7 and 9 are the new file's.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(thread.hasApplied(5n)).toBe(true);
+    expect(thread.hasApplied(6n)).toBe(false);
+    expect(existsSync(old)).toBe(true);
+    moved();
+    while (!thread.hasApplied(9n)) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(existsSync(old)).toBe(false);
   });
 });

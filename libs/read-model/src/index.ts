@@ -1,15 +1,16 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ReadGate } from './read-gate.js';
 import type { QueryStore, ReadStore } from './read-store.js';
 import { SqliteQueryStore } from './sqlite-query-store.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
 import { QueryThreads } from './query-threads.js';
 import { ThreadedQueryStore } from './threaded-query-store.js';
+import { embeddedReadStoreFile } from './read-store-generations.js';
 
 export * from './read-store.js';
 export { SqliteQueryStore } from './sqlite-query-store.js';
 export { SqliteReadStore } from './sqlite-read-store.js';
+export { embeddedReadStoreFile } from './read-store-generations.js';
 
 export interface ReadStoreConfig {
   /** When set, read models live in MongoDB (database from the URL); else in SQLite. */
@@ -29,18 +30,20 @@ export async function createReadStore(config: ReadStoreConfig): Promise<ReadStor
   return new SqliteReadStore(embeddedReadStoreFile(config.dataDir));
 }
 
-export function embeddedReadStoreFile(dataDir: string): string {
-  return join(dataDir, 'read.sqlite');
+/** The embedded store read-only, and able to move to another generation of it (see read-store-generations.ts). */
+export interface EmbeddedQueryStore extends QueryStore {
+  /** Closes every connection to the file read until now and reads `file` from now on. */
+  switchTo(file: string): Promise<void>;
 }
 
 /**
- * The embedded store, read-only: its writer (a projector thread) must have created the file.
+ * The embedded store, read-only, on `file` (a generation, as the projector thread opened it): its
+ * writer must have created it.
  * `queryThreads`: how many threads answer searches and counts (see ThreadedQueryStore); with 0,
  * this thread answers every query itself. `gate`: what every read of a document waits for first
  * (read-your-writes on the read side, see ReadGate).
  */
-export function openEmbeddedQueryStore(dataDir: string, queryThreads = 0, gate: ReadGate | null = null): QueryStore {
-  const file = embeddedReadStoreFile(dataDir);
+export function openEmbeddedQueryStore(file: string, queryThreads = 0, gate: ReadGate | null = null): EmbeddedQueryStore {
   const local = new SqliteQueryStore(file, gate);
   return queryThreads === 0 ? local : new ThreadedQueryStore(local, new QueryThreads({ readStoreFile: file, size: queryThreads }), gate);
 }

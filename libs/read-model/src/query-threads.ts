@@ -18,7 +18,8 @@
 import Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 
-export type QueryMethod = 'find' | 'findView' | 'count';
+/** `switchTo`: the thread's connection moves to another file (a new generation of the read store). */
+export type QueryMethod = 'find' | 'findView' | 'count' | 'switchTo';
 
 export interface QueryCall {
   id: number;
@@ -90,6 +91,8 @@ export class QueryThreads {
   private readonly threads: QueryThread[] = [];
   private nextId = 0;
   private closed = false;
+  /** The file threads started from now on read. */
+  private file: string;
   /** This turn's batches, to be sent at its end. */
   private batches: Batch[] = [];
   /** This turn's latest batch by the key its calls share. */
@@ -97,6 +100,7 @@ export class QueryThreads {
 
   constructor(private readonly options: QueryThreadsOptions) {
     if (!Number.isSafeInteger(options.size) || options.size < 1) throw new RangeError('A pool of query threads needs at least one');
+    this.file = options.readStoreFile;
   }
 
   /**
@@ -117,6 +121,25 @@ export class QueryThreads {
     batch.calls.push(call);
     const { calls } = batch.thread;
     return new Promise((resolve, reject) => calls.set(call.id, { resolve, reject }));
+  }
+
+  /**
+   * Every thread reads `file` from now on: resolves once each has closed its connection to the
+   * previous one. Calls sent before are answered from the previous file, later ones from `file`
+   * (a thread answers its messages in order). A thread that cannot open `file` is ended (one
+   * would start in its place): it must not answer from the previous file any more.
+   */
+  async switchTo(file: string): Promise<void> {
+    this.file = file;
+    this.send();
+    await Promise.all(
+      this.threads.map((thread) => {
+        const call: QueryCall = { id: this.nextId++, method: 'switchTo', args: [file] };
+        const done = new Promise((resolve, reject) => thread.calls.set(call.id, { resolve, reject }));
+        thread.worker.postMessage([call] satisfies ToQueryThread);
+        return done.catch(() => thread.worker.terminate());
+      }),
+    );
   }
 
   /** Lets every thread finish the calls it holds, then closes their connections. */
@@ -158,7 +181,7 @@ export class QueryThreads {
   private spawn(): QueryThread {
     const worker = new Worker(this.options.entry ?? BUILT_ENTRY, {
       resourceLimits: RESOURCE_LIMITS,
-      workerData: { readStoreFile: this.options.readStoreFile } satisfies QueryThreadData,
+      workerData: { readStoreFile: this.file } satisfies QueryThreadData,
     });
     const calls = new Map<number, Call>();
     let error: unknown = null;

@@ -15,23 +15,37 @@ import { LayoutCache, readCheckpoint } from './sqlite-schema.js';
 import { SqliteView } from './sqlite-session.js';
 
 export class SqliteQueryStore extends SqliteQueries implements QueryStore {
-  private readonly reader: Connection;
-  protected readonly view: SqliteView;
+  private reader: Connection;
+  protected view: SqliteView;
 
   constructor(
     file: string,
     private readonly gate: ReadGate | null = null,
   ) {
     super();
+    ({ reader: this.reader, view: this.view } = SqliteQueryStore.open(file));
+  }
+
+  private static open(file: string): { reader: Connection; view: SqliteView } {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     // Page sorts in memory, as SqliteReadStore's connections do (a temporary file costs ~50 µs each).
     db.pragma('temp_store = MEMORY');
-    this.reader = new Connection(db);
+    const reader = new Connection(db);
     // Layouts are read once: the writer creates collections before the API serves (the projector
     // catches up first), and a running writer of the same version never changes them.
     const layouts = new LayoutCache(db, 'the projector creates it');
-    this.view = new SqliteView(this.reader, layouts.of, new CountCache(this.reader));
+    return { reader, view: new SqliteView(reader, layouts.of, new CountCache(reader)) };
+  }
+
+  /**
+   * Reads another file from now on (a new generation of the read store), closing this one's
+   * connection. Reads are synchronous: none is under way on the old one.
+   */
+  async switchTo(file: string): Promise<void> {
+    const previous = this.reader;
+    ({ reader: this.reader, view: this.view } = SqliteQueryStore.open(file));
+    previous.db.close();
   }
 
   override get(collection: string, id: string): Promise<Doc | null> {

@@ -40,6 +40,11 @@ export interface SqliteReadStoreOptions {
    * built once, at the end (`buildIndexes`), instead of row by row.
    */
   rebuild?: boolean;
+  /**
+   * For rebuild storage: its page size (default REBUILD_PAGE_SIZE). A new generation of the live
+   * store is built at the live store's (LIVE_PAGE_SIZE): it becomes the live store as it is.
+   */
+  pageSize?: number;
   /** A batch drains a text queue once it holds this many rows (default TEXT_QUEUE_ROWS). */
   textQueueRows?: number;
   /** A text queue left shorter is drained once no batch has come for this long (default IDLE_DRAIN_MS). */
@@ -60,10 +65,14 @@ const IDLE_DRAIN_MS = 250;
 /**
  * The rebuild's pages, 16 KiB (SQLite's default is 4): a registration row of about 2.7 KB fills a
  * 4 KiB page alone, five or six share one of these, so the rebuild writes and copies far fewer
- * (copying a partition's rows: 140–160 → 60–90 ms at 10,000 registrations). Only the fresh file
- * has them: the switch-over copies rows into the live file, whose pages stay as they are.
+ * (copying a partition's rows: 140–160 → 60–90 ms at 10,000 registrations). A rebuild's
+ * partitions have them; the generation that `projections rebuild` publishes as the live store does
+ * not (LIVE_PAGE_SIZE).
  */
 const REBUILD_PAGE_SIZE = 16_384;
+
+/** SQLite's default, the live store's: a projector commit writes one 4 KiB page per row changed. */
+export const LIVE_PAGE_SIZE = 4096;
 
 /** The rebuild's page cache (negative: KiB), 256 MiB: a large log's row indexes stay in memory. */
 const REBUILD_CACHE_KIB = -262_144;
@@ -152,7 +161,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
       // rebuild: larger pages (set before the first table), no syncs, and no WAL (each page is
       // written once, not again by checkpoints; the journal in memory still rolls a failed batch
       // back). A large cache keeps a large rebuild's indexes in memory.
-      writer.pragma(`page_size = ${REBUILD_PAGE_SIZE}`);
+      writer.pragma(`page_size = ${options.pageSize ?? REBUILD_PAGE_SIZE}`);
       writer.pragma('journal_mode = MEMORY');
       writer.pragma('synchronous = OFF');
       writer.pragma(`cache_size = ${REBUILD_CACHE_KIB}`);

@@ -18,7 +18,7 @@ import type { Doc, Filter, FindOptions, QueryStore, ReadView } from './read-stor
 export class ThreadedQueryStore implements QueryStore {
   constructor(
     /** This thread's own connection. */
-    readonly local: QueryStore,
+    readonly local: QueryStore & { switchTo(file: string): Promise<void> },
     private readonly threads: QueryThreads,
     private readonly gate: ReadGate | null = null,
   ) {}
@@ -53,6 +53,12 @@ export class ThreadedQueryStore implements QueryStore {
     assertCollectionName(collection);
     const plain = plainFilter(filter);
     return (await afterGate(this.gate, () => this.threads.call('count', [collection, plain], sameQuery(collection, plain)))) as number;
+  }
+
+  /** Every connection (this thread's, each query thread's) reads `file` from now on. */
+  async switchTo(file: string): Promise<void> {
+    await this.local.switchTo(file);
+    await this.threads.switchTo(file);
   }
 
   async close(): Promise<void> {

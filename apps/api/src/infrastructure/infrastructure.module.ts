@@ -20,6 +20,7 @@ import { Metrics } from '../observability/metrics.js';
 import { TimedEventStore } from '../observability/timed-event-store.js';
 import { AppendedHeadGate } from './appended-head-gate.js';
 import { ProjectorThread } from './projector-thread.js';
+import { removeOldGenerations } from '../../../../libs/read-model/src/read-store-generations.js';
 import { APP_CONFIG, EVENT_STORE, PROJECTOR, READ_STORE } from './tokens.js';
 
 /** In-process read-your-writes: wait for this process's projector (runner or thread). */
@@ -82,12 +83,16 @@ function projectorThreadProviders(config: AppConfig, logger: Logger): Provider[]
     {
       provide: PROJECTOR,
       inject: [EVENT_STORE],
-      useFactory: (eventStore: EventStore) =>
-        ProjectorThread.open(eventStore, {
+      useFactory: (eventStore: EventStore) => {
+        // Generations a rebuild switched from while no API ran, or that a crash left.
+        for (const file of removeOldGenerations(config.dataDir)) logger.log(`Removed the old read store ${file}`);
+        return ProjectorThread.open(eventStore, {
           eventStoreFile: embeddedEventStoreFile(config.dataDir),
           readStoreFile: embeddedReadStoreFile(config.dataDir),
           onError: (message) => logger.error(message),
-        }),
+          onRemoved: (file) => logger.log(`Switched to a rebuilt read store; removed the old one, ${file}`),
+        });
+      },
     },
     {
       provide: AppendedHeadGate,
@@ -98,7 +103,12 @@ function projectorThreadProviders(config: AppConfig, logger: Logger): Provider[]
     {
       provide: READ_STORE,
       inject: [PROJECTOR, AppendedHeadGate],
-      useFactory: (_projector: Projector, gate: AppendedHeadGate) => openEmbeddedQueryStore(config.dataDir, config.queryThreads, gate),
+      useFactory: (projector: ProjectorThread, gate: AppendedHeadGate) => {
+        // The generation the projector opened (the link may have moved since).
+        const store = openEmbeddedQueryStore(projector.file, config.queryThreads, gate);
+        projector.followSwitches((file) => store.switchTo(file));
+        return store;
+      },
     },
     { provide: ReadYourWrites, inject: [AppendedHeadGate], useFactory: (gate: AppendedHeadGate) => new ReadsWaitInstead(gate) },
   ];

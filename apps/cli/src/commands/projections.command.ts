@@ -28,7 +28,8 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
     ? await MongoSwitchOver.open(config.mongodbUrl)
     : new SqliteSwitchOver(
         liveReadStorePath(config),
-        `${liveReadStorePath(config)}.rebuild-${process.pid}-${Date.now()}`,
+        config.dataDir,
+        allProjections.filter((p) => !projections.includes(p)),
         config.eventStoreUrl ? undefined : embeddedEventStoreFile(config.dataDir),
       );
   try {
@@ -36,9 +37,8 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
       rebuildProjections({ eventStore, live, target, projections, verify }),
     );
     if (report.differences === null) {
-      // How long the running API's projector (and so its commands) waited for the switch-over.
-      const held = report.writesHeldMs === null ? '' : `; the live read store was locked for ${(report.writesHeldMs / 1000).toFixed(1)} s`;
-      process.stdout.write(`Rebuilt and switched over: ${report.projections.join(', ')}${held}\n`);
+      const note = report.switchNote === null ? '' : `; ${report.switchNote}`;
+      process.stdout.write(`Rebuilt and switched over: ${report.projections.join(', ')}${note}\n`);
       return;
     }
     for (const d of report.differences) {

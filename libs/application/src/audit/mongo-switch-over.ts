@@ -56,7 +56,6 @@ export class MongoSwitchOver implements SwitchOver {
       if (rebuilt === undefined) await live.deleteOne({ _id: projection.name });
       else await live.updateOne({ _id: projection.name }, { $set: { position: rebuilt } }, { upsert: true });
     }
-    // No lock held the live writers: the projector had to be stopped for the whole switch-over.
     return null;
   }
 

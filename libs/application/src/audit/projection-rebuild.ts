@@ -152,10 +152,9 @@ export interface SwitchOver {
   /**
    * Replaces the live collections of `projections` with the fresh ones, with the checkpoints.
    * `catchUp` brings the fresh build of a projection to a position (the live one may have moved).
-   * Resolves to how long the live read models' writers were held off (milliseconds), where the
-   * switch-over holds them with one lock; null where it does not (the projector must be stopped).
+   * Resolves to what the operator should know about the switch (printed), or null.
    */
-  switchOver(projections: readonly Projection[], catchUp: (projection: Projection, target: bigint) => Promise<void>): Promise<number | null>;
+  switchOver(projections: readonly Projection[], catchUp: (projection: Projection, target: bigint) => Promise<void>): Promise<string | null>;
   /** Removes the fresh storage. */
   discard(): Promise<void>;
 }
@@ -165,8 +164,8 @@ export interface RebuildReport {
   /** Only with verify: what differs between the rebuild and the live models. */
   differences: Difference[] | null;
   switched: boolean;
-  /** Only when switched: how long the live writers were held off, if one lock did it (ms). */
-  writesHeldMs: number | null;
+  /** Only when switched: what the switch-over said about it, if anything. */
+  switchNote: string | null;
 }
 
 /** Attempts to get a stable comparison while the live projector keeps moving. */
@@ -190,8 +189,8 @@ export async function rebuildProjections(options: {
 
   if (!verify) {
     await catchUpTo(eventStore, target, projections, await Promise.all(projections.map(liveCheckpoint)));
-    const writesHeldMs = await target.switchOver(projections, (projection, position) => catchUp(eventStore, target.fresh, [projection], position));
-    return { projections: names, differences: null, switched: true, writesHeldMs };
+    const switchNote = await target.switchOver(projections, (projection, position) => catchUp(eventStore, target.fresh, [projection], position));
+    return { projections: names, differences: null, switched: true, switchNote };
   }
 
   let differences: Difference[] = [];
@@ -204,7 +203,7 @@ export async function rebuildProjections(options: {
     // The live models moved while being compared: compare again at the new checkpoint.
     if (after.every((position, i) => position === before[i])) break;
   }
-  return { projections: names, differences, switched: false, writesHeldMs: null };
+  return { projections: names, differences, switched: false, switchNote: null };
 }
 
 /**

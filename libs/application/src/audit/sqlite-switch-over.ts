@@ -1,118 +1,120 @@
 /**
- * Switch-over for the embedded read store. The rebuild is built in a fresh SQLite file; the
- * switch puts its collections in place of the live ones inside ONE write transaction, after
- * checking (under the same lock) that every live checkpoint equals the rebuilt one: each live
- * collection is dropped and made again from the rebuilt rows, adopting the indexes the rebuild
- * built in its own file (replaceCollection), so no row waits in a text queue afterwards. Readers
- * of the running API keep reading the old snapshot until the commit and then see the new one
- * (WAL): no request fails. The API's projector waits for the lock meanwhile (its batches retry if the copy takes
- * longer than its 5 s busy timeout), so commands may answer later during a long copy; the CLI
- * reports how long that lock was held.
+ * Switch-over for the embedded read store: the rebuild is built as the next generation of the
+ * read store, a file of its own (read-store-generations.ts), which is then made a complete live
+ * store and published by pointing `read.sqlite` at it. Nothing locks the live store: the running
+ * API's projector notices the new link within its poll (a second), catches the new generation up
+ * from its own checkpoints (it may be behind the live one: the log is the truth), and moves its
+ * reads over (projector.worker.ts).
+ *
+ * With some projections only (`--projection`), the new generation also gets the others'
+ * collections and checkpoints, copied from the live store in one read transaction: a consistent
+ * snapshot, which the live writer does not wait for (WAL).
  */
-import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { basename } from 'node:path';
 import type { Projection } from '../../../read-model/src/projection.js';
 import type { ReadStore } from '../../../read-model/src/read-store.js';
-import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
+import { publishGeneration, removeReadStoreFile, reserveGeneration, syncFile } from '../../../read-model/src/read-store-generations.js';
+import { LIVE_PAGE_SIZE, SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { registerGramsFunction } from '../../../read-model/src/sqlite-grams.js';
 import { replaceCollection } from '../../../read-model/src/sqlite-schema.js';
+import { tableName } from '../../../read-model/src/sqlite-query.js';
 import type { EventStore } from '../../../event-store/src/event-store.js';
 import { rebuildInParallel } from './parallel-rebuild.js';
 import { catchUp, type SwitchOver } from './projection-rebuild.js';
 
-/** The live projector only moves forward, so a few rounds of catching up always converge. */
-const MAX_ROUNDS = 20;
-
 export class SqliteSwitchOver implements SwitchOver {
   readonly fresh: ReadStore;
   private readonly freshStore: SqliteReadStore;
+  /** The new generation's file. */
+  private readonly freshPath: string;
+  private freshClosed = false;
+  private published = false;
+  /** The log the build read. */
+  private eventStore: EventStore | null = null;
 
   constructor(
+    /** `read.sqlite`: the live store, by the name that links to its current generation. */
     private readonly livePath: string,
-    private readonly freshPath: string,
+    dataDir: string,
+    /** The projections not rebuilt: their collections and checkpoints are copied from the live store. */
+    private readonly others: readonly Projection[],
     /** The log's file when it is an embedded store: the build then runs on several threads. */
     private readonly eventsFile?: string,
   ) {
-    this.fresh = this.freshStore = new SqliteReadStore(freshPath, { rebuild: true });
+    this.freshPath = reserveGeneration(dataDir);
+    // At the live store's page size: the file becomes the live store as it is.
+    this.fresh = this.freshStore = new SqliteReadStore(this.freshPath, { rebuild: true, pageSize: LIVE_PAGE_SIZE });
   }
 
   async build(eventStore: EventStore, projections: readonly Projection[], target: bigint | null): Promise<void> {
+    this.eventStore = eventStore;
     if (this.eventsFile === undefined) return catchUp(eventStore, this.fresh, projections, target);
     await rebuildInParallel({ eventStore, eventsFile: this.eventsFile, store: this.freshStore, storeFile: this.freshPath, projections, target });
   }
 
-  async switchOver(
-    projections: readonly Projection[],
-    catchUp: (projection: Projection, target: bigint) => Promise<void>,
-  ): Promise<number> {
-    // Outside the lock: the rebuild's indexes, each in one pass over its rows, in its own file
-    // (large pages, memory-mapped scans); the switch-over copies them with the rows. Catch-up
-    // rounds below keep them up to date.
+  /** Publishes the new generation; the live one is left to the running API (or its next start) to remove. */
+  async switchOver(projections: readonly Projection[]): Promise<string> {
+    // What the log gained during the build, and then during the index build, applied here (in
+    // this process, on another core) rather than by the API's projector thread, which shares its
+    // time with the live generation until the new one has caught up: a running API then has only
+    // the last seconds' appends to apply to it. Nothing to apply when no commands came.
+    await this.catchUpWithTheLog(projections);
     await this.freshStore.buildIndexes();
-    const db = new Database(this.livePath);
+    await this.catchUpWithTheLog(projections);
+    await this.closeFresh();
+    if (this.others.length > 0) this.copyFromLive(this.others);
+    // Opened once as the live store opens it: WAL (the rebuild wrote without one), the schema.
+    await new SqliteReadStore(this.freshPath).close();
+    // Rebuild storage writes without syncing.
+    syncFile(this.freshPath);
+    publishGeneration(this.freshPath);
+    this.published = true;
+    return `${basename(this.livePath)} now links to ${basename(this.freshPath)}; a running API switches to it within about a second`;
+  }
+
+  private async catchUpWithTheLog(projections: readonly Projection[]): Promise<void> {
+    if (this.eventStore) await catchUp(this.eventStore, this.fresh, projections, await this.eventStore.headPosition());
+  }
+
+  /** The live store's collections and checkpoints of these projections, as one snapshot. */
+  private copyFromLive(projections: readonly Projection[]): void {
+    const db = new Database(this.freshPath);
     try {
-      db.pragma('busy_timeout = 5000');
+      // Synced once published, as the rebuild's own writes.
+      db.pragma('journal_mode = MEMORY');
+      db.pragma('synchronous = OFF');
       // replaceCollection copies the text indexes' FTS5 tables, which defensive mode forbids; the
       // grams function: the text tables are made (empty) by the read store's own schema code.
       db.unsafeMode(true);
       registerGramsFunction(db);
-      db.prepare('ATTACH DATABASE ? AS rebuilt').run(this.freshPath);
-      const checkpoint = (schema: 'main' | 'rebuilt', projection: string) =>
-        db.prepare(`SELECT position FROM ${schema}.projection_checkpoints WHERE projection = ?`).pluck().get(projection) as
-          | string
-          | undefined;
-      let heldMs = 0;
-      let lockedAt = 0;
-      const lock = () => {
-        db.prepare('BEGIN IMMEDIATE').run();
-        lockedAt = performance.now();
-      };
-      const release = (statement: 'COMMIT' | 'ROLLBACK') => {
-        db.prepare(statement).run();
-        heldMs += performance.now() - lockedAt;
-      };
-      for (let round = 1; ; round++) {
-        lock();
-        const behind = projections.filter((p) => {
-          const live = checkpoint('main', p.name);
-          return live !== undefined && live !== checkpoint('rebuilt', p.name);
-        });
-        if (behind.length > 0) {
-          // The live projector moved on since the build: release its lock, catch up, try again.
-          const targets = behind.map((p) => BigInt(checkpoint('main', p.name)!));
-          release('ROLLBACK');
-          if (round >= MAX_ROUNDS) throw new Error('The live projections keep moving; try the switch-over again');
-          for (const [i, projection] of behind.entries()) await catchUp(projection, targets[i]);
-          continue;
+      db.prepare('ATTACH DATABASE ? AS live').run(this.livePath);
+      const exists = db.prepare("SELECT 1 FROM live.sqlite_master WHERE type = 'table' AND name = ?").pluck();
+      // A deferred transaction: it writes only this file, and reads the live one at one snapshot.
+      db.transaction(() => {
+        for (const projection of projections) {
+          // A collection the live store lacks: the API's projector replays that projection.
+          if (!projection.collections.every((spec) => exists.get(tableName(spec.name)) !== undefined)) continue;
+          for (const spec of projection.collections) replaceCollection(db, 'live', spec);
+          db.prepare('INSERT OR REPLACE INTO main.projection_checkpoints SELECT * FROM live.projection_checkpoints WHERE projection = ?').run(
+            projection.name,
+          );
         }
-        try {
-          for (const projection of projections) {
-            for (const spec of projection.collections) replaceCollection(db, 'rebuilt', spec);
-            const rebuilt = checkpoint('rebuilt', projection.name);
-            // No checkpoint: the log was empty, and the live projection starts from the beginning.
-            if (rebuilt === undefined) {
-              db.prepare('DELETE FROM main.projection_checkpoints WHERE projection = ?').run(projection.name);
-            } else {
-              db.prepare(
-                'INSERT INTO main.projection_checkpoints (projection, position) VALUES (?, ?) ' +
-                  'ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
-              ).run(projection.name, rebuilt);
-            }
-          }
-          release('COMMIT');
-          return heldMs;
-        } catch (error) {
-          if (db.inTransaction) release('ROLLBACK');
-          throw error;
-        }
-      }
+      })();
+      db.exec('DETACH DATABASE live');
     } finally {
       db.close();
     }
   }
 
-  async discard(): Promise<void> {
+  private async closeFresh(): Promise<void> {
+    if (this.freshClosed) return;
+    this.freshClosed = true;
     await this.fresh.close();
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${this.freshPath}${suffix}`, { force: true });
+  }
+
+  async discard(): Promise<void> {
+    await this.closeFresh();
+    if (!this.published) removeReadStoreFile(this.freshPath);
   }
 }

@@ -1,0 +1,124 @@
+/**
+ * The embedded read store's generations. `projections rebuild` builds a whole new read store in a
+ * file of its own (`read.gen-<n>.sqlite`) and publishes it by pointing the symlink `read.sqlite`
+ * at it (a rename, atomic): no lock on the live store, no copy. Everything that opens
+ * `read.sqlite` by name gets the current generation (SQLite follows the link and names the -wal
+ * and -shm files after its target); a connection opened before keeps its file, which the running
+ * API leaves once its projector has caught the new one up (projector.worker.ts), then removes.
+ *
+ * A folder from before generations holds a regular `read.sqlite`: it is read as it is, and the
+ * first publish replaces that name with the link (the old file lives on for the connections that
+ * have it open; its -wal and -shm keep the old name, which no generation shares).
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export const READ_STORE_NAME = 'read.sqlite';
+const GENERATION = /^read\.gen-(\d+)\.sqlite$/;
+/** A generation's file or one beside it (-wal, -shm, a rebuild's partitions). */
+const GENERATION_OR_BESIDE = /^read\.gen-(\d+)\.sqlite/;
+/** SQLite's files beside a database. */
+const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
+
+/** `read.sqlite` in the folder: the link (or a folder's regular file from before generations). */
+export function embeddedReadStoreFile(dataDir: string): string {
+  return join(dataDir, READ_STORE_NAME);
+}
+
+/** The file `read.sqlite` stands for now (the generation it links to, or itself), as an absolute path. */
+export function currentReadStoreFile(dataDir: string): string {
+  return realpathSync(embeddedReadStoreFile(dataDir));
+}
+
+/** The generation's number, or null for a file that is not one (a folder's regular `read.sqlite`). */
+export function generationOf(file: string): number | null {
+  const match = GENERATION.exec(basename(file));
+  return match ? Number(match[1]) : null;
+}
+
+/** The generations with a file in the folder (their own, or only one beside it). */
+function generationsIn(dataDir: string): number[] {
+  const found = new Set<number>();
+  for (const name of readdirSync(dataDir)) {
+    const match = GENERATION_OR_BESIDE.exec(name);
+    if (match) found.add(Number(match[1]));
+  }
+  return [...found];
+}
+
+/**
+ * Reserves the next generation's file (created empty, exclusively: two rebuilds at once never
+ * share one), numbered past every generation in the folder, built or being built.
+ */
+export function reserveGeneration(dataDir: string): string {
+  for (let n = Math.max(0, ...generationsIn(dataDir)) + 1; ; n++) {
+    const file = join(dataDir, `read.gen-${n}.sqlite`);
+    try {
+      closeSync(openSync(file, 'wx'));
+      return file;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/** Writes the file's data to disk (it may have been written without syncing). */
+export function syncFile(file: string, flags = 'r+'): void {
+  const fd = openSync(file, flags);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Makes `generation` (a complete read store in the same folder) the current one: a link under a
+ * temporary name, renamed over `read.sqlite`, then the folder synced so the rename survives a
+ * power cut. The link is relative: the folder can move.
+ */
+export function publishGeneration(generation: string): void {
+  const dataDir = dirname(generation);
+  const temporary = join(dataDir, `${READ_STORE_NAME}.link-${process.pid}`);
+  rmSync(temporary, { force: true });
+  symlinkSync(basename(generation), temporary);
+  renameSync(temporary, embeddedReadStoreFile(dataDir));
+  syncFile(dataDir, 'r');
+}
+
+/**
+ * Removes a read store's file that nothing uses any more: a generation with its side files (and a
+ * rebuild's partitions), or, for the regular `read.sqlite` of a folder from before generations
+ * (its name is now the link), only the side files it left under that name.
+ */
+export function removeReadStoreFile(file: string): void {
+  const dataDir = dirname(file);
+  if (generationOf(file) === null) {
+    for (const suffix of SIDE_FILES) rmSync(`${file}${suffix}`, { force: true });
+    return;
+  }
+  const name = basename(file);
+  for (const entry of readdirSync(dataDir)) if (entry.startsWith(name)) rmSync(join(dataDir, entry), { force: true });
+}
+
+/**
+ * At the API's start: removes the generations older than the current one (switched while no API
+ * ran, or left by a crash), and the side files a folder's regular `read.sqlite` left under that
+ * name when the link replaced it (SQLite keeps a moved file's WAL at its last close). Newer
+ * generations are kept: a `projections rebuild` may be building one. Returns the files removed.
+ */
+export function removeOldGenerations(dataDir: string): string[] {
+  let current: number | null;
+  try {
+    current = generationOf(currentReadStoreFile(dataDir));
+  } catch {
+    return []; // No read store yet.
+  }
+  if (current === null) return [];
+  const old = generationsIn(dataDir).filter((n) => n < current);
+  const files = old.map((n) => join(dataDir, `read.gen-${n}.sqlite`));
+  files.forEach(removeReadStoreFile);
+  const replaced = SIDE_FILES.map((suffix) => `${embeddedReadStoreFile(dataDir)}${suffix}`).filter((file) => existsSync(file));
+  replaced.forEach((file) => rmSync(file, { force: true }));
+  return [...files, ...replaced];
+}

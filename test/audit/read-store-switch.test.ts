@@ -1,0 +1,176 @@
+/**
+ * `projections rebuild` publishes a new generation of the embedded read store (`read.sqlite`
+ * becomes a link to `read.gen-<n>.sqlite`); a running API switches to it without a restart, with
+ * read-your-writes kept across the switch, and removes the generation it left.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { closeSync, lstatSync, mkdtempSync, openSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projections.command.js';
+import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js';
+import { cli, eventually } from '../support/cli.js';
+import { TEST_SECRET, TestApp } from '../support/test-app.js';
+import { defineTenant, registered, retrieve, type Tenant } from '../support/registration-fixtures.js';
+
+/** The read store's files in the folder, sorted. */
+const readStoreFiles = (dataDir: string) => readdirSync(dataDir).filter((name) => name.startsWith('read.')).sort();
+const generationFiles = (n: number) => [`read.gen-${n}.sqlite`, `read.gen-${n}.sqlite-shm`, `read.gen-${n}.sqlite-wal`, 'read.sqlite'];
+
+function useCliOn(app: TestApp): void {
+  process.env.BOOKING_DATA_DIR = app.config.dataDir;
+  process.env.BOOKING_JWT_SECRET = TEST_SECRET;
+  delete process.env.EVENTSTORE_URL;
+  delete process.env.MONGODB_URL;
+}
+
+describe.each([
+  ['on the event loop (the default)', {}],
+  ['in a query thread (BOOKING_QUERY_THREADS=1)', { BOOKING_QUERY_THREADS: '1' }],
+])('projections rebuild under a running API answering %s', (_, env) => {
+  let app: TestApp;
+  let tenant: Tenant;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    app = await TestApp.start(env);
+    useCliOn(app);
+    tenant = await defineTenant(app);
+  });
+  afterAll(async () => {
+    process.env = savedEnv;
+    await app.close();
+  });
+
+  const search = async (body: object) =>
+    (await app.request('POST', '/api/registrations/search', { token: tenant.token, body })).body.map(
+      (row: { RegistrationIdentifier: string; LearnerName: string }) => [row.RegistrationIdentifier, row.LearnerName],
+    );
+  const count = async () => (await app.request('POST', '/api/registrations/count', { token: tenant.token, body: {} })).body;
+
+  /**
+   * Registers one after another until `until` resolves; after each 2xx, a retrieve and a search
+   * (a query thread's, when there are threads) must see it: read-your-writes across the switch.
+   */
+  async function commandsUntil(until: Promise<unknown>): Promise<string[]> {
+    let done = false;
+    void until.finally(() => (done = true));
+    const made: string[] = [];
+    while (!done || made.length < 3) {
+      const { registration } = await registered(app, tenant);
+      made.push(registration);
+      expect((await retrieve(app, tenant, registration)).status).toBe(200);
+      expect((await search({ Name: 'lovelace' })).map(([id]: string[]) => id)).toContain(registration);
+    }
+    return made;
+  }
+
+  it('repairs a damaged read model without a restart, sees every command sent during and after, and removes the old generation', async () => {
+    const ada = (await registered(app, tenant)).registration;
+    // Read once: the projector has written it (a command answers once stored).
+    expect((await retrieve(app, tenant, ada)).status).toBe(200);
+    // A fresh folder's read store is a regular file, as in a folder from before generations.
+    expect(lstatSync(join(app.config.dataDir, 'read.sqlite')).isSymbolicLink()).toBe(false);
+    const db = new Database(join(app.config.dataDir, 'read.sqlite'));
+    db.prepare(
+      `UPDATE rm_registrations SET doc = json_set(doc, '$.LearnerName', 'Mallory'), v_detail = json_set(v_detail, '$.LearnerName', 'Mallory'),
+       v_row = json_set(v_row, '$.LearnerName', 'Mallory') WHERE id = ?`,
+    ).run(ada);
+    db.close();
+    expect((await retrieve(app, tenant, ada)).body.LearnerName).toBe('Mallory');
+
+    const rebuild = cli(projectionsRebuildCommand, ['projections', 'rebuild']);
+    const during = await commandsUntil(rebuild);
+    expect((await rebuild).output).toContain('read.sqlite now links to read.gen-1.sqlite');
+    expect(readlinkSync(join(app.config.dataDir, 'read.sqlite'))).toBe('read.gen-1.sqlite');
+
+    await eventually(async () => expect((await retrieve(app, tenant, ada)).body.LearnerName).toBe('Ada Lovelace'));
+    await eventually(async () => expect(await search({ Name: 'lovelace' })).toContainEqual([ada, 'Ada Lovelace']));
+    const after = await commandsUntil(Promise.resolve());
+    const every = [ada, ...during, ...after];
+    expect((await search({ Name: 'lovelace' })).map(([id]: string[]) => id).sort()).toEqual([...every].sort());
+    expect(await count()).toBe(every.length);
+    // The old file's -wal and -shm, under the name the link took, are gone too.
+    await eventually(async () => expect(readStoreFiles(app.config.dataDir)).toEqual(generationFiles(1)));
+
+    // A second rebuild switches again, and the first generation goes.
+    const again = cli(projectionsRebuildCommand, ['projections', 'rebuild']);
+    const duringAgain = await commandsUntil(again);
+    expect((await again).output).toContain('read.sqlite now links to read.gen-2.sqlite');
+    await eventually(async () => expect(readStoreFiles(app.config.dataDir)).toEqual(generationFiles(2)));
+    const last = await commandsUntil(Promise.resolve());
+    expect(await count()).toBe(every.length + duringAgain.length + last.length);
+    expect((await cli(projectionsRebuildCommand, ['projections', 'rebuild', '--verify'])).exitCode).toBe(0);
+  });
+});
+
+describe('projections rebuild --projection NAME', () => {
+  let app: TestApp;
+  let tenant: Tenant;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    useCliOn(app);
+    tenant = await defineTenant(app);
+    const { registration } = await registered(app, tenant);
+    // A read waits until the projector has applied it: the file holds it.
+    expect((await retrieve(app, tenant, registration)).status).toBe(200);
+  });
+  afterAll(async () => {
+    process.env = savedEnv;
+    await app.close();
+  });
+
+  /** Every row of the tables of the catalog and exam-event read models, and every checkpoint. */
+  function snapshot(file: string): unknown {
+    const db = new Database(file, { readonly: true });
+    try {
+      const tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm\\_%' ESCAPE '\\' AND name NOT LIKE 'rm\\_registrations%' ESCAPE '\\' ORDER BY name")
+        .pluck()
+        .all() as string[];
+      return {
+        tables: Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all()])),
+        checkpoints: db.prepare('SELECT * FROM projection_checkpoints ORDER BY projection').all(),
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  it("keeps the other projections' rows and checkpoints in the new generation", async () => {
+    const before = snapshot(join(app.config.dataDir, 'read.sqlite'));
+    expect(Object.keys((before as { tables: object }).tables).length).toBeGreaterThan(2);
+    const rebuild = await cli(projectionsRebuildCommand, ['projections', 'rebuild', '--projection', 'registrations']);
+    expect(rebuild.output).toContain('Rebuilt and switched over: registrations; read.sqlite now links to read.gen-1.sqlite');
+    // The new file itself, before the API's projector has written anything into it.
+    expect(snapshot(join(app.config.dataDir, 'read.gen-1.sqlite'))).toEqual(before);
+    const later = (await registered(app, tenant)).registration;
+    await eventually(async () => expect(readStoreFiles(app.config.dataDir)).toEqual(generationFiles(1)));
+    expect((await retrieve(app, tenant, later)).status).toBe(200);
+    expect((await cli(projectionsRebuildCommand, ['projections', 'rebuild', '--verify'])).exitCode).toBe(0);
+  });
+});
+
+describe('the API at its start', () => {
+  it('removes the generations older than the current one, never the current one or a newer one (a rebuild in progress)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'booking-generations-'));
+    await new SqliteReadStore(join(dataDir, 'read.gen-3.sqlite')).close();
+    symlinkSync('read.gen-3.sqlite', join(dataDir, 'read.sqlite'));
+    for (const stale of ['read.gen-1.sqlite', 'read.gen-2.sqlite', 'read.gen-2.sqlite-wal', 'read.gen-2.sqlite.partition-1', 'read.sqlite-wal']) {
+      writeFileSync(join(dataDir, stale), 'stale');
+    }
+    closeSync(openSync(join(dataDir, 'read.gen-5.sqlite'), 'w'));
+    const app = await TestApp.start({ BOOKING_DATA_DIR: dataDir });
+    try {
+      expect(readStoreFiles(dataDir)).toEqual(['read.gen-3.sqlite', 'read.gen-3.sqlite-shm', 'read.gen-3.sqlite-wal', 'read.gen-5.sqlite', 'read.sqlite']);
+      const tenant = await defineTenant(app);
+      const { registration } = await registered(app, tenant);
+      expect((await retrieve(app, tenant, registration)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,34 @@
+import { jest } from '@jest/globals';
+import { parseArgs } from '../../apps/cli/src/args.js';
+
+export type Command = (args: ReturnType<typeof parseArgs>) => Promise<void>;
+
+/** Runs a CLI command in this process (same config as the API: the environment) and captures stdout. */
+export async function cli(run: Command, argv: string[]): Promise<{ output: string; exitCode: number }> {
+  let output = '';
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    output += String(chunk);
+    return true;
+  });
+  try {
+    await run(parseArgs(argv));
+  } finally {
+    write.mockRestore();
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { output, exitCode };
+}
+
+/** Retries `check` (an expectation) until it passes, or throws its last failure after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
