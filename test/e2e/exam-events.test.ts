@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EventSourcedExamEventScheduler } from '../../libs/application/src/exam-events/event-sourced-exam-event-scheduler.js';
 import { ExamEventScheduler } from '../../libs/application/src/exam-events/exam-event-scheduler.js';
 import { newId, TestApp } from '../support/test-app.js';
 
@@ -255,10 +256,58 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
       const slot = { venueId: venue, start: `${MARCH_2}T17:00:30Z`, examType: 'Sitting', format: 'Online', billingCode: 'OPEN' };
       const id = newId();
       await schedule(id);
-      expect(await scheduler.findOrCreate(context, slot)).toMatchObject({ eventId: id, number: 1, created: false });
+      const found = await scheduler.findOrCreate(context, slot);
+      expect(found).toMatchObject({ eventId: id, number: 1, created: false });
+      // As a registration command does once stored: a cancellation waits for that.
+      scheduler.leave(found);
       await app.request('POST', `/api/events/${id}/cancel`, { token });
       expect(await scheduler.findShared(context, venue, slot.start)).toBeNull();
       expect(await scheduler.findOrCreate(context, slot)).toMatchObject({ number: 2, examType: 'Sitting', created: true });
+    });
+
+    it('waits, before counting, for a registration command that has decided on the event', async () => {
+      const { org, token, venue, schedule } = await organization();
+      const scheduler = app.app.get(ExamEventScheduler);
+      const context = { organization: org, actor: 'tester', correlationId: newId(), now: new Date() };
+      const id = newId();
+      await schedule(id);
+      // A registration command between finding the event open and storing its registration.
+      const deciding = (await scheduler.findShared(context, venue, `${MARCH_2}T09:00:00-08:00`))!;
+      expect(deciding.eventId).toBe(id);
+      let answered = false;
+      const cancel = app.request('POST', `/api/events/${id}/cancel`, { token }).finally(() => (answered = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(answered).toBe(false);
+      scheduler.leave(deciding);
+      expect((await cancel).status).toBe(200);
+    });
+
+    it('makes a registration arriving during the cancellation look again: it gets a new event for the slot', async () => {
+      const { org, token, valid, schedule } = await organization();
+      const scheduler = app.app.get(EventSourcedExamEventScheduler);
+      const context = { organization: org, actor: 'tester', correlationId: newId(), now: new Date() };
+      const learner = newId();
+      await app.request('PUT', `/api/learners/${learner}`, { token, body: { Name: 'Ada Lovelace' } });
+      await app.request('PUT', `/api/assessment-forms/${newId()}`, { token, body: { Code: 'CHEM', Title: 'Chemistry', Status: 'Published', Asset: 1 } });
+      const id = newId();
+      await schedule(id);
+      // The cancel handler between its count and its append.
+      const release = await scheduler.holdForCancelling(id);
+      let answered = false;
+      const registering = app
+        .request('POST', `/api/registrations/${newId()}/commands/register-lax`, {
+          token,
+          // What a new event for the slot needs, should the one there be cancelled.
+          body: { ...valid(), Learner: learner, Assessment: 'CHEM' },
+        })
+        .finally(() => (answered = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(answered).toBe(false);
+      await scheduler.cancel(context, id, { reason: null, automatic: false, activeRegistrations: 0 });
+      release();
+      const registered = await registering;
+      expect(registered.status).toBe(201);
+      expect(registered.body.Exam).not.toBe(id);
     });
 
     it('needs booking:write', async () => {

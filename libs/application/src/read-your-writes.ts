@@ -8,11 +8,4 @@
  */
 export abstract class ReadYourWrites {
   abstract waitFor(position: bigint | null): Promise<void>;
-
-  /**
-   * Before a check that must count what other commands stored up to now, including while it
-   * waits (cancelling an exam event counts its active registrations). Where commands wait for
-   * their own events (the default), a read already sees every answered command.
-   */
-  async caughtUp(): Promise<void> {}
 }

@@ -10,7 +10,6 @@ export type AppendWatcher = (position: bigint) => void;
  */
 export class StreamWatchingEventStore extends ForwardingEventStore {
   private readonly watchers = new Set<{ prefix: string; watcher: AppendWatcher }>();
-  private inFlight = 0;
 
   constructor(inner: EventStore) {
     super(inner);
@@ -24,19 +23,8 @@ export class StreamWatchingEventStore extends ForwardingEventStore {
     };
   }
 
-  /** Appends made through this store and not yet committed (or failed). */
-  get appending(): number {
-    return this.inFlight;
-  }
-
   override async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    this.inFlight++;
-    let result: AppendResult;
-    try {
-      result = await this.inner.append(streamId, events, expected);
-    } finally {
-      this.inFlight--;
-    }
+    const result = await this.inner.append(streamId, events, expected);
     for (const { prefix, watcher } of this.watchers) if (streamId.startsWith(prefix)) watcher(result.position);
     return result;
   }

@@ -13,11 +13,10 @@ function setup(timeoutMs = 1000) {
     hasApplied: (position) => applied !== null && applied >= position,
     waitFor: (position, ms = 5000) => waiters.wait(position, ms),
   };
-  const appends = { appending: 0, watch: (_prefix: string, watcher: AppendWatcher) => (watchers.push(watcher), () => undefined) };
+  const appends = { watch: (_prefix: string, watcher: AppendWatcher) => (watchers.push(watcher), () => undefined) };
   const gate = new AppendedHeadGate(appends, projector, timeoutMs);
   return {
     gate,
-    appends,
     appended: (position: bigint) => watchers.forEach((watcher) => watcher(position)),
     apply: (position: bigint) => {
       applied = position;
@@ -75,41 +74,6 @@ describe('AppendedHeadGate', () => {
     apply(2n);
     gate.include(6n);
     expect(holdsRead(gate)).toBe(true);
-  });
-
-  it('is caught up only once the appends made while it waited are applied too', async () => {
-    const { gate, appended, apply } = setup();
-    appended(5n);
-    const caughtUp = watched(gate.caughtUp());
-    appended(8n);
-    apply(5n);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(caughtUp.done).toBe(false);
-    apply(8n);
-    await caughtUp.settled;
-    expect(caughtUp.done).toBe(true);
-  });
-
-  it('is not caught up while an append is under way', async () => {
-    const { gate, appends } = setup();
-    appends.appending = 1;
-    const caughtUp = watched(gate.caughtUp());
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(caughtUp.done).toBe(false);
-    appends.appending = 0;
-    await caughtUp.settled;
-    expect(caughtUp.done).toBe(true);
-  });
-
-  it('under appends that never pause, stops waiting for a quiet moment and answers once the projector has applied the head', async () => {
-    const { gate, appends, appended, apply } = setup(1000);
-    appended(5n);
-    apply(5n);
-    appends.appending = 1;
-    const started = Date.now();
-    await gate.caughtUp();
-    // Not the read bound (1 s, a 503): the settling time only.
-    expect(Date.now() - started).toBeLessThan(500);
   });
 
   it('holds a command back only while the projector is more than 256 positions behind it', async () => {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { StreamWatchingEventStore } from '../../../../libs/event-store/src/stream-watching-event-store.js';
 import { ProjectionLagTimeoutError } from '../../../../libs/read-model/src/checkpoint-waiters.js';
 import { type ReadGate, ReadModelsBehindError } from '../../../../libs/read-model/src/read-gate.js';
@@ -11,9 +10,6 @@ export interface AppliedPositions {
 
 /** As long as a command used to wait for its events to be applied before answering. */
 const READ_WAIT_MS = 5000;
-
-/** How long `caughtUp` waits for a moment with no append under way. */
-const SETTLE_MS = 50;
 
 /**
  * How far (in log positions, about one per registration command) the projector may fall behind a
@@ -33,7 +29,7 @@ export class AppendedHeadGate implements ReadGate {
   private head: bigint | null = null;
 
   constructor(
-    private readonly appends: Pick<StreamWatchingEventStore, 'watch' | 'appending'>,
+    private readonly appends: Pick<StreamWatchingEventStore, 'watch'>,
     private readonly projector: AppliedPositions,
     private readonly timeoutMs = READ_WAIT_MS,
   ) {
@@ -44,29 +40,6 @@ export class AppendedHeadGate implements ReadGate {
   /** A position later reads must see too (a command's, stored through another store instance). */
   include(position: bigint): void {
     if (this.head === null || position > this.head) this.head = position;
-  }
-
-  /**
-   * For a check that must count what raced in (cancelling an exam event counts its registrations):
-   * resolves once the projector has applied every append of this process, after waiting up to
-   * SETTLE_MS for a moment with none under way, so that commands already appending on what they
-   * read are counted. Under a steady stream of commands there is no such moment: it then stops
-   * waiting for one rather than delay the check by seconds (the race left is docs/decisions.md's).
-   */
-  async caughtUp(): Promise<void> {
-    const settleBy = Date.now() + SETTLE_MS;
-    for (;;) {
-      const settling = Date.now() < settleBy;
-      if (settling && this.appends.appending > 0) {
-        await sleep(1);
-        continue;
-      }
-      const waiting = this.beforeRead();
-      if (waiting === null) return;
-      await waiting;
-      // Appends made while it waited are looked at again, until the settling time is up.
-      if (!settling) return;
-    }
   }
 
   /**

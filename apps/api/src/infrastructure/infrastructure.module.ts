@@ -48,9 +48,6 @@ class ReadsWaitInstead extends ReadYourWrites {
     this.gate.include(position);
     await this.gate.keepUpWith(position);
   }
-  override caughtUp(): Promise<void> {
-    return this.gate.caughtUp();
-  }
 }
 
 /** Starts the projector with the app (unless the projector app runs it) and closes the stores last on shutdown. */

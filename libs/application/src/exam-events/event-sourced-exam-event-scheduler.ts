@@ -19,6 +19,7 @@ import type { CommandContext } from '../event-sourcing/command-context.js';
 import type { EventSourcedStreams, LoadedStream } from '../event-sourcing/event-sourced-streams.js';
 import { ExamScheduleCache, type LoadedSchedule } from './exam-schedule-cache.js';
 import { ExamEventRef, ExamEventScheduler, ExamSlotRequest } from './exam-event-scheduler.js';
+import { ExamEventHolds } from './exam-event-holds.js';
 import { KeyedLock } from './keyed-lock.js';
 
 /** POST /api/events: a caller-chosen id, an optional registration limit; a missing venue is not found. */
@@ -50,6 +51,9 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   private readonly creating = new KeyedLock();
   /** The read of the event behind each ref `findShared` answered, for `attachForm` to decide on. */
   private readonly reads = new WeakMap<ExamEventRef, LoadedStream<ExamEvent | null>>();
+  private readonly holds = new ExamEventHolds();
+  /** The hold a registration took on the event behind each ref `findShared` or `create` answered. */
+  private readonly held = new WeakMap<ExamEventRef, () => void>();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -71,8 +75,35 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     throw new Error(`Gave up finding the exam event of slot ${venueId} ${start}: too much contention`);
   }
 
-  create(context: CommandContext, request: ExamSlotRequest, options: { shared: boolean }): Promise<ExamEventRef> {
-    return this.createEvent(context, { ...request, eventId: randomUUID(), registrationLimit: null }, options.shared);
+  async create(context: CommandContext, request: ExamSlotRequest, options: { shared: boolean }): Promise<ExamEventRef> {
+    const eventId = randomUUID();
+    // Held before it exists (nothing can be cancelling it), so it never waits.
+    const release = await this.holds.join(eventId);
+    let event: ExamEventRef;
+    try {
+      event = await this.createEvent(context, { ...request, eventId, registrationLimit: null }, options.shared);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    // Another caller's event for the slot: `joinable` holds that one.
+    if (event.eventId !== eventId) release();
+    else this.held.set(event, release);
+    return event;
+  }
+
+  leave(event: ExamEventRef): void {
+    this.held.get(event)?.();
+    this.held.delete(event);
+  }
+
+  /**
+   * Holds the event for its cancellation, from before its active registrations are counted until
+   * the cancellation is stored: registrations that decided on it have stored theirs by then, and
+   * later ones wait, then look again (ExamEventHolds).
+   */
+  holdForCancelling(eventId: string): Promise<() => void> {
+    return this.holds.cancel(eventId);
   }
 
   async findOrCreate(context: CommandContext, request: ExamSlotRequest): Promise<ExamEventRef> {
@@ -200,10 +231,18 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   ): Promise<ExamEventRef | null | 'look again'> {
     const found = findSharedEvent(schedule.state, venueId, instant);
     if (found === null) return null;
+    const mark = this.holds.mark();
     const { event, appended, loaded } = await this.loadEvent(context, found.eventId);
     if (event !== null && event.status !== 'Cancelled') {
+      const release = await this.holds.join(found.eventId);
+      // A cancellation stored since the read (or held meanwhile): what was read may be stale.
+      if (this.holds.changedSince(mark)) {
+        release();
+        return 'look again';
+      }
       const joined = ref(event, false, appended);
       if (loaded) this.reads.set(joined, loaded);
+      this.held.set(joined, release);
       return joined;
     }
     await this.releaseSlot(context, found.eventId);

@@ -38,6 +38,13 @@ export abstract class ExamEventScheduler {
    * `shared` and a concurrent caller created an event for the slot first, returns that one. */
   abstract create(context: CommandContext, request: ExamSlotRequest, options: { shared: boolean }): Promise<ExamEventRef>;
 
+  /**
+   * A registration command calls this once it has stored (and waited for) its registration on the
+   * event `findShared` or `create` answered: until then the event is held for it, so that a
+   * cancellation of the event in this process counts it or comes first (ExamEventHolds).
+   */
+  abstract leave(event: ExamEventRef): void;
+
   /** findShared, else create (shared). */
   abstract findOrCreate(context: CommandContext, request: ExamSlotRequest): Promise<ExamEventRef>;
 

@@ -26,11 +26,16 @@ export class CancelExamEventHandler implements ICommandHandler<CancelExamEventCo
   ) {}
 
   async execute({ eventId, reason, context }: CancelExamEventCommand): Promise<void> {
-    // Read-your-writes keeps this count current with every answered registration command; a
-    // registration landing in this very instant is the remaining race (docs/decisions.md).
-    await this.readYourWrites.caughtUp();
-    const activeRegistrations = await this.queries.activeRegistrations(eventId);
-    const position = await this.scheduler.cancel(context, eventId, { reason, automatic: false, activeRegistrations });
+    // Held alone: registrations that decided on the event have stored theirs (read-your-writes
+    // then has the count see them), later ones wait and then find it cancelled (ExamEventHolds).
+    const release = await this.scheduler.holdForCancelling(eventId);
+    let position: bigint | null;
+    try {
+      const activeRegistrations = await this.queries.activeRegistrations(eventId);
+      position = await this.scheduler.cancel(context, eventId, { reason, automatic: false, activeRegistrations });
+    } finally {
+      release();
+    }
     await this.readYourWrites.waitFor(position);
   }
 }

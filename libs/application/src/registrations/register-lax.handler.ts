@@ -49,23 +49,28 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
         (await scheduler.create(context, slot, { shared: true }));
     }
 
-    let registered;
     try {
-      registered = await this.support.update(
-        registrationId,
-        // The added key first: Node 20's V8 adds a key after a spread through the runtime (~2 µs).
-        (state) => registrationDecider.decide({ eventId: event.eventId, ...command }, state),
-        context,
-        loaded,
-      );
-    } catch (error) {
-      // Only a concurrent register-lax with the same id gets here: undo its own Individual event.
-      if (event.created && isIndividual(event.examType)) await scheduler.cancelAutomatically(context, event.eventId);
-      throw error;
+      let registered;
+      try {
+        registered = await this.support.update(
+          registrationId,
+          // The added key first: Node 20's V8 adds a key after a spread through the runtime (~2 µs).
+          (state) => registrationDecider.decide({ eventId: event.eventId, ...command }, state),
+          context,
+          loaded,
+        );
+      } catch (error) {
+        // Only a concurrent register-lax with the same id gets here: undo its own Individual event.
+        if (event.created && isIndividual(event.examType)) await scheduler.cancelAutomatically(context, event.eventId);
+        throw error;
+      }
+      // checkRegisterLax refused a missing form, so `form` is set here.
+      const attached = await scheduler.attachForm(context, event, { id: checked.form.id, title: form!.title });
+      await this.support.readYourWrites.waitFor(latest(event.position, registered.position, attached));
+    } finally {
+      // Until here the event was held for this registration (a cancellation counts it or comes first).
+      scheduler.leave(event);
     }
-    // checkRegisterLax refused a missing form, so `form` is set here.
-    const attached = await scheduler.attachForm(context, event, { id: checked.form.id, title: form!.title });
-    await this.support.readYourWrites.waitFor(latest(event.position, registered.position, attached));
     return { Exam: event.eventId, Registration: registrationId, created: event.created };
   }
 }

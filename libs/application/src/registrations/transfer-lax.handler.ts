@@ -4,6 +4,7 @@ import { individualExamType, isIndividual } from '../../../domain/src/exam-event
 import { checkTransferLax } from '../../../domain/src/registration/registration.checks.js';
 import type { TransferLax } from '../../../domain/src/registration/registration.commands.js';
 import { registrationDecider } from '../../../domain/src/registration/registration.decider.js';
+import type { CommandContext } from '../event-sourcing/command-context.js';
 import type { ExamEventRef } from '../exam-events/exam-event-scheduler.js';
 import { ExamAssignment, TransferLaxCommand } from './registration.commands.js';
 import { latest, RegistrationSupport } from './registration-support.js';
@@ -47,10 +48,29 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
       target = await scheduler.create(context, { ...slot, examType }, { shared: false });
     } else {
       const found = await scheduler.findShared(context, request.venueId, request.start);
-      if (found?.eventId === registration.eventId) throw DomainError.conflict('Registration already assigned to event');
+      if (found?.eventId === registration.eventId) {
+        scheduler.leave(found);
+        throw DomainError.conflict('Registration already assigned to event');
+      }
       target = found ?? (await scheduler.create(context, slot, { shared: true }));
     }
+    try {
+      return await this.transferTo(target, registrationId, command, held, context);
+    } finally {
+      // Until here the event was held for this registration (a cancellation counts it or comes first).
+      scheduler.leave(target);
+    }
+  }
 
+  /** Stores the move to `target` (held for it) and attaches the registration's form there. */
+  private async transferTo(
+    target: ExamEventRef,
+    registrationId: string,
+    command: Omit<TransferLax, 'toEventId'>,
+    held: { id: string; title: string } | null,
+    context: CommandContext,
+  ): Promise<ExamAssignment> {
+    const { scheduler } = this.support;
     let transferred;
     try {
       transferred = await this.support.update(
