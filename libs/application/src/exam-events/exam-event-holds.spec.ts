@@ -51,6 +51,16 @@ describe('ExamEventHolds', () => {
     release();
   });
 
+  it('given a cancellation and a registration asking in the same turn, the registration waits for the cancellation', async () => {
+    const holds = new ExamEventHolds();
+    const cancelling = holds.cancel('E1');
+    const joining = holds.join('E1');
+    const release = await cancelling;
+    expect(await settled(joining)).toBe(false);
+    release();
+    expect(await settled(joining)).toBe(true);
+  });
+
   it('runs two cancellations of one event one after the other', async () => {
     const holds = new ExamEventHolds();
     const first = await holds.cancel('E1');

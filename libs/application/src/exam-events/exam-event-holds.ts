@@ -37,17 +37,7 @@ export class ExamEventHolds {
 
   /** Holds the event for a registration; waits while a cancellation holds it. */
   async join(eventId: string): Promise<Release> {
-    let held = this.events.get(eventId);
-    while (held?.cancelling) {
-      await held.cancelling;
-      held = this.events.get(eventId);
-    }
-    if (held === undefined) {
-      held = { joined: 0, cancelling: null, drained: null };
-      this.events.set(eventId, held);
-    }
-    const entry = held;
-    entry.joined++;
+    const entry = await this.takeWhenNotCancelling(eventId, (held) => held.joined++);
     return once(() => {
       entry.joined--;
       if (entry.joined > 0) return;
@@ -58,6 +48,23 @@ export class ExamEventHolds {
 
   /** Holds the event alone: waits for the registrations holding it to leave; new ones wait for the release. */
   async cancel(eventId: string): Promise<Release> {
+    let end!: () => void;
+    const entry = await this.takeWhenNotCancelling(eventId, (held) => (held.cancelling = new Promise((resolve) => (end = resolve))));
+    if (entry.joined > 0) await new Promise<void>((resolve) => (entry.drained = resolve));
+    entry.drained = null;
+    return once(() => {
+      this.cancellationsEnded++;
+      entry.cancelling = null;
+      if (entry.joined === 0) this.events.delete(eventId);
+      end();
+    });
+  }
+
+  /**
+   * Waits until no cancellation holds the event, then runs `take` on its entry (made when there is
+   * none) in the same turn: nothing else can take it between the check and `take`.
+   */
+  private async takeWhenNotCancelling(eventId: string, take: (held: HeldEvent) => unknown): Promise<HeldEvent> {
     let held = this.events.get(eventId);
     while (held?.cancelling) {
       await held.cancelling;
@@ -67,17 +74,8 @@ export class ExamEventHolds {
       held = { joined: 0, cancelling: null, drained: null };
       this.events.set(eventId, held);
     }
-    const entry = held;
-    let end!: () => void;
-    entry.cancelling = new Promise((resolve) => (end = resolve));
-    if (entry.joined > 0) await new Promise<void>((resolve) => (entry.drained = resolve));
-    entry.drained = null;
-    return once(() => {
-      this.cancellationsEnded++;
-      entry.cancelling = null;
-      if (entry.joined === 0) this.events.delete(eventId);
-      end();
-    });
+    take(held);
+    return held;
   }
 }
 
