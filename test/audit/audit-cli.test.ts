@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 import { auditVerifyCommand } from '../../apps/cli/src/commands/audit.command.js';
 import { eventsExportCommand } from '../../apps/cli/src/commands/events.command.js';
 import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projections.command.js';
-import { cli, eventually } from '../support/cli.js';
-import { TEST_SECRET, TestApp } from '../support/test-app.js';
+import { cli, eventually, useCliOn } from '../support/cli.js';
+import { TestApp } from '../support/test-app.js';
 import { command, defineTenant, registered, retrieve, storedEvents, type Tenant } from '../support/registration-fixtures.js';
 
 describe('auditor CLI against a running API on the embedded stores', () => {
@@ -17,10 +17,7 @@ describe('auditor CLI against a running API on the embedded stores', () => {
 
   beforeAll(async () => {
     app = await TestApp.start();
-    process.env.BOOKING_DATA_DIR = app.config.dataDir;
-    process.env.BOOKING_JWT_SECRET = TEST_SECRET;
-    delete process.env.EVENTSTORE_URL;
-    delete process.env.MONGODB_URL;
+    useCliOn(app);
     // Filled through the real commands: catalog PUTs, registrations, their changes.
     tenant = await defineTenant(app);
     other = await defineTenant(app);
@@ -141,9 +138,9 @@ describe('auditor CLI against a running API on the embedded stores', () => {
 });
 
 /**
- * The switch-over replaces the live tables (dropped, filled, indexed again) under a running API:
- * its connections, prepared statements and caches (layouts, counts, the trigram planner's probes)
- * must go on answering right, on the event loop and in query threads.
+ * The switch-over publishes a new generation of the read store under a running API, which moves
+ * its connections there: its prepared statements and caches (layouts, counts, the trigram
+ * planner's probes) must go on answering right, on the event loop and in query threads.
  */
 describe.each([
   ['on the event loop (the default)', {}],
@@ -155,10 +152,7 @@ describe.each([
 
   beforeAll(async () => {
     app = await TestApp.start(env);
-    process.env.BOOKING_DATA_DIR = app.config.dataDir;
-    process.env.BOOKING_JWT_SECRET = TEST_SECRET;
-    delete process.env.EVENTSTORE_URL;
-    delete process.env.MONGODB_URL;
+    useCliOn(app);
     tenant = await defineTenant(app);
   });
   afterAll(async () => {

@@ -10,20 +10,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projections.command.js';
 import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js';
-import { cli, eventually } from '../support/cli.js';
-import { TEST_SECRET, TestApp } from '../support/test-app.js';
+import { cli, eventually, useCliOn } from '../support/cli.js';
+import { TestApp } from '../support/test-app.js';
 import { defineTenant, registered, retrieve, type Tenant } from '../support/registration-fixtures.js';
 
 /** The read store's files in the folder, sorted. */
 const readStoreFiles = (dataDir: string) => readdirSync(dataDir).filter((name) => name.startsWith('read.')).sort();
 const generationFiles = (n: number) => [`read.gen-${n}.sqlite`, `read.gen-${n}.sqlite-shm`, `read.gen-${n}.sqlite-wal`, 'read.sqlite'];
-
-function useCliOn(app: TestApp): void {
-  process.env.BOOKING_DATA_DIR = app.config.dataDir;
-  process.env.BOOKING_JWT_SECRET = TEST_SECRET;
-  delete process.env.EVENTSTORE_URL;
-  delete process.env.MONGODB_URL;
-}
 
 describe.each([
   ['on the event loop (the default)', {}],
