@@ -145,7 +145,7 @@ describe('auditor CLI against a running API on the embedded stores', () => {
 describe.each([
   ['on the event loop (the default)', {}],
   ['in query threads (BOOKING_QUERY_THREADS=2)', { BOOKING_QUERY_THREADS: '2' }],
-])('projections rebuild under a running API answering %s', (_, env) => {
+])('statements and caches across projections rebuild, under a running API answering %s', (_, env) => {
   let app: TestApp;
   let tenant: Tenant;
   const savedEnv = { ...process.env };

@@ -33,14 +33,14 @@ export class MongoSwitchOver implements SwitchOver {
 
   async switchOver(
     projections: readonly Projection[],
-    catchUp: (projection: Projection, target: bigint) => Promise<void>,
+    catchUp: (projections: readonly Projection[], target?: bigint) => Promise<void>,
   ): Promise<null> {
     const live = this.client.db(this.liveDb).collection<{ _id: string; position: string }>(CHECKPOINTS);
     const fresh = this.client.db(this.freshDb).collection<{ _id: string; position: string }>(CHECKPOINTS);
     for (const projection of projections) {
       // With the projector stopped this is its final position; catch the rebuild up to it.
       const position = (await live.findOne({ _id: projection.name }))?.position;
-      if (position !== undefined) await catchUp(projection, BigInt(position));
+      if (position !== undefined) await catchUp([projection], BigInt(position));
       for (const { name } of projection.collections) {
         const collection = `rm_${name}`;
         // An empty rebuilt collection may not exist: create it so the rename empties the live one.

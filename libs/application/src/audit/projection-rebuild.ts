@@ -151,10 +151,11 @@ export interface SwitchOver {
   build?(eventStore: EventStore, projections: readonly Projection[], target: bigint | null): Promise<void>;
   /**
    * Replaces the live collections of `projections` with the fresh ones, with the checkpoints.
-   * `catchUp` brings the fresh build of a projection to a position (the live one may have moved).
+   * `catchUp` brings the fresh build of these projections to a position (the live one may have
+   * moved), or with none to the log's head as it is then.
    * Resolves to what the operator should know about the switch (printed), or null.
    */
-  switchOver(projections: readonly Projection[], catchUp: (projection: Projection, target: bigint) => Promise<void>): Promise<string | null>;
+  switchOver(projections: readonly Projection[], catchUp: (projections: readonly Projection[], target?: bigint) => Promise<void>): Promise<string | null>;
   /** Removes the fresh storage. */
   discard(): Promise<void>;
 }
@@ -189,7 +190,9 @@ export async function rebuildProjections(options: {
 
   if (!verify) {
     await catchUpTo(eventStore, target, projections, await Promise.all(projections.map(liveCheckpoint)));
-    const switchNote = await target.switchOver(projections, (projection, position) => catchUp(eventStore, target.fresh, [projection], position));
+    const switchNote = await target.switchOver(projections, async (group, position) =>
+      catchUp(eventStore, target.fresh, group, position ?? (await eventStore.headPosition())),
+    );
     return { projections: names, differences: null, switched: true, switchNote };
   }
 

@@ -30,8 +30,6 @@ export class SqliteSwitchOver implements SwitchOver {
   private readonly freshPath: string;
   private freshClosed = false;
   private published = false;
-  /** The log the build read. */
-  private eventStore: EventStore | null = null;
 
   constructor(
     /** `read.sqlite`: the live store, by the name that links to its current generation. */
@@ -48,20 +46,19 @@ export class SqliteSwitchOver implements SwitchOver {
   }
 
   async build(eventStore: EventStore, projections: readonly Projection[], target: bigint | null): Promise<void> {
-    this.eventStore = eventStore;
     if (this.eventsFile === undefined) return catchUp(eventStore, this.fresh, projections, target);
     await rebuildInParallel({ eventStore, eventsFile: this.eventsFile, store: this.freshStore, storeFile: this.freshPath, projections, target });
   }
 
   /** Publishes the new generation; the live one is left to the running API (or its next start) to remove. */
-  async switchOver(projections: readonly Projection[]): Promise<string> {
+  async switchOver(projections: readonly Projection[], catchUp: (projections: readonly Projection[]) => Promise<void>): Promise<string> {
     // What the log gained during the build, and then during the index build, applied here (in
     // this process, on another core) rather than by the API's projector thread, which shares its
     // time with the live generation until the new one has caught up: a running API then has only
     // the last seconds' appends to apply to it. Nothing to apply when no commands came.
-    await this.catchUpWithTheLog(projections);
+    await catchUp(projections);
     await this.freshStore.buildIndexes();
-    await this.catchUpWithTheLog(projections);
+    await catchUp(projections);
     await this.closeFresh();
     if (this.others.length > 0) this.copyFromLive(this.others);
     // Opened once as the live store opens it: WAL (the rebuild wrote without one), the schema.
@@ -71,10 +68,6 @@ export class SqliteSwitchOver implements SwitchOver {
     publishGeneration(this.freshPath);
     this.published = true;
     return `${basename(this.livePath)} now links to ${basename(this.freshPath)}; a running API switches to it within about a second`;
-  }
-
-  private async catchUpWithTheLog(projections: readonly Projection[]): Promise<void> {
-    if (this.eventStore) await catchUp(this.eventStore, this.fresh, projections, await this.eventStore.headPosition());
   }
 
   /** The live store's collections and checkpoints of these projections, as one snapshot. */
