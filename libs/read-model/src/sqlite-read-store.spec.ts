@@ -7,9 +7,10 @@ import { normalizeFilter, normalizeFind } from './normalized-query.js';
 import type { Change, CollectionSpec, Doc, Filter, FindOptions, ReadStore } from './read-store.js';
 import { findSql } from './sqlite-query.js';
 import { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite-read-store.js';
-import { FTS_HASH_BYTES, readLayout, replaceCollection } from './sqlite-schema.js';
+import { FTS_AUTOMERGE, FTS_HASH_BYTES, readLayout, replaceCollection } from './sqlite-schema.js';
 import { registerGramsFunction } from './sqlite-grams.js';
 import { Connection } from './sqlite-connection.js';
+import { decodeStructure, levelFor } from './fts5-structure.js';
 import { LONG_LIST, TrigramPlanner } from './sqlite-trigram-plan.js';
 
 const people: CollectionSpec = {
@@ -298,7 +299,7 @@ describe('SqliteReadStore', () => {
     }
   });
 
-  it('after its index build, leaves its text indexes with FTS5\'s default hashsize (the fill uses a larger one)', async () => {
+  it('after its index build, leaves its text indexes with FTS5\'s default hashsize and automerge (the fill uses a larger hash and no merges)', async () => {
     const { store, db } = await openForRebuild();
     try {
       await write(store, [upsert({ _id: 'a', Org: 'o1', Name: 'Ada Lovelace', Email: 'ada@example.org' })]);
@@ -308,7 +309,41 @@ describe('SqliteReadStore', () => {
       // (no row: never set, the default).
       expect([undefined, FTS_HASH_BYTES]).toContain(hashSize('rm_people_fts'));
       expect([undefined, FTS_HASH_BYTES]).toContain(hashSize('rm_people_grams'));
+      const automerge = (table: string) => db.prepare(`SELECT v FROM "${table}_config" WHERE k = 'automerge'`).pluck().get();
+      expect([undefined, FTS_AUTOMERGE]).toContain(automerge('rm_people_fts'));
+      expect([undefined, FTS_AUTOMERGE]).toContain(automerge('rm_people_grams'));
       expect(await store.count('people', { Name: { $contains: 'lo' } })).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('after its index build, its text indexes\' segments sit on the level merging would have given them, and later writes keep them right', async () => {
+    const { store, db } = await openForRebuild();
+    const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth'];
+    const docs = Array.from({ length: 3000 }, (_, i) => upsert({ _id: `p${i}`, Org: 'o1', Name: `${names[i % names.length]} ${i}`, Email: `user${i}@example.org` }));
+    try {
+      await write(store, docs);
+      await store.buildIndexes();
+      const structure = decodeStructure(db.prepare('SELECT block FROM rm_people_fts_data WHERE id = 10').pluck().get() as Uint8Array)!;
+      const largest = Math.max(...structure.levels.flatMap((level) => level.segments.map((segment) => segment.pages)));
+      // Filled in one statement: level 0 at first (a live write's segment would be merged with it).
+      expect(levelFor(largest)).toBeGreaterThan(0);
+      expect(structure.levels.length - 1).toBe(levelFor(largest));
+      expect(structure.levels.slice(0, -1).every((level) => level.segments.length === 0)).toBe(true);
+      // Live writes from then on: new segments below it, merged among themselves; answers right.
+      for (let i = 0; i < 40; i++) await write(store, [upsert({ _id: `q${i}`, Org: 'o1', Name: `Zuse Konrad ${i}`, Email: `z${i}@example.org` })], BigInt(i + 2));
+      await write(store, [{ kind: 'delete', collection: 'people', id: 'p6' }], 50n);
+      expect(await store.count('people', { Name: { $contains: 'zuse' } })).toBe(40);
+      expect(await store.count('people', { Name: { $contains: 'lovelace' } })).toBe(499);
+      expect(await store.count('people', { Email: { $contains: 'user2999@' } })).toBe(1);
+      const writer = new Database(file);
+      try {
+        writer.exec(`INSERT INTO rm_people_fts (rm_people_fts) VALUES ('integrity-check')`);
+        writer.exec(`INSERT INTO rm_people_grams (rm_people_grams) VALUES ('integrity-check')`);
+      } finally {
+        writer.close();
+      }
     } finally {
       db.close();
     }

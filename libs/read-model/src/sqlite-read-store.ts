@@ -30,7 +30,8 @@ import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
 import { CHECKPOINTS_DDL, copyCollectionRows, createDeclaredIndex, ensureCollectionSchema, indexServing, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
-import { quote } from './sqlite-query.js';
+import { ftsTableName, gramsTableName, quote } from './sqlite-query.js';
+import { liftBulkFilledSegments } from './fts5-structure.js';
 import { MAX_HELD, SqliteSession, SqliteView } from './sqlite-session.js';
 
 export interface SqliteReadStoreOptions {
@@ -235,11 +236,16 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
           if (textFields.length === 0 || this.rowsOf(spec.name) < this.threadedGramsRows) continue;
           gramsBuilds.set(spec.name, GramsBuild.start(this.writer.db, `${this.path}.grams-${spec.name}`, spec.name, textFields));
         }
+        const textIndexes = [...this.deferred.values()]
+          .filter(({ spec }) => (spec.textFields ?? []).length > 0)
+          .flatMap(({ spec }) => [ftsTableName(spec.name), gramsTableName(spec.name)]);
         this.transaction(() => {
           for (const name of [...this.deferred!.keys()]) this.buildIndexesOf(name, { fillGrams: !gramsBuilds.has(name) });
         });
         this.deferred = null;
         for (const build of gramsBuilds.values()) await build.adoptInto(this.path);
+        // Filled in one statement each: their segments go where live writes will not merge them whole.
+        liftBulkFilledSegments(this.path, textIndexes);
       } finally {
         await Promise.all([...gramsBuilds.values()].map((build) => build.discard()));
       }

@@ -276,12 +276,22 @@ export const FTS_HASH_BYTES = 1024 * 1024;
  */
 const FILL_HASH_BYTES = 64 * 1024 * 1024;
 
-/** Runs `insert` (one statement filling the FTS5 table `fts`, quoted) with FILL_HASH_BYTES. */
+/** FTS5's default `automerge`: a level's segments are merged once it holds this many. */
+export const FTS_AUTOMERGE = 4;
+
+/**
+ * Runs `insert` (one statement filling the FTS5 table `fts`, quoted) with FILL_HASH_BYTES and
+ * without automatic merges: the fill's few large segments are left as they are written, for
+ * fts5-structure.ts to place on their levels (a merge begun during the fill, which a 1M fill's
+ * fourth segment starts, would hold them where later writes merge them whole).
+ */
 function fillInBulk(db: Database.Database, fts: string, insert: string): void {
-  const setHashSize = (bytes: number) => db.exec(`INSERT INTO ${fts} (${fts}, rank) VALUES ('hashsize', ${bytes})`);
-  setHashSize(FILL_HASH_BYTES);
+  const set = (option: string, value: number) => db.exec(`INSERT INTO ${fts} (${fts}, rank) VALUES ('${option}', ${value})`);
+  set('hashsize', FILL_HASH_BYTES);
+  set('automerge', 0);
   db.exec(insert);
-  setHashSize(FTS_HASH_BYTES);
+  set('hashsize', FTS_HASH_BYTES);
+  set('automerge', FTS_AUTOMERGE);
 }
 
 /** Creates one of a collection's declared indexes unless it exists; its name. */
