@@ -12,12 +12,13 @@
  * builds the tall shape by merging as it goes, which is the merging the large hash saves.
  *
  * So after the fill its segments are lifted, as they are, to the level a segment of their size
- * would have reached by merging. The level of a segment is recorded only in the index's structure
- * record (the `%_data` row 10), not in the segment: the record is decoded, its levels rewritten,
- * and written back. Its format is FTS5's (fts5_index.c, `fts5StructureDecode`); a record in any
+ * would have reached by merging, one per level. A segment's level is recorded only in the index's
+ * structure record (the `%_data` row 10), not in the segment: the record is decoded, its levels
+ * rewritten, and written back. Its format is FTS5's (fts5_index.c, `fts5StructureDecode`); a record in any
  * other shape, or with a merge under way, is left as it is.
  */
 import Database from 'better-sqlite3';
+import { quote } from './sqlite-query.js';
 
 /** The structure record's row id in `%_data`. */
 const STRUCTURE_ROWID = 10;
@@ -149,8 +150,7 @@ export function liftedStructure(block: Uint8Array, levelOf: (pages: number) => n
 }
 
 /**
- * Lifts the segments of each FTS5 table named (quoted names are not needed: read-model tables),
- * in the database `file`, on a connection of its own: its commit tells the store's connections
+ * Lifts the segments of each FTS5 table named, in the database `file`, on a connection of its own: its commit tells the store's connections
  * (SQLite's data version) to read the structure again. Writing `%_data` by its SQL name is what
  * FTS5 documents and SQLite's defensive mode forbids, as for the grams index's copy.
  */
@@ -162,10 +162,10 @@ export function liftBulkFilledSegments(file: string, tables: readonly string[]):
     db.unsafeMode(true);
     db.transaction(() => {
       for (const table of tables) {
-        const read = db.prepare(`SELECT block FROM "${table}_data" WHERE id = ?`).pluck();
+        const read = db.prepare(`SELECT block FROM ${quote(`${table}_data`)} WHERE id = ?`).pluck();
         const block = read.get(STRUCTURE_ROWID) as Uint8Array | undefined;
         const lifted = block === undefined ? null : liftedStructure(block);
-        if (lifted !== null) db.prepare(`UPDATE "${table}_data" SET block = ? WHERE id = ?`).run(lifted, STRUCTURE_ROWID);
+        if (lifted !== null) db.prepare(`UPDATE ${quote(`${table}_data`)} SET block = ? WHERE id = ?`).run(lifted, STRUCTURE_ROWID);
       }
     }).immediate();
   } finally {
