@@ -45,7 +45,7 @@ describe('FTS5 structure records', () => {
       }
     })();
     db.exec(`INSERT INTO t (t, rank) VALUES ('hashsize', ${1024 * 1024})`);
-    const segmentsBefore = decodeStructure(structureOf(db))!.segmentCount;
+    const segmentsBefore = decodeStructure(structureOf(db))!.levels.flatMap((level) => level.segments).length;
     // When lifted to level 3 at least, on another connection (whose commit makes this one read the record again)
     const lifter = new Database(db.name);
     lifter.unsafeMode(true);

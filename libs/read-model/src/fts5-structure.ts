@@ -17,7 +17,7 @@
  * rewritten, and written back. Its format is FTS5's (fts5_index.c, `fts5StructureDecode`); a record in any
  * other shape, or with a merge under way, is left as it is.
  */
-import Database from 'better-sqlite3';
+import { openShadowTableWriter } from './sqlite-connection.js';
 import { quote } from './sqlite-query.js';
 
 /** The structure record's row id in `%_data`. */
@@ -45,7 +45,6 @@ interface Level {
 export interface Structure {
   /** The configuration cookie, and the version-2 marker if there is one. */
   head: Uint8Array;
-  segmentCount: number;
   writeCounter: Uint8Array;
   levels: Level[];
 }
@@ -108,14 +107,15 @@ export function decodeStructure(block: Uint8Array): Structure | null {
       levels.push({ merging, segments });
     }
     if (at !== block.length || seen !== segmentCount) return null;
-    return { head, segmentCount, writeCounter, levels };
+    return { head, writeCounter, levels };
   } catch (error) {
     if (error instanceof RangeError) return null;
     throw error;
   }
 }
 
-export function encodeStructure({ head, segmentCount, writeCounter, levels }: Structure): Uint8Array {
+export function encodeStructure({ head, writeCounter, levels }: Structure): Uint8Array {
+  const segmentCount = levels.reduce((count, level) => count + level.segments.length, 0);
   const bytes: number[] = [...head, ...varint(levels.length), ...varint(segmentCount), ...writeCounter];
   for (const { merging, segments } of levels) {
     bytes.push(...varint(merging), ...varint(segments.length));
@@ -150,16 +150,12 @@ export function liftedStructure(block: Uint8Array, levelOf: (pages: number) => n
 }
 
 /**
- * Lifts the segments of each FTS5 table named, in the database `file`, on a connection of its own: its commit tells the store's connections
- * (SQLite's data version) to read the structure again. Writing `%_data` by its SQL name is what
- * FTS5 documents and SQLite's defensive mode forbids, as for the grams index's copy.
+ * Lifts the segments of each FTS5 table named, in the database `file`, on a connection of its own
+ * (openShadowTableWriter), as the grams index's copy is written.
  */
 export function liftBulkFilledSegments(file: string, tables: readonly string[]): void {
-  const db = new Database(file);
+  const db = openShadowTableWriter(file);
   try {
-    db.pragma('journal_mode = MEMORY');
-    db.pragma('synchronous = OFF');
-    db.unsafeMode(true);
     db.transaction(() => {
       for (const table of tables) {
         const read = db.prepare(`SELECT block FROM ${quote(`${table}_data`)} WHERE id = ?`).pluck();

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 
 /** Enough for every distinct query shape of the read models; `$in` lists of many lengths evict. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -20,4 +20,19 @@ export class Connection {
     }
     return statement;
   }
+}
+
+/**
+ * A connection of its own to a rebuild's file (not yet published, or being published) that may
+ * write FTS5's shadow tables by their SQL names, which FTS5 documents and SQLite's defensive mode
+ * forbids: journal in memory and no syncs, as the rebuild's own writes (the file is synced once
+ * published). Its commit tells the file's other connections (SQLite's data version) to read the
+ * indexes' structure again. The caller closes it.
+ */
+export function openShadowTableWriter(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = MEMORY');
+  db.pragma('synchronous = OFF');
+  db.unsafeMode(true);
+  return db;
 }

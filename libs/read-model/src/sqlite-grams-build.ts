@@ -14,7 +14,8 @@
  */
 import { rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openShadowTableWriter } from './sqlite-connection.js';
 import { gramsTableName, quote, tableName } from './sqlite-query.js';
 import { FTS_SHADOW_TABLES, textOf } from './sqlite-schema.js';
 
@@ -78,15 +79,12 @@ export class GramsBuild {
   async adoptInto(storeFile: string): Promise<void> {
     await this.done;
     const grams = gramsTableName(this.job.collection);
-    const db = new Database(storeFile);
+    const db = openShadowTableWriter(storeFile);
     try {
-      db.pragma('journal_mode = MEMORY');
-      db.pragma('synchronous = OFF');
       db.prepare('ATTACH DATABASE ? AS grams_build').run(this.job.file);
       const shadows = db.prepare(`SELECT name FROM grams_build.sqlite_schema WHERE type = 'table' AND name GLOB ? ORDER BY name`).pluck().all(`${grams}_*`);
       const expected = FTS_SHADOW_TABLES.map((suffix) => `${grams}_${suffix}`);
       if (shadows.join() !== expected.join()) throw new Error(`Unexpected FTS5 shadow tables of ${grams}: ${shadows.join(', ')}`);
-      db.unsafeMode(true);
       db.transaction(() => {
         for (const shadow of expected) {
           db.exec(`DELETE FROM main.${quote(shadow)}`);

@@ -10,7 +10,7 @@
  * collections and checkpoints, copied from the live store in one read transaction: a consistent
  * snapshot, which the live writer does not wait for (WAL).
  */
-import Database from 'better-sqlite3';
+import { openShadowTableWriter } from '../../../read-model/src/sqlite-connection.js';
 import { basename } from 'node:path';
 import type { Projection } from '../../../read-model/src/projection.js';
 import type { ReadStore } from '../../../read-model/src/read-store.js';
@@ -72,14 +72,10 @@ export class SqliteSwitchOver implements SwitchOver {
 
   /** The live store's collections and checkpoints of these projections, as one snapshot. */
   private copyFromLive(projections: readonly Projection[]): void {
-    const db = new Database(this.freshPath);
+    const db = openShadowTableWriter(this.freshPath);
     try {
-      // Synced once published, as the rebuild's own writes.
-      db.pragma('journal_mode = MEMORY');
-      db.pragma('synchronous = OFF');
-      // replaceCollection copies the text indexes' FTS5 tables, which defensive mode forbids; the
-      // grams function: the text tables are made (empty) by the read store's own schema code.
-      db.unsafeMode(true);
+      // replaceCollection copies the text indexes' FTS5 tables; the grams function: the text
+      // tables are made (empty) by the read store's own schema code.
       registerGramsFunction(db);
       db.prepare('ATTACH DATABASE ? AS live').run(this.livePath);
       const exists = db.prepare("SELECT 1 FROM live.sqlite_master WHERE type = 'table' AND name = ?").pluck();
