@@ -30,8 +30,9 @@ export async function measureRebuild(eventsFile: string): Promise<RebuildRate> {
     const head = await eventStore.headPosition();
     const started = performance.now();
     await readStore.ensureCollections(allProjections.flatMap((p) => p.collections));
-    await rebuildInParallel({ eventStore, eventsFile, store: readStore, storeFile, projections: allProjections, target: head });
+    const { partitionsRemoved } = await rebuildInParallel({ eventStore, eventsFile, store: readStore, storeFile, projections: allProjections, target: head });
     await readStore.buildIndexes();
+    await partitionsRemoved;
     const seconds = (performance.now() - started) / 1000;
     const events = Number(head ?? 0n);
     return { events, seconds, perSecond: events / seconds };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { auditVerifyCommand } from '../../apps/cli/src/commands/audit.command.js';
@@ -57,6 +58,8 @@ describe('auditor CLI against a running API on the embedded stores', () => {
       /^Rebuilt and switched over: .*registrations.*; read\.sqlite now links to read\.gen-\d+\.sqlite; a running API switches to it within about a second$/m,
     );
     expect(rebuild.exitCode).toBe(0);
+    // The worker's partition file is gone by the time the command answers.
+    expect(readdirSync(app.config.dataDir).filter((name) => name.includes('partition'))).toEqual([]);
     // The running API moves to the rebuilt models within its poll, and its projector keeps going.
     await eventually(async () => expect((await retrieve(app, tenant, registration)).body.LearnerName).toBe('Ada Lovelace'));
     const later = await registered(app, tenant);

@@ -67,7 +67,10 @@ describe('rebuildInParallel', () => {
     return { eventsFile, raw, eventStore: auditedEventStore(raw) };
   }
 
-  /** The log to its head: replayed once into `reference`, rebuilt on two threads into `fresh` (at `freshFile`). */
+  /**
+   * The log to its head: replayed once into `reference`, rebuilt on two threads into `fresh` (at
+   * `freshFile`); the head, and the removal of the partition files.
+   */
   async function replayedBothWays(log: Awaited<ReturnType<typeof seededLog>>, reference: SqliteReadStore, fresh: SqliteReadStore, freshFile: string) {
     const { eventsFile, eventStore } = log;
     const head = await eventStore.headPosition();
@@ -75,8 +78,8 @@ describe('rebuildInParallel', () => {
     await reference.ensureCollections(specs);
     await catchUp(eventStore, reference, allProjections, head);
     await fresh.ensureCollections(specs);
-    await rebuildInParallel({ eventStore, eventsFile, store: fresh, storeFile: freshFile, projections: allProjections, target: head, threads: 2 });
-    return head;
+    const { partitionsRemoved } = await rebuildInParallel({ eventStore, eventsFile, store: fresh, storeFile: freshFile, projections: allProjections, target: head, threads: 2 });
+    return { head, partitionsRemoved };
   }
 
   it('builds on two threads exactly what one replay builds, and leaves no partition file', async () => {
@@ -89,7 +92,7 @@ describe('rebuildInParallel', () => {
     const storeFile = join(dir, 'two.sqlite');
     const two = new SqliteReadStore(storeFile, { rebuild: true });
     try {
-      const head = await replayedBothWays(log, one, two, storeFile);
+      const { head, partitionsRemoved } = await replayedBothWays(log, one, two, storeFile);
 
       for (const projection of allProjections) {
         expect(await compareProjection(projection, two, one)).toEqual([]);
@@ -98,6 +101,7 @@ describe('rebuildInParallel', () => {
       expect((await two.find('registrations', {})).length).toBe(REGISTRATIONS.length - 5);
       await two.buildIndexes();
       expect((await two.find('registrations', { LearnerName: { $contains: 'lovelace' } })).length).toBe(REGISTRATIONS.length - 5);
+      await partitionsRemoved;
       expect(readdirSync(dir).filter((name) => name.includes('partition'))).toEqual([]);
     } finally {
       await one.close();
@@ -116,7 +120,7 @@ describe('rebuildInParallel', () => {
     const storeFile = join(dir, 'fresh.sqlite');
     const fresh = new SqliteReadStore(storeFile, { rebuild: true });
     try {
-      await replayedBothWays(log, live, fresh, storeFile);
+      await (await replayedBothWays(log, live, fresh, storeFile)).partitionsRemoved;
       for (const projection of allProjections) expect(await compareProjection(projection, fresh, live)).toEqual([]);
       const retitled = await fresh.find('registrations', { EventIdentifier: EVENTS[0] });
       expect(retitled.length).toBeGreaterThan(100);

@@ -30,6 +30,8 @@ export class SqliteSwitchOver implements SwitchOver {
   private readonly freshPath: string;
   private freshClosed = false;
   private published = false;
+  /** The build's partition files, still being removed while the indexes are built. */
+  private partitionsRemoved: Promise<void> = Promise.resolve();
 
   constructor(
     /** `read.sqlite`: the live store, by the name that links to its current generation. */
@@ -47,7 +49,15 @@ export class SqliteSwitchOver implements SwitchOver {
 
   async build(eventStore: EventStore, projections: readonly Projection[], target: bigint | null): Promise<void> {
     if (this.eventsFile === undefined) return catchUp(eventStore, this.fresh, projections, target);
-    await rebuildInParallel({ eventStore, eventsFile: this.eventsFile, store: this.freshStore, storeFile: this.freshPath, projections, target });
+    const { partitionsRemoved } = await rebuildInParallel({
+      eventStore,
+      eventsFile: this.eventsFile,
+      store: this.freshStore,
+      storeFile: this.freshPath,
+      projections,
+      target,
+    });
+    this.partitionsRemoved = partitionsRemoved;
   }
 
   /** Publishes the new generation; the live one is left to the running API (or its next start) to remove. */
@@ -58,6 +68,7 @@ export class SqliteSwitchOver implements SwitchOver {
     // the last seconds' appends to apply to it. Nothing to apply when no commands came.
     await catchUp(projections);
     await this.freshStore.buildIndexes();
+    await this.partitionsRemoved;
     await catchUp(projections);
     await this.closeFresh();
     if (this.others.length > 0) this.copyFromLive(this.others);
@@ -104,6 +115,7 @@ export class SqliteSwitchOver implements SwitchOver {
 
   async discard(): Promise<void> {
     await this.closeFresh();
+    await this.partitionsRemoved.catch(() => undefined);
     if (!this.published) removeReadStoreFile(this.freshPath);
   }
 }
