@@ -23,16 +23,22 @@ export class Connection {
 }
 
 /**
- * A connection of its own to a rebuild's file (not yet published, or being published) that may
- * write FTS5's shadow tables by their SQL names, which FTS5 documents and SQLite's defensive mode
- * forbids: journal in memory and no syncs, as the rebuild's own writes (the file is synced once
- * published). Its commit tells the file's other connections (SQLite's data version) to read the
- * indexes' structure again. The caller closes it.
+ * A connection of its own that may write FTS5's shadow tables by their SQL names, which FTS5
+ * documents and SQLite's defensive mode forbids. A rebuild's file (not yet published, or being
+ * published) is written as the rebuild writes it, journal in memory and no syncs (the file is
+ * synced once published); a live store's keeps its WAL and syncs, and waits for its other writer.
+ * Its commit tells the file's other connections (SQLite's data version) to read the indexes'
+ * structure again. The caller closes it.
  */
 export function openShadowTableWriter(file: string): Database.Database {
   const db = new Database(file);
-  db.pragma('journal_mode = MEMORY');
-  db.pragma('synchronous = OFF');
+  if (db.pragma('journal_mode', { simple: true }) === 'wal') {
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+  } else {
+    db.pragma('journal_mode = MEMORY');
+    db.pragma('synchronous = OFF');
+  }
   db.unsafeMode(true);
   return db;
 }

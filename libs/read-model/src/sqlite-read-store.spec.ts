@@ -50,7 +50,6 @@ async function write(store: ReadStore, changes: Change[], position = 1n): Promis
 const upsert = (doc: Doc): Change => ({ kind: 'upsert', collection: 'people', doc });
 const ids = (docs: Doc[]) => docs.map((d) => d._id);
 
-/** A store as fresh rebuild storage, a reader of its file, and how many of its indexes exist. */
 /** The SQL texts handed to better-sqlite3's `prepare` while `run` runs (statements SQLite prepares again are not seen). */
 async function preparedDuring(run: () => Promise<unknown>): Promise<string[]> {
   const prepare = Database.prototype.prepare;
@@ -67,6 +66,7 @@ async function preparedDuring(run: () => Promise<unknown>): Promise<string[]> {
   return prepared;
 }
 
+/** A store as fresh rebuild storage, a reader of its file, and how many of its indexes exist. */
 async function openForRebuild() {
   const store = new SqliteReadStore(file, { rebuild: true });
   opened.push(store);
@@ -318,32 +318,55 @@ describe('SqliteReadStore', () => {
     }
   });
 
+  /** 3,000 documents: a text index filled with them in one statement is one segment of more than 64 pages. */
+  const manyPeople = () => {
+    const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth'];
+    return Array.from({ length: 3000 }, (_, i) => upsert({ _id: `p${i}`, Org: 'o1', Name: `${names[i % names.length]} ${i}`, Email: `user${i}@example.org` }));
+  };
+
+  /** The trigram index, filled from manyPeople in one statement: its segments lifted, and live writes after it kept right. */
+  async function expectLiftedAndKeptRight(store: SqliteReadStore, db: Database.Database) {
+    const structure = decodeStructure(db.prepare('SELECT block FROM rm_people_fts_data WHERE id = 10').pluck().get() as Uint8Array)!;
+    const largest = Math.max(...structure.levels.flatMap((level) => level.segments.map((segment) => segment.pages)));
+    // Filled in one statement: level 0 at first (a live write's segment would be merged with it).
+    expect(levelFor(largest)).toBeGreaterThan(0);
+    expect(structure.levels.length - 1).toBe(levelFor(largest));
+    expect(structure.levels.slice(0, -1).every((level) => level.segments.length === 0)).toBe(true);
+    // Live writes from then on: new segments below it, merged among themselves; answers right.
+    for (let i = 0; i < 40; i++) await write(store, [upsert({ _id: `q${i}`, Org: 'o1', Name: `Zuse Konrad ${i}`, Email: `z${i}@example.org` })], BigInt(i + 2));
+    await write(store, [{ kind: 'delete', collection: 'people', id: 'p6' }], 50n);
+    expect(await store.count('people', { Name: { $contains: 'zuse' } })).toBe(40);
+    expect(await store.count('people', { Name: { $contains: 'lovelace' } })).toBe(499);
+    expect(await store.count('people', { Email: { $contains: 'user2999@' } })).toBe(1);
+    const writer = new Database(file);
+    try {
+      writer.exec(`INSERT INTO rm_people_fts (rm_people_fts) VALUES ('integrity-check')`);
+      writer.exec(`INSERT INTO rm_people_grams (rm_people_grams) VALUES ('integrity-check')`);
+    } finally {
+      writer.close();
+    }
+  }
+
   it('after its index build, its text indexes\' segments sit on the level merging would have given them, and later writes keep them right', async () => {
     const { store, db } = await openForRebuild();
-    const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth'];
-    const docs = Array.from({ length: 3000 }, (_, i) => upsert({ _id: `p${i}`, Org: 'o1', Name: `${names[i % names.length]} ${i}`, Email: `user${i}@example.org` }));
     try {
-      await write(store, docs);
+      await write(store, manyPeople());
       await store.buildIndexes();
-      const structure = decodeStructure(db.prepare('SELECT block FROM rm_people_fts_data WHERE id = 10').pluck().get() as Uint8Array)!;
-      const largest = Math.max(...structure.levels.flatMap((level) => level.segments.map((segment) => segment.pages)));
-      // Filled in one statement: level 0 at first (a live write's segment would be merged with it).
-      expect(levelFor(largest)).toBeGreaterThan(0);
-      expect(structure.levels.length - 1).toBe(levelFor(largest));
-      expect(structure.levels.slice(0, -1).every((level) => level.segments.length === 0)).toBe(true);
-      // Live writes from then on: new segments below it, merged among themselves; answers right.
-      for (let i = 0; i < 40; i++) await write(store, [upsert({ _id: `q${i}`, Org: 'o1', Name: `Zuse Konrad ${i}`, Email: `z${i}@example.org` })], BigInt(i + 2));
-      await write(store, [{ kind: 'delete', collection: 'people', id: 'p6' }], 50n);
-      expect(await store.count('people', { Name: { $contains: 'zuse' } })).toBe(40);
-      expect(await store.count('people', { Name: { $contains: 'lovelace' } })).toBe(499);
-      expect(await store.count('people', { Email: { $contains: 'user2999@' } })).toBe(1);
-      const writer = new Database(file);
-      try {
-        writer.exec(`INSERT INTO rm_people_fts (rm_people_fts) VALUES ('integrity-check')`);
-        writer.exec(`INSERT INTO rm_people_grams (rm_people_grams) VALUES ('integrity-check')`);
-      } finally {
-        writer.close();
-      }
+      await expectLiftedAndKeptRight(store, db);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lifts the segments of text indexes a live store fills for its rows (a text field added by an upgrade), as a rebuild does', async () => {
+    const before = new SqliteReadStore(file);
+    await before.ensureCollections([{ ...people, textFields: ['Name'] }]);
+    await write(before, manyPeople());
+    await before.close();
+    const store = await open();
+    const db = new Database(file, { readonly: true });
+    try {
+      await expectLiftedAndKeptRight(store, db);
     } finally {
       db.close();
     }

@@ -30,7 +30,7 @@ import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
 import { CHECKPOINTS_DDL, copyCollectionRows, createDeclaredIndex, ensureCollectionSchema, indexServing, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
-import { ftsTableName, gramsTableName, quote } from './sqlite-query.js';
+import { gramsTableName, quote } from './sqlite-query.js';
 import { liftBulkFilledSegments } from './fts5-structure.js';
 import { MAX_HELD, SqliteSession, SqliteView } from './sqlite-session.js';
 
@@ -205,15 +205,19 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     }
     return this.writes.run(async () => {
       this.layouts.forget();
+      const filled: string[] = [];
       this.transaction(() => {
         for (const spec of specs) {
           this.deferred?.set(spec.name, { spec, built: new Set() });
-          ensureCollectionSchema(this.writer.db, spec, { indexes: this.deferred === null });
+          filled.push(...ensureCollectionSchema(this.writer.db, spec, { indexes: this.deferred === null }));
         }
         // Picks up rows queued by writers that did not drain (e.g. a tool copying rows).
         specs.forEach((spec) => this.layouts.of(spec.name));
         this.drainTextQueues();
       });
+      // A text index made for rows already there (a text field added by an upgrade) is filled in
+      // one statement, as a rebuild's index build fills them: the same placement of its segments.
+      if (filled.length > 0) liftBulkFilledSegments(this.path, filled);
     });
   }
 
@@ -236,16 +240,17 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
           if (textFields.length === 0 || this.rowsOf(spec.name) < this.threadedGramsRows) continue;
           gramsBuilds.set(spec.name, GramsBuild.start(this.writer.db, `${this.path}.grams-${spec.name}`, spec.name, textFields));
         }
-        const textIndexes = [...this.deferred.values()]
-          .filter(({ spec }) => (spec.textFields ?? []).length > 0)
-          .flatMap(({ spec }) => [ftsTableName(spec.name), gramsTableName(spec.name)]);
+        const filled: string[] = [];
         this.transaction(() => {
-          for (const name of [...this.deferred!.keys()]) this.buildIndexesOf(name, { fillGrams: !gramsBuilds.has(name) });
+          for (const name of [...this.deferred!.keys()]) filled.push(...this.buildIndexesOf(name, { fillGrams: !gramsBuilds.has(name) }));
         });
         this.deferred = null;
-        for (const build of gramsBuilds.values()) await build.adoptInto(this.path);
+        for (const [name, build] of gramsBuilds) {
+          await build.adoptInto(this.path);
+          filled.push(gramsTableName(name));
+        }
         // Filled in one statement each: their segments go where live writes will not merge them whole.
-        liftBulkFilledSegments(this.path, textIndexes);
+        liftBulkFilledSegments(this.path, filled);
       } finally {
         await Promise.all([...gramsBuilds.values()].map((build) => build.discard()));
       }
@@ -278,11 +283,12 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     if (this.rebuildStorage) this.writer.db.pragma(`mmap_size = ${SCAN_MMAP_BYTES}`);
   }
 
-  /** On the write connection, inside its transaction. */
-  private buildIndexesOf(collection: string, { fillGrams = true } = {}): void {
-    ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!.spec, { fillGrams });
+  /** On the write connection, inside its transaction; the text indexes it filled. */
+  private buildIndexesOf(collection: string, { fillGrams = true } = {}): readonly string[] {
+    const filled = ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!.spec, { fillGrams });
     this.deferred!.delete(collection);
     this.layouts.forget(collection);
+    return filled;
   }
 
   /** About how many rows a collection holds (row ids only grow: the largest bounds the count in one index lookup). */

@@ -332,8 +332,14 @@ function dropIndexesOf(db: Database.Database, collection: string, keep: Readonly
  * `indexes` the collection gets none of its declared indexes, nor text indexes (those there are
  * dropped): queries then test every row, and a later call with them builds each from the rows in
  * one pass. With `fillGrams` false, a grams index made afresh is left empty for the caller to fill.
+ * Returns the text indexes (FTS5 tables) it filled from rows there, each in one statement
+ * (fillInBulk): the caller lifts their segments once its transaction has committed.
  */
-export function ensureCollectionSchema(db: Database.Database, spec: CollectionSpec, { indexes = true, fillGrams = true } = {}): void {
+export function ensureCollectionSchema(
+  db: Database.Database,
+  spec: CollectionSpec,
+  { indexes = true, fillGrams = true } = {},
+): readonly string[] {
   const table = quote(tableName(spec.name));
   // An explicit INTEGER PRIMARY KEY keeps row ids stable (even across VACUUM) for the FTS index.
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
@@ -377,4 +383,7 @@ export function ensureCollectionSchema(db: Database.Database, spec: CollectionSp
     (textFields.length === 0 || layout?.gramsTable !== null);
   if (!unchanged) rebuildFts(db, spec.name, textFields, fillGrams);
   if (textFields.length > 0) for (const trigger of queueTriggers(spec.name, textFields)) db.exec(trigger);
+  // An empty collection's text indexes have no segment yet.
+  if (unchanged || textFields.length === 0 || db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined) return [];
+  return fillGrams ? [ftsTableName(spec.name), gramsTableName(spec.name)] : [ftsTableName(spec.name)];
 }
