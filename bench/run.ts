@@ -244,9 +244,11 @@ function seedIfNeeded(dataDir: string): SeedInfo {
   return JSON.parse(readFileSync(seedFile, 'utf8')) as SeedInfo;
 }
 
-async function samplesFrom(baseUrl: string, token: string): Promise<Samples> {
+async function samplesFrom(baseUrl: string, token: string, registrations: number): Promise<Samples> {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const found = (await (await fetch(`${baseUrl}/api/registrations/search`, { method: 'POST', headers, body: JSON.stringify({ Take: 1000 }) })).json()) as Array<{ RegistrationIdentifier: string }>;
+  const take = 1000;
+  const search = JSON.stringify({ Skip: Math.floor(Math.random() * Math.max(0, registrations - take)), Take: take });
+  const found = (await (await fetch(`${baseUrl}/api/registrations/search`, { method: 'POST', headers, body: search })).json()) as Array<{ RegistrationIdentifier: string }>;
   const venues = (await (await fetch(`${baseUrl}/api/venues`, { headers })).json()) as Array<{ VenueIdentifier: string; Name: string }>;
   return {
     registrations: found.map((r) => r.RegistrationIdentifier),
@@ -273,7 +275,7 @@ async function main(): Promise<void> {
   let memory: { rss: number; peak: number };
   try {
     const token = await signToken(server.secret, { organization: seed.organization, actor: 'bench', scopes: SCOPES });
-    const samples = await samplesFrom(server.baseUrl, token);
+    const samples = await samplesFrom(server.baseUrl, token, seed.registrations);
     const scenarios = SCENARIO_SETS.flatMap((set) => set(seed, samples)).filter((s) => !values.only || s.group === values.only);
     if (scenarios.length === 0) throw new Error(`No scenario in group "${values.only}"`);
 
