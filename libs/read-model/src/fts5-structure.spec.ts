@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { decodeStructure, encodeStructure, levelFor, liftedStructure } from './fts5-structure.js';
+import { fillInBulk } from './sqlite-schema.js';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'fts5-structure-'))));
@@ -21,6 +22,24 @@ const structureOf = (db: Database.Database) => db.prepare('SELECT block FROM t_d
 const found = (db: Database.Database, needle: string) => db.prepare('SELECT rowid FROM t WHERE t MATCH ? ORDER BY rowid').pluck().all(`"${needle}"`) as number[];
 const expected = (rows: Map<number, string>, needle: string) =>
   [...rows].filter(([, name]) => name.toLowerCase().includes(needle)).map(([rowid]) => rowid);
+
+describe('a bulk fill', () => {
+  it('leaves one segment however many its hash wrote, and FTS5 finds the same rows', () => {
+    // Given rows whose index is many times a 64 KiB hash
+    const db = trigramIndex();
+    db.exec('CREATE TABLE rows (rid INTEGER PRIMARY KEY, name TEXT)');
+    const rows = new Map<number, string>();
+    for (let i = 0; i < 3000; i++) rows.set(i + 1, nameOf(i));
+    const insert = db.prepare('INSERT INTO rows (rid, name) VALUES (?, ?)');
+    db.transaction(() => rows.forEach((name, rid) => insert.run(rid, name)))();
+    // When they are filled in one statement
+    fillInBulk(db, 't', 'INSERT INTO t (rowid, name) SELECT rid, name FROM rows ORDER BY rid', 64 * 1024);
+    // Then
+    expect(decodeStructure(structureOf(db))!.levels.flatMap((level) => level.segments)).toHaveLength(1);
+    for (const needle of ['lovelace', 'ada', 'ng 29']) expect(found(db, needle)).toEqual(expected(rows, needle));
+    db.exec(`INSERT INTO t (t) VALUES ('integrity-check')`);
+  });
+});
 
 describe('FTS5 structure records', () => {
   it('decodes a record with segments on several levels, and encodes it back byte for byte', () => {
