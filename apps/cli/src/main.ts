@@ -20,15 +20,22 @@ Commands:
   projections rebuild [--projection <name>] [--verify]
       Rebuild read models from the whole history into fresh storage and switch over;
       --verify instead lists every difference from the live models (exit code 1 if any).
+
+The stores are the API's, from the same environment: BOOKING_DATA_DIR (default ./data) for the
+embedded ones, EVENTSTORE_URL and MONGODB_URL for the servers.
 `;
 
-type Command = (args: ReturnType<typeof parseArgs>) => Promise<void>;
+interface Command {
+  run: (args: ReturnType<typeof parseArgs>) => Promise<void>;
+  /** The options it reads: any other is refused, so that a mistyped one changes nothing. */
+  options: readonly string[];
+}
 
 const COMMANDS: Record<string, Command> = {
-  token: tokenCommand,
-  'events export': eventsExportCommand,
-  'audit verify': auditVerifyCommand,
-  'projections rebuild': projectionsRebuildCommand,
+  token: { run: tokenCommand, options: ['org', 'sub', 'scope', 'expires'] },
+  'events export': { run: eventsExportCommand, options: ['from', 'org'] },
+  'audit verify': { run: auditVerifyCommand, options: ['seal'] },
+  'projections rebuild': { run: projectionsRebuildCommand, options: ['projection', 'verify'] },
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -40,7 +47,9 @@ async function main(argv: string[]): Promise<void> {
     if (!command) process.exitCode = args.options.has('help') ? 0 : 2;
     return;
   }
-  await command(args);
+  const unknown = [...args.options.keys()].find((name) => !command.options.includes(name));
+  if (unknown !== undefined) throw new UsageError(`Unknown option --${unknown} for ${key in COMMANDS ? key : args.positionals[0]}`);
+  await command.run(args);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
