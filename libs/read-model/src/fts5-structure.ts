@@ -11,8 +11,10 @@
  * after a command waited and register-lax answered 503). Filling with FTS5's default hash instead
  * builds the tall shape by merging as it goes, which is the merging the large hash saves.
  *
- * So after the fill its segments are lifted, as they are, to the level a segment of their size
- * would have reached by merging, one per level. A segment's level is recorded only in the index's
+ * So a fill merges what it wrote into one segment (fillInBulk: a query reads every segment a term
+ * is in), which FTS5 leaves one level above the fill's, and then that segment is lifted, as it is,
+ * to the level a segment of its size would have reached by merging. Any other record is placed the
+ * same way, newest segment lowest, one per level. A segment's level is recorded only in the index's
  * structure record (the `%_data` row 10), not in the segment: the record is decoded, its levels
  * rewritten, and written back. Its format is FTS5's (fts5_index.c, `fts5StructureDecode`); a record in any
  * other shape, or with a merge under way, is left as it is.
