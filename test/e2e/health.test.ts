@@ -58,7 +58,7 @@ describe('an API replica without the in-process projector (BOOKING_RUN_PROJECTOR
     expect(put.status).toBe(503);
     expect(put.headers.get('retry-after')).toBe('1');
     expect(put.body).toMatchObject({ status: 503, detail: expect.stringContaining('The change is saved') });
-    const eventStore = createEventStore({ dataDir: app.config.dataDir });
+    const eventStore = await createEventStore({ dataDir: app.config.dataDir });
     const readStore = await createReadStore({ dataDir: app.config.dataDir });
     const projector = new ProjectionRunner(eventStore, readStore, allProjections, { pollIntervalMs: 20 });
     await projector.start();
@@ -75,7 +75,7 @@ describe('an API replica without the in-process projector (BOOKING_RUN_PROJECTOR
 
   it('answers a command once the projector app has stored its checkpoints (read-your-writes across processes)', async () => {
     // The projector app, on the same stores.
-    const eventStore = createEventStore({ dataDir: app.config.dataDir });
+    const eventStore = await createEventStore({ dataDir: app.config.dataDir });
     const readStore = await createReadStore({ dataDir: app.config.dataDir });
     const projector = new ProjectionRunner(eventStore, readStore, allProjections, { pollIntervalMs: 20 });
     await projector.start();

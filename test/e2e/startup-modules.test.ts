@@ -1,12 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { TEST_SECRET } from '../support/test-app.js';
 
 const FACTORY = resolve('dist/apps/api/src/app.factory.js');
 const CONFIG = resolve('dist/libs/application/src/config/app-config.js');
+const CLI = resolve('dist/apps/cli/src/main.js');
+
+/** The npm packages among loaded CommonJS files (the drivers and their dependencies are CommonJS). */
+const PACKAGES_OF = `(files) => [...new Set(files.map((file) => /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file)?.[1]).filter(Boolean))]`;
 
 /**
  * Builds and initializes the built API (npm test builds first) in a fresh process, and lists the
@@ -20,9 +25,9 @@ function packagesLoadedAtStart(dataDir: string): string[] {
     const { createApp } = await import(${JSON.stringify(FACTORY)});
     const app = await createApp(loadConfig(), { logger: false });
     await app.init();
-    const packages = new Set(Object.keys(createRequire(import.meta.url).cache).map((file) => /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file)?.[1]));
+    const packages = (${PACKAGES_OF})(Object.keys(createRequire(import.meta.url).cache));
     await app.close();
-    process.stdout.write(JSON.stringify([...packages].filter(Boolean)));
+    process.stdout.write(JSON.stringify(packages));
   `;
   // A file, not --eval: the API's worker threads inherit the process's flags.
   const file = join(dataDir, 'start.mjs');
@@ -40,17 +45,58 @@ function withoutServers(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
+/**
+ * Runs the built CLI with `argv` on the embedded stores in `dataDir`, and lists the npm packages
+ * its main thread had loaded when it exited (a module preloaded with `--import` records them).
+ */
+function packagesLoadedByCli(dataDir: string, argv: string[]): string[] {
+  const listing = join(dataDir, 'packages.json');
+  const preload = join(dataDir, 'record-packages.mjs');
+  writeFileSync(
+    preload,
+    `
+    import { createRequire } from 'node:module';
+    import { writeFileSync } from 'node:fs';
+    import { isMainThread } from 'node:worker_threads';
+    const require = createRequire(import.meta.url);
+    if (isMainThread) process.on('exit', () => writeFileSync(${JSON.stringify(listing)}, JSON.stringify((${PACKAGES_OF})(Object.keys(require.cache)))));
+  `,
+  );
+  execFileSync(process.execPath, ['--import', pathToFileURL(preload).href, CLI, ...argv], {
+    env: { ...withoutServers(process.env), BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: TEST_SECRET },
+    encoding: 'utf8',
+  });
+  return JSON.parse(readFileSync(listing, 'utf8')) as string[];
+}
+
+const DRIVERS = ['mongodb', 'bson', '@eventstore/db-client', '@grpc/grpc-js'];
+
 (existsSync(FACTORY) ? describe : describe.skip)('the embedded API at start', () => {
-  it('loads neither the MongoDB driver nor pdfkit (each holds megabytes the embedded default never uses)', () => {
+  it('loads neither the server drivers nor pdfkit (each holds megabytes the embedded default never uses)', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'startup-modules-'));
     try {
       const loaded = packagesLoadedAtStart(dataDir);
       // The listing sees the packages the embedded stores do load.
       expect(loaded).toContain('better-sqlite3');
-      expect(loaded).not.toContain('mongodb');
-      expect(loaded).not.toContain('bson');
+      for (const driver of DRIVERS) expect(loaded).not.toContain(driver);
       expect(loaded).not.toContain('linebreak');
       expect(loaded).not.toContain('brotli');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+(existsSync(CLI) ? describe : describe.skip)('the CLI on the embedded stores', () => {
+  it.each([
+    [['projections', 'rebuild']],
+    [['audit', 'verify']],
+  ])('%j loads neither server driver (a quarter of a second and about 25 MB each, at every run)', (argv) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cli-modules-'));
+    try {
+      const loaded = packagesLoadedByCli(dataDir, argv);
+      expect(loaded).toContain('better-sqlite3');
+      for (const driver of DRIVERS) expect(loaded).not.toContain(driver);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -13,7 +13,7 @@ import { createReadStore } from '../../../libs/read-model/src/index.js';
 async function main(): Promise<void> {
   const logger = new Logger('Projector');
   const config = loadConfig();
-  const eventStore = auditedEventStore(createEventStore(config));
+  const eventStore = auditedEventStore(await createEventStore(config));
   const readStore = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
   const runner = new ProjectionRunner(eventStore, readStore, allProjections, {
     onError: (projection, error) => logger.error(`Projection ${projection} failed: ${String(error)}`),

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEventStore, EsdbEventStore, SqliteEventStore } from './index.js';
+import { EsdbEventStore } from './esdb-event-store.js';
+import { createEventStore, SqliteEventStore } from './index.js';
 
 describe('createEventStore', () => {
   let dir: string;
@@ -16,7 +17,7 @@ describe('createEventStore', () => {
 
   it('opens the embedded store at <dataDir>/events.sqlite, creating the folder, and keeps events there', async () => {
     const dataDir = join(dir, 'nested', 'data');
-    const store = createEventStore({ dataDir });
+    const store = await createEventStore({ dataDir });
     const metadata = {
       organization: 'org',
       actor: 'tester',
@@ -30,14 +31,14 @@ describe('createEventStore', () => {
 
     expect(store).toBeInstanceOf(SqliteEventStore);
     expect(existsSync(join(dataDir, 'events.sqlite'))).toBe(true);
-    const reopened = createEventStore({ dataDir });
+    const reopened = await createEventStore({ dataDir });
     expect((await reopened.readStream('s-1')).map((e) => e.type)).toEqual(['A']);
     await reopened.close();
   });
 
   it('uses EventStoreDB when a connection string is configured, without touching the data folder', async () => {
     const dataDir = join(dir, 'unused');
-    const store = createEventStore({ eventStoreUrl: 'esdb://localhost:2113?tls=false', dataDir });
+    const store = await createEventStore({ eventStoreUrl: 'esdb://localhost:2113?tls=false', dataDir });
 
     expect(store).toBeInstanceOf(EsdbEventStore);
     expect(existsSync(dataDir)).toBe(false);

@@ -1,11 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EsdbEventStore } from './esdb-event-store.js';
 import type { EventStore } from './event-store.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 export * from './event-store.js';
-export { EsdbEventStore } from './esdb-event-store.js';
 export { SqliteEventStore } from './sqlite-event-store.js';
 
 export interface EventStoreConfig {
@@ -17,8 +15,15 @@ export interface EventStoreConfig {
   sqliteDurability?: 'process' | 'power-loss';
 }
 
-export function createEventStore(config: EventStoreConfig): EventStore {
-  if (config.eventStoreUrl) return new EsdbEventStore(config.eventStoreUrl);
+/**
+ * The EventStoreDB client is imported only when configured: with gRPC it adds about 25 MB resident
+ * and a quarter of a second to every start of the API and the CLI on the embedded default.
+ */
+export async function createEventStore(config: EventStoreConfig): Promise<EventStore> {
+  if (config.eventStoreUrl) {
+    const { EsdbEventStore } = await import('./esdb-event-store.js');
+    return new EsdbEventStore(config.eventStoreUrl);
+  }
   mkdirSync(config.dataDir, { recursive: true });
   // The processes built here (API, projector, CLI) write for long enough to checkpoint off the event loop.
   return new SqliteEventStore(embeddedEventStoreFile(config.dataDir), {

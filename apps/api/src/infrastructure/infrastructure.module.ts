@@ -147,8 +147,8 @@ export class InfrastructureModule {
         {
           provide: EVENT_STORE,
           inject: [Metrics],
-          useFactory: (metrics: Metrics) =>
-            new StreamWatchingEventStore(new TimedEventStore(auditedEventStore(createEventStore(config)), metrics.appendDuration)),
+          useFactory: async (metrics: Metrics) =>
+            new StreamWatchingEventStore(new TimedEventStore(auditedEventStore(await createEventStore(config)), metrics.appendDuration)),
         },
         ...(projectorThread ? projectorThreadProviders(config, logger) : projectionRunnerProviders(config, logger)),
         { provide: EventSourcedStreams, inject: [EVENT_STORE], useFactory: (eventStore: EventStore) => new EventSourcedStreams(eventStore) },

@@ -9,7 +9,7 @@ export function cliConfig(): AppConfig {
 }
 
 /** The event store as stored, without upcasting: what the hash chain and the export cover. */
-export function rawEventStore(config: AppConfig): EventStore {
+export function rawEventStore(config: AppConfig): Promise<EventStore> {
   return createEventStore(config);
 }
 

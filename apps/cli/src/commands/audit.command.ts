@@ -10,7 +10,7 @@ import { cliConfig, rawEventStore, withStore } from './audit-stores.js';
  */
 export async function auditVerifyCommand(args: ParsedArgs): Promise<void> {
   const kept = sealOption(args);
-  const report = await withStore(rawEventStore(cliConfig()), (store) => verifyHashChains(store, { seal: kept }));
+  const report = await withStore(await rawEventStore(cliConfig()), (store) => verifyHashChains(store, { seal: kept }));
   if (report.broken !== null) {
     const { streamId, revision, position, reason } = report.broken;
     process.stdout.write(`BROKEN: stream ${streamId} revision ${revision} position ${position}: ${reason}\n`);

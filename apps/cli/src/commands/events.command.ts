@@ -11,7 +11,7 @@ export async function eventsExportCommand(args: ParsedArgs): Promise<void> {
   if (from !== undefined && !/^\d+$/.test(from)) throw new UsageError('--from needs a position (a non-negative integer)');
   const organization = stringOption(args, 'org');
   if (organization !== undefined && !isUuid(organization)) throw new UsageError('--org needs an organization uuid');
-  await withStore(rawEventStore(cliConfig()), async (store) => {
+  await withStore(await rawEventStore(cliConfig()), async (store) => {
     const lines = exportEvents(store, {
       from: from === undefined ? undefined : BigInt(from),
       organization: organization?.toLowerCase(),
