@@ -147,6 +147,17 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     expect(scheduled.status).toBe(201);
   });
 
+  it('takes billing codes of 1 to 100 characters, however long their URL encoding, and refuses longer ones with 400', async () => {
+    // 100 characters whose encoding is three times as long.
+    const longest = ' ()'.repeat(33) + 'x';
+    const put = await app.request('PUT', `/api/billing-codes/${encodeURIComponent(longest)}`, { token, body: {} });
+    expect(put.status).toBe(201);
+    expect((await app.request('GET', `/api/billing-codes/${encodeURIComponent(longest)}`, { token })).body).toMatchObject({ Code: longest });
+    const tooLong = await app.request('PUT', `/api/billing-codes/${'x'.repeat(101)}`, { token, body: {} });
+    expect(tooLong).toMatchObject({ status: 400, body: { errors: [{ field: 'code', message: 'must be 1 to 100 characters' }] } });
+    expect((await app.request('GET', `/api/billing-codes/${'x'.repeat(101)}`, { token })).status).toBe(400);
+  });
+
   it('answers 401 without a valid token and 403 without the scope', async () => {
     const venue = newId();
     expect((await app.request('PUT', `/api/venues/${venue}`, { body: { Name: 'X' } })).status).toBe(401);

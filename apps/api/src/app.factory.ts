@@ -22,6 +22,8 @@ import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
 import { serveCommandsDirectly } from './registrations/commands-direct.js';
 import { serveRetrieveDirectly } from './registrations/retrieve-direct.js';
 
+/** Longer than any id or billing code this API takes in a path. */
+const MAX_PATH_SEGMENT = 500;
 const ONE_MIB = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -45,6 +47,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const logger = createRootLogger(options.logger === false ? 'silent' : config.logLevel, options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: ONE_MIB,
+    // The router's limit on a decoded path segment (Fastify's default: 100). Above a billing code's
+    // 100 characters, so that a longer code gets the code's own field error; past this, 400.
+    maxParamLength: MAX_PATH_SEGMENT,
     loggerInstance: logger,
     // Requests are logged by logRequests (one line, no URL query, no headers).
     logController: new LogController({ disableRequestLogging: true }),

@@ -67,8 +67,9 @@ export function fromFastifyError(error: unknown): ProblemDetails | null {
     // The router's own errors: answered without echoing the (possibly huge) path back.
     case 'FST_ERR_BAD_URL':
       return problem(400, 'The URL is not valid');
+    // Invalid input like any other (spec §1 lists 400 for it), though HTTP has 414 for long URLs.
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return problem(414, 'A segment of the URL is too long');
+      return problem(400, 'A segment of the URL is too long');
   }
   if (error instanceof SyntaxError) return problem(400, 'Request body is not valid JSON');
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
