@@ -8,8 +8,7 @@
  * conditions leave (the compound indexes still narrow by tenant first). At scale the answer is a
  * real substring index: Atlas Search with an n-gram analyzer, or a projection-maintained array of
  * lower-cased trigrams per text field, indexed and queried with `$all` before the regex check.
- * Case folding: `i` folds Unicode letters too, while the SQLite adapter folds ASCII only; the two
- * agree on ASCII text and differ only on non-ASCII letters of different case.
+ * Case folding: `i` folds Unicode letters, as the SQLite adapter's fold does (sqlite-text-fold.ts).
  */
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import {

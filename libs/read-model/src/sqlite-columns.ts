@@ -1,10 +1,12 @@
 /**
  * The field columns of the SQLite read store (see sqlite-schema.ts): each holds what
  * `json_extract(doc, '$.Field')` gives for the stored document, so queries on a column and on the
- * document agree. The store computes them in JavaScript when it writes a document.
+ * document agree; a text field's search column holds its folded text (sqlite-text-fold.ts). The
+ * store computes them in JavaScript when it writes a document.
  */
 import type { Doc } from './read-store.js';
-import { type CollectionLayout, fieldColumn, quote, viewColumn } from './sqlite-query.js';
+import { type CollectionLayout, fieldColumn, quote, searchColumn, viewColumn } from './sqlite-query.js';
+import { searchForm } from './sqlite-text-fold.js';
 import { renderView } from './sqlite-views.js';
 
 /** A field's value as json_extract returns it: integers as INTEGER, booleans as 1/0, objects as JSON text. */
@@ -22,6 +24,7 @@ export function columnValue(value: unknown): unknown {
  */
 interface WriteOrder {
   fields: readonly string[];
+  searchFields: readonly string[];
   viewNames: readonly string[];
   viewFields: ReadonlyArray<readonly string[]>;
 }
@@ -31,11 +34,14 @@ const upserts = new WeakMap<CollectionLayout, string>();
 
 function writeOrderOf(layout: CollectionLayout): WriteOrder {
   let order = writeOrders.get(layout);
-  if (!order) writeOrders.set(layout, (order = { fields: [...layout.columnFields], viewNames: [...layout.views.keys()], viewFields: [...layout.views.values()] }));
+  if (!order) {
+    order = { fields: [...layout.columnFields], searchFields: [...layout.searchFields], viewNames: [...layout.views.keys()], viewFields: [...layout.views.values()] };
+    writeOrders.set(layout, order);
+  }
   return order;
 }
 
-/** INSERT or replace of a whole document with all its columns: id, doc, the field columns and the views, in `writeOrderOf` order. */
+/** INSERT or replace of a whole document with all its columns: id, doc, the field columns, the search columns and the views, in `writeOrderOf` order. */
 export function upsertSql(layout: CollectionLayout): string {
   let sql = upserts.get(layout);
   if (!sql) {
@@ -43,6 +49,7 @@ export function upsertSql(layout: CollectionLayout): string {
       'id',
       'doc',
       ...writeOrderOf(layout).fields.map((field) => quote(fieldColumn(field))),
+      ...writeOrderOf(layout).searchFields.map((field) => quote(searchColumn(field))),
       ...writeOrderOf(layout).viewNames.map((view) => quote(viewColumn(view))),
     ];
     sql =
@@ -54,9 +61,10 @@ export function upsertSql(layout: CollectionLayout): string {
 }
 
 export function upsertParams(layout: CollectionLayout, doc: Doc): unknown[] {
-  const { fields, viewFields } = writeOrderOf(layout);
+  const { fields, searchFields, viewFields } = writeOrderOf(layout);
   const params: unknown[] = [doc._id, JSON.stringify(doc)];
   for (const field of fields) params.push(columnValue(doc[field]));
+  for (const field of searchFields) params.push(searchForm(doc[field]));
   for (const shown of viewFields) params.push(renderView(doc, shown));
   return params;
 }
@@ -66,7 +74,7 @@ export function upsertParams(layout: CollectionLayout, doc: Doc): unknown[] {
  * rewrites an index entry only for the columns an UPDATE sets.
  */
 export function updateFromSql(layout: CollectionLayout, stored: Doc, doc: Doc): { sql: string; params: unknown[] } {
-  const { fields, viewNames, viewFields } = writeOrderOf(layout);
+  const { fields, searchFields, viewNames, viewFields } = writeOrderOf(layout);
   const differs = (field: string) => columnValue(stored[field]) !== columnValue(doc[field]);
   let sets = 'doc = ?';
   const params: unknown[] = [JSON.stringify(doc)];
@@ -74,6 +82,11 @@ export function updateFromSql(layout: CollectionLayout, stored: Doc, doc: Doc): 
     if (!differs(field)) continue;
     sets += `, ${quote(fieldColumn(field))} = ?`;
     params.push(columnValue(doc[field]));
+  }
+  for (const field of searchFields) {
+    if (!differs(field)) continue;
+    sets += `, ${quote(searchColumn(field))} = ?`;
+    params.push(searchForm(doc[field]));
   }
   for (let i = 0; i < viewNames.length; i++) {
     if (!viewFields[i].some(differs)) continue;

@@ -2,10 +2,10 @@
  * The short-needle text index. FTS5's trigram index cannot answer a search for one or two
  * characters, and without an index such a search reads every row of the tenant. So each
  * searchable document also gets a "grams" document: one token per distinct 1- and 2-character
- * substring of each text field, after the same ASCII-only case folding as SQLite's lower() (which
- * defines `$contains`), hex-encoded so any character makes a plain FTS5 token, and prefixed with
- * the field's position so one FTS5 column serves every field. A needle's hits are then the
- * doclist of a single token.
+ * substring of each text field's search column (its folded text, sqlite-text-fold.ts),
+ * hex-encoded so any character makes a plain FTS5 token, and prefixed with the field's position so
+ * one FTS5 column serves every field. A needle's hits are then the doclist of a single token (of
+ * the folded needle).
  */
 import type Database from 'better-sqlite3';
 
@@ -13,11 +13,6 @@ import type Database from 'better-sqlite3';
 export const GRAMS_FUNCTION = 'read_model_grams';
 
 const MAX_SHORT_NEEDLE = 2;
-
-/** ASCII A–Z to a–z and nothing else, exactly like SQLite's lower() without ICU. */
-function asciiLower(text: string): string {
-  return /[A-Z]/.test(text) ? text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)) : text;
-}
 
 export function isShortNeedle(text: string): boolean {
   const length = [...text].length;
@@ -35,13 +30,13 @@ function hex(char: string): string {
   return encoded;
 }
 
-/** The token standing for `text` (1–2 characters) in the field at `fieldIndex`. */
+/** The token standing for `text` (1–2 characters, folded) in the field at `fieldIndex`. */
 export function gramToken(fieldIndex: number, text: string): string {
-  return `f${fieldIndex}x${[...asciiLower(text)].map(hex).join('')}`;
+  return `f${fieldIndex}x${[...text].map(hex).join('')}`;
 }
 
-/** The hex of each ASCII character after folding, by character code: the common case, without lookups. */
-const ASCII_HEX = Array.from({ length: 128 }, (_, code) => (code >= 65 && code <= 90 ? code + 32 : code).toString(16).padStart(2, '0'));
+/** The hex of each ASCII character, by character code: the common case, without lookups. */
+const ASCII_HEX = Array.from({ length: 128 }, (_, code) => code.toString(16).padStart(2, '0'));
 
 /** Above every code point: a pair of characters is keyed `(first + 1) × PAIR + second`. */
 const PAIR = 0x110000;
@@ -52,13 +47,12 @@ function hexOfCode(point: number): string {
   return point < 128 ? ASCII_HEX[point] : hex(String.fromCodePoint(point));
 }
 
-/** The folded code points of the text, as `[...text]` splits it. */
-function foldedCodes(text: string): number[] {
+/** The code points of the text, as `[...text]` splits it. */
+function codePoints(text: string): number[] {
   const codes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let point = text.codePointAt(i)!;
     if (point > 0xffff) i++;
-    else if (point >= 65 && point <= 90) point += 32;
     else if (point >= 0xd800 && point <= 0xdfff) point = REPLACEMENT;
     codes.push(point);
   }
@@ -82,7 +76,7 @@ export function gramsDocument(values: readonly unknown[]): string {
 /** Distinct substrings found as numbers, and only those made into token text. */
 function fieldGrams(value: string, fieldIndex: number, tokens: string[]): void {
   const prefix = `f${fieldIndex}x`;
-  const codes = foldedCodes(value);
+  const codes = codePoints(value);
   const seen = new Set<number>();
   for (let i = 0; i < codes.length; i++) {
     const code = codes[i];
@@ -101,8 +95,7 @@ function fieldGrams(value: string, fieldIndex: number, tokens: string[]): void {
 
 const ASCII = 128;
 /**
- * An ASCII substring's key: a folded character's code, or ASCII + first × ASCII + second for a
- * pair. A key is seen in the current field when its entry holds the field's stamp (no clearing).
+ * An ASCII substring's key: a character's code, or ASCII + first × ASCII + second for a pair. A key is seen in the current field when its entry holds the field's stamp (no clearing).
  */
 const seenAscii = new Uint32Array(ASCII + ASCII * ASCII);
 let stamp = 0;
@@ -122,8 +115,6 @@ function asciiToken(fieldIndex: number, key: number): string {
   return token;
 }
 
-const folded = (code: number) => (code >= 65 && code <= 90 ? code + 32 : code);
-
 /** `fieldGrams` for a value of ASCII characters only, with lookups instead of strings and sets; false for any other value. */
 function asciiGrams(value: string, fieldIndex: number, tokens: string[]): boolean {
   for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= ASCII) return false;
@@ -131,7 +122,7 @@ function asciiGrams(value: string, fieldIndex: number, tokens: string[]): boolea
     seenAscii.fill(0);
     stamp = 1;
   }
-  let next = value.length > 0 ? folded(value.charCodeAt(0)) : 0;
+  let next = value.length > 0 ? value.charCodeAt(0) : 0;
   for (let i = 0; i < value.length; i++) {
     const code = next;
     if (seenAscii[code] !== stamp) {
@@ -139,7 +130,7 @@ function asciiGrams(value: string, fieldIndex: number, tokens: string[]): boolea
       tokens.push(asciiToken(fieldIndex, code));
     }
     if (i + 1 === value.length) break;
-    next = folded(value.charCodeAt(i + 1));
+    next = value.charCodeAt(i + 1);
     const pair = ASCII + code * ASCII + next;
     if (seenAscii[pair] !== stamp) {
       seenAscii[pair] = stamp;

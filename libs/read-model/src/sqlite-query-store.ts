@@ -13,6 +13,7 @@ import { SqliteQueries } from './sqlite-queries.js';
 import { CountCache } from './sqlite-count-cache.js';
 import { LayoutCache, readCheckpoint } from './sqlite-schema.js';
 import { SqliteView } from './sqlite-session.js';
+import { registerFoldFunction } from './sqlite-text-fold.js';
 
 export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   private reader: Connection;
@@ -31,6 +32,7 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
     db.pragma('busy_timeout = 5000');
     // Page sorts in memory, as SqliteReadStore's connections do (a temporary file costs ~50 µs each).
     db.pragma('temp_store = MEMORY');
+    registerFoldFunction(db);
     const reader = new Connection(db);
     // Layouts are read once: the writer creates collections before the API serves (the projector
     // catches up first), and a running writer of the same version never changes them.

@@ -13,6 +13,7 @@
 import type { Clause, NormalizedFind } from './normalized-query.js';
 import type { Scalar } from './read-store.js';
 import { gramToken, isShortNeedle } from './sqlite-grams.js';
+import { FOLD_FUNCTION, foldText } from './sqlite-text-fold.js';
 import { rarestOrAll } from './sqlite-trigram-plan.js';
 
 /** What the store knows about one collection's table, read back from the schema. */
@@ -24,8 +25,11 @@ export interface CollectionLayout {
   ftsQueue: string | null;
   /** The FTS5 table of every text field's 1- and 2-character substrings (see sqlite-grams.ts). */
   gramsTable: string | null;
-  /** Fields with a column of their own: the indexed fields (usable by indexes) and the text fields. */
+  /** Fields with a column of their own holding the value (usable by indexes): the indexed fields that are not text fields. */
   columnFields: ReadonlySet<string>;
+  /** Fields with a search column: their value folded (sqlite-text-fold.ts), for `$contains`. */
+  searchFields: ReadonlySet<string>;
+  /** The fields the text indexes cover (their search columns), in the order of their FTS5 columns. */
   textFields: ReadonlySet<string>;
   /** Views kept rendered in a column each (see sqlite-views.ts): name → fields. */
   views: ReadonlyMap<string, readonly string[]>;
@@ -43,8 +47,10 @@ export const tableName = (collection: string): string => `rm_${collection}`;
 export const ftsTableName = (collection: string): string => `rm_${collection}_fts`;
 export const ftsQueueName = (collection: string): string => `rm_${collection}_fts_queue`;
 export const gramsTableName = (collection: string): string => `rm_${collection}_grams`;
-/** The column of a field (indexed or text): its value as json_extract gives it (see sqlite-columns.ts). */
+/** The column of an indexed field: its value as json_extract gives it (see sqlite-columns.ts). */
 export const fieldColumn = (field: string): string => `f_${field}`;
+/** The column of a text field: its folded text, NULL for a value that is not text (see sqlite-text-fold.ts). */
+export const searchColumn = (field: string): string => `s_${field}`;
 export const ftsColumn = (field: string): string => `t_${field}`;
 /** The column holding a view of the document, rendered as JSON. */
 export const viewColumn = (view: string): string => `v_${view}`;
@@ -114,12 +120,23 @@ function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], a
   return { sql: `SELECT rowid AS ${as} FROM ${fts} WHERE ${fts} MATCH ? ${queued}`, params: [phrases.join(' AND ')] };
 }
 
-/** `narrowed`: the query's rows already come from the text index (this clause drives it). */
+/**
+ * The needles folded (sqlite-text-fold.ts), as every query of the store takes them: the search
+ * columns and the text indexes hold folded text.
+ */
+export function foldNeedles(clauses: readonly Clause[]): Clause[] {
+  return clauses.map((clause) => (clause.op === 'contains' ? { ...clause, text: foldText(clause.text) } : clause));
+}
+
+/**
+ * `narrowed`: the query's rows already come from the text index (this clause drives it). The
+ * substring test is the definition; the text indexes only narrow. A field without a search column
+ * is folded row by row. Never true of NULL, so never of a value that is not text.
+ */
 function containsSql(layout: CollectionLayout, clause: ContainsClause, narrowed: boolean): Sql {
   const { field, text } = clause;
-  const value = valueOf(layout, field);
-  // lower() folds ASCII only; this substring test is the definition, the FTS index only narrows.
-  const substring = { sql: `typeof(${value}) = 'text' AND instr(lower(${value}), lower(?)) > 0`, params: [text] };
+  const folded = layout.searchFields.has(field) ? quote(searchColumn(field)) : `${FOLD_FUNCTION}(${valueOf(layout, field)})`;
+  const substring = { sql: `instr(${folded}, ?) > 0`, params: [text] };
   if (narrowed || !searchesTextIndex(layout, clause)) return { sql: `(${substring.sql})`, params: substring.params };
   const rows = hitsSql(layout, [clause], 'rid', wholeNeedles);
   return {

@@ -8,7 +8,7 @@ import type { Change, CollectionSpec, Doc, Filter, FindOptions, ReadStore } from
 import { findSql } from './sqlite-query.js';
 import { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite-read-store.js';
 import { FTS_AUTOMERGE, FTS_HASH_BYTES, readLayout, replaceCollection } from './sqlite-schema.js';
-import { registerGramsFunction } from './sqlite-grams.js';
+import { gramToken, registerGramsFunction } from './sqlite-grams.js';
 import { Connection } from './sqlite-connection.js';
 import { decodeStructure, levelFor } from './fts5-structure.js';
 import { LONG_LIST, TrigramPlanner } from './sqlite-trigram-plan.js';
@@ -136,18 +136,23 @@ describe('SqliteReadStore', () => {
     }
   });
 
-  it('folds ASCII letters only, the same way through the index and without it', async () => {
+  it('folds letters beyond ASCII, the same way through each text index, without them and in counts', async () => {
     const store = await open();
     await write(store, [
-      upsert({ _id: 'upper', Org: 'o1', Name: 'ÉMILE Zola' }),
-      upsert({ _id: 'lower', Org: 'o1', Name: 'émile zola' }),
+      upsert({ _id: 'upper', Org: 'o1', Name: 'ÉMILE Zola', Nick: 'ŁUKASZ' }),
+      upsert({ _id: 'lower', Org: 'o1', Name: 'émile zola', Nick: 'łukasz' }),
+      upsert({ _id: 'greek', Org: 'o1', Name: 'ΟΔΥΣΣΕΥΣ', Nick: 'Øresund' }),
     ]);
-    const search = async (text: string) => ids(await store.find('people', { Name: { $contains: text } }));
-    expect(await search('MILE ZOLA')).toEqual(['lower', 'upper']);
-    expect(await search('émile')).toEqual(['lower']);
-    expect(await search('émi')).toEqual(['lower']);
-    expect(await search('é')).toEqual(['lower']);
-    expect(await search('É')).toEqual(['upper']);
+    // Name is a text field (search column, trigram and grams indexes); Nick is not (folded row by row).
+    const search = async (filter: Filter) => ids(await store.find('people', filter));
+    for (const needle of ['MILE ZOLA', 'émile', 'ÉMILE', 'émi', 'Émi', 'é', 'É']) {
+      expect(await search({ Name: { $contains: needle } })).toEqual(['lower', 'upper']);
+      expect(await store.count('people', { Name: { $contains: needle } })).toBe(2);
+    }
+    for (const needle of ['łukasz', 'Łu', 'ł']) expect(await search({ Nick: { $contains: needle } })).toEqual(['lower', 'upper']);
+    expect(await search({ Nick: { $contains: 'øre' } })).toEqual(['greek']);
+    // A final sigma folds as any other: the same letter wherever it stands.
+    for (const needle of ['οδυσσευς', 'ευσ', 'σς', 'ΣΣ', 'ς']) expect(await search({ Name: { $contains: needle } })).toEqual(['greek']);
   });
 
   it('drops the text-index entries of documents that are deleted or reset', async () => {
@@ -252,8 +257,8 @@ describe('SqliteReadStore', () => {
     const tool = new Database(file);
     try {
       tool.exec(`DELETE FROM rm_people`);
-      // Like the store, it fills the field columns (Org, Since, Name, Email) with the document.
-      tool.prepare(`INSERT INTO rm_people (id, doc, f_Org, f_Name) VALUES (?, ?, ?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }), 'o1', 'Grace Hopper');
+      // Like the store, it fills the field and search columns (Org, Since; Name, Email) with the document.
+      tool.prepare(`INSERT INTO rm_people (id, doc, f_Org, s_Name) VALUES (?, ?, ?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }), 'o1', 'grace hopper');
     } finally {
       tool.close();
     }
@@ -521,8 +526,8 @@ describe('SqliteReadStore', () => {
     expect(await store.count('people', { Org: 'o1' })).toBe(2);
     const tool = new Database(file);
     try {
-      // A writer other than the store fills the field columns itself.
-      tool.prepare(`INSERT INTO rm_people (id, doc, f_Org, f_Name) VALUES (?, ?, ?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }), 'o1', 'Grace Hopper');
+      // A writer other than the store fills the field and search columns itself.
+      tool.prepare(`INSERT INTO rm_people (id, doc, f_Org, s_Name) VALUES (?, ?, ?, ?)`).run('g', JSON.stringify({ _id: 'g', Org: 'o1', Name: 'Grace Hopper' }), 'o1', 'grace hopper');
     } finally {
       tool.close();
     }
@@ -605,7 +610,8 @@ describe('SqliteReadStore', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.prepare(`SELECT name FROM pragma_index_list('rm_people') WHERE origin = 'c'`).pluck().all()).toEqual([]);
-      expect(db.prepare(`SELECT name FROM pragma_table_xinfo('rm_people') WHERE name LIKE 'f_%'`).pluck().all()).toEqual(['f_Name', 'f_Email']);
+      // Only the text fields' search columns are left.
+      expect(db.prepare(`SELECT name FROM pragma_table_xinfo('rm_people') WHERE name LIKE '_\\_%' ESCAPE '\\'`).pluck().all()).toEqual(['s_Name', 's_Email']);
     } finally {
       db.close();
     }
@@ -621,6 +627,48 @@ describe('SqliteReadStore', () => {
     expect(ids(await store.find('people', { Name: { $contains: 'ada' } }))).toEqual(['a']);
     await write(store, [upsert({ _id: 'b', Org: 'o1', Name: 'Adam' })], 2n);
     expect(ids(await store.find('people', { Name: { $contains: 'ada' } }, { sort: [['_id', 1]] }))).toEqual(['a', 'b']);
+  });
+
+  it('moves a store whose text columns held the values themselves (the layout before search columns) to folded search columns', async () => {
+    // An index that carries a text field, as the registrations' search index does.
+    const ridden: CollectionSpec = { ...people, indexes: [['Org', 'Since', 'Name']] };
+    const before = new SqliteReadStore(file);
+    await before.ensureCollections([ridden]);
+    await write(before, [upsert({ _id: 'a', Org: 'o1', Since: '2020', Name: 'ÉMILE Zola' }), upsert({ _id: 'b', Org: 'o1', Since: '2021', Name: 'Ada' })]);
+    await before.close();
+    // Back to the older layout: the values in f_ columns, the index on them, grams made from them.
+    const old = new Database(file);
+    const eGram = gramToken(0, 'é');
+    try {
+      registerGramsFunction(old);
+      for (const suffix of ['ai', 'au', 'ad']) old.exec(`DROP TRIGGER rm_people_fts_${suffix}`);
+      old.exec('DROP INDEX "rm_people_ix(Org,Since,Name)"');
+      for (const field of ['Name', 'Email']) {
+        old.exec(`ALTER TABLE rm_people RENAME COLUMN s_${field} TO f_${field}`);
+        old.exec(`UPDATE rm_people SET f_${field} = json_extract(doc, '$.${field}')`);
+      }
+      old.exec('CREATE INDEX "rm_people_ix(Org,Since,Name)" ON rm_people (f_Org, f_Since, f_Name)');
+      old.exec(`INSERT INTO rm_people_grams (rm_people_grams) VALUES ('delete-all')`);
+      old.exec(`INSERT INTO rm_people_grams (rowid, grams) SELECT rid, read_model_grams(f_Name, f_Email) FROM rm_people`);
+      expect(old.prepare('SELECT count(*) FROM rm_people_grams WHERE rm_people_grams MATCH ?').pluck().get(`"${eGram}"`)).toBe(0);
+    } finally {
+      old.close();
+    }
+    const store = new SqliteReadStore(file);
+    opened.push(store);
+    await store.ensureCollections([ridden]);
+    const search = async (text: string) => ids(await store.find('people', { Name: { $contains: text } }, { sort: [['_id', 1]] }));
+    for (const needle of ['é', 'É', 'émile', 'MILE zola']) expect(await search(needle)).toEqual(['a']);
+    await write(store, [upsert({ _id: 'b', Org: 'o1', Since: '2021', Name: 'Édith' })], 2n);
+    expect(await search('é')).toEqual(['a', 'b']);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare(`SELECT name FROM pragma_table_xinfo('rm_people') WHERE name LIKE '_\\_%' ESCAPE '\\'`).pluck().all()).toEqual(['f_Org', 'f_Since', 's_Name', 's_Email']);
+      expect(db.prepare(`SELECT name FROM pragma_index_info('rm_people_ix(Org,Since,Name)')`).pluck().all()).toEqual(['f_Org', 'f_Since', 's_Name']);
+      expect(db.prepare('SELECT s_Name FROM rm_people WHERE id = ?').pluck().get('a')).toBe('émile zola');
+    } finally {
+      db.close();
+    }
   });
 
   it('moves a store with generated field columns (the older layout) to plain ones, keeping every document', async () => {
@@ -646,11 +694,11 @@ describe('SqliteReadStore', () => {
     expect(ids(await store.find('people', { Org: 'o1' }, { sort: [['Since', -1]] }))).toEqual(['b', 'a']);
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.prepare(`SELECT name, hidden FROM pragma_table_xinfo('rm_people') WHERE name LIKE 'f\\_%' ESCAPE '\\'`).all()).toEqual([
+      expect(db.prepare(`SELECT name, hidden FROM pragma_table_xinfo('rm_people') WHERE name LIKE '_\\_%' ESCAPE '\\'`).all()).toEqual([
         { name: 'f_Org', hidden: 0 },
         { name: 'f_Since', hidden: 0 },
-        { name: 'f_Name', hidden: 0 },
-        { name: 'f_Email', hidden: 0 },
+        { name: 's_Name', hidden: 0 },
+        { name: 's_Email', hidden: 0 },
       ]);
     } finally {
       db.close();

@@ -9,10 +9,11 @@
  * A batch holds the documents it changes in memory and writes each once (sqlite-session.ts);
  * the text index is brought up to date before its commit (sqlite-text-index.ts).
  *
- * `$contains` is an ASCII-case-insensitive substring test (SQLite's lower() folds ASCII only).
- * Needles of three or more characters are first narrowed through an FTS5 trigram index, shorter
- * ones through the grams index (sqlite-grams.ts), then checked with the same substring test, so
- * every path gives identical results.
+ * `$contains` is a case-insensitive substring test: the folded needle in the folded text
+ * (sqlite-text-fold.ts; a text field's search column holds its folded text). Needles of three or
+ * more characters are first narrowed through an FTS5 trigram index, shorter ones through the
+ * grams index (sqlite-grams.ts), then checked with the same substring test, so every path gives
+ * identical results.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ import { Connection } from './sqlite-connection.js';
 import { SqliteQueries } from './sqlite-queries.js';
 import { CountCache } from './sqlite-count-cache.js';
 import { registerGramsFunction } from './sqlite-grams.js';
+import { registerFoldFunction } from './sqlite-text-fold.js';
 import { GramsBuild } from './sqlite-grams-build.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
@@ -176,6 +178,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     // Sorting a page (ORDER BY, rid IN (…)) builds temporary b-trees; in a file each costs ~50 µs.
     writer.pragma('temp_store = MEMORY');
     registerGramsFunction(writer);
+    registerFoldFunction(writer);
     writer.exec(CHECKPOINTS_DDL);
     writer.exec(VIEWS_DDL);
     // Its catch-up checkpoint waits for the batch in progress: a transaction spans awaits.
@@ -185,6 +188,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     const reader = new Database(path, { readonly: true, fileMustExist: true });
     reader.pragma('busy_timeout = 5000');
     reader.pragma('temp_store = MEMORY');
+    registerFoldFunction(reader);
 
     this.writer = new Connection(writer);
     this.reader = new Connection(reader);
@@ -303,7 +307,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     const fields = indexServing(deferred.spec, clauses);
     if (fields === null || deferred.built.has(fields.join())) return;
     if (this.rowsOf(collection) <= SCANNED_ROWS) return;
-    createDeclaredIndex(this.writer.db, collection, fields);
+    createDeclaredIndex(this.writer.db, deferred.spec, fields);
     deferred.built.add(fields.join());
   };
 

@@ -3,8 +3,9 @@
  * the declared compound indexes, and FTS5 tables over the text fields. The schema itself is the
  * record of what exists: layouts are read back from it.
  *
- * The field columns hold what `json_extract(doc, '$.Field')` would give; the store writes
- * them with the document (sqlite-columns.ts). Plain columns rather than generated ones: a generated
+ * The field columns hold what `json_extract(doc, '$.Field')` would give, and a text field's
+ * search column its folded text (sqlite-text-fold.ts); the store writes them with the document
+ * (sqlite-columns.ts). A declared index that names a text field holds its search column. Plain columns rather than generated ones: a generated
  * column depends on the whole document, so any change of a document, say a retitled event shown
  * on 40 rows, rewrote every index entry of those rows; a plain column only when its value changes.
  *
@@ -19,6 +20,7 @@ import type Database from 'better-sqlite3';
 import { assertCollectionName, type Clause } from './normalized-query.js';
 import { type CollectionSpec, indexField } from './read-store.js';
 import { GRAMS_FUNCTION } from './sqlite-grams.js';
+import { FOLD_FUNCTION } from './sqlite-text-fold.js';
 import { ensureViews, readViews } from './sqlite-views.js';
 import type { Connection } from './sqlite-connection.js';
 import {
@@ -30,6 +32,7 @@ import {
   gramsTableName,
   jsonPath,
   quote,
+  searchColumn,
   tableName,
 } from './sqlite-query.js';
 
@@ -183,18 +186,18 @@ export function readLayout(db: Database.Database, collection: string): Collectio
     ftsQueue: searchable ? ftsQueueName(collection) : null,
     gramsTable: searchable && hasGrams ? gramsTableName(collection) : null,
     columnFields: new Set(withPrefix(fieldColumns, fieldColumn(''))),
+    searchFields: new Set(withPrefix(fieldColumns, searchColumn(''))),
     textFields: new Set(textFields),
     views: readViews(db, collection, new Set(fieldColumns)),
   };
 }
 
 /**
- * The field's text when it is one, else NULL: what the text indexes take in. Read from the field's
- * column (text fields always have one), the same value a `$contains` test reads.
+ * What the text indexes take in of a text field: its search column (folded text, NULL when the
+ * value is not text), the same value a `$contains` test reads.
  */
 export function textOf(field: string, row = ''): string {
-  const column = row ? `${row}.${quote(fieldColumn(field))}` : quote(fieldColumn(field));
-  return `CASE WHEN typeof(${column}) = 'text' THEN ${column} END`;
+  return row ? `${row}.${quote(searchColumn(field))}` : quote(searchColumn(field));
 }
 
 const TRIGGERS = ['ai', 'au', 'ad'] as const;
@@ -212,9 +215,9 @@ function queueTriggers(collection: string, fields: readonly string[]): string[] 
     `INSERT INTO ${queue} (rid, indexed) SELECT ${row}.rid, ${indexed} ` +
     `WHERE NOT EXISTS (SELECT 1 FROM ${queue} WHERE rid = ${row}.rid);`;
   // Most updates (patches of other fields) leave the text alone and need no re-indexing: the store
-  // sets a field column only when its value changes, so such an UPDATE does not even fire this
+  // sets a search column only when its value changes, so such an UPDATE does not even fire this
   // trigger (one watching the document ran on every update, parsing it twice per text field).
-  const columns = fields.map((f) => quote(fieldColumn(f)));
+  const columns = fields.map((f) => quote(searchColumn(f)));
   const textChanged = columns.map((c) => `old.${c} IS NOT new.${c}`).join(' OR ');
   return [
     `CREATE TRIGGER ${triggerName(collection, 'ai')} AFTER INSERT ON ${table} BEGIN ${enqueue('new', 0)} END`,
@@ -297,14 +300,21 @@ export function fillInBulk(db: Database.Database, fts: string, insert: string, h
   set('automerge', FTS_AUTOMERGE);
 }
 
-/** Creates one of a collection's declared indexes unless it exists; its name. */
-export function createDeclaredIndex(db: Database.Database, collection: string, fields: readonly string[]): string {
+/**
+ * Creates one of a collection's declared indexes unless it exists with the same columns (one of an
+ * older layout, on a text field's value before search columns, is made again); its name.
+ */
+export function createDeclaredIndex(db: Database.Database, spec: CollectionSpec, fields: readonly string[]): string {
+  const textFields = new Set(spec.textFields ?? []);
   const columns = fields.map((declaredField) => {
     const { field, descending } = indexField(declaredField);
-    return `${field === '_id' ? 'id' : quote(fieldColumn(field))}${descending ? ' DESC' : ''}`;
+    return { name: field === '_id' ? 'id' : textFields.has(field) ? searchColumn(field) : fieldColumn(field), descending };
   });
-  const name = `${tableName(collection)}_ix(${fields.join(',')})`;
-  db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(tableName(collection))} (${columns.join(', ')})`);
+  const name = `${tableName(spec.name)}_ix(${fields.join(',')})`;
+  const existing = db.prepare(`SELECT name FROM pragma_index_info(?, 'main') ORDER BY seqno`).pluck().all(name) as string[];
+  if (existing.length > 0 && existing.join() !== columns.map((c) => c.name).join()) db.exec(`DROP INDEX main.${quote(name)}`);
+  const list = columns.map((c) => `${quote(c.name)}${c.descending ? ' DESC' : ''}`).join(', ');
+  db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(tableName(spec.name))} (${list})`);
   return name;
 }
 
@@ -351,8 +361,8 @@ export function ensureCollectionSchema(
   for (const suffix of TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${triggerName(spec.name, suffix)}`);
 
   const existing = new Map(columnNames(db, tableName(spec.name)).map((c) => [c.name, c.hidden]));
-  // Text fields too: a substring test then reads a short column instead of parsing the document.
-  const columnFields = new Set([...spec.indexes.flat().map((f) => indexField(f).field).filter((f) => f !== '_id'), ...(spec.textFields ?? [])]);
+  const searchFields = new Set(spec.textFields ?? []);
+  const columnFields = new Set(spec.indexes.flat().map((f) => indexField(f).field).filter((f) => f !== '_id' && !searchFields.has(f)));
   for (const field of columnFields) {
     const column = quote(fieldColumn(field));
     const hidden = existing.get(fieldColumn(field));
@@ -365,28 +375,54 @@ export function ensureCollectionSchema(
     db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
     db.exec(`UPDATE ${table} SET ${column} = json_extract(doc, ${jsonPath(field)})`);
   }
+  // A substring test reads a short column instead of parsing the document. Filled here for rows
+  // already there, by the fold function (registerFoldFunction): a new text field's from the
+  // documents; in a layout from before search columns, whose `f_` column held the value itself,
+  // that column is renamed and folded in place, one rewrite of each row for all of them (adding
+  // and dropping columns would rewrite the table once per column), without indexes on the way.
+  const hasRows = db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
+  const folds: string[] = [];
+  for (const field of searchFields) {
+    const column = quote(searchColumn(field));
+    if (existing.has(searchColumn(field))) continue;
+    if (existing.get(fieldColumn(field)) === 0) {
+      db.exec(`ALTER TABLE ${table} RENAME COLUMN ${quote(fieldColumn(field))} TO ${column}`);
+      folds.push(`${column} = ${FOLD_FUNCTION}(${column})`);
+    } else {
+      db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+      folds.push(`${column} = ${FOLD_FUNCTION}(json_extract(doc, ${jsonPath(field)}))`);
+    }
+  }
+  const searchColumnsFilled = hasRows && folds.length > 0;
+  if (searchColumnsFilled) {
+    dropIndexesOf(db, spec.name);
+    db.exec(`UPDATE ${table} SET ${folds.join(', ')}`);
+  }
   const declared = new Set<string>();
-  for (const fields of indexes ? spec.indexes : []) declared.add(createDeclaredIndex(db, spec.name, fields));
+  for (const fields of indexes ? spec.indexes : []) declared.add(createDeclaredIndex(db, spec, fields));
   // An index no longer declared only costs every write.
   dropIndexesOf(db, spec.name, declared);
   ensureViews(db, spec.name, spec.views ?? {});
-  // A field column no longer declared: queries would read it instead of the document, and a
-  // writer that does not know it (the rebuild switch-over) would leave it empty.
-  for (const column of existing.keys()) {
-    const field = column.startsWith(fieldColumn('')) ? column.slice(fieldColumn('').length) : null;
-    if (field !== null && !columnFields.has(field)) db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(column)}`);
+  // A field or search column no longer declared: queries would read it instead of the document,
+  // and a writer that does not know it (the rebuild switch-over) would leave it empty.
+  for (const { name: column } of columnNames(db, tableName(spec.name))) {
+    const stale =
+      (column.startsWith(fieldColumn('')) && !columnFields.has(column.slice(fieldColumn('').length))) ||
+      (column.startsWith(searchColumn('')) && !searchFields.has(column.slice(searchColumn('').length)));
+    if (stale) db.exec(`ALTER TABLE ${table} DROP COLUMN ${quote(column)}`);
   }
 
   const textFields = indexes ? [...new Set(spec.textFields ?? [])] : [];
   const layout = readLayout(db, spec.name);
   const current = layout?.textFields ?? new Set<string>();
+  // Search columns just filled: the text indexes were made from other text (the values themselves).
   const unchanged =
     current.size === textFields.length &&
     textFields.every((f) => current.has(f)) &&
-    (textFields.length === 0 || layout?.gramsTable !== null);
+    (textFields.length === 0 || (layout?.gramsTable !== null && !searchColumnsFilled));
   if (!unchanged) rebuildFts(db, spec.name, textFields, fillGrams);
   if (textFields.length > 0) for (const trigger of queueTriggers(spec.name, textFields)) db.exec(trigger);
   // An empty collection's text indexes have no segment yet.
-  if (unchanged || textFields.length === 0 || db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined) return [];
+  if (unchanged || textFields.length === 0 || !hasRows) return [];
   return fillGrams ? [ftsTableName(spec.name), gramsTableName(spec.name)] : [ftsTableName(spec.name)];
 }

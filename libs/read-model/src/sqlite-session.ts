@@ -9,9 +9,13 @@ import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, ftsColumn, quote, setDocSql, drivingNeedles, type PageSql, type Sql, type TextPlan, valueOf, viewColumn, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, fieldColumn, findSql, foldNeedles, ftsColumn, quote, searchColumn, setDocSql, drivingNeedles, type PageSql, type Sql, type TextPlan, valueOf, viewColumn, whereSql } from './sqlite-query.js';
+import { searchForm } from './sqlite-text-fold.js';
 import { TrigramPlanner } from './sqlite-trigram-plan.js';
 import { viewSetsSql } from './sqlite-views.js';
+
+/** A filter's clauses as the store's SQL takes them: needles folded like the search columns. */
+const clausesOf = (filter: Filter): Clause[] => foldNeedles(normalizeFilter(filter));
 
 export type LayoutOf = (collection: string) => CollectionLayout;
 
@@ -59,7 +63,7 @@ export class SqliteView implements ReadView {
 
   async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     const layout = this.layoutOf(collection);
-    const clauses = normalizeFilter(filter);
+    const clauses = clausesOf(filter);
     const find = normalizeFind(options);
     const docs = this.all(findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), undefined, this.textPlan));
     return docs.map((doc) => JSON.parse(doc) as Doc);
@@ -68,7 +72,7 @@ export class SqliteView implements ReadView {
   async findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
     const layout = this.layoutOf(collection);
     if (!layout.views.has(view)) throw new Error(`Collection "${collection}" has no view "${view}"`);
-    const clauses = normalizeFilter(filter);
+    const clauses = clausesOf(filter);
     const find = normalizeFind(options);
     const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), quote(viewColumn(view)), this.textPlan);
     return `[${this.all(query).join(',')}]`;
@@ -110,7 +114,7 @@ export class SqliteView implements ReadView {
   }
 
   async count(collection: string, filter: Filter): Promise<number> {
-    const query = countSql(this.layoutOf(collection), normalizeFilter(filter), this.textPlan);
+    const query = countSql(this.layoutOf(collection), clausesOf(filter), this.textPlan);
     if (this.counts) return this.counts.count(query.sql, query.params);
     return this.connection.statement(query.sql).pluck().get(...query.params) as number;
   }
@@ -218,13 +222,13 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   override async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     this.flush(collection);
-    this.beforeQuery(collection, normalizeFilter(filter));
+    this.beforeQuery(collection, clausesOf(filter));
     return super.find(collection, filter, options);
   }
 
   override async count(collection: string, filter: Filter): Promise<number> {
     this.flush(collection);
-    this.beforeQuery(collection, normalizeFilter(filter));
+    this.beforeQuery(collection, clausesOf(filter));
     return super.count(collection, filter);
   }
 
@@ -288,17 +292,26 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
         // An empty table has nothing to update: a replay defines its catalog (thousands of
         // learners) before any row shows it, and the statement costs far more to build than this.
         if (this.connection.statement(`SELECT 1 FROM ${quote(layout.table)} LIMIT 1`).pluck().get() === undefined) return;
-        const clauses = normalizeFilter(change.filter);
+        const clauses = clausesOf(change.filter);
         this.beforeQuery(change.collection, clauses);
         const set = setDocSql(entries);
         // The columns of the fields it sets, and the views showing them, change with the document.
         const columns = entries.filter(([field]) => layout.columnFields.has(field));
-        const columnSets = columns.map(([field]) => `, ${quote(fieldColumn(field))} = ?`).join('');
+        const searched = entries.filter(([field]) => layout.searchFields.has(field));
+        const columnSets =
+          columns.map(([field]) => `, ${quote(fieldColumn(field))} = ?`).join('') +
+          searched.map(([field]) => `, ${quote(searchColumn(field))} = ?`).join('');
         const views = viewSetsSql(layout, entries);
         const where = whereSql(layout, clauses);
         this.connection
           .statement(`UPDATE ${quote(layout.table)} SET doc = ${set.sql}${columnSets}${views.sql}${where.sql}`)
-          .run(...set.params, ...columns.map(([, value]) => columnValue(value)), ...views.params, ...where.params);
+          .run(
+            ...set.params,
+            ...columns.map(([, value]) => columnValue(value)),
+            ...searched.map(([, value]) => searchForm(value)),
+            ...views.params,
+            ...where.params,
+          );
         // Held copies may have changed in the table: read them again when needed.
         this.heldCount -= this.held.get(change.collection)?.size ?? 0;
         this.held.delete(change.collection);
