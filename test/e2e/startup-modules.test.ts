@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,7 +18,7 @@ const PACKAGES_OF = `(files) => [...new Set(files.map((file) => /node_modules\\/
  * npm packages whose CommonJS files it loaded. pdfkit itself is an ES module; its CommonJS
  * dependencies (linebreak, brotli) show whether it was loaded.
  */
-function packagesLoadedAtStart(dataDir: string): string[] {
+function packagesLoadedAtStart(dataDir: string): { packages: string[]; stderr: string } {
   const script = `
     import { createRequire } from 'node:module';
     const { loadConfig } = await import(${JSON.stringify(CONFIG)});
@@ -32,12 +32,13 @@ function packagesLoadedAtStart(dataDir: string): string[] {
   // A file, not --eval: the API's worker threads inherit the process's flags.
   const file = join(dataDir, 'start.mjs');
   writeFileSync(file, script);
-  const output = execFileSync(process.execPath, [file], {
+  const run = spawnSync(process.execPath, [file], {
     // The embedded default, even in a run with the server suites' URLs set.
     env: { ...withoutServers(process.env), BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' },
     encoding: 'utf8',
   });
-  return JSON.parse(output) as string[];
+  if (run.status !== 0) throw new Error(`The API did not start: ${run.stderr}`);
+  return { packages: JSON.parse(run.stdout) as string[], stderr: run.stderr };
 }
 
 function withoutServers(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -72,10 +73,12 @@ function packagesLoadedByCli(dataDir: string, argv: string[]): string[] {
 const DRIVERS = ['mongodb', 'bson', '@eventstore/db-client', '@grpc/grpc-js'];
 
 (existsSync(FACTORY) ? describe : describe.skip)('the embedded API at start', () => {
-  it('loads neither the server drivers nor pdfkit (each holds megabytes the embedded default never uses)', () => {
+  it('loads neither the server drivers nor pdfkit (each holds megabytes the embedded default never uses), and warns of nothing', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'startup-modules-'));
     try {
-      const loaded = packagesLoadedAtStart(dataDir);
+      const { packages: loaded, stderr } = packagesLoadedAtStart(dataDir);
+      // Node's and Fastify's warnings (deprecations among them) go to stderr.
+      expect(stderr).toBe('');
       // The listing sees the packages the embedded stores do load.
       expect(loaded).toContain('better-sqlite3');
       for (const driver of DRIVERS) expect(loaded).not.toContain(driver);

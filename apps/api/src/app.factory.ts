@@ -49,7 +49,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     bodyLimit: ONE_MIB,
     // The router's limit on a decoded path segment (Fastify's default: 100). Above a billing code's
     // 100 characters, so that a longer code gets the code's own field error; past this, 400.
-    maxParamLength: MAX_PATH_SEGMENT,
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
     loggerInstance: logger,
     // Requests are logged by logRequests (one line, no URL query, no headers).
     logController: new LogController({ disableRequestLogging: true }),
