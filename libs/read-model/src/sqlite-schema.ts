@@ -5,9 +5,10 @@
  *
  * The field columns hold what `json_extract(doc, '$.Field')` would give, and a text field's
  * search column its folded text (sqlite-text-fold.ts); the store writes them with the document
- * (sqlite-columns.ts). A declared index that names a text field holds its search column. Plain columns rather than generated ones: a generated
- * column depends on the whole document, so any change of a document, say a retitled event shown
- * on 40 rows, rewrote every index entry of those rows; a plain column only when its value changes.
+ * (sqlite-columns.ts). A declared index that names a text field holds its search column. Plain
+ * columns rather than generated ones: a generated column depends on the whole document, so any
+ * change of a document, say a retitled event shown on 40 rows, rewrote every index entry of those
+ * rows; a plain column only when its value changes.
  *
  * Keeping the FTS table in sync: triggers on the collection's table put the row id of every
  * inserted, deleted or re-texted document into a queue table, whoever writes (the store, or a
@@ -340,6 +341,13 @@ function dropIndexesOf(db: Database.Database, collection: string, keep: Readonly
   for (const name of indexes) if (!keep.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
 }
 
+/** Drops the collection's declared indexes that hold any of `columns`. */
+function dropIndexesHolding(db: Database.Database, collection: string, columns: ReadonlySet<string>): void {
+  const indexes = db.prepare(`SELECT name FROM pragma_index_list(?, 'main') WHERE origin = 'c'`).pluck().all(tableName(collection)) as string[];
+  const columnsOf = db.prepare(`SELECT name FROM pragma_index_info(?, 'main')`).pluck();
+  for (const name of indexes) if ((columnsOf.all(name) as string[]).some((column) => columns.has(column))) db.exec(`DROP INDEX ${quote(name)}`);
+}
+
 /**
  * Creates or extends one collection's schema; existing documents are kept (and indexed). Without
  * `indexes` the collection gets none of its declared indexes, nor text indexes (those there are
@@ -379,24 +387,25 @@ export function ensureCollectionSchema(
   // already there, by the fold function (registerFoldFunction): a new text field's from the
   // documents; in a layout from before search columns, whose `f_` column held the value itself,
   // that column is renamed and folded in place, one rewrite of each row for all of them (adding
-  // and dropping columns would rewrite the table once per column), without indexes on the way.
+  // and dropping columns would rewrite the table once per column). An index holding one of them
+  // is dropped first and made again below, rather than updated entry by entry.
   const hasRows = db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
-  const folds: string[] = [];
+  const folded = new Map<string, string>();
   for (const field of searchFields) {
-    const column = quote(searchColumn(field));
-    if (existing.has(searchColumn(field))) continue;
+    const column = searchColumn(field);
+    if (existing.has(column)) continue;
     if (existing.get(fieldColumn(field)) === 0) {
-      db.exec(`ALTER TABLE ${table} RENAME COLUMN ${quote(fieldColumn(field))} TO ${column}`);
-      folds.push(`${column} = ${FOLD_FUNCTION}(${column})`);
+      db.exec(`ALTER TABLE ${table} RENAME COLUMN ${quote(fieldColumn(field))} TO ${quote(column)}`);
+      folded.set(column, `${FOLD_FUNCTION}(${quote(column)})`);
     } else {
-      db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
-      folds.push(`${column} = ${FOLD_FUNCTION}(json_extract(doc, ${jsonPath(field)}))`);
+      db.exec(`ALTER TABLE ${table} ADD COLUMN ${quote(column)}`);
+      folded.set(column, `${FOLD_FUNCTION}(json_extract(doc, ${jsonPath(field)}))`);
     }
   }
-  const searchColumnsFilled = hasRows && folds.length > 0;
+  const searchColumnsFilled = hasRows && folded.size > 0;
   if (searchColumnsFilled) {
-    dropIndexesOf(db, spec.name);
-    db.exec(`UPDATE ${table} SET ${folds.join(', ')}`);
+    dropIndexesHolding(db, spec.name, new Set(folded.keys()));
+    db.exec(`UPDATE ${table} SET ${[...folded].map(([column, value]) => `${quote(column)} = ${value}`).join(', ')}`);
   }
   const declared = new Set<string>();
   for (const fields of indexes ? spec.indexes : []) declared.add(createDeclaredIndex(db, spec, fields));
