@@ -9,7 +9,7 @@ export const sampleDocs: Doc[] = [
   { _id: 'p1', Org: 'o1', Name: 'Ada Lovelace', Email: 'ada@example.org', Age: 36, Since: '2026-01-05T10:00:00Z', Status: 'Active', Admin: true, Nick: null },
   { _id: 'p2', Org: 'o1', Name: 'Alan Turing', Email: 'ALAN@Example.ORG', Age: 41, Since: '2026-02-01T00:00:00Z', Status: 'Inactive', Admin: false },
   { _id: 'p3', Org: 'o2', Name: 'Grace Hopper 🐛', Email: null, Age: 9, Since: '2025-12-31T23:59:59Z', Status: 'Active', Admin: false, Nick: 'Amazing Grace' },
-  { _id: 'p4', Org: 'o2', Name: 'Edsger (W.) Dijkstra', Email: 'ewd@utexas.edu', Age: 100, Since: '2026-02-01T00:00:00Z', Status: '{"$gt":""}', Nick: 'x.*y' },
+  { _id: 'p4', Org: 'o2', Name: 'Edsger (W.) Dijkstra', Email: 'ewd@ÜTexas.edu', Age: 100, Since: '2026-02-01T00:00:00Z', Status: '{"$gt":""}', Nick: 'x.*y', Motto: 'ŁÓDŹ Øresund' },
   { _id: 'p5', Org: 'o1', Name: 'Barbara "Liskov" \\ Co', Email: 'bl@mit.edu', Age: 10, Since: null, Status: 'Active' },
 ];
 
@@ -59,6 +59,9 @@ export const filterCases: ReadonlyArray<readonly [string, Filter, string[]]> = [
   ['$contains with a full-text prefix star', { Name: { $contains: 'lov*' } }, []],
   ['$contains with full-text NEAR syntax', { Name: { $contains: 'NEAR(ada lovelace)' } }, []],
   ['$contains with a LIKE wildcard', { Email: { $contains: '%' } }, []],
+  ['$contains folds letters beyond ASCII', { Email: { $contains: 'ütexas' } }, ['p4']],
+  ['$contains folds one letter beyond ASCII', { Email: { $contains: 'ü' } }, ['p4']],
+  ['$contains folds letters beyond ASCII in any field', { Motto: { $contains: 'łódź ø' } }, ['p4']],
   // ' 🐛' is three UTF-16 units but two characters: shorter than a trigram.
   ['$contains counts characters, not UTF-16 units', { Name: { $contains: ' 🐛' } }, ['p3']],
   ['$contains with an emoji, three characters', { Name: { $contains: 'r 🐛' } }, ['p3']],
