@@ -95,7 +95,8 @@ function fieldGrams(value: string, fieldIndex: number, tokens: string[]): void {
 
 const ASCII = 128;
 /**
- * An ASCII substring's key: a character's code, or ASCII + first × ASCII + second for a pair. A key is seen in the current field when its entry holds the field's stamp (no clearing).
+ * An ASCII substring's key: a character's code, or ASCII + first × ASCII + second for a pair. A
+ * key is seen in the current field when its entry holds the field's stamp (no clearing).
  */
 const seenAscii = new Uint32Array(ASCII + ASCII * ASCII);
 let stamp = 0;

@@ -312,7 +312,7 @@ export function createDeclaredIndex(db: Database.Database, spec: CollectionSpec,
     return { name: field === '_id' ? 'id' : textFields.has(field) ? searchColumn(field) : fieldColumn(field), descending };
   });
   const name = `${tableName(spec.name)}_ix(${fields.join(',')})`;
-  const existing = db.prepare(`SELECT name FROM pragma_index_info(?, 'main') ORDER BY seqno`).pluck().all(name) as string[];
+  const existing = columnsOfIndex(db, name);
   if (existing.length > 0 && existing.join() !== columns.map((c) => c.name).join()) db.exec(`DROP INDEX main.${quote(name)}`);
   const list = columns.map((c) => `${quote(c.name)}${c.descending ? ' DESC' : ''}`).join(', ');
   db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(tableName(spec.name))} (${list})`);
@@ -337,15 +337,24 @@ export function indexServing(spec: CollectionSpec, clauses: readonly Clause[]): 
 
 /** Drops the collection's declared indexes, except those named in `keep`. */
 function dropIndexesOf(db: Database.Database, collection: string, keep: ReadonlySet<string> = new Set()): void {
-  const indexes = db.prepare(`SELECT name FROM pragma_index_list(?, 'main') WHERE origin = 'c'`).pluck().all(tableName(collection)) as string[];
-  for (const name of indexes) if (!keep.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
+  for (const name of declaredIndexesOf(db, collection)) if (!keep.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
 }
 
 /** Drops the collection's declared indexes that hold any of `columns`. */
 function dropIndexesHolding(db: Database.Database, collection: string, columns: ReadonlySet<string>): void {
-  const indexes = db.prepare(`SELECT name FROM pragma_index_list(?, 'main') WHERE origin = 'c'`).pluck().all(tableName(collection)) as string[];
-  const columnsOf = db.prepare(`SELECT name FROM pragma_index_info(?, 'main')`).pluck();
-  for (const name of indexes) if ((columnsOf.all(name) as string[]).some((column) => columns.has(column))) db.exec(`DROP INDEX ${quote(name)}`);
+  for (const name of declaredIndexesOf(db, collection)) {
+    if (columnsOfIndex(db, name).some((column) => columns.has(column))) db.exec(`DROP INDEX ${quote(name)}`);
+  }
+}
+
+/** The names of the collection's declared indexes (those CREATE INDEX made, not UNIQUE's). */
+function declaredIndexesOf(db: Database.Database, collection: string): string[] {
+  return db.prepare(`SELECT name FROM pragma_index_list(?, 'main') WHERE origin = 'c'`).pluck().all(tableName(collection)) as string[];
+}
+
+/** An index's columns, in order; none when it does not exist. */
+function columnsOfIndex(db: Database.Database, name: string): string[] {
+  return db.prepare(`SELECT name FROM pragma_index_info(?, 'main') ORDER BY seqno`).pluck().all(name) as string[];
 }
 
 /**

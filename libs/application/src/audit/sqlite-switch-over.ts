@@ -17,7 +17,6 @@ import type { ReadStore } from '../../../read-model/src/read-store.js';
 import { publishGeneration, removeReadStoreFile, reserveGeneration, syncFile } from '../../../read-model/src/read-store-generations.js';
 import { LIVE_PAGE_SIZE, SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { registerGramsFunction } from '../../../read-model/src/sqlite-grams.js';
-import { registerFoldFunction } from '../../../read-model/src/sqlite-text-fold.js';
 import { replaceCollection } from '../../../read-model/src/sqlite-schema.js';
 import { tableName } from '../../../read-model/src/sqlite-query.js';
 import type { EventStore } from '../../../event-store/src/event-store.js';
@@ -86,10 +85,9 @@ export class SqliteSwitchOver implements SwitchOver {
   private copyFromLive(projections: readonly Projection[]): void {
     const db = openShadowTableWriter(this.freshPath);
     try {
-      // replaceCollection copies the text indexes' FTS5 tables; the grams and fold functions: the
+      // replaceCollection copies the text indexes' FTS5 tables; the grams function: the text
       // tables are made (empty) by the read store's own schema code.
       registerGramsFunction(db);
-      registerFoldFunction(db);
       db.prepare('ATTACH DATABASE ? AS live').run(this.livePath);
       const exists = db.prepare("SELECT 1 FROM live.sqlite_master WHERE type = 'table' AND name = ?").pluck();
       // A deferred transaction: it writes only this file, and reads the live one at one snapshot.
