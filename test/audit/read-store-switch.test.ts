@@ -4,7 +4,7 @@
  * read-your-writes kept across the switch, and removes the generation it left.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { closeSync, lstatSync, mkdtempSync, openSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -144,6 +144,50 @@ describe('projections rebuild --projection NAME', () => {
     await eventually(async () => expect(readStoreFiles(app.config.dataDir)).toEqual(generationFiles(1)));
     expect((await retrieve(app, tenant, later)).status).toBe(200);
     expect((await cli(projectionsRebuildCommand, ['projections', 'rebuild', '--verify'])).exitCode).toBe(0);
+  });
+});
+
+describe('projections rebuild --projection NAME on a store of an older layout', () => {
+  it('brings the live store to the current layout first, so the projections it copies from it fit the new generation', async () => {
+    const app = await TestApp.start();
+    const savedEnv = { ...process.env };
+    useCliOn(app);
+    try {
+      const tenant = await defineTenant(app);
+      const { registration } = await registered(app, tenant);
+      expect((await retrieve(app, tenant, registration)).status).toBe(200);
+      await app.app.close();
+      // The registrations as a store from before search columns holds them: each text field's value
+      // in an f_ column, in the columns' order of then (the migration renames them where they stand).
+      const old = new Database(join(app.config.dataDir, 'read.sqlite'));
+      try {
+        const then = ['Organization', 'LastChangeTime', 'LearnerName', 'LearnerEmail', 'LearnerCode', 'EventIdentifier', 'LearnerIdentifier', 'AssessmentFormIdentifier'];
+        const columns = [...then.map((field) => `f_${field}`), 'v_row', 'v_detail'];
+        const values = [...then.map((field) => `json_extract(doc, '$.${field}')`), 'v_row', 'v_detail'];
+        for (const suffix of ['ai', 'au', 'ad']) old.exec(`DROP TRIGGER rm_registrations_fts_${suffix}`);
+        const indexes = old.prepare(`SELECT name FROM pragma_index_list('rm_registrations') WHERE origin = 'c'`).pluck().all() as string[];
+        for (const index of indexes) old.exec(`DROP INDEX "${index}"`);
+        old.exec('ALTER TABLE rm_registrations RENAME TO rm_registrations_now');
+        old.exec(`CREATE TABLE rm_registrations (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL, ${columns.join(', ')})`);
+        old.exec(`INSERT INTO rm_registrations (rid, id, doc, ${columns.join(', ')}) SELECT rid, id, doc, ${values.join(', ')} FROM rm_registrations_now`);
+        old.exec('DROP TABLE rm_registrations_now');
+      } finally {
+        old.close();
+      }
+
+      const rebuild = await cli(projectionsRebuildCommand, ['projections', 'rebuild', '--projection', 'catalog']);
+      expect(rebuild.output).toContain('Rebuilt and switched over: catalog; read.sqlite now links to read.gen-1.sqlite');
+      const published = new Database(join(app.config.dataDir, 'read.gen-1.sqlite'), { readonly: true });
+      try {
+        expect(published.prepare('SELECT s_LearnerName FROM rm_registrations WHERE id = ?').pluck().get(registration)).toBe('ada lovelace');
+        expect(published.prepare(`SELECT count(*) FROM pragma_table_xinfo('rm_registrations') WHERE name = 'f_LearnerName'`).pluck().get()).toBe(0);
+      } finally {
+        published.close();
+      }
+    } finally {
+      process.env = savedEnv;
+      rmSync(app.config.dataDir, { recursive: true, force: true });
+    }
   });
 });
 

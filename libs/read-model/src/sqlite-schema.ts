@@ -58,15 +58,16 @@ export function copyCollectionRows(db: Database.Database, from: string, collecti
 export const FTS_SHADOW_TABLES = ['config', 'data', 'docsize', 'idx'] as const;
 
 /**
- * Puts the collection of the attached database `from` (a rebuild's fresh file, made from the same
- * spec, its indexes built: `buildIndexes`) in place of the main database's, inside the caller's
- * transaction, adopting `from`'s indexes instead of building them again: the main table and its
- * text tables are dropped and made again, empty, with every index; the rows are then copied with
- * the entries of each index, all in their order (appends), and the text indexes' FTS5 tables as
- * they are. Built in the live file instead, each index scanned the whole table again out of the
- * WAL (at 1,000,000 registrations 18–20 s per B-tree index, 34 s the trigrams, 51 s the grams).
- * The connection must have the grams function (registerGramsFunction), and write FTS5's shadow
- * tables by their SQL names, which SQLite's defensive mode forbids (better-sqlite3's `unsafeMode`).
+ * Puts the collection of the attached database `from` (another read store of the same spec, its
+ * indexes built: the live store, when a rebuild of other projections copies it into its new
+ * generation) in place of the main database's, inside the caller's transaction, adopting `from`'s
+ * indexes instead of building them again: the main table and its text tables are dropped and made
+ * again, empty, with every index; the rows are then copied with the entries of each index, all in
+ * their order (appends), and the text indexes' FTS5 tables as they are. Building the indexes after
+ * the copy instead scanned the whole table again per index (at 1,000,000 registrations 18–20 s per
+ * B-tree index, 34 s the trigrams, 51 s the grams). The connection must have the grams function
+ * (registerGramsFunction), and write FTS5's shadow tables by their SQL names, which SQLite's
+ * defensive mode forbids (better-sqlite3's `unsafeMode`).
  */
 export function replaceCollection(db: Database.Database, from: string, spec: CollectionSpec): void {
   // Qualified: while main lacks a table, an unqualified name would find `from`'s.
@@ -95,21 +96,26 @@ export function replaceCollection(db: Database.Database, from: string, spec: Col
 }
 
 /**
- * Appends the rows of the attached database `from`'s table to main's (empty, same columns in the
- * same order, each of its indexes in `from` too). `SELECT *` lets SQLite copy each row's record as
- * it is and each index's entries in their order (its transfer optimization), instead of decoding,
- * encoding and inserting them one by one. OR FAIL: an error stops the statement, and the caller
- * rolls the whole transaction back anyway; with the default (ABORT) SQLite first saved every page
- * the copy overwrote in a statement journal, and most are pages the DROP freed (at 10,000
- * registrations 60 MB more memory).
+ * Appends the rows of the attached database `from`'s table to main's (empty, the same columns, each
+ * of its indexes in `from` too). With the columns in the same order, `SELECT *` lets SQLite copy
+ * each row's record as it is and each index's entries in their order (its transfer optimization),
+ * instead of decoding, encoding and inserting them one by one. A store migrated in place can hold
+ * them in another order (a text field's column renamed where it stood): its rows are copied by
+ * column name, one by one. OR FAIL: an error stops the statement, and the caller rolls the whole
+ * transaction back anyway; with the default (ABORT) SQLite first saved every page the copy
+ * overwrote in a statement journal, and most are pages the DROP freed (at 10,000 registrations 60
+ * MB more memory).
  */
 function copyTable(db: Database.Database, from: string, table: string): void {
   const columns = (schema: string) =>
-    (db.prepare('SELECT name FROM pragma_table_xinfo(?, ?) WHERE hidden = 0').pluck().all(table, schema) as string[]).join();
-  const rebuilt = columns(from);
-  if (rebuilt === '') throw new Error(`The rebuild lacks table ${table} (its indexes must be built before the switch-over)`);
-  if (rebuilt !== columns('main')) throw new Error(`The rebuild's table ${table} has other columns than the live one`);
-  db.exec(`INSERT OR FAIL INTO main.${quote(table)} SELECT * FROM ${quote(from)}.${quote(table)}`);
+    db.prepare('SELECT name FROM pragma_table_xinfo(?, ?) WHERE hidden = 0').pluck().all(table, schema) as string[];
+  const source = columns(from);
+  const target = columns('main');
+  if (source.length === 0) throw new Error(`${from} lacks table ${table} (its indexes must be built before it is copied)`);
+  if ([...source].sort().join() !== [...target].sort().join()) throw new Error(`${from}'s table ${table} has other columns than the one it replaces`);
+  const byName = target.map(quote).join(', ');
+  const copy = source.join() === target.join() ? 'SELECT *' : `(${byName}) SELECT ${byName}`;
+  db.exec(`INSERT OR FAIL INTO main.${quote(table)} ${copy} FROM ${quote(from)}.${quote(table)}`);
 }
 
 export function readCheckpoint(connection: Connection, projection: string): bigint | null {

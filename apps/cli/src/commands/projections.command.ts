@@ -39,6 +39,9 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
   const verify = args.options.get('verify') === true;
   const config = cliConfig();
   const live = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
+  // Every live collection in this version's layout, as the API's start would make it (an older
+  // store is migrated): the switch-over copies the projections not rebuilt from it as they are.
+  await live.ensureCollections(allProjections.flatMap((p) => p.collections));
   const target = await switchOverFor(config, projections);
   try {
     const report = await withStore(auditedEventStore(await rawEventStore(config)), (eventStore) =>
