@@ -33,7 +33,7 @@ const hostileId = fc.oneof(
   fc.string({ minLength: 1, maxLength: 60 }),
 );
 
-/** Raw JSON texts that JSON.stringify cannot produce: own `__proto__` keys, duplicates, non-objects. */
+/** Raw JSON texts that JSON.stringify cannot produce: own `__proto__` keys, duplicates, non-objects, deep nesting, nothing. */
 const rawHostileBody = fc.constantFrom(
   '{"__proto__":{"polluted":1},"Name":"x"}',
   '{"constructor":{"prototype":{"polluted":1}},"Name":"x"}',
@@ -46,6 +46,10 @@ const rawHostileBody = fc.constantFrom(
   'null',
   '{',
   '{"Take":1e400}',
+  // Deeper than the validation's recursion could walk (a 500 until session 19).
+  `{"Name":${'['.repeat(2_000)}${']'.repeat(2_000)}}`,
+  `{"Accommodations":[${'{"Type":'.repeat(3_000)}"x"${'}'.repeat(3_000)}]}`,
+  '',
 );
 
 interface Endpoint {

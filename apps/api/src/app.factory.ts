@@ -9,6 +9,8 @@ import type { AppConfig } from '../../../libs/application/src/config/app-config.
 import { AppModule } from './app.module.js';
 import { HealthModule } from './health/health.module.js';
 import { answerClientError } from './http/client-errors.js';
+import { parseJsonBodies } from './http/json-bodies.js';
+import { answerMethodNotAllowed } from './http/method-not-allowed.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
 import { protectRoutes } from './http/route-access.js';
@@ -83,6 +85,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     done();
   });
   addSecurityHeaders(fastify, DOCS_PATH);
+  answerMethodNotAllowed(fastify);
   logRequests(fastify, logger);
   instrumentHttp(fastify, app.get(Metrics));
   // Errors raised before a route runs (body parsing, size) reach Nest's own Fastify error handler,
@@ -109,6 +112,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     if (hasNoBody(request.headers)) done(null, undefined);
     else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
   });
+  parseJsonBodies(fastify);
   try {
     checkRouteAccess();
     checkRetrieveServed();

@@ -59,8 +59,6 @@ export function fromFastifyError(error: unknown): ProblemDetails | null {
       return problem(413, 'Request body is larger than 1 MiB');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem(415, 'Request body must be JSON (Content-Type: application/json)');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return problem(400, 'Request body is empty but Content-Type is application/json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem(400, 'Request body is not valid JSON');

@@ -1,0 +1,92 @@
+/**
+ * How the API reads request bodies and methods, whatever the endpoint (spec §1): bodies too deep
+ * to walk, empty bodies labelled JSON, prototype keys, and methods a path does not serve.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { newId, TestApp } from '../support/test-app.js';
+import { defineTenant, eventStore, expectProblem, registerBody, registered, retrieve, type Tenant } from '../support/registration-fixtures.js';
+
+/** `{ "<key>": [[[…1…]]] }` with `levels` levels below the top object. */
+function nested(key: string, levels: number): string {
+  return `{"${key}":${'['.repeat(levels)}1${']'.repeat(levels)}}`;
+}
+
+describe('request bodies and methods', () => {
+  let app: TestApp;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    app = await TestApp.start();
+    tenant = await defineTenant(app);
+  });
+  afterAll(() => app.close());
+
+  const json = { 'content-type': 'application/json' };
+
+  it('refuses a body nested too deep to walk with a 400 that stores nothing, on queries and commands alike', async () => {
+    const before = await eventStore(app).headPosition();
+    // About 1,300 levels overflowed the validation's recursion: a 500 before.
+    const tooDeep = [
+      ['POST', '/api/registrations/count', nested('Foo', 1_500)],
+      ['PUT', `/api/learners/${newId()}`, `{"Name":${'{"a":'.repeat(3_000)}"x"${'}'.repeat(3_000)}}`],
+      ['POST', `/api/registrations/${newId()}/commands/register-lax`, JSON.stringify(registerBody(tenant)).replace('}', `,"Accommodations":${'['.repeat(2_000)}${']'.repeat(2_000)}}`)],
+      ['POST', '/api/registrations/count', nested('Foo', 32)],
+    ] as const;
+    for (const [method, path, rawBody] of tooDeep) {
+      expectProblem(await app.request(method, path, { token: tenant.token, rawBody, headers: json }), 400, 'more than 32 levels deep');
+    }
+    expect(await eventStore(app).headPosition()).toBe(before);
+    // Deep, but within the limit: an unknown property, ignored.
+    const within = await app.request('POST', '/api/registrations/count', { token: tenant.token, rawBody: nested('Foo', 31), headers: json });
+    expect(within.status).toBe(200);
+  });
+
+  it('takes an empty body labelled JSON as no body', async () => {
+    const { registration } = await registered(app, tenant);
+    const cancelled = await app.request('POST', `/api/registrations/${registration}/commands/cancel`, { token: tenant.token, rawBody: '', headers: json });
+    expect({ status: cancelled.status, body: cancelled.body }).toEqual({ status: 200, body: { Registration: registration, Status: 'Cancelled' } });
+    const deleted = await app.request('DELETE', `/api/registrations/${newId()}`, { token: tenant.token, rawBody: '', headers: json });
+    expect(deleted.status).toBe(204);
+    const search = await app.request('POST', '/api/registrations/search', { token: tenant.token, rawBody: '', headers: json });
+    expect(search.status).toBe(200);
+    expect(search.body).toEqual(expect.arrayContaining([expect.objectContaining({ RegistrationIdentifier: registration })]));
+    // What a command requires is still required: each missing field is listed.
+    const register = await app.request('POST', `/api/registrations/${newId()}/commands/register-lax`, { token: tenant.token, rawBody: '', headers: json });
+    expectProblem(register, 400, 'The request is invalid');
+    expect(register.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'Learner' })]));
+  });
+
+  it('ignores `__proto__` and `constructor.prototype` keys like any unknown property, without applying them', async () => {
+    const learner = newId();
+    const put = await app.request('PUT', `/api/learners/${learner}`, {
+      token: tenant.token,
+      rawBody: '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"Name":"Émilie Ørsted","Email":"e@example.org"}',
+      headers: json,
+    });
+    expect(put.status).toBe(201);
+    const got = await app.request('GET', `/api/learners/${learner}`, { token: tenant.token });
+    expect(got.body).toEqual(expect.objectContaining({ Name: 'Émilie Ørsted', Email: 'e@example.org' }));
+    expect(got.body).not.toHaveProperty('polluted');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const { registration } = await registered(app, tenant);
+    const granted = await app.request('POST', `/api/registrations/${registration}/commands/grant-accommodation`, {
+      token: tenant.token,
+      rawBody: '{"Type":"Reader","TimeExtension":5,"__proto__":{"TimeExtension":50}}',
+      headers: json,
+    });
+    expect(granted.status).toBe(200);
+    expect((await retrieve(app, tenant, registration)).body.Accommodations).toEqual([{ Type: 'Reader', Name: null, TimeExtension: 5 }]);
+  });
+
+  it('answers a method a path does not serve with 405 and the methods it does, and an unknown path with 404', async () => {
+    const patch = await app.request('PATCH', `/api/venues/${tenant.venue}`, { token: tenant.token, body: { Name: 'South Hall' } });
+    expectProblem(patch, 405, 'Method PATCH is not allowed');
+    expect(patch.headers.get('allow')).toBe('GET, HEAD, PUT');
+    expect(patch.headers.get('x-request-id')).toBeTruthy();
+    const put = await app.request('PUT', '/api/registrations/search', { token: tenant.token, body: {} });
+    expectProblem(put, 405, 'Method PUT is not allowed');
+    expect(put.headers.get('allow')).toContain('POST');
+    // The venue is unchanged, and a path nothing serves is still not found.
+    expect((await app.request('GET', `/api/venues/${tenant.venue}`, { token: tenant.token })).body.Name).toBe('North Hall');
+    expectProblem(await app.request('PATCH', '/api/nothing-here', { token: tenant.token }), 404, 'Cannot PATCH');
+  });
+});
