@@ -156,6 +156,11 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     const tooLong = await app.request('PUT', `/api/billing-codes/${'x'.repeat(101)}`, { token, body: {} });
     expect(tooLong).toMatchObject({ status: 400, body: { errors: [{ field: 'code', message: 'must be 1 to 100 characters' }] } });
     expect((await app.request('GET', `/api/billing-codes/${'x'.repeat(101)}`, { token })).status).toBe(400);
+    // Characters, not UTF-16 units: 100 emoji are 100 characters, as `EventBillingCode` counts them.
+    const emoji = '📝'.repeat(100);
+    expect((await app.request('PUT', `/api/billing-codes/${encodeURIComponent(emoji)}`, { token, body: {} })).status).toBe(201);
+    expect((await app.request('GET', `/api/billing-codes/${encodeURIComponent(emoji)}`, { token })).body).toMatchObject({ Code: emoji });
+    expect((await app.request('PUT', `/api/billing-codes/${encodeURIComponent('📝'.repeat(101))}`, { token, body: {} })).status).toBe(400);
   });
 
   it('answers 401 without a valid token and 403 without the scope', async () => {

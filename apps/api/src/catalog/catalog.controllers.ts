@@ -2,6 +2,7 @@ import { applyDecorators, Body, Controller, Get, Injectable, Param, Put, Res, Ty
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
+import { length } from 'class-validator';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
 import {
   CatalogDefinition,
@@ -206,9 +207,13 @@ export class AssessmentFormsController extends CatalogController {
   }
 }
 
-/** Billing codes are free text (1–100 characters, case-sensitive), not UUIDs. */
+/**
+ * Billing codes are free text (1–100 characters, case-sensitive), not UUIDs. Characters are
+ * counted as `@MaxLength` counts them in `EventBillingCode` (an emoji is one), so that every code a
+ * body may name can be defined.
+ */
 function billingCodeParam(code: string): string {
-  if (code.length < 1 || code.length > 100 || code.trim() === '') {
+  if (!length(code, 1, 100) || code.trim() === '') {
     throw new RequestValidationError([{ field: 'code', message: 'must be 1 to 100 characters' }]);
   }
   return code;
