@@ -134,6 +134,14 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
     ]);
   });
 
+  it('shows a start given to the millisecond as that same instant, in the venue’s offset', async () => {
+    const { schedule, list } = await organization();
+    expect((await schedule(newId(), { EventBillingCode: 'OPEN', EventStart: `${MARCH_2}T18:00:00.750Z` })).status).toBe(201);
+    expect((await list(MARCH_2)).map((e) => [e.EventStart, e.EventEnd])).toEqual([
+      [`${MARCH_2}T10:00:00.750-08:00`, `${MARCH_2}T11:30:00.750-08:00`],
+    ]);
+  });
+
   describe('list-events', () => {
     it('judges days and months in each venue’s time zone, by overlap, ordered by start then number', async () => {
       const { london, schedule, list } = await organization();

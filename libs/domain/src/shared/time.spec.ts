@@ -71,16 +71,20 @@ describe('formatInZone', () => {
     ['2026-11-01T09:30:00Z', 'America/Vancouver', '2026-11-01T01:30:00-08:00'],
     ['2026-01-15T12:00:00Z', 'Europe/London', '2026-01-15T12:00:00Z'],
     ['2026-07-15T12:00:00Z', 'Europe/London', '2026-07-15T13:00:00+01:00'],
-    ['2026-03-01T04:00:15.999Z', 'Asia/Kolkata', '2026-03-01T09:30:15+05:30'],
+    // The same instant: milliseconds when it has them, never `.000`.
+    ['2026-03-01T04:00:15.999Z', 'Asia/Kolkata', '2026-03-01T09:30:15.999+05:30'],
+    ['2026-03-01T17:00:00.750Z', 'America/Vancouver', '2026-03-01T09:00:00.750-08:00'],
+    ['1969-12-31T23:59:59.250Z', 'UTC', '1969-12-31T23:59:59.250Z'],
     ['2026-03-01T17:00:00Z', 'UTC', '2026-03-01T17:00:00Z'],
   ])('shows %s in %s as %s', (instant, zone, expected) => {
     expect(formatInZone(instant, zone)).toBe(expected);
     expect(formatInZone(new Date(instant), zone)).toBe(expected);
   });
 
-  it('round-trips through parseOffsetDateTime to the same second', () => {
-    const shown = formatInZone('2026-11-01T09:30:00Z', 'America/Vancouver');
-    expect(iso(parseOffsetDateTime(shown))).toBe('2026-11-01T09:30:00.000Z');
+  it('round-trips through parseOffsetDateTime to the same instant', () => {
+    for (const instant of ['2026-11-01T09:30:00.000Z', '2026-11-01T09:30:00.005Z', '2026-11-01T09:30:59.999Z']) {
+      expect(iso(parseOffsetDateTime(formatInZone(instant, 'America/Vancouver')))).toBe(instant);
+    }
   });
 });
 

@@ -3,9 +3,9 @@
  *
  * - Instants are JavaScript `Date`s (treated as immutable) and are stored in events as UTC ISO
  *   strings (`Date#toISOString`).
- * - Times of an exam event are shown in the venue's local offset by `formatInZone`: seconds, no
- *   milliseconds, and `Z` when the local offset is zero (UTC venues, London in winter), so one
- *   instant has exactly one spelling per zone.
+ * - Times of an exam event are shown in the venue's local offset by `formatInZone`: seconds,
+ *   milliseconds only when not zero, and `Z` when the local offset is zero (UTC venues, London in
+ *   winter), so one instant has exactly one spelling per zone.
  * - Time zones are IANA names, resolved through `Intl` (DST-correct for every instant it knows).
  */
 
@@ -79,13 +79,14 @@ export function isValidTimeZone(name: string): boolean {
 /**
  * The instant as the venue's wall clock shows it, with that moment's offset:
  * `formatInZone('2026-03-01T17:00:00Z', 'America/Vancouver')` → `2026-03-01T09:00:00-08:00`.
- * Milliseconds are dropped; a zero offset is written `Z`.
+ * Milliseconds are written only when the instant has them (the same instant, spec §1); a zero
+ * offset is written `Z`.
  */
 export function formatInZone(instant: Date | string, timeZone: string): string {
-  const ms = Math.floor(new Date(instant).getTime() / 1000) * 1000;
+  const ms = new Date(instant).getTime();
   const offset = offsetMinutesAt(ms, timeZone);
-  const wallClock = new Date(ms + offset * MINUTE_MS).toISOString().slice(0, 19);
-  return wallClock + formatOffset(offset);
+  const wallClock = new Date(ms + offset * MINUTE_MS).toISOString();
+  return (ms % 1000 === 0 ? wallClock.slice(0, 19) : wallClock.slice(0, 23)) + formatOffset(offset);
 }
 
 /** The UTC minute an instant falls in, e.g. `2026-03-01T17:00Z`: the key of a venue's time slot. */
