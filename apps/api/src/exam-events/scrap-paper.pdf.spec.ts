@@ -29,10 +29,56 @@ describe('renderScrapPaper', () => {
     expect(pages[1]).not.toContain('Ada Lovelace');
   });
 
+  it('prints names, codes and titles in any script that an embedded font covers exactly as given', async () => {
+    const names = [
+      'Łukasz Żółw', // Polish (Latin Extended-A)
+      'Řehoř Čapek', // Czech
+      'Şükrü Ğündüz İnce ılık', // Turkish
+      'Ștefan Țurcanu', // Romanian (comma below, Latin Extended-B)
+      'Nguyễn Thị Ánh Tuyết', // Vietnamese (Latin Extended Additional)
+      'Ǆemal Ǉubić ƒ', // Latin Extended-B
+      'Αλέξανδρος Παπαδόπουλος', // Greek
+      'Алексей Щёкин', // Cyrillic
+      '山田太郎', // Japanese kanji
+      'やまだ ヤマダ', // kana
+      '王小明', // Chinese
+      '김민준', // Korean
+      '😀 Smiley', // emoji
+    ];
+    const unicodeEvent = { title: 'Salle Nord / Chimie — Χημεία / Химия / 化学', start: event.start };
+    const sheets = names.map((name, i) => ({ LearnerName: name, LearnerCode: `Ж-${i} ü`, Passcode: 'K7M2Q9WXR4TZ' }));
+    const pages = await pagesOf(await renderScrapPaper(unicodeEvent, sheets));
+    expect(pages).toHaveLength(names.length);
+    names.forEach((name, i) => {
+      for (const text of ['Scrap Paper', unicodeEvent.title, name, `Ж-${i} ü`, RETURN_NOTICE, 'Passcode: K7M2Q9WXR4TZ']) {
+        expect(pages[i]).toContain(text);
+      }
+    });
+  });
+
+  it('prints U+FFFD for a character no embedded font covers, drops invisible format characters, composes accents', async () => {
+    const pages = await pagesOf(
+      await renderScrapPaper(event, [
+        { LearnerName: 'Ada \u{20000} Lovelace \u{1FAE8}', LearnerCode: 'P-\u{E000}1', Passcode: 'K7M2Q9WXR4TZ' },
+        { LearnerName: 'Grace \u2764\uFE0F Hop\u200Bper Zoe\u0308', LearnerCode: 'Q\u00072', Passcode: 'H3N8C6VBJ2LP' },
+      ]),
+    );
+    expect(pages[0]).toContain('Ada \uFFFD Lovelace \uFFFD');
+    expect(pages[0]).toContain('P-\uFFFD1');
+    expect(pages[1]).toContain('Grace \u2764 Hopper Zo\u00EB');
+    expect(pages[1]).toContain('Q\uFFFD2');
+  });
+
+  it('keeps a letter in the text of a document printed after one that embedded it as part of another', async () => {
+    await renderScrapPaper(event, [{ LearnerName: 'Żaneta Αλφα', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]);
+    const [page] = await pagesOf(await renderScrapPaper(event, [{ LearnerName: 'Zed Ada', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]));
+    expect(page).toContain('Zed Ada');
+  });
+
   it('prints a single page saying so when there is no registration', async () => {
     const pages = await pagesOf(await renderScrapPaper(event, []));
     expect(pages).toHaveLength(1);
-    expect(pages[0]).toContain(NO_REGISTRATIONS);
+    expect(pages[0].replace(/\s+/g, ' ')).toContain(NO_REGISTRATIONS); // wrapped on two lines in DejaVu Sans
     expect(pages[0]).toContain(event.title);
   });
 });

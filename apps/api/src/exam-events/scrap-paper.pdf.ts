@@ -1,16 +1,25 @@
+import type { Font } from 'fontkit';
 import type { ScrapPaperSheet } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
+import { fontRuns, forgetGlyphs, sheetFonts, type SheetFont } from './scrap-paper.fonts.js';
 
 export const RETURN_NOTICE = 'This must be returned to the invigilator upon completion of the exam.';
 export const NO_REGISTRATIONS = 'This exam event has no active registrations, so there is no scrap paper to print.';
 
+/** A font's line height at `size`, as pdfkit computes it (ascent, descent and line gap). */
+const lineHeight = (font: Font, size: number) => ((font.ascent - font.descent + font.lineGap) / font.unitsPerEm) * size;
+
 /**
  * One page per sheet (spec §3); a single page saying so when there is none. pdfkit (fonts and
- * layout tables, about 19 MB of resident memory) is loaded by the first sheet printed, not by
- * every API process at start.
+ * layout tables, about 19 MB of resident memory) and the embedded fonts (scrap-paper.fonts.ts) are
+ * loaded by the first sheet printed, not by every API process at start.
  */
 export async function renderScrapPaper(event: { title: string; start: string }, sheets: readonly ScrapPaperSheet[]): Promise<Buffer> {
   const { default: PDFDocument } = await import('pdfkit');
+  const fonts = await sheetFonts(); // not alongside: jest's ESM loader fails on two imports of fontkit at once
   const document = new PDFDocument({ size: 'LETTER', margin: 72, autoFirstPage: false });
+  forgetGlyphs(fonts); // from here to document.end(), no await
+  // pdfkit takes a fontkit font as it takes a file (its types say only the latter).
+  for (const { name, font } of [fonts.regular, fonts.bold, fonts.fallback]) document.registerFont(name, font as unknown as Buffer);
   const chunks: Uint8Array[] = [];
   document.on('data', (chunk: Uint8Array) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -18,22 +27,48 @@ export async function renderScrapPaper(event: { title: string; start: string }, 
     document.on('error', reject);
   });
 
+  /**
+   * A line (wrapped if it is long) in `primary`, each character it lacks in the fallback font on
+   * the same baseline, lines as far apart as in `primary`; the fallback has one weight, so it is
+   * stroked as well as filled to stand for bold.
+   */
+  const line = (text: string, primary: SheetFont, size: number) => {
+    const runs = fontRuns(text, [primary, fonts.fallback]);
+    const ascent = (primary.font.ascent / primary.font.unitsPerEm) * size;
+    runs.forEach((run, i) => {
+      const fauxBold = primary === fonts.bold && run.font !== primary;
+      if (fauxBold) document.lineWidth(size / 40);
+      document.font(run.font.name, size).text(run.text, {
+        continued: i < runs.length - 1,
+        baseline: -ascent,
+        lineGap: lineHeight(primary.font, size) - lineHeight(run.font.font, size),
+        fill: true,
+        stroke: fauxBold,
+      });
+    });
+    document.font(primary.name, size);
+  };
+
   const header = () => {
     document.addPage();
-    document.font('Helvetica-Bold').fontSize(24).text('Scrap Paper');
-    document.moveDown(0.5).font('Helvetica').fontSize(12).text(event.title).text(event.start);
+    line('Scrap Paper', fonts.bold, 24);
+    document.moveDown(0.5);
+    line(event.title, fonts.regular, 12);
+    line(event.start, fonts.regular, 12);
     document.moveDown();
   };
   if (sheets.length === 0) {
     header();
-    document.text(NO_REGISTRATIONS);
+    line(NO_REGISTRATIONS, fonts.regular, 12);
   }
   for (const sheet of sheets) {
     header();
-    document.font('Helvetica-Bold').text(sheet.LearnerName ?? '');
-    document.font('Helvetica').text(sheet.LearnerCode ?? '');
-    document.moveDown().text(RETURN_NOTICE);
-    document.moveDown().text(`Passcode: ${sheet.Passcode}`);
+    line(sheet.LearnerName ?? '', fonts.bold, 12);
+    line(sheet.LearnerCode ?? '', fonts.regular, 12);
+    document.moveDown();
+    line(RETURN_NOTICE, fonts.regular, 12);
+    document.moveDown();
+    line(`Passcode: ${sheet.Passcode}`, fonts.regular, 12);
   }
   document.end();
   return done;
