@@ -96,6 +96,15 @@ describe('GET /api/events/scrap-paper', () => {
     expect(pages.join('\n')).not.toContain('Elsewhere Person');
   });
 
+  it('prints a name and code beyond Latin-1 as the learner was registered with', async () => {
+    const start = `${YEAR}-06-14T09:00:00-07:00`;
+    const eventId = await scheduleEvent(start);
+    const learner = await register('Łukasz Żółw 山田太郎', 'Ж-07', start);
+    const pages = await pdfPages(await fetchPdf(eventId));
+    expect(pages).toHaveLength(1);
+    for (const text of ['Łukasz Żółw 山田太郎', 'Ж-07', learner.passcode]) expect(pages[0]).toContain(text);
+  });
+
   it('prints a single page saying so for an event without active registrations', async () => {
     const eventId = await scheduleEvent(`${YEAR}-06-12T09:00:00-07:00`);
     const response = await fetchPdf(eventId.toUpperCase());
