@@ -11,29 +11,44 @@ export interface SheetFont {
 
 /**
  * DejaVu Sans (regular and bold) sets every line; UnifontEX covers what it lacks: CJK, kana,
- * Hangul, most emoji and the rest of the Basic Multilingual Plane, in one weight only.
+ * Hangul, most emoji and the rest of the Basic Multilingual Plane, in one weight only. It is
+ * loaded only for sheets that need it.
  */
 export interface SheetFonts {
   readonly regular: SheetFont;
   readonly bold: SheetFont;
-  readonly fallback: SheetFont;
+  readonly fallback?: SheetFont;
 }
 
 /** Printed for a character that no embedded font covers, and for a control character. */
 export const REPLACEMENT_CHARACTER = '\uFFFD';
 
-let loading: Promise<SheetFonts> | undefined;
+let dejaVu: Promise<Pick<SheetFonts, 'regular' | 'bold'>> | undefined;
+let unifont: Promise<SheetFont> | undefined;
 
 /**
- * The fonts are read and parsed once per process, by the first sheet printed (about 16 MB of
- * buffers, UnifontEX's 13.8 MB once inflated); each document then embeds only the glyphs it uses.
+ * The fonts for a document carrying `texts`. Each font is read and parsed once per process, when
+ * a sheet first needs it: DejaVu Sans by the first sheet printed (1.5 MB), UnifontEX (13.8 MB
+ * once inflated, about 40 MB of resident memory when laid out) by the first with a character that
+ * DejaVu Sans lacks. Each document then embeds only the glyphs it uses.
  */
-export function sheetFonts(): Promise<SheetFonts> {
-  loading ??= loadSheetFonts().catch((error: unknown) => {
-    loading = undefined;
+export async function sheetFontsFor(texts: readonly string[]): Promise<SheetFonts> {
+  const { regular, bold } = await (dejaVu ??= retryable(async () => ({
+    regular: await openFont('DejaVuSans', 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+    bold: await openFont('DejaVuSans-Bold', 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+  }), () => (dejaVu = undefined)));
+  const lacking = texts.some((text) => [...text.normalize('NFC')].some((character) => printable(character) && !(covers(regular, character) && covers(bold, character))));
+  if (!lacking) return { regular, bold };
+  const fallback = await (unifont ??= retryable(() => openFont('UnifontEX', '@fontsource/unifontex/files/unifontex-latin-400-normal.woff'), () => (unifont = undefined)));
+  return { regular, bold, fallback };
+}
+
+/** A load that failed is tried again by the next sheet, not remembered. */
+function retryable<T>(load: () => Promise<T>, forget: () => void): Promise<T> {
+  return load().catch((error: unknown) => {
+    forget();
     throw error;
   });
-  return loading;
 }
 
 /**
@@ -45,25 +60,19 @@ export function sheetFonts(): Promise<SheetFonts> {
  * and ended with no await in between.
  */
 export function forgetGlyphs(fonts: SheetFonts): void {
-  for (const { font } of [fonts.regular, fonts.bold, fonts.fallback]) (font as unknown as { _glyphs: object })._glyphs = {};
+  for (const sheetFont of [fonts.regular, fonts.bold, fonts.fallback]) {
+    if (sheetFont) (sheetFont.font as unknown as { _glyphs: object })._glyphs = {};
+  }
 }
 
-async function loadSheetFonts(): Promise<SheetFonts> {
+async function openFont(name: string, file: string): Promise<SheetFont> {
   const { create } = await import('fontkit');
-  const require = createRequire(import.meta.url);
-  const open = (name: string, file: string): SheetFont => {
-    let data = readFileSync(require.resolve(file));
-    if (file.endsWith('.woff')) data = woffToSfnt(data);
-    const font = create(data);
-    if ('fonts' in font) throw new Error(`${file} is a font collection, not a font`);
-    if (!('_glyphs' in font)) throw new Error('fontkit no longer keeps its glyphs in _glyphs (see forgetGlyphs)');
-    return { name, font };
-  };
-  return {
-    regular: open('DejaVuSans', 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
-    bold: open('DejaVuSans-Bold', 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
-    fallback: open('UnifontEX', '@fontsource/unifontex/files/unifontex-latin-400-normal.woff'),
-  };
+  let data = readFileSync(createRequire(import.meta.url).resolve(file));
+  if (file.endsWith('.woff')) data = woffToSfnt(data);
+  const font = create(data);
+  if ('fonts' in font) throw new Error(`${file} is a font collection, not a font`);
+  if (!('_glyphs' in font)) throw new Error('fontkit no longer keeps its glyphs in _glyphs (see forgetGlyphs)');
+  return { name, font };
 }
 
 /**
@@ -115,6 +124,10 @@ const IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u; // ZWJ, variation selec
 const CONTROL = /^[\p{Cc}\p{Cs}]$/u; // control characters, unpaired surrogates
 const KEEPS_FONT = /^[\s\p{M}]$/u; // spaces and combining marks stay in the font of the run they are in
 
+/** A character some font should print: not an invisible format character, not a control character. */
+const printable = (character: string) => !IGNORABLE.test(character) && !CONTROL.test(character);
+const covers = ({ font }: SheetFont, character: string) => font.hasGlyphForCodePoint(character.codePointAt(0)!);
+
 /**
  * Splits text into runs, each character in the first of `fonts` that has a glyph for it (after NFC,
  * so a letter typed as base plus accent finds its precomposed glyph). Invisible format characters
@@ -135,12 +148,11 @@ export function fontRuns(text: string, fonts: readonly SheetFont[]): FontRun[] {
   };
   for (const character of text.normalize('NFC')) {
     if (IGNORABLE.test(character)) continue;
-    const codePoint = character.codePointAt(0)!;
-    if (current && KEEPS_FONT.test(character) && current.font.hasGlyphForCodePoint(codePoint)) {
+    if (current && KEEPS_FONT.test(character) && covers(current, character)) {
       add(current, character);
       continue;
     }
-    const font = CONTROL.test(character) ? undefined : fonts.find((candidate) => candidate.font.hasGlyphForCodePoint(codePoint));
+    const font = CONTROL.test(character) ? undefined : fonts.find((candidate) => covers(candidate, character));
     if (font) add(font, character);
     else add(fonts[0], REPLACEMENT_CHARACTER);
   }

@@ -1,4 +1,5 @@
 import { PDFParse } from 'pdf-parse';
+import { sheetFontsFor } from './scrap-paper.fonts.js';
 import { NO_REGISTRATIONS, RETURN_NOTICE, renderScrapPaper } from './scrap-paper.pdf.js';
 
 async function pagesOf(pdf: Buffer): Promise<string[]> {
@@ -73,6 +74,11 @@ describe('renderScrapPaper', () => {
     await renderScrapPaper(event, [{ LearnerName: 'Żaneta Αλφα', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]);
     const [page] = await pagesOf(await renderScrapPaper(event, [{ LearnerName: 'Zed Ada', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]));
     expect(page).toContain('Zed Ada');
+  });
+
+  it('loads the fallback font only for a document with a character DejaVu Sans lacks', async () => {
+    expect((await sheetFontsFor(['Łukasz Żółw', 'Αλέξανδρος', 'Алексей', 'Nguyễn', 'Zoe\u0308\u200B'])).fallback).toBeUndefined();
+    expect((await sheetFontsFor(['Ada', '山田太郎'])).fallback?.name).toBe('UnifontEX');
   });
 
   it('prints a single page saying so when there is no registration', async () => {

@@ -1,6 +1,6 @@
 import type { Font } from 'fontkit';
 import type { ScrapPaperSheet } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
-import { fontRuns, forgetGlyphs, sheetFonts, type SheetFont } from './scrap-paper.fonts.js';
+import { fontRuns, forgetGlyphs, sheetFontsFor, type SheetFont } from './scrap-paper.fonts.js';
 
 export const RETURN_NOTICE = 'This must be returned to the invigilator upon completion of the exam.';
 export const NO_REGISTRATIONS = 'This exam event has no active registrations, so there is no scrap paper to print.';
@@ -15,11 +15,14 @@ const lineHeight = (font: Font, size: number) => ((font.ascent - font.descent + 
  */
 export async function renderScrapPaper(event: { title: string; start: string }, sheets: readonly ScrapPaperSheet[]): Promise<Buffer> {
   const { default: PDFDocument } = await import('pdfkit');
-  const fonts = await sheetFonts(); // not alongside: jest's ESM loader fails on two imports of fontkit at once
+  const texts = [event.title, event.start, ...sheets.flatMap((sheet) => [sheet.LearnerName ?? '', sheet.LearnerCode ?? ''])];
+  const fonts = await sheetFontsFor(texts); // not alongside: jest's ESM loader fails on two imports of fontkit at once
   const document = new PDFDocument({ size: 'LETTER', margin: 72, autoFirstPage: false });
   forgetGlyphs(fonts); // from here to document.end(), no await
   // pdfkit takes a fontkit font as it takes a file (its types say only the latter).
-  for (const { name, font } of [fonts.regular, fonts.bold, fonts.fallback]) document.registerFont(name, font as unknown as Buffer);
+  for (const sheetFont of [fonts.regular, fonts.bold, fonts.fallback]) {
+    if (sheetFont) document.registerFont(sheetFont.name, sheetFont.font as unknown as Buffer);
+  }
   const chunks: Uint8Array[] = [];
   document.on('data', (chunk: Uint8Array) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -33,7 +36,7 @@ export async function renderScrapPaper(event: { title: string; start: string }, 
    * stroked as well as filled to stand for bold.
    */
   const line = (text: string, primary: SheetFont, size: number) => {
-    const runs = fontRuns(text, [primary, fonts.fallback]);
+    const runs = fontRuns(text, fonts.fallback ? [primary, fonts.fallback] : [primary]);
     const ascent = (primary.font.ascent / primary.font.unitsPerEm) * size;
     runs.forEach((run, i) => {
       const fauxBold = primary === fonts.bold && run.font !== primary;
