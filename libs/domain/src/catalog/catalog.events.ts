@@ -52,8 +52,6 @@ export type LearnerDefined = DomainEvent<'LearnerDefined', LearnerDefinition>;
 export type AssessmentFormDefined = DomainEvent<'AssessmentFormDefined', AssessmentFormDefinition>;
 export type BillingCodeDefined = DomainEvent<'BillingCodeDefined', BillingCodeDefinition>;
 
-export type CatalogEvent = VenueDefined | LearnerDefined | AssessmentFormDefined | BillingCodeDefined;
-
 /** Every assessment form's stream starts with this (what a watcher of form changes looks for). */
 export const ASSESSMENT_FORM_STREAM_PREFIX = 'assessmentForm-';
 
