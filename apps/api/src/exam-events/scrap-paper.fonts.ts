@@ -10,9 +10,9 @@ export interface SheetFont {
 }
 
 /**
- * DejaVu Sans (regular and bold) sets every line; UnifontEX covers what it lacks: CJK, kana,
- * Hangul, most emoji and the rest of the Basic Multilingual Plane, in one weight only. It is
- * loaded only for sheets that need it.
+ * Embedded fonts for lines beyond Latin-1: DejaVu Sans (regular and bold) sets them; UnifontEX
+ * covers what it lacks: CJK, kana, Hangul, most emoji and the rest of the Basic Multilingual
+ * Plane, in one weight only. Each is loaded only for sheets that need it.
  */
 export interface SheetFonts {
   readonly regular: SheetFont;
@@ -27,18 +27,21 @@ let dejaVu: Promise<Pick<SheetFonts, 'regular' | 'bold'>> | undefined;
 let unifont: Promise<SheetFont> | undefined;
 
 /**
- * The fonts for a document carrying `texts`. Each font is read and parsed once per process, when
- * a sheet first needs it: DejaVu Sans by the first sheet printed (1.5 MB), UnifontEX (13.8 MB
- * once inflated, about 40 MB of resident memory when laid out) by the first with a character that
- * DejaVu Sans lacks. Each document then embeds only the glyphs it uses.
+ * The embedded fonts a document carrying `texts` needs: none when every text is Latin-1 (set in
+ * the standard Helvetica, see `inStandardFont`). Each font is read and parsed once per process,
+ * when a sheet first needs it: DejaVu Sans by the first sheet with a text beyond Latin-1 (1.5 MB),
+ * UnifontEX (13.8 MB once inflated, about 40 MB of resident memory when laid out) by the first
+ * with a character that DejaVu Sans lacks. Each document then embeds only the glyphs it uses.
  */
-export async function sheetFontsFor(texts: readonly string[]): Promise<SheetFonts> {
+export async function sheetFontsFor(texts: readonly string[]): Promise<SheetFonts | null> {
+  const beyondLatin1 = texts.filter((text) => !inStandardFont(text));
+  if (beyondLatin1.length === 0) return null;
   const { regular, bold } = await (dejaVu ??= retryable(async () => ({
     regular: await openFont('DejaVuSans', 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
     bold: await openFont('DejaVuSans-Bold', 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
   }), () => (dejaVu = undefined)));
   const dejaVuLacks = (character: string) => printable(character) && !(covers(regular, character) && covers(bold, character));
-  if (!texts.some((text) => [...text.normalize('NFC')].some(dejaVuLacks))) return { regular, bold };
+  if (!beyondLatin1.some((text) => [...text.normalize('NFC')].some(dejaVuLacks))) return { regular, bold };
   const fallback = await (unifont ??= retryable(() => openFont('UnifontEX', '@fontsource/unifontex/files/unifontex-latin-400-normal.woff'), () => (unifont = undefined)));
   return { regular, bold, fallback };
 }
@@ -59,8 +62,8 @@ function retryable<T>(load: () => Promise<T>, forget: () => void): Promise<T> {
  * the parsed tables (a fresh parse per document took 50–150 ms more for 30 pages), and is laid out
  * and ended with no await in between.
  */
-export function forgetGlyphs(fonts: SheetFonts): void {
-  for (const sheetFont of [fonts.regular, fonts.bold, fonts.fallback]) {
+export function forgetGlyphs(fonts: SheetFonts | null): void {
+  for (const sheetFont of [fonts?.regular, fonts?.bold, fonts?.fallback]) {
     if (sheetFont) (sheetFont.font as unknown as { _glyphs: object })._glyphs = {};
   }
 }
@@ -89,11 +92,30 @@ const KEEPS_FONT = /^[\s\p{M}]$/u; // spaces and combining marks stay in the fon
 const printable = (character: string) => !IGNORABLE.test(character) && !CONTROL.test(character);
 const covers = ({ font }: SheetFont, character: string) => font.hasGlyphForCodePoint(character.codePointAt(0)!);
 
+/** What Helvetica, the PDF standard font, prints: printable Latin-1 (in its WinAnsi encoding). */
+const LATIN1 = /^[\x20-\x7E\xA0-\xFF]*$/;
+
 /**
- * Splits text into runs, each character in the first of `fonts` that has a glyph for it (after NFC,
- * so a letter typed as base plus accent finds its precomposed glyph). Invisible format characters
- * are dropped (a font without a glyph for one would print a box); a character no font covers, or a
- * control character, becomes U+FFFD in the first font.
+ * Text to print: composed (NFC, so a letter typed as base plus accent is one character) and without
+ * invisible format characters (ZWJ, variation selectors, soft hyphen…; a font without a glyph for
+ * one would print a box, and an emoji sequence prints as its parts).
+ */
+export function printableText(text: string): string {
+  return [...text.normalize('NFC')].filter((character) => !IGNORABLE.test(character)).join('');
+}
+
+/**
+ * Whether a text is set in Helvetica, the PDF standard font: every character Latin-1. Its text is
+ * then plain WinAnsi strings, which every PDF reader and text extractor reads (an embedded font's
+ * text is glyph numbers with a map back to characters, which simple extractors do not follow).
+ */
+export function inStandardFont(text: string): boolean {
+  return LATIN1.test(printableText(text));
+}
+
+/**
+ * Splits `printableText(text)` into runs, each character in the first of `fonts` that has a glyph
+ * for it; a character no font covers, or a control character, becomes U+FFFD in the first font.
  */
 export function fontRuns(text: string, fonts: readonly SheetFont[]): FontRun[] {
   const runs: FontRun[] = [];
@@ -107,8 +129,7 @@ export function fontRuns(text: string, fonts: readonly SheetFont[]): FontRun[] {
     }
     pending += characters;
   };
-  for (const character of text.normalize('NFC')) {
-    if (IGNORABLE.test(character)) continue;
+  for (const character of printableText(text)) {
     if (current && KEEPS_FONT.test(character) && covers(current, character)) {
       add(current, character);
       continue;

@@ -72,13 +72,24 @@ describe('renderScrapPaper', () => {
 
   it('keeps a letter in the text of a document printed after one that embedded it as part of another', async () => {
     await renderScrapPaper(event, [{ LearnerName: 'Żaneta Αλφα', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]);
-    const [page] = await pagesOf(await renderScrapPaper(event, [{ LearnerName: 'Zed Ada', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]));
-    expect(page).toContain('Zed Ada');
+    const [page] = await pagesOf(await renderScrapPaper(event, [{ LearnerName: 'Zed Łada', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]));
+    expect(page).toContain('Zed Łada');
   });
 
-  it('loads the fallback font only for a document with a character DejaVu Sans lacks', async () => {
-    expect((await sheetFontsFor(['Łukasz Żółw', 'Αλέξανδρος', 'Алексей', 'Nguyễn', 'Zoe\u0308\u200B'])).fallback).toBeUndefined();
-    expect((await sheetFontsFor(['Ada', '山田太郎'])).fallback?.name).toBe('UnifontEX');
+  it('embeds no font for Latin-1 text, DejaVu Sans beyond it, and the fallback font only for a character DejaVu Sans lacks', async () => {
+    expect(await sheetFontsFor(['Émilie Ørsted', 'Zoe\u0308 Ada\u200B', 'P-1'])).toBeNull();
+    const dejaVu = await sheetFontsFor(['Ada', 'Łukasz Żółw', 'Αλέξανδρος', 'Алексей', 'Nguyễn']);
+    expect([dejaVu?.regular.name, dejaVu?.fallback]).toEqual(['DejaVuSans', undefined]);
+    expect((await sheetFontsFor(['Ada', '山田太郎']))?.fallback?.name).toBe('UnifontEX');
+  });
+
+  it('writes Latin-1 lines in the standard Helvetica, as plain strings any PDF reader extracts', async () => {
+    const latin1 = (await renderScrapPaper(event, [{ LearnerName: 'Émilie Ørsted', LearnerCode: 'P-1', Passcode: 'K7M2Q9WXR4TZ' }])).toString('latin1');
+    expect(latin1).toContain('/BaseFont /Helvetica-Bold');
+    expect(latin1).not.toContain('/FontFile2');
+    const mixed = (await renderScrapPaper(event, [{ LearnerName: 'Łukasz Żółw', LearnerCode: 'P-1', Passcode: 'K7M2Q9WXR4TZ' }])).toString('latin1');
+    expect(mixed).toContain('/FontFile2');
+    expect(mixed).toContain('/BaseFont /Helvetica');
   });
 
   it('prints a single page saying so when there is no registration', async () => {

@@ -1,6 +1,6 @@
 import type { Font } from 'fontkit';
 import type { ScrapPaperSheet } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
-import { fontRuns, forgetGlyphs, sheetFontsFor, type SheetFont } from './scrap-paper.fonts.js';
+import { fontRuns, forgetGlyphs, inStandardFont, printableText, sheetFontsFor } from './scrap-paper.fonts.js';
 
 export const RETURN_NOTICE = 'This must be returned to the invigilator upon completion of the exam.';
 export const NO_REGISTRATIONS = 'This exam event has no active registrations, so there is no scrap paper to print.';
@@ -10,8 +10,9 @@ const lineHeight = (font: Font, size: number) => ((font.ascent - font.descent + 
 
 /**
  * One page per sheet (spec §3); a single page saying so when there is none. pdfkit (fonts and
- * layout tables, about 19 MB of resident memory) and the embedded fonts (scrap-paper.fonts.ts) are
- * loaded by the first sheet printed, not by every API process at start.
+ * layout tables, about 19 MB of resident memory) is loaded by the first sheet printed, not by every
+ * API process at start; the embedded fonts (scrap-paper.fonts.ts) by the first with a text beyond
+ * Latin-1.
  */
 export async function renderScrapPaper(event: { title: string; start: string }, sheets: readonly ScrapPaperSheet[]): Promise<Buffer> {
   const { default: PDFDocument } = await import('pdfkit');
@@ -20,7 +21,7 @@ export async function renderScrapPaper(event: { title: string; start: string }, 
   const document = new PDFDocument({ size: 'LETTER', margin: 72, autoFirstPage: false });
   forgetGlyphs(fonts); // from here to document.end(), no await
   // pdfkit takes a fontkit font as it takes a file (its types say only the latter).
-  for (const sheetFont of [fonts.regular, fonts.bold, fonts.fallback]) {
+  for (const sheetFont of [fonts?.regular, fonts?.bold, fonts?.fallback]) {
     if (sheetFont) document.registerFont(sheetFont.name, sheetFont.font as unknown as Buffer);
   }
   const chunks: Uint8Array[] = [];
@@ -31,15 +32,21 @@ export async function renderScrapPaper(event: { title: string; start: string }, 
   });
 
   /**
-   * A line (wrapped if it is long) in `primary`, each character it lacks in the fallback font on
-   * the same baseline, lines as far apart as in `primary`; the fallback has one weight, so it is
-   * stroked as well as filled to stand for bold.
+   * A line (wrapped if it is long). Latin-1 text in Helvetica, as any PDF reader extracts it; other
+   * text in DejaVu Sans, each character it lacks in the fallback font on the same baseline, lines as
+   * far apart as in DejaVu Sans; the fallback has one weight, so it is stroked as well as filled to
+   * stand for bold.
    */
-  const line = (text: string, primary: SheetFont, size: number) => {
+  const line = (text: string, weight: 'regular' | 'bold', size: number) => {
+    if (fonts === null || inStandardFont(text)) {
+      document.font(weight === 'bold' ? 'Helvetica-Bold' : 'Helvetica', size).text(printableText(text));
+      return;
+    }
+    const primary = fonts[weight];
     const runs = fontRuns(text, fonts.fallback ? [primary, fonts.fallback] : [primary]);
     const ascent = (primary.font.ascent / primary.font.unitsPerEm) * size;
     runs.forEach((run, i) => {
-      const fauxBold = primary === fonts.bold && run.font !== primary;
+      const fauxBold = weight === 'bold' && run.font !== primary;
       if (fauxBold) document.lineWidth(size / 40);
       document.font(run.font.name, size).text(run.text, {
         continued: i < runs.length - 1,
@@ -49,29 +56,29 @@ export async function renderScrapPaper(event: { title: string; start: string }, 
         stroke: fauxBold,
       });
     });
-    document.font(primary.name, size);
+    document.font(primary.name, size); // what follows (moveDown) spaces as DejaVu Sans, not the fallback
   };
 
   const header = () => {
     document.addPage();
-    line('Scrap Paper', fonts.bold, 24);
+    line('Scrap Paper', 'bold', 24);
     document.moveDown(0.5);
-    line(event.title, fonts.regular, 12);
-    line(event.start, fonts.regular, 12);
+    line(event.title, 'regular', 12);
+    line(event.start, 'regular', 12);
     document.moveDown();
   };
   if (sheets.length === 0) {
     header();
-    line(NO_REGISTRATIONS, fonts.regular, 12);
+    line(NO_REGISTRATIONS, 'regular', 12);
   }
   for (const sheet of sheets) {
     header();
-    line(sheet.LearnerName ?? '', fonts.bold, 12);
-    line(sheet.LearnerCode ?? '', fonts.regular, 12);
+    line(sheet.LearnerName ?? '', 'bold', 12);
+    line(sheet.LearnerCode ?? '', 'regular', 12);
     document.moveDown();
-    line(RETURN_NOTICE, fonts.regular, 12);
+    line(RETURN_NOTICE, 'regular', 12);
     document.moveDown();
-    line(`Passcode: ${sheet.Passcode}`, fonts.regular, 12);
+    line(`Passcode: ${sheet.Passcode}`, 'regular', 12);
   }
   document.end();
   return done;
