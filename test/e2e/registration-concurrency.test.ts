@@ -47,6 +47,19 @@ describe('registration commands under concurrency', () => {
     for (const id of ids) expect((await retrieve(app, tenant, id)).body.EventIdentifier).toBe(exam);
   });
 
+  it('concurrent register-lax with one new id for different free slots: one is registered, the others refused create no exam event', async () => {
+    // Four rounds: before the per-registration lock, about every other round left events behind.
+    for (let round = 0; round < 4; round++) {
+      const scheduledBefore = (await storedEvents(app, tenant.org)).filter((e) => e.type === 'ExamScheduled').length;
+      const id = newId();
+      const slots = Array.from({ length: 5 }, () => nextSlot());
+      const responses = await Promise.all(slots.map((start) => command(app, tenant, id, 'register-lax', registerBody(tenant, { EventStart: start }))));
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      const scheduled = (await storedEvents(app, tenant.org)).filter((e) => e.type === 'ExamScheduled');
+      expect(scheduled.slice(scheduledBefore).map((e) => e.data.EventId)).toEqual([responses.find((r) => r.status === 201)!.body.Exam]);
+    }
+  });
+
   it('concurrent grants and revokes on one registration lose no update and equal a replay of what was stored', async () => {
     const held = ['Reader', 'Scribe', 'Rest breaks', 'Large print', 'Quiet room', 'Computer'];
     const { registration } = await registered(app, tenant, {

@@ -15,7 +15,11 @@ import { latest, RegistrationSupport } from './registration-support.js';
 export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, ExamAssignment> {
   constructor(private readonly support: RegistrationSupport) {}
 
-  async execute({ registrationId, request, passcode, context }: RegisterLaxCommand): Promise<ExamAssignment> {
+  execute(command: RegisterLaxCommand): Promise<ExamAssignment> {
+    return this.support.oneAtATime.run(command.registrationId, () => this.registerLax(command));
+  }
+
+  private async registerLax({ registrationId, request, passcode, context }: RegisterLaxCommand): Promise<ExamAssignment> {
     const { scheduler } = this.support;
     const learnerFound = await this.support.learnerExists(context, request.learnerId);
     const form = await this.support.formByCode(context, request.assessment);
@@ -60,7 +64,7 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
           loaded,
         );
       } catch (error) {
-        // Only a concurrent register-lax with the same id gets here: undo its own Individual event.
+        // Only a register-lax with the same id in another process gets here: undo its own Individual event.
         if (event.created && isIndividual(event.examType)) await scheduler.cancelAutomatically(context, event.eventId);
         throw error;
       }

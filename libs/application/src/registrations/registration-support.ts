@@ -11,6 +11,7 @@ import { CommandCatalog } from '../catalog/command-catalog.js';
 import type { CommandContext } from '../event-sourcing/command-context.js';
 import { EventSourcedStreams, type LoadedStream, type UpdateResult } from '../event-sourcing/event-sourced-streams.js';
 import { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
+import { KeyedLock } from '../exam-events/keyed-lock.js';
 import { ReadYourWrites } from '../read-your-writes.js';
 
 /** The form the catalog's lookup by code picks, with the title an exam event shows for it. */
@@ -32,6 +33,15 @@ export function latest(...positions: (bigint | null)[]): bigint | null {
 
 @Injectable()
 export class RegistrationSupport {
+  /**
+   * register-lax and transfer-lax of one registration, one at a time in this process. Both check
+   * the registration, then find or create an exam event, then append; two at once would both pass
+   * the checks, both create an event, and the one refused at the append would leave its event
+   * behind (spec §1: a rejected command creates no exam event). Across processes the race stays
+   * (docs/decisions.md).
+   */
+  readonly oneAtATime = new KeyedLock();
+
   constructor(
     readonly streams: EventSourcedStreams,
     readonly readYourWrites: ReadYourWrites,

@@ -17,7 +17,11 @@ import { latest, RegistrationSupport } from './registration-support.js';
 export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, ExamAssignment> {
   constructor(private readonly support: RegistrationSupport) {}
 
-  async execute({ registrationId, request, context }: TransferLaxCommand): Promise<ExamAssignment> {
+  execute(command: TransferLaxCommand): Promise<ExamAssignment> {
+    return this.support.oneAtATime.run(command.registrationId, () => this.transferLax(command));
+  }
+
+  private async transferLax({ registrationId, request, context }: TransferLaxCommand): Promise<ExamAssignment> {
     const { scheduler } = this.support;
     const command: Omit<TransferLax, 'toEventId'> = {
       type: 'TransferLax',
