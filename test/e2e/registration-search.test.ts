@@ -188,6 +188,10 @@ describe('registration search and count (spec §5) over HTTP', () => {
     expect(idsOf(before.body)).toEqual([ids.alan, ids.ada]);
     const both = await search({ LastChangeTimeSince: '2026-01-10T02:00Z', LastChangeTimeBefore: '2026-01-10T04:00:00.000Z' });
     expect(idsOf(both.body)).toEqual([ids.grace, ids.alan]);
+    // Bounds finer than the stored milliseconds: Grace's change at 03:00:00.000 is just before both.
+    const justAfterGrace = '2026-01-10T03:00:00.0001Z';
+    expect(idsOf((await search({ LastChangeTimeSince: justAfterGrace })).body)).toEqual(allInOrder().slice(0, 4));
+    expect(idsOf((await search({ LastChangeTimeBefore: justAfterGrace })).body)).toEqual([ids.grace, ids.alan, ids.ada]);
     // An empty window is no error: nothing matches.
     const empty = await search({ LastChangeTimeSince: '2026-01-10T04:00:00Z', LastChangeTimeBefore: '2026-01-10T02:00:00Z' });
     expect(empty.status).toBe(200);

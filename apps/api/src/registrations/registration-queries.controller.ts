@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
+import { parseWindowBound } from '../../../../libs/domain/src/shared/time.js';
 import type { QueryStore } from '../../../../libs/read-model/src/read-store.js';
 import {
   type RegistrationCriteria,
@@ -8,7 +9,6 @@ import {
 } from '../../../../libs/read-model/src/registrations/registration-search.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
 import { READ_STORE } from '../infrastructure/tokens.js';
-import { instantOf } from '../http/field-validators.js';
 import { DEFAULT_TAKE, RegistrationCriteriaBody, SearchRegistrationsBody } from './registration-queries.dto.js';
 
 /** "Not specified" (spec §1): missing, null or blank criteria set no condition. */
@@ -22,8 +22,8 @@ function criteriaOf(body: RegistrationCriteriaBody, organization: string): Regis
     email: specified(body.Email),
     code: specified(body.Code),
     // Shape-validated already: a present value is a valid time.
-    since: body.LastChangeTimeSince ? instantOf(body.LastChangeTimeSince)! : undefined,
-    before: body.LastChangeTimeBefore ? instantOf(body.LastChangeTimeBefore)! : undefined,
+    since: body.LastChangeTimeSince ? parseWindowBound(body.LastChangeTimeSince)! : undefined,
+    before: body.LastChangeTimeBefore ? parseWindowBound(body.LastChangeTimeBefore)! : undefined,
   };
 }
 

@@ -6,6 +6,7 @@ import {
   minuteKey,
   parseLocalPeriod,
   parseOffsetDateTime,
+  parseWindowBound,
   spanOverlapsWindow,
 } from './time.js';
 
@@ -85,6 +86,24 @@ describe('formatInZone', () => {
     for (const instant of ['2026-11-01T09:30:00.000Z', '2026-11-01T09:30:00.005Z', '2026-11-01T09:30:59.999Z']) {
       expect(iso(parseOffsetDateTime(formatInZone(instant, 'America/Vancouver')))).toBe(instant);
     }
+  });
+});
+
+describe('parseWindowBound', () => {
+  it.each([
+    ['2026-01-10T03:00:00Z', '2026-01-10T03:00:00.000Z'],
+    ['2026-01-10T03:00:00.812Z', '2026-01-10T03:00:00.812Z'],
+    ['2026-01-10T03:00:00.8120000Z', '2026-01-10T03:00:00.812Z'],
+    ['2026-01-10T03:00:00.8121Z', '2026-01-10T03:00:00.813Z'],
+    ['2026-01-10T03:00:00.9999-08:00', '2026-01-10T11:00:01.000Z'],
+    // The last millisecond of 9999 has no later one that sorts with stored times: kept.
+    ['9999-12-31T23:59:59.9999Z', '9999-12-31T23:59:59.999Z'],
+  ])('takes %s as %s (a fraction finer than milliseconds rounds up)', (text, expected) => {
+    expect(iso(parseWindowBound(text))).toBe(expected);
+  });
+
+  it('refuses what parseOffsetDateTime refuses', () => {
+    expect(parseWindowBound('2026-01-10T03:00:00.5')).toBeNull();
   });
 });
 

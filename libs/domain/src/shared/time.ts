@@ -64,6 +64,21 @@ export function parseOffsetDateTime(text: string | null | undefined): Date | nul
   return new Date(wallClockMs(year, month, day, hour, minute, second, millis) - offset * MINUTE_MS);
 }
 
+/**
+ * A bound of a time window: `parseOffsetDateTime`, rounded up to the next millisecond when the
+ * text's fraction goes finer (`…:33.8129Z` → `…:33.813Z`). Stored times are whole milliseconds, so
+ * for any of them t ≥ b ⇔ t ≥ ⌈b⌉ and t < b ⇔ t < ⌈b⌉: an inclusive and an exclusive bound both
+ * stay exact, where the truncated instant would let a time just before the bound through.
+ */
+export function parseWindowBound(text: string | null | undefined): Date | null {
+  const instant = parseOffsetDateTime(text);
+  if (instant === null) return null;
+  const finerThanMilliseconds = /[1-9]/.test((OFFSET_DATE_TIME.exec(text!)![7] ?? '').slice(3));
+  const roundedUp = new Date(instant.getTime() + 1);
+  // The last millisecond of 9999 has no later one that sorts with stored times (see isStorableInstant).
+  return finerThanMilliseconds && isStorableInstant(roundedUp) ? roundedUp : instant;
+}
+
 /** True when `name` is a time zone `Intl` knows (IANA names and their aliases, e.g. `UTC`). */
 export function isValidTimeZone(name: string): boolean {
   // Newer Intl versions also accept bare offsets such as `+01:00`; those are not IANA names.
