@@ -10,7 +10,6 @@ import { AppModule } from './app.module.js';
 import { HealthModule } from './health/health.module.js';
 import { answerClientError } from './http/client-errors.js';
 import { parseJsonBodies } from './http/json-bodies.js';
-import { answerMethodNotAllowed } from './http/method-not-allowed.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
 import { protectRoutes } from './http/route-access.js';
@@ -85,7 +84,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     done();
   });
   addSecurityHeaders(fastify, DOCS_PATH);
-  answerMethodNotAllowed(fastify);
   logRequests(fastify, logger);
   instrumentHttp(fastify, app.get(Metrics));
   // Errors raised before a route runs (body parsing, size) reach Nest's own Fastify error handler,

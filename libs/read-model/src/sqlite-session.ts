@@ -62,8 +62,11 @@ export class SqliteView implements ReadView {
   }
 
   async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
+    return this.findBy(collection, clausesOf(filter), options);
+  }
+
+  protected findBy(collection: string, clauses: Clause[], options?: FindOptions): Doc[] {
     const layout = this.layoutOf(collection);
-    const clauses = clausesOf(filter);
     const find = normalizeFind(options);
     const docs = this.all(findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), undefined, this.textPlan));
     return docs.map((doc) => JSON.parse(doc) as Doc);
@@ -114,7 +117,11 @@ export class SqliteView implements ReadView {
   }
 
   async count(collection: string, filter: Filter): Promise<number> {
-    const query = countSql(this.layoutOf(collection), clausesOf(filter), this.textPlan);
+    return this.countBy(collection, clausesOf(filter));
+  }
+
+  protected countBy(collection: string, clauses: Clause[]): number {
+    const query = countSql(this.layoutOf(collection), clauses, this.textPlan);
     if (this.counts) return this.counts.count(query.sql, query.params);
     return this.connection.statement(query.sql).pluck().get(...query.params) as number;
   }
@@ -222,14 +229,16 @@ export class SqliteSession extends SqliteView implements ProjectionSession {
 
   override async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     this.flush(collection);
-    this.beforeQuery(collection, clausesOf(filter));
-    return super.find(collection, filter, options);
+    const clauses = clausesOf(filter);
+    this.beforeQuery(collection, clauses);
+    return this.findBy(collection, clauses, options);
   }
 
   override async count(collection: string, filter: Filter): Promise<number> {
     this.flush(collection);
-    this.beforeQuery(collection, clausesOf(filter));
-    return super.count(collection, filter);
+    const clauses = clausesOf(filter);
+    this.beforeQuery(collection, clauses);
+    return this.countBy(collection, clauses);
   }
 
   /** Writes the changed documents to the tables: of one collection (kept held), or all (released). */

@@ -34,14 +34,14 @@ let unifont: Promise<SheetFont> | undefined;
  * with a character that DejaVu Sans lacks. Each document then embeds only the glyphs it uses.
  */
 export async function sheetFontsFor(texts: readonly string[]): Promise<SheetFonts | null> {
-  const beyondLatin1 = texts.filter((text) => !inStandardFont(text));
+  const beyondLatin1 = texts.map(printableText).filter((printed) => !inStandardFont(printed));
   if (beyondLatin1.length === 0) return null;
   const { regular, bold } = await (dejaVu ??= retryable(async () => ({
     regular: await openFont('DejaVuSans', 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
     bold: await openFont('DejaVuSans-Bold', 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
   }), () => (dejaVu = undefined)));
   const dejaVuLacks = (character: string) => printable(character) && !(covers(regular, character) && covers(bold, character));
-  if (!beyondLatin1.some((text) => [...text.normalize('NFC')].some(dejaVuLacks))) return { regular, bold };
+  if (!beyondLatin1.some((printed) => [...printed].some(dejaVuLacks))) return { regular, bold };
   const fallback = await (unifont ??= retryable(() => openFont('UnifontEX', '@fontsource/unifontex/files/unifontex-latin-400-normal.woff'), () => (unifont = undefined)));
   return { regular, bold, fallback };
 }
@@ -105,19 +105,20 @@ export function printableText(text: string): string {
 }
 
 /**
- * Whether a text is set in Helvetica, the PDF standard font: every character Latin-1. Its text is
- * then plain WinAnsi strings, which every PDF reader and text extractor reads (an embedded font's
- * text is glyph numbers with a map back to characters, which simple extractors do not follow).
+ * Whether a `printableText` is set in Helvetica, the PDF standard font: every character Latin-1.
+ * Its text is then plain WinAnsi strings, which every PDF reader and text extractor reads (an
+ * embedded font's text is glyph numbers with a map back to characters, which simple extractors do
+ * not follow).
  */
-export function inStandardFont(text: string): boolean {
-  return LATIN1.test(printableText(text));
+export function inStandardFont(printed: string): boolean {
+  return LATIN1.test(printed);
 }
 
 /**
- * Splits `printableText(text)` into runs, each character in the first of `fonts` that has a glyph
- * for it; a character no font covers, or a control character, becomes U+FFFD in the first font.
+ * Splits a `printableText` into runs, each character in the first of `fonts` that has a glyph for
+ * it; a character no font covers, or a control character, becomes U+FFFD in the first font.
  */
-export function fontRuns(text: string, fonts: readonly SheetFont[]): FontRun[] {
+export function fontRuns(printed: string, fonts: readonly SheetFont[]): FontRun[] {
   const runs: FontRun[] = [];
   let current: SheetFont | undefined;
   let pending = '';
@@ -129,7 +130,7 @@ export function fontRuns(text: string, fonts: readonly SheetFont[]): FontRun[] {
     }
     pending += characters;
   };
-  for (const character of printableText(text)) {
+  for (const character of printed) {
     if (current && KEEPS_FONT.test(character) && covers(current, character)) {
       add(current, character);
       continue;

@@ -38,12 +38,13 @@ export async function renderScrapPaper(event: { title: string; start: string }, 
    * stand for bold.
    */
   const line = (text: string, weight: 'regular' | 'bold', size: number) => {
-    if (fonts === null || inStandardFont(text)) {
-      document.font(weight === 'bold' ? 'Helvetica-Bold' : 'Helvetica', size).text(printableText(text));
+    const printed = printableText(text);
+    if (fonts === null || inStandardFont(printed)) {
+      document.font(weight === 'bold' ? 'Helvetica-Bold' : 'Helvetica', size).text(printed);
       return;
     }
     const primary = fonts[weight];
-    const runs = fontRuns(text, fonts.fallback ? [primary, fonts.fallback] : [primary]);
+    const runs = fontRuns(printed, fonts.fallback ? [primary, fonts.fallback] : [primary]);
     const ascent = (primary.font.ascent / primary.font.unitsPerEm) * size;
     runs.forEach((run, i) => {
       const fauxBold = weight === 'bold' && run.font !== primary;

@@ -1,9 +1,10 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ReadYourWritesTimeoutError } from '../../../../libs/application/src/checkpoint-read-your-writes.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { ProjectionLagTimeoutError } from '../../../../libs/read-model/src/checkpoint-waiters.js';
 import { ReadModelsBehindError } from '../../../../libs/read-model/src/read-gate.js';
+import { methodsServingPathOf } from './method-not-allowed.js';
 import { PROBLEM_CONTENT_TYPE, problem, ProblemDetails, READ_MODELS_BEHIND, READ_MODELS_NOT_CAUGHT_UP, RequestValidationError } from './problem-details.js';
 
 const DOMAIN_STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
@@ -16,8 +17,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const body = this.toProblem(exception);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    // Nest's not-found handler answers every unmatched request; one on a path other methods serve is a 405.
+    const allowed = exception instanceof NotFoundException ? methodsServingPathOf(request) : [];
+    if (allowed.length > 0) void reply.header('Allow', allowed.join(', '));
+    const body =
+      allowed.length > 0
+        ? problem(405, `Method ${request.method} is not allowed for this URL; allowed: ${allowed.join(', ')}`)
+        : this.toProblem(exception);
     if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (body.status === 503) void reply.header('Retry-After', RETRY_AFTER_SECONDS);
     void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);

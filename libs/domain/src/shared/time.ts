@@ -49,19 +49,10 @@ const OFFSET_DATE_TIME =
 /**
  * Parses an ISO 8601 date-time that carries its offset (`2026-03-01T09:00:00-08:00`,
  * `2026-03-01T17:00Z`). Returns null for anything else: no offset, impossible dates
- * (`2026-02-30`), out-of-range fields, other layouts.
+ * (`2026-02-30`), out-of-range fields, other layouts. Digits finer than milliseconds are dropped.
  */
 export function parseOffsetDateTime(text: string | null | undefined): Date | null {
-  const match = OFFSET_DATE_TIME.exec(text ?? '');
-  if (!match) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0));
-  const millis = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
-  const [offsetSign, offsetHours, offsetMinutes] = [match[9], Number(match[10] ?? 0), Number(match[11] ?? 0)];
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null;
-
-  const offset = (offsetSign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
-  return new Date(wallClockMs(year, month, day, hour, minute, second, millis) - offset * MINUTE_MS);
+  return parsed(text)?.instant ?? null;
 }
 
 /**
@@ -71,12 +62,26 @@ export function parseOffsetDateTime(text: string | null | undefined): Date | nul
  * stay exact, where the truncated instant would let a time just before the bound through.
  */
 export function parseWindowBound(text: string | null | undefined): Date | null {
-  const instant = parseOffsetDateTime(text);
-  if (instant === null) return null;
-  const finerThanMilliseconds = /[1-9]/.test((OFFSET_DATE_TIME.exec(text!)![7] ?? '').slice(3));
-  const roundedUp = new Date(instant.getTime() + 1);
+  const result = parsed(text);
+  if (result === null) return null;
+  const roundedUp = new Date(result.instant.getTime() + 1);
   // The last millisecond of 9999 has no later one that sorts with stored times (see isStorableInstant).
-  return finerThanMilliseconds && isStorableInstant(roundedUp) ? roundedUp : instant;
+  return /[1-9]/.test(result.fraction.slice(3)) && isStorableInstant(roundedUp) ? roundedUp : result.instant;
+}
+
+/** The instant, and the fraction of a second as written (digits only, possibly none). */
+function parsed(text: string | null | undefined): { instant: Date; fraction: string } | null {
+  const match = OFFSET_DATE_TIME.exec(text ?? '');
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0));
+  const fraction = match[7] ?? '';
+  const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
+  const [offsetSign, offsetHours, offsetMinutes] = [match[9], Number(match[10] ?? 0), Number(match[11] ?? 0)];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null;
+
+  const offset = (offsetSign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  return { instant: new Date(wallClockMs(year, month, day, hour, minute, second, millis) - offset * MINUTE_MS), fraction };
 }
 
 /** True when `name` is a time zone `Intl` knows (IANA names and their aliases, e.g. `UTC`). */
