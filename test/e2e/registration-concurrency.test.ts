@@ -60,6 +60,28 @@ describe('registration commands under concurrency', () => {
     }
   });
 
+  it.each(['cancel', 'delete'])('a transfer racing a %s of its registration creates an exam event only when it succeeds', async (racer) => {
+    // Before every registration command took the per-registration lock, about every other round
+    // left the refused transfer's new event behind.
+    for (let round = 0; round < 9; round++) {
+      const { registration } = await registered(app, tenant);
+      const scheduledBefore = (await storedEvents(app, tenant.org)).filter((e) => e.type === 'ExamScheduled').length;
+      const [transfer, raced] = await Promise.all([
+        command(app, tenant, registration, 'transfer-lax', { EventVenue: tenant.venue, EventStart: nextSlot(), Learner: tenant.learner }),
+        // The racer sent 0–2 ms after the transfer, to land between its checks and its append.
+        new Promise((sent) => setTimeout(sent, round % 3)).then(() =>
+          racer === 'cancel'
+            ? command(app, tenant, registration, 'cancel')
+            : app.request('DELETE', `/api/registrations/${registration}`, { token: tenant.token }),
+        ),
+      ]);
+      expect(raced.status).toBe(racer === 'cancel' ? 200 : 204);
+      expect([201, 404, 409]).toContain(transfer.status);
+      const scheduled = (await storedEvents(app, tenant.org)).filter((e) => e.type === 'ExamScheduled').slice(scheduledBefore);
+      expect(scheduled.map((e) => e.data.EventId)).toEqual(transfer.status === 201 ? [transfer.body.Exam] : []);
+    }
+  });
+
   it('concurrent grants and revokes on one registration lose no update and equal a replay of what was stored', async () => {
     const held = ['Reader', 'Scribe', 'Rest breaks', 'Large print', 'Quiet room', 'Computer'];
     const { registration } = await registered(app, tenant, {

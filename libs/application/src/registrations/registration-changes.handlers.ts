@@ -2,7 +2,8 @@
  * The registration commands that change one registration in place (spec §4): cancel,
  * change-assessment, grant/revoke-accommodation and delete. Each loads, decides and appends with
  * the expected revision (re-run on a version conflict), then waits for the read models to show
- * its last append before answering.
+ * its last append before answering. Like register-lax and transfer-lax, each runs one at a time
+ * per registration in this process (RegistrationSupport.oneAtATime).
  */
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import type { Accommodation } from '../../../domain/src/registration/registration.events.js';
@@ -20,7 +21,11 @@ import { latest, RegistrationSupport } from './registration-support.js';
 export class CancelRegistrationHandler implements ICommandHandler<CancelRegistrationCommand, void> {
   constructor(private readonly support: RegistrationSupport) {}
 
-  async execute({ registrationId, reason, context }: CancelRegistrationCommand): Promise<void> {
+  execute(command: CancelRegistrationCommand): Promise<void> {
+    return this.support.oneAtATime.run(command.registrationId, () => this.cancel(command));
+  }
+
+  private async cancel({ registrationId, reason, context }: CancelRegistrationCommand): Promise<void> {
     const result = await this.support.update(
       registrationId,
       (state) =>
@@ -39,7 +44,11 @@ export class CancelRegistrationHandler implements ICommandHandler<CancelRegistra
 export class DeleteRegistrationHandler implements ICommandHandler<DeleteRegistrationCommand, void> {
   constructor(private readonly support: RegistrationSupport) {}
 
-  async execute({ registrationId, context }: DeleteRegistrationCommand): Promise<void> {
+  execute(command: DeleteRegistrationCommand): Promise<void> {
+    return this.support.oneAtATime.run(command.registrationId, () => this.delete(command));
+  }
+
+  private async delete({ registrationId, context }: DeleteRegistrationCommand): Promise<void> {
     const result = await this.support.update(
       registrationId,
       (state) =>
@@ -57,7 +66,11 @@ export class DeleteRegistrationHandler implements ICommandHandler<DeleteRegistra
 export class ChangeAssessmentHandler implements ICommandHandler<ChangeAssessmentCommand, { formId: string }> {
   constructor(private readonly support: RegistrationSupport) {}
 
-  async execute({ registrationId, assessment, context }: ChangeAssessmentCommand): Promise<{ formId: string }> {
+  execute(command: ChangeAssessmentCommand): Promise<{ formId: string }> {
+    return this.support.oneAtATime.run(command.registrationId, () => this.changeAssessment(command));
+  }
+
+  private async changeAssessment({ registrationId, assessment, context }: ChangeAssessmentCommand): Promise<{ formId: string }> {
     const form = await this.support.formByCode(context, assessment);
     const result = await this.support.update(
       registrationId,
@@ -82,7 +95,11 @@ export class ChangeAssessmentHandler implements ICommandHandler<ChangeAssessment
 export class GrantAccommodationHandler implements ICommandHandler<GrantAccommodationCommand, readonly Accommodation[]> {
   constructor(private readonly support: RegistrationSupport) {}
 
-  async execute({ registrationId, accommodation, context }: GrantAccommodationCommand): Promise<readonly Accommodation[]> {
+  execute(command: GrantAccommodationCommand): Promise<readonly Accommodation[]> {
+    return this.support.oneAtATime.run(command.registrationId, () => this.grant(command));
+  }
+
+  private async grant({ registrationId, accommodation, context }: GrantAccommodationCommand): Promise<readonly Accommodation[]> {
     const result = await this.support.update(
       registrationId,
       (state) =>
@@ -101,7 +118,11 @@ export class GrantAccommodationHandler implements ICommandHandler<GrantAccommoda
 export class RevokeAccommodationHandler implements ICommandHandler<RevokeAccommodationCommand, readonly Accommodation[]> {
   constructor(private readonly support: RegistrationSupport) {}
 
-  async execute({ registrationId, accommodationType, context }: RevokeAccommodationCommand): Promise<readonly Accommodation[]> {
+  execute(command: RevokeAccommodationCommand): Promise<readonly Accommodation[]> {
+    return this.support.oneAtATime.run(command.registrationId, () => this.revoke(command));
+  }
+
+  private async revoke({ registrationId, accommodationType, context }: RevokeAccommodationCommand): Promise<readonly Accommodation[]> {
     const result = await this.support.update(
       registrationId,
       (state) =>

@@ -34,11 +34,11 @@ export function latest(...positions: (bigint | null)[]): bigint | null {
 @Injectable()
 export class RegistrationSupport {
   /**
-   * register-lax and transfer-lax of one registration, one at a time in this process. Both check
-   * the registration, then find or create an exam event, then append; two at once would both pass
-   * the checks, both create an event, and the one refused at the append would leave its event
-   * behind (spec §1: a rejected command creates no exam event). Across processes the race stays
-   * (docs/decisions.md).
+   * The commands of one registration, one at a time in this process. register-lax and transfer-lax
+   * check the registration, then find or create an exam event, then append: a second command of
+   * the same registration landing in between (another register-lax, a cancel, a delete) would
+   * refuse the append and leave the new event behind (spec §1 and §4: a rejected command creates
+   * no exam event). Across processes that race stays (docs/decisions.md).
    */
   readonly oneAtATime = new KeyedLock();
 
