@@ -127,6 +127,50 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     expect((await app.request('GET', `/api/assessment-forms/${form}`, { token })).status).toBe(404);
   });
 
+  it('takes IANA time zone names only: ICU codes such as BST (Dhaka there) are refused; blank is the default UTC', async () => {
+    for (const TimeZone of ['BST', 'IST', 'PST', 'SystemV/AST4']) {
+      const venue = newId();
+      const refused = await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'London Centre', TimeZone } });
+      expect([TimeZone, refused.status, refused.body.errors]).toEqual([TimeZone, 400, [{ field: 'TimeZone', message: 'must be an IANA time zone name' }]]);
+      expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
+    }
+    // IANA's own links and three-letter names stay valid.
+    for (const TimeZone of ['US/Pacific', 'EST', 'Etc/GMT+5']) {
+      expect((await app.request('PUT', `/api/venues/${newId()}`, { token, body: { Name: 'Hall', TimeZone } })).status).toBe(201);
+    }
+    for (const [TimeZone, stored] of [['', 'UTC'], ['   ', 'UTC'], [' Europe/London ', 'Europe/London']]) {
+      const venue = newId();
+      expect((await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'Hall', TimeZone } })).status).toBe(201);
+      expect((await app.request('GET', `/api/venues/${venue}`, { token })).body.TimeZone).toBe(stored);
+    }
+  });
+
+  it('stores catalog text without surrounding spaces, and refuses an Asset JSON cannot carry exactly', async () => {
+    const learner = newId();
+    await app.request('PUT', `/api/learners/${learner}`, { token, body: { Name: ' Ada ', Email: ' ada@example.org ', Code: ' P-1 ' } });
+    expect((await app.request('GET', `/api/learners/${learner}`, { token })).body).toMatchObject({ Name: 'Ada', Email: 'ada@example.org', Code: 'P-1' });
+    const form = newId();
+    // 1e20 is an integer, but not one a JSON number holds exactly: it was stored as another number.
+    for (const Asset of [1e20, 2 ** 53]) {
+      const refused = await app.request('PUT', `/api/assessment-forms/${form}`, { token, body: { Code: 'X', Asset } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors).toEqual([{ field: 'Asset', message: expect.stringContaining('must be an integer') }]);
+    }
+    expect((await app.request('GET', `/api/assessment-forms/${form}`, { token })).status).toBe(404);
+    expect((await app.request('PUT', `/api/assessment-forms/${form}`, { token, body: { Code: 'X', Asset: 2 ** 53 - 1 } })).status).toBe(201);
+  });
+
+  it('names one problem per field: the first check that failed, not every rule a wrong type also breaks', async () => {
+    const bad = await app.request('PUT', `/api/venues/${newId()}`, { token, body: { Address: { City: 7 } } });
+    // A missing Name used to add "must be shorter than or equal to 500 characters" too.
+    expect(bad.body.errors).toEqual([
+      { field: 'Name', message: 'Name must be a string' },
+      { field: 'Address.City', message: 'City must be a string' },
+    ]);
+    const blank = await app.request('PUT', `/api/billing-codes/${encodeURIComponent('  ')}`, { token, body: {} });
+    expect(blank.body.errors).toEqual([{ field: 'code', message: 'must not be blank' }]);
+  });
+
   it('refuses minutes beyond a year (a billing code that long once made scheduling answer 500)', async () => {
     const code = encodeURIComponent(`Huge ${newId()}`);
     const huge = await app.request('PUT', `/api/billing-codes/${code}`, { token, body: { Duration: 1e300 } });
@@ -171,6 +215,10 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     const forbidden = await app.request('PUT', `/api/venues/${venue}`, { token: readOnly, body: { Name: 'X' } });
     expect(forbidden.status).toBe(403);
     expect(forbidden.headers.get('content-type')).toContain('application/problem+json');
+    // RFC 9110 requires the challenge on a 401; RFC 6750 words it for bearer tokens.
+    expect((await app.request('GET', '/api/venues')).headers.get('www-authenticate')).toBe('Bearer');
+    expect((await app.request('GET', '/api/venues', { token: 'not-a-jwt' })).headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(forbidden.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="catalog:write"');
     expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
   });
 

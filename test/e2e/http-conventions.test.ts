@@ -89,4 +89,35 @@ describe('request bodies and methods', () => {
     expect((await app.request('GET', `/api/venues/${tenant.venue}`, { token: tenant.token })).body.Name).toBe('North Hall');
     expectProblem(await app.request('PATCH', '/api/nothing-here', { token: tenant.token }), 404, 'Cannot PATCH');
   });
+
+  it('answers a path with an empty id 404 for every method, with no Allow that names methods that would 404 too', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE', 'POST'] as const) {
+      const answer = await app.request(method, '/api/venues/', { token: tenant.token, body: method === 'PUT' ? { Name: 'X' } : undefined });
+      expect([method, answer.status, answer.headers.get('allow')]).toEqual([method, 404, null]);
+    }
+  });
+
+  it('lists the problems of the path and of the body in one 400, path first (spec §1)', async () => {
+    const before = await eventStore(app).headPosition();
+    const venue = await app.request('PUT', '/api/venues/not-a-uuid', { token: tenant.token, body: { Name: 5, TimeZone: 'Mars/Olympus' } });
+    expect(venue.body.errors).toEqual([
+      { field: 'venue', message: 'must be a UUID' },
+      { field: 'Name', message: 'Name must be a string' },
+      { field: 'TimeZone', message: 'must be an IANA time zone name' },
+    ]);
+    const event = await app.request('POST', '/api/events/not-a-uuid', { token: tenant.token, body: { EventVenue: 1, RegistrationLimit: 0 } });
+    expect(event.body.errors.map((e: { field: string }) => e.field)).toEqual(['event', 'EventVenue', 'RegistrationLimit']);
+    const code = await app.request('PUT', `/api/billing-codes/${encodeURIComponent(' ')}`, { token: tenant.token, body: { Duration: -1 } });
+    expect(code.body.errors.map((e: { field: string }) => e.field)).toEqual(['code', 'Duration']);
+    expect(await eventStore(app).headPosition()).toBe(before);
+  });
+
+  it('refuses a JSON null body like any other body that is not an object', async () => {
+    const { registration } = await registered(app, tenant);
+    const cancel = await app.request('POST', `/api/registrations/${registration}/commands/cancel`, { token: tenant.token, rawBody: 'null', headers: json });
+    expect(cancel.body.errors).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+    expect((await retrieve(app, tenant, registration)).body.RegistrationStatus).toBe('Registered');
+    const code = await app.request('PUT', '/api/billing-codes/Null%20Fee', { token: tenant.token, rawBody: 'null', headers: json });
+    expect(code.status).toBe(400);
+  });
 });

@@ -538,13 +538,19 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect(cancel.body).toEqual({ Registration: registration, Status: 'Cancelled' });
     });
 
-    it('names a body that is not an object before a bad id, and a bad id before the fields of a body', async () => {
-      for (const name of ['register-lax', 'cancel', 'grant-accommodation']) {
-        const notObject = await command(app, tenant, 'not-a-uuid', name, [1]);
-        expect(notObject.body.errors).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
-        const badFields = await command(app, tenant, 'not-a-uuid', name, { EventVenue: 5, Type: 5, Reason: 5 });
-        expect(badFields.body.errors).toEqual([{ field: 'registration', message: 'must be a UUID' }]);
-      }
+    it.each([
+      ['register-lax', 'EventVenue'],
+      ['cancel', 'Reason'],
+      ['grant-accommodation', 'Type'],
+    ])('%s: a bad id and a bad body are listed in one 400, the id first (spec §1)', async (name, badField) => {
+      const badId = { field: 'registration', message: 'must be a UUID' };
+      const notObject = await command(app, tenant, 'not-a-uuid', name, [1]);
+      expect(notObject.body.errors).toEqual([badId, { field: 'body', message: 'must be a JSON object' }]);
+      const badFields = await command(app, tenant, 'not-a-uuid', name, { EventVenue: 5, Type: 5, Reason: 5 });
+      expect(badFields.body.errors[0]).toEqual(badId);
+      expect(badFields.body.errors).toContainEqual({ field: badField, message: expect.any(String) });
+      const onlyTheId = await command(app, tenant, 'not-a-uuid', name, registerBody(tenant, { Type: 'Reader' }));
+      expect(onlyTheId.body.errors).toEqual([badId]);
     });
 
     it('answers malformed JSON 400, a non-object body 400, non-JSON 415 and an oversized body 413', async () => {

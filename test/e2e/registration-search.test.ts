@@ -256,7 +256,9 @@ describe('registration search and count (spec §5) over HTTP', () => {
       expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining([field]));
     }
     const messages = (await search({ Take: 1001 })).body.errors.map((e: { message: string }) => e.message);
-    expect(messages).toContain('Take must not be greater than 1000');
+    expect(messages).toEqual(['Take must not be greater than 1000']);
+    // One message per field: a string Take is not also "not greater than 1000" and "not less than 1".
+    expect((await search({ Take: '5' })).body.errors).toEqual([{ field: 'Take', message: 'Take must be an integer number' }]);
   });
 
   it('treats hostile strings as plain text, never as pattern or operator', async () => {
@@ -291,6 +293,10 @@ describe('registration search and count (spec §5) over HTTP', () => {
     const blank = await search({ Name: '', Email: '   ', Code: null, LastChangeTimeSince: null });
     expect(idsOf(blank.body)).toEqual(allInOrder());
     expect((await count({ Email: '' })).body).toBe(7);
+    // Blank window bounds too: no bound (they were a 400).
+    const blankWindow = await search({ LastChangeTimeSince: '', LastChangeTimeBefore: '  ' });
+    expect(idsOf(blankWindow.body)).toEqual(allInOrder());
+    expect((await count({ LastChangeTimeBefore: '' })).body).toBe(7);
   });
 
   it('counts with a bare JSON integer', async () => {

@@ -12,6 +12,7 @@ import { answerClientError } from './http/client-errors.js';
 import { parseJsonBodies } from './http/json-bodies.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
+import { rememberRequestShapes } from './http/request-shapes.js';
 import { protectRoutes } from './http/route-access.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { BodyValidationPipe } from './http/validation.js';
@@ -92,12 +93,13 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   if (config.corsOrigins.length > 0) {
     // Every method the API serves: @fastify/cors allows only GET, HEAD and POST unless told.
     const methods = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
-    app.enableCors({ origin: config.corsOrigins, methods, exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-Total-Count'], maxAge: 600 });
+    app.enableCors({ origin: config.corsOrigins, methods, exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-Total-Count', 'WWW-Authenticate', 'Allow'], maxAge: 600 });
   }
   const bodyPipe = new BodyValidationPipe();
   app.useGlobalPipes(bodyPipe);
   app.enableShutdownHooks();
   const checkRouteAccess = protectRoutes(app, fastify, config);
+  rememberRequestShapes(app, fastify);
   const checkRetrieveServed = serveRetrieveDirectly(app, fastify);
   const checkCommandsServed = serveCommandsDirectly(app, fastify, bodyPipe);
   setupOpenApi(app);

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Get, Injectable, Param, Put, Res, Type } from '@nestjs/common';
+import { applyDecorators, ArgumentMetadata, Body, Controller, Get, Injectable, Param, PipeTransform, Put, Res, Type } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
@@ -14,9 +14,9 @@ import { CatalogKind, CatalogQueries, catalogView } from '../../../../libs/read-
 import { readAfterStoring } from '../../../../libs/read-model/src/read-gate.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
-import { RequestValidationError } from '../http/problem-details.js';
+import { type FieldProblem, RequestValidationError } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
-import { UuidParamPipe } from '../http/validation.js';
+import { type PathParamCheck, UuidParamPipe } from '../http/validation.js';
 import { PutAssessmentFormBody, PutBillingCodeBody, PutLearnerBody, PutVenueBody } from './catalog.dto.js';
 import { AssessmentFormView, BillingCodeView, LearnerView, VenueView } from './catalog.responses.js';
 
@@ -42,8 +42,11 @@ const formDocs = catalogDocs('assessment form', AssessmentFormView, 'form', uuid
 const billingCodeDocs = catalogDocs('billing code', BillingCodeView, 'code', 'Billing code: free text, 1 to 100 characters, case-sensitive (URL-encode it)');
 
 const orNull = <T>(value: T | null | undefined): T | null => (value === undefined ? null : value);
-const blankToNull = (value: string | null | undefined): string | null =>
-  value === undefined || value === null || value.trim() === '' ? null : value;
+/** Catalog text as stored: surrounding spaces dropped, blank ("not specified") as null. */
+const trimmedOrNull = (value: string | null | undefined): string | null => {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? null : trimmed;
+};
 
 /** Shared by the four catalog controllers: define (PUT) and read back what is stored. */
 @Injectable() // gives the subclasses the constructor's injection metadata
@@ -92,18 +95,18 @@ export class VenuesController extends CatalogController {
   ) {
     const address = body.Address
       ? {
-          Street: blankToNull(body.Address.Street),
-          City: blankToNull(body.Address.City),
-          Province: blankToNull(body.Address.Province),
-          PostalCode: blankToNull(body.Address.PostalCode),
-          Country: blankToNull(body.Address.Country),
+          Street: trimmedOrNull(body.Address.Street),
+          City: trimmedOrNull(body.Address.City),
+          Province: trimmedOrNull(body.Address.Province),
+          PostalCode: trimmedOrNull(body.Address.PostalCode),
+          Country: trimmedOrNull(body.Address.Country),
         }
       : null;
     const definition = {
       Organization: context.organization,
       VenueId: venue,
       Name: body.Name.trim(),
-      TimeZone: blankToNull(body.TimeZone) ?? 'UTC',
+      TimeZone: trimmedOrNull(body.TimeZone) ?? 'UTC',
       Address: address,
     };
     return this.define({ kind: 'venue', definition }, venue, context, reply);
@@ -143,8 +146,8 @@ export class LearnersController extends CatalogController {
       Organization: context.organization,
       LearnerId: learner,
       Name: body.Name.trim(),
-      Email: blankToNull(body.Email),
-      Code: blankToNull(body.Code),
+      Email: trimmedOrNull(body.Email),
+      Code: trimmedOrNull(body.Code),
     };
     return this.define({ kind: 'learner', definition }, learner, context, reply);
   }
@@ -183,8 +186,8 @@ export class AssessmentFormsController extends CatalogController {
       Organization: context.organization,
       FormId: form,
       Code: body.Code.trim(),
-      Name: blankToNull(body.Name),
-      Title: blankToNull(body.Title),
+      Name: trimmedOrNull(body.Name),
+      Title: trimmedOrNull(body.Title),
       Status: orNull(body.Status),
       Asset: orNull(body.Asset),
       TimeLimit: orNull(body.TimeLimit),
@@ -212,11 +215,18 @@ export class AssessmentFormsController extends CatalogController {
  * counted as `@MaxLength` counts them in `EventBillingCode` (an emoji is one), so that every code a
  * body may name can be defined.
  */
-function billingCodeParam(code: string): string {
-  if (!length(code, 1, 100) || code.trim() === '') {
-    throw new RequestValidationError([{ field: 'code', message: 'must be 1 to 100 characters' }]);
+@Injectable()
+class BillingCodeParamPipe implements PipeTransform<string, string>, PathParamCheck {
+  problemWith(code: string, name: string): FieldProblem | null {
+    if (!length(code, 1, 100)) return { field: name, message: 'must be 1 to 100 characters' };
+    return code.trim() === '' ? { field: name, message: 'must not be blank' } : null;
   }
-  return code;
+
+  transform(code: string, metadata: ArgumentMetadata): string {
+    const problem = this.problemWith(code, metadata.data ?? 'code');
+    if (problem) throw new RequestValidationError([problem]);
+    return code;
+  }
 }
 
 @ApiTags('billing-codes')
@@ -229,21 +239,20 @@ export class BillingCodesController extends CatalogController {
   @billingCodeDocs.put
   @RequireScope('catalog:write')
   put(
-    @Param('code') code: string,
+    @Param('code', BillingCodeParamPipe) code: string,
     @Body() body: PutBillingCodeBody,
     @CommandCtx() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const checked = billingCodeParam(code);
-    const definition = { Organization: context.organization, Code: checked, Duration: orNull(body.Duration) };
-    return this.define({ kind: 'billingCode', definition }, checked, context, reply);
+    const definition = { Organization: context.organization, Code: code, Duration: orNull(body.Duration) };
+    return this.define({ kind: 'billingCode', definition }, code, context, reply);
   }
 
   @Get(':code')
   @billingCodeDocs.get
   @RequireScope('booking:read')
-  get(@Param('code') code: string, @CurrentPrincipal() principal: Principal) {
-    return this.read(principal.organization, billingCodeParam(code));
+  get(@Param('code', BillingCodeParamPipe) code: string, @CurrentPrincipal() principal: Principal) {
+    return this.read(principal.organization, code);
   }
 
   @Get()

@@ -12,7 +12,7 @@ import {
 } from 'class-validator';
 import { FORM_STATUSES } from '../../../../libs/domain/src/catalog/catalog.events.js';
 import type { FormStatus } from '../../../../libs/domain/src/catalog/catalog.events.js';
-import { AtMostMaxMinutes, IsNotBlank, IsTimeZone, MAX_MINUTES } from '../http/field-validators.js';
+import { AtMostMaxMinutes, IsNotBlank, IsSafeInteger, IsTimeZone, MAX_MINUTES } from '../http/field-validators.js';
 
 const TEXT = 500;
 
@@ -52,7 +52,7 @@ export class PutAssessmentFormBody {
   @ApiPropertyOptional({ enum: FORM_STATUSES, nullable: true, example: 'Published' })
   @IsOptional() @IsIn(FORM_STATUSES) Status?: FormStatus | null;
   @ApiPropertyOptional({ type: 'integer', nullable: true, example: 3 })
-  @IsOptional() @IsInt() Asset?: number | null;
+  @IsOptional() @IsSafeInteger() Asset?: number | null;
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_MINUTES, nullable: true, example: 90, description: 'Minutes' })
   @IsOptional() @IsInt() @Min(0) @AtMostMaxMinutes() TimeLimit?: number | null;
 }

@@ -1,4 +1,4 @@
-import { createParamDecorator, ExecutionContext, ForbiddenException, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import {
   InvalidTokenError,
@@ -22,6 +22,27 @@ type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
+ * A 401 or 403 with the `WWW-Authenticate` challenge HTTP requires on a 401 (RFC 9110 §11.6.1),
+ * in RFC 6750's bearer form: no error code when no token was sent, `invalid_token` for a bad one,
+ * `insufficient_scope` with the scope needed.
+ */
+export class BearerChallenge extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+    readonly challenge: string,
+  ) {
+    super(message);
+    this.name = 'BearerChallenge';
+  }
+}
+
+const missingToken = () => new BearerChallenge(401, 'Missing bearer token', 'Bearer');
+const invalidToken = (message: string) => new BearerChallenge(401, message, 'Bearer error="invalid_token"');
+const insufficientScope = (scope: string) =>
+  new BearerChallenge(403, `This endpoint requires the ${scope} scope`, `Bearer error="insufficient_scope", scope="${scope}"`);
+
+/**
  * The preHandler hook of a non-public route: a valid bearer token is required (401), and the
  * route's scope when it has one (403). It runs after body parsing, as a Nest guard would, and its
  * errors reach the problem filter through the error handler Nest gives Fastify. A token verified
@@ -30,18 +51,18 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 export function bearerAuth(secret: string, scope: string | undefined) {
   const admit = (request: AuthenticatedRequest, principal: Principal): Error | undefined => {
     request.principal = principal;
-    return scope && !principal.scopes.has(scope) ? new ForbiddenException(`This endpoint requires the ${scope} scope`) : undefined;
+    return scope && !principal.scopes.has(scope) ? insufficientScope(scope) : undefined;
   };
   return (request: AuthenticatedRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? BEARER.exec(header) : null;
-    if (!match) return done(new UnauthorizedException('Missing bearer token'));
+    if (!match) return done(missingToken());
     const token = match[1];
     const known = rememberedPrincipal(secret, token);
     if (known) return done(admit(request, known));
     verifyToken(secret, token).then(
       (principal) => done(admit(request, principal)),
-      (error: unknown) => done(error instanceof InvalidTokenError ? new UnauthorizedException(error.message) : (error as Error)),
+      (error: unknown) => done(error instanceof InvalidTokenError ? invalidToken(error.message) : (error as Error)),
     );
   };
 }
@@ -49,6 +70,6 @@ export function bearerAuth(secret: string, scope: string | undefined) {
 /** The authenticated caller (only on non-public endpoints). */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
   const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
-  if (!principal) throw new UnauthorizedException('Missing bearer token');
+  if (!principal) throw missingToken();
   return principal;
 });

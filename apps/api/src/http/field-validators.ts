@@ -1,4 +1,4 @@
-import { Matches, Max, registerDecorator, ValidationOptions } from 'class-validator';
+import { Matches, Max, registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
 import { UUID_PATTERN } from '../../../../libs/domain/src/shared/ids.js';
 import { isStorableInstant, isValidTimeZone, parseOffsetDateTime } from '../../../../libs/domain/src/shared/time.js';
 
@@ -25,7 +25,10 @@ export function IsOffsetDateTime(options?: ValidationOptions): PropertyDecorator
     });
 }
 
-/** An IANA time zone name that this runtime knows (e.g. `America/Vancouver`). */
+/**
+ * An IANA time zone name that this runtime knows (e.g. `America/Vancouver`), surrounding spaces
+ * ignored; blank text passes as "not specified" (the venue's default, UTC).
+ */
 export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
@@ -33,9 +36,30 @@ export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
       target: target.constructor,
       propertyName: propertyName as string,
       options: { message: 'must be an IANA time zone name', ...options },
-      validator: { validate: (value: unknown) => typeof value === 'string' && isValidTimeZone(value) },
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && (value.trim() === '' || isValidTimeZone(value.trim())),
+      },
     });
 }
+
+/**
+ * An integer that JSON numbers carry exactly (±2⁵³ − 1): `IsInt` alone passes 1e20, which would be
+ * stored as a different number than the one sent.
+ */
+export function IsSafeInteger(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isSafeInteger',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must be an integer from -9007199254740991 to 9007199254740991', ...options },
+      validator: { validate: (value: unknown) => Number.isSafeInteger(value) },
+    });
+}
+
+/** Like `@IsOptional`, and blank text too is "not specified" (spec §1): the field's checks are skipped. */
+export const IsOptionalOrBlank = () =>
+  ValidateIf((_object, value: unknown) => value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === ''));
 
 /** A UUID in any case (normalised to lower case by the controllers). */
 export const IsUuid = (options?: ValidationOptions) =>

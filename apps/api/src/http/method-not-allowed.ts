@@ -14,5 +14,11 @@ const SERVED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'] as const;
 export function methodsServingPathOf(request: FastifyRequest): string[] {
   if (!request.is404) return [];
   const path = request.url.split('?', 1)[0];
-  return SERVED_METHODS.filter((method) => method !== request.method && request.server.findRoute({ method, url: path }) !== null);
+  // A route matched with an empty segment (`/api/venues/` as `/api/venues/{venue}`) answers not
+  // found itself, whatever the method: such a path is a 404 for all of them, not a 405.
+  const serves = (method: string) => {
+    const route = request.server.findRoute({ method, url: path });
+    return route !== null && Object.values(route.params as Record<string, string>).every((value) => value !== '');
+  };
+  return SERVED_METHODS.filter((method) => method !== request.method && serves(method));
 }

@@ -4,7 +4,9 @@ import { ReadYourWritesTimeoutError } from '../../../../libs/application/src/che
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { ProjectionLagTimeoutError } from '../../../../libs/read-model/src/checkpoint-waiters.js';
 import { ReadModelsBehindError } from '../../../../libs/read-model/src/read-gate.js';
+import { BearerChallenge } from './auth.js';
 import { methodsServingPathOf } from './method-not-allowed.js';
+import { requestProblemsOf } from './request-shapes.js';
 import { PROBLEM_CONTENT_TYPE, problem, ProblemDetails, READ_MODELS_BEHIND, READ_MODELS_NOT_CAUGHT_UP, RequestValidationError } from './problem-details.js';
 
 const DOMAIN_STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
@@ -26,20 +28,24 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const body =
       allowed.length > 0
         ? problem(405, `Method ${request.method} is not allowed for this URL; allowed: ${allowed.join(', ')}`)
-        : this.toProblem(exception);
+        : this.toProblem(exception, request);
     if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (body.status === 503) void reply.header('Retry-After', RETRY_AFTER_SECONDS);
+    if (exception instanceof BearerChallenge) void reply.header('WWW-Authenticate', exception.challenge);
     void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
   }
 
-  toProblem(exception: unknown): ProblemDetails {
+  toProblem(exception: unknown, request?: FastifyRequest): ProblemDetails {
     if (exception instanceof DomainError) return problem(DOMAIN_STATUS[exception.kind], exception.message);
+    if (exception instanceof BearerChallenge) return problem(exception.status, exception.message);
     if (exception instanceof ProjectionLagTimeoutError || exception instanceof ReadYourWritesTimeoutError) {
       return problem(503, READ_MODELS_BEHIND);
     }
     if (exception instanceof ReadModelsBehindError) return problem(503, exception.stored ? READ_MODELS_BEHIND : READ_MODELS_NOT_CAUGHT_UP);
     if (exception instanceof RequestValidationError) {
-      return problem(400, 'The request is invalid', exception.errors);
+      // The first check that failed answered; the route's shape lists every problem (spec §1).
+      const every = request ? requestProblemsOf(request) : null;
+      return problem(400, 'The request is invalid', every !== null && every.length > 0 ? every : exception.errors);
     }
     // Nest wraps Fastify's body errors (media type, size, JSON) in an HttpException: worded as documented.
     const fastifyCause = exception instanceof HttpException ? fromFastifyError(exception.cause) : null;

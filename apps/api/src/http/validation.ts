@@ -1,12 +1,34 @@
-import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, PipeTransform, Type, ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidatorOptions } from 'class-validator';
 import { FieldProblem, RequestValidationError } from './problem-details.js';
 import { isUuid } from '../../../../libs/domain/src/shared/ids.js';
 
+const VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: false,
+  validationError: { target: false, value: false },
+};
+const NOT_AN_OBJECT: FieldProblem = { field: 'body', message: 'must be a JSON object' };
 
+/** No body at all (e.g. cancel without a reason) means "no fields"; anything else, JSON's `null` included, must be an object. */
+function bodyObjectOf(value: unknown): object | null {
+  if (value === undefined || value === '') return {};
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null;
+}
+
+
+/**
+ * One problem per field: the first of its checks, in the order the DTO lists them, that failed.
+ * A number sent for a text field is "must be a string", not also "must be shorter than 500
+ * characters". class-validator runs a property's decorators bottom-up (the order TypeScript
+ * applies them), so that check is the last constraint it reports.
+ */
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    const messages = Object.values(error.constraints ?? {});
+    const own = messages.length > 0 ? [{ field, message: messages[messages.length - 1] }] : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
@@ -19,32 +41,45 @@ export class BodyValidationPipe extends ValidationPipe {
   constructor() {
     super({
       transform: true,
-      whitelist: true,
-      forbidNonWhitelisted: false,
-      validationError: { target: false, value: false },
+      ...VALIDATOR_OPTIONS,
       exceptionFactory: (errors) => new RequestValidationError(flatten(errors)),
     });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
-      // No body at all (e.g. cancel without a reason) means "no fields"; anything else must be an object.
-      if (value === undefined || value === null || value === '') value = {};
-      if (typeof value !== 'object' || Array.isArray(value)) {
-        throw new RequestValidationError([{ field: 'body', message: 'must be a JSON object' }]);
-      }
+      value = bodyObjectOf(value);
+      if (value === null) throw new RequestValidationError([NOT_AN_OBJECT]);
     }
     return super.transform(value, metadata);
   }
 }
 
+/**
+ * The problems `BodyValidationPipe` finds in a body, found synchronously: the problem filter asks
+ * for them when a path parameter failed first (request-shapes.ts).
+ */
+export function bodyProblemsOf(value: unknown, bodyType: Type): FieldProblem[] {
+  const body = bodyObjectOf(value);
+  if (body === null) return [NOT_AN_OBJECT];
+  return flatten(validateSync(plainToInstance(bodyType, body), VALIDATOR_OPTIONS));
+}
+
+/** A path parameter's check: run by its pipe, and again by the problem filter (request-shapes.ts). */
+export interface PathParamCheck {
+  problemWith(value: string, name: string): FieldProblem | null;
+}
+
 /** A UUID path parameter, normalised to lower case; anything else is a 400 naming the parameter. */
 @Injectable()
-export class UuidParamPipe implements PipeTransform<string, string> {
+export class UuidParamPipe implements PipeTransform<string, string>, PathParamCheck {
+  problemWith(value: string, name: string): FieldProblem | null {
+    return isUuid(value) ? null : { field: name, message: 'must be a UUID' };
+  }
+
   transform(value: string, metadata: ArgumentMetadata): string {
-    if (!isUuid(value)) {
-      throw new RequestValidationError([{ field: metadata.data ?? 'id', message: 'must be a UUID' }]);
-    }
+    const problem = this.problemWith(value, metadata.data ?? 'id');
+    if (problem) throw new RequestValidationError([problem]);
     return value.toLowerCase();
   }
 }

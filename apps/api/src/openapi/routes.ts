@@ -11,6 +11,8 @@ export interface AppRoute {
   path: string;
   isPublic: boolean;
   scope: string | undefined;
+  controller: new (...args: never[]) => object;
+  handlerName: string;
 }
 
 const asList = (value: string | string[] | undefined): string[] => (Array.isArray(value) ? value : [value ?? '']);
@@ -46,7 +48,7 @@ export function listRoutes(app: INestApplication): AppRoute[] {
         const scope: string | undefined = Reflect.getMetadata(SCOPE, handler) ?? Reflect.getMetadata(SCOPE, controller);
         for (const prefix of prefixes) {
           for (const path of asList(Reflect.getMetadata(PATH_METADATA, handler))) {
-            routes.push({ method: RequestMethod[method].toLowerCase(), path: join(prefix, path), isPublic, scope });
+            routes.push({ method: RequestMethod[method].toLowerCase(), path: join(prefix, path), isPublic, scope, controller, handlerName: name });
           }
         }
       }

@@ -15,15 +15,20 @@ import { DEFAULT_TAKE, RegistrationCriteriaBody, SearchRegistrationsBody } from 
 const specified = (text: string | null | undefined): string | undefined =>
   text === undefined || text === null || text.trim() === '' ? undefined : text;
 
+/** Shape-validated already: a specified bound is a valid time. */
+const windowBound = (text: string | null | undefined) => {
+  const bound = specified(text);
+  return bound === undefined ? undefined : parseWindowBound(bound)!;
+};
+
 function criteriaOf(body: RegistrationCriteriaBody, organization: string): RegistrationCriteria {
   return {
     organization,
     name: specified(body.Name),
     email: specified(body.Email),
     code: specified(body.Code),
-    // Shape-validated already: a present value is a valid time.
-    since: body.LastChangeTimeSince ? parseWindowBound(body.LastChangeTimeSince)! : undefined,
-    before: body.LastChangeTimeBefore ? parseWindowBound(body.LastChangeTimeBefore)! : undefined,
+    since: windowBound(body.LastChangeTimeSince),
+    before: windowBound(body.LastChangeTimeBefore),
   };
 }
 

@@ -1,5 +1,5 @@
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { IsOffsetDateTime } from '../http/field-validators.js';
+import { IsOffsetDateTime, IsOptionalOrBlank } from '../http/field-validators.js';
 
 const TEXT = 500;
 export const DEFAULT_TAKE = 100;
@@ -10,8 +10,9 @@ export class RegistrationCriteriaBody {
   @IsOptional() @IsString() @MaxLength(TEXT) Name?: string | null;
   @IsOptional() @IsString() @MaxLength(TEXT) Email?: string | null;
   @IsOptional() @IsString() @MaxLength(TEXT) Code?: string | null;
-  @IsOptional() @IsOffsetDateTime() LastChangeTimeSince?: string | null;
-  @IsOptional() @IsOffsetDateTime() LastChangeTimeBefore?: string | null;
+  // Blank, like missing or null, is "not specified" (spec §1): no bound.
+  @IsOptionalOrBlank() @IsOffsetDateTime() LastChangeTimeSince?: string | null;
+  @IsOptionalOrBlank() @IsOffsetDateTime() LastChangeTimeBefore?: string | null;
 }
 
 export class SearchRegistrationsBody extends RegistrationCriteriaBody {

@@ -84,10 +84,25 @@ function parsed(text: string | null | undefined): { instant: Date; fraction: str
   return { instant: new Date(wallClockMs(year, month, day, hour, minute, second, millis) - offset * MINUTE_MS), fraction };
 }
 
-/** True when `name` is a time zone `Intl` knows (IANA names and their aliases, e.g. `UTC`). */
+/**
+ * Names ICU accepts that are not IANA time zones: Java's three-letter ids (`BST` is Dhaka there,
+ * not London; `IST` Kolkata), the SystemV zones, and two links IANA has removed. IANA's own
+ * three-letter names (`EST`, `MST`, `HST`, `UTC`, `GMT`, `UCT`) are not among them.
+ */
+const ICU_ONLY_ZONES = new Set(
+  [
+    'ACT', 'AET', 'AGT', 'ART', 'AST', 'BET', 'BST', 'CAT', 'CNT', 'CST', 'CTT', 'EAT', 'ECT', 'IET',
+    'IST', 'JST', 'MIT', 'NET', 'NST', 'PLT', 'PNT', 'PRT', 'PST', 'SST', 'VST',
+    'US/Pacific-New', 'Canada/East-Saskatchewan',
+  ].map((name) => name.toLowerCase()),
+);
+
+/** True when `name` is an IANA time zone name or link (e.g. `UTC`, `US/Pacific`) that `Intl` knows. */
 export function isValidTimeZone(name: string): boolean {
   // Newer Intl versions also accept bare offsets such as `+01:00`; those are not IANA names.
   if (!/^[A-Za-z]/.test(name)) return false;
+  const lowerCase = name.toLowerCase();
+  if (ICU_ONLY_ZONES.has(lowerCase) || lowerCase.startsWith('systemv/')) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;

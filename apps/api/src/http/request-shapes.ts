@@ -1,0 +1,67 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { listRoutes } from '../openapi/routes.js';
+import type { FieldProblem } from './problem-details.js';
+import { bodyProblemsOf, type PathParamCheck } from './validation.js';
+
+/** What a route takes: its checked path parameters, in order, and its body's class. */
+interface RequestShape {
+  params: ReadonlyArray<{ name: string; check: PathParamCheck }>;
+  body: Type;
+}
+
+interface RouteArg {
+  index: number;
+  data?: unknown;
+  pipes?: unknown[];
+}
+
+const isPathParamCheck = (pipe: unknown): pipe is PathParamCheck =>
+  typeof (pipe as PathParamCheck | null)?.problemWith === 'function';
+
+function shapeOf(controller: Type, handlerName: string): RequestShape | null {
+  const args: Record<string, RouteArg> = Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handlerName) ?? {};
+  const types = (Reflect.getMetadata('design:paramtypes', controller.prototype, handlerName) ?? []) as Type[];
+  const params: { name: string; check: PathParamCheck }[] = [];
+  let body: Type | null = null;
+  for (const [key, arg] of Object.entries(args).sort(([, a], [, b]) => a.index - b.index)) {
+    const paramType = Number(key.split(':')[0]);
+    if (paramType === RouteParamtypes.BODY) body = types[arg.index] ?? null;
+    if (paramType !== RouteParamtypes.PARAM || typeof arg.data !== 'string') continue;
+    const pipes = (arg.pipes ?? []).map((pipe) => (typeof pipe === 'function' ? new (pipe as new () => unknown)() : pipe));
+    const check = pipes.find(isPathParamCheck);
+    if (check) params.push({ name: arg.data, check });
+  }
+  return body !== null && params.length > 0 ? { params, body } : null;
+}
+
+/**
+ * Every problem of a request whose path and body are both wrong, in one 400 (spec §1). Nest runs a
+ * route's pipes side by side and answers the first that fails, so `PUT /api/venues/x` with
+ * `{"Name":5}` named only the id. Each route taking both a checked path parameter and a body keeps
+ * its shape in its Fastify config, worked out once here; the problem filter asks it for the full
+ * list, so only a refused request pays. Call before `app.init()`.
+ */
+export function rememberRequestShapes(app: INestApplication, fastify: FastifyInstance): void {
+  const fastifyPath = (path: string) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+  const shapes = new Map<string, RequestShape>();
+  for (const route of listRoutes(app)) {
+    const shape = shapeOf(route.controller as Type, route.handlerName);
+    if (shape) shapes.set(`${route.method.toUpperCase()} ${fastifyPath(route.path)}`, shape);
+  }
+  fastify.addHook('onRoute', (route: RouteOptions) => {
+    const shape = typeof route.method === 'string' ? shapes.get(`${route.method} ${route.url}`) : undefined;
+    if (shape) route.config = { ...(route.config as object), requestShape: shape };
+  });
+}
+
+/** The problems of the request's path parameters, then of its body; null for a route without a remembered shape. */
+export function requestProblemsOf(request: FastifyRequest): FieldProblem[] | null {
+  const shape = (request.routeOptions?.config as { requestShape?: RequestShape } | undefined)?.requestShape;
+  if (!shape) return null;
+  const params = request.params as Record<string, string>;
+  const pathProblems = shape.params.flatMap(({ name, check }) => check.problemWith(params[name] ?? '', name) ?? []);
+  return [...pathProblems, ...bodyProblemsOf(request.body, shape.body)];
+}
