@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { listRoutes } from '../../apps/api/src/openapi/routes.js';
 import { TestApp } from '../support/test-app.js';
+import { defineTenant, registered } from '../support/registration-fixtures.js';
 
 describe('OpenAPI document and UI', () => {
   let app: TestApp;
@@ -70,11 +71,62 @@ describe('OpenAPI document and UI', () => {
   it('documents request bodies and responses with examples', () => {
     const put = doc.paths['/api/venues/{venue}'].put;
     expect(put.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/PutVenueBody');
-    expect(Object.keys(put.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403', '404', '413', '415', '429']));
+    expect(Object.keys(put.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403', '413', '415', '429']));
     const body = doc.components.schemas.PutVenueBody;
     expect(body.required).toEqual(['Name']);
     expect(body.properties.Name.example).toBe('North Hall');
     expect(doc.components.schemas.VenueView.properties.VenueIdentifier).toMatchObject({ format: 'uuid' });
+  });
+
+  it('documents search and count as a client generator needs them: criteria, rows, X-Total-Count, a bare integer', async () => {
+    const search = doc.paths['/api/registrations/search'].post;
+    expect(search.requestBody.required).toBe(false);
+    const criteria = doc.components.schemas.SearchRegistrationsBody.properties;
+    expect(Object.keys(criteria).sort()).toEqual(['Code', 'Email', 'LastChangeTimeBefore', 'LastChangeTimeSince', 'Name', 'Skip', 'Take']);
+    expect(criteria.Take).toMatchObject({ minimum: 1, maximum: 1000, default: 100 });
+    expect(search.responses['200'].content['application/json'].schema.items.$ref).toBe('#/components/schemas/RegistrationRowView');
+    expect(search.responses['200'].headers['X-Total-Count'].schema.type).toBe('integer');
+    expect(doc.paths['/api/registrations/count'].post.responses['200'].content['application/json'].schema.type).toBe('integer');
+    // The documented row is what search answers: the spec's 18 fields (§5), and the detail adds to them.
+    const rowFields = Object.keys(doc.components.schemas.RegistrationRowView.properties).sort();
+    expect(rowFields).toHaveLength(18);
+    const tenant = await defineTenant(app);
+    const { registration } = await registered(app, tenant);
+    const [row] = (await app.request('POST', '/api/registrations/search', { token: tenant.token, body: {} })).body;
+    expect(Object.keys(row).sort()).toEqual(rowFields);
+    const retrieved = (await app.request('GET', `/api/registrations/${registration}`, { token: tenant.token })).body;
+    expect(Object.keys(retrieved).sort()).toEqual(Object.keys(doc.components.schemas.RegistrationDetailView.properties).sort());
+    const history = doc.paths['/api/registrations/{registration}/history'].get.responses['200'].content['application/json'].schema;
+    expect(doc.components.schemas[history.items.$ref.split('/').pop()].required).toEqual(
+      expect.arrayContaining(['Position', 'Revision', 'Type', 'Time', 'Actor', 'CorrelationId', 'Data']),
+    );
+  });
+
+  it('lists 404 only where it can happen, and the headers every client sees', () => {
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses);
+    // Create-or-replace, schedule, register-lax and the idempotent delete never answer 404; scrap paper's query id does.
+    for (const [path, method] of [
+      ['/api/venues/{venue}', 'put'],
+      ['/api/events/{event}', 'post'],
+      ['/api/registrations/{registration}/commands/register-lax', 'post'],
+      ['/api/registrations/{registration}', 'delete'],
+    ]) {
+      expect([path, method, statuses(path, method)]).toEqual([path, method, expect.not.arrayContaining(['404'])]);
+    }
+    expect(statuses('/api/events/scrap-paper', 'get')).toContain('404');
+    expect(statuses('/api/registrations/{registration}/commands/cancel', 'post')).toContain('404');
+    // Anonymous, and rate limited per client IP all the same; health and metrics are exempt.
+    expect(statuses('/api/events/classes', 'get')).toContain('429');
+    expect(statuses('/health', 'get')).not.toContain('429');
+    for (const route of listRoutes(app.app)) {
+      for (const [status, response] of Object.entries(doc.paths[route.path][route.method].responses) as Array<[string, any]>) {
+        expect([route.path, status, response.headers?.['X-Request-Id']]).toEqual([route.path, status, { $ref: '#/components/headers/X-Request-Id' }]);
+        if (status === '401') expect(response.headers['WWW-Authenticate']).toBeDefined();
+        if (status === '403') expect(response.content['application/problem+json'].example.detail).toBe(`This endpoint requires the ${route.scope} scope`);
+      }
+    }
+    expect(doc.components.schemas.ProblemDetailsSchema.properties.status.type).toBe('integer');
+    expect(doc.paths['/api/venues/{venue}'].get.parameters[0].schema).toEqual({ type: 'string', format: 'uuid' });
   });
 
   it('documents the 409 of every command that can conflict, with the spec’s messages, and no other', () => {

@@ -1,8 +1,26 @@
 import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProperty } from '@nestjs/swagger';
 import { AuditHistory, type HistoryEntry } from '../../../../libs/application/src/audit/audit-history.js';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
 import { UuidParamPipe } from '../http/validation.js';
+
+/** One stored domain event as the history endpoints show it (for the OpenAPI document). */
+class HistoryEntryView {
+  @ApiProperty({ type: String, example: '1042', description: 'Position in the whole log (a decimal string: it may exceed 2⁵³)' }) Position!: string;
+  @ApiProperty({ type: String, example: '3', description: 'Revision in its stream, from 0 (a decimal string)' }) Revision!: string;
+  @ApiProperty({ type: String, example: 'AccommodationGranted', description: 'The domain event’s name' }) Type!: string;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-03-01T17:00:00.000Z', description: 'When it was stored, UTC' }) Time!: string;
+  @ApiProperty({ type: String, example: 'alice', description: 'The `sub` of the token that caused it' }) Actor!: string;
+  @ApiProperty({ type: String, example: 'f3b0c442-98fc-4c14-9a4b-2f0a1b6e8f11', description: 'The `X-Request-Id` of the request that caused it' })
+  CorrelationId!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { Type: 'Extra time', TimeExtension: 30 }, description: 'The event’s data, upcast to its current version' })
+  Data!: Record<string, unknown>;
+}
+
+const idParam = (name: string, what: string) =>
+  ApiParam({ name, schema: { type: 'string', format: 'uuid' }, description: `${what} id (UUID; upper case accepted)` });
+const historyResponse = ApiOkResponse({ type: HistoryEntryView, isArray: true, description: 'The stored domain events, oldest first' });
 
 /** History endpoints for auditors: the stored domain events of one aggregate, in order. */
 @Controller('api')
@@ -11,6 +29,9 @@ export class AuditHistoryController {
 
   @Get('registrations/:registration/history')
   @RequireScope('audit:read')
+  @ApiOperation({ summary: 'A registration’s history (deleted ones too)' })
+  @idParam('registration', 'Registration')
+  @historyResponse
   registration(
     @Param('registration', UuidParamPipe) registration: string,
     @CurrentPrincipal() principal: Principal,
@@ -20,6 +41,9 @@ export class AuditHistoryController {
 
   @Get('events/:event/history')
   @RequireScope('audit:read')
+  @ApiOperation({ summary: 'An exam event’s history' })
+  @idParam('event', 'Exam event')
+  @historyResponse
   examEvent(@Param('event', UuidParamPipe) event: string, @CurrentPrincipal() principal: Principal): Promise<HistoryEntry[]> {
     return this.history.examEvent(principal.organization, event);
   }

@@ -1,5 +1,5 @@
 import { applyDecorators, ArgumentMetadata, Body, Controller, Get, Injectable, Param, PipeTransform, Put, Res, Type } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { length } from 'class-validator';
@@ -19,13 +19,15 @@ import { CommandCtx } from '../http/request-context.js';
 import { type PathParamCheck, UuidParamPipe } from '../http/validation.js';
 import { PutAssessmentFormBody, PutBillingCodeBody, PutLearnerBody, PutVenueBody } from './catalog.dto.js';
 import { AssessmentFormView, BillingCodeView, LearnerView, VenueView } from './catalog.responses.js';
+import { AnswersNotFound } from '../openapi/routes.js';
 
 /** OpenAPI for the three endpoints every catalog resource has. */
-function catalogDocs(what: string, view: Type, param: string, paramDescription: string) {
-  const idParam = ApiParam({ name: param, description: paramDescription });
+function catalogDocs(what: string, view: Type, param: string, paramDescription: string, paramSchema: object) {
+  const idParam = ApiParam({ name: param, description: paramDescription, schema: paramSchema });
   return {
     put: applyDecorators(
       ApiOperation({ summary: `Create or replace a ${what} (idempotent)` }),
+      AnswersNotFound(false),
       idParam,
       ApiCreatedResponse({ type: view, description: 'Created' }),
       ApiOkResponse({ type: view, description: 'Replaced (identical content appends nothing)' }),
@@ -36,10 +38,15 @@ function catalogDocs(what: string, view: Type, param: string, paramDescription: 
 }
 
 const uuidParam = (what: string) => `${what} id (UUID; upper case accepted, returned lower case)`;
-const venueDocs = catalogDocs('venue', VenueView, 'venue', uuidParam('Venue'));
-const learnerDocs = catalogDocs('learner', LearnerView, 'learner', uuidParam('Learner'));
-const formDocs = catalogDocs('assessment form', AssessmentFormView, 'form', uuidParam('Assessment form'));
-const billingCodeDocs = catalogDocs('billing code', BillingCodeView, 'code', 'Billing code: free text, 1 to 100 characters, case-sensitive (URL-encode it)');
+const UUID_SCHEMA = { type: 'string', format: 'uuid' };
+const venueDocs = catalogDocs('venue', VenueView, 'venue', uuidParam('Venue'), UUID_SCHEMA);
+const learnerDocs = catalogDocs('learner', LearnerView, 'learner', uuidParam('Learner'), UUID_SCHEMA);
+const formDocs = catalogDocs('assessment form', AssessmentFormView, 'form', uuidParam('Assessment form'), UUID_SCHEMA);
+const billingCodeDocs = catalogDocs('billing code', BillingCodeView, 'code', 'Billing code: free text, case-sensitive (URL-encode it)', {
+  type: 'string',
+  minLength: 1,
+  maxLength: 100,
+});
 
 const orNull = <T>(value: T | null | undefined): T | null => (value === undefined ? null : value);
 /** Catalog text as stored: surrounding spaces dropped, blank ("not specified") as null. */
@@ -237,6 +244,7 @@ export class BillingCodesController extends CatalogController {
 
   @Put(':code')
   @billingCodeDocs.put
+  @ApiBody({ type: PutBillingCodeBody, required: false })
   @RequireScope('catalog:write')
   put(
     @Param('code', BillingCodeParamPipe) code: string,

@@ -51,7 +51,7 @@ export class PutAssessmentFormBody {
   @optionalText('Mathematics') @IsOptional() @IsString() @MaxLength(TEXT) Title?: string | null;
   @ApiPropertyOptional({ enum: FORM_STATUSES, nullable: true, example: 'Published' })
   @IsOptional() @IsIn(FORM_STATUSES) Status?: FormStatus | null;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 3 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, example: 3, description: 'Higher is newer' })
   @IsOptional() @IsSafeInteger() Asset?: number | null;
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_MINUTES, nullable: true, example: 90, description: 'Minutes' })
   @IsOptional() @IsInt() @Min(0) @AtMostMaxMinutes() TimeLimit?: number | null;

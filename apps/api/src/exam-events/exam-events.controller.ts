@@ -19,6 +19,7 @@ import { UuidParamPipe } from '../http/validation.js';
 import { ApiConflictResponse } from '../openapi/conflict-response.js';
 import { CancelExamEventBody, ClassView, EXAMPLE, ExamEventCreatedView, ExamEventView, ScheduleExamEventBody } from './exam-events.dto.js';
 import { renderScrapPaper } from './scrap-paper.pdf.js';
+import { AnswersNotFound } from '../openapi/routes.js';
 
 const orNull = <T>(value: T | null | undefined): T | null => (value === undefined ? null : value);
 const blankToNull = (value: string | null | undefined): string | null =>
@@ -30,7 +31,12 @@ function period(date: unknown): LocalPeriod {
   return parsed;
 }
 
-const eventParam = ApiParam({ name: 'event', description: 'Exam event id (UUID; upper case accepted, returned lower case)', example: EXAMPLE.event });
+const eventParam = ApiParam({
+  name: 'event',
+  description: 'Exam event id (UUID; upper case accepted, returned lower case)',
+  schema: { type: 'string', format: 'uuid' },
+  example: EXAMPLE.event,
+});
 
 @Controller('api/events')
 export class ExamEventsController {
@@ -73,6 +79,7 @@ export class ExamEventsController {
   }
 
   @Get('scrap-paper')
+  @AnswersNotFound(true)
   @ApiOperation({
     summary: 'Scrap paper of an exam event (PDF)',
     description:
@@ -96,6 +103,7 @@ export class ExamEventsController {
   }
 
   @Post(':event')
+  @AnswersNotFound(false)
   @HttpCode(201)
   @ApiOperation({
     summary: 'Schedule an exam event',

@@ -9,7 +9,7 @@ export class HealthController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'Liveness: 200 once the service can take requests' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'], example: { status: 'ok' } } })
   live() {
     return { status: 'ok' };
   }

@@ -1,11 +1,13 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { AppConfig } from '../../../../libs/application/src/config/app-config.js';
 import type { EventStore } from '../../../../libs/event-store/src/event-store.js';
 import type { Projector } from '../../../../libs/read-model/src/projector.js';
 import type { QueryStore } from '../../../../libs/read-model/src/read-store.js';
 import { Public } from '../http/auth.js';
+import { PROBLEM_CONTENT_TYPE } from '../http/problem-details.js';
+import { ProblemDetailsSchema } from '../openapi/problem.schema.js';
 import { APP_CONFIG, EVENT_STORE, PROJECTOR, READ_STORE } from '../infrastructure/tokens.js';
 import { ProjectionLagProbe } from '../observability/projection-lag.js';
 
@@ -35,6 +37,12 @@ export class ReadinessController {
   @ApiOkResponse({
     description: 'Ready for traffic',
     schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        info: { type: 'object', additionalProperties: true, description: 'Each check and what it found' },
+        error: { type: 'object', additionalProperties: true, description: 'Empty when ready' },
+      },
       example: {
         status: 'ok',
         info: {
@@ -46,7 +54,10 @@ export class ReadinessController {
       },
     },
   })
-  @ApiServiceUnavailableResponse({ description: 'A store does not answer or a projection is too far behind (problem+json naming the checks)' })
+  @ApiServiceUnavailableResponse({
+    description: 'A store does not answer or a projection is too far behind (problem+json naming the checks)',
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDetailsSchema) } } },
+  })
   async ready() {
     try {
       return await this.health.check([

@@ -4,6 +4,7 @@ import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@n
 import { PROBLEM_CONTENT_TYPE, problem, READ_MODELS_BEHIND } from '../http/problem-details.js';
 import { serveDocs } from './docs-ui.js';
 import { FieldProblemSchema, ProblemDetailsSchema } from './problem.schema.js';
+import { RATE_LIMIT_EXEMPT } from '../http/rate-limit.js';
 import { AppRoute, listRoutes } from './routes.js';
 
 export const DOCS_PATH = '/api/docs';
@@ -52,9 +53,10 @@ function problemResponse(status: number) {
 /** The statuses every operation of this kind can answer with, whatever its controller says. */
 function commonErrors(route: AppRoute, operation: Operation): number[] {
   const statuses = [500];
-  if (!route.isPublic) statuses.push(401, 403, 429);
+  if (!route.isPublic) statuses.push(401, 403);
+  if (!RATE_LIMIT_EXEMPT.test(route.path)) statuses.push(429);
   if (route.path.includes('{') || operation.parameters?.length || operation.requestBody) statuses.push(400);
-  if (route.path.includes('{')) statuses.push(404);
+  if (route.answersNotFound) statuses.push(404);
   if (operation.requestBody) statuses.push(413, 415);
   // Every /api route reads the read models or is a command: reads wait for this process's latest
   // appends, commands for read-your-writes (bounded). Health and metrics read neither.
@@ -80,6 +82,35 @@ function addConventions(document: OpenAPIObject, routes: AppRoute[]): void {
       }
     }
     for (const status of commonErrors(route, operation)) operation.responses[status] ??= problemResponse(status);
+    if (route.scope && operation.responses[403]) {
+      const forbidden = problemResponse(403);
+      forbidden.content[PROBLEM_CONTENT_TYPE].example = problem(403, `This endpoint requires the ${route.scope} scope`);
+      operation.responses[403] = forbidden;
+    }
+    addResponseHeaders(operation);
+  }
+}
+
+/** The headers the API sends, on the responses that carry them (components.headers). */
+const HEADERS = {
+  'X-Request-Id': {
+    description: 'On every response: the id sent by the client (letters, digits, `._:-`, up to 128) or a generated one; events record it as their correlation id',
+    schema: { type: 'string' },
+  },
+  'WWW-Authenticate': {
+    description: 'The bearer challenge (RFC 6750): `Bearer`, `Bearer error="invalid_token"` or `Bearer error="insufficient_scope", scope="…"`',
+    schema: { type: 'string' },
+  },
+  'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
+};
+const ref = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` });
+
+function addResponseHeaders(operation: Operation): void {
+  for (const [status, response] of Object.entries(operation.responses) as Array<[string, { headers?: Record<string, unknown> }]>) {
+    const headers: Record<string, unknown> = { ...response.headers, 'X-Request-Id': ref('X-Request-Id') };
+    if (status === '401' || status === '403') headers['WWW-Authenticate'] = ref('WWW-Authenticate');
+    if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
+    response.headers = headers;
   }
 }
 
@@ -105,6 +136,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsSchema, FieldProblemSchema] });
   addConventions(document, listRoutes(app));
+  document.components = { ...document.components, headers: HEADERS };
   return document;
 }
 

@@ -16,7 +16,7 @@ export class ProblemDetailsSchema {
   @ApiProperty({ type: String, example: 'Bad Request' })
   title!: string;
 
-  @ApiProperty({ type: Number, example: 400 })
+  @ApiProperty({ type: 'integer', example: 400 })
   status!: number;
 
   @ApiProperty({ type: String, example: 'The request is invalid', description: 'The human message; the spec lists the exact texts.' })

@@ -1,8 +1,17 @@
-import { RequestMethod } from '@nestjs/common';
+import { RequestMethod, SetMetadata } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { PUBLIC, SCOPE } from '../http/auth.js';
+
+const ANSWERS_NOT_FOUND = 'openapi:answers-not-found';
+
+/**
+ * Whether the operation can answer 404, when that does not follow from its path: a route with an
+ * id in its path answers 404 for an unknown one unless it creates the resource (PUT, schedule,
+ * register-lax) or is idempotent about it (DELETE); a route with the id in its query may too.
+ */
+export const AnswersNotFound = (answers: boolean) => SetMetadata(ANSWERS_NOT_FOUND, answers);
 
 export interface AppRoute {
   /** Lower-case HTTP method, as OpenAPI names operations. */
@@ -11,6 +20,7 @@ export interface AppRoute {
   path: string;
   isPublic: boolean;
   scope: string | undefined;
+  answersNotFound: boolean;
   controller: new (...args: never[]) => object;
   handlerName: string;
 }
@@ -46,9 +56,12 @@ export function listRoutes(app: INestApplication): AppRoute[] {
         const targets = [handler, controller];
         const isPublic = targets.some((t) => Reflect.getMetadata(PUBLIC, t) === true);
         const scope: string | undefined = Reflect.getMetadata(SCOPE, handler) ?? Reflect.getMetadata(SCOPE, controller);
+        const declared: boolean | undefined = Reflect.getMetadata(ANSWERS_NOT_FOUND, handler);
         for (const prefix of prefixes) {
           for (const path of asList(Reflect.getMetadata(PATH_METADATA, handler))) {
-            routes.push({ method: RequestMethod[method].toLowerCase(), path: join(prefix, path), isPublic, scope, controller, handlerName: name });
+            const route = join(prefix, path);
+            const answersNotFound = declared ?? route.includes('{');
+            routes.push({ method: RequestMethod[method].toLowerCase(), path: route, isPublic, scope, answersNotFound, controller, handlerName: name });
           }
         }
       }

@@ -34,10 +34,12 @@ import {
   RevokeAccommodationBody,
   TransferLaxBody,
 } from './registrations.dto.js';
+import { AnswersNotFound } from '../openapi/routes.js';
 
 const registrationParam = ApiParam({
   name: 'registration',
   description: 'Registration id (UUID; upper case accepted, returned lower case)',
+  schema: { type: 'string', format: 'uuid' },
   example: EXAMPLE.registration,
 });
 /** register-lax and transfer-lax answer 201 when they created the exam event, else 200. */
@@ -67,6 +69,7 @@ export class RegistrationCommandsController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post(':registration/commands/register-lax')
+  @AnswersNotFound(false)
   @ApiOperation({
     summary: 'Register a learner, finding or creating the exam event',
     description:
@@ -218,6 +221,7 @@ export class RegistrationCommandsController {
   }
 
   @Delete(':registration')
+  @AnswersNotFound(false)
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete a registration (idempotent)',

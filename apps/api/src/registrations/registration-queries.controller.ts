@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
 import { parseWindowBound } from '../../../../libs/domain/src/shared/time.js';
@@ -10,6 +11,7 @@ import {
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
 import { READ_STORE } from '../infrastructure/tokens.js';
 import { DEFAULT_TAKE, RegistrationCriteriaBody, SearchRegistrationsBody } from './registration-queries.dto.js';
+import { RegistrationRowView } from './registrations.dto.js';
 
 /** "Not specified" (spec §1): missing, null or blank criteria set no condition. */
 const specified = (text: string | null | undefined): string | undefined =>
@@ -44,6 +46,14 @@ export class RegistrationQueriesController {
   @Post('search')
   @HttpCode(200)
   @RequireScope('booking:read')
+  @ApiOperation({ summary: 'Search registrations', description: 'Criteria are AND-ed. Ordered by LastChangeTime descending, then RegistrationIdentifier ascending. Deleted registrations never appear; cancelled ones do.' })
+  @ApiBody({ type: SearchRegistrationsBody, required: false })
+  @ApiOkResponse({
+    type: RegistrationRowView,
+    isArray: true,
+    description: 'One page of rows',
+    headers: { 'X-Total-Count': { description: 'Rows matching the criteria, all pages together', schema: { type: 'integer', example: 3 } } },
+  })
   async search(
     @Body() body: SearchRegistrationsBody,
     @CurrentPrincipal() principal: Principal,
@@ -59,6 +69,9 @@ export class RegistrationQueriesController {
   @Post('count')
   @HttpCode(200)
   @RequireScope('booking:read')
+  @ApiOperation({ summary: 'Count registrations', description: 'The same criteria as search; a bare JSON integer.' })
+  @ApiBody({ type: RegistrationCriteriaBody, required: false })
+  @ApiOkResponse({ description: 'How many registrations match', schema: { type: 'integer', minimum: 0, example: 3 } })
   count(@Body() body: RegistrationCriteriaBody, @CurrentPrincipal() principal: Principal) {
     return this.registrations.count(criteriaOf(body, principal.organization));
   }

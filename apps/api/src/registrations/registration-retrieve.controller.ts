@@ -25,7 +25,7 @@ export class RegistrationRetrieveController {
       '404 `Registration not found` (also once deleted). Learner, form and event data show their current values; with ' +
       '`asOf`, the registration as it was at that instant, folded from the stored events.',
   })
-  @ApiParam({ name: 'registration', description: 'Registration id (UUID; upper case accepted, returned lower case)', example: EXAMPLE.registration })
+  @ApiParam({ name: 'registration', description: 'Registration id (UUID; upper case accepted, returned lower case)', schema: { type: 'string', format: 'uuid' }, example: EXAMPLE.registration })
   @ApiQuery({
     name: 'asOf',
     required: false,

@@ -187,8 +187,8 @@ export class RegistrationAccommodationsView {
   Accommodations!: AccommodationView[];
 }
 
-/** GET /api/registrations/{registration}: the search row fields, then the detail fields (spec §5). */
-export class RegistrationDetailView {
+/** A row of POST /api/registrations/search (spec §5). */
+export class RegistrationRowView {
   @uuid(EXAMPLE.registration) RegistrationIdentifier!: string;
   @ApiProperty({ enum: REGISTRATION_STATUSES, example: 'Registered' }) RegistrationStatus!: string;
   @text(null, 'Always null: attendance is not taken through this API') AttendanceStatus!: string | null;
@@ -209,6 +209,10 @@ export class RegistrationDetailView {
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE.lastChange, description: 'UTC' }) LastChangeTime!: string;
   @ApiProperty({ type: String, example: 'ExamTimeLimited', description: 'The name of the last domain event that changed the registration' })
   LastChangeType!: string;
+}
+
+/** GET /api/registrations/{registration}: the search row fields, then the detail fields (spec §5). */
+export class RegistrationDetailView extends RegistrationRowView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: EXAMPLE.start, description: 'In the venue’s offset' })
   EventStart!: string | null;
   @text('North Hall / Mathematics') EventTitle!: string | null;
