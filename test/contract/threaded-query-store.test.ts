@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryThreads } from '../../libs/read-model/src/query-threads.js';
@@ -90,6 +90,27 @@ whenBuilt('ThreadedQueryStore', () => {
     const options = { limit: 1, onPage: () => undefined } as never;
     expect(await store.find('people', { Org: 'o1' }, options)).toEqual(await local.find('people', { Org: 'o1' }, options));
     expect(await store.find('people', { Org: 'o1' }, options)).toHaveLength(1);
+  });
+
+  it('answers on this thread when the path came to name another file before a thread opened it, until the switch', async () => {
+    // The first `projections rebuild` replaces read.sqlite, a regular file, by a link to a
+    // generation the projector has not caught up yet; a thread started then opened that one.
+    const { store, threads } = await seeded(1);
+    const dir = dirs[dirs.length - 1];
+    const live = join(dir, 'read.sqlite');
+    const behind = join(dir, 'read.gen-1.sqlite');
+    const other = new SqliteReadStore(behind);
+    await other.ensureCollections([{ name: 'people', indexes: [['Org']], views: { row: ['Org'] } }]);
+    await other.close();
+    renameSync(live, join(dir, 'read.old.sqlite'));
+    symlinkSync('read.gen-1.sqlite', live);
+    // Still the file this process reads: three people, two in o1 (the other generation has none).
+    expect(await store.count('people', { Org: 'o1' })).toBe(2);
+    expect(JSON.parse(await store.findView('people', {}, { sort: [['_id', 1]] }, 'row'))).toHaveLength(3);
+    expect(threads.running).toBe(1);
+    // Once moved, the threads answer from the new generation.
+    await store.switchTo(behind);
+    expect(await store.count('people', { Org: 'o1' })).toBe(0);
   });
 
   it('fails the calls a dying thread holds, and answers the next call from another thread', async () => {

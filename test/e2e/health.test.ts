@@ -38,6 +38,12 @@ describe('an API replica without the in-process projector (BOOKING_RUN_PROJECTOR
   });
   afterAll(() => app.close());
 
+  it('answers a read 503, not 500, while no projector has ever created the read models', async () => {
+    const read = await app.request('GET', '/api/venues', { token: await app.token(newId()) });
+    expect(read.status).toBe(503);
+    expect(read.body.detail).toContain('The read models have not caught up');
+  });
+
   it('is not ready while the read models are behind the log, and says which check fails', async () => {
     const eventStore = app.app.get<EventStore>(EVENT_STORE);
     await eventStore.append(

@@ -102,6 +102,22 @@ describe('projection runner on the embedded stores', () => {
     expect(await s.readStore.count(venues, {})).toBe(8);
   });
 
+  it('refuses to start on a read store that has applied more of the log than the log holds (another log), projecting nothing', async () => {
+    const s = stores();
+    for (let i = 1; i <= 5; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+    await (await run(s, catalogProjection)).stop();
+    // The log as a backup taken after two events held it, beside the read store of all five.
+    const logDir = mkdtempSync(join(tmpdir(), 'booking-runner-log-'));
+    dirs.push(logDir);
+    const restored = new SqliteEventStore(join(logDir, 'events.sqlite'));
+    closers.push(() => restored.close());
+    for (let i = 1; i <= 2; i++) await restored.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+    const projection = counted(catalogProjection);
+    const runner = new ProjectionRunner(restored, s.readStore, [projection], { pollIntervalMs: 50 });
+    await expect(runner.start()).rejects.toThrow(/^The read store is ahead of the event log: projection catalog has applied events up to position 5, but the log ends at 2\./);
+    expect(projection.calls).toEqual([]);
+  });
+
   /** Four venues projected by the catalog as it is, then that projection grown by a collection (a new model version). */
   async function beforeAModelChange() {
     const s = stores();

@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import 'reflect-metadata';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -59,6 +60,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // A slow or stalled client must not hold a connection forever.
     connectionTimeout: config.requestTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
+    // Node checks the request and header timeouts every `connectionsCheckingInterval` (30 s by
+    // default): a body trickled a byte at a time ran 76 s past a 3 s limit.
+    http: { connectionsCheckingInterval: 1_000 },
     // Keep a caller's request id when it is sane, so a trace can cross services; else make one.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
@@ -76,6 +80,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     logger: new PinoNestLogger(logger),
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Headers too must arrive within the limit (Node's own default is 60 s).
+  (app.getHttpServer() as HttpServer).headersTimeout = config.requestTimeoutMs;
 
   // JSON only: the built-in text/plain parser would let non-JSON bodies through.
   fastify.removeContentTypeParser('text/plain');

@@ -1,12 +1,27 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig, unusedQueryThreads } from '../../../libs/application/src/config/app-config.js';
+import { ConfigError, loadConfig, prepareDataDir, unusedQueryThreads } from '../../../libs/application/src/config/app-config.js';
+import { ReadStoreAheadOfLogError } from '../../../libs/read-model/src/projection-runner.js';
+import { DataFolderInUseError, DataFolderLock } from '../../../libs/sqlite-support/src/data-folder-lock.js';
 import { createApp } from './app.factory.js';
+
+let dataFolderLock: DataFolderLock | undefined;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  if (config.eventStoreUrl === undefined || config.mongodbUrl === undefined) prepareDataDir(config.dataDir);
+  // Held until the process ends (kept referenced: a collected connection would drop it).
+  if (config.eventStoreUrl === undefined) dataFolderLock = DataFolderLock.acquire(config.dataDir);
   const app = await createApp(config);
-  await app.listen(config.port, '0.0.0.0');
+  try {
+    await app.listen(config.port, '0.0.0.0');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new ConfigError('PORT', `is ${config.port}, which another process is listening on`);
+  }
   const logger = new Logger('Booking');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => logger.log(`${signal}: finishing the requests in flight, then stopping the projector and closing the stores`));
+  }
   logger.log(`Exam booking API listening on http://localhost:${config.port} (health: /health)`);
   logger.log(
     config.eventStoreUrl
@@ -25,6 +40,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  // A mistake in the setup is said in one line; anything else is a bug, with its stack.
+  const forTheOperator = error instanceof ConfigError || error instanceof DataFolderInUseError || error instanceof ReadStoreAheadOfLogError;
+  console.error(forTheOperator ? error.message : error);
   process.exit(1);
 });

@@ -25,6 +25,29 @@ export class ProjectionCatchUpStalledError extends Error {
 }
 
 /**
+ * A read store that has projected events the log does not hold: it belongs to another log, most
+ * likely a backup of the event log restored beside the read store it replaced. Served, it would
+ * answer with data the log does not have and skip the log's next events (new appends land on
+ * positions it counts as done), while readiness looked fine. Refused at start instead.
+ */
+export class ReadStoreAheadOfLogError extends Error {
+  static of(projection: string, checkpoint: bigint, head: bigint | null): ReadStoreAheadOfLogError {
+    return new ReadStoreAheadOfLogError(
+      `The read store is ahead of the event log: projection ${projection} has applied events up to position ${checkpoint}, ` +
+        `but the log ${head === null ? 'is empty' : `ends at ${head}`}. It was built from another log (a restored backup of ` +
+        'the event log beside a newer read store?). Delete the read store so that it is rebuilt from the log: on the ' +
+        'embedded stores read.sqlite* and read.gen-* in the data folder, on MongoDB its database (docs/operations.md).',
+    );
+  }
+
+  /** `message`: also the message of one thrown in the projector thread, raised again in the API's. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReadStoreAheadOfLogError';
+  }
+}
+
+/**
  * Reads the global log in order from each projection's stored checkpoint and applies it in
  * batches. One read of the log feeds every projection that is behind. Because checkpoints are
  * stored with (SQLite) or after (MongoDB) the changes, a restart resumes where the last committed
@@ -70,8 +93,10 @@ export class ProjectionRunner implements Projector {
   async start(catchUpStallMs = 60_000): Promise<void> {
     const specs = this.projections.flatMap((p) => p.collections);
     const missing = new Set(await this.readStore.missingCollections(specs.map((spec) => spec.name)));
+    const head = await this.eventStore.headPosition();
     for (const projection of this.projections) {
       let checkpoint = await this.readStore.getCheckpoint(projection.name);
+      if (checkpoint !== null && (head === null || checkpoint > head)) throw ReadStoreAheadOfLogError.of(projection.name, checkpoint, head);
       const collections = projection.collections.map((c) => c.name);
       if (checkpoint !== null && collections.some((name) => missing.has(name))) {
         await this.readStore.reset(projection.name, collections);

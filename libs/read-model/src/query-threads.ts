@@ -16,6 +16,8 @@
  * by that thread's connection, is not counted again by another.
  */
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { CollectionMissingError } from './sqlite-schema.js';
 import { Worker } from 'node:worker_threads';
 
 /** `switchTo`: the thread's connection moves to another file (a new generation of the read store). */
@@ -43,11 +45,34 @@ export type QueryAnswer = { id: number; result: unknown } | { id: number; error:
 /** The answers to one message's calls, in their order. */
 export type FromQueryThread = QueryAnswer[];
 
-export interface QueryThreadData {
-  readStoreFile: string;
+/** Which file a path names: a path can come to name another (`read.sqlite` replaced by a link). */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
 }
 
-export interface QueryThreadsOptions extends QueryThreadData {
+export const identityOf = (file: string): FileIdentity => {
+  const { dev, ino } = statSync(file);
+  return { dev, ino };
+};
+
+/**
+ * What a thread answers when its path no longer named the file this process reads once it had
+ * opened it: the first `projections rebuild` replaces `read.sqlite`, a regular file, with a link
+ * to a generation the projector has not caught up yet. A thread started then (they start on the
+ * first query) would answer from that generation, behind the positions reads wait for. Its calls
+ * are answered on this thread's connection instead, until the switch moves the threads.
+ */
+export const READ_STORE_REPLACED = 'ReadStoreReplacedError';
+
+export interface QueryThreadData {
+  readStoreFile: string;
+  /** The file this process reads, as it was when `readStoreFile` was chosen. */
+  fileIdentity?: FileIdentity;
+}
+
+export interface QueryThreadsOptions {
+  readStoreFile: string;
   /** At most this many threads (at least 1). */
   size: number;
   /** The worker's module; the default is the built sqlite-query.worker.js. */
@@ -93,6 +118,7 @@ export class QueryThreads {
   private closed = false;
   /** The file threads started from now on read. */
   private file: string;
+  private fileIdentity: FileIdentity;
   /** This turn's batches, to be sent at its end. */
   private batches: Batch[] = [];
   /** This turn's latest batch by the key its calls share. */
@@ -101,6 +127,7 @@ export class QueryThreads {
   constructor(private readonly options: QueryThreadsOptions) {
     if (!Number.isSafeInteger(options.size) || options.size < 1) throw new RangeError('A pool of query threads needs at least one');
     this.file = options.readStoreFile;
+    this.fileIdentity = identityOf(this.file);
   }
 
   /**
@@ -131,6 +158,7 @@ export class QueryThreads {
    */
   async switchTo(file: string): Promise<void> {
     this.file = file;
+    this.fileIdentity = identityOf(file);
     this.send();
     await Promise.all(
       this.threads.map((thread) => {
@@ -181,7 +209,7 @@ export class QueryThreads {
   private spawn(): QueryThread {
     const worker = new Worker(this.options.entry ?? BUILT_ENTRY, {
       resourceLimits: RESOURCE_LIMITS,
-      workerData: { readStoreFile: this.file } satisfies QueryThreadData,
+      workerData: { readStoreFile: this.file, fileIdentity: this.fileIdentity } satisfies QueryThreadData,
     });
     const calls = new Map<number, Call>();
     let error: unknown = null;
@@ -212,7 +240,7 @@ function settle(thread: QueryThread, answer: QueryAnswer): void {
   else call.resolve(answer.result);
 }
 
-const BUILT_IN_ERRORS: Record<string, new (message: string) => Error> = { Error, TypeError, RangeError, SyntaxError, ReferenceError };
+const ERRORS_REBUILT_AS_THEMSELVES: Record<string, new (message: string) => Error> = { Error, TypeError, RangeError, SyntaxError, ReferenceError, CollectionMissingError };
 
 /** What a thread sends back for an error it caught. */
 export function thrownInThread(error: unknown): ThrownInThread {
@@ -226,7 +254,7 @@ function rebuilt(thrown: ThrownInThread): Error {
   let error: Error;
   if (thrown.name === 'SqliteError') error = new Database.SqliteError(thrown.message, thrown.code ?? 'SQLITE_ERROR');
   else {
-    error = new (BUILT_IN_ERRORS[thrown.name] ?? Error)(thrown.message);
+    error = new (ERRORS_REBUILT_AS_THEMSELVES[thrown.name] ?? Error)(thrown.message);
     if (error.name !== thrown.name) error.name = thrown.name;
   }
   if (thrown.stack) error.stack = thrown.stack;

@@ -126,6 +126,23 @@ export function readCheckpoint(connection: Connection, projection: string): bigi
   return position === undefined ? null : BigInt(position);
 }
 
+/**
+ * A collection the read store does not have yet: its projector has never started on this store
+ * (the projector app not run yet, with `BOOKING_RUN_PROJECTOR=false`). Named, so that the API
+ * answers it as read models not caught up (503), which is what it is, not as a bug.
+ */
+export class CollectionMissingError extends Error {
+  static of(collection: string, hint: string): CollectionMissingError {
+    return new CollectionMissingError(`Unknown read-model collection "${collection}" (${hint})`);
+  }
+
+  /** `message`: also that of one thrown in a query thread, rebuilt on this side (query-threads.ts). */
+  constructor(message: string) {
+    super(message);
+    this.name = 'CollectionMissingError';
+  }
+}
+
 /** The layouts of the collections a connection has used, each read from its schema once. */
 export class LayoutCache {
   private readonly layouts = new Map<string, CollectionLayout>();
@@ -141,7 +158,7 @@ export class LayoutCache {
     if (!layout) {
       assertCollectionName(collection);
       const found = readLayout(this.db, collection);
-      if (!found) throw new Error(`Unknown read-model collection "${collection}" (${this.missingHint})`);
+      if (!found) throw CollectionMissingError.of(collection, this.missingHint);
       layout = found;
       this.layouts.set(collection, layout);
     }

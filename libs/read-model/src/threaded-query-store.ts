@@ -11,7 +11,7 @@
  * the local connection (given the same gate) for its own.
  */
 import { assertCollectionName, filterOf, findOptionsOf, normalizeFilter, normalizeFind } from './normalized-query.js';
-import type { QueryThreads } from './query-threads.js';
+import { type QueryThreads, READ_STORE_REPLACED } from './query-threads.js';
 import { afterGate, type ReadGate } from './read-gate.js';
 import type { Doc, Filter, FindOptions, QueryStore, ReadView } from './read-store.js';
 
@@ -38,7 +38,7 @@ export class ThreadedQueryStore implements QueryStore {
   async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     assertCollectionName(collection);
     const call = [collection, plainFilter(filter), plainOptions(options)];
-    return (await afterGate(this.gate, () => this.threads.call('find', call))) as Doc[];
+    return (await afterGate(this.gate, () => this.threads.call('find', call).catch(orLocally(() => this.local.find(collection, filter, options))))) as Doc[];
   }
 
   /** With the count of the same filter asked in the same turn (a search page's total), one message. */
@@ -46,13 +46,17 @@ export class ThreadedQueryStore implements QueryStore {
     assertCollectionName(collection);
     const plain = plainFilter(filter);
     const call = [collection, plain, plainOptions(options), view];
-    return (await afterGate(this.gate, () => this.threads.call('findView', call, sameQuery(collection, plain)))) as string;
+    return (await afterGate(this.gate, () =>
+      this.threads.call('findView', call, sameQuery(collection, plain)).catch(orLocally(() => this.local.findView(collection, filter, options, view))),
+    )) as string;
   }
 
   async count(collection: string, filter: Filter): Promise<number> {
     assertCollectionName(collection);
     const plain = plainFilter(filter);
-    return (await afterGate(this.gate, () => this.threads.call('count', [collection, plain], sameQuery(collection, plain)))) as number;
+    return (await afterGate(this.gate, () =>
+      this.threads.call('count', [collection, plain], sameQuery(collection, plain)).catch(orLocally(() => this.local.count(collection, filter))),
+    )) as number;
   }
 
   /** Every connection (this thread's, each query thread's) reads `file` from now on. */
@@ -66,6 +70,12 @@ export class ThreadedQueryStore implements QueryStore {
     await this.local.close();
   }
 }
+
+/** A thread that opened another file than this process reads (READ_STORE_REPLACED): asked here instead. */
+const orLocally =
+  <T>(local: () => Promise<T>) =>
+  (error: unknown): Promise<T> =>
+    (error as Error).name === READ_STORE_REPLACED ? local() : Promise.reject(error);
 
 const sameQuery = (collection: string, filter: Filter) => `${collection}\u0000${JSON.stringify(filter)}`;
 const plainFilter = (filter: Filter): Filter => filterOf(normalizeFilter(filter));

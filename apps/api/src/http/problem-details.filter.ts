@@ -4,6 +4,7 @@ import { ReadYourWritesTimeoutError } from '../../../../libs/application/src/che
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { ProjectionLagTimeoutError } from '../../../../libs/read-model/src/checkpoint-waiters.js';
 import { ReadModelsBehindError } from '../../../../libs/read-model/src/read-gate.js';
+import { CollectionMissingError } from '../../../../libs/read-model/src/sqlite-schema.js';
 import { BearerChallenge } from './auth.js';
 import { methodsServingPathOf } from './method-not-allowed.js';
 import { requestProblemsOf } from './request-shapes.js';
@@ -29,7 +30,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       allowed.length > 0
         ? problem(405, `Method ${request.method} is not allowed for this URL; allowed: ${allowed.join(', ')}`)
         : this.toProblem(exception, request);
-    if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    // A 503 is the service saying it is not ready or behind (readiness, read models catching up):
+    // worth a warning, not an error with a stack, which would page someone at every probe.
+    if (body.status === 503) this.logger.warn(`${request.method} ${request.routeOptions?.url ?? 'unmatched'}: ${body.detail}`);
+    else if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (body.status === 503) void reply.header('Retry-After', RETRY_AFTER_SECONDS);
     if (exception instanceof BearerChallenge) void reply.header('WWW-Authenticate', exception.challenge);
     void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
@@ -42,6 +46,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return problem(503, READ_MODELS_BEHIND);
     }
     if (exception instanceof ReadModelsBehindError) return problem(503, exception.stored ? READ_MODELS_BEHIND : READ_MODELS_NOT_CAUGHT_UP);
+    if (exception instanceof CollectionMissingError) return problem(503, READ_MODELS_NOT_CAUGHT_UP);
     if (exception instanceof RequestValidationError) {
       // The first check that failed answered; the route's shape lists every problem (spec §1).
       const every = request ? requestProblemsOf(request) : null;

@@ -21,6 +21,7 @@ import { CheckpointWaiters } from '../../../../libs/read-model/src/checkpoint-wa
 import type { Projector } from '../../../../libs/read-model/src/projector.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
 import { removeReadStoreFile } from '../../../../libs/read-model/src/read-store-generations.js';
+import { ReadStoreAheadOfLogError } from '../../../../libs/read-model/src/projection-runner.js';
 
 export interface ProjectorThreadData {
   eventStoreFile: string;
@@ -212,9 +213,12 @@ export class ProjectorThread implements Projector {
         resolve();
         if (this.stopping) return;
         const died = `Projector thread exited with code ${code}${error ? `: ${String(error)}` : ''}`;
-        // Before it has started, whoever awaits open() or start() learns why (the API does not start).
-        opened.reject(new Error(died));
-        started.reject(new Error(died));
+        // Before it has started, whoever awaits open() or start() learns why (the API does not start);
+        // a read store the log cannot have produced is for the operator, and said as it is.
+        const thrown = error as Error | undefined;
+        const refusal = thrown?.name === 'ReadStoreAheadOfLogError' ? new ReadStoreAheadOfLogError(thrown.message) : null;
+        opened.reject(refusal ?? new Error(died));
+        started.reject(refusal ?? new Error(died));
         if (this.following) this.restartLater(died);
       }),
     );

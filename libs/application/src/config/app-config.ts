@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /** Everything the processes read from the environment, validated once at start. */
 export interface AppConfig {
@@ -65,7 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runProjector: parseBoolean('BOOKING_RUN_PROJECTOR', env.BOOKING_RUN_PROJECTOR, embedded),
     corsOrigins: parseOrigins(env.CORS_ORIGINS),
     rateLimitPerMinute: parseInteger('RATE_LIMIT_PER_MINUTE', env.RATE_LIMIT_PER_MINUTE, 100_000, 0),
-    requestTimeoutMs: parseInteger('REQUEST_TIMEOUT_MS', env.REQUEST_TIMEOUT_MS, 30_000, 1),
+    // Node's timers take at most 2³¹ − 1 ms (about 24.8 days); beyond, it warns and fires at once.
+    requestTimeoutMs: parseInteger('REQUEST_TIMEOUT_MS', env.REQUEST_TIMEOUT_MS, 30_000, 1, 2_147_483_647),
     readyMaxLagEvents: parseInteger('READY_MAX_LAG_EVENTS', env.READY_MAX_LAG_EVENTS, 1_000, 0),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     sqliteDurability: parseDurability(env.BOOKING_SQLITE_DURABILITY),
@@ -201,8 +202,32 @@ function resolveSecret(
     }
     return { secret: stored, source: 'data-dir' };
   }
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   const generated = randomBytes(32).toString('base64url');
   writeFileSync(file, `${generated}\n`, { mode: 0o600 });
   return { secret: generated, source: 'generated' };
+}
+
+/** `mkdir -p`, one level at a time: Node's recursive mkdir loops forever under /proc. */
+function makeFolder(folder: string): void {
+  if (existsSync(folder)) return;
+  if (dirname(folder) !== folder) makeFolder(dirname(folder));
+  mkdirSync(folder);
+}
+
+/**
+ * The embedded stores' folder, made if missing and written to once: a folder the process cannot
+ * use is a configuration error said at start (SQLite's "unable to open database file" names no
+ * folder, and a folder under /proc left the API spinning before it listened).
+ */
+export function prepareDataDir(dataDir: string): void {
+  const probe = join(dataDir, `.write-test-${process.pid}`);
+  try {
+    makeFolder(dataDir);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError('BOOKING_DATA_DIR', `is ${dataDir}, where this process cannot create and write files (${reason})`);
+  }
 }
