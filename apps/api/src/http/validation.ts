@@ -17,7 +17,6 @@ function bodyObjectOf(value: unknown): object | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null;
 }
 
-
 /**
  * One problem per field: the first of its checks, in the order the DTO lists them, that failed.
  * A number sent for a text field is "must be a string", not also "must be shorter than 500
