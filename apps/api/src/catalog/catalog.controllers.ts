@@ -17,9 +17,9 @@ import { CurrentPrincipal, RequireScope } from '../http/auth.js';
 import { type FieldProblem, RequestValidationError } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
 import { type PathParamCheck, UuidParamPipe } from '../http/validation.js';
+import { AnswersNotFound } from '../openapi/routes.js';
 import { PutAssessmentFormBody, PutBillingCodeBody, PutLearnerBody, PutVenueBody } from './catalog.dto.js';
 import { AssessmentFormView, BillingCodeView, LearnerView, VenueView } from './catalog.responses.js';
-import { AnswersNotFound } from '../openapi/routes.js';
 
 /** OpenAPI for the three endpoints every catalog resource has. */
 function catalogDocs(what: string, view: Type, param: string, paramDescription: string, paramSchema: object) {

@@ -17,9 +17,9 @@ import { RequestValidationError } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
 import { ApiConflictResponse } from '../openapi/conflict-response.js';
+import { AnswersNotFound } from '../openapi/routes.js';
 import { CancelExamEventBody, ClassView, EXAMPLE, ExamEventCreatedView, ExamEventView, ScheduleExamEventBody } from './exam-events.dto.js';
 import { renderScrapPaper } from './scrap-paper.pdf.js';
-import { AnswersNotFound } from '../openapi/routes.js';
 
 const orNull = <T>(value: T | null | undefined): T | null => (value === undefined ? null : value);
 const blankToNull = (value: string | null | undefined): string | null =>

@@ -20,6 +20,7 @@ import { RequireScope } from '../http/auth.js';
 import { CommandCtx } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
 import { ApiConflictResponse } from '../openapi/conflict-response.js';
+import { AnswersNotFound } from '../openapi/routes.js';
 import {
   AccommodationBody,
   ChangeAssessmentBody,
@@ -34,7 +35,6 @@ import {
   RevokeAccommodationBody,
   TransferLaxBody,
 } from './registrations.dto.js';
-import { AnswersNotFound } from '../openapi/routes.js';
 
 const registrationParam = ApiParam({
   name: 'registration',
