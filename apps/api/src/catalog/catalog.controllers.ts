@@ -1,4 +1,4 @@
-import { applyDecorators, ArgumentMetadata, Body, Controller, Get, Injectable, Param, PipeTransform, Put, Res, Type } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Injectable, Param, Put, Res, Type } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
@@ -14,9 +14,9 @@ import { CatalogKind, CatalogQueries, catalogView } from '../../../../libs/read-
 import { readAfterStoring } from '../../../../libs/read-model/src/read-gate.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
-import { type FieldProblem, RequestValidationError } from '../http/problem-details.js';
+import type { FieldProblem } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
-import { type PathParamCheck, UuidParamPipe } from '../http/validation.js';
+import { PathParamPipe, UuidParamPipe } from '../http/validation.js';
 import { AnswersNotFound } from '../openapi/routes.js';
 import { PutAssessmentFormBody, PutBillingCodeBody, PutLearnerBody, PutVenueBody } from './catalog.dto.js';
 import { AssessmentFormView, BillingCodeView, LearnerView, VenueView } from './catalog.responses.js';
@@ -223,16 +223,10 @@ export class AssessmentFormsController extends CatalogController {
  * body may name can be defined.
  */
 @Injectable()
-class BillingCodeParamPipe implements PipeTransform<string, string>, PathParamCheck {
+class BillingCodeParamPipe extends PathParamPipe {
   problemWith(code: string, name: string): FieldProblem | null {
     if (!length(code, 1, 100)) return { field: name, message: 'must be 1 to 100 characters' };
     return code.trim() === '' ? { field: name, message: 'must not be blank' } : null;
-  }
-
-  transform(code: string, metadata: ArgumentMetadata): string {
-    const problem = this.problemWith(code, metadata.data ?? 'code');
-    if (problem) throw new RequestValidationError([problem]);
-    return code;
   }
 }
 

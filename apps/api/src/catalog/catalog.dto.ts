@@ -12,7 +12,7 @@ import {
 } from 'class-validator';
 import { FORM_STATUSES } from '../../../../libs/domain/src/catalog/catalog.events.js';
 import type { FormStatus } from '../../../../libs/domain/src/catalog/catalog.events.js';
-import { AtMostMaxMinutes, IsNotBlank, IsSafeInteger, IsTimeZone, MAX_MINUTES } from '../http/field-validators.js';
+import { AtMostMaxMinutes, IsNotBlank, IsOptionalOrBlank, IsSafeInteger, IsTimeZone, MAX_MINUTES } from '../http/field-validators.js';
 
 const TEXT = 500;
 
@@ -32,7 +32,8 @@ export class PutVenueBody {
   @ApiProperty({ type: String, maxLength: TEXT, example: 'North Hall' })
   @IsString() @IsNotBlank() @MaxLength(TEXT) Name!: string;
   @optionalText('America/Vancouver', 'IANA time zone name; exam times at this venue are shown in its offset. Default UTC.')
-  @IsOptional() @IsTimeZone() TimeZone?: string | null;
+  // Blank, like missing or null, is "not specified": the default, UTC.
+  @IsOptionalOrBlank() @IsTimeZone() TimeZone?: string | null;
   @ApiPropertyOptional({ type: () => AddressBody, nullable: true })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => AddressBody) Address?: AddressBody | null;
 }

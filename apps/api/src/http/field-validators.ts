@@ -25,10 +25,7 @@ export function IsOffsetDateTime(options?: ValidationOptions): PropertyDecorator
     });
 }
 
-/**
- * An IANA time zone name that this runtime knows (e.g. `America/Vancouver`), surrounding spaces
- * ignored; blank text passes as "not specified" (the venue's default, UTC).
- */
+/** An IANA time zone name that this runtime knows (e.g. `America/Vancouver`), surrounding spaces ignored. */
 export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
@@ -37,7 +34,7 @@ export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
       propertyName: propertyName as string,
       options: { message: 'must be an IANA time zone name', ...options },
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && (value.trim() === '' || isValidTimeZone(value.trim())),
+        validate: (value: unknown) => typeof value === 'string' && isValidTimeZone(value.trim()),
       },
     });
 }

@@ -2,13 +2,13 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { listRoutes } from '../openapi/routes.js';
+import { fastifyRouteKey, listRoutes } from '../openapi/routes.js';
 import type { FieldProblem } from './problem-details.js';
-import { bodyProblemsOf, type PathParamCheck } from './validation.js';
+import { bodyProblemsOf, PathParamPipe } from './validation.js';
 
 /** What a route takes: its checked path parameters, in order, and its body's class. */
 interface RequestShape {
-  params: ReadonlyArray<{ name: string; check: PathParamCheck }>;
+  params: ReadonlyArray<{ name: string; check: PathParamPipe }>;
   body: Type;
 }
 
@@ -18,20 +18,17 @@ interface RouteArg {
   pipes?: unknown[];
 }
 
-const isPathParamCheck = (pipe: unknown): pipe is PathParamCheck =>
-  typeof (pipe as PathParamCheck | null)?.problemWith === 'function';
-
 function shapeOf(controller: Type, handlerName: string): RequestShape | null {
   const args: Record<string, RouteArg> = Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handlerName) ?? {};
   const types = (Reflect.getMetadata('design:paramtypes', controller.prototype, handlerName) ?? []) as Type[];
-  const params: { name: string; check: PathParamCheck }[] = [];
+  const params: { name: string; check: PathParamPipe }[] = [];
   let body: Type | null = null;
   for (const [key, arg] of Object.entries(args).sort(([, a], [, b]) => a.index - b.index)) {
     const paramType = Number(key.split(':')[0]);
     if (paramType === RouteParamtypes.BODY) body = types[arg.index] ?? null;
     if (paramType !== RouteParamtypes.PARAM || typeof arg.data !== 'string') continue;
     const pipes = (arg.pipes ?? []).map((pipe) => (typeof pipe === 'function' ? new (pipe as new () => unknown)() : pipe));
-    const check = pipes.find(isPathParamCheck);
+    const check = pipes.find((pipe) => pipe instanceof PathParamPipe);
     if (check) params.push({ name: arg.data, check });
   }
   return body !== null && params.length > 0 ? { params, body } : null;
@@ -45,11 +42,10 @@ function shapeOf(controller: Type, handlerName: string): RequestShape | null {
  * list, so only a refused request pays. Call before `app.init()`.
  */
 export function rememberRequestShapes(app: INestApplication, fastify: FastifyInstance): void {
-  const fastifyPath = (path: string) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
   const shapes = new Map<string, RequestShape>();
   for (const route of listRoutes(app)) {
     const shape = shapeOf(route.controller as Type, route.handlerName);
-    if (shape) shapes.set(`${route.method.toUpperCase()} ${fastifyPath(route.path)}`, shape);
+    if (shape) shapes.set(fastifyRouteKey(route), shape);
   }
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const shape = typeof route.method === 'string' ? shapes.get(`${route.method} ${route.url}`) : undefined;

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { listRoutes } from '../openapi/routes.js';
+import { fastifyRouteKey, listRoutes } from '../openapi/routes.js';
 import { bearerAuth } from './auth.js';
 import { RATE_LIMIT_EXEMPT, rateLimit } from './rate-limit.js';
 
@@ -24,8 +24,7 @@ const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [
  * being left unprotected.
  */
 export function protectRoutes(app: INestApplication, fastify: FastifyInstance, options: RouteAccessOptions): () => void {
-  const fastifyPath = (path: string) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
-  const rules = new Map(listRoutes(app).map((route) => [`${route.method.toUpperCase()} ${fastifyPath(route.path)}`, route]));
+  const rules = new Map(listRoutes(app).map((route) => [fastifyRouteKey(route), route]));
   const limit = options.rateLimitPerMinute > 0 ? rateLimit(options.rateLimitPerMinute) : null;
   const protectedRoutes = new Set<string>();
 

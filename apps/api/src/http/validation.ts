@@ -64,21 +64,33 @@ export function bodyProblemsOf(value: unknown, bodyType: Type): FieldProblem[] {
   return flatten(validateSync(plainToInstance(bodyType, body), VALIDATOR_OPTIONS));
 }
 
-/** A path parameter's check: run by its pipe, and again by the problem filter (request-shapes.ts). */
-export interface PathParamCheck {
-  problemWith(value: string, name: string): FieldProblem | null;
-}
+/**
+ * A checked path parameter: its problem is a 400 naming the parameter. The check is its own
+ * method so that the problem filter can run it again, beside the body's (request-shapes.ts).
+ */
+export abstract class PathParamPipe implements PipeTransform<string, string> {
+  abstract problemWith(value: string, name: string): FieldProblem | null;
 
-/** A UUID path parameter, normalised to lower case; anything else is a 400 naming the parameter. */
-@Injectable()
-export class UuidParamPipe implements PipeTransform<string, string>, PathParamCheck {
-  problemWith(value: string, name: string): FieldProblem | null {
-    return isUuid(value) ? null : { field: name, message: 'must be a UUID' };
+  /** The value the handler gets once it passed. */
+  protected normalised(value: string): string {
+    return value;
   }
 
   transform(value: string, metadata: ArgumentMetadata): string {
     const problem = this.problemWith(value, metadata.data ?? 'id');
     if (problem) throw new RequestValidationError([problem]);
+    return this.normalised(value);
+  }
+}
+
+/** A UUID path parameter, normalised to lower case. */
+@Injectable()
+export class UuidParamPipe extends PathParamPipe {
+  problemWith(value: string, name: string): FieldProblem | null {
+    return isUuid(value) ? null : { field: name, message: 'must be a UUID' };
+  }
+
+  protected override normalised(value: string): string {
     return value.toLowerCase();
   }
 }

@@ -45,8 +45,10 @@ const ERRORS: Record<number, { description: string; example: object }> = {
   },
 };
 
-function problemResponse(status: number) {
-  const { description, example } = ERRORS[status];
+/** `scope`: the route's, named in its 403 example. */
+function problemResponse(status: number, scope?: string) {
+  const { description } = ERRORS[status];
+  const example = status === 403 && scope ? problem(403, `This endpoint requires the ${scope} scope`) : ERRORS[status].example;
   return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDetailsSchema) }, example } } };
 }
 
@@ -81,12 +83,7 @@ function addConventions(document: OpenAPIObject, routes: AppRoute[]): void {
         operation.description = operation.description ? `${operation.description}\n\n${needs}` : needs;
       }
     }
-    for (const status of commonErrors(route, operation)) operation.responses[status] ??= problemResponse(status);
-    if (route.scope && operation.responses[403]) {
-      const forbidden = problemResponse(403);
-      forbidden.content[PROBLEM_CONTENT_TYPE].example = problem(403, `This endpoint requires the ${route.scope} scope`);
-      operation.responses[403] = forbidden;
-    }
+    for (const status of commonErrors(route, operation)) operation.responses[status] ??= problemResponse(status, route.scope);
     addResponseHeaders(operation);
   }
 }

@@ -25,6 +25,10 @@ export interface AppRoute {
   handlerName: string;
 }
 
+/** `GET /api/venues/:venue`: how the Fastify route of an AppRoute is named (method, URL pattern). */
+export const fastifyRouteKey = (route: AppRoute): string =>
+  `${route.method.toUpperCase()} ${route.path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1')}`;
+
 const asList = (value: string | string[] | undefined): string[] => (Array.isArray(value) ? value : [value ?? '']);
 
 function join(...parts: string[]): string {
