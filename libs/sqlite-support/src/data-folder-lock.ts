@@ -28,6 +28,8 @@ export class DataFolderLock {
   static acquire(dataDir: string): DataFolderLock {
     const db = new Database(join(dataDir, API_LOCK_FILE), { timeout: 0 });
     try {
+      // The transaction writes nothing; a journal file would only stay behind in the folder.
+      db.pragma('journal_mode = MEMORY');
       db.pragma('locking_mode = EXCLUSIVE');
       db.exec('BEGIN EXCLUSIVE; COMMIT');
     } catch (error) {
