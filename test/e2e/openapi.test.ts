@@ -33,6 +33,24 @@ describe('OpenAPI document and UI', () => {
     expect(documented.filter((d) => !served.has(d))).toEqual([]);
   });
 
+  it('answers every documented path, called with a method it does not list, 405 with the methods its URL can take in Allow', async () => {
+    expect(doc.info.description).toContain('405 with `Allow`');
+    const templates = Object.entries(doc.paths as Record<string, object>).map(([path, operations]) => ({
+      path,
+      matches: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      methods: Object.keys(operations).map((method) => method.toUpperCase()),
+    }));
+    for (const { path } of templates) {
+      const url = path.replace(/\{[^}]+\}/g, '0b0e3c52-0000-4000-8000-00000000dead');
+      // A fixed path such as /api/events/list-events is also a value of /api/events/{event}.
+      const methods = new Set(templates.filter((t) => t.matches.test(url)).flatMap((t) => t.methods));
+      if (methods.has('GET')) methods.add('HEAD');
+      const answer = await app.request('PATCH', url);
+      const allow = (answer.headers.get('allow') ?? '').split(', ').sort();
+      expect({ path, status: answer.status, allow }).toEqual({ path, status: 405, allow: [...methods].sort() });
+    }
+  });
+
   it('declares the bearer scheme, and marks exactly the anonymous endpoints as such', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
     for (const route of listRoutes(app.app)) {

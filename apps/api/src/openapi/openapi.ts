@@ -118,7 +118,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Schedules exam events at venues and registers learners into them. JSON in and out, PascalCase fields. ' +
         'Errors are RFC 9457 problem details (`application/problem+json`). Every response carries `X-Request-Id`; ' +
         'send your own (letters, digits, `._:-`, up to 128) to trace a call. Commands answer after the read ' +
-        'models have applied them (read-your-writes).',
+        'models have applied them (read-your-writes). A method a path does not list here answers 405 with `Allow` ' +
+        'naming the ones it does; an unknown path answers 404.',
     )
     .setVersion(API_VERSION)
     .addBearerAuth(
