@@ -49,12 +49,15 @@ export class EsdbEventStore implements EventStore {
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error(`append to ${streamId} needs at least one event`);
+    events.forEach((event) => assertJsonSerialisable(streamId, event));
     try {
       const result = await this.client.appendToStream(
         streamId,
         events.map((event) => jsonEvent({ type: event.type, data: event.data, metadata: event.metadata })),
         { expectedRevision: toEsdbExpected(expected) },
       );
+      // A connection string with `throwOnAppendFailure=false` reports a conflict instead of throwing it.
+      if (!result.success) throw new WrongExpectedRevisionError(streamId, expected, result.nextExpectedRevision < 0n ? 'no_stream' : result.nextExpectedRevision);
       if (!result.position) throw new Error('EventStoreDB did not report the position of the append');
       return { nextExpectedRevision: result.nextExpectedRevision, position: result.position.commit };
     } catch (error) {
@@ -128,7 +131,8 @@ export class EsdbEventStore implements EventStore {
     const unsubscribe = () => {
       active = false;
       clearTimeout(retry);
-      void subscription?.unsubscribe();
+      // A subscription whose connection never came up rejects its close as well: nothing to close.
+      subscription?.unsubscribe().catch(() => undefined);
       this.subscriptions.delete(unsubscribe);
     };
     this.subscriptions.add(unsubscribe);
@@ -138,6 +142,20 @@ export class EsdbEventStore implements EventStore {
   async close(): Promise<void> {
     for (const unsubscribe of [...this.subscriptions]) unsubscribe();
     await this.client.dispose();
+  }
+}
+
+/**
+ * The client serialises events inside a promise executor on its batch-append path, where a throw
+ * (a BigInt, a cycle) escapes as an unhandled rejection and the append never settles: check first,
+ * so the append rejects and stores nothing, as the port promises.
+ */
+function assertJsonSerialisable(streamId: string, event: NewEvent): void {
+  try {
+    JSON.stringify(event.data);
+    JSON.stringify(event.metadata);
+  } catch (error) {
+    throw new Error(`Event ${event.type} for ${streamId} cannot be stored as JSON: ${(error as Error).message}`);
   }
 }
 
