@@ -2,7 +2,7 @@
  * The read store contract: every adapter must give these answers. Run by one `*.test.ts` per
  * adapter. `make` returns a new, empty store; the suite closes every store it makes.
  */
-import { type Change, type CollectionSpec, type Doc, type Filter, pickFields, type ProjectionSession, type ReadStore } from '../../libs/read-model/src/read-store.js';
+import { type Change, CollectionMissingError, type CollectionSpec, type Doc, type Filter, pickFields, type ProjectionSession, type ReadStore } from '../../libs/read-model/src/read-store.js';
 import { filterCases, refusedFilters, sampleDocs as sample, sortCases, substringCorpus } from './read-store.cases.js';
 
 export interface ReadStoreCapabilities {
@@ -302,6 +302,11 @@ export function readStoreContract(
         await write(store, upserts('late', [{ _id: 'l2', Title: 'Annual report', Kind: 'doc' }]));
         expect(ids(await store.find('late', { Title: { $contains: 'REPORT' }, Kind: 'doc' }))).toEqual(['l1', 'l2']);
         expect(await store.count('people', {})).toBe(5);
+      });
+
+      it('answers a view of a collection no projector has created yet as CollectionMissingError (the API says 503)', async () => {
+        await expect(store.getView('later', 'l1', 'card', {})).rejects.toBeInstanceOf(CollectionMissingError);
+        await expect(store.findView('later', {}, undefined, 'card')).rejects.toBeInstanceOf(CollectionMissingError);
       });
 
       it('missingCollections names the collections not created yet, and only those', async () => {

@@ -20,7 +20,7 @@ import type {
   ReadStore,
   ReadView,
 } from './read-store.js';
-import { indexField, pickFields } from './read-store.js';
+import { CollectionMissingError, indexField, pickFields } from './read-store.js';
 import { SerialQueue } from './serial-queue.js';
 
 const CHECKPOINTS = 'projection_checkpoints';
@@ -111,13 +111,18 @@ class MongoSession extends MongoView implements ProjectionSession {
 
 /** Where ensureCollections records the views of every collection. */
 const VIEWS = 'read_model_views';
+const VIEW_DEFINITIONS_TTL_MS = 5000;
 
 export class MongoReadStore implements ReadStore {
   private readonly view: MongoView;
   /** Batches, resets and schema changes, one at a time. */
   private readonly writes = new SerialQueue();
-  /** View definitions by `collection/view`, as recorded by ensureCollections (maybe in another process). */
-  private readonly views = new Map<string, readonly string[]>();
+  /**
+   * View definitions by `collection/view`, as recorded by ensureCollections, usually in the
+   * projector's process: read again once they are VIEW_DEFINITIONS_TTL_MS old, so that an API
+   * replica follows a projector that redefined a view (a rolling upgrade) without a restart.
+   */
+  private readonly views = new Map<string, { fields: readonly string[]; readAt: number }>();
 
   private constructor(
     private readonly client: MongoClient,
@@ -161,14 +166,13 @@ export class MongoReadStore implements ReadStore {
 
   private async viewFields(collection: string, view: string): Promise<readonly string[]> {
     const key = `${collection}/${view}`;
-    let fields = this.views.get(key);
-    if (!fields) {
-      const found = await this.db.collection<{ _id: string; fields: string[] }>(VIEWS).findOne({ _id: key });
-      if (!found) throw new Error(`Collection "${collection}" has no view "${view}"`);
-      fields = found.fields;
-      this.views.set(key, fields);
-    }
-    return fields;
+    const known = this.views.get(key);
+    if (known && Date.now() - known.readAt < VIEW_DEFINITIONS_TTL_MS) return known.fields;
+    const found = await this.db.collection<{ _id: string; fields: string[] }>(VIEWS).findOne({ _id: key });
+    // Before the projector's first start nothing is defined: read models not caught up (503), as SQLite says.
+    if (!found) throw new CollectionMissingError(`Collection "${collection}" has no view "${view}" (yet: the projector defines it when it starts)`);
+    this.views.set(key, { fields: found.fields, readAt: Date.now() });
+    return found.fields;
   }
 
   missingCollections(collections: readonly string[]): Promise<readonly string[]> {

@@ -17,7 +17,7 @@
  */
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { CollectionMissingError } from './sqlite-schema.js';
+import { CollectionMissingError } from './read-store.js';
 import { Worker } from 'node:worker_threads';
 
 /** `switchTo`: the thread's connection moves to another file (a new generation of the read store). */

@@ -148,3 +148,21 @@ function pickerOf(fields: readonly string[]): Picker {
 export function indexField(declared: string): { field: string; descending: boolean } {
   return declared.startsWith('-') ? { field: declared.slice(1), descending: true } : { field: declared, descending: false };
 }
+
+/**
+ * A collection the read store does not have yet: its projector has never started on this store
+ * (the projector app not run yet, with `BOOKING_RUN_PROJECTOR=false`; on MongoDB, a view the
+ * projector has not defined yet). Named, so that the API answers it as read models not caught up
+ * (503), which is what it is, not as a bug.
+ */
+export class CollectionMissingError extends Error {
+  static of(collection: string, hint: string): CollectionMissingError {
+    return new CollectionMissingError(`Unknown read-model collection "${collection}" (${hint})`);
+  }
+
+  /** `message`: also that of one thrown in a query thread, rebuilt on this side (query-threads.ts). */
+  constructor(message: string) {
+    super(message);
+    this.name = 'CollectionMissingError';
+  }
+}

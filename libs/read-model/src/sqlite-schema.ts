@@ -19,7 +19,7 @@
  */
 import type Database from 'better-sqlite3';
 import { assertCollectionName, type Clause } from './normalized-query.js';
-import { type CollectionSpec, indexField } from './read-store.js';
+import { CollectionMissingError, type CollectionSpec, indexField } from './read-store.js';
 import { GRAMS_FUNCTION } from './sqlite-grams.js';
 import { FOLD_FUNCTION } from './sqlite-text-fold.js';
 import { ensureViews, readViews } from './sqlite-views.js';
@@ -124,23 +124,6 @@ export function readCheckpoint(connection: Connection, projection: string): bigi
     .pluck()
     .get(projection) as string | undefined;
   return position === undefined ? null : BigInt(position);
-}
-
-/**
- * A collection the read store does not have yet: its projector has never started on this store
- * (the projector app not run yet, with `BOOKING_RUN_PROJECTOR=false`). Named, so that the API
- * answers it as read models not caught up (503), which is what it is, not as a bug.
- */
-export class CollectionMissingError extends Error {
-  static of(collection: string, hint: string): CollectionMissingError {
-    return new CollectionMissingError(`Unknown read-model collection "${collection}" (${hint})`);
-  }
-
-  /** `message`: also that of one thrown in a query thread, rebuilt on this side (query-threads.ts). */
-  constructor(message: string) {
-    super(message);
-    this.name = 'CollectionMissingError';
-  }
 }
 
 /** The layouts of the collections a connection has used, each read from its schema once. */

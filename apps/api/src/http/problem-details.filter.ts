@@ -4,7 +4,7 @@ import { ReadYourWritesTimeoutError } from '../../../../libs/application/src/che
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { ProjectionLagTimeoutError } from '../../../../libs/read-model/src/checkpoint-waiters.js';
 import { ReadModelsBehindError } from '../../../../libs/read-model/src/read-gate.js';
-import { CollectionMissingError } from '../../../../libs/read-model/src/sqlite-schema.js';
+import { CollectionMissingError } from '../../../../libs/read-model/src/read-store.js';
 import { BearerChallenge } from './auth.js';
 import { methodsServingPathOf } from './method-not-allowed.js';
 import { requestProblemsOf } from './request-shapes.js';
