@@ -89,6 +89,27 @@ describe('exam events under concurrency', () => {
     expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  it('leaves no gap in the numbers of an organization that lost a race for a new event id to another organization', async () => {
+    // Two organizations POST the same new id at once: one gets 201, the other 409, and the
+    // loser's next event is still its number 1 (spec §3: no gaps; §1: a refused command appends nothing).
+    const [a, b] = [await organization(), await organization()];
+    const post = (tenant: typeof a, id: string, hour: number) =>
+      app.request('POST', `/api/events/${id}`, {
+        token: tenant.token,
+        body: { EventVenue: tenant.venue, EventStart: `${DAY}T${hour}:00:00-07:00`, EventExamType: 'Test', EventExamFormat: 'Online', EventBillingCode: 'FEE' },
+      });
+    for (let round = 0; round < 8; round++) {
+      const id = newId();
+      const statuses = (await Promise.all([post(a, id, 12), post(b, id, 12)])).map((r) => r.status).sort();
+      expect(statuses).toEqual([201, 409]);
+    }
+    for (const tenant of [a, b]) expect((await post(tenant, newId(), 13)).status).toBe(201);
+    // The eight won events shared out between the two, plus one each, numbered 1..n in each organization.
+    const numbers = await Promise.all([a, b].map(async (tenant) => (await tenant.list()).map((e) => e.EventNumber).sort((x, y) => x - y)));
+    expect(numbers.flat()).toHaveLength(10);
+    for (const own of numbers) expect(own).toEqual(Array.from({ length: own.length }, (_, i) => i + 1));
+  });
+
   it('numbers events created concurrently by several processes without gaps or duplicates', async () => {
     const { venue, context, list } = await organization();
     const refs = await Promise.all(

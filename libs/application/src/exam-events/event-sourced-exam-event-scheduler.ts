@@ -49,6 +49,8 @@ const MAX_ATTEMPTS = 50;
 export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   private readonly schedules: ExamScheduleCache;
   private readonly creating = new KeyedLock();
+  /** Event ids a client chose (POST /api/events), claimed one caller at a time whatever its organization. */
+  private readonly claiming = new KeyedLock();
   /** The read of the event behind each ref `findShared` answered, for `attachForm` to decide on. */
   private readonly reads = new WeakMap<ExamEventRef, LoadedStream<ExamEvent | null>>();
   private readonly holds = new ExamEventHolds();
@@ -110,9 +112,15 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     return (await this.findShared(context, request.venueId, request.start)) ?? this.create(context, request, { shared: true });
   }
 
-  /** POST /api/events: always a new event, never joined to an existing one. */
+  /**
+   * POST /api/events: always a new event, never joined to an existing one. Two organizations
+   * racing for one new id would each pass the check that the id is free, and the loser's number,
+   * committed to its schedule before the event's stream refused it, would stay a gap (spec §3: no
+   * gaps). Claimed one at a time, the loser sees the winner's event and appends nothing. Across
+   * processes (server adapters) the race stays (docs/decisions.md).
+   */
   schedule(context: CommandContext, request: ScheduleRequest): Promise<ExamEventRef> {
-    return this.createEvent(context, request, false);
+    return this.claiming.run(request.eventId, () => this.createEvent(context, request, false));
   }
 
   async attachForm(
