@@ -105,6 +105,13 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
       expect.arrayContaining(['EventVenue', 'RegistrationLimit', 'EventExamType']),
     );
     expectProblem(await app.request('POST', '/api/events/not-a-uuid', { token, body: valid() }), 400, 'The request is invalid');
+    // Bounded like every integer: 1e300 was stored, and 2⁵³ + 1 was stored as 2⁵³ (JSON's numbers are doubles).
+    for (const limit of ['1e300', '9007199254740993']) {
+      const body = JSON.stringify(valid()).replace(/}$/, `,"RegistrationLimit":${limit}}`);
+      const huge = await app.request('POST', `/api/events/${id}`, { token, rawBody: body, headers: { 'content-type': 'application/json' } });
+      expectProblem(huge, 400, 'The request is invalid');
+      expect(huge.body.errors).toEqual([{ field: 'RegistrationLimit', message: 'RegistrationLimit must not be greater than 9007199254740991' }]);
+    }
 
     expect(await list(MARCH_2)).toEqual([]);
     const later = await schedule(id);

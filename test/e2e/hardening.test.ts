@@ -1,6 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { newId, TestApp } from '../support/test-app.js';
+
+/** Writes `request` on a new connection; resolves with all the server sent until it closed it. */
+function exchange(app: TestApp, request: string): Promise<string> {
+  const { port } = new URL(app.baseUrl);
+  return new Promise<string>((resolve, reject) => {
+    let received = '';
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
+/** The status line, the headers (names in lower case) and the JSON body of one raw answer. */
+function parsed(answer: string): { statusLine: string; headers: Map<string, string>; body: any } {
+  const [head, body] = answer.split('\r\n\r\n');
+  const [statusLine, ...lines] = head.split('\r\n');
+  const headers = new Map(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  return { statusLine, headers, body: body ? JSON.parse(body) : undefined };
+}
 
 describe('security headers and CORS by default', () => {
   let app: TestApp;
@@ -25,19 +46,11 @@ describe('security headers and CORS by default', () => {
     const token = await app.token(newId());
     const venue = newId();
     const body = JSON.stringify({ Name: 'North Hall' });
-    const { port } = new URL(app.baseUrl);
-    const answer = await new Promise<string>((resolve, reject) => {
-      let received = '';
-      const socket = connect(Number(port), '127.0.0.1', () =>
-        socket.write(
-          `PUT /api/venues/${venue} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\n` +
-            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}not a request\r\n\r\n`,
-        ),
-      );
-      socket.on('data', (chunk) => (received += chunk.toString()));
-      socket.on('close', () => resolve(received));
-      socket.on('error', reject);
-    });
+    const answer = await exchange(
+      app,
+      `PUT /api/venues/${venue} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}not a request\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 201 Created\r\n/);
     const second = answer.indexOf('HTTP/1.1 400 Bad Request\r\n');
     expect(second).toBeGreaterThan(0);
@@ -48,6 +61,82 @@ describe('security headers and CORS by default', () => {
   it('sends no CORS headers when no origin is configured', async () => {
     const response = await app.request('GET', '/health', { headers: { origin: 'https://evil.example' } });
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('requests refused before they are read', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+  });
+  afterAll(() => app.close());
+
+  const venueName = async (token: string, venue: string) => (await app.request('GET', `/api/venues/${venue}`, { token })).body.Name;
+
+  it('takes JSON in UTF-8 only: bytes that are not UTF-8 are a 400, another charset a 415, and nothing is stored', async () => {
+    const token = await app.token(newId());
+    const [latin1, declared, utf8] = [newId(), newId(), newId()];
+    const notUtf8 = await app.request('PUT', `/api/venues/${latin1}`, {
+      token,
+      rawBody: new Uint8Array(Buffer.from('{"Name":"Caf\xe9"}', 'latin1')),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([notUtf8.status, notUtf8.body.detail]).toEqual([400, 'Request body is not valid UTF-8']);
+    const otherCharset = await app.request('PUT', `/api/venues/${declared}`, { token, body: { Name: 'Café' }, headers: { 'content-type': 'application/json; charset=latin1' } });
+    expect([otherCharset.status, otherCharset.body.detail]).toEqual([415, 'Request body must be JSON in UTF-8 (no other charset)']);
+    for (const venue of [latin1, declared]) expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
+    const named = await app.request('PUT', `/api/venues/${utf8}`, { token, body: { Name: 'Café' }, headers: { 'content-type': 'application/json; charset="UTF-8"' } });
+    expect(named.status).toBe(201);
+    expect(await venueName(token, utf8)).toBe('Café');
+  });
+
+  it('refuses a body in a content coding with a 415 (a gzip body was "not valid JSON", an unknown coding ignored)', async () => {
+    const token = await app.token(newId());
+    const venue = newId();
+    for (const [coding, rawBody] of [
+      ['gzip', new Uint8Array(gzipSync(JSON.stringify({ Name: 'North Hall' })))],
+      ['x-unknown', JSON.stringify({ Name: 'North Hall' })],
+    ] as const) {
+      const answer = await app.request('PUT', `/api/venues/${venue}`, { token, rawBody, headers: { 'content-type': 'application/json', 'content-encoding': coding } });
+      expect([coding, answer.status, answer.body.detail]).toEqual([coding, 415, 'Request body must not be compressed: Content-Encoding is not supported']);
+    }
+    expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
+  });
+
+  it('answers 401 to a request without a valid token before reading its body, whatever the body', async () => {
+    const venue = newId();
+    for (const rawBody of ['{{{', JSON.stringify({ Name: 'x'.repeat(2 * 1024 * 1024) })]) {
+      const answer = await app.request('PUT', `/api/venues/${venue}`, { rawBody, headers: { 'content-type': 'application/json' } });
+      expect([answer.status, answer.body.detail]).toEqual([401, 'Missing bearer token']);
+    }
+  });
+
+  it('refuses two Authorization lines (Node kept the first, a proxy may read the last), two Host lines, and HTTP/1.1 without Host', async () => {
+    const [a, b] = [await app.token(newId()), await app.token(newId())];
+    const cases = [
+      [`GET /api/venues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${a}\r\nAuthorization: Bearer ${b}\r\nConnection: close\r\n\r\n`, 'Send one Authorization header, not several'],
+      ['GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n', 'Send one Host header, not several'],
+      ['GET /health HTTP/1.1\r\nConnection: close\r\n\r\n', 'A Host header is required'],
+    ];
+    for (const [request, detail] of cases) {
+      const { statusLine, headers, body } = parsed(await exchange(app, request));
+      expect([statusLine, headers.get('content-type'), body.detail]).toEqual(['HTTP/1.1 400 Bad Request', 'application/problem+json; charset=utf-8', detail]);
+      expect(headers.get('x-request-id')).toBeTruthy();
+    }
+    // HTTP/1.0 had no Host: old health probes still send such requests.
+    expect(parsed(await exchange(app, 'GET /health HTTP/1.0\r\n\r\n')).statusLine).toBe('HTTP/1.1 200 OK');
+  });
+
+  it('answers an Expect other than 100-continue with a 417 problem, as every other answer', async () => {
+    const { statusLine, headers, body } = parsed(await exchange(app, 'GET /health HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nConnection: close\r\n\r\n'));
+    expect([statusLine, headers.get('content-type'), body.detail]).toEqual(['HTTP/1.1 417 Expectation Failed', 'application/problem+json; charset=utf-8', 'Only "Expect: 100-continue" is supported']);
+    expect([headers.get('x-request-id'), headers.get('x-content-type-options')]).toEqual([expect.any(String), 'nosniff']);
+  });
+
+  it('does not echo the query string of an unknown URL (a token sent in it would land in client and proxy logs)', async () => {
+    const answer = await app.request('GET', '/api/nothing-here?access_token=SECRET123');
+    expect([answer.status, answer.body.detail]).toEqual([404, 'Cannot GET /api/nothing-here']);
+    expect(answer.text).not.toContain('SECRET123');
   });
 });
 
@@ -110,6 +199,12 @@ describe('rate limiting (RATE_LIMIT_PER_MINUTE=3)', () => {
     expect((await app.request('GET', `/api/venues/${venue}`, { token: colleague })).status).toBe(404);
     for (let i = 0; i < 5; i++) expect((await app.request('GET', '/health')).status).toBe(200);
   });
+
+  it('limits the API docs per client address like the other anonymous routes', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await app.request('GET', '/api/docs-json')).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
 });
 
 describe('request timeout (REQUEST_TIMEOUT_MS=300)', () => {
@@ -119,20 +214,13 @@ describe('request timeout (REQUEST_TIMEOUT_MS=300)', () => {
   });
   afterAll(() => app.close());
 
-  it('answers a request the HTTP parser cannot read with a problem and an X-Request-Id', async () => {
-    const { port } = new URL(app.baseUrl);
-    const answer = await new Promise<string>((resolve, reject) => {
-      let received = '';
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /health HTTP/1.1\r\nHost: localhost\r\nNot a header\r\n\r\n'));
-      socket.on('data', (chunk) => (received += chunk.toString()));
-      socket.on('close', () => resolve(received));
-      socket.on('error', reject);
-    });
-    const [head, body] = answer.split('\r\n\r\n');
-    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    expect(head).toMatch(/\r\nContent-Type: application\/problem\+json/);
-    expect(head).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}(\r\n|$)/);
-    expect(JSON.parse(body)).toEqual({ type: 'https://httpstatuses.io/400', title: 'Bad Request', status: 400, detail: 'The request is not valid HTTP' });
+  it('answers a request the HTTP parser cannot read with a problem, an X-Request-Id and the security headers', async () => {
+    const { statusLine, headers, body } = parsed(await exchange(app, 'GET /health HTTP/1.1\r\nHost: localhost\r\nNot a header\r\n\r\n'));
+    expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect([headers.get('x-content-type-options'), headers.get('cache-control')]).toEqual(['nosniff', 'no-store']);
+    expect(body).toEqual({ type: 'https://httpstatuses.io/400', title: 'Bad Request', status: 400, detail: 'The request is not valid HTTP' });
   });
 
   it('drops a client that stalls in the middle of its request', async () => {

@@ -19,8 +19,8 @@ export interface HttpResponse<T = any> {
 export interface RequestOptions {
   token?: string | null;
   body?: unknown;
-  /** Raw body text (sent as is), for malformed-JSON tests. */
-  rawBody?: string;
+  /** Raw body (sent as is), for malformed-JSON and encoding tests. */
+  rawBody?: string | Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -54,7 +54,7 @@ export class TestApp {
   async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
+    let body: string | Uint8Array | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) {
       body = JSON.stringify(options.body);

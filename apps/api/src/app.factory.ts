@@ -9,10 +9,11 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../../libs/application/src/config/app-config.js';
 import { AppModule } from './app.module.js';
 import { HealthModule } from './health/health.module.js';
-import { answerClientError } from './http/client-errors.js';
+import { answerClientError, answerUnmetExpectation } from './http/client-errors.js';
 import { parseJsonBodies } from './http/json-bodies.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
+import { refuseAmbiguousRequests } from './http/request-framing.js';
 import { rememberRequestShapes } from './http/request-shapes.js';
 import { protectRoutes } from './http/route-access.js';
 import { addSecurityHeaders } from './http/security-headers.js';
@@ -29,6 +30,14 @@ import { serveRetrieveDirectly } from './registrations/retrieve-direct.js';
 const MAX_PATH_SEGMENT = 500;
 const ONE_MIB = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Options of Node's HTTP server (a constant: @types/node 20 does not know `requireHostHeader`). */
+const HTTP_SERVER_OPTIONS = {
+  // Node checks the request and header timeouts every `connectionsCheckingInterval` (30 s by
+  // default): a body trickled a byte at a time ran 76 s past a 3 s limit.
+  connectionsCheckingInterval: 1_000,
+  // A missing Host is refused by refuseAmbiguousRequests, as a problem like any other answer.
+  requireHostHeader: false,
+};
 
 export interface CreateAppOptions {
   /** false: no logs at all (the test default). */
@@ -60,9 +69,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // A slow or stalled client must not hold a connection forever.
     connectionTimeout: config.requestTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
-    // Node checks the request and header timeouts every `connectionsCheckingInterval` (30 s by
-    // default): a body trickled a byte at a time ran 76 s past a 3 s limit.
-    http: { connectionsCheckingInterval: 1_000 },
+    http: HTTP_SERVER_OPTIONS,
     // Keep a caller's request id when it is sane, so a trace can cross services; else make one.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
@@ -82,6 +89,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const fastify = app.getHttpAdapter().getInstance();
   // Headers too must arrive within the limit (Node's own default is 60 s).
   (app.getHttpServer() as HttpServer).headersTimeout = config.requestTimeoutMs;
+  (app.getHttpServer() as HttpServer).on('checkExpectation', answerUnmetExpectation);
 
   // JSON only: the built-in text/plain parser would let non-JSON bodies through.
   fastify.removeContentTypeParser('text/plain');
@@ -90,6 +98,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     void reply.header('x-request-id', request.id);
     done();
   });
+  refuseAmbiguousRequests(fastify);
   addSecurityHeaders(fastify, DOCS_PATH);
   logRequests(fastify, logger);
   instrumentHttp(fastify, app.get(Metrics));
@@ -104,7 +113,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const bodyPipe = new BodyValidationPipe();
   app.useGlobalPipes(bodyPipe);
   app.enableShutdownHooks();
-  const checkRouteAccess = protectRoutes(app, fastify, config);
+  const checkRouteAccess = protectRoutes(app, fastify, config, DOCS_PATH);
   rememberRequestShapes(app, fastify);
   const checkRetrieveServed = serveRetrieveDirectly(app, fastify);
   const checkCommandsServed = serveCommandsDirectly(app, fastify, bodyPipe);

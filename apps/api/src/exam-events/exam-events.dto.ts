@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { EXAM_FORMATS, EXAM_TYPES } from '../../../../libs/domain/src/exam-event/exam-values.js';
 import { IsUuid } from '../http/field-validators.js';
 
@@ -46,8 +46,9 @@ export class ScheduleExamEventBody {
   })
   @IsOptional() @IsString() @MaxLength(100) EventBillingCode?: string | null;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, nullable: true, example: 12, description: 'Maximum registrations; absent or null = unlimited' })
-  @IsOptional() @IsInt() @Min(1) RegistrationLimit?: number | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, nullable: true, example: 12, description: 'Maximum registrations; absent or null = unlimited' })
+  // Bounded like every integer: 1e300 was stored, and 2⁵³ + 1 stored as a number the client never sent.
+  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) RegistrationLimit?: number | null;
 }
 
 export class CancelExamEventBody {

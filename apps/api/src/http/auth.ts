@@ -43,10 +43,10 @@ const insufficientScope = (scope: string) =>
   new BearerChallenge(403, `This endpoint requires the ${scope} scope`, `Bearer error="insufficient_scope", scope="${scope}"`);
 
 /**
- * The preHandler hook of a non-public route: a valid bearer token is required (401), and the
- * route's scope when it has one (403). It runs after body parsing, as a Nest guard would, and its
- * errors reach the problem filter through the error handler Nest gives Fastify. A token verified
- * before is answered without an async hop.
+ * The onRequest hook of a non-public route: a valid bearer token is required (401), and the
+ * route's scope when it has one (403), before the body is read. Its errors reach the problem
+ * filter through the error handler Nest gives Fastify. A token verified before is answered
+ * without an async hop.
  */
 export function bearerAuth(secret: string, scope: string | undefined) {
   const admit = (request: AuthenticatedRequest, principal: Principal): Error | undefined => {

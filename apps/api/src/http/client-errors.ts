@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, problem, type ProblemDetails } from './problem-details.js';
+import { API_SECURITY_HEADERS } from './security-headers.js';
+
+const SECURITY_HEADER_LINES = Object.entries(API_SECURITY_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
 
 /** Sockets whose answer waits for the responses already in flight on them. */
 const waiting = new WeakSet<Socket>();
@@ -40,10 +45,25 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
     const body = JSON.stringify(answer);
     socket.write(
       `HTTP/1.1 ${answer.status} ${answer.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\n${SECURITY_HEADER_LINES}Connection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(error);
+}
+
+/**
+ * An `Expect` other than `100-continue`, which Node answers itself with a bare 417 unless the
+ * server listens for it (its `checkExpectation` event): the request is not handled, only answered.
+ */
+export function answerUnmetExpectation(_request: IncomingMessage, response: ServerResponse): void {
+  const body = JSON.stringify(problem(417, 'Only "Expect: 100-continue" is supported'));
+  response.writeHead(417, {
+    'Content-Type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
+    'Content-Length': Buffer.byteLength(body),
+    'X-Request-Id': randomUUID(),
+    ...API_SECURITY_HEADERS,
+  });
+  response.end(body);
 }
 
 function problemFor(code: string | undefined): ProblemDetails {

@@ -29,7 +29,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const body =
       allowed.length > 0
         ? problem(405, `Method ${request.method} is not allowed for this URL; allowed: ${allowed.join(', ')}`)
-        : this.toProblem(exception, request);
+        : isUnmatched(exception, request)
+          ? // Nest's message names the whole URL: a token or other secret in its query would be echoed.
+            problem(404, `Cannot ${request.method} ${request.url.split('?', 1)[0]}`)
+          : this.toProblem(exception, request);
     // A 503 is the service saying it is not ready or behind (readiness, read models catching up):
     // worth a warning, not an error with a stack, which would page someone at every probe.
     if (body.status === 503) this.logger.warn(`${request.method} ${request.routeOptions?.url ?? 'unmatched'}: ${body.detail}`);
@@ -68,6 +71,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (fastifyProblem) return fastifyProblem;
     return problem(500, 'An unexpected error occurred');
   }
+}
+
+/** Nest's answer to a request no route matched. */
+function isUnmatched(exception: unknown, request: FastifyRequest): boolean {
+  return exception instanceof NotFoundException && exception.message === `Cannot ${request.method} ${request.url}`;
 }
 
 /** Errors Fastify raises before a route runs (body parsing, size limits). */

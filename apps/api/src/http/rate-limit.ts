@@ -50,7 +50,7 @@ export class TokenBuckets {
 export const RATE_LIMIT_EXEMPT = /^\/(health|metrics)(\/|$)/;
 
 /**
- * Per-caller rate limit, the preHandler hook of a route: keyed by the verified token
+ * Per-caller rate limit, an onRequest hook of a route: keyed by the verified token
  * (organization + subject), or by client IP on anonymous routes. Runs after the auth hook, so a
  * forged token cannot pick its own key.
  */

@@ -20,6 +20,9 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 /** The documentation UI loads its own scripts and styles (and swagger-ui uses inline styles). */
 const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
 
+/** Every API answer's security headers, for the answers Node writes outside Fastify (client-errors.ts). */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = { ...HEADERS, 'content-security-policy': API_CSP, 'cache-control': 'no-store' };
+
 export function addSecurityHeaders(fastify: FastifyInstance, docsPrefix: string): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.headers(HEADERS);

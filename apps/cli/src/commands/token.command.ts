@@ -1,4 +1,4 @@
-import { signToken, SCOPES } from '../../../../libs/application/src/auth/tokens.js';
+import { ACTOR_RULE, isValidActor, signToken, SCOPES } from '../../../../libs/application/src/auth/tokens.js';
 import { loadConfig } from '../../../../libs/application/src/config/app-config.js';
 import { ParsedArgs, stringOption, UsageError } from '../args.js';
 import { isUuid } from '../../../../libs/domain/src/shared/ids.js';
@@ -11,10 +11,12 @@ export async function tokenCommand(args: ParsedArgs): Promise<void> {
   const scopes = (stringOption(args, 'scope') ?? SCOPES.join(' ')).split(/\s+/).filter((s) => s !== '');
   const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
   if (unknown.length > 0) throw new UsageError(`unknown scope(s): ${unknown.join(', ')} (known: ${SCOPES.join(', ')})`);
+  const actor = stringOption(args, 'sub') ?? 'cli';
+  if (!isValidActor(actor)) throw new UsageError(`--sub must be ${ACTOR_RULE}`);
   const config = loadConfig();
   const token = await signToken(
     config.jwtSecret,
-    { organization, actor: stringOption(args, 'sub') ?? 'cli', scopes },
+    { organization, actor, scopes },
     stringOption(args, 'expires') ?? '12h',
   );
   process.stdout.write(`${token}\n`);

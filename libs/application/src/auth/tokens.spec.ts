@@ -32,8 +32,36 @@ describe('bearer tokens', () => {
     const token = await new SignJWT({ org: 'acme', scope: '' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('a')
+      .setExpirationTime('1h')
       .sign(new TextEncoder().encode(secret));
     await expect(verifyToken(secret, token)).rejects.toThrow('org');
+  });
+
+  it('refuses a token without an expiry, which would be valid forever', async () => {
+    const token = await new SignJWT({ org, scope: 'booking:read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .sign(new TextEncoder().encode(secret));
+    await expect(verifyToken(secret, token)).rejects.toThrow('Token has no exp claim');
+  });
+
+  it.each([
+    ['longer than 200 characters', 'x'.repeat(201)],
+    ['with a line break', 'alice\nActor: mallory'],
+    ['with a NUL', 'alice\u0000'],
+  ])('refuses a sub %s: it is the actor recorded on every event', async (_, sub) => {
+    const token = await new SignJWT({ org, scope: 'booking:write' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
+    await expect(verifyToken(secret, token)).rejects.toThrow('Token sub claim must be at most 200 characters, without control characters');
+  });
+
+  it('takes a sub of 200 characters in any script', async () => {
+    const actor = 'Zoë 李'.repeat(40);
+    const token = await signToken(secret, { organization: org, actor, scopes: [] });
+    expect((await verifyToken(secret, token)).actor).toBe(actor);
   });
 
   it('refuses an unsigned (alg none) token', async () => {

@@ -67,6 +67,13 @@ export async function signToken(
     .sign(key(secret));
 }
 
+const MAX_ACTOR_LENGTH = 200;
+const ACTOR = new RegExp(`^[^\\u0000-\\u001f\\u007f-\\u009f]{1,${MAX_ACTOR_LENGTH}}$`);
+export const ACTOR_RULE = `at most ${MAX_ACTOR_LENGTH} characters, without control characters`;
+
+/** A `sub` the API takes as the actor recorded on events: not blank, ACTOR_RULE. */
+export const isValidActor = (actor: string): boolean => actor.trim() !== '' && ACTOR.test(actor);
+
 /** HS256 only: a token signed with another algorithm (or `none`) is refused. */
 export async function verifyToken(secret: string, token: string): Promise<Principal> {
   const known = rememberedPrincipal(secret, token);
@@ -80,6 +87,10 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
   const { org, sub, scope } = payload as { org?: unknown; sub?: unknown; scope?: unknown };
   if (typeof org !== 'string' || !isUuid(org)) throw new InvalidTokenError('Token has no valid org claim');
   if (typeof sub !== 'string' || sub.trim() === '') throw new InvalidTokenError('Token has no sub claim');
+  // The actor is recorded on every event the caller causes, and shown to auditors.
+  if (!isValidActor(sub)) throw new InvalidTokenError(`Token sub claim must be ${ACTOR_RULE}`);
+  // A token without an expiry would be valid forever; `token` always sets one.
+  if (payload.exp === undefined) throw new InvalidTokenError('Token has no exp claim');
   const scopes = typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : [];
   const principal: Principal = { organization: org.toLowerCase(), actor: sub, scopes: new Set(scopes) };
   remember(secret, token, principal, payload.exp);

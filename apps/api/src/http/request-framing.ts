@@ -1,0 +1,36 @@
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Requests whose meaning is ambiguous are refused before anything reads them:
+ * - an HTTP/1.1 request without Host, or any with two Host lines (RFC 9112 §3.2: a server MUST
+ *   answer 400). Node answers a missing Host itself, with a bare 400, unless told not to
+ *   (`requireHostHeader: false`); HTTP/1.0 had no Host, and probes still send it so;
+ * - two Authorization lines: Node keeps the first, and a proxy or log in front may read the last;
+ * - a body in a content coding (RFC 9110 §8.4): bodies are read as they are, so a gzip body failed
+ *   as "not valid JSON" and an unknown coding was ignored.
+ */
+export function refuseAmbiguousRequests(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const coding = request.headers['content-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+      return done(new UnsupportedMediaTypeException('Request body must not be compressed: Content-Encoding is not supported'));
+    }
+    const problem = singletonHeaderProblem(request.raw.rawHeaders, request.raw.httpVersion !== '1.0');
+    done(problem === null ? undefined : new BadRequestException(problem));
+  });
+}
+
+/** Node lists every header line in `rawHeaders`, name then value, names as sent. */
+function singletonHeaderProblem(raw: readonly string[], hostRequired: boolean): string | null {
+  let hosts = 0;
+  let authorizations = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts += 1;
+    else if (name.length === 13 && name.toLowerCase() === 'authorization') authorizations += 1;
+  }
+  if (hosts > 1) return 'Send one Host header, not several';
+  if (hosts === 0 && hostRequired) return 'A Host header is required';
+  return authorizations > 1 ? 'Send one Authorization header, not several' : null;
+}
