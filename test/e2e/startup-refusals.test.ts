@@ -92,11 +92,15 @@ async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEn
   it('drops a client that trickles its body past REQUEST_TIMEOUT_MS with a 408, within about the limit', async () => {
     const port = await freePort();
     const server = await startServer(dataFolder(), port, { REQUEST_TIMEOUT_MS: '1500' });
+    // With a valid token: a request without one is answered 401 before its body is read.
+    const token = await signToken(TEST_SECRET, { organization: newId(), actor: 'tester', scopes: ['catalog:write'] });
     try {
       const answer = await new Promise<{ status: string; afterMs: number }>((done) => {
         const began = Date.now();
         const socket = connect(port, '127.0.0.1', () => {
-          socket.write(`PUT /api/venues/${newId()} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n`);
+          socket.write(
+            `PUT /api/venues/${newId()} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n`,
+          );
           const trickle = setInterval(() => socket.write(' '), 200);
           socket.once('data', (chunk) => {
             clearInterval(trickle);
