@@ -3,12 +3,12 @@
  * Inputs are normalised first (normalized-query.ts), so user values only ever appear as operands
  * of `$eq`/`$ne`/`$in`/`$gte`/`$lt` or as an escaped regex: never as an operator or a path.
  *
- * Text search: `$contains` becomes `$regex` of the escaped needle with option `i`. An unanchored,
- * case-insensitive regex cannot use a B-tree index, so MongoDB scans every document the other
+ * Text search: `$contains` becomes `$regex` of a pattern that matches every spelling of the needle
+ * that folds alike (text-fold.ts; MongoDB's own `i` option folds other letters than SQLite's fold).
+ * An unanchored regex cannot use a B-tree index, so MongoDB scans every document the other
  * conditions leave (the compound indexes still narrow by tenant first). At scale the answer is a
  * real substring index: Atlas Search with an n-gram analyzer, or a projection-maintained array of
- * lower-cased trigrams per text field, indexed and queried with `$all` before the regex check.
- * Case folding: `i` folds Unicode letters, as the SQLite adapter's fold does (sqlite-text-fold.ts).
+ * folded trigrams per text field, indexed and queried with `$all` before the regex check.
  */
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import {
@@ -20,14 +20,10 @@ import {
   normalizeSet,
 } from './normalized-query.js';
 import type { Change, Filter, FindOptions } from './read-store.js';
+import { foldedSubstringPattern } from './text-fold.js';
 
 /** How documents are typed towards the driver: string ids, never ObjectIds. */
 export type MongoDoc = Document & { _id: string };
-
-/** Escapes every regex metacharacter; NUL is written as \x00 because the server refuses raw NULs. */
-export function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('\0', '\\x00');
-}
 
 function operator(clause: Clause): Document {
   switch (clause.op) {
@@ -42,7 +38,7 @@ function operator(clause: Clause): Document {
     case 'lt':
       return { $lt: clause.value };
     case 'contains':
-      return { $regex: escapeRegex(clause.text), $options: 'i' };
+      return { $regex: foldedSubstringPattern(clause.text) };
   }
 }
 

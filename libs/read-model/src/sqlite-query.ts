@@ -13,8 +13,9 @@
 import type { Clause, NormalizedFind } from './normalized-query.js';
 import type { Scalar } from './read-store.js';
 import { gramToken, isShortNeedle } from './sqlite-grams.js';
-import { FOLD_FUNCTION, foldText } from './sqlite-text-fold.js';
+import { FOLD_FUNCTION } from './sqlite-text-fold.js';
 import { rarestOrAll } from './sqlite-trigram-plan.js';
+import { foldText } from './text-fold.js';
 
 /** What the store knows about one collection's table, read back from the schema. */
 export interface CollectionLayout {

@@ -1,23 +1,14 @@
 /**
- * Case folding for `$contains` on the SQLite read store. A needle matches a text when the folded
- * needle is a substring of the folded text. The fold is JavaScript's `toLowerCase()` (Unicode's
- * default lower-case mapping, whatever the locale), with the final sigma made a plain one so that
- * folding is the same in any context: "ΟΔΥΣΣΕΥΣ" holds "σς" as "ΣΣ" does. MongoDB's `i` regex
- * option folds the same letters (the parity suite compares them).
- *
+ * Case folding for `$contains` on the SQLite read store (the fold itself: text-fold.ts).
  * SQLite's own lower() folds ASCII only: "émilie" did not find "Émilie". Folding every tested row
  * in a JavaScript function would cost a call per row, so each text field has a search column
  * holding its folded value (sqlite-schema.ts), written with the document; a needle is folded once.
  */
 import type Database from 'better-sqlite3';
+import { foldText } from './text-fold.js';
 
 /** The SQL function that folds a value (text; NULL for anything else), for fields without a search column. */
 export const FOLD_FUNCTION = 'read_model_fold';
-
-export function foldText(text: string): string {
-  const lower = text.toLowerCase();
-  return lower.includes('ς') ? lower.replaceAll('ς', 'σ') : lower;
-}
 
 /** What a field's search column holds: the folded text of a string value, NULL for any other value. */
 export function searchForm(value: unknown): string | null {
