@@ -1,7 +1,9 @@
 /**
  * Switch-over for MongoDB. The rebuild is built in a separate database (`<db>_rebuild`); the
  * switch renames each rebuilt collection over the live one (`renameCollection` with
- * `dropTarget`), which readers see at once, then writes the checkpoints. MongoDB offers no lock
+ * `dropTarget`), then writes the checkpoints. Across databases the rename copies the documents
+ * first (time proportional to the collection) and ends cursors open on the live one: a paged read
+ * in flight may fail once (docs/auditing.md). MongoDB offers no lock
  * that holds a running projector back, so stop the projector processes (and API replicas that run
  * one) for the switch: queries keep being answered throughout, commands are stored but their
  * read-your-writes wait until the projector runs again.
