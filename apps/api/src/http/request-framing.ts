@@ -1,5 +1,6 @@
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
 
 /**
  * Requests whose meaning is ambiguous are refused before anything reads them:
@@ -33,4 +34,19 @@ function singletonHeaderProblem(raw: readonly string[], hostRequired: boolean): 
   if (hosts > 1) return 'Send one Host header, not several';
   if (hosts === 0 && hostRequired) return 'A Host header is required';
   return authorizations > 1 ? 'Send one Authorization header, not several' : null;
+}
+
+/**
+ * Pipelined requests (sent on one connection without waiting for the answers) are handled one
+ * after another, as RFC 9112 §9.3.2 requires unless all are safe: Node hands them over at once
+ * and queues only the answers, so a GET pipelined after the PUT of the same venue was read before
+ * that PUT was stored (404). Node gives the connection to a response (its `socket` event) once
+ * every earlier answer on it was sent: a request waits for that. A client that waits for each
+ * answer finds its response given the connection already, and never waits here.
+ */
+export function handlePipelinedRequestsInTurn(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if ((request.raw.socket as Socket & { _httpMessage?: unknown })._httpMessage === reply.raw) return done();
+    reply.raw.once('socket', () => done());
+  });
 }
