@@ -31,7 +31,7 @@ const ERRORS: Record<number, { description: string; example: object }> = {
   403: { description: 'The token lacks the scope this endpoint needs', example: problem(403, 'This endpoint requires the booking:write scope') },
   404: { description: 'The resource named in the URL does not exist (or belongs to another organization)', example: problem(404, 'Not found') },
   413: { description: 'Body over 1 MiB', example: problem(413, 'Request body is larger than 1 MiB') },
-  415: { description: 'Body is not JSON', example: problem(415, 'Request body must be JSON (Content-Type: application/json)') },
+  415: { description: 'Body is not JSON, is declared in a charset other than UTF-8, or has a Content-Encoding', example: problem(415, 'Request body must be JSON (Content-Type: application/json)') },
   429: {
     description: 'Rate limit reached (per token, or per client IP when anonymous); see Retry-After',
     example: problem(429, 'Too many requests: slow down and retry after the time in Retry-After'),
