@@ -118,10 +118,18 @@ export function substringCorpus(): { docs: Doc[]; needles: string[]; expected: (
   const docs: Doc[] = Array.from({ length: 40 }, (_, i) => ({
     _id: `n${String(i).padStart(2, '0')}`,
     Org: 'o1',
-    Text: text(Math.floor(next() * 9)),
+    // Some longer than the part of a needle the SQLite store asks its text index for (12 characters).
+    Text: text(Math.floor(next() * (i % 2 === 0 ? 9 : 31))),
   }));
   const needles = new Set<string>(['', ...alphabet]);
   for (let i = 0; i < 120; i++) needles.add(text(2 + Math.floor(next() * 4)));
+  // Long needles: cut from the texts (found), and the same with their last character changed (whose
+  // first 12 characters still name those texts).
+  for (const { Text } of docs.filter((d) => (d.Text as string).length >= 14)) {
+    const cut = (Text as string).slice(0, 13 + Math.floor(next() * ((Text as string).length - 13)));
+    needles.add(cut);
+    needles.add(cut.slice(0, -1) + (cut.endsWith('a') ? 'b' : 'a'));
+  }
   const expected = (needle: string) =>
     docs.filter((d) => (d.Text as string).toLowerCase().includes(needle.toLowerCase())).map((d) => d._id);
   return { docs, needles: [...needles], expected };

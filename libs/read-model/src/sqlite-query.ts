@@ -12,6 +12,7 @@
  */
 import type { Clause, NormalizedFind } from './normalized-query.js';
 import type { Scalar } from './read-store.js';
+import { ftsPhrase, trigramPhrase } from './sqlite-fts-phrase.js';
 import { gramToken, isShortNeedle } from './sqlite-grams.js';
 import { FOLD_FUNCTION } from './sqlite-text-fold.js';
 import { rarestOrAll } from './sqlite-trigram-plan.js';
@@ -70,11 +71,6 @@ function param(value: Scalar): unknown {
   return typeof value === 'boolean' ? Number(value) : value;
 }
 
-/** A phrase in FTS5 syntax: inside double quotes only a doubled double quote is special. */
-export function ftsPhrase(text: string): string {
-  return `"${text.replaceAll('"', '""')}"`;
-}
-
 export type ContainsClause = Extract<Clause, { op: 'contains' }>;
 
 /** Whether a text index can answer this clause: trigrams, or (1–2 characters) the grams table. */
@@ -83,10 +79,6 @@ function searchesTextIndex(layout: CollectionLayout, clause: Clause): clause is 
   return [...clause.text].length >= TRIGRAM_LENGTH || (layout.gramsTable !== null && isShortNeedle(clause.text));
 }
 
-/**
- * The part of a needle of 3+ characters that the trigram index is asked for: by default all of
- * it; a store that knows which trigrams are common asks for less (see sqlite-trigram-plan.ts).
- */
 /**
  * How a query asks the text indexes. `partsOf`: for the needles that drive a search (one, or
  * several intersected), what to ask the trigram index for of each, as phrases whose lists FTS5
@@ -117,7 +109,7 @@ function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], a
   }
   const fts = quote(layout.ftsTable!);
   const parts = plan.partsOf(layout, needles);
-  const phrases = needles.flatMap(({ field }, i) => parts[i].map((part) => `${ftsColumn(field)} : ${ftsPhrase(part)}`));
+  const phrases = needles.flatMap(({ field }, i) => parts[i].map((part) => `${ftsColumn(field)} : ${trigramPhrase(part)}`));
   return { sql: `SELECT rowid AS ${as} FROM ${fts} WHERE ${fts} MATCH ? ${queued}`, params: [phrases.join(' AND ')] };
 }
 

@@ -10,6 +10,7 @@
  * 5,000 rows cost 50 ms where the whole needle cost 2).
  */
 import type { Connection } from './sqlite-connection.js';
+import { trigramPhrase } from './sqlite-fts-phrase.js';
 
 /** A trigram list with this many entries or more is long (milliseconds to read at 1M rows). */
 export const LONG_LIST = 10_000;
@@ -189,7 +190,7 @@ export class TrigramPlanner {
     if (planned !== undefined) return planned;
     const parts = this.rarestTrigrams(ftsTable, words);
     if (parts === undefined) return [text];
-    const named = (texts: readonly string[]) => this.intersected(ftsTable, texts.map((text) => `${column} : ${phrase(text)}`).join(' AND '));
+    const named = (texts: readonly string[]) => this.intersected(ftsTable, texts.map((text) => `${column} : ${trigramPhrase(text)}`).join(' AND '));
     const byParts = named(parts);
     const pays = byParts < LONG_LIST && byParts <= named([text]) * (1 + EXTRA_CANDIDATES_SHARE);
     return this.wordPlans.set(planKey, pays ? parts : [text]);
@@ -213,7 +214,7 @@ export class TrigramPlanner {
     let plan = wholes;
     if (parts.some((part, i) => part !== wholes[i])) {
       const named = (texts: readonly string[]) =>
-        this.intersected(ftsTable, needles.map(({ column }, i) => `${column} : ${phrase(texts[i])}`).join(' AND '));
+        this.intersected(ftsTable, needles.map(({ column }, i) => `${column} : ${trigramPhrase(texts[i])}`).join(' AND '));
       const byParts = named(parts);
       if (byParts < LONG_LIST && byParts <= named(wholes) * (1 + EXTRA_CANDIDATES_SHARE)) plan = parts;
     }
@@ -251,7 +252,7 @@ export class TrigramPlanner {
 
   /** How many rows hold the phrase in `target` (the table: any column), counting up to `limit`. */
   private entries(ftsTable: string, target: string, text: string, limit: number): number {
-    return this.matches(ftsTable, phrase(text), limit, target);
+    return this.matches(ftsTable, trigramPhrase(text), limit, target);
   }
 
   /** How many rows the FTS5 query names in `target`, counting up to `limit`. */
@@ -259,9 +260,6 @@ export class TrigramPlanner {
     return this.connection.statement(`SELECT count(*) FROM (SELECT 1 FROM "${ftsTable}" WHERE "${target}" MATCH ? LIMIT ${limit})`).pluck().get(query) as number;
   }
 }
-
-/** A phrase in FTS5 syntax: inside double quotes only a doubled double quote is special. */
-const phrase = (text: string): string => `"${text.replaceAll('"', '""')}"`;
 
 /** Answers kept for `forMs` each, at most CAPACITY of them (the oldest go first). */
 class Remembered<T> {
