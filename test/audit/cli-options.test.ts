@@ -36,6 +36,9 @@ describe('CLI options', () => {
     [['projections', 'rebuild', '--data-dir', '/elsewhere'], 'Unknown option --data-dir for projections rebuild'],
     [['audit', 'verify', '--seel', '12:ab'], 'Unknown option --seel for audit verify'],
     [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--scopes', 'audit:read'], 'Unknown option --scopes for token'],
+    // Read as a value, `--verify=true` was no flag at all: the "dry run" switched the live read store.
+    [['projections', 'rebuild', '--verify=true'], '--verify takes no value (got "true")'],
+    [['projections', 'rebuild', '--verify', 'registrations'], '--verify takes no value (got "registrations")'],
   ])('refuses %j with exit code 2, the usage, and nothing written to the data folder', async (argv, message) => {
     const { code, stdout, stderr } = await runCli(argv);
     expect(code).toBe(2);

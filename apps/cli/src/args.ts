@@ -29,3 +29,10 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
   if (value === true) throw new UsageError(`--${name} needs a value`);
   return value;
 }
+
+/** A flag: given bare (`--verify`), never with a value (`--verify=true` would read as a value and be ignored). */
+export function flagOption(args: ParsedArgs, name: string): boolean {
+  const value = args.options.get(name);
+  if (value !== undefined && value !== true) throw new UsageError(`--${name} takes no value (got "${value}")`);
+  return value === true;
+}

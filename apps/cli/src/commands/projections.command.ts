@@ -6,7 +6,7 @@ import { embeddedEventStoreFile } from '../../../../libs/event-store/src/index.j
 import { createReadStore } from '../../../../libs/read-model/src/index.js';
 import type { Projection } from '../../../../libs/read-model/src/projection.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
-import { type ParsedArgs, stringOption, UsageError } from '../args.js';
+import { flagOption, type ParsedArgs, stringOption, UsageError } from '../args.js';
 import { cliConfig, liveReadStorePath, rawEventStore, withStore } from './audit-stores.js';
 
 /** The MongoDB driver is imported only when configured (about 24 MB and 0.2 s at every start). */
@@ -36,7 +36,7 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
   if (projections.length === 0) {
     throw new UsageError(`unknown projection "${name}" (known: ${allProjections.map((p) => p.name).join(', ')})`);
   }
-  const verify = args.options.get('verify') === true;
+  const verify = flagOption(args, 'verify');
   const config = cliConfig();
   const live = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
   // Every live collection in this version's layout, as the API's start would make it (an older
