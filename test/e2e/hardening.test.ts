@@ -103,6 +103,12 @@ describe('requests refused before they are read', () => {
     expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
   });
 
+  it('refuses a body of more than 2,000 values with a 400, unknown properties counted (validation visits them all)', async () => {
+    const token = await app.token(newId());
+    const wide = await app.request('POST', '/api/registrations/count', { token, rawBody: `{"Name":"zz","X":[${'{},'.repeat(5_000)}{}]}`, headers: { 'content-type': 'application/json' } });
+    expect([wide.status, wide.body.detail]).toEqual([400, 'Request body holds more than 2000 values']);
+  });
+
   it('answers 401 to a request without a valid token before reading its body, whatever the body', async () => {
     const venue = newId();
     for (const rawBody of ['{{{', JSON.stringify({ Name: 'x'.repeat(2 * 1024 * 1024) })]) {

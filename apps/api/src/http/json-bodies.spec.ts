@@ -1,4 +1,6 @@
-import { nestedDeeperThan } from './json-bodies.js';
+import { MAX_BODY_VALUES, shapeProblem } from './json-bodies.js';
+
+const nestedDeeperThan = (value: unknown, depth: number) => shapeProblem(value, depth, Infinity) !== null;
 
 /** `levels` arrays, one inside the other, around a number. */
 function arrays(levels: number): unknown {
@@ -7,7 +9,7 @@ function arrays(levels: number): unknown {
   return value;
 }
 
-describe('nestedDeeperThan', () => {
+describe('shapeProblem: depth', () => {
   it('counts the top object as one level, and objects and arrays alike below it', () => {
     expect(nestedDeeperThan({ a: { b: [1] } }, 3)).toBe(false);
     expect(nestedDeeperThan({ a: { b: [[1]] } }, 3)).toBe(true);
@@ -23,5 +25,20 @@ describe('nestedDeeperThan', () => {
   it('takes scalars and null as no nesting, and walks a value far deeper than any stack', () => {
     for (const scalar of [null, 1, 'text', true]) expect(nestedDeeperThan(scalar, 1)).toBe(false);
     expect(nestedDeeperThan(arrays(100_000), 32)).toBe(true);
+  });
+});
+
+describe('shapeProblem: width', () => {
+  it('counts every value, members of unknown properties included, and refuses a body past MAX_BODY_VALUES', () => {
+    const registerLax = { Learner: 'x', Accommodations: Array.from({ length: 100 }, () => ({ Type: 'Reader', Name: null, TimeExtension: 5 })) };
+    expect(shapeProblem(registerLax)).toBeNull();
+    // The body, its two properties and the array's members: exactly MAX_BODY_VALUES, then one more.
+    expect(shapeProblem({ Name: 'zz', X: Array.from({ length: MAX_BODY_VALUES - 3 }, () => 1) })).toBeNull();
+    expect(shapeProblem({ Name: 'zz', X: Array.from({ length: MAX_BODY_VALUES - 2 }, () => 1) })).toBe(`Request body holds more than ${MAX_BODY_VALUES} values`);
+    expect(shapeProblem({ X: Array.from({ length: 350_000 }, () => ({})) })).toBe(`Request body holds more than ${MAX_BODY_VALUES} values`);
+  });
+
+  it('names depth first when a body is both too deep and too wide along the way', () => {
+    expect(shapeProblem({ a: { b: [[1]] } }, 3, 10)).toBe('Request body nests objects or arrays more than 3 levels deep');
   });
 });
