@@ -109,14 +109,15 @@ export class RegistrationCommandsController {
     summary: 'Move a registration to another exam event, finding or creating it',
     description:
       '404 `Registration not found`; 409 `Registration is cancelled`; 400 `Learner not found`; 400 `Learner does not belong ' +
-      'to registration`; then find-or-create with the current event’s format and billing code (and exam type unless ' +
+      'to registration`; 409 `Registration cannot hold more than 100 accommodations` (held and granted together); then ' +
+      'find-or-create with the current event’s format and billing code (and exam type unless ' +
       'overridden); 409 `Registration already assigned to event` when that is its current event. The assessment form ' +
       'stays. An `Individual` event left with no active registration is cancelled.',
   })
   @registrationParam
   @ApiBody({ type: TransferLaxBody })
   @assignmentResponses('Transferred')
-  @ApiConflictResponse('Registration is cancelled', 'Registration already assigned to event')
+  @ApiConflictResponse('Registration is cancelled', 'Registration already assigned to event', 'Registration cannot hold more than 100 accommodations')
   async transferLax(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: TransferLaxBody,
@@ -182,12 +183,14 @@ export class RegistrationCommandsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Grant an accommodation (replaces one of the same type)',
-    description: '400 `Accommodation type cannot be empty`; 404 `Registration not found`; 409 `Registration is cancelled`. The exam time limit is recomputed.',
+    description:
+      '400 `Accommodation type cannot be empty`; 404 `Registration not found`; 409 `Registration is cancelled`; 409 ' +
+      '`Registration cannot hold more than 100 accommodations` (a new type beyond them). The exam time limit is recomputed.',
   })
   @registrationParam
   @ApiBody({ type: GrantAccommodationBody })
   @accommodationsResponse
-  @ApiConflictResponse('Registration is cancelled')
+  @ApiConflictResponse('Registration is cancelled', 'Registration cannot hold more than 100 accommodations')
   async grantAccommodation(
     @Param('registration', UuidParamPipe) registration: string,
     @Body() body: GrantAccommodationBody,

@@ -18,13 +18,12 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { EXAM_FORMATS, EXAM_TYPES } from '../../../../libs/domain/src/exam-event/exam-values.js';
+import { MAX_ACCOMMODATIONS } from '../../../../libs/domain/src/registration/registration.checks.js';
 import { AtMostMaxMinutes, IsNotBlank, IsOffsetDateTime, IsUuid, MAX_MINUTES } from '../http/field-validators.js';
 import { EXAMPLE as EVENT_EXAMPLE } from '../exam-events/exam-events.dto.js';
 
 const TEXT = 500;
 const BILLING_CODE = 100;
-/** A registration holds one accommodation per type; far more than any learner needs. */
-const MAX_ACCOMMODATIONS = 100;
 
 /** Example values of the OpenAPI document (lower-case UUIDs, exam times in the venue's offset). */
 export const EXAMPLE = {

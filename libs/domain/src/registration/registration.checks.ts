@@ -4,6 +4,7 @@
  */
 import { DomainError } from '../shared/domain-error.js';
 import type { AccommodationRequest, RegisterLax, RegistrationForm, TransferLax } from './registration.commands.js';
+import type { Accommodation } from './registration.events.js';
 import type { Registration, RegistrationState } from './registration.state.js';
 
 /** register-lax checks 1–4; check 5 is the find-or-create of the exam event. Returns what was found. */
@@ -32,6 +33,7 @@ export function checkTransferLax(command: Omit<TransferLax, 'toEventId'>, state:
   if (command.learnerId !== registration.learnerId) {
     throw DomainError.invalid('Learner does not belong to registration');
   }
+  checkAccommodationCount(registration.accommodations, command.accommodations);
   return registration;
 }
 
@@ -53,5 +55,20 @@ export function activeRegistration(state: RegistrationState, organization: strin
 export function checkAccommodationTypes(accommodations: readonly AccommodationRequest[]): void {
   if (accommodations.some(({ Type }) => (Type ?? '').trim() === '')) {
     throw DomainError.invalid('Accommodation type cannot be empty');
+  }
+}
+
+/**
+ * A registration holds one accommodation per type, at most this many: far more than any learner
+ * needs, and a bound on the registration's size (grants one at a time grew one to 2 MB, each
+ * grant slower than the last; session 21's security review). register-lax takes at most as many.
+ */
+export const MAX_ACCOMMODATIONS = 100;
+
+/** Refuses accommodations that would take the registration past MAX_ACCOMMODATIONS types. */
+export function checkAccommodationCount(held: readonly Accommodation[], requested: readonly AccommodationRequest[]): void {
+  const types = new Set([...held, ...requested].map(({ Type }) => Type));
+  if (types.size > MAX_ACCOMMODATIONS) {
+    throw DomainError.conflict(`Registration cannot hold more than ${MAX_ACCOMMODATIONS} accommodations`);
   }
 }

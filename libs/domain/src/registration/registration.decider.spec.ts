@@ -152,6 +152,10 @@ describe('RegisterLax', () => {
   });
 });
 
+/** The registration holding 100 accommodations, one per type: as many as it may. */
+const hundredHeld: RegistrationEvent[] = [...registered, ...Array.from({ length: 100 }, (_, i) => granted({ Type: `Need ${i}`, Name: null, TimeExtension: null }))];
+const TOO_MANY = DomainError.conflict('Registration cannot hold more than 100 accommodations');
+
 describe('TransferLax', () => {
   const transferred: RegistrationEvent = {
     type: 'RegistrationTransferred',
@@ -193,6 +197,7 @@ describe('TransferLax', () => {
       DomainError.invalid('Learner does not belong to registration'),
     ],
     ['its current event', registered, { toEventId: EVENT_A }, DomainError.conflict('Registration already assigned to event')],
+    ['accommodations beyond 100 types', hundredHeld, { accommodations: [{ Type: 'One more' }] }, TOO_MANY],
   ])('refuses %s', (_, history, overrides, error) => {
     given(registrationDecider, history).when(transferCommand(overrides)).then(error);
   });
@@ -297,6 +302,12 @@ describe('GrantAccommodation', () => {
 
   it('refuses an empty type before looking the registration up', () => {
     given(registrationDecider).when(grant({ Type: '' })).then(EMPTY_TYPE);
+  });
+
+  it('refuses a 101st type of accommodation, and still replaces one of the hundred held', () => {
+    given(registrationDecider, hundredHeld).when(grant({ Type: 'One more' })).then(TOO_MANY);
+    const changed = { Type: 'Need 7', Name: 'Changed', TimeExtension: null };
+    given(registrationDecider, hundredHeld).when(grant(changed)).then([granted(changed)]);
   });
 
   it('refuses missing, other organizations’ and cancelled registrations', () => {

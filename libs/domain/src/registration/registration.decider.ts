@@ -18,6 +18,7 @@ import type {
 } from './registration.commands.js';
 import {
   activeRegistration,
+  checkAccommodationCount,
   checkAccommodationTypes,
   checkRegisterLax,
   checkTransferLax,
@@ -118,6 +119,7 @@ function changeAssessment(command: ChangeAssessment, state: RegistrationState): 
 function grantAccommodation(command: GrantAccommodation, state: RegistrationState): RegistrationEvent[] {
   checkAccommodationTypes([command.accommodation]);
   const registration = activeRegistration(state, command.organization);
+  checkAccommodationCount(registration.accommodations, [command.accommodation]);
   return grants(command.registrationId, registration.accommodations, [command.accommodation]);
 }
 
