@@ -1,6 +1,6 @@
 import { PDFParse } from 'pdf-parse';
 import { sheetFontsFor } from './scrap-paper.fonts.js';
-import { NO_REGISTRATIONS, RETURN_NOTICE, renderScrapPaper } from './scrap-paper.pdf.js';
+import { NO_REGISTRATIONS, RETURN_NOTICE, renderScrapPaper, SHEETS_PER_TURN } from './scrap-paper.pdf.js';
 
 async function pagesOf(pdf: Buffer): Promise<string[]> {
   const parser = new PDFParse({ data: new Uint8Array(pdf) });
@@ -74,6 +74,30 @@ describe('renderScrapPaper', () => {
     await renderScrapPaper(event, [{ LearnerName: 'Żaneta Αλφα', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]);
     const [page] = await pagesOf(await renderScrapPaper(event, [{ LearnerName: 'Zed Łada', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]));
     expect(page).toContain('Zed Łada');
+  });
+
+  it('lets the event loop run between a few sheets of a long document (an event of 400 Greek and Chinese names held it for seconds)', async () => {
+    const sheets = Array.from({ length: 10 * SHEETS_PER_TURN }, (_, i) => ({ LearnerName: `Σωκράτης 孔子 ${i}`, LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }));
+    let turns = 0;
+    let rendering = true;
+    const count = () => {
+      turns += 1;
+      if (rendering) setImmediate(count);
+    };
+    setImmediate(count);
+    const pdf = await renderScrapPaper(event, sheets);
+    rendering = false;
+    expect(turns).toBeGreaterThanOrEqual(9);
+    expect(await pagesOf(pdf)).toHaveLength(sheets.length);
+  });
+
+  it('renders documents asked for at once one after another, each with its own text', async () => {
+    const [first, second] = await Promise.all([
+      renderScrapPaper(event, Array.from({ length: 3 * SHEETS_PER_TURN }, () => ({ LearnerName: 'Żaneta Αλφα', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }))),
+      renderScrapPaper(event, [{ LearnerName: 'Zed Łada 孔子', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]),
+    ]);
+    expect((await pagesOf(first)).every((page) => page.includes('Żaneta Αλφα'))).toBe(true);
+    expect((await pagesOf(second))[0]).toContain('Zed Łada 孔子');
   });
 
   it('embeds no font for Latin-1 text, DejaVu Sans beyond it, and the fallback font only for a character DejaVu Sans lacks', async () => {

@@ -8,18 +8,38 @@ export const NO_REGISTRATIONS = 'This exam event has no active registrations, so
 /** A font's line height at `size`, as pdfkit computes it (ascent, descent and line gap). */
 const lineHeight = (font: Font, size: number) => ((font.ascent - font.descent + font.lineGap) / font.unitsPerEm) * size;
 
+/** Sheets laid out between two turns of the event loop: a few milliseconds (0.5–4 ms a page). */
+export const SHEETS_PER_TURN = 8;
+
+/** The document being rendered, which the next one waits for. */
+let rendering: Promise<unknown> = Promise.resolve();
+
 /**
  * One page per sheet (spec §3); a single page saying so when there is none. pdfkit (fonts and
  * layout tables, about 19 MB of resident memory) is loaded by the first sheet printed, not by every
  * API process at start; the embedded fonts (scrap-paper.fonts.ts) by the first with a text beyond
  * Latin-1.
+ *
+ * Laid out SHEETS_PER_TURN sheets at a time, letting other requests run in between: an event of
+ * 400 registrations with Greek and Chinese names held the event loop for seconds (session 21's
+ * security review). Documents are rendered one after another, as each starts by forgetting the
+ * glyphs fontkit remembered (forgetGlyphs), which must not happen in the middle of another.
  */
-export async function renderScrapPaper(event: { title: string; start: string }, sheets: readonly ScrapPaperSheet[]): Promise<Buffer> {
+export function renderScrapPaper(event: { title: string; start: string }, sheets: readonly ScrapPaperSheet[]): Promise<Buffer> {
+  const rendered = rendering.then(
+    () => render(event, sheets),
+    () => render(event, sheets),
+  );
+  rendering = rendered.catch(() => undefined);
+  return rendered;
+}
+
+async function render(event: { title: string; start: string }, sheets: readonly ScrapPaperSheet[]): Promise<Buffer> {
   const { default: PDFDocument } = await import('pdfkit');
   const texts = [event.title, event.start, ...sheets.flatMap((sheet) => [sheet.LearnerName ?? '', sheet.LearnerCode ?? ''])];
   const fonts = await sheetFontsFor(texts); // not alongside: jest's ESM loader fails on two imports of fontkit at once
   const document = new PDFDocument({ size: 'LETTER', margin: 72, autoFirstPage: false });
-  forgetGlyphs(fonts); // from here to document.end(), no await
+  forgetGlyphs(fonts);
   // pdfkit takes a fontkit font as it takes a file (its types say only the latter).
   for (const sheetFont of [fonts?.regular, fonts?.bold, fonts?.fallback]) {
     if (sheetFont) document.registerFont(sheetFont.name, sheetFont.font as unknown as Buffer);
@@ -72,7 +92,8 @@ export async function renderScrapPaper(event: { title: string; start: string }, 
     header();
     line(NO_REGISTRATIONS, 'regular', 12);
   }
-  for (const sheet of sheets) {
+  for (const [index, sheet] of sheets.entries()) {
+    if (index > 0 && index % SHEETS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
     header();
     line(sheet.LearnerName ?? '', 'bold', 12);
     line(sheet.LearnerCode ?? '', 'regular', 12);
