@@ -178,6 +178,47 @@ describe('exam events under concurrency', () => {
       expect((await list()).map((e) => [e.EventIdentifier, e.EventNumber])).toContainEqual([eventId, 1]);
     });
 
+    it('completes an Individual event whose creator stopped, which nothing joins, at the organization’s next creation', async () => {
+      // A process killed between the two appends of an Individual creation left its number a gap for good.
+      const { org, venue, context, list } = await organization();
+      const orphan = newId();
+      const details = {
+        EventId: orphan,
+        Organization: org,
+        Number: 1,
+        Venue: venue,
+        VenueName: 'North Hall',
+        VenueTimeZone: 'America/Vancouver',
+        Start: `${DAY}T21:00:00.000Z`,
+        End: `${DAY}T23:00:00.000Z`,
+        DurationMinutes: 120,
+        ExamType: 'Individual (N)',
+        Format: 'Paper',
+        BillingCode: 'FEE',
+        RegistrationLimit: null,
+        Source: 'API',
+        Title: 'North Hall / No Exam',
+        Status: 'Scheduled',
+      };
+      const metadata = { organization: org, actor: 'tester', occurredAt: new Date().toISOString(), correlationId: 'crash', causationId: null, schemaVersion: 1 };
+      await eventStore.append(
+        `examSchedule-${org}`,
+        [{ type: 'ExamEventNumberAssigned', data: { EventId: orphan, Number: 1, Venue: venue, StartMinute: `${DAY}T21:00Z`, Shared: false, Details: details }, metadata }],
+        'no_stream',
+      );
+
+      const next = await schedulers[2].create(
+        context(),
+        { venueId: venue, start: `${DAY}T15:00:00-07:00`, examType: 'Individual (N)', format: 'Paper', billingCode: 'FEE' },
+        { shared: false },
+      );
+      expect(next.number).toBe(2);
+      expect((await eventStore.readStream(`examEvent-${orphan}`)).map((e) => [e.type, e.data.Number])).toEqual([['ExamScheduled', 1]]);
+      await projected([next]);
+      await app.app.get(ReadYourWrites).waitFor((await eventStore.readStream(`examEvent-${orphan}`))[0].position);
+      expect((await list()).map((e) => e.EventNumber).sort()).toEqual([1, 2]);
+    });
+
     it('releases the slot of an event found cancelled, then creates a new one', async () => {
       const { org, venue, context } = await organization();
       const first = await schedulers[0].findOrCreate(context(), {

@@ -5,6 +5,7 @@ import { type ExamEvent, examEventDecider, examEventStreamId } from '../../../do
 import type { ScheduledVenue } from '../../../domain/src/exam-event/exam-event.commands.js';
 import type { ExamScheduled } from '../../../domain/src/exam-event/exam-event.events.js';
 import {
+  assignedAfter,
   type ExamScheduleCommand,
   examScheduleDecider,
   examScheduleStreamId,
@@ -43,6 +44,13 @@ export interface CancelRequest {
 const MAX_ATTEMPTS = 50;
 
 /**
+ * Numbers checked for a stopped creation when a process first meets an organization's schedule:
+ * a process killed between a creation's two appends leaves at most one per creation in flight, and
+ * they are the newest numbers then.
+ */
+const CHECKED_AT_FIRST_SIGHT = 64;
+
+/**
  * The exam-event application service. The schedule stream `examSchedule-<org>` is the commit
  * point of every new event (number and slot); see the protocol in exam-schedule.decider.ts.
  */
@@ -56,6 +64,8 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   private readonly holds = new ExamEventHolds();
   /** The hold a registration took on the event behind each ref `findShared` or `create` answered. */
   private readonly held = new WeakMap<ExamEventRef, () => void>();
+  /** Per organization, the numbers up to which every event's `ExamScheduled` is known to be written. */
+  private readonly completedUpTo = new Map<string, number>();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -189,6 +199,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     const durationMinutes = await this.billingCodeDuration(organization, request.billingCode);
 
     return this.creating.run(organization, async () => {
+      await this.completeStoppedCreations(context, await this.schedules.load(organization));
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         // One snapshot for looking and appending: whatever is appended after it makes the append fail.
         const schedule = await this.schedules.load(organization);
@@ -225,6 +236,33 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
       }
       throw new Error(`Gave up creating exam event ${request.eventId}: too much contention on the schedule`);
     });
+  }
+
+  /**
+   * Writes the `ExamScheduled` of events the schedule numbered but whose creator stopped before
+   * writing it (its process killed between the two appends). A shared one is completed by the next
+   * find-or-create of its slot, but an Individual one, which nothing joins, stayed a gap in the
+   * numbers for good (spec §3: no gaps; a session 21 outside check saw 2 in 16 kills). Each number
+   * is checked once per process, under the organization's creation lock: no creation of this
+   * process is between its appends then, and one of another process wrote, or will write, the same
+   * fact (writeScheduled). The writes are not the command's own: its answer does not wait for them.
+   */
+  private async completeStoppedCreations(context: CommandContext, schedule: LoadedSchedule): Promise<void> {
+    const organization = context.organization;
+    const latest = nextEventNumber(schedule.state) - 1;
+    const checked = this.completedUpTo.get(organization) ?? Math.max(0, latest - CHECKED_AT_FIRST_SIGHT);
+    if (latest <= checked) return;
+    for (const assigned of assignedAfter(schedule.state, checked)) {
+      const [first] = await this.eventStore.readStream(examEventStreamId(assigned.EventId));
+      if (first !== undefined) continue;
+      try {
+        await this.writeScheduled(context, { type: 'ExamScheduled', data: assigned.Details });
+      } catch (error) {
+        // Another organization's event took the id across processes: that number stays a gap (decisions.md).
+        if (!(error instanceof DomainError)) throw error;
+      }
+    }
+    this.completedUpTo.set(organization, latest);
   }
 
   /**

@@ -100,6 +100,17 @@ export function findSharedEvent(
   return best && { eventId: best.EventId, number: best.Number };
 }
 
+/** The events numbered after `number`, newest first. */
+export function assignedAfter(state: ExamScheduleState, number: number): ExamEventNumberAssignedData[] {
+  const found: ExamEventNumberAssignedData[] = [];
+  for (let entry = state.history; entry !== null; entry = entry.older) {
+    if (entry.event.type !== 'ExamEventNumberAssigned') continue;
+    if (entry.event.data.Number <= number) break;
+    found.push(entry.event.data);
+  }
+  return found;
+}
+
 export function pendingDetails(state: ExamScheduleState, eventId: string): ExamScheduledData | null {
   return assignment(state, eventId)?.Details ?? null;
 }
