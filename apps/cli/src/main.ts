@@ -4,6 +4,7 @@ import { auditVerifyCommand } from './commands/audit.command.js';
 import { eventsExportCommand } from './commands/events.command.js';
 import { projectionsRebuildCommand } from './commands/projections.command.js';
 import { tokenCommand } from './commands/token.command.js';
+import { threadError } from '../../../libs/sqlite-support/src/thread-errors.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -60,7 +61,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;
   } else {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : threadError(error).message}\n`);
     process.exitCode = 1;
   }
 });

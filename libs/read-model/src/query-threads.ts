@@ -19,6 +19,7 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { CollectionMissingError } from './read-store.js';
 import { Worker } from 'node:worker_threads';
+import { threadError } from '../../sqlite-support/src/thread-errors.js';
 
 /** `switchTo`: the thread's connection moves to another file (a new generation of the read store). */
 export type QueryMethod = 'find' | 'findView' | 'count' | 'switchTo';
@@ -216,7 +217,7 @@ export class QueryThreads {
     worker.on('message', (answers: FromQueryThread) => {
       for (const answer of answers) settle(thread, answer);
     });
-    worker.on('error', (thrown) => (error = thrown));
+    worker.on('error', (thrown) => (error = threadError(thrown)));
     const exited = new Promise<void>((resolve) =>
       worker.once('exit', (code) => {
         this.threads.splice(this.threads.indexOf(thread), 1);

@@ -34,8 +34,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
             problem(404, `Cannot ${request.method} ${request.url.split('?', 1)[0]}`)
           : this.toProblem(exception, request);
     // A 503 is the service saying it is not ready or behind (readiness, read models catching up):
-    // worth a warning, not an error with a stack, which would page someone at every probe.
-    if (body.status === 503) this.logger.warn(`${request.method} ${request.routeOptions?.url ?? 'unmatched'}: ${body.detail}`);
+    // worth a warning, not an error with a stack, which would page someone at every probe. A full
+    // disk is one too, but someone must act on it.
+    if (isStorageFull(exception)) this.logger.error(`${request.method} ${request.routeOptions?.url ?? 'unmatched'}: ${body.detail}`);
+    else if (body.status === 503) this.logger.warn(`${request.method} ${request.routeOptions?.url ?? 'unmatched'}: ${body.detail}`);
     else if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (body.status === 503) void reply.header('Retry-After', RETRY_AFTER_SECONDS);
     if (exception instanceof BearerChallenge) void reply.header('WWW-Authenticate', exception.challenge);
@@ -50,6 +52,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (exception instanceof ReadModelsBehindError) return problem(503, exception.stored ? READ_MODELS_BEHIND : READ_MODELS_NOT_CAUGHT_UP);
     if (exception instanceof CollectionMissingError) return problem(503, READ_MODELS_NOT_CAUGHT_UP);
+    if (isStorageFull(exception)) return problem(503, STORAGE_FULL);
     if (exception instanceof RequestValidationError) {
       // The first check that failed answered; the route's shape lists every problem (spec §1).
       const every = request ? requestProblemsOf(request) : null;
@@ -71,6 +74,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (fastifyProblem) return fastifyProblem;
     return problem(500, 'An unexpected error occurred');
   }
+}
+
+/** SQLite's transaction was rolled back (`SQLITE_FULL`): nothing of the request was stored. */
+const STORAGE_FULL = 'The service cannot store anything: its disk is full. Nothing was changed; try again later';
+
+/** A write the disk (or a database's size limit) had no room for. */
+function isStorageFull(exception: unknown): boolean {
+  return (exception as { code?: unknown } | null)?.code === 'SQLITE_FULL';
 }
 
 /** Nest's answer to a request no route matched. */

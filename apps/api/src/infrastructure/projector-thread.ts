@@ -22,6 +22,7 @@ import type { Projector } from '../../../../libs/read-model/src/projector.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
 import { removeReadStoreFile } from '../../../../libs/read-model/src/read-store-generations.js';
 import { ReadStoreAheadOfLogError } from '../../../../libs/read-model/src/projection-runner.js';
+import { threadError } from '../../../../libs/sqlite-support/src/thread-errors.js';
 
 export interface ProjectorThreadData {
   eventStoreFile: string;
@@ -205,7 +206,7 @@ export class ProjectorThread implements Projector {
         this.options.onError(this.failure);
       }
     });
-    worker.on('error', (thrown) => (error = thrown));
+    worker.on('error', (thrown) => (error = threadError(thrown)));
     this.exited = new Promise((resolve) =>
       worker.once('exit', (code) => {
         // Its connections are closed with it.

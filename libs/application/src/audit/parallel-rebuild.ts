@@ -16,6 +16,7 @@ import type { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.
 import { catchUp } from './projection-rebuild.js';
 import { inPartition, partitionsOf, replayPart } from './rebuild-partition.js';
 import { SqliteEventStore, type StreamPart } from '../../../event-store/src/sqlite-event-store.js';
+import { threadError } from '../../../sqlite-support/src/thread-errors.js';
 
 /** What a worker replays (rebuild-partition.worker.ts). */
 export interface PartitionJob {
@@ -141,7 +142,7 @@ const WORKER_YOUNG_GENERATION_MB = 96;
 function startWorker(job: PartitionJob): { done: Promise<void>; stop: () => Promise<number> } {
   const worker = new Worker(BUILT_ENTRY, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   const done = new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
+    worker.once('error', (thrown) => reject(threadError(thrown)));
     worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`Rebuild partition ${job.storeFile} stopped with exit code ${code}`))));
   });
   // Settled here too: a failure of this thread first must not leave it unhandled.
