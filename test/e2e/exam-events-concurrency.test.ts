@@ -138,9 +138,8 @@ describe('exam events under concurrency', () => {
   });
 
   describe('recovery of a creator or canceller that stopped between its two appends', () => {
-    it('completes an event the schedule committed but whose ExamScheduled was never written', async () => {
-      const { org, venue, context, list } = await organization();
-      const eventId = newId();
+    /** What a creator killed between its two appends leaves: event number 1 in the schedule, no `ExamScheduled`. */
+    async function numberedOnly({ org, venue, eventId, hourUtc, examType }: { org: string; venue: string; eventId: string; hourUtc: number; examType: string }) {
       const details = {
         EventId: eventId,
         Organization: org,
@@ -148,10 +147,10 @@ describe('exam events under concurrency', () => {
         Venue: venue,
         VenueName: 'North Hall',
         VenueTimeZone: 'America/Vancouver',
-        Start: `${DAY}T20:00:00.000Z`,
-        End: `${DAY}T22:00:00.000Z`,
+        Start: `${DAY}T${hourUtc}:00:00.000Z`,
+        End: `${DAY}T${hourUtc + 2}:00:00.000Z`,
         DurationMinutes: 120,
-        ExamType: 'Class',
+        ExamType: examType,
         Format: 'Paper',
         BillingCode: 'FEE',
         RegistrationLimit: null,
@@ -160,11 +159,15 @@ describe('exam events under concurrency', () => {
         Status: 'Scheduled',
       };
       const metadata = { organization: org, actor: 'tester', occurredAt: new Date().toISOString(), correlationId: 'crash', causationId: null, schemaVersion: 1 };
-      await eventStore.append(
-        `examSchedule-${org}`,
-        [{ type: 'ExamEventNumberAssigned', data: { EventId: eventId, Number: 1, Venue: venue, StartMinute: `${DAY}T20:00Z`, Shared: true, Details: details }, metadata }],
-        'no_stream',
-      );
+      const shared = !examType.startsWith('Individual');
+      const assigned = { EventId: eventId, Number: 1, Venue: venue, StartMinute: `${DAY}T${hourUtc}:00Z`, Shared: shared, Details: details };
+      await eventStore.append(`examSchedule-${org}`, [{ type: 'ExamEventNumberAssigned', data: assigned, metadata }], 'no_stream');
+    }
+
+    it('completes an event the schedule committed but whose ExamScheduled was never written', async () => {
+      const { org, venue, context, list } = await organization();
+      const eventId = newId();
+      await numberedOnly({ org, venue, eventId, hourUtc: 20, examType: 'Class' });
       expect(await eventStore.readStream(`examEvent-${eventId}`)).toEqual([]);
 
       const slot = { venueId: venue, start: `${DAY}T13:00:00-07:00`, examType: 'Class', format: 'Paper', billingCode: 'FEE' };
@@ -182,30 +185,7 @@ describe('exam events under concurrency', () => {
       // A process killed between the two appends of an Individual creation left its number a gap for good.
       const { org, venue, context, list } = await organization();
       const orphan = newId();
-      const details = {
-        EventId: orphan,
-        Organization: org,
-        Number: 1,
-        Venue: venue,
-        VenueName: 'North Hall',
-        VenueTimeZone: 'America/Vancouver',
-        Start: `${DAY}T21:00:00.000Z`,
-        End: `${DAY}T23:00:00.000Z`,
-        DurationMinutes: 120,
-        ExamType: 'Individual (N)',
-        Format: 'Paper',
-        BillingCode: 'FEE',
-        RegistrationLimit: null,
-        Source: 'API',
-        Title: 'North Hall / No Exam',
-        Status: 'Scheduled',
-      };
-      const metadata = { organization: org, actor: 'tester', occurredAt: new Date().toISOString(), correlationId: 'crash', causationId: null, schemaVersion: 1 };
-      await eventStore.append(
-        `examSchedule-${org}`,
-        [{ type: 'ExamEventNumberAssigned', data: { EventId: orphan, Number: 1, Venue: venue, StartMinute: `${DAY}T21:00Z`, Shared: false, Details: details }, metadata }],
-        'no_stream',
-      );
+      await numberedOnly({ org, venue, eventId: orphan, hourUtc: 21, examType: 'Individual (N)' });
 
       const next = await schedulers[2].create(
         context(),
