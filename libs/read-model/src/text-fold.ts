@@ -53,11 +53,14 @@ function literal(c: string): string {
   return c === '\0' ? '\\x00' : c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
+/** A text matched literally, character by character. */
+const literally = (text: string) => [...text].map(literal).join('');
+
 /** Any one of these alternatives: single UTF-16 units in a class, others (astral, pairs) as alternation. */
 function anyOf(alternatives: readonly string[]): string {
-  if (alternatives.length === 1) return alternatives[0].length === 1 ? literal(alternatives[0]) : [...alternatives[0]].map(literal).join('');
+  if (alternatives.length === 1) return literally(alternatives[0]);
   const units = alternatives.filter((a) => a.length === 1);
-  const longer = alternatives.filter((a) => a.length > 1).map((a) => [...a].map(literal).join(''));
+  const longer = alternatives.filter((a) => a.length > 1).map(literally);
   const unitClass = units.length === 0 ? [] : units.length === 1 ? [literal(units[0])] : [`[${units.map(literal).join('')}]`];
   return `(?:${[...unitClass, ...longer].join('|')})`;
 }

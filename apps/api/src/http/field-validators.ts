@@ -13,46 +13,26 @@ export function instantOf(value: unknown): Date | null {
   return instant;
 }
 
-/** An ISO 8601 date-time that carries its offset (`Z` counts), e.g. `2026-03-01T09:00:00-08:00`. */
-export function IsOffsetDateTime(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isOffsetDateTime',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: { message: '$property must be an ISO 8601 date-time with an offset', ...options },
-      validator: { validate: (value: unknown) => instantOf(value) !== null },
-    });
+/** A property decorator of class-validator checking `validate`, with `message` unless the options say otherwise. */
+function fieldCheck(name: string, message: string, validate: (value: unknown) => boolean) {
+  return (options?: ValidationOptions): PropertyDecorator =>
+    (target, propertyName) =>
+      registerDecorator({ name, target: target.constructor, propertyName: propertyName as string, options: { message, ...options }, validator: { validate } });
 }
 
+/** An ISO 8601 date-time that carries its offset (`Z` counts), e.g. `2026-03-01T09:00:00-08:00`. */
+export const IsOffsetDateTime = fieldCheck('isOffsetDateTime', '$property must be an ISO 8601 date-time with an offset', (value) => instantOf(value) !== null);
+
 /** An IANA time zone name that this runtime knows (e.g. `America/Vancouver`), surrounding spaces ignored. */
-export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isTimeZone',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: { message: 'must be an IANA time zone name', ...options },
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && isValidTimeZone(value.trim()),
-      },
-    });
-}
+export const IsTimeZone = fieldCheck('isTimeZone', 'must be an IANA time zone name', (value) => typeof value === 'string' && isValidTimeZone(value.trim()));
 
 /**
  * An integer that JSON numbers carry exactly (±2⁵³ − 1): `IsInt` alone passes 1e20, which would be
  * stored as a different number than the one sent.
  */
-export function IsSafeInteger(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isSafeInteger',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: { message: '$property must be an integer from -9007199254740991 to 9007199254740991', ...options },
-      validator: { validate: (value: unknown) => Number.isSafeInteger(value) },
-    });
-}
+export const IsSafeInteger = fieldCheck('isSafeInteger', '$property must be an integer from -9007199254740991 to 9007199254740991', (value) =>
+  Number.isSafeInteger(value),
+);
 
 /** Like `@IsOptional`, and blank text too is "not specified" (spec §1): the field's checks are skipped. */
 export const IsOptionalOrBlank = () =>

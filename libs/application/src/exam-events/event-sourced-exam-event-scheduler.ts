@@ -199,10 +199,11 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     const durationMinutes = await this.billingCodeDuration(organization, request.billingCode);
 
     return this.creating.run(organization, async () => {
-      await this.completeStoppedCreations(context, await this.schedules.load(organization));
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         // One snapshot for looking and appending: whatever is appended after it makes the append fail.
         const schedule = await this.schedules.load(organization);
+        // It writes to event streams only, so the snapshot stays the schedule's current one.
+        if (attempt === 1) await this.completeStoppedCreations(context, schedule);
         if (join && instant !== null && request.venueId !== null) {
           const found = await this.joinable(context, schedule, request.venueId, instant);
           if (found === 'look again') continue;
