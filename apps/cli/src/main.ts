@@ -4,6 +4,7 @@ import { auditVerifyCommand } from './commands/audit.command.js';
 import { eventsExportCommand } from './commands/events.command.js';
 import { projectionsRebuildCommand } from './commands/projections.command.js';
 import { tokenCommand } from './commands/token.command.js';
+import { EventStoreUnavailableError } from '../../../libs/event-store/src/event-store.js';
 import { threadError } from '../../../libs/sqlite-support/src/thread-errors.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -57,7 +58,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
-  } else if (error instanceof ConfigError) {
+  } else if (error instanceof ConfigError || error instanceof EventStoreUnavailableError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;
   } else {

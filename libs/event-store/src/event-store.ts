@@ -50,6 +50,14 @@ export interface AppendResult {
   position: bigint;
 }
 
+/** The store cannot be opened as asked: the message says why and what to do (no stack needed). */
+export class EventStoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventStoreUnavailableError';
+  }
+}
+
 /** Optimistic concurrency failure: somebody else appended first (or the stream exists / does not). */
 export class WrongExpectedRevisionError extends Error {
   constructor(

@@ -32,6 +32,15 @@ export async function createEventStore(config: EventStoreConfig): Promise<EventS
   });
 }
 
+/**
+ * An existing event store, read without writing to it: the CLI's audit and export commands. The
+ * embedded one must already exist (a mistyped folder is not a new, empty log that verifies).
+ */
+export async function openEventStoreForReading(config: Omit<EventStoreConfig, 'sqliteDurability'>): Promise<EventStore> {
+  if (config.eventStoreUrl) return createEventStore(config);
+  return new SqliteEventStore(embeddedEventStoreFile(config.dataDir), { readOnly: true });
+}
+
 export function embeddedEventStoreFile(dataDir: string): string {
   return join(dataDir, 'events.sqlite');
 }

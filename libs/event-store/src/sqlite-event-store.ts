@@ -1,5 +1,8 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  EventStoreUnavailableError,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventMetadata,
@@ -42,6 +45,40 @@ const EVENT_COLUMNS = 'stream_id, revision, position, type, data, metadata';
 const LIMIT = 'LIMIT +?';
 
 const HEX_DIGITS = '0123456789abcdef';
+
+/**
+ * SQLite reads a WAL store through its `-wal` and `-shm` files, and creates them when they are
+ * missing. In a write-protected folder it cannot, so a copy of the folder taken without them (a
+ * cold backup) cannot be read in place; present, empty or not, they need not be writable.
+ */
+function openForReading(filePath: string): Database.Database {
+  if (!existsSync(filePath)) throw new EventStoreUnavailableError(`No event store at ${filePath}`);
+  const db = new Database(filePath, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  try {
+    // The first read opens the WAL files.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (error) {
+    db.close();
+    if (!isWritable(dirname(filePath))) {
+      throw new EventStoreUnavailableError(
+        `Cannot read ${filePath}: its folder is write-protected and SQLite needs ${basename(filePath)}-wal and ` +
+          `${basename(filePath)}-shm beside it to read a WAL store. Copy the folder somewhere writable, ` +
+          'or add those two files to the copy (empty ones will do) (SQLite: ' + (error as Error).message + ')',
+      );
+    }
+    throw error;
+  }
+}
+
+function isWritable(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * A stream's bucket, 1–16 by the last character of its id when that is a lower-case hex digit (as
@@ -126,17 +163,22 @@ export class SqliteEventStore implements EventStore {
    * commit holds all the appends of a turn).
    * `checkpoint`: 'inline' (the default) lets SQLite checkpoint inside the commits; 'background'
    * does it from a worker thread instead, for a long-running writer (see WalCheckpointer).
+   * `readOnly`: an existing store, opened without writing to it (an auditor's copy); appends fail.
    */
   constructor(
     filePath: string,
-    options: { durability?: 'process' | 'power-loss'; checkpoint?: 'inline' | 'background' } = {},
+    options: { durability?: 'process' | 'power-loss'; checkpoint?: 'inline' | 'background'; readOnly?: boolean } = {},
   ) {
-    this.db = new Database(filePath, { timeout: BUSY_TIMEOUT_MS });
-    // WAL lets the projector process read while the API writes.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
-    this.db.exec(SCHEMA);
-    if (options.checkpoint === 'background' && !this.db.memory) this.checkpointer = new WalCheckpointer(this.db);
+    if (options.readOnly) {
+      this.db = openForReading(filePath);
+    } else {
+      this.db = new Database(filePath, { timeout: BUSY_TIMEOUT_MS });
+      // WAL lets the projector process read while the API writes.
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
+      this.db.exec(SCHEMA);
+      if (options.checkpoint === 'background' && !this.db.memory) this.checkpointer = new WalCheckpointer(this.db);
+    }
 
     this.selectStreamRevision = this.db
       .prepare<[string], bigint>('SELECT revision FROM streams WHERE stream_id = ?')

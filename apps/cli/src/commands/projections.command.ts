@@ -1,4 +1,4 @@
-import type { AppConfig } from '../../../../libs/application/src/config/app-config.js';
+import type { StoreConfig } from '../../../../libs/application/src/config/app-config.js';
 import { auditedEventStore } from '../../../../libs/application/src/audit/audited-event-store.js';
 import { rebuildProjections, type SwitchOver } from '../../../../libs/application/src/audit/projection-rebuild.js';
 import { SqliteSwitchOver } from '../../../../libs/application/src/audit/sqlite-switch-over.js';
@@ -10,7 +10,7 @@ import { flagOption, type ParsedArgs, stringOption, UsageError } from '../args.j
 import { cliConfig, liveReadStorePath, rawEventStore, withStore } from './audit-stores.js';
 
 /** The MongoDB driver is imported only when configured (about 24 MB and 0.2 s at every start). */
-async function switchOverFor(config: AppConfig, projections: readonly Projection[]): Promise<SwitchOver> {
+async function switchOverFor(config: StoreConfig, projections: readonly Projection[]): Promise<SwitchOver> {
   if (config.mongodbUrl) {
     const { MongoSwitchOver } = await import('../../../../libs/application/src/audit/mongo-switch-over.js');
     return MongoSwitchOver.open(config.mongodbUrl);

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, MAX_QUERY_THREADS, unusedQueryThreads } from './app-config.js';
+import { existsSync } from 'node:fs';
+import { loadConfig, loadStoreConfig, MAX_QUERY_THREADS, unusedQueryThreads } from './app-config.js';
 
 const created: string[] = [];
 const tempDir = () => {
@@ -74,6 +75,18 @@ describe('configuration from the environment', () => {
     expect(second.jwtSecret).toBe(first.jwtSecret);
     expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim()).toBe(first.jwtSecret);
     expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('reads where the stores are without a secret: the CLI\'s store commands neither need nor generate one', () => {
+    const dataDir = tempDir();
+    expect(loadStoreConfig({ BOOKING_DATA_DIR: dataDir, EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' })).toEqual({
+      dataDir,
+      eventStoreUrl: 'esdb://localhost:2113?tls=false',
+      mongodbUrl: undefined,
+      sqliteDurability: 'process',
+    });
+    loadStoreConfig({ BOOKING_DATA_DIR: dataDir });
+    expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(false);
   });
 });
 

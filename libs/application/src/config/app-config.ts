@@ -47,20 +47,28 @@ export class ConfigError extends Error {
 const MIN_SECRET_LENGTH = 32;
 const SECRET_FILE = 'jwt-secret';
 
+/** Where the stores are: all that the CLI's store commands read, so they need no token secret. */
+export type StoreConfig = Pick<AppConfig, 'dataDir' | 'eventStoreUrl' | 'mongodbUrl' | 'sqliteDurability'>;
+
+export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
+  return {
+    dataDir: resolve(nonBlank(env.BOOKING_DATA_DIR) ?? './data'),
+    eventStoreUrl: parseUrl('EVENTSTORE_URL', env.EVENTSTORE_URL, ['esdb:', 'esdb+discover:']),
+    mongodbUrl: parseUrl('MONGODB_URL', env.MONGODB_URL, ['mongodb:', 'mongodb+srv:']),
+    sqliteDurability: parseDurability(env.BOOKING_SQLITE_DURABILITY),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = parsePort(env.PORT);
-  const dataDir = resolve(nonBlank(env.BOOKING_DATA_DIR) ?? './data');
-  const eventStoreUrl = parseUrl('EVENTSTORE_URL', env.EVENTSTORE_URL, ['esdb:', 'esdb+discover:']);
-  const mongodbUrl = parseUrl('MONGODB_URL', env.MONGODB_URL, ['mongodb:', 'mongodb+srv:']);
-  const embedded = eventStoreUrl === undefined;
-  const { secret, source } = resolveSecret(env.BOOKING_JWT_SECRET, dataDir, embedded);
+  const stores = loadStoreConfig(env);
+  const embedded = stores.eventStoreUrl === undefined;
+  const { secret, source } = resolveSecret(env.BOOKING_JWT_SECRET, stores.dataDir, embedded);
   return {
     port,
-    dataDir,
+    ...stores,
     jwtSecret: secret,
     jwtSecretSource: source,
-    eventStoreUrl,
-    mongodbUrl,
     // With EventStoreDB, replicas share one log and the projector app is the single active projector.
     runProjector: parseBoolean('BOOKING_RUN_PROJECTOR', env.BOOKING_RUN_PROJECTOR, embedded),
     corsOrigins: parseOrigins(env.CORS_ORIGINS),
@@ -69,7 +77,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     requestTimeoutMs: parseInteger('REQUEST_TIMEOUT_MS', env.REQUEST_TIMEOUT_MS, 30_000, 1, 2_147_483_647),
     readyMaxLagEvents: parseInteger('READY_MAX_LAG_EVENTS', env.READY_MAX_LAG_EVENTS, 1_000, 0),
     logLevel: parseLogLevel(env.LOG_LEVEL),
-    sqliteDurability: parseDurability(env.BOOKING_SQLITE_DURABILITY),
     queryThreads: parseInteger('BOOKING_QUERY_THREADS', env.BOOKING_QUERY_THREADS, 0, 0, MAX_QUERY_THREADS),
   };
 }
