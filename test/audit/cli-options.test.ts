@@ -39,6 +39,9 @@ describe('CLI options', () => {
     // Read as a value, `--verify=true` was no flag at all: the "dry run" switched the live read store.
     [['projections', 'rebuild', '--verify=true'], '--verify takes no value (got "true")'],
     [['projections', 'rebuild', '--verify', 'registrations'], '--verify takes no value (got "registrations")'],
+    // A typo made jose throw a stack trace; a lifetime of years made a token that never expires.
+    [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--expires', '12 hours'], '--expires must be a whole number of s, m, h or d, at most 366d (got "12 hours")'],
+    [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--expires', '10000d'], '--expires must be a whole number of s, m, h or d, at most 366d (got "10000d")'],
   ])('refuses %j with exit code 2, the usage, and nothing written to the data folder', async (argv, message) => {
     const { code, stdout, stderr } = await runCli(argv);
     expect(code).toBe(2);

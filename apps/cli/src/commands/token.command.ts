@@ -1,4 +1,4 @@
-import { ACTOR_RULE, isValidActor, signToken, SCOPES } from '../../../../libs/application/src/auth/tokens.js';
+import { ACTOR_RULE, isValidActor, MAX_TOKEN_LIFETIME_DAYS, parseTokenLifetime, signToken, SCOPES } from '../../../../libs/application/src/auth/tokens.js';
 import { loadConfig } from '../../../../libs/application/src/config/app-config.js';
 import { ParsedArgs, stringOption, UsageError } from '../args.js';
 import { isUuid } from '../../../../libs/domain/src/shared/ids.js';
@@ -13,11 +13,12 @@ export async function tokenCommand(args: ParsedArgs): Promise<void> {
   if (unknown.length > 0) throw new UsageError(`unknown scope(s): ${unknown.join(', ')} (known: ${SCOPES.join(', ')})`);
   const actor = stringOption(args, 'sub') ?? 'cli';
   if (!isValidActor(actor)) throw new UsageError(`--sub must be ${ACTOR_RULE}`);
+  const expires = stringOption(args, 'expires') ?? '12h';
+  const lifetime = parseTokenLifetime(expires);
+  if (lifetime === null) {
+    throw new UsageError(`--expires must be a whole number of s, m, h or d, at most ${MAX_TOKEN_LIFETIME_DAYS}d (got "${expires}")`);
+  }
   const config = loadConfig();
-  const token = await signToken(
-    config.jwtSecret,
-    { organization, actor, scopes },
-    stringOption(args, 'expires') ?? '12h',
-  );
+  const token = await signToken(config.jwtSecret, { organization, actor, scopes }, lifetime);
   process.stdout.write(`${token}\n`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
-import { signToken, verifyToken } from './tokens.js';
+import { parseTokenLifetime, signToken, verifyToken } from './tokens.js';
 
 const secret = 's'.repeat(40);
 const org = 'AAAAAAAA-1111-4111-8111-111111111111';
@@ -62,6 +62,44 @@ describe('bearer tokens', () => {
     const actor = 'Zoë 李'.repeat(40);
     const token = await signToken(secret, { organization: org, actor, scopes: [] });
     expect((await verifyToken(secret, token)).actor).toBe(actor);
+  });
+
+  it('refuses a token issued in the future: its times mean nothing', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ org, scope: 'booking:read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setIssuedAt(now + 3_600)
+      .setExpirationTime(now + 7_200)
+      .sign(new TextEncoder().encode(secret));
+    await expect(verifyToken(secret, token)).rejects.toThrow('Token issued in the future (iat)');
+  });
+
+  it('refuses a token that expires more than 366 days from now, and takes one that lives that long', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const farOff = await new SignJWT({ org, scope: 'booking:read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setExpirationTime(now + 367 * 86_400)
+      .sign(new TextEncoder().encode(secret));
+    await expect(verifyToken(secret, farOff)).rejects.toThrow('Token expires more than 366 days from now');
+    const longest = await signToken(secret, { organization: org, actor: 'reporting', scopes: [] }, parseTokenLifetime('366d')!);
+    expect((await verifyToken(secret, longest)).actor).toBe('reporting');
+  });
+
+  it.each([
+    ['90s', 90],
+    ['15m', 900],
+    ['12h', 43_200],
+    ['366d', 366 * 86_400],
+    ['367d', null],
+    ['0h', null],
+    ['-5h', null],
+    ['1.5h', null],
+    ['2 weeks', null],
+    ['forever', null],
+  ])('reads the lifetime %j as %p seconds', (text, seconds) => {
+    expect(parseTokenLifetime(text)).toBe(seconds);
   });
 
   it('refuses an unsigned (alg none) token', async () => {

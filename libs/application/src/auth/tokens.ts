@@ -57,14 +57,31 @@ function remember(secret: string, token: string, principal: Principal, expiresAt
 export async function signToken(
   secret: string,
   claims: { organization: string; actor: string; scopes: readonly string[] },
-  expiresIn = '12h',
+  lifetimeSeconds = 12 * 3_600,
 ): Promise<string> {
   return new SignJWT({ org: claims.organization.toLowerCase(), scope: claims.scopes.join(' ') })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.actor)
     .setIssuedAt()
-    .setExpirationTime(expiresIn)
+    .setExpirationTime(`${lifetimeSeconds}s`)
     .sign(key(secret));
+}
+
+/** A token lives at most this long, so a leaked one stops working within it (rotate the secret for sooner). */
+export const MAX_TOKEN_LIFETIME_DAYS = 366;
+const MAX_TOKEN_LIFETIME_SECONDS = MAX_TOKEN_LIFETIME_DAYS * 86_400;
+/** How far the issuer's clock may run ahead of the API's. */
+const CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * A lifetime as `token --expires` takes it: a whole number of seconds, minutes, hours or days
+ * (`90s`, `15m`, `12h`, `30d`), from one second to MAX_TOKEN_LIFETIME_DAYS. Null otherwise.
+ */
+export function parseTokenLifetime(text: string): number | null {
+  const match = /^([1-9]\d{0,8})([smhd])$/.exec(text);
+  if (!match) return null;
+  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3_600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return seconds <= MAX_TOKEN_LIFETIME_SECONDS ? seconds : null;
 }
 
 const MAX_ACTOR_LENGTH = 200;
@@ -91,6 +108,12 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
   if (!isValidActor(sub)) throw new InvalidTokenError(`Token sub claim must be ${ACTOR_RULE}`);
   // A token without an expiry would be valid forever; `token` always sets one.
   if (payload.exp === undefined) throw new InvalidTokenError('Token has no exp claim');
+  const now = Math.floor(Date.now() / 1000);
+  if (payload.exp > now + MAX_TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) {
+    throw new InvalidTokenError(`Token expires more than ${MAX_TOKEN_LIFETIME_DAYS} days from now`);
+  }
+  // A clock far ahead at the issuer, or a claim made up: either way the token's times mean nothing.
+  if (payload.iat !== undefined && payload.iat > now + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('Token issued in the future (iat)');
   const scopes = typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : [];
   const principal: Principal = { organization: org.toLowerCase(), actor: sub, scopes: new Set(scopes) };
   remember(secret, token, principal, payload.exp);
