@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { newId, TestApp } from '../support/test-app.js';
+import { UNSTORABLE_TEXT } from '../../apps/api/src/http/json-bodies.js';
 
 /** Writes `request` on a new connection; resolves with all the server sent until it closed it. */
 function exchange(app: TestApp, request: string): Promise<string> {
@@ -107,6 +108,19 @@ describe('requests refused before they are read', () => {
     const token = await app.token(newId());
     const wide = await app.request('POST', '/api/registrations/count', { token, rawBody: `{"Name":"zz","X":[${'{},'.repeat(5_000)}{}]}`, headers: { 'content-type': 'application/json' } });
     expect([wide.status, wide.body.detail]).toEqual([400, 'Request body holds more than 2000 values']);
+  });
+
+  it('refuses text with a NUL or an unpaired surrogate with a 400 and stores nothing (SQLite kept U+FFFD for the surrogate)', async () => {
+    const token = await app.token(newId());
+    const venue = newId();
+    for (const name of ['North\\u0000Hall', 'North Hall \\ud83d']) {
+      const answer = await app.request('PUT', `/api/venues/${venue}`, { token, rawBody: `{"Name":"${name}"}`, headers: { 'content-type': 'application/json' } });
+      expect([name, answer.status, answer.body.detail]).toEqual([name, 400, UNSTORABLE_TEXT]);
+    }
+    expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
+    const paired = await app.request('PUT', `/api/venues/${venue}`, { token, rawBody: '{"Name":"North Hall \\ud83d\\ude00"}', headers: { 'content-type': 'application/json' } });
+    expect(paired.status).toBe(201);
+    expect(await venueName(token, venue)).toBe('North Hall 😀');
   });
 
   it('answers 401 to a request without a valid token before reading its body, whatever the body', async () => {

@@ -1,4 +1,4 @@
-import { MAX_BODY_VALUES, shapeProblem } from './json-bodies.js';
+import { MAX_BODY_VALUES, shapeProblem, UNSTORABLE_TEXT } from './json-bodies.js';
 
 const nestedDeeperThan = (value: unknown, depth: number) => shapeProblem(value, depth, Infinity) !== null;
 
@@ -40,5 +40,21 @@ describe('shapeProblem: width', () => {
 
   it('names depth first when a body is both too deep and too wide along the way', () => {
     expect(shapeProblem({ a: { b: [[1]] } }, 3, 10)).toBe('Request body nests objects or arrays more than 3 levels deep');
+  });
+});
+
+describe('shapeProblem: text', () => {
+  it.each([
+    ['a NUL', { LearnerName: 'Ada\u0000Lovelace' }],
+    ['a lone high surrogate', { LearnerName: 'Ada \ud83d' }],
+    ['a lone low surrogate', { Address: { City: '\ude00 Paris' } }],
+    ['reversed surrogates', { Accommodations: [{ Type: '\ude00\ud83d' }] }],
+    ['a bare string body', 'x\u0000'],
+  ])('refuses text with %s, wherever it is', (_, body) => {
+    expect(shapeProblem(body)).toBe(UNSTORABLE_TEXT);
+  });
+
+  it('takes every other character: pairs beyond the BMP, other controls, U+FFFD', () => {
+    expect(shapeProblem({ LearnerName: 'Zoë 李 😀 \t\n\u0001 \ufffd', Codes: ['𝔘𝔫𝔦'] })).toBeNull();
   });
 });

@@ -51,17 +51,30 @@ function declaresOtherCharset(request: FastifyRequest): boolean {
   return charset !== undefined && !UTF8.test(charset);
 }
 
-/** Why a parsed body is refused for its shape, or null. Without recursion: it may be as deep as the size limit allows. */
+export const UNSTORABLE_TEXT = 'Request body holds text with a NUL character or an unpaired surrogate (\\u0000, \\ud800–\\udfff): it cannot be stored as sent';
+
+/**
+ * Why a parsed body is refused for its shape, or null. Without recursion: it may be as deep as the
+ * size limit allows. Text must be Unicode text: SQLite's columns store an unpaired surrogate (valid
+ * in a JSON escape) as U+FFFD, and C code (SQLite's text functions, the PDF fonts) ends a string at
+ * a NUL, so either would be answered back otherwise than it was acknowledged.
+ */
 export function shapeProblem(value: unknown, maxDepth = MAX_BODY_DEPTH, maxValues = MAX_BODY_VALUES): string | null {
   const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
   let values = 1;
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value === 'string' && !isStorableText(next.value)) return UNSTORABLE_TEXT;
     if (typeof next.value !== 'object' || next.value === null) continue;
     if (next.depth > maxDepth) return `Request body nests objects or arrays more than ${maxDepth} levels deep`;
     for (const child of Object.values(next.value)) {
       if (++values > maxValues) return `Request body holds more than ${maxValues} values`;
+      if (typeof child === 'string' && !isStorableText(child)) return UNSTORABLE_TEXT;
       if (typeof child === 'object' && child !== null) pending.push({ value: child, depth: next.depth + 1 });
     }
   }
   return null;
 }
+
+/** A NUL, a high surrogate not followed by a low one, or a low one not after a high one (UTF-16 code units). */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isStorableText = (text: string): boolean => !UNSTORABLE.test(text);
