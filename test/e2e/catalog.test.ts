@@ -205,6 +205,9 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     expect((await app.request('PUT', `/api/billing-codes/${encodeURIComponent(emoji)}`, { token, body: {} })).status).toBe(201);
     expect((await app.request('GET', `/api/billing-codes/${encodeURIComponent(emoji)}`, { token })).body).toMatchObject({ Code: emoji });
     expect((await app.request('PUT', `/api/billing-codes/${encodeURIComponent('📝'.repeat(101))}`, { token, body: {} })).status).toBe(400);
+    const nul = await app.request('PUT', '/api/billing-codes/a%00b', { token, body: {} });
+    expect(nul).toMatchObject({ status: 400, body: { errors: [{ field: 'code', message: 'must not contain a NUL character' }] } });
+    expect((await app.request('GET', '/api/billing-codes/a%00b', { token })).status).toBe(400);
   });
 
   it('answers 401 without a valid token and 403 without the scope', async () => {

@@ -226,6 +226,8 @@ export class AssessmentFormsController extends CatalogController {
 class BillingCodeParamPipe extends PathParamPipe {
   problemWith(code: string, name: string): FieldProblem | null {
     if (!length(code, 1, 100)) return { field: name, message: 'must be 1 to 100 characters' };
+    // As in bodies (json-bodies.ts); a path cannot carry an unpaired surrogate (not UTF-8: a 400 before this).
+    if (code.includes('\u0000')) return { field: name, message: 'must not contain a NUL character' };
     return code.trim() === '' ? { field: name, message: 'must not be blank' } : null;
   }
 }
