@@ -261,6 +261,37 @@ describe('request timeout (REQUEST_TIMEOUT_MS=300)', () => {
     expect(body).toEqual({ type: 'https://httpstatuses.io/400', title: 'Bad Request', status: 400, detail: 'The request is not valid HTTP' });
   });
 
+  it('answers a method it does not know, and CONNECT, with a 501 problem (Node gave a 400, and no answer at all to CONNECT)', async () => {
+    const cases = [
+      ['FOO /health HTTP/1.1\r\nHost: localhost\r\n\r\n', 'The request method is not supported'],
+      ['CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n', 'CONNECT is not supported: this server is not a proxy'],
+    ];
+    for (const [request, detail] of cases) {
+      const { statusLine, headers, body } = parsed(await exchange(app, request));
+      expect([statusLine, headers.get('connection'), body]).toEqual([
+        'HTTP/1.1 501 Not Implemented',
+        'close',
+        { type: 'https://httpstatuses.io/501', title: 'Not Implemented', status: 501, detail },
+      ]);
+      expect([headers.get('x-request-id'), headers.get('x-content-type-options')]).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), 'nosniff']);
+    }
+    // Bytes that are no request line (a TLS handshake sent to the plain port) stay a 400.
+    const tls = parsed(await exchange(app, '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'));
+    expect([tls.statusLine, tls.body.detail]).toEqual(['HTTP/1.1 400 Bad Request', 'The request is not valid HTTP']);
+  });
+
+  it('refuses a transfer coding other than chunked with a 501, closes the connection and stores nothing', async () => {
+    const token = await app.token(newId());
+    const venue = newId();
+    const chunk = gzipSync(JSON.stringify({ Name: 'North Hall' })).toString('latin1');
+    const request =
+      `PUT /api/venues/${venue} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+      `Transfer-Encoding: gzip, chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`;
+    const { statusLine, headers, body } = parsed(await exchange(app, request));
+    expect([statusLine, headers.get('connection'), body.detail]).toEqual(['HTTP/1.1 501 Not Implemented', 'close', 'Transfer-Encoding other than chunked is not supported']);
+    expect((await app.request('GET', `/api/venues/${venue}`, { token })).status).toBe(404);
+  });
+
   it('drops a client that stalls in the middle of its request', async () => {
     const { port } = new URL(app.baseUrl);
     const started = Date.now();

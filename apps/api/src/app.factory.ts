@@ -9,7 +9,7 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../../libs/application/src/config/app-config.js';
 import { AppModule } from './app.module.js';
 import { HealthModule } from './health/health.module.js';
-import { answerClientError, answerUnmetExpectation } from './http/client-errors.js';
+import { answerClientError, answerConnect, answerUnmetExpectation } from './http/client-errors.js';
 import { parseJsonBodies } from './http/json-bodies.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
@@ -89,7 +89,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const fastify = app.getHttpAdapter().getInstance();
   // Headers too must arrive within the limit (Node's own default is 60 s).
   (app.getHttpServer() as HttpServer).headersTimeout = config.requestTimeoutMs;
-  (app.getHttpServer() as HttpServer).on('checkExpectation', answerUnmetExpectation);
+  (app.getHttpServer() as HttpServer).on('checkExpectation', answerUnmetExpectation).on('connect', answerConnect);
 
   // JSON only: the built-in text/plain parser would let non-JSON bodies through.
   fastify.removeContentTypeParser('text/plain');

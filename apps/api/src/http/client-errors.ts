@@ -40,15 +40,26 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
     });
     return;
   }
-  if (socket.writable) {
-    const answer = problemFor(error.code);
-    const body = JSON.stringify(answer);
-    socket.write(
-      `HTTP/1.1 ${answer.status} ${answer.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\n${SECURITY_HEADER_LINES}Connection: close\r\n\r\n${body}`,
-    );
-  }
+  if (socket.writable) socket.write(rawAnswer(problemFor(error)));
   socket.destroy(error);
+}
+
+/**
+ * CONNECT (a tunnel through a proxy) reaches no route: Node hands its socket to the server's
+ * `connect` listeners and, without one, closes it unanswered. An origin server answers 501.
+ */
+export function answerConnect(_request: IncomingMessage, socket: Socket): void {
+  if (socket.writable) socket.write(rawAnswer(problem(501, 'CONNECT is not supported: this server is not a proxy')));
+  socket.destroy();
+}
+
+/** A whole answer written on the socket itself, closing the connection. */
+function rawAnswer(answer: ProblemDetails): string {
+  const body = JSON.stringify(answer);
+  return (
+    `HTTP/1.1 ${answer.status} ${answer.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\n${SECURITY_HEADER_LINES}Connection: close\r\n\r\n${body}`
+  );
 }
 
 /**
@@ -66,8 +77,24 @@ export function answerUnmetExpectation(_request: IncomingMessage, response: Serv
   response.end(body);
 }
 
-function problemFor(code: string | undefined): ProblemDetails {
+/** The line the parser failed in: the packet may also hold earlier requests, read whole. */
+function failedLine({ rawPacket, bytesParsed = 0 }: { rawPacket?: Buffer; bytesParsed?: number }): string {
+  if (!rawPacket) return '';
+  const start = bytesParsed === 0 ? 0 : rawPacket.lastIndexOf(0x0a, bytesParsed - 1) + 1;
+  return rawPacket.subarray(start).toString('latin1');
+}
+
+/** A request line whose method is a well-formed token (RFC 9110 §5.6.2) that Node does not know. */
+const UNKNOWN_METHOD_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ \S+ HTTP\/\d\.\d\r?\n/;
+
+function problemFor(error: Error & { code?: string; rawPacket?: Buffer; bytesParsed?: number }): ProblemDetails {
+  const { code } = error;
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return problem(408, 'The request was not received in time');
   if (code === 'HPE_HEADER_OVERFLOW') return problem(431, 'The request headers are too large');
+  // RFC 9110 §9.1: a method the server does not recognise is a 501 (one it knows but a path lacks
+  // is a 405); bytes that are no request line at all (TLS to the plain port, garbage) stay a 400.
+  if (code === 'HPE_INVALID_METHOD' && UNKNOWN_METHOD_LINE.test(failedLine(error))) {
+    return problem(501, 'The request method is not supported');
+  }
   return problem(400, 'The request is not valid HTTP');
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, NotImplementedException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import type { Socket } from 'node:net';
 
@@ -9,10 +9,18 @@ import type { Socket } from 'node:net';
  *   (`requireHostHeader: false`); HTTP/1.0 had no Host, and probes still send it so;
  * - two Authorization lines: Node keeps the first, and a proxy or log in front may read the last;
  * - a body in a content coding (RFC 9110 §8.4): bodies are read as they are, so a gzip body failed
- *   as "not valid JSON" and an unknown coding was ignored.
+ *   as "not valid JSON" and an unknown coding was ignored;
+ * - a transfer coding other than chunked (`gzip, chunked`): a 501 (RFC 9112 §6.1), and the
+ *   connection closed, since its body cannot be told from the next request.
  */
 export function refuseAmbiguousRequests(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const transfer = request.headers['transfer-encoding'];
+    if (transfer !== undefined && transfer.trim().toLowerCase() !== 'chunked') {
+      // Node reads the chunks and leaves the coding on the bytes: the body cannot be read, nor the next request found.
+      void reply.header('connection', 'close');
+      return done(new NotImplementedException('Transfer-Encoding other than chunked is not supported'));
+    }
     const coding = request.headers['content-encoding'];
     if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
       return done(new UnsupportedMediaTypeException('Request body must not be compressed: Content-Encoding is not supported'));
