@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { statfs } from 'node:fs/promises';
 import { newId, TestApp } from '../support/test-app.js';
 
 /** The value of the sample `name{labels}` in Prometheus text output (labels in any order). */
@@ -40,6 +41,13 @@ describe('GET /metrics', () => {
   it('counts commands by type and outcome and times event store appends', () => {
     expect(sample(text, 'booking_commands_total', { type: 'DefineCatalogEntryCommand', outcome: 'ok' })).toBe(2);
     expect(sample(text, 'booking_event_store_append_duration_seconds_count', { result: 'ok' })).toBe(2);
+  });
+
+  it('reports the space left on the data folder’s file system, where a full disk refuses every command', async () => {
+    const line = text.split('\n').find((l) => l.startsWith('booking_data_folder_free_bytes '));
+    const { bavail, bsize } = await statfs(app.config.dataDir);
+    // Other writers on the machine move it between the scrape and now; a wrong unit or file system would not be this close.
+    expect(Math.abs(Number(line?.split(' ')[1]) / (bavail * bsize) - 1)).toBeLessThan(0.01);
   });
 
   it('reports each projection caught up', () => {
