@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SqliteEventStore } from '../../libs/event-store/src/sqlite-event-store.js';
 import { TEST_SECRET } from '../support/test-app.js';
 
 const FACTORY = resolve('dist/apps/api/src/app.factory.js');
@@ -94,9 +95,11 @@ const DRIVERS = ['mongodb', 'bson', '@eventstore/db-client', '@grpc/grpc-js'];
   it.each([
     [['projections', 'rebuild']],
     [['audit', 'verify']],
-  ])('%j loads neither server driver (a quarter of a second and about 25 MB each, at every run)', (argv) => {
+  ])('%j loads neither server driver (a quarter of a second and about 25 MB each, at every run)', async (argv) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cli-modules-'));
     try {
+      // The store commands refuse a folder without a log.
+      await new SqliteEventStore(join(dataDir, 'events.sqlite')).close();
       const loaded = packagesLoadedByCli(dataDir, argv);
       expect(loaded).toContain('better-sqlite3');
       for (const driver of DRIVERS) expect(loaded).not.toContain(driver);
