@@ -39,6 +39,12 @@ describe('CLI options', () => {
     // Read as a value, `--verify=true` was no flag at all: the "dry run" switched the live read store.
     [['projections', 'rebuild', '--verify=true'], '--verify takes no value (got "true")'],
     [['projections', 'rebuild', '--verify', 'registrations'], '--verify takes no value (got "registrations")'],
+    // Words without -- were ignored: `projections rebuild registrations` rebuilt every projection.
+    [['projections', 'rebuild', 'registrations'], 'Unexpected argument "registrations" for projections rebuild (options start with --)'],
+    [['events', 'export', '10'], 'Unexpected argument "10" for events export (options start with --)'],
+    [['audit', 'verify', '--seal', '1:ab', '--seal', '2:cd'], '--seal is given more than once'],
+    [['bogus'], 'Unknown command "bogus"'],
+    [['events'], 'Unknown command "events"'],
     // A typo made jose throw a stack trace; a lifetime of years made a token that never expires.
     [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--expires', '12 hours'], '--expires must be a whole number of s, m, h or d, at most 366d (got "12 hours")'],
     [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--expires', '10000d'], '--expires must be a whole number of s, m, h or d, at most 366d (got "10000d")'],
@@ -49,6 +55,11 @@ describe('CLI options', () => {
     expect(stderr).toContain('BOOKING_DATA_DIR');
     expect(stdout).toBe('');
     expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it.each([[[]], [['-h']], [['help']], [['token', '--help']]])('prints the usage for %j with exit code 0', async (argv) => {
+    const { code, stdout } = await runCli(argv);
+    expect([code, stdout]).toEqual([0, expect.stringContaining('Usage: npm run cli -- <command> [options]')]);
   });
 
   it('runs a command given only its own options', async () => {

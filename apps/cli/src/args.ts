@@ -11,6 +11,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const arg = argv[i];
     if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split('=', 2);
+      // The last of two would win silently, and the first may be the one meant.
+      if (options.has(name)) throw new UsageError(`--${name} is given more than once`);
       const next = argv[i + 1];
       if (inline !== undefined) options.set(name, inline);
       else if (next !== undefined && !next.startsWith('--')) options.set(name, argv[++i]);

@@ -40,17 +40,22 @@ const COMMANDS: Record<string, Command> = {
   'projections rebuild': { run: projectionsRebuildCommand, options: ['projection', 'verify'] },
 };
 
+const HELP = new Set(['help', '-h']);
+
 async function main(argv: string[]): Promise<void> {
-  const args = parseArgs(argv);
-  const key = args.positionals.slice(0, 2).join(' ');
-  const command = COMMANDS[key] ?? COMMANDS[args.positionals[0] ?? ''];
-  if (!command || args.options.has('help')) {
+  if (argv.length === 0 || HELP.has(argv[0]) || argv.includes('--help')) {
     process.stdout.write(USAGE);
-    if (!command) process.exitCode = args.options.has('help') ? 0 : 2;
     return;
   }
-  const unknown = [...args.options.keys()].find((name) => !command.options.includes(name));
-  if (unknown !== undefined) throw new UsageError(`Unknown option --${unknown} for ${key in COMMANDS ? key : args.positionals[0]}`);
+  const args = parseArgs(argv);
+  const name = [2, 1].map((words) => args.positionals.slice(0, words).join(' ')).find((words) => words in COMMANDS);
+  if (name === undefined) throw new UsageError(`Unknown command "${args.positionals.slice(0, 2).join(' ')}"`);
+  const command = COMMANDS[name];
+  // `projections rebuild registrations` read as a rebuild of every projection; `events export 10` as all events.
+  const extra = args.positionals[name.split(' ').length];
+  if (extra !== undefined) throw new UsageError(`Unexpected argument "${extra}" for ${name} (options start with --)`);
+  const unknown = [...args.options.keys()].find((option) => !command.options.includes(option));
+  if (unknown !== undefined) throw new UsageError(`Unknown option --${unknown} for ${name}`);
   await command.run(args);
 }
 
