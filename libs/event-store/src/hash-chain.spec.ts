@@ -66,6 +66,28 @@ describe('hash chain decorator', () => {
     });
   });
 
+  it('finds an event written into the file at a position SQLite never gives (0 or below), which its stream reads', async () => {
+    await store.append('a', [event('A0'), event('A1')], 'no_stream');
+    const [, a1] = await raw.readStream('a');
+    const forged = { ...event('Cancelled'), streamId: 'a', revision: 2n };
+    const hash = eventHash(a1.metadata.hash as string, forged);
+    await store.close();
+    const db = new Database(join(dir, 'events.sqlite'));
+    db.prepare('INSERT INTO events (position, stream_id, revision, type, data, metadata) VALUES (-5, ?, 2, ?, ?, ?)').run(
+      'a',
+      'Cancelled',
+      '{}',
+      JSON.stringify({ ...forged.metadata, hash }),
+    );
+    db.close();
+    raw = new SqliteEventStore(join(dir, 'events.sqlite'));
+    store = new HashChainedEventStore(raw);
+    // Commands and the history endpoints read the stream, and would take it as the stream's latest fact.
+    expect((await raw.readStream('a')).map((e) => e.type)).toEqual(['A0', 'A1', 'Cancelled']);
+    // The log's read from its start now reaches it (it read from position 1): first, out of its stream's order.
+    expect((await verifyHashChains(raw)).broken).toEqual({ streamId: 'a', revision: 2n, position: -5n, reason: expect.stringContaining('expected revision 0') });
+  });
+
   it('reports a conflict as the plain store does and stores nothing', async () => {
     await store.append('a', [event('A0')], 'no_stream');
     await expect(store.append('a', [event('A1')], 5n)).rejects.toMatchObject({ name: 'WrongExpectedRevisionError' });
@@ -224,6 +246,7 @@ describe('the log seal', () => {
   it('reads back as printed, and refuses anything else', async () => {
     const { seal } = await verifyHashChains(store);
     expect(parseSeal(formatSeal(seal!))).toEqual(seal);
+    expect(parseSeal(formatSeal(seal!).toUpperCase())).toEqual(seal);
     for (const text of ['', '12', `x:${seal!.digest}`, `12:${seal!.digest.slice(1)}`, `-1:${seal!.digest}`]) expect(parseSeal(text)).toBeNull();
   });
 

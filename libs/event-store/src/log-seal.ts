@@ -18,9 +18,10 @@ export function formatSeal(seal: LogSeal): string {
   return `${seal.position}:${seal.digest}`;
 }
 
+/** Hex digits in either case (a seal copied through a tool that upper-cases it is the same seal). */
 export function parseSeal(text: string): LogSeal | null {
-  const match = /^(\d{1,20}):([0-9a-f]{64})$/.exec(text.trim());
-  return match ? { position: BigInt(match[1]), digest: match[2] } : null;
+  const match = /^(\d{1,20}):([0-9a-fA-F]{64})$/.exec(text.trim());
+  return match ? { position: BigInt(match[1]), digest: match[2].toLowerCase() } : null;
 }
 
 /** Folds the log's events, in order, into its seal; and the digest up to a seal to check, if given. */

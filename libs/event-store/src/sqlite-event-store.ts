@@ -71,6 +71,20 @@ function openForReading(filePath: string): Database.Database {
   }
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * The first position a read `after` covers (inclusive), or null past the last one there can be.
+ * SQLite numbers events from 1, but a row written into the file by other means may have any
+ * 64-bit position: the whole log starts at the smallest, or such an event would be read by its
+ * stream (commands, history) and by nothing that reads the log (audit verify, the seal, export).
+ */
+function firstPositionAfter(after: bigint | undefined): bigint | null {
+  if (after === undefined) return INT64_MIN;
+  return after >= INT64_MAX ? null : after + 1n;
+}
+
 function isWritable(folder: string): boolean {
   try {
     accessSync(folder, constants.W_OK);
@@ -102,7 +116,7 @@ export interface StreamPart {
 
 /** The parameters of a read of part of the log. */
 interface PartRange {
-  after: bigint;
+  first: bigint;
   last: bigint;
   prefix: string;
   from: number;
@@ -200,7 +214,7 @@ export class SqliteEventStore implements EventStore {
       .safeIntegers();
     this.selectAllAfter = this.db
       .prepare<[bigint, number], EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position ${LIMIT}`,
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? ORDER BY position ${LIMIT}`,
       )
       .raw()
       .safeIntegers();
@@ -209,12 +223,12 @@ export class SqliteEventStore implements EventStore {
       .pluck()
       .safeIntegers();
     this.selectBatchEnd = this.db
-      .prepare<[bigint, number], bigint | null>(`SELECT max(position) FROM (SELECT position FROM events WHERE position > ? ORDER BY position ${LIMIT})`)
+      .prepare<[bigint, number], bigint | null>(`SELECT max(position) FROM (SELECT position FROM events WHERE position >= ? ORDER BY position ${LIMIT})`)
       .pluck()
       .safeIntegers();
     this.selectPartAfter = this.db
       .prepare<[PartRange], EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE position > @after AND position <= @last ` +
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE position >= @first AND position <= @last ` +
           `AND (substr(stream_id, 1, length(@prefix)) <> @prefix OR ${STREAM_BUCKET_SQL} BETWEEN @from AND @to ` +
           `OR type IN (SELECT value FROM json_each(@types))) ORDER BY position`,
       )
@@ -249,8 +263,8 @@ export class SqliteEventStore implements EventStore {
 
   async readAll({ after, limit }: ReadAllOptions): Promise<StoredEvent[]> {
     this.commitPending();
-    // Positions start at 1 (AUTOINCREMENT), so "after 0" is the whole log.
-    return this.selectAllAfter.all(after ?? 0n, limit).map(toStoredEvent);
+    const first = firstPositionAfter(after);
+    return first === null ? [] : this.selectAllAfter.all(first, limit).map(toStoredEvent);
   }
 
   /**
@@ -262,10 +276,11 @@ export class SqliteEventStore implements EventStore {
    */
   async readAllOfPart({ after, limit }: ReadAllOptions, part: StreamPart): Promise<{ events: StoredEvent[]; last: bigint | null }> {
     this.commitPending();
-    const last = this.selectBatchEnd.get(after ?? 0n, limit) ?? null;
-    if (last === null) return { events: [], last };
+    const first = firstPositionAfter(after);
+    const last = first === null ? null : (this.selectBatchEnd.get(first, limit) ?? null);
+    if (first === null || last === null) return { events: [], last };
     const [from, to] = part.buckets;
-    return { events: this.selectPartAfter.all({ after: after ?? 0n, last, prefix: part.streamPrefix, from, to, types: JSON.stringify(part.alsoTypes ?? []) }).map(toStoredEvent), last };
+    return { events: this.selectPartAfter.all({ first, last, prefix: part.streamPrefix, from, to, types: JSON.stringify(part.alsoTypes ?? []) }).map(toStoredEvent), last };
   }
 
   async headPosition(): Promise<bigint | null> {
