@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { auditVerifyCommand } from '../../apps/cli/src/commands/audit.command.js';
 import { eventsExportCommand } from '../../apps/cli/src/commands/events.command.js';
@@ -8,6 +10,18 @@ import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projectio
 import { cli, eventually, useCliOn } from '../support/cli.js';
 import { TestApp } from '../support/test-app.js';
 import { command, defineTenant, registered, retrieve, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+
+const CLI = new URL('../../dist/apps/cli/src/main.js', import.meta.url).pathname;
+
+/** The built CLI (`npm test` builds first) on the environment `useCliOn` set. */
+async function runBuiltCli(argv: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    return { code: 0, stdout: (await promisify(execFile)(process.execPath, [CLI, ...argv], { env: process.env })).stdout };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string };
+    return { code: failed.code, stdout: failed.stdout };
+  }
+}
 
 describe('auditor CLI against a running API on the embedded stores', () => {
   let app: TestApp;
@@ -65,6 +79,27 @@ describe('auditor CLI against a running API on the embedded stores', () => {
     const later = await registered(app, tenant);
     expect((await retrieve(app, tenant, later.registration)).status).toBe(200);
     expect((await cli(projectionsRebuildCommand, ['projections', 'rebuild', '--verify'])).exitCode).toBe(0);
+  });
+
+  it('projections rebuild --verify finds nothing while commands keep changing the live models', async () => {
+    // The built CLI in a process of its own, as an operator runs it, while four clients keep registering.
+    let loading = true;
+    const client = async () => {
+      for (let n = 0; loading; n++) {
+        const { registration: id } = await registered(app, tenant);
+        await command(app, tenant, id, 'grant-accommodation', { Type: `Reader ${n}`, TimeExtension: 5 });
+      }
+    };
+    const load = Promise.all([client(), client(), client(), client()]);
+    try {
+      for (let run = 0; run < 3; run++) {
+        const { stdout, code } = await runBuiltCli(['projections', 'rebuild', '--verify']);
+        expect([run, stdout.split('\n').slice(0, 3).join('\n'), code]).toEqual([run, expect.stringContaining('Verified: the rebuilt read models equal the live ones'), 0]);
+      }
+    } finally {
+      loading = false;
+      await load;
+    }
   });
 
   it('refuses an unknown projection name', async () => {

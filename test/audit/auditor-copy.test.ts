@@ -62,6 +62,12 @@ describe('the CLI on an auditor’s copy of the data folder', () => {
     },
   );
 
+  it('projections rebuild --verify refuses a copy without a read store (everything was "missing from live", and the file created)', async () => {
+    const { code, stdout, stderr } = await runCli(folder, ['projections', 'rebuild', '--verify']);
+    expect([code, stdout, stderr]).toEqual([1, '', `No read store at ${folder}/read.sqlite to verify against (the API creates it at its first start)\n`]);
+    expect(readdirSync(folder)).toEqual(['events.sqlite']);
+  });
+
   it('audit verify and events export need no token secret, and leave none behind', async () => {
     const verify = await runCli(folder, ['audit', 'verify']);
     expect(verify.stdout).toContain('OK: 2 events in 1 streams, every hash chain holds');

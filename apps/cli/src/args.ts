@@ -26,6 +26,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
 export class UsageError extends Error {}
 
+/** A command that cannot run as asked, for a reason its message gives in full: exit code 1, no stack. */
+export class CommandError extends Error {}
+
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const value = args.options.get(name);
   if (value === true) throw new UsageError(`--${name} needs a value`);

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../libs/application/src/config/app-config.js';
-import { parseArgs, UsageError } from './args.js';
+import { CommandError, parseArgs, UsageError } from './args.js';
 import { auditVerifyCommand } from './commands/audit.command.js';
 import { eventsExportCommand } from './commands/events.command.js';
 import { projectionsRebuildCommand } from './commands/projections.command.js';
@@ -63,7 +63,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
-  } else if (error instanceof ConfigError || error instanceof EventStoreUnavailableError) {
+  } else if (error instanceof ConfigError || error instanceof EventStoreUnavailableError || error instanceof CommandError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;
   } else {

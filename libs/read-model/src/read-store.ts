@@ -110,6 +110,12 @@ export interface ReadStore extends QueryStore {
   runBatch(projections: string | readonly string[], work: (session: ProjectionSession) => Promise<bigint>): Promise<void>;
   /** Drops every document of these collections and the projection's checkpoint (for rebuilds). */
   reset(projection: string, collections: readonly string[]): Promise<void>;
+  /**
+   * Runs `work`, whose reads of this store (checkpoints, documents, views) then all see it as of
+   * one commit while its projector goes on writing. Only where the store can hold such a view
+   * cheaply: SQLite, one read transaction (its WAL keeps growing meanwhile).
+   */
+  readSnapshot?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** A document narrowed to `fields`, in that order, a missing field as null (what a view shows). */

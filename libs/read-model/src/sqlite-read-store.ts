@@ -344,6 +344,16 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     return readCheckpoint(this.reader, projection);
   }
 
+  /** One read transaction of the reader connection, which this store's reads all use. */
+  async readSnapshot<T>(work: () => Promise<T>): Promise<T> {
+    this.reader.statement('BEGIN').run();
+    try {
+      return await work();
+    } finally {
+      if (this.reader.db.inTransaction) this.reader.statement('COMMIT').run();
+    }
+  }
+
   reset(projection: string, collections: readonly string[]): Promise<void> {
     collections.forEach(assertCollectionName);
     return this.writes.run(async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { StoreConfig } from '../../../../libs/application/src/config/app-config.js';
 import { auditedEventStore } from '../../../../libs/application/src/audit/audited-event-store.js';
 import { rebuildProjections, type SwitchOver } from '../../../../libs/application/src/audit/projection-rebuild.js';
@@ -6,7 +7,7 @@ import { embeddedEventStoreFile } from '../../../../libs/event-store/src/index.j
 import { createReadStore } from '../../../../libs/read-model/src/index.js';
 import type { Projection } from '../../../../libs/read-model/src/projection.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
-import { flagOption, type ParsedArgs, stringOption, UsageError } from '../args.js';
+import { CommandError, flagOption, type ParsedArgs, stringOption, UsageError } from '../args.js';
 import { cliConfig, liveReadStorePath, rawEventStore, withStore } from './audit-stores.js';
 
 /** The MongoDB driver is imported only when configured (about 24 MB and 0.2 s at every start). */
@@ -38,6 +39,10 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
   }
   const verify = flagOption(args, 'verify');
   const config = cliConfig();
+  // Compared with nothing, every document would be "missing from live", and the file created.
+  if (verify && !config.mongodbUrl && !existsSync(liveReadStorePath(config))) {
+    throw new CommandError(`No read store at ${liveReadStorePath(config)} to verify against (the API creates it at its first start)`);
+  }
   const live = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
   // Every live collection in this version's layout, as the API's start would make it (an older
   // store is migrated): the switch-over copies the projections not rebuilt from it as they are.
