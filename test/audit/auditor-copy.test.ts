@@ -4,7 +4,8 @@
  * commands read it without writing to it, and a folder without a store is refused, not created.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { execFile, type ExecFileOptions } from 'node:child_process';
+import { execFile, type ExecFileOptions, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,23 @@ describe('the CLI on an auditor’s copy of the data folder', () => {
     const { code, stdout, stderr } = await runCli(folder, ['projections', 'rebuild', '--verify']);
     expect([code, stdout, stderr]).toEqual([1, '', `No read store at ${folder}/read.sqlite to verify against (the API creates it at its first start)\n`]);
     expect(readdirSync(folder)).toEqual(['events.sqlite']);
+  });
+
+  it('events export stops quietly when its reader does (`| head`), instead of EPIPE stacks and exit code 1', async () => {
+    const store = new HashChainedEventStore(new SqliteEventStore(join(folder, 'events.sqlite')));
+    const metadata = { organization: ORG, actor: 'alice', occurredAt: '2026-11-29T10:00:00.000Z', correlationId: 'r2', causationId: 'r2', schemaVersion: 1 };
+    const many = Array.from({ length: 5_000 }, (_, n) => ({ type: 'LearnerDefined', data: { Name: `Learner ${n}`.padEnd(200, '.') }, metadata }));
+    await store.append('learner-1', many, 'no_stream');
+    await store.close();
+    const env = { ...process.env, BOOKING_DATA_DIR: folder };
+    const child = spawn(process.execPath, [CLI, 'events', 'export'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    // The first chunk read, the reader goes away, as `head -1` does.
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy();
+    const [code] = (await once(child, 'close')) as [number];
+    expect([code, stderr]).toEqual([0, '']);
   });
 
   it('audit verify and events export need no token secret, and leave none behind', async () => {

@@ -42,6 +42,7 @@ describe('CLI options', () => {
     // Words without -- were ignored: `projections rebuild registrations` rebuilt every projection.
     [['projections', 'rebuild', 'registrations'], 'Unexpected argument "registrations" for projections rebuild (options start with --)'],
     [['events', 'export', '10'], 'Unexpected argument "10" for events export (options start with --)'],
+    [['events', 'export', '--from', '99999999999999999999999'], '--from needs a position (an integer from 0 to 9223372036854775807)'],
     [['audit', 'verify', '--seal', '1:ab', '--seal', '2:cd'], '--seal is given more than once'],
     [['bogus'], 'Unknown command "bogus"'],
     [['events'], 'Unknown command "events"'],

@@ -59,6 +59,12 @@ async function main(argv: string[]): Promise<void> {
   await command.run(args);
 }
 
+// A reader that stops early (`events export | head`) closes the pipe: the output is not wanted any more.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${USAGE}`);

@@ -4,11 +4,15 @@ import { type ParsedArgs, stringOption, UsageError } from '../args.js';
 import { cliConfig, rawEventStore, withStore } from './audit-stores.js';
 import { isUuid } from '../../../../libs/domain/src/shared/ids.js';
 
+/** Positions are 64-bit integers (SQLite's row ids, EventStoreDB's commit positions fit too). */
+const MAX_POSITION = 2n ** 63n - 1n;
 
 /** `events export [--from POSITION] [--org UUID]`: the history as NDJSON on stdout. */
 export async function eventsExportCommand(args: ParsedArgs): Promise<void> {
   const from = stringOption(args, 'from');
-  if (from !== undefined && !/^\d+$/.test(from)) throw new UsageError('--from needs a position (a non-negative integer)');
+  if (from !== undefined && (!/^\d+$/.test(from) || BigInt(from) > MAX_POSITION)) {
+    throw new UsageError(`--from needs a position (an integer from 0 to ${MAX_POSITION})`);
+  }
   const organization = stringOption(args, 'org');
   if (organization !== undefined && !isUuid(organization)) throw new UsageError('--org needs an organization uuid');
   await withStore(await rawEventStore(cliConfig()), async (store) => {
