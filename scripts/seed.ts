@@ -26,15 +26,28 @@ import { inBatch } from './seed/event-store-batch.js';
 import { type FormSeed, type LearnerSeed, RegistrationHistory, type StreamAppend } from './seed/registration-history.js';
 import { learnerFor } from './seed/people.js';
 
-const { values } = parseArgs({
-  options: {
-    registrations: { type: 'string', default: '1000' },
-    'data-dir': { type: 'string', default: './data' },
-    organization: { type: 'string' },
-  },
-});
+/** A wrong option or value: the message and exit code 2, not a stack. */
+function usage(message: string): never {
+  console.error(`${message}\nUsage: npm run seed -- [--registrations N] [--data-dir DIR] [--organization UUID]`);
+  process.exit(2);
+}
+
+function options() {
+  try {
+    return parseArgs({
+      options: {
+        registrations: { type: 'string', default: '1000' },
+        'data-dir': { type: 'string', default: './data' },
+        organization: { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+}
+const values = options();
 const total = Number(values.registrations);
-if (!Number.isSafeInteger(total) || total < 1) throw new Error('--registrations must be a positive integer');
+if (!Number.isSafeInteger(total) || total < 1) usage('--registrations must be a positive integer');
 const dataDir = resolve(values['data-dir']!);
 const organization = values.organization ?? randomUUID();
 

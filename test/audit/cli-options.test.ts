@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +22,7 @@ async function runCli(argv: string[]): Promise<{ code: number; stdout: string; s
   const env: NodeJS.ProcessEnv = { ...process.env, BOOKING_DATA_DIR: dataDir };
   delete env.EVENTSTORE_URL;
   delete env.MONGODB_URL;
+  delete env.BOOKING_JWT_SECRET;
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...argv], { env });
     return { code: 0, stdout, stderr };
@@ -45,6 +46,9 @@ describe('CLI options', () => {
     [['events', 'export', '--from', '99999999999999999999999'], '--from needs a position (an integer from 0 to 9223372036854775807)'],
     [['audit', 'verify', '--seal', '1:ab', '--seal', '2:cd'], '--seal is given more than once'],
     [['bogus'], 'Unknown command "bogus"'],
+    [['token', '--org', 'acme'], '--org must be an organization uuid (got "acme")'],
+    [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--scope', ''], '--scope needs at least one scope (known: booking:read, booking:write, catalog:write, audit:read)'],
+    [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--sub', ' '], '--sub must not be blank'],
     [['events'], 'Unknown command "events"'],
     // A typo made jose throw a stack trace; a lifetime of years made a token that never expires.
     [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--expires', '12 hours'], '--expires must be a whole number of s, m, h or d, at most 366d (got "12 hours")'],
@@ -58,12 +62,22 @@ describe('CLI options', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
+  it('token refuses a folder without the API\'s secret instead of inventing one that no API uses', async () => {
+    const { code, stdout, stderr } = await runCli(['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001']);
+    expect([code, stdout]).toEqual([1, '']);
+    expect(stderr).toBe(
+      `Invalid configuration: BOOKING_JWT_SECRET is not set and ${dataDir}/jwt-secret does not exist: start the API once on this folder (it generates the secret there), or set BOOKING_DATA_DIR to the API's folder\n`,
+    );
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
   it.each([[[]], [['-h']], [['help']], [['token', '--help']]])('prints the usage for %j with exit code 0', async (argv) => {
     const { code, stdout } = await runCli(argv);
     expect([code, stdout]).toEqual([0, expect.stringContaining('Usage: npm run cli -- <command> [options]')]);
   });
 
   it('runs a command given only its own options', async () => {
+    writeFileSync(join(dataDir, 'jwt-secret'), `${'s'.repeat(40)}\n`);
     const { code, stdout } = await runCli(['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--sub', 'alice', '--expires', '1h']);
     expect(code).toBe(0);
     // A JWT: three base64url parts.

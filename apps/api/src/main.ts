@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig, prepareDataDir, unusedQueryThreads } from '../../../libs/application/src/config/app-config.js';
 import { ReadStoreAheadOfLogError } from '../../../libs/read-model/src/projection-runner.js';
 import { DataFolderInUseError, DataFolderLock } from '../../../libs/sqlite-support/src/data-folder-lock.js';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   if (config.jwtSecretSource !== 'environment') {
     logger.log(
       `JWT secret ${config.jwtSecretSource === 'generated' ? 'generated' : 'read'} in ${config.dataDir}. ` +
-        'Get a token with: npm run cli -- token --org <organization-uuid> ' +
+        `Get a token with: ${config.dataDir === resolve('./data') ? '' : `BOOKING_DATA_DIR=${config.dataDir} `}npm run cli -- token --org <organization-uuid> ` +
         '--scope "booking:read booking:write catalog:write audit:read"',
     );
   }

@@ -23,16 +23,17 @@ import { AssessmentFormView, BillingCodeView, LearnerView, VenueView } from './c
 
 /** OpenAPI for the three endpoints every catalog resource has. */
 function catalogDocs(what: string, view: Type, param: string, paramDescription: string, paramSchema: object) {
+  const article = /^[aeiou]/.test(what) ? 'an' : 'a';
   const idParam = ApiParam({ name: param, description: paramDescription, schema: paramSchema });
   return {
     put: applyDecorators(
-      ApiOperation({ summary: `Create or replace a ${what} (idempotent)` }),
+      ApiOperation({ summary: `Create or replace ${article} ${what} (idempotent)` }),
       AnswersNotFound(false),
       idParam,
       ApiCreatedResponse({ type: view, description: 'Created' }),
       ApiOkResponse({ type: view, description: 'Replaced (identical content appends nothing)' }),
     ),
-    get: applyDecorators(ApiOperation({ summary: `Get a ${what}` }), idParam, ApiOkResponse({ type: view })),
+    get: applyDecorators(ApiOperation({ summary: `Get ${article} ${what}` }), idParam, ApiOkResponse({ type: view })),
     list: applyDecorators(ApiOperation({ summary: `List the organization's ${what}s` }), ApiOkResponse({ type: view, isArray: true })),
   };
 }

@@ -59,11 +59,15 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
   };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/**
+ * `generateSecret: false` (the CLI's `token`): no secret configured and none in the data folder is
+ * an error, not a new secret: a token signed with one that no API uses would only ever get 401s.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, { generateSecret = true } = {}): AppConfig {
   const port = parsePort(env.PORT);
   const stores = loadStoreConfig(env);
   const embedded = stores.eventStoreUrl === undefined;
-  const { secret, source } = resolveSecret(env.BOOKING_JWT_SECRET, stores.dataDir, embedded);
+  const { secret, source } = resolveSecret(env.BOOKING_JWT_SECRET, stores.dataDir, embedded, generateSecret);
   return {
     port,
     ...stores,
@@ -192,6 +196,7 @@ function resolveSecret(
   raw: string | undefined,
   dataDir: string,
   embedded: boolean,
+  generate: boolean,
 ): { secret: string; source: AppConfig['jwtSecretSource'] } {
   const configured = nonBlank(raw);
   if (configured !== undefined) {
@@ -208,6 +213,9 @@ function resolveSecret(
       throw new ConfigError('BOOKING_JWT_SECRET', `file ${file} holds fewer than ${MIN_SECRET_LENGTH} characters`);
     }
     return { secret: stored, source: 'data-dir' };
+  }
+  if (!generate) {
+    throw new ConfigError('BOOKING_JWT_SECRET', `is not set and ${file} does not exist: start the API once on this folder (it generates the secret there), or set BOOKING_DATA_DIR to the API's folder`);
   }
   prepareDataDir(dataDir);
   const generated = randomBytes(32).toString('base64url');
