@@ -4,7 +4,7 @@
  * log. And a slow client is dropped at REQUEST_TIMEOUT_MS, not up to 30 s later.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,23 @@ async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEn
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^The read store is ahead of the event log: projection \w+ has applied events up to position \d+, but the log is empty\./);
     expect(refused.stderr).not.toContain('    at ');
+  }, 60_000);
+
+  it('says how to repair a damaged read store, in one line instead of a stack', async () => {
+    const dataDir = dataFolder();
+    const port = await freePort();
+    const server = await startServer(dataDir, port);
+    server.kill('SIGTERM');
+    await exited(server);
+    // Cut short, as a full disk or a bad copy leaves it: SQLite calls it malformed.
+    const file = realpathSync(join(dataDir, 'read.sqlite'));
+    truncateSync(file, statSync(file).size / 2);
+    const refused = await refusedStart(dataDir, port);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `The read store ${file} is damaged (SQLITE_CORRUPT: database disk image is malformed). The read models are rebuilt from the log: stop the API, ` +
+        'delete read.sqlite* and read.gen-* in its data folder (never events.sqlite*) and start it again (docs/operations.md, "A damaged read store").',
+    );
   }, 60_000);
 
   it('drops a client that trickles its body past REQUEST_TIMEOUT_MS with a 408, within about the limit', async () => {

@@ -85,6 +85,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   const app = await NestFactory.create<NestFastifyApplication>(ServedAppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
+    // A provider that cannot start (a damaged read store) reaches the caller, which says why in one line; Nest would exit itself.
+    abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   // Headers too must arrive within the limit (Node's own default is 60 s).

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, prepareDataDir, unusedQueryThreads } from '../../../libs/application/src/config/app-config.js';
-import { ReadStoreAheadOfLogError } from '../../../libs/read-model/src/projection-runner.js';
+import { DamagedReadStoreError, ReadStoreAheadOfLogError } from '../../../libs/read-model/src/projection-runner.js';
 import { DataFolderInUseError, DataFolderLock } from '../../../libs/sqlite-support/src/data-folder-lock.js';
 import { createApp } from './app.factory.js';
 
@@ -42,7 +42,11 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A mistake in the setup is said in one line; anything else is a bug, with its stack.
-  const forTheOperator = error instanceof ConfigError || error instanceof DataFolderInUseError || error instanceof ReadStoreAheadOfLogError;
+  const forTheOperator =
+    error instanceof ConfigError ||
+    error instanceof DataFolderInUseError ||
+    error instanceof ReadStoreAheadOfLogError ||
+    error instanceof DamagedReadStoreError;
   console.error(forTheOperator ? error.message : error);
   process.exit(1);
 });

@@ -30,6 +30,22 @@ export class ProjectionCatchUpStalledError extends Error {
  * answer with data the log does not have and skip the log's next events (new appends land on
  * positions it counts as done), while readiness looked fine. Refused at start instead.
  */
+/** SQLite's word for a file that is not (or no longer) a sound database. */
+const DAMAGED = /^SQLITE_(CORRUPT|NOTADB)/;
+
+/** The read store's file is damaged; the repair is to let it be rebuilt from the log. */
+export class DamagedReadStoreError extends Error {
+  /** One for `cause` when SQLite called the file damaged (its code), else null. */
+  static of(file: string, cause: Error & { code?: unknown }): DamagedReadStoreError | null {
+    if (typeof cause.code !== 'string' || !DAMAGED.test(cause.code)) return null;
+    return new DamagedReadStoreError(
+      `The read store ${file} is damaged (${cause.message}). The read models are rebuilt from the log: stop the API, ` +
+        'delete read.sqlite* and read.gen-* in its data folder (never events.sqlite*) and start it again ' +
+        '(docs/operations.md, "A damaged read store").',
+    );
+  }
+}
+
 export class ReadStoreAheadOfLogError extends Error {
   static of(projection: string, checkpoint: bigint, head: bigint | null): ReadStoreAheadOfLogError {
     return new ReadStoreAheadOfLogError(

@@ -21,7 +21,8 @@ export function threadError(thrown: unknown): Error {
   const { name, message, code } = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as { name?: unknown; message?: unknown; code?: unknown };
   const said = typeof message === 'string' && message !== '' ? message : typeof code === 'string' ? (SQLITE_MEANINGS[code.split('_').slice(0, 2).join('_')] ?? '') : '';
   const text = [typeof code === 'string' ? code : null, said].filter((part) => part).join(': ') || String(thrown);
-  const error = new Error(text);
+  const error: Error & { code?: string } = new Error(text);
   if (typeof name === 'string') error.name = name;
+  if (typeof code === 'string') error.code = code;
   return error;
 }

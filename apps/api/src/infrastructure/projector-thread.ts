@@ -21,7 +21,7 @@ import { CheckpointWaiters } from '../../../../libs/read-model/src/checkpoint-wa
 import type { Projector } from '../../../../libs/read-model/src/projector.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
 import { removeReadStoreFile } from '../../../../libs/read-model/src/read-store-generations.js';
-import { ReadStoreAheadOfLogError } from '../../../../libs/read-model/src/projection-runner.js';
+import { DamagedReadStoreError, ReadStoreAheadOfLogError } from '../../../../libs/read-model/src/projection-runner.js';
 import { threadError } from '../../../../libs/sqlite-support/src/thread-errors.js';
 
 export interface ProjectorThreadData {
@@ -217,7 +217,10 @@ export class ProjectorThread implements Projector {
         // Before it has started, whoever awaits open() or start() learns why (the API does not start);
         // a read store the log cannot have produced is for the operator, and said as it is.
         const thrown = error as Error | undefined;
-        const refusal = thrown?.name === 'ReadStoreAheadOfLogError' ? new ReadStoreAheadOfLogError(thrown.message) : null;
+        const refusal =
+          thrown?.name === 'ReadStoreAheadOfLogError'
+            ? new ReadStoreAheadOfLogError(thrown.message)
+            : thrown && DamagedReadStoreError.of(this.generation ?? this.options.readStoreFile, thrown);
         opened.reject(refusal ?? new Error(died));
         started.reject(refusal ?? new Error(died));
         if (this.following) this.restartLater(died);
