@@ -42,6 +42,7 @@ export class ReadinessController {
         status: { type: 'string', enum: ['ok'] },
         info: { type: 'object', additionalProperties: true, description: 'Each check and what it found' },
         error: { type: 'object', additionalProperties: true, description: 'Empty when ready' },
+        details: { type: 'object', additionalProperties: true, description: 'Every check, up or down: info and error together' },
       },
       example: {
         status: 'ok',
@@ -51,6 +52,11 @@ export class ReadinessController {
           projections: { status: 'up', catalog: { lagEvents: 0, lagSeconds: 0 } },
         },
         error: {},
+        details: {
+          eventStore: { status: 'up', head: '42' },
+          readStore: { status: 'up' },
+          projections: { status: 'up', catalog: { lagEvents: 0, lagSeconds: 0 } },
+        },
       },
     },
   })
