@@ -144,6 +144,14 @@ describe('auditor CLI against a running API on the embedded stores', () => {
         .prepare('SELECT * FROM events e WHERE revision > 0 AND position <= ? AND revision = (SELECT max(revision) FROM events WHERE stream_id = e.stream_id) ORDER BY position DESC LIMIT 1')
         .get(Number(seal!.split(':')[0])) as Record<string, unknown>;
       db.prepare('DELETE FROM events WHERE position = ?').run(last.position);
+      // The store's own record of the stream still names the removed revision.
+      const byRecord = await cli(auditVerifyCommand, ['audit', 'verify']);
+      expect([byRecord.output, byRecord.exitCode]).toEqual([
+        `BROKEN: stream ${last.stream_id} has events up to revision ${Number(last.revision) - 1}, but the store records revision ${last.revision} (events were removed or added by hand)\n`,
+        1,
+      ]);
+      // Mended too, the record agrees: only the seal shows it.
+      db.prepare('UPDATE streams SET revision = revision - 1 WHERE stream_id = ?').run(last.stream_id);
       expect((await cli(auditVerifyCommand, ['audit', 'verify'])).output).toMatch(/^OK: /);
       const removed = await cli(auditVerifyCommand, ['audit', 'verify', '--seal', seal!]);
       expect(removed.output).toContain(`BROKEN: the log up to position ${seal!.split(':')[0]} does not match the seal`);
@@ -151,6 +159,7 @@ describe('auditor CLI against a running API on the embedded stores', () => {
       // Put back as it was, the log matches its seal again.
       const columns = Object.keys(last);
       db.prepare(`INSERT INTO events (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...columns.map((c) => last[c]));
+      db.prepare('UPDATE streams SET revision = revision + 1 WHERE stream_id = ?').run(last.stream_id);
     } finally {
       db.close();
     }

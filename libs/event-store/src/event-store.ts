@@ -95,6 +95,12 @@ export interface EventStore {
   readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
   /** Global position of the last stored event, or null when the store is empty. */
   headPosition(): Promise<bigint | null>;
+  /**
+   * Each stream's last revision as the store records it apart from the events (the embedded
+   * store's `streams` table, which appends check against), where it keeps such a record: an audit
+   * compares it with the events, which shows a stream's last events removed by hand.
+   */
+  recordedStreamRevisions?(): AsyncIterable<{ streamId: string; revision: bigint }>;
   /** Live follow: `listener` is called (possibly coalesced) after new events are stored,
    * including events appended by other processes where the adapter can see them. */
   onAppended(listener: () => void): Unsubscribe;

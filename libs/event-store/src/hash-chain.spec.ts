@@ -207,13 +207,22 @@ describe('the log seal', () => {
     store = new HashChainedEventStore(new SqliteEventStore(file));
   }
 
-  it('shows the last event of a stream removed, which every hash chain still allows', async () => {
+  it('shows the last event of a stream removed, which every hash chain still allows: by the store\'s record of the stream, else by the seal', async () => {
     const { seal } = await verifyHashChains(store);
     await tamper((db) => db.prepare("DELETE FROM events WHERE stream_id = 'registration-2' AND revision = 1").run());
-
-    const unsealed = await verifyHashChains(store);
-    expect(unsealed).toMatchObject({ events: 3, broken: null, sealHolds: null });
-    expect((await verifyHashChains(store, { seal: seal! })).sealHolds).toBe(false);
+    const raw = new SqliteEventStore(file);
+    try {
+      expect(await verifyHashChains(raw)).toMatchObject({ events: 3, broken: null, recordDiffers: { streamId: 'registration-2', lastEvent: 0n, recorded: 1n } });
+      // Whoever also mends the record leaves chains and records agreeing: the seal still shows it.
+      await tamper((db) => db.prepare("UPDATE streams SET revision = 0 WHERE stream_id = 'registration-2'").run());
+      expect(await verifyHashChains(raw)).toMatchObject({ events: 3, broken: null, recordDiffers: null, sealHolds: null });
+      expect((await verifyHashChains(raw, { seal: seal! })).sealHolds).toBe(false);
+      // A stream removed whole, record and all, likewise; its record left behind names it.
+      await tamper((db) => db.prepare("DELETE FROM events WHERE stream_id = 'registration-2'").run());
+      expect((await verifyHashChains(raw)).recordDiffers).toEqual({ streamId: 'registration-2', lastEvent: null, recorded: 0n });
+    } finally {
+      await raw.close();
+    }
   });
 
   it('shows an edit whose later hashes were recomputed, which every hash chain still allows', async () => {

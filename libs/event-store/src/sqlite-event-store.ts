@@ -288,6 +288,12 @@ export class SqliteEventStore implements EventStore {
     return this.selectHead.get() ?? null;
   }
 
+  async *recordedStreamRevisions(): AsyncIterable<{ streamId: string; revision: bigint }> {
+    this.commitPending();
+    const rows = this.db.prepare<[], [string, bigint]>('SELECT stream_id, revision FROM streams').raw().safeIntegers().iterate();
+    for (const [streamId, revision] of rows) yield { streamId, revision };
+  }
+
   onAppended(listener: () => void): Unsubscribe {
     this.listeners.add(listener);
     return () => {

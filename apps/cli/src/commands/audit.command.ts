@@ -17,6 +17,14 @@ export async function auditVerifyCommand(args: ParsedArgs): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  if (report.recordDiffers !== null) {
+    const { streamId, lastEvent, recorded } = report.recordDiffers;
+    const events = lastEvent === null ? 'has no events' : `has events up to revision ${lastEvent}`;
+    const record = recorded === null ? 'no record of it' : `revision ${recorded}`;
+    process.stdout.write(`BROKEN: stream ${streamId} ${events}, but the store records ${record} (events were removed or added by hand)\n`);
+    process.exitCode = 1;
+    return;
+  }
   if (report.sealHolds === false) {
     process.stdout.write(
       `BROKEN: the log up to position ${kept!.position} does not match the seal: an event at or before it was removed, added or changed\n`,
