@@ -16,7 +16,8 @@ Commands:
   events export [--from <position>] [--org <uuid>]
       Write the stored history as NDJSON to stdout (from a position, of one organization).
   audit verify [--seal <position:digest>]
-      Recompute every stream's hash chain; exit code 1 names the first broken link.
+      Recompute every stream's hash chain and compare it with the store's record of the
+      stream; exit code 1 names the first broken link.
       Prints the log's seal; --seal checks the log up to a kept seal's position against it
       (shows events removed from the end of a stream, which the chains cannot).
   projections rebuild [--projection <name>] [--verify]
