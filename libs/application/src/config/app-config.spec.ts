@@ -28,7 +28,7 @@ describe('configuration from the environment', () => {
     [{ EVENTSTORE_URL: 'http://localhost:2113' }, /EVENTSTORE_URL/],
     [{ MONGODB_URL: 'not a url' }, /MONGODB_URL/],
     [{ BOOKING_JWT_SECRET: 'short' }, /BOOKING_JWT_SECRET/],
-    [{ BOOKING_RUN_PROJECTOR: 'maybe' }, /BOOKING_RUN_PROJECTOR/],
+    [{ BOOKING_RUN_PROJECTOR: 'maybe' }, /BOOKING_RUN_PROJECTOR must be true, false, 1 or 0 \(got "maybe"\)/],
     [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS/],
     [{ CORS_ORIGINS: 'https://app.example.org/path' }, /CORS_ORIGINS/],
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, /RATE_LIMIT_PER_MINUTE/],

@@ -90,7 +90,7 @@ function parseBoolean(variable: string, raw: string | undefined, fallback: boole
   if (value === undefined) return fallback;
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
-  throw new ConfigError(variable, `must be true or false (got "${value}")`);
+  throw new ConfigError(variable, `must be true, false, 1 or 0 (got "${value}")`);
 }
 
 function parseInteger(variable: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
