@@ -141,6 +141,9 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         expectStrictlyIncreasing(all.map((e) => e.position));
         expect(fromTwo).toEqual(all.slice(2));
         expect(pastTheEnd).toEqual([]);
+        // At most maxCount, from the revision asked for.
+        expect(await store.readStream(streamId, { maxCount: 1 })).toEqual(all.slice(0, 1));
+        expect(await store.readStream(streamId, { fromRevision: 3n, maxCount: 5 })).toEqual(all.slice(3));
       });
 
       it('returns [] for a stream that does not exist', async () => {

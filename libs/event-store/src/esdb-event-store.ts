@@ -71,7 +71,9 @@ export class EsdbEventStore implements EventStore {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     const stored: StoredEvent[] = [];
     try {
-      for await (const { event } of this.client.readStream(streamId, { fromRevision: options.fromRevision ?? START })) {
+      const read: Parameters<EventStoreDBClient['readStream']>[1] = { fromRevision: options.fromRevision ?? START };
+      if (options.maxCount !== undefined) read.maxCount = options.maxCount;
+      for await (const { event } of this.client.readStream(streamId, read)) {
         if (event) stored.push(toStoredEvent(event));
       }
     } catch (error) {

@@ -74,6 +74,8 @@ export class WrongExpectedRevisionError extends Error {
 export interface ReadStreamOptions {
   /** First revision to return (inclusive). Default 0. */
   fromRevision?: bigint;
+  /** At most this many events (a positive integer). Default: to the stream's end. */
+  maxCount?: number;
 }
 
 export interface ReadAllOptions {

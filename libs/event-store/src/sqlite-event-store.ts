@@ -155,7 +155,7 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStreamRevision: Database.Statement<[string], bigint>;
   private readonly insertEvent: Database.Statement<[string, bigint, string, string, string]>;
   private readonly upsertStream: Database.Statement<[string, bigint]>;
-  private readonly selectStream: Database.Statement<[string, bigint], EventRow>;
+  private readonly selectStream: Database.Statement<[string, bigint, number], EventRow>;
   private readonly selectAllAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectHead: Database.Statement<[], bigint | null>;
   private readonly selectBatchEnd: Database.Statement<[bigint, number], bigint | null>;
@@ -207,8 +207,8 @@ export class SqliteEventStore implements EventStore {
       'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
     );
     this.selectStream = this.db
-      .prepare<[string, bigint], EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision`,
+      .prepare<[string, bigint, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ${LIMIT}`,
       )
       .raw()
       .safeIntegers();
@@ -258,7 +258,8 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     if (this.pending.some((append) => append.streamId === streamId)) this.commitPending();
-    return this.selectStream.all(streamId, options.fromRevision ?? 0n).map(toStoredEvent);
+    // A negative limit is none.
+    return this.selectStream.all(streamId, options.fromRevision ?? 0n, options.maxCount ?? -1).map(toStoredEvent);
   }
 
   async readAll({ after, limit }: ReadAllOptions): Promise<StoredEvent[]> {

@@ -254,7 +254,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     const checked = this.completedUpTo.get(organization) ?? Math.max(0, latest - CHECKED_AT_FIRST_SIGHT);
     if (latest <= checked) return;
     for (const assigned of assignedAfter(schedule.state, checked)) {
-      const [first] = await this.eventStore.readStream(examEventStreamId(assigned.EventId));
+      const [first] = await this.eventStore.readStream(examEventStreamId(assigned.EventId), { maxCount: 1 });
       if (first !== undefined) continue;
       try {
         await this.writeScheduled(context, { type: 'ExamScheduled', data: assigned.Details });
@@ -325,7 +325,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
       return result.position;
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
-      const [first] = await this.eventStore.readStream(streamId);
+      const [first] = await this.eventStore.readStream(streamId, { maxCount: 1 });
       if (first?.type === 'ExamScheduled' && first.data.Organization === scheduled.data.Organization && first.data.Number === scheduled.data.Number) {
         return first.position;
       }

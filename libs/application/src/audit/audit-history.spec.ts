@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ReadStreamOptions, StoredEvent } from '../../../event-store/src/event-store.js';
+import { ForwardingEventStore } from '../../../event-store/src/forwarding-event-store.js';
+import { SqliteEventStore } from '../../../event-store/src/sqlite-event-store.js';
+import { registrationStreamId } from '../../../domain/src/registration/registration.state.js';
+import { AuditHistory } from './audit-history.js';
+
+const OWNER = 'aaaaaaaa-0000-4000-8000-000000000001';
+const OTHER = 'bbbbbbbb-0000-4000-8000-000000000002';
+const REGISTRATION = 'cccccccc-0000-4000-8000-000000000003';
+
+/** Counts the events every read of a stream hands back. */
+class CountingStore extends ForwardingEventStore {
+  eventsRead = 0;
+  override async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
+    const events = await super.readStream(streamId, options);
+    this.eventsRead += events.length;
+    return events;
+  }
+}
+
+async function storeWithLongHistory(): Promise<CountingStore> {
+  const store = new CountingStore(new SqliteEventStore(':memory:'));
+  const metadata = { organization: OWNER, actor: 'alice', occurredAt: '2026-11-29T10:00:00.000Z', correlationId: 'r', causationId: 'r', schemaVersion: 1 };
+  const granted = Array.from({ length: 500 }, (_, n) => ({ type: 'AccommodationGranted', data: { Type: `T${n}` }, metadata }));
+  await store.append(registrationStreamId(REGISTRATION), [{ type: 'RegistrationRequested', data: { Organization: OWNER }, metadata }, ...granted], 'no_stream');
+  store.eventsRead = 0;
+  return store;
+}
+
+describe('audit history', () => {
+  it('answers another organization as if the stream did not exist, after reading its first event only', async () => {
+    const store = await storeWithLongHistory();
+    // Reading the whole stream first made the 404 take longer the longer that stream was.
+    await expect(new AuditHistory(store).registration(OTHER, REGISTRATION)).rejects.toThrow(`Registration not found: ${REGISTRATION}`);
+    expect(store.eventsRead).toBe(1);
+    await store.close();
+  });
+
+  it('gives its own organization every event of the stream, in order', async () => {
+    const store = await storeWithLongHistory();
+    const history = await new AuditHistory(store).registration(OWNER, REGISTRATION);
+    expect(history.map((entry) => entry.Revision)).toEqual(Array.from({ length: 501 }, (_, n) => String(n)));
+    await store.close();
+  });
+});
