@@ -50,6 +50,10 @@ export interface AppendResult {
   position: bigint;
 }
 
+/** Positions are 64-bit integers: SQLite's row ids (EventStoreDB's commit positions fit too). */
+export const MIN_POSITION = -(2n ** 63n);
+export const MAX_POSITION = 2n ** 63n - 1n;
+
 /** The store cannot be opened as asked: the message says why and what to do (no stack needed). */
 export class EventStoreUnavailableError extends Error {
   constructor(message: string) {

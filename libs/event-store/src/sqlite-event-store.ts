@@ -3,6 +3,8 @@ import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   EventStoreUnavailableError,
+  MAX_POSITION,
+  MIN_POSITION,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventMetadata,
@@ -71,9 +73,6 @@ function openForReading(filePath: string): Database.Database {
   }
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
 /**
  * The first position a read `after` covers (inclusive), or null past the last one there can be.
  * SQLite numbers events from 1, but a row written into the file by other means may have any
@@ -81,8 +80,8 @@ const INT64_MAX = 2n ** 63n - 1n;
  * stream (commands, history) and by nothing that reads the log (audit verify, the seal, export).
  */
 function firstPositionAfter(after: bigint | undefined): bigint | null {
-  if (after === undefined) return INT64_MIN;
-  return after >= INT64_MAX ? null : after + 1n;
+  if (after === undefined) return MIN_POSITION;
+  return after >= MAX_POSITION ? null : after + 1n;
 }
 
 function isWritable(folder: string): boolean {

@@ -1,11 +1,9 @@
 import { once } from 'node:events';
 import { exportEvents } from '../../../../libs/application/src/audit/event-export.js';
+import { MAX_POSITION } from '../../../../libs/event-store/src/event-store.js';
 import { type ParsedArgs, stringOption, UsageError } from '../args.js';
 import { cliConfig, rawEventStore, withStore } from './audit-stores.js';
 import { isUuid } from '../../../../libs/domain/src/shared/ids.js';
-
-/** Positions are 64-bit integers (SQLite's row ids, EventStoreDB's commit positions fit too). */
-const MAX_POSITION = 2n ** 63n - 1n;
 
 /** `events export [--from POSITION] [--org UUID]`: the history as NDJSON on stdout. */
 export async function eventsExportCommand(args: ParsedArgs): Promise<void> {
