@@ -4,6 +4,7 @@ import { ForwardingEventStore } from '../../../event-store/src/forwarding-event-
 import { SqliteEventStore } from '../../../event-store/src/sqlite-event-store.js';
 import { registrationStreamId } from '../../../domain/src/registration/registration.state.js';
 import { AuditHistory } from './audit-history.js';
+import { RegistrationAsOf } from './registration-as-of.js';
 
 const OWNER = 'aaaaaaaa-0000-4000-8000-000000000001';
 const OTHER = 'bbbbbbbb-0000-4000-8000-000000000002';
@@ -33,6 +34,13 @@ describe('audit history', () => {
     const store = await storeWithLongHistory();
     // Reading the whole stream first made the 404 take longer the longer that stream was.
     await expect(new AuditHistory(store).registration(OTHER, REGISTRATION)).rejects.toThrow(`Registration not found: ${REGISTRATION}`);
+    expect(store.eventsRead).toBe(1);
+    await store.close();
+  });
+
+  it('answers a time-travel retrieve of another organization the same way, after reading its first event only', async () => {
+    const store = await storeWithLongHistory();
+    await expect(new RegistrationAsOf(store).retrieve(OTHER, REGISTRATION, new Date('2026-11-30T00:00:00Z'))).rejects.toThrow(`Registration not found: ${REGISTRATION}`);
     expect(store.eventsRead).toBe(1);
     await store.close();
   });

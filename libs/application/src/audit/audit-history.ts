@@ -53,6 +53,6 @@ export class AuditHistory {
 }
 
 /** The first event of a registration or exam event names its organization in its data. */
-function ownerOf(first: StoredEvent): unknown {
+export function ownerOf(first: StoredEvent): unknown {
   return first.data.Organization ?? first.metadata.organization;
 }

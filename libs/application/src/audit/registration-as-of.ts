@@ -8,6 +8,7 @@ import { registrationStreamId } from '../../../domain/src/registration/registrat
 import { replay } from '../../../domain/src/shared/decider.js';
 import { DomainError } from '../../../domain/src/shared/domain-error.js';
 import { formatInZone } from '../../../domain/src/shared/time.js';
+import { ownerOf } from './audit-history.js';
 
 /**
  * GET /api/registrations/{id}?asOf=…: the registration as it was at an instant, folded from the
@@ -20,7 +21,11 @@ export class RegistrationAsOf {
 
   async retrieve(organization: string, registrationId: string, asOf: Date): Promise<Record<string, unknown>> {
     const notFound = () => DomainError.notFound(`Registration not found: ${registrationId}`);
-    const history = await this.until(registrationStreamId(registrationId), asOf);
+    const streamId = registrationStreamId(registrationId);
+    // The owner from the first event alone, as for the history: the 404's time must not tell how long another organization's stream is.
+    const [first] = await this.eventStore.readStream(streamId, { maxCount: 1 });
+    if (first === undefined || ownerOf(first) !== organization) throw notFound();
+    const history = await this.until(streamId, asOf);
     const state = replay(registrationDecider, history.map((e) => ({ type: e.type, data: e.data }) as RegistrationEvent));
     if (state === null || state.organization !== organization || state.deleted) throw notFound();
     const last = history[history.length - 1];
