@@ -56,6 +56,26 @@ describe('commands answer once stored; reads wait for the read models', () => {
     expect(read.body.Accommodations).toEqual([{ Type: 'Reader', Name: null, TimeExtension: null }]);
   });
 
+  it('shows every client its own change on its next read while many clients write and read at once', async () => {
+    // Sixteen clients, each reading its own change and another client's registration right after
+    // writing: many reads share each event-loop turn (and its read snapshot, see SqliteQueryStore).
+    const clients = await Promise.all(Array.from({ length: 16 }, () => registered(app, tenant)));
+    const stale: string[] = [];
+    await Promise.all(
+      clients.map(async ({ registration }, client) => {
+        for (let round = 0; round < 12; round++) {
+          const type = `Client ${client} round ${round}`;
+          expect((await grant(registration, type)).status).toBe(200);
+          const [own, other] = await Promise.all([retrieve(app, tenant, registration), retrieve(app, tenant, clients[(client + 1) % clients.length].registration)]);
+          expect(other.status).toBe(200);
+          const types = (own.body.Accommodations as Array<{ Type: string }>).map((accommodation) => accommodation.Type);
+          if (!types.includes(type)) stale.push(type);
+        }
+      }),
+    );
+    expect(stale).toEqual([]);
+  });
+
   it('gives a command that reads the read models what was stored before it (a form PUT just before register-lax)', async () => {
     const form = newId();
     const body = { Code: 'BIO-200', Name: 'Biology final', Title: 'Biology', Status: 'Published', Asset: 1, TimeLimit: 45 };
