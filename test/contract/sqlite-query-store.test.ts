@@ -70,6 +70,13 @@ describe('SqliteQueryStore', () => {
       }
     });
 
+    it('rejects a read once closed, as every read does, instead of throwing', async () => {
+      const { reader, close } = await setup();
+      await close();
+      const read = reader.get('notes', 'n1');
+      await expect(read).rejects.toThrow(/not open/);
+    });
+
     it('ends the snapshot with the turn: a later turn reads the latest commit untold', async () => {
       const { write, text, close } = await setup();
       try {

@@ -9,7 +9,7 @@
  * snapshot), ended at the end of the turn or as soon as the gate says the models hold more. SQLite
  * takes and drops a WAL read lock (two system calls) for every statement outside a transaction:
  * under load one turn answers many requests, and retrieve by id spent about a tenth of its CPU on
- * those locks. A snapshot lives about a millisecond, so the WAL checkpoints are not held back.
+ * those locks. A snapshot lives one turn, so the WAL can still start over between turns.
  */
 import Database from 'better-sqlite3';
 import { afterGate, type ReadGate } from './read-gate.js';
@@ -91,17 +91,33 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   /** Runs a read (synchronous, though it returns a promise) in this turn's snapshot, begun if need be. */
   private snapshotted<T>(read: () => Promise<T>): Promise<T> {
     if (this.gate !== null && !this.inSnapshot) {
-      this.reader.statement('BEGIN').run();
+      try {
+        this.reader.statement('BEGIN').run();
+      } catch (error) {
+        // As the read itself would fail (a closed store): a rejection, never a throw.
+        return Promise.reject(error);
+      }
       this.inSnapshot = true;
       setImmediate(this.endSnapshot);
     }
     return read();
   }
 
+  /** Never throws: it runs from the projector's progress messages and from a timer. */
   private readonly endSnapshot = (): void => {
     if (!this.inSnapshot) return;
     this.inSnapshot = false;
     // A failed read may have ended it already (SQLite rolls back on some errors).
-    if (this.reader.db.inTransaction) this.reader.statement('COMMIT').run();
+    if (!this.reader.db.inTransaction) return;
+    try {
+      this.reader.statement('COMMIT').run();
+    } catch {
+      // A read transaction holds no change: rolling it back ends it just as well.
+      try {
+        this.reader.statement('ROLLBACK').run();
+      } catch {
+        /* the connection is gone (closed); the next read says so */
+      }
+    }
   };
 }
