@@ -24,12 +24,6 @@ export class ProjectionCatchUpStalledError extends Error {
   }
 }
 
-/**
- * A read store that has projected events the log does not hold: it belongs to another log, most
- * likely a backup of the event log restored beside the read store it replaced. Served, it would
- * answer with data the log does not have and skip the log's next events (new appends land on
- * positions it counts as done), while readiness looked fine. Refused at start instead.
- */
 /** SQLite's word for a file that is not (or no longer) a sound database. */
 const DAMAGED = /^SQLITE_(CORRUPT|NOTADB)/;
 
@@ -46,6 +40,12 @@ export class DamagedReadStoreError extends Error {
   }
 }
 
+/**
+ * A read store that has projected events the log does not hold: it belongs to another log, most
+ * likely a backup of the event log restored beside the read store it replaced. Served, it would
+ * answer with data the log does not have and skip the log's next events (new appends land on
+ * positions it counts as done), while readiness looked fine. Refused at start instead.
+ */
 export class ReadStoreAheadOfLogError extends Error {
   static of(projection: string, checkpoint: bigint, head: bigint | null): ReadStoreAheadOfLogError {
     return new ReadStoreAheadOfLogError(

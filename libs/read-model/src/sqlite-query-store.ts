@@ -60,23 +60,23 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   }
 
   override get(collection: string, id: string): Promise<Doc | null> {
-    return afterGate(this.gate, () => this.snapshotted(() => super.get(collection, id)));
+    return this.gated(() => super.get(collection, id));
   }
 
   override find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
-    return afterGate(this.gate, () => this.snapshotted(() => super.find(collection, filter, options)));
+    return this.gated(() => super.find(collection, filter, options));
   }
 
   override findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
-    return afterGate(this.gate, () => this.snapshotted(() => super.findView(collection, filter, options, view)));
+    return this.gated(() => super.findView(collection, filter, options, view));
   }
 
   override getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null> {
-    return afterGate(this.gate, () => this.snapshotted(() => super.getView(collection, id, view, match)));
+    return this.gated(() => super.getView(collection, id, view, match));
   }
 
   override count(collection: string, filter: Filter): Promise<number> {
-    return afterGate(this.gate, () => this.snapshotted(() => super.count(collection, filter)));
+    return this.gated(() => super.count(collection, filter));
   }
 
   async getCheckpoint(projection: string): Promise<bigint | null> {
@@ -88,7 +88,12 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
     this.reader.db.close();
   }
 
-  /** Runs a read (synchronous, though it returns a promise) in this turn's snapshot, begun if need be. */
+  /** Once the gate lets it, runs a read (synchronous, though it returns a promise) in this turn's snapshot. */
+  private gated<T>(read: () => Promise<T>): Promise<T> {
+    return afterGate(this.gate, () => this.snapshotted(read));
+  }
+
+  /** Runs a read in this turn's snapshot, begun if need be. */
   private snapshotted<T>(read: () => Promise<T>): Promise<T> {
     if (this.gate !== null && !this.inSnapshot) {
       try {

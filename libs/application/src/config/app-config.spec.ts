@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { loadConfig, loadStoreConfig, MAX_QUERY_THREADS, unusedQueryThreads } from './app-config.js';
 
 const created: string[] = [];
