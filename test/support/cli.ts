@@ -12,21 +12,27 @@ export function useCliOn(app: TestApp): void {
   delete process.env.MONGODB_URL;
 }
 
-/** Runs a CLI command in this process (same config as the API: the environment) and captures stdout. */
-export async function cli(run: Command, argv: string[]): Promise<{ output: string; exitCode: number }> {
+/** Runs a CLI command in this process (same config as the API: the environment) and captures stdout and stderr. */
+export async function cli(run: Command, argv: string[]): Promise<{ output: string; errors: string; exitCode: number }> {
   let output = '';
+  let errors = '';
   const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     output += String(chunk);
+    return true;
+  });
+  const writeError = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    errors += String(chunk);
     return true;
   });
   try {
     await run(parseArgs(argv));
   } finally {
     write.mockRestore();
+    writeError.mockRestore();
   }
   const exitCode = Number(process.exitCode ?? 0);
   process.exitCode = undefined;
-  return { output, exitCode };
+  return { output, errors, exitCode };
 }
 
 /** Retries `check` (an expectation) until it passes, or throws its last failure after `timeoutMs`. */

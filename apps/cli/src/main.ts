@@ -1,5 +1,6 @@
 import { ConfigError } from '../../../libs/application/src/config/app-config.js';
 import { CommandError, parseArgs, UsageError } from './args.js';
+import { Interrupted } from './interrupt.js';
 import { auditVerifyCommand } from './commands/audit.command.js';
 import { eventsExportCommand } from './commands/events.command.js';
 import { projectionsRebuildCommand } from './commands/projections.command.js';
@@ -23,6 +24,7 @@ Commands:
   projections rebuild [--projection <name>] [--verify]
       Rebuild read models from the whole history into fresh storage and switch over;
       --verify instead lists every difference from the live models (exit code 1 if any).
+      Ctrl-C (or SIGTERM) before the switch-over stops it and removes what it built.
 
 The stores are the API's, from the same environment: BOOKING_DATA_DIR (default ./data) for the
 embedded ones, EVENTSTORE_URL and MONGODB_URL for the servers.
@@ -70,6 +72,9 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
+  } else if (error instanceof Interrupted) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = error.exitCode;
   } else if (error instanceof ConfigError || error instanceof EventStoreUnavailableError || error instanceof CommandError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;

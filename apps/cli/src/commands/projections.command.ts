@@ -8,6 +8,7 @@ import { createReadStore } from '../../../../libs/read-model/src/index.js';
 import type { Projection } from '../../../../libs/read-model/src/projection.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
 import { CommandError, flagOption, type ParsedArgs, stringOption, UsageError } from '../args.js';
+import { interruptible } from '../interrupt.js';
 import { cliConfig, liveReadStorePath, rawEventStore, withStore } from './audit-stores.js';
 
 /** The MongoDB driver is imported only when configured (about 24 MB and 0.2 s at every start). */
@@ -48,10 +49,18 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
   // store is migrated): the switch-over copies the projections not rebuilt from it as they are.
   await live.ensureCollections(allProjections.flatMap((p) => p.collections));
   const target = await switchOverFor(config, projections);
+  const names = projections.map((p) => p.name).join(', ');
   try {
-    const report = await withStore(auditedEventStore(await rawEventStore(config)), (eventStore) =>
-      rebuildProjections({ eventStore, live, target, projections, verify }),
-    );
+    const outcome = verify
+      ? 'the verification stopped and its rebuild was removed; nothing else changed'
+      : 'the rebuild stopped before switching over and was removed; the live read models are unchanged';
+    const report = await interruptible(outcome, async (signal) => {
+      // Said once the signals are handled: a Ctrl-C from here on cleans up.
+      process.stderr.write(`${verify ? 'Verifying' : 'Rebuilding'} ${names} from the log (Ctrl-C stops it and removes what it built)\n`);
+      return withStore(auditedEventStore(await rawEventStore(config)), (eventStore) =>
+        rebuildProjections({ eventStore, live, target, projections, verify, signal }),
+      );
+    });
     if (report.differences === null) {
       const note = report.switchNote === null ? '' : `; ${report.switchNote}`;
       process.stdout.write(`Rebuilt and switched over: ${report.projections.join(', ')}${note}\n`);

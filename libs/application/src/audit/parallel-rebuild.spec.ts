@@ -235,6 +235,33 @@ describe('rebuildInParallel', () => {
     }
   });
 
+  it('stops when its signal aborts (an operator’s Ctrl-C), with the abort’s reason, the workers stopped and their files removed', async () => {
+    const { eventsFile, raw } = await seededLog();
+    const storeFile = join(dir, 'read.sqlite');
+    const store = new SqliteReadStore(storeFile, { rebuild: true });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const atFirstEvent = new Promise<void>((resolve) => (reached = resolve));
+    // Holds this thread's replay at its first event, so the abort comes while it is under way.
+    const held: Projection = { name: 'held', collections: [], eventTypes: ['LearnerDefined'], project: () => (reached(), gate.then(() => [])) };
+    const operator = new AbortController();
+    const reason = new Error('stopped by the operator');
+    try {
+      await store.ensureCollections(registrationsProjection.collections);
+      const head = await raw.headPosition();
+      const rebuild = rebuildInParallel({ eventStore: raw, eventsFile, store, storeFile, projections: [registrationsProjection, held], target: head, threads: 2, signal: operator.signal });
+      await atFirstEvent;
+      operator.abort(reason);
+      await expect(rebuild).rejects.toBe(reason);
+      expect(readdirSync(dir).filter((name) => name.includes('partition'))).toEqual([]);
+    } finally {
+      release();
+      await store.close();
+      await raw.close();
+    }
+  });
+
   it('replays on this thread alone when asked for one thread, or when no projection is partitioned', async () => {
     const { raw } = await seededLog();
     const storeFile = join(dir, 'read.sqlite');

@@ -54,6 +54,8 @@ export interface ParallelRebuild {
   target: bigint | null;
   /** Threads to use, this one included (default: the cores, at most MAX_THREADS). */
   threads?: number;
+  /** Once aborted, the rebuild stops as on a worker's failure, with the abort's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<{ par
   const split = projections.find((projection) => projection.partitioning);
   const count = options.threads ?? Math.min(availableParallelism(), MAX_THREADS);
   if (target === null || split === undefined || count < 2) {
-    await catchUp(eventStore, store, projections, target);
+    await catchUp(eventStore, store, projections, target, options.signal);
     return nothingToRemove;
   }
   // Past the head, each thread would stop wherever the log ended when it got there (an empty log:
@@ -86,13 +88,14 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<{ par
     startWorker({ eventsFile: options.eventsFile, storeFile: files[i], projection: split.name, part, target: end.toString() }),
   );
   const workersDone = Promise.all(workers.map((worker) => worker.done));
+  // Aborted by a worker's failure, or from outside (the operator), with the reason.
   const stop = new AbortController();
-  const failed = new Promise<never>((_, reject) =>
-    workersDone.catch((error: unknown) => {
-      stop.abort(error);
-      reject(error);
-    }),
-  );
+  const failed = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
+  workersDone.catch((error: unknown) => stop.abort(error));
+  const outside = options.signal;
+  const interrupted = () => stop.abort(outside!.reason);
+  if (outside?.aborted) interrupted();
+  else outside?.addEventListener('abort', interrupted, { once: true });
   // Settled here too: when this thread fails first, nobody waits for it.
   failed.catch(() => undefined);
   try {
@@ -107,13 +110,15 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<{ par
       replay = catchUp(eventStore, store, own, end, stop.signal);
     }
     await Promise.race([replay, failed]);
-    await workersDone;
+    await Promise.race([workersDone, failed]);
     for (const file of files) await store.copyDocumentsFrom(file, split.partitioning!.collections);
   } catch (error) {
     await Promise.allSettled(workers.map((worker) => worker.stop()));
     // Rebuild storage journals in memory: the file is all there is.
     for (const file of files) rmSync(file, { force: true });
     throw error;
+  } finally {
+    outside?.removeEventListener('abort', interrupted);
   }
   await Promise.allSettled(workers.map((worker) => worker.stop()));
   const partitionsRemoved = Promise.all(files.map((file) => rm(file, { force: true }))).then(() => undefined);

@@ -86,4 +86,11 @@ describe('compareProjection', () => {
       { projection: 'people', collection: 'people', id: 'a', kind: 'different', fields: ['card view: Name'] },
     ]);
   });
+
+  it('stops before its next page once its signal aborted, with the reason', async () => {
+    const reason = new Error('stopped by the operator');
+    const same = store({ a: '{"Name":"Ada"}', b: '{"Name":"Bob"}' });
+    await expect(compareProjection(people, same, same, AbortSignal.abort(reason))).rejects.toBe(reason);
+    expect(await compareProjection(people, same, same, new AbortController().signal)).toEqual([]);
+  });
 });

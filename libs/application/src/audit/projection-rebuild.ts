@@ -79,10 +79,11 @@ interface Compared {
  * Every document of a collection in `_id` order, a page at a time, each with its views read by its
  * id: a live projector may commit between two reads, so rows are never paired by position.
  */
-async function* documents(store: ComparedStore, collection: CollectionSpec): AsyncGenerator<Compared> {
+async function* documents(store: ComparedStore, collection: CollectionSpec, signal: AbortSignal | undefined): AsyncGenerator<Compared> {
   const viewNames = Object.keys(collection.views ?? {});
   let from: string | null = null;
   for (;;) {
+    await betweenReads(signal);
     const filter: Filter = from === null ? {} : { _id: { $gte: from } };
     const page = await store.find(collection.name, filter, { sort: [['_id', 1]], limit: PAGE + 1 });
     for (const doc of page) {
@@ -112,12 +113,15 @@ function differences(a: Compared, b: Compared): string[] {
   return [...differentFields(a.doc, b.doc), ...inViews];
 }
 
-/** Merge-joins both collections by `_id` and lists every document (or view of one) that is not identical. */
-export async function compareProjection(projection: Projection, rebuilt: ComparedStore, live: ComparedStore): Promise<Difference[]> {
+/**
+ * Merge-joins both collections by `_id` and lists every document (or view of one) that is not
+ * identical. Once `signal` aborts, it stops before its next page with the abort's reason.
+ */
+export async function compareProjection(projection: Projection, rebuilt: ComparedStore, live: ComparedStore, signal?: AbortSignal): Promise<Difference[]> {
   const found: Difference[] = [];
   for (const collection of projection.collections) {
-    const left = documents(rebuilt, collection);
-    const right = documents(live, collection);
+    const left = documents(rebuilt, collection, signal);
+    const right = documents(live, collection, signal);
     let a = await left.next();
     let b = await right.next();
     const add = (id: string, kind: Difference['kind'], fields?: string[]) =>
@@ -146,9 +150,9 @@ export interface SwitchOver {
   readonly fresh: ReadStore;
   /**
    * Where it can do better than `catchUp`: builds these projections, which `fresh` does not hold
-   * yet, from the beginning of the log up to `target`.
+   * yet, from the beginning of the log up to `target`; stops as `catchUp` does once `signal` aborts.
    */
-  build?(eventStore: EventStore, projections: readonly Projection[], target: bigint | null): Promise<void>;
+  build?(eventStore: EventStore, projections: readonly Projection[], target: bigint | null, signal?: AbortSignal): Promise<void>;
   /**
    * Replaces the live collections of `projections` with the fresh ones, with the checkpoints.
    * `catchUp` brings the fresh build of these projections to a position (the live one may have
@@ -178,8 +182,13 @@ export async function rebuildProjections(options: {
   target: SwitchOver;
   projections: readonly Projection[];
   verify: boolean;
+  /**
+   * Once aborted, the rebuild stops at its next batch of the log (or page of a comparison) with
+   * the abort's reason, before switching over; a switch-over already begun finishes.
+   */
+  signal?: AbortSignal;
 }): Promise<RebuildReport> {
-  const { eventStore, live, target, projections, verify } = options;
+  const { eventStore, live, target, projections, verify, signal } = options;
   const specs = projections.flatMap((p) => p.collections);
   await live.ensureCollections(specs);
   await target.fresh.ensureCollections(specs);
@@ -189,17 +198,17 @@ export async function rebuildProjections(options: {
   const names = projections.map((p) => p.name);
 
   if (!verify) {
-    await catchUpTo(eventStore, target, projections, await Promise.all(projections.map(liveCheckpoint)));
+    await catchUpTo(eventStore, target, projections, await Promise.all(projections.map(liveCheckpoint)), signal);
     const switchNote = await target.switchOver(projections, async (group, position) =>
-      catchUp(eventStore, target.fresh, group, position ?? (await eventStore.headPosition())),
+      catchUp(eventStore, target.fresh, group, position ?? (await eventStore.headPosition()), signal),
     );
     return { projections: names, differences: null, switched: true, switchNote };
   }
 
   const compareAt = async (checkpoints: ReadonlyArray<bigint | null>): Promise<Difference[]> => {
-    await catchUpTo(eventStore, target, projections, checkpoints);
+    await catchUpTo(eventStore, target, projections, checkpoints, signal);
     const found: Difference[] = [];
-    for (const projection of projections) found.push(...(await compareProjection(projection, target.fresh, live)));
+    for (const projection of projections) found.push(...(await compareProjection(projection, target.fresh, live, signal)));
     return found;
   };
   if (live.readSnapshot) {
@@ -222,14 +231,20 @@ export async function rebuildProjections(options: {
  * Brings each projection to its own target; those with the same target share one pass over the
  * log, built by the switch-over's `build` while the fresh storage holds none of them.
  */
-async function catchUpTo(eventStore: EventStore, switchOver: SwitchOver, projections: readonly Projection[], targets: ReadonlyArray<bigint | null>): Promise<void> {
+async function catchUpTo(
+  eventStore: EventStore,
+  switchOver: SwitchOver,
+  projections: readonly Projection[],
+  targets: ReadonlyArray<bigint | null>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const store = switchOver.fresh;
   const byTarget = new Map<bigint | null, Projection[]>();
   projections.forEach((projection, i) => byTarget.set(targets[i], [...(byTarget.get(targets[i]) ?? []), projection]));
   for (const [target, group] of byTarget) {
     const fresh = (await Promise.all(group.map((p) => store.getCheckpoint(p.name)))).every((checkpoint) => checkpoint === null);
-    if (fresh && switchOver.build) await switchOver.build(eventStore, group, target);
-    else await catchUp(eventStore, store, group, target);
+    if (fresh && switchOver.build) await switchOver.build(eventStore, group, target, signal);
+    else await catchUp(eventStore, store, group, target, signal);
   }
 }
 

@@ -47,8 +47,8 @@ export class SqliteSwitchOver implements SwitchOver {
     this.fresh = this.freshStore = new SqliteReadStore(this.freshPath, { rebuild: true, pageSize: LIVE_PAGE_SIZE });
   }
 
-  async build(eventStore: EventStore, projections: readonly Projection[], target: bigint | null): Promise<void> {
-    if (this.eventsFile === undefined) return catchUp(eventStore, this.fresh, projections, target);
+  async build(eventStore: EventStore, projections: readonly Projection[], target: bigint | null, signal?: AbortSignal): Promise<void> {
+    if (this.eventsFile === undefined) return catchUp(eventStore, this.fresh, projections, target, signal);
     const { partitionsRemoved } = await rebuildInParallel({
       eventStore,
       eventsFile: this.eventsFile,
@@ -56,6 +56,7 @@ export class SqliteSwitchOver implements SwitchOver {
       storeFile: this.freshPath,
       projections,
       target,
+      signal,
     });
     this.partitionsRemoved = partitionsRemoved;
   }

@@ -1,0 +1,47 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Interrupted, interruptible } from './interrupt.js';
+
+/** Work that runs until its signal aborts, then rejects with the reason (as a rebuild's next batch does). */
+const untilAborted = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+
+describe('interruptible', () => {
+  let said: string;
+  beforeEach(() => {
+    said = '';
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((said += String(chunk)), true));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('aborts the work at the first %s with an Interrupted saying the outcome (exit code %i)', async (signal, exitCode) => {
+    const work = interruptible('nothing was changed', untilAborted);
+    process.emit(signal, signal);
+    const stopped = await work.catch((error: unknown) => error);
+    expect(stopped).toBeInstanceOf(Interrupted);
+    expect((stopped as Interrupted).message).toBe(`Interrupted (${signal}): nothing was changed`);
+    expect((stopped as Interrupted).exitCode).toBe(exitCode);
+    expect(said).toContain(`Stopping (${signal}) at the next batch`);
+  });
+
+  it('exits at once at a second signal, saying that what was being written is left', async () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const work = interruptible('nothing was changed', untilAborted).catch(() => undefined);
+    process.emit('SIGINT', 'SIGINT');
+    expect(exit).not.toHaveBeenCalled();
+    process.emit('SIGINT', 'SIGINT');
+    expect(exit).toHaveBeenCalledWith(130);
+    expect(said).toContain('Stopped at once (SIGINT): files it was writing are left in place');
+    await work;
+  });
+
+  it('hands the signals back when the work ends, however it ends', async () => {
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    expect(await interruptible('-', async () => 'done')).toBe('done');
+    await expect(interruptible('-', async () => Promise.reject(new Error('failed')))).rejects.toThrow('failed');
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+  });
+});

@@ -1,0 +1,68 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = new URL('../../dist/apps/cli/src/main.js', import.meta.url).pathname;
+const SEED = new URL('../../dist/scripts/seed.js', import.meta.url).pathname;
+/** What the CLI says once its signal handlers are in place. */
+const BEGUN = 'from the log (Ctrl-C stops it';
+
+/**
+ * The built CLI on `folder`, sent `signal` once it says it has begun. A rebuild of 10,000
+ * registrations takes about a second here, several batches of the log: the signal arrives well
+ * before its end. (A second signal, which stops at once, is tested in interrupt.spec.ts: from
+ * outside it would race the first one's clean stop.)
+ */
+async function rebuildStopped(folder: string, argv: string[], signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'projections', 'rebuild', ...argv], { env: { ...process.env, BOOKING_DATA_DIR: folder }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  let sent = false;
+  child.stderr.on('data', (chunk) => {
+    stderr += String(chunk);
+    if (sent || !stderr.includes(BEGUN)) return;
+    sent = true;
+    child.kill(signal);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  return { code, stderr };
+}
+
+function verify(folder: string): string {
+  return execFileSync(process.execPath, [CLI, 'projections', 'rebuild', '--verify'], { env: { ...process.env, BOOKING_DATA_DIR: folder }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+/** An operator's Ctrl-C (or a supervisor's SIGTERM) during `projections rebuild` leaves the data folder as it was. */
+describe('projections rebuild stopped by a signal', () => {
+  let seeded: string;
+  let folder: string;
+
+  beforeAll(() => {
+    seeded = mkdtempSync(join(tmpdir(), 'rebuild-interrupt-'));
+    execFileSync(process.execPath, [SEED, '--registrations', '10000', '--data-dir', seeded], { stdio: 'ignore' });
+  });
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'rebuild-interrupt-copy-'));
+    cpSync(seeded, folder, { recursive: true });
+  });
+  afterEach(() => rmSync(folder, { recursive: true, force: true }));
+  afterAll(() => rmSync(seeded, { recursive: true, force: true }));
+
+  it('Ctrl-C stops a rebuild before it switches over, removes what it built, and exits 130', async () => {
+    const { code, stderr } = await rebuildStopped(folder, [], 'SIGINT');
+    expect(stderr).toContain('Interrupted (SIGINT): the rebuild stopped before switching over and was removed; the live read models are unchanged');
+    expect(code).toBe(130);
+    // No new generation, no partition file: the live store is still the file the seed made.
+    expect(readdirSync(folder).filter((name) => name.startsWith('read.') && !name.endsWith('-wal') && !name.endsWith('-shm'))).toEqual(['read.sqlite']);
+    expect(lstatSync(join(folder, 'read.sqlite')).isSymbolicLink()).toBe(false);
+    expect(verify(folder)).toContain('Verified: the rebuilt read models equal the live ones');
+  });
+
+  it('SIGTERM stops a verification and removes its rebuild, with exit code 143', async () => {
+    const { code, stderr } = await rebuildStopped(folder, ['--verify'], 'SIGTERM');
+    expect(stderr).toContain('Interrupted (SIGTERM): the verification stopped and its rebuild was removed');
+    expect(code).toBe(143);
+    expect(readdirSync(folder).filter((name) => name.startsWith('read.') && !name.endsWith('-wal') && !name.endsWith('-shm'))).toEqual(['read.sqlite']);
+  });
+});
