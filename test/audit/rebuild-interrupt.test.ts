@@ -25,7 +25,8 @@ async function rebuildStopped(folder: string, argv: string[], signal: NodeJS.Sig
     sent = true;
     child.kill(signal);
   });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  // 'close', not 'exit': stderr is read to its end.
+  const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
   return { code, stderr };
 }
 

@@ -13,20 +13,32 @@ export class Interrupted extends CommandError {
   }
 }
 
+export interface InterruptMessages {
+  /** Said at the first signal: what the work does now. */
+  stopping: string;
+  /** The `Interrupted` error's message, once the work has stopped. */
+  stopped: string;
+}
+
 /**
- * Runs `work` with a signal that the first SIGINT or SIGTERM aborts, with an `Interrupted` saying
- * `outcome` as its reason: the work stops at its next check and cleans up before it rejects. A
- * second signal exits at once, leaving whatever the work had made.
+ * Runs `work` with a signal that the first SIGINT or SIGTERM aborts, with an `Interrupted` as its
+ * reason: the work stops at its next check and cleans up before it rejects. A second signal exits
+ * at once, leaving whatever the work had made; but not one handled in the same turn of the event
+ * loop as the first: both arrived while the process was busy (a long step of SQLite work), and an
+ * operator pressing Ctrl-C twice at a silent prompt meant the first.
  */
-export async function interruptible<T>(outcome: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function interruptible<T>(messages: InterruptMessages, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
+  let turnedSinceFirst = false;
   const stop = (signal: StopSignal) => {
     if (controller.signal.aborted) {
+      if (!turnedSinceFirst) return;
       process.stderr.write(`Stopped at once (${signal}): files it was writing are left in place\n`);
       process.exit(128 + constants.signals[signal]);
     }
-    process.stderr.write(`Stopping (${signal}) at the next batch; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} stops at once\n`);
-    controller.abort(new Interrupted(signal, outcome));
+    process.stderr.write(`Stopping (${signal}): ${messages.stopping}; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} stops at once\n`);
+    controller.abort(new Interrupted(signal, messages.stopped));
+    setImmediate(() => (turnedSinceFirst = true));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { StoreConfig } from '../../../../libs/application/src/config/app-config.js';
 import { auditedEventStore } from '../../../../libs/application/src/audit/audited-event-store.js';
-import { rebuildProjections, type SwitchOver } from '../../../../libs/application/src/audit/projection-rebuild.js';
+import { rebuildProjections, type RebuildReport, type SwitchOver } from '../../../../libs/application/src/audit/projection-rebuild.js';
 import { SqliteSwitchOver } from '../../../../libs/application/src/audit/sqlite-switch-over.js';
 import { embeddedEventStoreFile } from '../../../../libs/event-store/src/index.js';
 import { createReadStore } from '../../../../libs/read-model/src/index.js';
@@ -45,39 +45,52 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
     throw new CommandError(`No read store at ${liveReadStorePath(config)} to verify against (the API creates it at its first start)`);
   }
   const live = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
-  // Every live collection in this version's layout, as the API's start would make it (an older
-  // store is migrated): the switch-over copies the projections not rebuilt from it as they are.
-  await live.ensureCollections(allProjections.flatMap((p) => p.collections));
-  const target = await switchOverFor(config, projections);
-  const names = projections.map((p) => p.name).join(', ');
   try {
-    const outcome = verify
-      ? 'the verification stopped and its rebuild was removed; nothing else changed'
-      : 'the rebuild stopped before switching over and was removed; the live read models are unchanged';
-    const report = await interruptible(outcome, async (signal) => {
-      // Said once the signals are handled: a Ctrl-C from here on cleans up.
-      process.stderr.write(`${verify ? 'Verifying' : 'Rebuilding'} ${names} from the log (Ctrl-C stops it and removes what it built)\n`);
-      return withStore(auditedEventStore(await rawEventStore(config)), (eventStore) =>
-        rebuildProjections({ eventStore, live, target, projections, verify, signal }),
-      );
+    // Every live collection in this version's layout, as the API's start would make it (an older
+    // store is migrated): the switch-over copies the projections not rebuilt from it as they are.
+    await live.ensureCollections(allProjections.flatMap((p) => p.collections));
+    await interruptible(verify ? VERIFY_STOPS : REBUILD_STOPS, async (signal) => {
+      // Made with the signals handled, and discarded before they are handed back: a Ctrl-C
+      // from here on cleans up.
+      const target = await switchOverFor(config, projections);
+      try {
+        process.stderr.write(`${verify ? 'Verifying' : 'Rebuilding'} ${projections.map((p) => p.name).join(', ')} from the log (Ctrl-C stops it and removes what it built)\n`);
+        const report = await withStore(auditedEventStore(await rawEventStore(config)), (eventStore) =>
+          rebuildProjections({ eventStore, live, target, projections, verify, signal }),
+        );
+        printReport(report);
+      } finally {
+        await target.discard();
+      }
     });
-    if (report.differences === null) {
-      const note = report.switchNote === null ? '' : `; ${report.switchNote}`;
-      process.stdout.write(`Rebuilt and switched over: ${report.projections.join(', ')}${note}\n`);
-      return;
-    }
-    for (const d of report.differences) {
-      const fields = d.fields ? ` (${d.fields.join(', ')})` : '';
-      process.stdout.write(`${DIFFERENCE_LABELS[d.kind]}: ${d.projection} ${d.collection} ${d.id}${fields}\n`);
-    }
-    process.stdout.write(
-      report.differences.length === 0
-        ? `Verified: the rebuilt read models equal the live ones (${report.projections.join(', ')})\n`
-        : `${report.differences.length} difference(s) between the rebuilt and the live read models\n`,
-    );
-    if (report.differences.length > 0) process.exitCode = 1;
   } finally {
-    await target.discard();
     await live.close();
   }
+}
+
+const REBUILD_STOPS = {
+  stopping: 'the rebuild stops at its next check and removes what it built (once it has begun replacing the live read models, it finishes instead)',
+  stopped: 'the rebuild stopped before switching over and was removed; the live read models are unchanged',
+};
+const VERIFY_STOPS = {
+  stopping: 'the verification stops at its next check and removes its rebuild',
+  stopped: 'the verification stopped and its rebuild was removed; nothing else changed',
+};
+
+function printReport(report: RebuildReport): void {
+  if (report.differences === null) {
+    const note = report.switchNote === null ? '' : `; ${report.switchNote}`;
+    process.stdout.write(`Rebuilt and switched over: ${report.projections.join(', ')}${note}\n`);
+    return;
+  }
+  for (const d of report.differences) {
+    const fields = d.fields ? ` (${d.fields.join(', ')})` : '';
+    process.stdout.write(`${DIFFERENCE_LABELS[d.kind]}: ${d.projection} ${d.collection} ${d.id}${fields}\n`);
+  }
+  process.stdout.write(
+    report.differences.length === 0
+      ? `Verified: the rebuilt read models equal the live ones (${report.projections.join(', ')})\n`
+      : `${report.differences.length} difference(s) between the rebuilt and the live read models\n`,
+  );
+  if (report.differences.length > 0) process.exitCode = 1;
 }

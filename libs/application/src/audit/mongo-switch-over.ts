@@ -33,6 +33,7 @@ export class MongoSwitchOver implements SwitchOver {
     return new MongoSwitchOver(await MongoReadStore.connect(url, { dbName: freshDb }), client, liveDb, freshDb);
   }
 
+  /** Not stopped by a signal: each projection is caught up just before its collections are renamed. */
   async switchOver(
     projections: readonly Projection[],
     catchUp: (projections: readonly Projection[], target?: bigint) => Promise<void>,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NewEvent } from '../../../event-store/src/event-store.js';
@@ -235,7 +235,7 @@ describe('rebuildInParallel', () => {
     }
   });
 
-  it('stops when its signal aborts (an operator’s Ctrl-C), with the abort’s reason, the workers stopped and their files removed', async () => {
+  it('stops when its signal aborts (an operator’s Ctrl-C) while a worker is under way, with the abort’s reason, and removes the workers’ files', async () => {
     const { eventsFile, raw } = await seededLog();
     const storeFile = join(dir, 'read.sqlite');
     const store = new SqliteReadStore(storeFile, { rebuild: true });
@@ -252,6 +252,11 @@ describe('rebuildInParallel', () => {
       const head = await raw.headPosition();
       const rebuild = rebuildInParallel({ eventStore: raw, eventsFile, store, storeFile, projections: [registrationsProjection, held], target: head, threads: 2, signal: operator.signal });
       await atFirstEvent;
+      // The worker is under way too: its partition file exists.
+      for (let waited = 0; !existsSync(`${storeFile}.partition-1`); waited += 10) {
+        if (waited > 10_000) throw new Error('the worker never made its partition file');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       operator.abort(reason);
       await expect(rebuild).rejects.toBe(reason);
       expect(readdirSync(dir).filter((name) => name.includes('partition'))).toEqual([]);

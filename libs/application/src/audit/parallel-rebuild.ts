@@ -82,6 +82,7 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<{ par
   if (head === null) return nothingToRemove;
   const end = target < head ? target : head;
 
+  options.signal?.throwIfAborted();
   const [first, ...rest] = partitionsOf(split, count);
   const files = rest.map((_, i) => `${options.storeFile}.partition-${i + 1}`);
   const workers = rest.map((part, i) =>

@@ -156,10 +156,16 @@ export interface SwitchOver {
   /**
    * Replaces the live collections of `projections` with the fresh ones, with the checkpoints.
    * `catchUp` brings the fresh build of these projections to a position (the live one may have
-   * moved), or with none to the log's head as it is then.
+   * moved), or with none to the log's head as it is then; given `signal`, it stops as `catchUp`
+   * does once that aborts, which each switch-over passes on only where stopping leaves the live
+   * read models as they were (before it replaces any of them).
    * Resolves to what the operator should know about the switch (printed), or null.
    */
-  switchOver(projections: readonly Projection[], catchUp: (projections: readonly Projection[], target?: bigint) => Promise<void>): Promise<string | null>;
+  switchOver(
+    projections: readonly Projection[],
+    catchUp: (projections: readonly Projection[], target?: bigint, signal?: AbortSignal) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<string | null>;
   /** Removes the fresh storage. */
   discard(): Promise<void>;
 }
@@ -183,8 +189,9 @@ export async function rebuildProjections(options: {
   projections: readonly Projection[];
   verify: boolean;
   /**
-   * Once aborted, the rebuild stops at its next batch of the log (or page of a comparison) with
-   * the abort's reason, before switching over; a switch-over already begun finishes.
+   * Once aborted, the rebuild stops with the abort's reason at its next batch of the log (or
+   * page of a comparison), or at the switch-over's next check before it replaces any live read
+   * model; from there on it finishes.
    */
   signal?: AbortSignal;
 }): Promise<RebuildReport> {
@@ -199,8 +206,10 @@ export async function rebuildProjections(options: {
 
   if (!verify) {
     await catchUpTo(eventStore, target, projections, await Promise.all(projections.map(liveCheckpoint)), signal);
-    const switchNote = await target.switchOver(projections, async (group, position) =>
-      catchUp(eventStore, target.fresh, group, position ?? (await eventStore.headPosition()), signal),
+    const switchNote = await target.switchOver(
+      projections,
+      async (group, position, stop) => catchUp(eventStore, target.fresh, group, position ?? (await eventStore.headPosition()), stop),
+      signal,
     );
     return { projections: names, differences: null, switched: true, switchNote };
   }

@@ -61,16 +61,23 @@ export class SqliteSwitchOver implements SwitchOver {
     this.partitionsRemoved = partitionsRemoved;
   }
 
-  /** Publishes the new generation; the live one is left to the running API (or its next start) to remove. */
-  async switchOver(projections: readonly Projection[], catchUp: (projections: readonly Projection[]) => Promise<void>): Promise<string> {
+  /**
+   * Publishes the new generation; the live one is left to the running API (or its next start) to
+   * remove. Until it publishes, nothing live has changed: `signal` stops its catch-ups.
+   */
+  async switchOver(
+    projections: readonly Projection[],
+    catchUp: (projections: readonly Projection[], target?: bigint, signal?: AbortSignal) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<string> {
     // What the log gained during the build, and then during the index build, applied here (in
     // this process, on another core) rather than by the API's projector thread, which shares its
     // time with the live generation until the new one has caught up: a running API then has only
     // the last seconds' appends to apply to it. Nothing to apply when no commands came.
-    await catchUp(projections);
+    await catchUp(projections, undefined, signal);
     await this.freshStore.buildIndexes();
     await this.partitionsRemoved;
-    await catchUp(projections);
+    await catchUp(projections, undefined, signal);
     await this.closeFresh();
     if (this.others.length > 0) this.copyFromLive(this.others);
     // Opened once as the live store opens it: WAL (the rebuild wrote without one), the schema.
