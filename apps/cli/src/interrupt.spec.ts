@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Interrupted, interruptible } from './interrupt.js';
 
-/** Work that runs until its signal aborts, then rejects with the reason (as a rebuild's next batch does). */
-const MESSAGES = { stopping: 'stopping at the next batch', stopped: 'nothing was changed' };
+const MESSAGES = { stopping: 'stopping at the next batch', stopped: 'nothing was changed', left: 'its files are left' };
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 /** Work that takes a while to clean up once aborted. */
 const slowToStop = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => signal.addEventListener('abort', () => setTimeout(() => reject(signal.reason), 50)));
+/** Work that runs until its signal aborts, then rejects with the reason (as a rebuild's next batch does). */
 const untilAborted = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
 
 describe('interruptible', () => {
@@ -40,7 +40,7 @@ describe('interruptible', () => {
     expect(exit).not.toHaveBeenCalled();
     process.emit('SIGINT', 'SIGINT');
     expect(exit).toHaveBeenCalledWith(130);
-    expect(said).toContain('Stopped at once (SIGINT): files it was writing are left in place');
+    expect(said).toContain('Stopped at once (SIGINT): its files are left');
     await work;
   });
 

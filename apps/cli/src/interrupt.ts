@@ -18,6 +18,8 @@ export interface InterruptMessages {
   stopping: string;
   /** The `Interrupted` error's message, once the work has stopped. */
   stopped: string;
+  /** Said at a second signal, before exiting at once: what the work leaves behind. */
+  left: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function interruptible<T>(messages: InterruptMessages, work: (signa
   const stop = (signal: StopSignal) => {
     if (controller.signal.aborted) {
       if (!turnedSinceFirst) return;
-      process.stderr.write(`Stopped at once (${signal}): files it was writing are left in place\n`);
+      process.stderr.write(`Stopped at once (${signal}): ${messages.left}\n`);
       process.exit(128 + constants.signals[signal]);
     }
     process.stderr.write(`Stopping (${signal}): ${messages.stopping}; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} stops at once\n`);

@@ -24,7 +24,8 @@ Commands:
   projections rebuild [--projection <name>] [--verify]
       Rebuild read models from the whole history into fresh storage and switch over;
       --verify instead lists every difference from the live models (exit code 1 if any).
-      Ctrl-C (or SIGTERM) before the switch-over stops it and removes what it built.
+      Ctrl-C (or SIGTERM) stops it and removes what it built, unless it is publishing already;
+      a second Ctrl-C stops at once and leaves what it was writing.
 
 The stores are the API's, from the same environment: BOOKING_DATA_DIR (default ./data) for the
 embedded ones, EVENTSTORE_URL and MONGODB_URL for the servers.

@@ -8,7 +8,7 @@ import { createReadStore } from '../../../../libs/read-model/src/index.js';
 import type { Projection } from '../../../../libs/read-model/src/projection.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
 import { CommandError, flagOption, type ParsedArgs, stringOption, UsageError } from '../args.js';
-import { interruptible } from '../interrupt.js';
+import { type InterruptMessages, interruptible } from '../interrupt.js';
 import { cliConfig, liveReadStorePath, rawEventStore, withStore } from './audit-stores.js';
 
 /** The MongoDB driver is imported only when configured (about 24 MB and 0.2 s at every start). */
@@ -44,14 +44,14 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
   if (verify && !config.mongodbUrl && !existsSync(liveReadStorePath(config))) {
     throw new CommandError(`No read store at ${liveReadStorePath(config)} to verify against (the API creates it at its first start)`);
   }
-  const live = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
-  try {
-    // Every live collection in this version's layout, as the API's start would make it (an older
-    // store is migrated): the switch-over copies the projections not rebuilt from it as they are.
-    await live.ensureCollections(allProjections.flatMap((p) => p.collections));
-    await interruptible(verify ? VERIFY_STOPS : REBUILD_STOPS, async (signal) => {
-      // Made with the signals handled, and discarded before they are handed back: a Ctrl-C
-      // from here on cleans up.
+  await interruptible(stopMessages(verify, Boolean(config.mongodbUrl)), async (signal) => {
+    // Everything from here runs with the signals handled, and is closed or discarded before they
+    // are handed back: a first Ctrl-C never leaves a new generation behind.
+    const live = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
+    try {
+      // Every live collection in this version's layout, as the API's start would make it (an older
+      // store is migrated): the switch-over copies the projections not rebuilt from it as they are.
+      await live.ensureCollections(allProjections.flatMap((p) => p.collections));
       const target = await switchOverFor(config, projections);
       try {
         process.stderr.write(`${verify ? 'Verifying' : 'Rebuilding'} ${projections.map((p) => p.name).join(', ')} from the log (Ctrl-C stops it and removes what it built)\n`);
@@ -62,20 +62,30 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
       } finally {
         await target.discard();
       }
-    });
-  } finally {
-    await live.close();
-  }
+    } finally {
+      await live.close();
+    }
+  });
 }
 
-const REBUILD_STOPS = {
-  stopping: 'the rebuild stops at its next check and removes what it built (once it has begun replacing the live read models, it finishes instead)',
-  stopped: 'the rebuild stopped before switching over and was removed; the live read models are unchanged',
-};
-const VERIFY_STOPS = {
-  stopping: 'the verification stops at its next check and removes its rebuild',
-  stopped: 'the verification stopped and its rebuild was removed; nothing else changed',
-};
+/** What the CLI says when a signal stops it, for the mode and the store. */
+function stopMessages(verify: boolean, mongo: boolean): InterruptMessages {
+  const sqliteLeft = 'its rebuild is left in the data folder (read.gen-<n>.sqlite and the files beside it: delete them';
+  if (verify) {
+    return {
+      stopping: 'the verification stops at its next check and removes its rebuild',
+      stopped: 'the verification stopped and its rebuild was removed; nothing else changed',
+      left: mongo ? 'its `_rebuild` database is left (the next rebuild drops it)' : `${sqliteLeft})`,
+    };
+  }
+  return {
+    stopping: 'the rebuild stops at its next check and removes what it built (once it has begun replacing the live read models, it finishes instead)',
+    stopped: 'the rebuild stopped before switching over and was removed; the live read models are unchanged',
+    left: mongo
+      ? 'its `_rebuild` database is left, and some projections may already be switched: run the rebuild again'
+      : `${sqliteLeft}, unless read.sqlite now links to it)`,
+  };
+}
 
 function printReport(report: RebuildReport): void {
   if (report.differences === null) {

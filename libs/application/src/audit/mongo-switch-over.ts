@@ -27,10 +27,16 @@ export class MongoSwitchOver implements SwitchOver {
   static async open(url: string): Promise<MongoSwitchOver> {
     const client = new MongoClient(url);
     await client.connect();
-    const liveDb = client.db().databaseName;
-    const freshDb = `${liveDb}_rebuild`;
-    await client.db(freshDb).dropDatabase();
-    return new MongoSwitchOver(await MongoReadStore.connect(url, { dbName: freshDb }), client, liveDb, freshDb);
+    try {
+      const liveDb = client.db().databaseName;
+      const freshDb = `${liveDb}_rebuild`;
+      await client.db(freshDb).dropDatabase();
+      return new MongoSwitchOver(await MongoReadStore.connect(url, { dbName: freshDb }), client, liveDb, freshDb);
+    } catch (error) {
+      // An open client would keep the CLI from exiting.
+      await client.close();
+      throw error;
+    }
   }
 
   /** Not stopped by a signal: each projection is caught up just before its collections are renamed. */
@@ -63,8 +69,11 @@ export class MongoSwitchOver implements SwitchOver {
   }
 
   async discard(): Promise<void> {
-    await this.fresh.close();
-    await this.client.db(this.freshDb).dropDatabase();
-    await this.client.close();
+    try {
+      await this.fresh.close();
+      await this.client.db(this.freshDb).dropDatabase();
+    } finally {
+      await this.client.close();
+    }
   }
 }

@@ -43,8 +43,14 @@ export class SqliteSwitchOver implements SwitchOver {
     private readonly eventsFile?: string,
   ) {
     this.freshPath = reserveGeneration(dataDir);
-    // At the live store's page size: the file becomes the live store as it is.
-    this.fresh = this.freshStore = new SqliteReadStore(this.freshPath, { rebuild: true, pageSize: LIVE_PAGE_SIZE });
+    try {
+      // At the live store's page size: the file becomes the live store as it is.
+      this.fresh = this.freshStore = new SqliteReadStore(this.freshPath, { rebuild: true, pageSize: LIVE_PAGE_SIZE });
+    } catch (error) {
+      // Newer than the current generation, the reserved file would outlive every API start.
+      removeReadStoreFile(this.freshPath);
+      throw error;
+    }
   }
 
   async build(eventStore: EventStore, projections: readonly Projection[], target: bigint | null, signal?: AbortSignal): Promise<void> {
@@ -63,7 +69,8 @@ export class SqliteSwitchOver implements SwitchOver {
 
   /**
    * Publishes the new generation; the live one is left to the running API (or its next start) to
-   * remove. Until it publishes, nothing live has changed: `signal` stops its catch-ups.
+   * remove. Until it publishes, nothing live has changed: `signal` stops its catch-ups, and it is
+   * checked once more just before publishing.
    */
   async switchOver(
     projections: readonly Projection[],
@@ -82,6 +89,7 @@ export class SqliteSwitchOver implements SwitchOver {
     if (this.others.length > 0) this.copyFromLive(this.others);
     // Opened once as the live store opens it: WAL (the rebuild wrote without one), the schema.
     await new SqliteReadStore(this.freshPath).close();
+    signal?.throwIfAborted();
     // Rebuild storage writes without syncing.
     syncFile(this.freshPath);
     publishGeneration(this.freshPath);
