@@ -1,8 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projections.command.js';
+import { cli } from '../support/cli.js';
 
 const CLI = new URL('../../dist/apps/cli/src/main.js', import.meta.url).pathname;
 const SEED = new URL('../../dist/scripts/seed.js', import.meta.url).pathname;
@@ -58,6 +60,35 @@ describe('projections rebuild stopped by a signal', () => {
     expect(readdirSync(folder).filter((name) => name.startsWith('read.') && !name.endsWith('-wal') && !name.endsWith('-shm'))).toEqual(['read.sqlite']);
     expect(lstatSync(join(folder, 'read.sqlite')).isSymbolicLink()).toBe(false);
     expect(verify(folder)).toContain('Verified: the rebuilt read models equal the live ones');
+  });
+
+  it('handles the signals from before the new generation exists until it is removed again (no moment a signal kills the CLI with it behind)', async () => {
+    const saved = { ...process.env };
+    process.env.BOOKING_DATA_DIR = folder;
+    const generations = () => readdirSync(folder).filter((name) => name.startsWith('read.gen-'));
+    // What the folder holds when the CLI takes its SIGINT handler, and when it hands it back.
+    const seen: Array<[string, string[]]> = [];
+    const on = process.on.bind(process);
+    const off = process.off.bind(process);
+    jest.spyOn(process, 'on').mockImplementation((event: string | symbol, listener: (...args: unknown[]) => void) => {
+      if (event === 'SIGINT') seen.push(['on', generations()]);
+      return on(event, listener);
+    });
+    jest.spyOn(process, 'off').mockImplementation((event: string | symbol, listener: (...args: unknown[]) => void) => {
+      if (event === 'SIGINT') seen.push(['off', generations()]);
+      return off(event, listener);
+    });
+    try {
+      const { output, exitCode } = await cli(projectionsRebuildCommand, ['projections', 'rebuild', '--verify']);
+      expect([output, exitCode]).toEqual([expect.stringContaining('Verified'), 0]);
+    } finally {
+      jest.restoreAllMocks();
+      process.env = saved;
+    }
+    expect(seen).toEqual([
+      ['on', []],
+      ['off', []],
+    ]);
   });
 
   it('SIGTERM stops a verification and removes its rebuild, with exit code 143', async () => {
