@@ -70,12 +70,12 @@ export async function projectionsRebuildCommand(args: ParsedArgs): Promise<void>
 
 /** What the CLI says when a signal stops it, for the mode and the store. */
 function stopMessages(verify: boolean, mongo: boolean): InterruptMessages {
-  const sqliteLeft = 'its rebuild is left in the data folder (read.gen-<n>.sqlite and the files beside it: delete them';
+  const sqliteLeft = 'its rebuild is left in the data folder (read.gen-<n>.sqlite and the files beside it)';
   if (verify) {
     return {
       stopping: 'the verification stops at its next check and removes its rebuild',
       stopped: 'the verification stopped and its rebuild was removed; nothing else changed',
-      left: mongo ? 'its `_rebuild` database is left (the next rebuild drops it)' : `${sqliteLeft})`,
+      left: mongo ? 'its `_rebuild` database is left (the next rebuild drops it)' : `${sqliteLeft}: delete them`,
     };
   }
   return {
@@ -83,7 +83,7 @@ function stopMessages(verify: boolean, mongo: boolean): InterruptMessages {
     stopped: 'the rebuild stopped before switching over and was removed; the live read models are unchanged',
     left: mongo
       ? 'its `_rebuild` database is left, and some projections may already be switched: run the rebuild again'
-      : `${sqliteLeft}, unless read.sqlite now links to it)`,
+      : `${sqliteLeft}: delete them, unless read.sqlite now links to that file`,
   };
 }
 

@@ -94,9 +94,9 @@ export async function rebuildInParallel(options: ParallelRebuild): Promise<{ par
   const failed = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
   workersDone.catch((error: unknown) => stop.abort(error));
   const outside = options.signal;
+  // Not aborted yet: checked before the workers started.
   const interrupted = () => stop.abort(outside!.reason);
-  if (outside?.aborted) interrupted();
-  else outside?.addEventListener('abort', interrupted, { once: true });
+  outside?.addEventListener('abort', interrupted, { once: true });
   // Settled here too: when this thread fails first, nobody waits for it.
   failed.catch(() => undefined);
   try {
