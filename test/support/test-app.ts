@@ -32,9 +32,10 @@ export class TestApp {
     readonly config: AppConfig,
   ) {}
 
+  /** A folder given as `BOOKING_DATA_DIR` is used (and removed on close) instead of a new one. */
   static async start(env: Record<string, string> = {}): Promise<TestApp> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'booking-e2e-'));
-    const config = loadConfig({ BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: TEST_SECRET, ...env });
+    const dataDir = env.BOOKING_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'booking-e2e-'));
+    const config = loadConfig({ BOOKING_JWT_SECRET: TEST_SECRET, ...env, BOOKING_DATA_DIR: dataDir });
     const app = await createApp(config, { logger: false });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address();
