@@ -24,25 +24,18 @@ readStoreContract('SQLite, queried read-only', async () => writerAndReader(join(
   transactionalBatches: true,
 });
 
-/** A gate that never holds a read, and whose advance the test (or a write) tells. */
-function advancingGate(): ReadGate & { advance(): void } {
-  const listeners: Array<() => void> = [];
-  return { beforeRead: () => null, onAdvance: (listener) => listeners.push(listener), advance: () => listeners.forEach((listener) => listener()) };
-}
+/** A gate that never holds a read: reads run in batches, one per turn of the event loop. */
+const openGate: ReadGate = { beforeRead: () => null };
 
-/** The API's main thread: reads share a snapshot per turn, which the projector's progress ends, told after each write as the projector thread tells it. */
-function writerAndSnapshotReader(file: string): ReadStore {
-  const gate = advancingGate();
-  const store = writerAndReader(file, (reader) => new SqliteQueryStore(reader, gate));
-  const told = <T>(write: Promise<T>) => write.then((result) => (gate.advance(), result));
-  return { ...store, runBatch: (projections, work) => told(store.runBatch(projections, work)), reset: (projection, collections) => told(store.reset(projection, collections)) };
-}
-readStoreContract('SQLite, queried read-only in snapshots', async () => writerAndSnapshotReader(join(tempDir(), 'read.sqlite')), { transactionalBatches: true });
-
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+/** The API's main thread: the reads of a turn run together at its end. */
+readStoreContract(
+  'SQLite, queried read-only in batches per turn',
+  async () => writerAndReader(join(tempDir(), 'read.sqlite'), (file) => new SqliteQueryStore(file, openGate)),
+  { transactionalBatches: true },
+);
 
 describe('SqliteQueryStore', () => {
-  describe('with a gate: one snapshot per turn of the event loop', () => {
+  describe('with a gate: the reads of a turn run together at its end', () => {
     const collection = { name: 'notes', indexes: [] };
     async function setup() {
       const file = join(tempDir(), 'read.sqlite');
@@ -50,21 +43,30 @@ describe('SqliteQueryStore', () => {
       await writer.ensureCollections([collection]);
       const write = (text: string) => writer.runBatch('notes', async (session) => (await session.apply([{ kind: 'upsert', collection: 'notes', doc: { _id: 'n1', Text: text } }]), 1n));
       await write('first');
-      const gate = advancingGate();
-      const reader = new SqliteQueryStore(file, gate);
+      const reader = new SqliteQueryStore(file, openGate);
       const text = async () => String((await reader.get('notes', 'n1'))?.Text);
-      return { writer, reader, gate, write, text, close: async () => (await reader.close(), await writer.close()) };
+      return { reader, write, text, close: async () => (await reader.close(), await writer.close()) };
     }
 
-    it("answers a read let through by the gate's advance with what was committed before it, within the same turn", async () => {
-      const { write, text, gate, close } = await setup();
+    it('answers a read with every commit made before its turn ended, even one made after it was asked', async () => {
+      const { write, text, close } = await setup();
       try {
-        expect(await text()).toBe('first');
+        const asked = text();
         await write('second');
-        // Not yet told: the turn's snapshot still answers (the projector had not said it applied more).
-        expect(await text()).toBe('first');
-        gate.advance();
+        expect(await asked).toBe('second');
         expect(await text()).toBe('second');
+      } finally {
+        await close();
+      }
+    });
+
+    it('answers each read of a turn on its own: one that fails leaves the others', async () => {
+      const { reader, text, close } = await setup();
+      try {
+        const reads = [reader.get('nowhere', 'n1'), text(), reader.find('notes', { $where: 'x' } as never), reader.count('notes', {}), text()];
+        const settled = await Promise.allSettled(reads);
+        expect(settled.map((read) => read.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect(settled.filter((read) => read.status === 'fulfilled').map((read) => read.value)).toEqual(['first', 1, 'first']);
       } finally {
         await close();
       }
@@ -77,16 +79,11 @@ describe('SqliteQueryStore', () => {
       await expect(read).rejects.toThrow(/not open/);
     });
 
-    it('ends the snapshot with the turn: a later turn reads the latest commit untold', async () => {
-      const { write, text, close } = await setup();
-      try {
-        expect(await text()).toBe('first');
-        await write('second');
-        await nextTurn();
-        expect(await text()).toBe('second');
-      } finally {
-        await close();
-      }
+    it('rejects the reads of a turn whose store closes before they run', async () => {
+      const { reader, close } = await setup();
+      const read = expect(reader.get('notes', 'n1')).rejects.toThrow(/not open/);
+      await close();
+      await read;
     });
   });
 

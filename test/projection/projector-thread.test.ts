@@ -60,18 +60,6 @@ function venueDefined(id: string, name: string): NewEvent {
     expect(thread.failing).toBeNull();
   });
 
-  it('tells its listeners that it applied more before the reads waiting for that go on', async () => {
-    const { eventStore, thread } = await open(undefined, 3_600_000);
-    await thread.start();
-    const { position } = await eventStore.append('venue-a', [venueDefined('a', 'Hall A')], 'no_stream');
-    let waited = false;
-    const told: boolean[] = [];
-    thread.onApplied(() => told.push(waited));
-    await thread.waitFor(position).then(() => (waited = true));
-    expect(told.length).toBeGreaterThan(0);
-    expect(told[0]).toBe(false);
-  });
-
   it('catches up with the log before start resolves', async () => {
     let position = 0n;
     // In the log before the worker starts: start resolves only once it is projected (the worker

@@ -8,11 +8,6 @@
 export interface ReadGate {
   /** Null when a read may start now; else settles when it may, or rejects with ReadModelsBehindError. */
   beforeRead(): Promise<void> | null;
-  /**
-   * Calls `listener` each time the read models hold more than before (the projector applied more),
-   * before any read waiting for that is let through: a snapshot taken earlier must not serve it.
-   */
-  onAdvance(listener: () => void): void;
 }
 
 /**

@@ -5,11 +5,13 @@
  * With a gate, every read of a document waits for it first (read-your-writes, see ReadGate);
  * checkpoints are read at once.
  *
- * With a gate, the reads of one turn of the event loop also share one read transaction (a
- * snapshot), ended at the end of the turn or as soon as the gate says the models hold more. SQLite
- * takes and drops a WAL read lock (two system calls) for every statement outside a transaction:
- * under load one turn answers many requests, and retrieve by id spent about a tenth of its CPU on
- * those locks. A snapshot lives one turn, so the WAL can still start over between turns.
+ * With a gate (the API's main thread), the reads asked for in one turn of the event loop run
+ * together at the end of that turn (in its check phase), one after another in one read
+ * transaction. Under load one turn parses many requests: their reads then run back to back while
+ * SQLite's code and pages are still in the CPU's caches, instead of each between two requests'
+ * HTTP work, and the WAL read lock (two system calls) is taken once for all of them. That took
+ * about a quarter off retrieve's CPU (docs/performance.md, session 25). A read waits no longer
+ * than the end of its turn, and sees every commit made before its turn's reads began.
  */
 import Database from 'better-sqlite3';
 import { afterGate, type ReadGate } from './read-gate.js';
@@ -21,10 +23,17 @@ import { LayoutCache, readCheckpoint } from './sqlite-schema.js';
 import { SqliteView } from './sqlite-session.js';
 import { registerFoldFunction } from './sqlite-text-fold.js';
 
+/** A read asked for in this turn, run with the others at its end. */
+interface QueuedRead {
+  read: () => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   private reader: Connection;
   protected view: SqliteView;
-  private inSnapshot = false;
+  private queued: QueuedRead[] = [];
 
   constructor(
     file: string,
@@ -32,7 +41,6 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   ) {
     super();
     ({ reader: this.reader, view: this.view } = SqliteQueryStore.open(file));
-    gate?.onAdvance(() => this.endSnapshot());
   }
 
   private static open(file: string): { reader: Connection; view: SqliteView } {
@@ -50,10 +58,9 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
 
   /**
    * Reads another file from now on (a new generation of the read store), closing this one's
-   * connection. Reads are synchronous: none is under way on the old one.
+   * connection. Reads run synchronously, in their turn's batch: none is under way on the old one.
    */
   async switchTo(file: string): Promise<void> {
-    this.endSnapshot();
     const previous = this.reader;
     ({ reader: this.reader, view: this.view } = SqliteQueryStore.open(file));
     previous.db.close();
@@ -84,34 +91,47 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   }
 
   async close(): Promise<void> {
-    this.endSnapshot();
     this.reader.db.close();
   }
 
-  /** Once the gate lets it, runs a read (synchronous, though it returns a promise) in this turn's snapshot. */
+  /**
+   * Once the gate lets it, runs a read (synchronous, though it returns a promise) with the others
+   * of its turn. The gate is asked now: the read must see what was stored before it was asked.
+   */
   private gated<T>(read: () => Promise<T>): Promise<T> {
-    return afterGate(this.gate, () => this.snapshotted(read));
+    if (this.gate === null) return read();
+    return afterGate(this.gate, () => this.queue(read));
   }
 
-  /** Runs a read in this turn's snapshot, begun if need be. */
-  private snapshotted<T>(read: () => Promise<T>): Promise<T> {
-    if (this.gate !== null && !this.inSnapshot) {
-      try {
-        this.reader.statement('BEGIN').run();
-      } catch (error) {
-        // As the read itself would fail (a closed store): a rejection, never a throw.
-        return Promise.reject(error);
-      }
-      this.inSnapshot = true;
-      setImmediate(this.endSnapshot);
+  private queue<T>(read: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(this.runQueued);
+      this.queued.push({ read, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  /** The turn's reads, in the order asked, in one read transaction. Never throws: it runs from a timer. */
+  private readonly runQueued = (): void => {
+    const reads = this.queued;
+    this.queued = [];
+    try {
+      this.reader.statement('BEGIN').run();
+    } catch (error) {
+      // As each read itself would fail (a closed store).
+      for (const { reject } of reads) reject(error);
+      return;
     }
-    return read();
-  }
+    for (const { read, resolve, reject } of reads) {
+      try {
+        read().then(resolve, reject);
+      } catch (error) {
+        reject(error);
+      }
+    }
+    this.endTransaction();
+  };
 
-  /** Never throws: it runs from the projector's progress messages and from a timer. */
-  private readonly endSnapshot = (): void => {
-    if (!this.inSnapshot) return;
-    this.inSnapshot = false;
+  private endTransaction(): void {
     // A failed read may have ended it already (SQLite rolls back on some errors).
     if (!this.reader.db.inTransaction) return;
     try {
@@ -124,5 +144,5 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
         /* the connection is gone (closed); the next read says so */
       }
     }
-  };
+  }
 }

@@ -9,11 +9,9 @@ function setup(timeoutMs = 1000) {
   const watchers: AppendWatcher[] = [];
   let applied: bigint | null = null;
   const waiters = new CheckpointWaiters((position) => applied !== null && applied >= position);
-  const listeners: Array<() => void> = [];
   const projector: AppliedPositions = {
     hasApplied: (position) => applied !== null && applied >= position,
     waitFor: (position, ms = 5000) => waiters.wait(position, ms),
-    onApplied: (listener) => listeners.push(listener),
   };
   const appends = { watch: (_prefix: string, watcher: AppendWatcher) => (watchers.push(watcher), () => undefined) };
   const gate = new AppendedHeadGate(appends, projector, timeoutMs);
@@ -22,7 +20,6 @@ function setup(timeoutMs = 1000) {
     appended: (position: bigint) => watchers.forEach((watcher) => watcher(position)),
     apply: (position: bigint) => {
       applied = position;
-      listeners.forEach((listener) => listener());
       waiters.release();
     },
   };
@@ -62,17 +59,6 @@ describe('AppendedHeadGate', () => {
     await read.settled;
     expect(read.done).toBe(true);
     expect(holdsRead(gate)).toBe(true);
-  });
-
-  it("tells of the projector's progress before the reads waiting for it go on (their store ends its snapshot first)", async () => {
-    const { gate, appended, apply } = setup();
-    const told: boolean[] = [];
-    appended(5n);
-    const read = watched(gate.beforeRead()!);
-    gate.onAdvance(() => told.push(read.done));
-    apply(5n);
-    await read.settled;
-    expect(told).toEqual([false]);
   });
 
   it('keeps the highest position when appends are told out of order', () => {

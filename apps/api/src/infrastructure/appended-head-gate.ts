@@ -6,8 +6,6 @@ import { type ReadGate, ReadModelsBehindError } from '../../../../libs/read-mode
 export interface AppliedPositions {
   hasApplied(position: bigint): boolean;
   waitFor(position: bigint, timeoutMs?: number): Promise<void>;
-  /** Calls `listener` whenever it has applied more, before releasing those waiting for it. */
-  onApplied(listener: () => void): void;
 }
 
 /** As long as a command used to wait for its events to be applied before answering. */
@@ -54,10 +52,6 @@ export class AppendedHeadGate implements ReadGate {
     const target = position - MAX_LAG;
     if (target <= 0n || this.projector.hasApplied(target)) return;
     await this.projector.waitFor(target, this.timeoutMs);
-  }
-
-  onAdvance(listener: () => void): void {
-    this.projector.onApplied(listener);
   }
 
   beforeRead(): Promise<void> | null {

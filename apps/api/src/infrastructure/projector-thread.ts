@@ -91,7 +91,6 @@ export class ProjectorThread implements Projector {
   private exited!: Promise<void>;
   private lowest: bigint | null = null;
   private readonly waiters = new CheckpointWaiters((position) => this.hasApplied(position));
-  private readonly appliedListeners: Array<() => void> = [];
   private failure: string | null = null;
   /** Set once the first worker has caught up: from then on a dead worker is replaced. */
   private following = false;
@@ -159,10 +158,6 @@ export class ProjectorThread implements Projector {
 
   waitFor(position: bigint, timeoutMs = 5000): Promise<void> {
     return this.waiters.wait(position, timeoutMs);
-  }
-
-  onApplied(listener: () => void): void {
-    this.appliedListeners.push(listener);
   }
 
   /** Whether every projection has applied the event at `position` (what waitFor waits for). */
@@ -263,7 +258,6 @@ export class ProjectorThread implements Projector {
       return;
     }
     this.lowest = position;
-    for (const listener of this.appliedListeners) listener();
     this.waiters.release();
   }
 
