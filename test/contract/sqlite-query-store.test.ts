@@ -37,13 +37,13 @@ readStoreContract(
 describe('SqliteQueryStore', () => {
   describe('with a gate: the reads of a turn run together at its end', () => {
     const collection = { name: 'notes', indexes: [] };
-    async function setup() {
+    async function setup(sliceMs?: number) {
       const file = join(tempDir(), 'read.sqlite');
       const writer = new SqliteReadStore(file);
       await writer.ensureCollections([collection]);
       const write = (text: string) => writer.runBatch('notes', async (session) => (await session.apply([{ kind: 'upsert', collection: 'notes', doc: { _id: 'n1', Text: text } }]), 1n));
       await write('first');
-      const reader = new SqliteQueryStore(file, openGate);
+      const reader = new SqliteQueryStore(file, openGate, sliceMs);
       const text = async () => String((await reader.get('notes', 'n1'))?.Text);
       return { reader, write, text, close: async () => (await reader.close(), await writer.close()) };
     }
@@ -67,6 +67,32 @@ describe('SqliteQueryStore', () => {
         const settled = await Promise.allSettled(reads);
         expect(settled.map((read) => read.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
         expect(settled.filter((read) => read.status === 'fulfilled').map((read) => read.value)).toEqual(['first', 1, 'first']);
+      } finally {
+        await close();
+      }
+    });
+
+    it('answers the reads of a slice together, in one read transaction', async () => {
+      const { write, text, close } = await setup(60_000);
+      try {
+        const first = text();
+        const second = text();
+        // Written once the first is answered: the second had run already, in the same transaction.
+        const both = await Promise.all([first.then(async (answer) => (await write('second'), answer)), second]);
+        expect(both).toEqual(['first', 'first']);
+      } finally {
+        await close();
+      }
+    });
+
+    it('lets the answers of a slice out before the next slice runs', async () => {
+      const { write, text, close } = await setup(0);
+      try {
+        const first = text();
+        const second = text();
+        // A slice of one read: the second runs on the next check phase, after this write.
+        const both = await Promise.all([first.then(async (answer) => (await write('second'), answer)), second]);
+        expect(both).toEqual(['first', 'second']);
       } finally {
         await close();
       }

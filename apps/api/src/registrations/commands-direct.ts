@@ -35,10 +35,10 @@ let turnEnding: Promise<void> | null = null;
 /**
  * Settles at the end of this turn of the event loop (its check phase), once for every caller of
  * the turn. Under load one turn parses many requests; their commands then run back to back (their
- * stream reads, decisions and appends, then the group commit), with SQLite's and the handlers'
- * code still in the CPU's caches, instead of each between two requests' HTTP work. That took
- * 13–22 % off register-lax's CPU on the event loop (docs/performance.md, session 25); the reads
- * of a turn run together the same way (SqliteQueryStore).
+ * stream reads, decisions and appends) instead of each between two requests' HTTP work, which
+ * took 12–22 % off register-lax's CPU on the event loop (docs/performance.md, session 25;
+ * presumably SQLite's and the handlers' code and data stay in the CPU's caches). The reads of a
+ * turn run together the same way (SqliteQueryStore).
  */
 function endOfTurn(): Promise<void> {
   turnEnding ??= new Promise((resolve) =>
