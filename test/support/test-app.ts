@@ -24,7 +24,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** The real API on the embedded stores in a fresh temp folder, listening on a free port. */
+/** The real API on the embedded stores in a fresh temp folder (or the one given), listening on a free port. */
 export class TestApp {
   private constructor(
     readonly app: NestFastifyApplication,

@@ -6,13 +6,13 @@
  * checkpoints are read at once.
  *
  * With a gate (the API's main thread), the reads asked for in one turn of the event loop run
- * together at the end of that turn (in its check phase), one after another in one read
- * transaction. Under load one turn parses many requests: their reads then run back to back instead
- * of each between two requests' HTTP work (presumably SQLite's code and pages stay in the CPU's
- * caches), and the WAL read lock (two system calls) is taken once for all of them. That took about
- * a third off retrieve's CPU (docs/performance.md, session 25). A read waits for the loop's next
- * check phase (its own turn's, or the next turn's when asked from a check phase), and sees every
- * commit made before its batch began.
+ * together at the end of that turn (in its check phase), one after another, in slices of about
+ * SLICE_MS, each in one read transaction. Under load one turn parses many requests: their reads
+ * then run back to back instead of each between two requests' HTTP work (presumably SQLite's code
+ * and pages stay in the CPU's caches), and the WAL read lock (two system calls) is taken once per
+ * slice. That took about a third off retrieve's CPU (docs/performance.md, session 25). A read
+ * waits behind the reads asked before it (usually only until its turn's check phase), and sees
+ * every commit made before its slice began.
  */
 import Database from 'better-sqlite3';
 import { afterGate, type ReadGate } from './read-gate.js';
@@ -35,6 +35,8 @@ const SLICE_MS = 8;
 
 /** A read asked for in this turn, run with the others at its end. */
 interface QueuedRead {
+  /** Reads asked in the same synchronous step (a search page and its total) share it. */
+  step: number;
   read: () => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -44,6 +46,8 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   private reader: Connection;
   protected view: SqliteView;
   private queued: QueuedRead[] = [];
+  private step = 0;
+  private stepOpen = false;
 
   constructor(
     file: string,
@@ -116,16 +120,28 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   }
 
   private queue<T>(read: () => Promise<T>): Promise<T> {
+    if (!this.stepOpen) {
+      this.step++;
+      this.stepOpen = true;
+      queueMicrotask(this.closeStep);
+    }
+    const step = this.step;
     return new Promise<T>((resolve, reject) => {
       if (this.queued.length === 0) setImmediate(this.runQueued);
-      this.queued.push({ read, resolve: resolve as (value: unknown) => void, reject });
+      this.queued.push({ step, read, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
+  private readonly closeStep = (): void => {
+    this.stepOpen = false;
+  };
+
   /**
-   * The turn's reads, in the order asked, in one read transaction, for at most `sliceMs`: the
-   * answers of a slice go out before the next one runs (on the next check phase), so a turn of
-   * heavy searches does not hold every answer until its last one. Never throws: it runs from a timer.
+   * The queued reads, in the order asked, in one read transaction, for about `sliceMs`: the
+   * answers of a slice go out before the rest runs (on the next check phase), so a turn of heavy
+   * searches does not hold every answer until its last one. A slice is never cut between reads
+   * asked in the same step, so a search page and its total always read the same data. The queue
+   * holds at most the reads of the requests in flight. Never throws: it runs from a timer.
    */
   private readonly runQueued = (): void => {
     const reads = this.queued;
@@ -140,13 +156,13 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
     const sliceEnd = performance.now() + this.sliceMs;
     let done = 0;
     while (done < reads.length) {
-      const { read, resolve, reject } = reads[done++];
+      const { step, read, resolve, reject } = reads[done++];
       try {
         read().then(resolve, reject);
       } catch (error) {
         reject(error);
       }
-      if (performance.now() >= sliceEnd) break;
+      if (done < reads.length && reads[done].step !== step && performance.now() >= sliceEnd) break;
     }
     this.endTransaction();
     this.queued = reads.slice(done);
