@@ -3,13 +3,16 @@ import { CommandError } from './args.js';
 
 type StopSignal = 'SIGINT' | 'SIGTERM';
 
+/** As a shell reports a process the signal killed: 128 + the signal's number. */
+const exitCodeOf = (signal: StopSignal) => 128 + constants.signals[signal];
+
 /** A command stopped by its operator (Ctrl-C) or a supervisor (SIGTERM): exit code 128 + the signal's number. */
 export class Interrupted extends CommandError {
   readonly exitCode: number;
 
   constructor(signal: StopSignal, message: string) {
     super(`Interrupted (${signal}): ${message}`);
-    this.exitCode = 128 + constants.signals[signal];
+    this.exitCode = exitCodeOf(signal);
   }
 }
 
@@ -36,7 +39,7 @@ export async function interruptible<T>(messages: InterruptMessages, work: (signa
     if (controller.signal.aborted) {
       if (!turnedSinceFirst) return;
       process.stderr.write(`Stopped at once (${signal}): ${messages.left}\n`);
-      process.exit(128 + constants.signals[signal]);
+      process.exit(exitCodeOf(signal));
     }
     process.stderr.write(`Stopping (${signal}): ${messages.stopping}; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} stops at once\n`);
     controller.abort(new Interrupted(signal, messages.stopped));
