@@ -71,6 +71,27 @@ describe('SqliteQueryStore', () => {
       }
     });
 
+    it('answers the rest of a slice, and later turns, after a read whose error ended the transaction', async () => {
+      const { reader, text, close } = await setup();
+      try {
+        // As SQLite does on some errors (I/O, memory, an interrupt): the statement fails and its transaction is rolled back.
+        const internals = reader as unknown as { view: { get(collection: string, id: string): Promise<unknown> }; reader: { db: { exec(sql: string): void } } };
+        const { view } = internals;
+        const get = view.get.bind(view);
+        let reads = 0;
+        view.get = async (collection, id) => {
+          if (++reads !== 2) return get(collection, id);
+          internals.reader.db.exec('ROLLBACK');
+          throw new Error('disk I/O error');
+        };
+        const settled = await Promise.allSettled([text(), text(), text()]);
+        expect(settled.map((read) => read.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect(await text()).toBe('first');
+      } finally {
+        await close();
+      }
+    });
+
     it('never cuts a slice between reads asked together: a search page and its total read the same data', async () => {
       const { reader, write, close } = await setup(0);
       try {
