@@ -17,13 +17,32 @@ const EMPTY: LoadedSchedule = { state: examScheduleDecider.initialState, revisio
 /**
  * Each organization's folded exam schedule, kept in memory by revision. The stream only grows, so
  * a load reads just the events after the cached revision (other processes' appends included).
+ *
+ * Loads that arrive while one is reading wait for it, then read only what it did not: otherwise a
+ * cold cache (after a start) would have every concurrent command parse the whole stream at once,
+ * tens of MB each at a million registrations (an API ran out of heap that way, session 27).
  */
 export class ExamScheduleCache {
   private readonly byOrganization = new Map<string, LoadedSchedule>();
+  private readonly reading = new Map<string, Promise<unknown>>();
 
   constructor(private readonly eventStore: EventStore) {}
 
-  async load(organization: string): Promise<LoadedSchedule> {
+  /** The schedule with every event appended before the call. */
+  load(organization: string): Promise<LoadedSchedule> {
+    const underWay = this.reading.get(organization);
+    // It may have started before an append this caller must see, so read after it rather than share its answer.
+    if (underWay) return underWay.then(() => this.read(organization));
+    const read = this.read(organization);
+    const settled = read.catch(() => undefined);
+    this.reading.set(organization, settled);
+    void settled.then(() => {
+      if (this.reading.get(organization) === settled) this.reading.delete(organization);
+    });
+    return read;
+  }
+
+  private async read(organization: string): Promise<LoadedSchedule> {
     const cached = this.byOrganization.get(organization) ?? EMPTY;
     const fromRevision = cached.revision === null ? 0n : cached.revision + 1n;
     const newer = await this.eventStore.readStream(examScheduleStreamId(organization), { fromRevision });
