@@ -75,6 +75,28 @@ describe('the recent index (SQLite)', () => {
     }
   });
 
+  it('is kept once made, even when the collection shrinks (a reader of another process may be using it)', async () => {
+    const file = join(dir, 'read.sqlite');
+    const docs = Array.from({ length: 2 * MIN_ROWS + 2 }, (_, i): Doc => ({ _id: `v${i}`, Org: 'o1', At: at(i + 1), Name: 'ada' }));
+    let store = await openStore(file);
+    await write(store, docs.map((doc) => ({ kind: 'upsert', collection: 'visits', doc })));
+    await store.close();
+    const hasIndex = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return readLayout(db, 'visits')!.recentTables !== null;
+      } finally {
+        db.close();
+      }
+    };
+    store = await openStore(file);
+    expect(hasIndex()).toBe(true);
+    await write(store, docs.slice(3).map((doc) => ({ kind: 'delete', collection: 'visits', id: doc._id })));
+    await store.close();
+    await (await openStore(file)).close();
+    expect(hasIndex()).toBe(true);
+  });
+
   it('is copied whole, bounds included, by the rebuild switch-over (replaceCollection)', async () => {
     const live = join(dir, 'live.sqlite');
     const target = join(dir, 'target.sqlite');

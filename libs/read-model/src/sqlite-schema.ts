@@ -397,9 +397,9 @@ function columnsOfIndex(db: Database.Database, name: string): string[] {
 
 /**
  * Makes the collection's recent index match its spec: built from the rows when it is new, follows
- * another field, or the text indexes were just built again; dropped when the spec has none, or
- * while the collection is too small for it to narrow anything (see isWorthARecentIndex). Whether
- * the collection has one now, and whether it was filled from rows here.
+ * another field, or the text indexes were just built again; dropped when the spec has none. Not
+ * made while the collection is too small for it to narrow anything (see isWorthARecentIndex).
+ * Whether the collection has one now, and whether it was filled from rows here.
  */
 function ensureRecentIndex(
   db: Database.Database,
@@ -411,14 +411,16 @@ function ensureRecentIndex(
   options: RecentOptions,
 ): { active: boolean; filled: boolean } {
   if (field !== null && !columnFields.has(field)) throw new Error(`Collection "${collection}": recentBy "${field}" must be an indexed field (it needs a column of its own)`);
-  const rows = db.prepare(`SELECT count(*) FROM ${quote(tableName(collection))}`).pluck().get() as number;
+  const bound = readRecentBound(db, collection);
+  const present =
+    bound?.field === field && recentTableNames(collection).every((name) => columnNames(db, name).length > 0) && columnsOfIndex(db, recentOrderIndexName(collection)).length > 0;
+  // Once made, kept whatever the size: a reader that has seen it (another process's API) keeps using it.
+  const rows = present ? Infinity : (db.prepare(`SELECT count(*) FROM ${quote(tableName(collection))}`).pluck().get() as number);
   if (field === null || textFields.length === 0 || !isWorthARecentIndex(rows, options)) {
     dropRecentIndex(db, collection);
     return { active: false, filled: false };
   }
-  const bound = readRecentBound(db, collection);
-  const present = recentTableNames(collection).every((name) => columnNames(db, name).length > 0) && columnsOfIndex(db, recentOrderIndexName(collection)).length > 0;
-  if (!textRebuilt && present && bound?.field === field) return { active: true, filled: false };
+  if (!textRebuilt && present) return { active: true, filled: false };
   const texts = textFields.map((f) => textOf(f)).join(', ');
   return { active: true, filled: buildRecentIndex(db, collection, field, textFields, texts, (fts, insert) => fillInBulk(db, fts, insert), options) > 0 };
 }
