@@ -278,15 +278,16 @@ export function countSql(layout: CollectionLayout, clauses: readonly Clause[], p
 
 /**
  * The first `skip + limit` rows of a text search sorted newest first by the recent field, among the
- * rows at or after the recent index's bound `since` (every row when it is null), found through
- * both its generations and the text queue, its needles driving as `findSql`'s do. When that many
- * come back, they are the page's rows and those before it: every row at or after `since` is a
- * candidate here, and every other row sorts after them (see sqlite-recent-index.ts).
+ * rows at or after the recent index's bound `since`, found through both its generations and the
+ * text queue, its needles driving as `findSql`'s do. When that many come back, they are the page's
+ * rows and those before it: every row at or after `since` is a candidate here, and every other row
+ * sorts after them (see sqlite-recent-index.ts). The bound is read by the same statement, so from
+ * the same snapshot as the generations (a rotation moves it and drops a generation at once).
  */
-export function recentPageSql(layout: CollectionLayout, clauses: readonly Clause[], find: NormalizedFind, since: unknown, select: string, plan = wholeNeedles): Sql {
+export function recentPageSql(layout: CollectionLayout, collection: string, clauses: readonly Clause[], find: NormalizedFind, select: string, plan = wholeNeedles): Sql {
   const { from } = source(layout, clauses, true, plan, layout.recentTables!);
   const tests = clauses.map((clause) => clauseSql(layout, clause, true));
-  if (since !== null) tests.push({ sql: `${valueOf(layout, layout.recentField!)} >= ?`, params: [since] });
+  tests.push({ sql: `${valueOf(layout, layout.recentField!)} >= (SELECT since FROM read_model_recent WHERE collection = ?)`, params: [collection] });
   const where = conditions(tests);
   return {
     sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${orderSql(layout, find)} LIMIT +?`,

@@ -68,11 +68,6 @@ export function isWorthARecentIndex(rows: number, options: RecentOptions = {}): 
   return rows >= 2 * (options.minRows ?? RECENT_MIN_ROWS);
 }
 
-/** `since` as queries read it, in their own read transaction; null when the collection has no recent index. */
-export function recentSince(connection: Connection, collection: string): { since: unknown } | null {
-  return (connection.statement('SELECT since FROM read_model_recent WHERE collection = ?').get(collection) as { since: unknown } | undefined) ?? null;
-}
-
 export function dropRecentIndex(db: Database.Database, collection: string): void {
   for (const table of recentTableNames(collection)) db.exec(`DROP TABLE IF EXISTS main.${quote(table)}`);
   db.exec(`DROP INDEX IF EXISTS main.${quote(recentOrderIndexName(collection))}`);

@@ -10,7 +10,6 @@ import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
 import { type CollectionLayout, countSql, drivesTrigrams, fieldColumn, findSql, foldNeedles, ftsColumn, quote, recentPageSql, searchColumn, setDocSql, drivingNeedles, type PageSql, type Sql, type TextPlan, valueOf, viewColumn, whereSql } from './sqlite-query.js';
-import { recentSince } from './sqlite-recent-index.js';
 import { searchForm } from './sqlite-text-fold.js';
 import { TrigramPlanner } from './sqlite-trigram-plan.js';
 import { viewSetsSql } from './sqlite-views.js';
@@ -95,9 +94,7 @@ export class SqliteView implements ReadView {
     const [first, second] = find.sort;
     const newestFirst = find.sort.length === 2 && first[0] === layout.recentField && first[1] === -1 && second[0] === '_id' && second[1] === 1;
     if (!newestFirst || !drivesTrigrams(drivingNeedles(layout, clauses, this.textPlan))) return null;
-    const bound = recentSince(this.connection, collection);
-    if (bound === null) return null;
-    const query = recentPageSql(layout, clauses, find, bound.since, select, this.textPlan);
+    const query = recentPageSql(layout, collection, clauses, find, select, this.textPlan);
     const rows = this.connection.statement(query.sql).pluck().all(...query.params) as string[];
     return rows.length === find.skip + find.limit ? rows.slice(find.skip) : null;
   }
