@@ -34,7 +34,7 @@ import { CHECKPOINTS_DDL, copyCollectionRows, createDeclaredIndex, ensureCollect
 import { VIEWS_DDL } from './sqlite-views.js';
 import { gramsTableName, quote } from './sqlite-query.js';
 import { liftBulkFilledSegments } from './fts5-structure.js';
-import type { RecentOptions } from './sqlite-recent-index.js';
+import { emptyRecentIndex, type RecentOptions } from './sqlite-recent-index.js';
 import { MAX_HELD, SqliteSession, SqliteView } from './sqlite-session.js';
 
 export interface SqliteReadStoreOptions {
@@ -372,6 +372,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
           this.writer.db.exec(`INSERT INTO ${quote(layout.ftsTable)} (${quote(layout.ftsTable)}) VALUES ('delete-all')`);
           this.writer.db.exec(`INSERT INTO ${quote(layout.gramsTable)} (${quote(layout.gramsTable)}) VALUES ('delete-all')`);
           this.writer.db.exec(`DELETE FROM ${quote(layout.ftsQueue)}`);
+          if (layout.recentTables !== null) emptyRecentIndex(this.writer.db, layout);
         }
         this.writer.statement('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
       });

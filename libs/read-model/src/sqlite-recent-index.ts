@@ -10,7 +10,8 @@
  * tombstones that every later merge of the segment pays for: measured, a sweep of aged rows made
  * the projector's merges a quarter of its CPU). New rows and rows that move into range go to the
  * newer generation; once it holds `target` rows the older one is dropped, the newer becomes the
- * older, and a new one starts empty.
+ * older, and a new one starts empty: `since` becomes `split`, and `split` moves past every value
+ * there is (never back).
  *
  * The bounds, in read_model_recent:
  * - `since`: every row whose field is at or after it is in one of the two generations, or in the
@@ -139,9 +140,10 @@ export function drainIntoRecent(connection: Connection, layout: CollectionLayout
   const table = quote(layout.table);
   const value = quote(fieldColumn(bound.field));
   const columns = [...layout.textFields].map((f) => quote(ftsColumn(f))).join(', ');
-  // A queued row the newer generation may hold already (its text changed, it was deleted, or its
-  // field moved back and forth) leaves it first; a new row is in neither.
-  const removed = connection.statement(`DELETE FROM ${quote(newer)} WHERE rowid IN (SELECT rid FROM ${queue} WHERE indexed)`).run().changes;
+  // A queued row the newer generation may hold already (its text changed, it was deleted, its field
+  // moved back and forth, or the build took it in while it was queued) leaves it first; deleting a
+  // row it does not hold writes nothing.
+  const removed = connection.statement(`DELETE FROM ${quote(newer)} WHERE rowid IN (SELECT rid FROM ${queue})`).run().changes;
   const taken = connection
     .statement(`INSERT INTO ${quote(newer)} (rowid, ${columns}) SELECT doc_row.rid, ${texts} FROM ${queue} AS queued CROSS JOIN ${table} AS doc_row ON doc_row.rid = queued.rid WHERE ? IS NULL OR ${value} >= ?`)
     .run(bound.since, bound.since).changes;
@@ -151,14 +153,30 @@ export function drainIntoRecent(connection: Connection, layout: CollectionLayout
     connection.statement('UPDATE read_model_recent SET rows = ? WHERE collection = ?').run(rows, collection);
     return;
   }
-  // Past every value there now (text: the least string after the largest): no row is at or after it yet.
+  // Past every value there now (text: the least string after the largest), so no row is at or after
+  // it yet; and never below the old split, which becomes `since`: a row between the two would be
+  // in range with nothing to put it in the newer generation.
   const newest = connection.statement(`SELECT max(${value}) FROM ${table}`).pluck().get();
   if (typeof newest !== 'string') {
     connection.statement('UPDATE read_model_recent SET rows = ? WHERE collection = ?').run(rows, collection);
     return;
   }
   rotate(connection.db, layout);
-  connection.statement('UPDATE read_model_recent SET since = split, split = ?, rows = 0 WHERE collection = ?').run(`${newest}\u0000`, collection);
+  const past = `${newest}\u0000`;
+  connection
+    .statement('UPDATE read_model_recent SET since = split, split = CASE WHEN split > ? THEN split ELSE ? END, rows = 0 WHERE collection = ?')
+    .run(past, past, collection);
+}
+
+/**
+ * Empties the collection's recent index for a replay of its projection (SqliteReadStore.reset): no
+ * bounds, so every row the replay writes goes to the newer generation and no page is read from it
+ * until a rotation has set `since` again. The tables stay: readers may hold their layout.
+ */
+export function emptyRecentIndex(db: Database.Database, layout: CollectionLayout): void {
+  const collection = layout.table.slice(tableName('').length);
+  for (const table of layout.recentTables!) db.exec(`INSERT INTO ${quote(table)} (${quote(table)}) VALUES ('delete-all')`);
+  db.prepare('UPDATE read_model_recent SET since = NULL, split = NULL, rows = 0 WHERE collection = ?').run(collection);
 }
 
 /** The older generation dropped, the newer one in its place, a new one empty. */
