@@ -289,10 +289,11 @@ export function recentPageSql(layout: CollectionLayout, collection: string, clau
   const tests = clauses.map((clause) => clauseSql(layout, clause, true));
   tests.push({ sql: `${valueOf(layout, layout.recentField!)} >= (SELECT since FROM read_model_recent WHERE collection = ?)`, params: [collection] });
   const where = conditions(tests);
-  return {
-    sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${orderSql(layout, find)} LIMIT +?`,
-    params: [...from.params, ...where.params, find.skip + find.limit!],
-  };
+  const table = quote(layout.table);
+  const order = orderSql(layout, find);
+  // Row ids through the sort, then their documents, as findSql does.
+  const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT +?`;
+  return { sql: `SELECT ${select} FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`, params: [...from.params, ...where.params, find.skip + find.limit!] };
 }
 
 function orderSql(layout: CollectionLayout, find: NormalizedFind): string {
