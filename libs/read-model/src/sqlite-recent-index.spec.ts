@@ -50,6 +50,16 @@ async function write(store: SqliteReadStore, changes: Change[]): Promise<void> {
   });
 }
 
+/** The newest row of organization o1 holding the needle, as a reader of the file answers. */
+async function newestHolding(file: string, needle: string): Promise<string[]> {
+  const reader = new SqliteQueryStore(file);
+  try {
+    return (await reader.find('visits', { Org: 'o1', Name: { $contains: needle } }, { sort: NEWEST_FIRST, limit: 1 })).map((doc) => doc._id);
+  } finally {
+    await reader.close();
+  }
+}
+
 /** The page the spec defines: the organization's rows holding the needle, newest first, then by id. */
 function expectedPage(model: Map<string, Doc>, needle: string, skip: number, take: number): string[] {
   return [...model.values()]
@@ -263,14 +273,8 @@ describe('the recent index (SQLite)', () => {
     model.set(id(102), { _id: id(102), Org: 'o1', At: at(150), Name: 'qqq z' });
     await write(store, [{ kind: 'upsert', collection: 'visits', doc: model.get(id(102))! }]);
     await write(store, [set(20, { At: at(160) })]);
-    const reader = new SqliteQueryStore(file);
-    try {
-      const page = (await reader.find('visits', { Org: 'o1', Name: { $contains: 'qqq' } }, { sort: NEWEST_FIRST, limit: 1 })).map((doc) => doc._id);
-      expect(page).toEqual([id(20)]);
-    } finally {
-      await reader.close();
-      await store.close();
-    }
+    await store.close();
+    expect(await newestHolding(file, 'qqq')).toEqual([id(20)]);
   });
 
   it('starts empty again, bounds unset, when its projection is replayed in place (reset)', async () => {
@@ -300,13 +304,7 @@ describe('the recent index (SQLite)', () => {
     // After the replay, live changes: the row moves to now, and another row is made.
     await write(store, [put({ ...history[6], At: at(300) })]);
     await write(store, [put({ _id: id(500), Org: 'o1', At: at(250), Name: 'qqq z' })]);
-    const reader = new SqliteQueryStore(file);
-    try {
-      const page = (await reader.find('visits', { Org: 'o1', Name: { $contains: 'qqq' } }, { sort: NEWEST_FIRST, limit: 1 })).map((doc) => doc._id);
-      expect(page).toEqual([id(7)]);
-    } finally {
-      await reader.close();
-      await store.close();
-    }
+    await store.close();
+    expect(await newestHolding(file, 'qqq')).toEqual([id(7)]);
   });
 });
