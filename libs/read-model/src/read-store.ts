@@ -47,6 +47,12 @@ export interface CollectionSpec {
   /** Fields searched with `$contains`; adapters may build a substring index for them. */
   textFields?: readonly string[];
   /**
+   * The field text searches are mostly sorted by, newest first (then by `_id`); it must be an
+   * indexed field. An adapter may keep a small text index of the rows newest by it, so that a
+   * page of such a search reads few rows (SQLite: sqlite-recent-index.ts).
+   */
+  recentBy?: string;
+  /**
    * Named field lists that answers show as they are (e.g. a search row): `findView` returns them
    * as JSON text. An adapter may keep each rendered with its document, so a page of results goes
    * to the client without parsing documents and writing them out again.

@@ -27,6 +27,12 @@ export interface CollectionLayout {
   ftsQueue: string | null;
   /** The FTS5 table of every text field's 1- and 2-character substrings (see sqlite-grams.ts). */
   gramsTable: string | null;
+  /**
+   * The two generations (older, newer) of the trigram tables of the rows newest by `recentField`
+   * (see sqlite-recent-index.ts), when the collection has them.
+   */
+  recentTables: readonly [string, string] | null;
+  recentField: string | null;
   /** Fields with a column of their own holding the value (usable by indexes): the indexed fields that are not text fields. */
   columnFields: ReadonlySet<string>;
   /** Fields with a search column: their value folded (sqlite-text-fold.ts), for `$contains`. */
@@ -49,6 +55,7 @@ export const tableName = (collection: string): string => `rm_${collection}`;
 export const ftsTableName = (collection: string): string => `rm_${collection}_fts`;
 export const ftsQueueName = (collection: string): string => `rm_${collection}_fts_queue`;
 export const gramsTableName = (collection: string): string => `rm_${collection}_grams`;
+export const recentTableNames = (collection: string): [string, string] => [`rm_${collection}_recent_older`, `rm_${collection}_recent_newer`];
 /** The column of an indexed field: its value as json_extract gives it (see sqlite-columns.ts). */
 export const fieldColumn = (field: string): string => `f_${field}`;
 /** The column of a text field: its folded text, NULL for a value that is not text (see sqlite-text-fold.ts). */
@@ -95,9 +102,10 @@ const wholeNeedles: TextPlan = { partsOf: (_layout, needles) => needles.map(({ t
 /**
  * Row ids that may hold every one of the needles (all of 3+ characters, or a single short one),
  * plus rows queued for re-indexing. Several needles are one FTS5 query (`col : "…" AND col : "…"`)
- * whose answer is the intersection of their lists.
+ * whose answer is the intersection of their lists. `trigrams`: the trigram tables asked (the full
+ * one, or the recent index's two generations, whose answers are united).
  */
-function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], as: string, plan: TextPlan): Sql {
+function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], as: string, plan: TextPlan, trigrams: readonly string[] = [layout.ftsTable!]): Sql {
   const queued = `UNION SELECT rid FROM ${quote(layout.ftsQueue!)}`;
   const [first] = needles;
   if ([...first.text].length < TRIGRAM_LENGTH) {
@@ -107,10 +115,10 @@ function hitsSql(layout: CollectionLayout, needles: readonly ContainsClause[], a
       params: [ftsPhrase(gramToken(fieldIndex, first.text))],
     };
   }
-  const fts = quote(layout.ftsTable!);
   const parts = plan.partsOf(layout, needles);
-  const phrases = needles.flatMap(({ field }, i) => parts[i].map((part) => `${ftsColumn(field)} : ${trigramPhrase(part)}`));
-  return { sql: `SELECT rowid AS ${as} FROM ${fts} WHERE ${fts} MATCH ? ${queued}`, params: [phrases.join(' AND ')] };
+  const phrases = needles.flatMap(({ field }, i) => parts[i].map((part) => `${ftsColumn(field)} : ${trigramPhrase(part)}`)).join(' AND ');
+  const matches = trigrams.map((table) => `SELECT rowid AS ${as} FROM ${quote(table)} WHERE ${quote(table)} MATCH ?`);
+  return { sql: `${matches.join(' UNION ')} ${queued}`, params: trigrams.map(() => phrases) };
 }
 
 /**
@@ -184,14 +192,19 @@ export function whereSql(layout: CollectionLayout, clauses: readonly Clause[]): 
  * `textIndex: false` is the other plan, for a page of a needle that many rows hold: walk the rows
  * in the index's order, testing each, until the page is full (see SqliteView.prefersTextIndex).
  */
-function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex: boolean, plan: TextPlan): { from: Sql; where: Sql } {
+function source(layout: CollectionLayout, clauses: readonly Clause[], textIndex: boolean, plan: TextPlan, trigrams?: readonly string[]): { from: Sql; where: Sql } {
   const table = quote(layout.table);
   // Needles are tested on the rows: the text index only narrows; and a walk reads no text index.
   const where = conditions(clauses.map((clause) => clauseSql(layout, clause, true)));
   const drivers = textIndex ? drivingNeedles(layout, clauses, plan) : [];
   if (drivers.length === 0) return { from: { sql: table, params: [] }, where };
-  const hits = hitsSql(layout, drivers, 'hit', plan);
+  const hits = hitsSql(layout, drivers, 'hit', plan, trigrams);
   return { from: { sql: `(${hits.sql}) AS hits CROSS JOIN ${table} ON ${table}.rid = hits.hit`, params: hits.params }, where };
+}
+
+/** Whether these driving needles are looked up in the trigram index (not one short needle in the grams index). */
+export function drivesTrigrams(drivers: readonly ContainsClause[]): boolean {
+  return drivers.length > 0 && drivers.every(({ text }) => [...text].length >= TRIGRAM_LENGTH);
 }
 
 /** The longest of the needles, as a longer needle is held by fewer rows. */
@@ -244,7 +257,7 @@ export function findSql(
 ): PageSql {
   const { from, where } = source(layout, clauses, textIndex, plan);
   const table = quote(layout.table);
-  const order = find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
+  const order = orderSql(layout, find);
   // Every match wanted (a lookup, not a page): nothing to skip, so the documents come directly.
   if (find.limit === null && find.skip === 0) {
     return { sql: `SELECT ${select} FROM ${from.sql}${where.sql} ORDER BY ${order}`, params: [...from.params, ...where.params] };
@@ -261,6 +274,30 @@ export function findSql(
 export function countSql(layout: CollectionLayout, clauses: readonly Clause[], plan = wholeNeedles): Sql {
   const { from, where } = source(layout, clauses, true, plan);
   return { sql: `SELECT count(*) FROM ${from.sql}${where.sql}`, params: [...from.params, ...where.params] };
+}
+
+/**
+ * The first `skip + limit` rows of a text search sorted newest first by the recent field, among the
+ * rows at or after the recent index's bound `since`, found through both its generations and the
+ * text queue, its needles driving as `findSql`'s do. When that many come back, they are the page's
+ * rows and those before it: every row at or after `since` is a candidate here, and every other row
+ * sorts after them (see sqlite-recent-index.ts). The bound is read by the same statement, so from
+ * the same snapshot as the generations (a rotation moves it and drops a generation at once).
+ */
+export function recentPageSql(layout: CollectionLayout, collection: string, clauses: readonly Clause[], find: NormalizedFind, select: string, plan = wholeNeedles): Sql {
+  const { from } = source(layout, clauses, true, plan, layout.recentTables!);
+  const tests = clauses.map((clause) => clauseSql(layout, clause, true));
+  tests.push({ sql: `${valueOf(layout, layout.recentField!)} >= (SELECT since FROM read_model_recent WHERE collection = ?)`, params: [collection] });
+  const where = conditions(tests);
+  const table = quote(layout.table);
+  const order = orderSql(layout, find);
+  // Row ids through the sort, then their documents, as findSql does.
+  const page = `SELECT ${table}.rid FROM ${from.sql}${where.sql} ORDER BY ${order} LIMIT +?`;
+  return { sql: `SELECT ${select} FROM ${table} WHERE rid IN (${page}) ORDER BY ${order}`, params: [...from.params, ...where.params, find.skip + find.limit!] };
+}
+
+function orderSql(layout: CollectionLayout, find: NormalizedFind): string {
+  return find.sort.map(([field, dir]) => `${valueOf(layout, field)} ${dir === 1 ? 'ASC' : 'DESC'}`).join(', ');
 }
 
 /** Strings and null bind as SQL values; every other value goes in as JSON text through json(?). */

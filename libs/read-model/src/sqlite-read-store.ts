@@ -34,6 +34,7 @@ import { CHECKPOINTS_DDL, copyCollectionRows, createDeclaredIndex, ensureCollect
 import { VIEWS_DDL } from './sqlite-views.js';
 import { gramsTableName, quote } from './sqlite-query.js';
 import { liftBulkFilledSegments } from './fts5-structure.js';
+import { emptyRecentIndex, type RecentOptions } from './sqlite-recent-index.js';
 import { MAX_HELD, SqliteSession, SqliteView } from './sqlite-session.js';
 
 export interface SqliteReadStoreOptions {
@@ -54,6 +55,8 @@ export interface SqliteReadStoreOptions {
   idleDrainMs?: number;
   /** `buildIndexes` fills the grams index of a collection this large on another thread (default THREADED_GRAMS_ROWS). */
   threadedGramsRows?: number;
+  /** Below this many rows a recent index holds every row (default RECENT_MIN_ROWS, sqlite-recent-index.ts). */
+  recentMinRows?: number;
 }
 
 /**
@@ -139,6 +142,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
    */
   private deferred: Map<string, DeferredIndexes> | null;
   private readonly textQueueRows: number;
+  private readonly recent: RecentOptions;
   private readonly idleDrainMs: number;
   private readonly threadedGramsRows: number;
   private idleDrain: NodeJS.Timeout | null = null;
@@ -152,6 +156,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     this.deferred = options.rebuild ? new Map() : null;
     this.rebuildStorage = options.rebuild ?? false;
     this.textQueueRows = options.textQueueRows ?? TEXT_QUEUE_ROWS;
+    this.recent = { minRows: options.recentMinRows };
     this.idleDrainMs = options.idleDrainMs ?? IDLE_DRAIN_MS;
     this.threadedGramsRows = options.threadedGramsRows ?? THREADED_GRAMS_ROWS;
     this.temporaryDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'read-store-')) : null;
@@ -213,7 +218,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
       this.transaction(() => {
         for (const spec of specs) {
           this.deferred?.set(spec.name, { spec, built: new Set() });
-          filled.push(...ensureCollectionSchema(this.writer.db, spec, { indexes: this.deferred === null }));
+          filled.push(...ensureCollectionSchema(this.writer.db, spec, { indexes: this.deferred === null, recent: this.recent }));
         }
         // Picks up rows queued by writers that did not drain (e.g. a tool copying rows).
         specs.forEach((spec) => this.layouts.of(spec.name));
@@ -289,7 +294,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
 
   /** On the write connection, inside its transaction; the text indexes it filled. */
   private buildIndexesOf(collection: string, { fillGrams = true } = {}): readonly string[] {
-    const filled = ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!.spec, { fillGrams });
+    const filled = ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!.spec, { fillGrams, recent: this.recent });
     this.deferred!.delete(collection);
     this.layouts.forget(collection);
     return filled;
@@ -367,6 +372,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
           this.writer.db.exec(`INSERT INTO ${quote(layout.ftsTable)} (${quote(layout.ftsTable)}) VALUES ('delete-all')`);
           this.writer.db.exec(`INSERT INTO ${quote(layout.gramsTable)} (${quote(layout.gramsTable)}) VALUES ('delete-all')`);
           this.writer.db.exec(`DELETE FROM ${quote(layout.ftsQueue)}`);
+          if (layout.recentTables !== null) emptyRecentIndex(this.writer.db, layout);
         }
         this.writer.statement('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
       });
@@ -391,7 +397,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
    */
   private drainTextQueues(minRows = 1): boolean {
     let leftQueued = false;
-    for (const layout of this.layouts.read()) if (isSearchable(layout)) leftQueued = drainTextQueue(this.writer, layout, minRows) || leftQueued;
+    for (const layout of this.layouts.read()) if (isSearchable(layout)) leftQueued = drainTextQueue(this.writer, layout, minRows, this.recent) || leftQueued;
     return leftQueued;
   }
 

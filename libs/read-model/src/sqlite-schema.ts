@@ -24,6 +24,7 @@ import { GRAMS_FUNCTION } from './sqlite-grams.js';
 import { FOLD_FUNCTION } from './sqlite-text-fold.js';
 import { ensureViews, readViews } from './sqlite-views.js';
 import type { Connection } from './sqlite-connection.js';
+import { buildRecentIndex, createEmptyRecentIndex, dropRecentIndex, isWorthARecentIndex, readRecentBound, recentOrderIndexName, type RecentOptions } from './sqlite-recent-index.js';
 import {
   type CollectionLayout,
   ftsColumn,
@@ -33,6 +34,7 @@ import {
   gramsTableName,
   jsonPath,
   quote,
+  recentTableNames,
   searchColumn,
   tableName,
 } from './sqlite-query.js';
@@ -71,7 +73,7 @@ export const FTS_SHADOW_TABLES = ['config', 'data', 'docsize', 'idx'] as const;
  */
 export function replaceCollection(db: Database.Database, from: string, spec: CollectionSpec): void {
   // Qualified: while main lacks a table, an unqualified name would find `from`'s.
-  for (const name of [tableName(spec.name), ftsTableName(spec.name), gramsTableName(spec.name), ftsQueueName(spec.name)]) {
+  for (const name of [tableName(spec.name), ftsTableName(spec.name), gramsTableName(spec.name), ...recentTableNames(spec.name), ftsQueueName(spec.name)]) {
     db.exec(`DROP TABLE IF EXISTS main.${quote(name)}`);
   }
   db.prepare('DELETE FROM main.read_model_views WHERE collection = ?').run(spec.name);
@@ -79,19 +81,26 @@ export function replaceCollection(db: Database.Database, from: string, spec: Col
   // trigger makes SQLite copy row by row.
   ensureCollectionSchema(db, spec);
   for (const suffix of TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS main.${triggerName(spec.name, suffix)}`);
-  copyTable(db, from, tableName(spec.name));
   const textFields = [...new Set(spec.textFields ?? [])];
+  // The recent index as `from` has it (the empty table here is too small for one), made empty
+  // before the rows are copied, so its order index is copied with them.
+  const recentField = recentFieldOf(spec);
+  const recent = textFields.length > 0 && recentField !== null && readRecentBound(db, spec.name, from) !== null ? recentField : null;
+  if (recent !== null) createEmptyRecentIndex(db, spec.name, recent, textFields);
+  copyTable(db, from, tableName(spec.name));
   if (textFields.length > 0) {
-    for (const fts of [ftsTableName(spec.name), gramsTableName(spec.name)]) {
+    for (const fts of [ftsTableName(spec.name), gramsTableName(spec.name), ...(recent ? recentTableNames(spec.name) : [])]) {
       for (const suffix of FTS_SHADOW_TABLES) {
         const shadow = `${fts}_${suffix}`;
         db.exec(`DELETE FROM main.${quote(shadow)}`);
         copyTable(db, from, shadow);
       }
     }
+    // The recent index's bounds as `from` has them, with the rows copied.
+    if (recent) db.prepare(`INSERT OR REPLACE INTO main.read_model_recent SELECT * FROM ${quote(from)}.read_model_recent WHERE collection = ?`).run(spec.name);
     // Rows a catch-up batch left queued in `from` (its text indexes do not hold them yet) stay queued.
     copyTable(db, from, ftsQueueName(spec.name));
-    for (const trigger of queueTriggers(spec.name, textFields)) db.exec(trigger);
+    for (const trigger of queueTriggers(spec.name, textFields, recent)) db.exec(trigger);
   }
 }
 
@@ -187,11 +196,14 @@ export function readLayout(db: Database.Database, collection: string): Collectio
   );
   const searchable = textFields.length > 0;
   const hasGrams = columnNames(db, gramsTableName(collection)).length > 0;
+  const recent = searchable && recentTableNames(collection).every((name) => columnNames(db, name).length > 0) ? readRecentBound(db, collection) : null;
   return {
     table,
     ftsTable: searchable ? ftsTableName(collection) : null,
     ftsQueue: searchable ? ftsQueueName(collection) : null,
     gramsTable: searchable && hasGrams ? gramsTableName(collection) : null,
+    recentTables: recent ? recentTableNames(collection) : null,
+    recentField: recent?.field ?? null,
     columnFields: new Set(withPrefix(fieldColumns, fieldColumn(''))),
     searchFields: new Set(withPrefix(fieldColumns, searchColumn(''))),
     textFields: new Set(textFields),
@@ -207,7 +219,10 @@ export function textOf(field: string, row = ''): string {
   return row ? `${row}.${quote(searchColumn(field))}` : quote(searchColumn(field));
 }
 
-const TRIGGERS = ['ai', 'au', 'ad'] as const;
+const TRIGGERS = ['ai', 'au', 'ad', 'ar'] as const;
+
+/** A text queue's rows: `indexed`, whether the full text indexes held the row when it was queued; `text`, see queueTriggers. */
+const QUEUE_COLUMNS = 'rid INTEGER PRIMARY KEY, indexed INTEGER NOT NULL, text INTEGER NOT NULL DEFAULT 1';
 const triggerName = (collection: string, suffix: (typeof TRIGGERS)[number]) => quote(`${ftsTableName(collection)}_${suffix}`);
 
 /**
@@ -215,22 +230,39 @@ const triggerName = (collection: string, suffix: (typeof TRIGGERS)[number]) => q
  * counts (that is what the FTS table still reflects until the queue is drained). Not INSERT OR
  * IGNORE: the conflict policy of the statement firing the trigger (an upsert's) would override it.
  */
-function queueTriggers(collection: string, fields: readonly string[]): string[] {
+function queueTriggers(collection: string, fields: readonly string[], recentField: string | null): string[] {
   const table = quote(tableName(collection));
   const queue = quote(ftsQueueName(collection));
-  const enqueue = (row: 'new' | 'old', indexed: 0 | 1) =>
-    `INSERT INTO ${queue} (rid, indexed) SELECT ${row}.rid, ${indexed} ` +
-    `WHERE NOT EXISTS (SELECT 1 FROM ${queue} WHERE rid = ${row}.rid);`;
+  // `text` 0: only the recent index needs the row (it moved past the bound); a change of text
+  // (or an insert, or a delete) makes it 1, whatever queued the row first.
+  const enqueue = (row: 'new' | 'old', indexed: 0 | 1, text: 0 | 1 = 1) =>
+    `INSERT INTO ${queue} (rid, indexed, text) SELECT ${row}.rid, ${indexed}, ${text} ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM ${queue} WHERE rid = ${row}.rid);` +
+    (text === 1 ? ` UPDATE ${queue} SET text = 1 WHERE rid = ${row}.rid AND text = 0;` : '');
   // Most updates (patches of other fields) leave the text alone and need no re-indexing: the store
   // sets a search column only when its value changes, so such an UPDATE does not even fire this
   // trigger (one watching the document ran on every update, parsing it twice per text field).
   const columns = fields.map((f) => quote(searchColumn(f)));
   const textChanged = columns.map((c) => `old.${c} IS NOT new.${c}`).join(' OR ');
-  return [
+  const triggers = [
     `CREATE TRIGGER ${triggerName(collection, 'ai')} AFTER INSERT ON ${table} BEGIN ${enqueue('new', 0)} END`,
     `CREATE TRIGGER ${triggerName(collection, 'au')} AFTER UPDATE OF ${columns.join(', ')} ON ${table} WHEN ${textChanged} BEGIN ${enqueue('new', 1)} END`,
     `CREATE TRIGGER ${triggerName(collection, 'ad')} AFTER DELETE ON ${table} BEGIN ${enqueue('old', 1)} END`,
   ];
+  if (recentField !== null) {
+    // A row whose field moves into the recent index's range from below its split, where the newer
+    // generation may not hold it, must enter that generation (see sqlite-recent-index.ts).
+    const value = quote(fieldColumn(recentField));
+    const bound = (column: string) => `(SELECT ${column} FROM read_model_recent WHERE collection = '${collection}')`;
+    const entered = `(${bound('since')} IS NULL OR new.${value} >= ${bound('since')}) AND coalesce(old.${value} >= ${bound('split')}, ${bound('split')} IS NULL) = 0`;
+    triggers.push(`CREATE TRIGGER ${triggerName(collection, 'ar')} AFTER UPDATE OF ${value} ON ${table} WHEN ${entered} BEGIN ${enqueue('new', 1, 0)} END`);
+  }
+  return triggers;
+}
+
+/** The field a collection's recent index follows, when it has one (see sqlite-recent-index.ts). */
+function recentFieldOf(spec: CollectionSpec): string | null {
+  return (spec.textFields ?? []).length > 0 ? (spec.recentBy ?? null) : null;
 }
 
 /**
@@ -251,7 +283,7 @@ function rebuildFts(db: Database.Database, collection: string, fields: readonly 
     `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns}, ` +
       `content='', contentless_delete=1, tokenize='trigram case_sensitive 0')`,
   );
-  db.exec(`CREATE TABLE ${quote(ftsQueueName(collection))} (rid INTEGER PRIMARY KEY, indexed INTEGER NOT NULL)`);
+  db.exec(`CREATE TABLE ${quote(ftsQueueName(collection))} (${QUEUE_COLUMNS})`);
   const texts = fields.map((f) => textOf(f)).join(', ');
   // In row id order: FTS5 takes ascending row ids in bulk, and SQLite would otherwise read the
   // text columns off the search index, in its order (measured: 4 times slower at 10,000 rows).
@@ -364,6 +396,36 @@ function columnsOfIndex(db: Database.Database, name: string): string[] {
 }
 
 /**
+ * Makes the collection's recent index match its spec: built from the rows when it is new, follows
+ * another field, or the text indexes were just built again; dropped when the spec has none. Not
+ * made while the collection is too small for it to narrow anything (see isWorthARecentIndex).
+ * Whether the collection has one now, and whether it was filled from rows here.
+ */
+function ensureRecentIndex(
+  db: Database.Database,
+  collection: string,
+  textFields: readonly string[],
+  field: string | null,
+  textRebuilt: boolean,
+  columnFields: ReadonlySet<string>,
+  options: RecentOptions,
+): { active: boolean; filled: boolean } {
+  if (field !== null && !columnFields.has(field)) throw new Error(`Collection "${collection}": recentBy "${field}" must be an indexed field (it needs a column of its own)`);
+  const bound = readRecentBound(db, collection);
+  const present =
+    bound?.field === field && recentTableNames(collection).every((name) => columnNames(db, name).length > 0) && columnsOfIndex(db, recentOrderIndexName(collection)).length > 0;
+  // Once made, kept whatever the size: a reader that has seen it (another process's API) keeps using it.
+  const rows = present ? Infinity : (db.prepare(`SELECT count(*) FROM ${quote(tableName(collection))}`).pluck().get() as number);
+  if (field === null || textFields.length === 0 || !isWorthARecentIndex(rows, options)) {
+    dropRecentIndex(db, collection);
+    return { active: false, filled: false };
+  }
+  if (!textRebuilt && present) return { active: true, filled: false };
+  const texts = textFields.map((f) => textOf(f)).join(', ');
+  return { active: true, filled: buildRecentIndex(db, collection, field, textFields, texts, (fts, insert) => fillInBulk(db, fts, insert), options) > 0 };
+}
+
+/**
  * Creates or extends one collection's schema; existing documents are kept (and indexed). Without
  * `indexes` the collection gets none of its declared indexes, nor text indexes (those there are
  * dropped): queries then test every row, and a later call with them builds each from the rows in
@@ -374,7 +436,7 @@ function columnsOfIndex(db: Database.Database, name: string): string[] {
 export function ensureCollectionSchema(
   db: Database.Database,
   spec: CollectionSpec,
-  { indexes = true, fillGrams = true } = {},
+  { indexes = true, fillGrams = true, recent = {} as RecentOptions } = {},
 ): readonly string[] {
   const table = quote(tableName(spec.name));
   // An explicit INTEGER PRIMARY KEY keeps row ids stable (even across VACUUM) for the FTS index.
@@ -424,6 +486,8 @@ export function ensureCollectionSchema(
   }
   const declared = new Set<string>();
   for (const fields of indexes ? spec.indexes : []) declared.add(createDeclaredIndex(db, spec, fields));
+  // The recent index's own (see sqlite-recent-index.ts): kept, or built or dropped with it below.
+  if (indexes && recentFieldOf(spec) !== null) declared.add(recentOrderIndexName(spec.name));
   // An index no longer declared only costs every write.
   dropIndexesOf(db, spec.name, declared);
   ensureViews(db, spec.name, spec.views ?? {});
@@ -445,8 +509,16 @@ export function ensureCollectionSchema(
     textFields.every((f) => current.has(f)) &&
     (textFields.length === 0 || (layout?.gramsTable !== null && !searchColumnsFilled));
   if (!unchanged) rebuildFts(db, spec.name, textFields, fillGrams);
-  if (textFields.length > 0) for (const trigger of queueTriggers(spec.name, textFields)) db.exec(trigger);
+  // A queue from before the recent index: every row in it was queued for its text.
+  if (textFields.length > 0 && !columnNames(db, ftsQueueName(spec.name)).some((c) => c.name === 'text')) {
+    db.exec(`ALTER TABLE ${quote(ftsQueueName(spec.name))} ADD COLUMN text INTEGER NOT NULL DEFAULT 1`);
+  }
+  const recentField = indexes ? recentFieldOf(spec) : null;
+  const recentIndex = ensureRecentIndex(db, spec.name, textFields, recentField, !unchanged, columnFields, recent);
+  // The newer generation is the one a build fills.
+  const recentFilled = recentIndex.filled ? [recentTableNames(spec.name)[1]] : [];
+  if (textFields.length > 0) for (const trigger of queueTriggers(spec.name, textFields, recentIndex.active ? recentField : null)) db.exec(trigger);
   // An empty collection's text indexes have no segment yet.
-  if (unchanged || textFields.length === 0 || !hasRows) return [];
-  return fillGrams ? [ftsTableName(spec.name), gramsTableName(spec.name)] : [ftsTableName(spec.name)];
+  if (unchanged || textFields.length === 0 || !hasRows) return recentFilled;
+  return [...(fillGrams ? [ftsTableName(spec.name), gramsTableName(spec.name)] : [ftsTableName(spec.name)]), ...recentFilled];
 }

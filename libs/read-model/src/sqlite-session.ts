@@ -9,7 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import type { CountCache } from './sqlite-count-cache.js';
 import { columnValue, updateFromSql, upsertParams, upsertSql } from './sqlite-columns.js';
-import { type CollectionLayout, countSql, fieldColumn, findSql, foldNeedles, ftsColumn, quote, searchColumn, setDocSql, drivingNeedles, type PageSql, type Sql, type TextPlan, valueOf, viewColumn, whereSql } from './sqlite-query.js';
+import { type CollectionLayout, countSql, drivesTrigrams, fieldColumn, findSql, foldNeedles, ftsColumn, quote, recentPageSql, searchColumn, setDocSql, drivingNeedles, type PageSql, type Sql, type TextPlan, valueOf, viewColumn, whereSql } from './sqlite-query.js';
 import { searchForm } from './sqlite-text-fold.js';
 import { TrigramPlanner } from './sqlite-trigram-plan.js';
 import { viewSetsSql } from './sqlite-views.js';
@@ -68,7 +68,8 @@ export class SqliteView implements ReadView {
   protected findBy(collection: string, clauses: Clause[], options?: FindOptions): Doc[] {
     const layout = this.layoutOf(collection);
     const find = normalizeFind(options);
-    const docs = this.all(findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), undefined, this.textPlan));
+    const textIndex = this.prefersTextIndex(layout, clauses, find);
+    const docs = (textIndex && this.recentPage(collection, layout, clauses, find, 'doc')) || this.all(findSql(layout, clauses, find, textIndex, undefined, this.textPlan));
     return docs.map((doc) => JSON.parse(doc) as Doc);
   }
 
@@ -77,8 +78,25 @@ export class SqliteView implements ReadView {
     if (!layout.views.has(view)) throw new Error(`Collection "${collection}" has no view "${view}"`);
     const clauses = clausesOf(filter);
     const find = normalizeFind(options);
-    const query = findSql(layout, clauses, find, this.prefersTextIndex(layout, clauses, find), quote(viewColumn(view)), this.textPlan);
-    return `[${this.all(query).join(',')}]`;
+    const textIndex = this.prefersTextIndex(layout, clauses, find);
+    const select = quote(viewColumn(view));
+    const rows = (textIndex && this.recentPage(collection, layout, clauses, find, select)) || this.all(findSql(layout, clauses, find, textIndex, select, this.textPlan));
+    return `[${rows.join(',')}]`;
+  }
+
+  /**
+   * A page of a text search sorted newest first by the collection's recent field (then `_id`), read
+   * from its recent index (sqlite-recent-index.ts) when the matching rows there fill it; null when
+   * they do not (the page then comes from the full text index). Only for views of committed data.
+   */
+  private recentPage(collection: string, layout: CollectionLayout, clauses: Clause[], find: NormalizedFind, select: string): string[] | null {
+    if (!this.counts || layout.recentTables === null || find.limit === null) return null;
+    const [first, second] = find.sort;
+    const newestFirst = find.sort.length === 2 && first[0] === layout.recentField && first[1] === -1 && second[0] === '_id' && second[1] === 1;
+    if (!newestFirst || !drivesTrigrams(drivingNeedles(layout, clauses, this.textPlan))) return null;
+    const query = recentPageSql(layout, collection, clauses, find, select, this.textPlan);
+    const rows = this.connection.statement(query.sql).pluck().all(...query.params) as string[];
+    return rows.length === find.skip + find.limit ? rows.slice(find.skip) : null;
   }
 
   /** The page's first column, read in one pass when SQLite takes its order straight off an index. */

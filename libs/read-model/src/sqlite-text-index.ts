@@ -11,6 +11,7 @@
 import type { Connection } from './sqlite-connection.js';
 import { type CollectionLayout, ftsColumn, quote } from './sqlite-query.js';
 import { GRAMS_FUNCTION } from './sqlite-grams.js';
+import { drainIntoRecent, type RecentOptions } from './sqlite-recent-index.js';
 import { textOf } from './sqlite-schema.js';
 
 export type SearchableLayout = CollectionLayout & { ftsTable: string; ftsQueue: string; gramsTable: string };
@@ -19,8 +20,11 @@ export function isSearchable(layout: CollectionLayout): layout is SearchableLayo
   return layout.ftsTable !== null && layout.ftsQueue !== null && layout.gramsTable !== null;
 }
 
-/** Drains the queue if it holds at least `minRows` (≥ 1) rows; whether rows are left queued. */
-export function drainTextQueue(connection: Connection, layout: SearchableLayout, minRows = 1): boolean {
+/**
+ * Drains the queue if it holds at least `minRows` (≥ 1) rows; whether rows are left queued. Rows
+ * queued only for the recent index (`text` 0: their text did not change) go there alone.
+ */
+export function drainTextQueue(connection: Connection, layout: SearchableLayout, minRows = 1, recent: RecentOptions = {}): boolean {
   const fts = quote(layout.ftsTable);
   const queue = quote(layout.ftsQueue);
   // `+?`: SQLite may plan with a bare `LIMIT ?`'s value, and so prepares the statement again at
@@ -33,11 +37,12 @@ export function drainTextQueue(connection: Connection, layout: SearchableLayout,
   const grams = quote(layout.gramsTable);
   // CROSS JOIN keeps the queue the outer loop, in row id order (which FTS5 takes best): otherwise
   // SQLite may prefer scanning the search index, which covers the text columns, in its own order.
-  const queuedRows = `FROM ${queue} AS queued CROSS JOIN ${quote(layout.table)} AS doc_row ON doc_row.rid = queued.rid`;
-  connection.statement(`DELETE FROM ${fts} WHERE rowid IN (SELECT rid FROM ${queue} WHERE indexed)`).run();
-  connection.statement(`DELETE FROM ${grams} WHERE rowid IN (SELECT rid FROM ${queue} WHERE indexed)`).run();
+  const queuedRows = `FROM ${queue} AS queued CROSS JOIN ${quote(layout.table)} AS doc_row ON doc_row.rid = queued.rid WHERE queued.text`;
+  connection.statement(`DELETE FROM ${fts} WHERE rowid IN (SELECT rid FROM ${queue} WHERE indexed AND text)`).run();
+  connection.statement(`DELETE FROM ${grams} WHERE rowid IN (SELECT rid FROM ${queue} WHERE indexed AND text)`).run();
   connection.statement(`INSERT INTO ${fts} (rowid, ${columns}) SELECT doc_row.rid, ${texts} ${queuedRows}`).run();
   connection.statement(`INSERT INTO ${grams} (rowid, grams) SELECT doc_row.rid, ${GRAMS_FUNCTION}(${texts}) ${queuedRows}`).run();
+  if (layout.recentTables !== null) drainIntoRecent(connection, layout, queue, texts, recent);
   connection.statement(`DELETE FROM ${queue}`).run();
   return false;
 }

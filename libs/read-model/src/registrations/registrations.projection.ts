@@ -33,6 +33,8 @@ export const RegistrationCollections = {
       ['Organization', 'AssessmentFormIdentifier'],
     ],
     textFields: ['LearnerName', 'LearnerEmail', 'LearnerCode'],
+    // Searches show the newest change first: their pages read the newest rows' text index first.
+    recentBy: 'LastChangeTime',
     // A search page and a retrieve answer are these fields exactly: kept rendered, they are sent
     // without parsing documents.
     views: { [REGISTRATION_ROW_VIEW]: REGISTRATION_ROW_FIELDS, [REGISTRATION_DETAIL_VIEW]: REGISTRATION_DETAIL_FIELDS },
