@@ -6,6 +6,7 @@ import type { CatalogQueries } from '../../../read-model/src/catalog/catalog.que
 import type { CommandContext } from '../event-sourcing/command-context.js';
 import { EventSourcedStreams } from '../event-sourcing/event-sourced-streams.js';
 import { EventSourcedExamEventScheduler } from './event-sourced-exam-event-scheduler.js';
+import { ExamScheduleCache } from './exam-schedule-cache.js';
 
 const ORG = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a01';
 const VENUE = '5e0f7d1c-9a6b-4c3e-8d2f-1b0a9c8e7f04';
@@ -60,5 +61,98 @@ describe('attachForm with the event findShared answered', () => {
     const titles = (await store.readStream(`examEvent-${EVENT}`)).filter((event) => event.type === 'ExamEventRetitled').map((event) => event.data.Title);
     // Decided on the stale read, it would have been titled after Physics alone.
     expect(titles.at(-1)).toBe('North Hall / Various');
+  });
+});
+
+/**
+ * Records the schedule reads that reach the store. `hold` keeps the next one's answer until
+ * released; `failNext` makes the next one fail.
+ */
+class ScheduleReads extends ForwardingEventStore {
+  readonly fromRevisions: bigint[] = [];
+  failNext = false;
+  private held: Promise<void> | null = null;
+
+  hold(): () => void {
+    let release!: () => void;
+    this.held = new Promise((resolve) => (release = resolve));
+    return release;
+  }
+
+  override async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
+    if (!streamId.startsWith('examSchedule-')) return super.readStream(streamId, options);
+    this.fromRevisions.push(options?.fromRevision ?? 0n);
+    const held = this.held;
+    this.held = null;
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('disk gone');
+    }
+    const answer = await super.readStream(streamId, options);
+    if (held) await held;
+    return answer;
+  }
+}
+
+describe('ExamScheduleCache', () => {
+  let store: ScheduleReads;
+  let scheduler: EventSourcedExamEventScheduler;
+  let scheduled = 0;
+  const scheduleOne = () =>
+    scheduler.schedule(context, {
+      eventId: `7d1c5e0f-9a6b-4c3e-8d2f-${String(++scheduled).padStart(12, '0')}`,
+      venueId: VENUE,
+      start: `2030-03-${String(scheduled).padStart(2, '0')}T09:00:00-08:00`,
+      examType: 'Class',
+      format: 'Paper',
+      billingCode: 'FEE',
+      registrationLimit: null,
+    });
+
+  beforeEach(async () => {
+    store = new ScheduleReads(new SqliteEventStore(':memory:'));
+    scheduler = new EventSourcedExamEventScheduler(store, new EventSourcedStreams(store), catalog);
+    scheduled = 0;
+    for (let i = 0; i < 3; i++) await scheduleOne();
+    store.fromRevisions.length = 0;
+  });
+  afterEach(() => store.close());
+
+  /** The schedule's last revision, read without being recorded. */
+  async function lastRevision(): Promise<bigint> {
+    const last = (await store.readStream(`examSchedule-${ORG}`)).at(-1)!.revision;
+    store.fromRevisions.pop();
+    return last;
+  }
+
+  it('reads a cold schedule once for concurrent loads, the others only what came after', async () => {
+    const last = await lastRevision();
+    const cache = new ExamScheduleCache(store);
+    const loads = await Promise.all(Array.from({ length: 8 }, () => cache.load(ORG)));
+    expect(loads.map((loaded) => loaded.revision)).toEqual(Array(8).fill(last));
+    expect(store.fromRevisions.filter((from) => from === 0n)).toHaveLength(1);
+    expect(store.fromRevisions.slice(1)).toEqual(Array(7).fill(last + 1n));
+  });
+
+  it('gives a load that arrives during a read every event appended before it', async () => {
+    const cache = new ExamScheduleCache(store);
+    const release = store.hold();
+    const first = cache.load(ORG);
+    await scheduleOne();
+    const second = cache.load(ORG);
+    release();
+    const last = await lastRevision();
+    expect((await first).revision).toBeLessThan(last);
+    expect((await second).revision).toBe(last);
+  });
+
+  it('answers a load that waited for a read that failed, and the next ones', async () => {
+    const cache = new ExamScheduleCache(store);
+    store.failNext = true;
+    const [failed, waited] = await Promise.allSettled([cache.load(ORG), cache.load(ORG)]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: new Error('disk gone') });
+    const last = await lastRevision();
+    expect(waited).toMatchObject({ status: 'fulfilled', value: { revision: last } });
+    expect((await cache.load(ORG)).revision).toBe(last);
   });
 });
