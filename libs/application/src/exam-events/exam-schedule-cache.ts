@@ -20,7 +20,7 @@ const EMPTY: LoadedSchedule = { state: examScheduleDecider.initialState, revisio
  *
  * Loads that arrive while one is reading wait for it, then read only what it did not: otherwise a
  * cold cache (after a start) would have every concurrent command parse the whole stream at once,
- * tens of MB each at a million registrations (an API ran out of heap that way, session 27).
+ * about 10 MB each for a schedule of 10,000 events (session 26's API ran out of heap that way).
  */
 export class ExamScheduleCache {
   private readonly byOrganization = new Map<string, LoadedSchedule>();
