@@ -56,6 +56,17 @@ export const ftsTableName = (collection: string): string => `rm_${collection}_ft
 export const ftsQueueName = (collection: string): string => `rm_${collection}_fts_queue`;
 export const gramsTableName = (collection: string): string => `rm_${collection}_grams`;
 export const recentTableNames = (collection: string): [string, string] => [`rm_${collection}_recent_older`, `rm_${collection}_recent_newer`];
+/** The collection a layout is of, as its table's name is made from it (tableName). */
+export const collectionOf = (layout: Pick<CollectionLayout, 'table'>): string => layout.table.slice(tableName('').length);
+
+/**
+ * A trigram index of the text fields, keyed by row id: contentless (the documents already hold the
+ * text; the index only has to find row ids). The full index and the recent one share it, so a
+ * needle finds the same rows in both.
+ */
+export const trigramTableSql = (table: string, textFields: readonly string[]): string =>
+  `CREATE VIRTUAL TABLE ${quote(table)} USING fts5(${textFields.map((f) => quote(ftsColumn(f))).join(', ')}, ` +
+  `content='', contentless_delete=1, tokenize='trigram case_sensitive 0')`;
 /** The column of an indexed field: its value as json_extract gives it (see sqlite-columns.ts). */
 export const fieldColumn = (field: string): string => `f_${field}`;
 /** The column of a text field: its folded text, NULL for a value that is not text (see sqlite-text-fold.ts). */

@@ -25,7 +25,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
-import { type CollectionLayout, fieldColumn, ftsColumn, quote, recentTableNames, tableName } from './sqlite-query.js';
+import { type CollectionLayout, collectionOf, fieldColumn, ftsColumn, quote, recentTableNames, tableName, trigramTableSql } from './sqlite-query.js';
 
 export const RECENT_DDL =
   'CREATE TABLE IF NOT EXISTS read_model_recent (collection TEXT PRIMARY KEY, field TEXT NOT NULL, since, split, rows INTEGER NOT NULL)';
@@ -76,8 +76,7 @@ export function dropRecentIndex(db: Database.Database, collection: string): void
 }
 
 function createGeneration(db: Database.Database, table: string, textFields: readonly string[]): void {
-  const columns = textFields.map((f) => quote(ftsColumn(f))).join(', ');
-  db.exec(`CREATE VIRTUAL TABLE ${quote(table)} USING fts5(${columns}, content='', contentless_delete=1, tokenize='trigram case_sensitive 0')`);
+  db.exec(trigramTableSql(table, textFields));
 }
 
 /** How many rows a generation holds before it rotates, for a table whose largest row id is `maxRid`. */
@@ -132,8 +131,7 @@ export function buildRecentIndex(
  * rows in range (re)enter the newer generation, which rotates once it is full.
  */
 export function drainIntoRecent(connection: Connection, layout: CollectionLayout, queue: string, texts: string, options: RecentOptions = {}): void {
-  // The collection's name, as its table's is made from it (tableName).
-  const collection = layout.table.slice(tableName('').length);
+  const collection = collectionOf(layout);
   const bound = connection.statement('SELECT field, since, split, rows FROM read_model_recent WHERE collection = ?').get(collection) as RecentBound | undefined;
   if (bound === undefined) return;
   const [, newer] = layout.recentTables!;
@@ -149,14 +147,11 @@ export function drainIntoRecent(connection: Connection, layout: CollectionLayout
     .run(bound.since, bound.since).changes;
   const rows = Math.max(0, bound.rows - removed + taken);
   const maxRid = (connection.statement(`SELECT max(rid) FROM ${table}`).pluck().get() as number | null) ?? 0;
-  if (rows < targetRows(maxRid, options.minRows ?? RECENT_MIN_ROWS)) {
-    connection.statement('UPDATE read_model_recent SET rows = ? WHERE collection = ?').run(rows, collection);
-    return;
-  }
-  // Past every value there now (text: the least string after the largest), so no row is at or after
-  // it yet; and never below the old split, which becomes `since`: a row between the two would be
-  // in range with nothing to put it in the newer generation.
-  const newest = connection.statement(`SELECT max(${value}) FROM ${table}`).pluck().get();
+  const full = rows >= targetRows(maxRid, options.minRows ?? RECENT_MIN_ROWS);
+  // The new split, past every value there now (text: the least string after the largest), so no row
+  // is at or after it yet; and never below the old split, which becomes `since`: a row between the
+  // two would be in range with nothing to put it in the newer generation.
+  const newest = full ? connection.statement(`SELECT max(${value}) FROM ${table}`).pluck().get() : null;
   if (typeof newest !== 'string') {
     connection.statement('UPDATE read_model_recent SET rows = ? WHERE collection = ?').run(rows, collection);
     return;
@@ -174,7 +169,7 @@ export function drainIntoRecent(connection: Connection, layout: CollectionLayout
  * until a rotation has set `since` again. The tables stay: readers may hold their layout.
  */
 export function emptyRecentIndex(db: Database.Database, layout: CollectionLayout): void {
-  const collection = layout.table.slice(tableName('').length);
+  const collection = collectionOf(layout);
   for (const table of layout.recentTables!) db.exec(`INSERT INTO ${quote(table)} (${quote(table)}) VALUES ('delete-all')`);
   db.prepare('UPDATE read_model_recent SET since = NULL, split = NULL, rows = 0 WHERE collection = ?').run(collection);
 }

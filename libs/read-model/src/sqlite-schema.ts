@@ -37,6 +37,7 @@ import {
   recentTableNames,
   searchColumn,
   tableName,
+  trigramTableSql,
 } from './sqlite-query.js';
 
 export const CHECKPOINTS_DDL =
@@ -85,7 +86,7 @@ export function replaceCollection(db: Database.Database, from: string, spec: Col
   // The recent index as `from` has it (the empty table here is too small for one), made empty
   // before the rows are copied, so its order index is copied with them.
   const recentField = recentFieldOf(spec);
-  const recent = textFields.length > 0 && recentField !== null && readRecentBound(db, spec.name, from) !== null ? recentField : null;
+  const recent = recentField !== null && readRecentBound(db, spec.name, from) !== null ? recentField : null;
   if (recent !== null) createEmptyRecentIndex(db, spec.name, recent, textFields);
   copyTable(db, from, tableName(spec.name));
   if (textFields.length > 0) {
@@ -278,11 +279,7 @@ function rebuildFts(db: Database.Database, collection: string, fields: readonly 
   if (fields.length === 0) return;
   const fts = quote(ftsTableName(collection));
   const columns = fields.map((f) => quote(ftsColumn(f))).join(', ');
-  // Contentless: the documents already hold the text; the index only has to find row ids.
-  db.exec(
-    `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns}, ` +
-      `content='', contentless_delete=1, tokenize='trigram case_sensitive 0')`,
-  );
+  db.exec(trigramTableSql(ftsTableName(collection), fields));
   db.exec(`CREATE TABLE ${quote(ftsQueueName(collection))} (${QUEUE_COLUMNS})`);
   const texts = fields.map((f) => textOf(f)).join(', ');
   // In row id order: FTS5 takes ascending row ids in bulk, and SQLite would otherwise read the
