@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { signToken, SCOPES } from '../libs/application/src/auth/tokens.js';
 import { measureAppendRates } from './event-store-append.js';
+import { describeHostSpeed, measureHostSpeed } from './host-speed.js';
 import type { RebuildRate } from './projection-rebuild.js';
 import type { Samples, Scenario, SeedInfo } from './scenario.js';
 import { registrationCommandScenarios } from './scenarios/registration-commands.js';
@@ -263,6 +264,8 @@ function residentMemoryMb(pid: number): { rss: number; peak: number } {
 }
 
 async function main(): Promise<void> {
+  // Before anything else runs: the machine alone.
+  const hostSpeed = measureHostSpeed();
   const dataDir = resolve(values['data-dir'] ?? (quick ? mkdtempSync(join(tmpdir(), 'bench-quick-')) : `./data/bench-${registrations}`));
   // A quick run seeds a throwaway folder; a full run keeps its (slow to seed) folder for the next run.
   if (quick && !values['data-dir']) process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -309,7 +312,7 @@ async function main(): Promise<void> {
   const storeRates = values.only ? null : await measureStoreRates(dataDir);
 
   const cpu = cpus()[0]?.model ?? 'CPU';
-  console.log(`\n${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}`);
+  console.log(`\n${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}; ${describeHostSpeed(hostSpeed)}`);
   console.log(`${seed.registrations} seeded registrations, ${connections} connections, ${duration} s per scenario after ${warmUpSeconds} s of warm-up\n`);
   console.log(
     '| Scenario | req/s | ceiling req/s (around it) | ratio to ceiling | server CPU ms/request | ceiling CPU ms/request | CPU ratio (ceiling / API) | p50 ms | p95 ms | p99 ms | connections up after ms | errors |\n' +
