@@ -59,13 +59,16 @@ export const recentTableNames = (collection: string): [string, string] => [`rm_$
 /** The collection a layout is of, as its table's name is made from it (tableName). */
 export const collectionOf = (layout: Pick<CollectionLayout, 'table'>): string => layout.table.slice(tableName('').length);
 
+/** A trigram table's columns, one per text field in this order: for its definition and the inserts that fill it. */
+export const trigramColumnsSql = (textFields: Iterable<string>): string => [...textFields].map((f) => quote(ftsColumn(f))).join(', ');
+
 /**
  * A trigram index of the text fields, keyed by row id: contentless (the documents already hold the
  * text; the index only has to find row ids). The full index and the recent one share it, so a
  * needle finds the same rows in both.
  */
 export const trigramTableSql = (table: string, textFields: readonly string[]): string =>
-  `CREATE VIRTUAL TABLE ${quote(table)} USING fts5(${textFields.map((f) => quote(ftsColumn(f))).join(', ')}, ` +
+  `CREATE VIRTUAL TABLE ${quote(table)} USING fts5(${trigramColumnsSql(textFields)}, ` +
   `content='', contentless_delete=1, tokenize='trigram case_sensitive 0')`;
 /** The column of an indexed field: its value as json_extract gives it (see sqlite-columns.ts). */
 export const fieldColumn = (field: string): string => `f_${field}`;

@@ -25,7 +25,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
-import { type CollectionLayout, collectionOf, fieldColumn, ftsColumn, quote, recentTableNames, tableName, trigramTableSql } from './sqlite-query.js';
+import { type CollectionLayout, collectionOf, fieldColumn, quote, recentTableNames, tableName, trigramColumnsSql, trigramTableSql } from './sqlite-query.js';
 
 export const RECENT_DDL =
   'CREATE TABLE IF NOT EXISTS read_model_recent (collection TEXT PRIMARY KEY, field TEXT NOT NULL, since, split, rows INTEGER NOT NULL)';
@@ -119,7 +119,7 @@ export function buildRecentIndex(
   db.prepare('INSERT INTO read_model_recent (collection, field, since, split, rows) VALUES (?, ?, ?, ?, 0)').run(collection, field, since, since);
   // A statement without parameters: the bound is read from its row.
   const bound = `(SELECT since FROM read_model_recent WHERE collection = '${collection}')`;
-  const columns = textFields.map((f) => quote(ftsColumn(f))).join(', ');
+  const columns = trigramColumnsSql(textFields);
   fill(quote(newer), `INSERT INTO ${quote(newer)} (rowid, ${columns}) SELECT rid, ${texts} FROM ${table}${since === null ? '' : ` WHERE ${value} >= ${bound}`} ORDER BY rid`);
   const taken = db.prepare(`SELECT count(*) FROM ${quote(`${newer}_docsize`)}`).pluck().get() as number;
   db.prepare('UPDATE read_model_recent SET rows = ? WHERE collection = ?').run(taken, collection);
@@ -137,7 +137,7 @@ export function drainIntoRecent(connection: Connection, layout: CollectionLayout
   const [, newer] = layout.recentTables!;
   const table = quote(layout.table);
   const value = quote(fieldColumn(bound.field));
-  const columns = [...layout.textFields].map((f) => quote(ftsColumn(f))).join(', ');
+  const columns = trigramColumnsSql(layout.textFields);
   // A queued row the newer generation may hold already (its text changed, it was deleted, its field
   // moved back and forth, or the build took it in while it was queued) leaves it first; deleting a
   // row it does not hold writes nothing.
