@@ -377,11 +377,11 @@ describe('SqliteReadStore', () => {
     }
   });
 
-  it('in a rebuild, fills a large collection\'s grams index on another thread: the same index as one filled in place, kept up to date after', async () => {
+  it('in a rebuild, fills a large collection\'s text indexes on another thread: the same indexes as ones filled in place, kept up to date after', async () => {
     const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Édith Piaf', 'Zoë Ødegaard', 'Kurt Gödel', 'Barbara Liskov'];
     const docs = Array.from({ length: 300 }, (_, i) => upsert({ _id: `p${i}`, Org: `o${i % 3}`, Name: `${names[i % names.length]} ${i}`, Email: i % 5 ? `x${i}@example.org` : 42 }));
-    const build = async (path: string, threadedGramsRows: number) => {
-      const store = new SqliteReadStore(path, { rebuild: true, threadedGramsRows, textQueueRows: 1 });
+    const build = async (path: string, threadedTextRows: number) => {
+      const store = new SqliteReadStore(path, { rebuild: true, threadedTextRows, textQueueRows: 1 });
       opened.push(store);
       await store.ensureCollections([people]);
       await write(store, docs);
@@ -395,11 +395,14 @@ describe('SqliteReadStore', () => {
     db.prepare('ATTACH ? AS in_place').run(join(dir, 'in-place.sqlite'));
     const rows = (schema: string, table: string) => db.prepare(`SELECT * FROM ${schema}."${table}" ORDER BY 1, 2`).raw().all();
     try {
-      for (const shadow of ['config', 'data', 'docsize', 'idx']) {
-        expect(rows('main', `rm_people_grams_${shadow}`)).toEqual(rows('in_place', `rm_people_grams_${shadow}`));
+      for (const index of ['rm_people_fts', 'rm_people_grams']) {
+        for (const shadow of ['config', 'data', 'docsize', 'idx']) {
+          expect(rows('main', `${index}_${shadow}`)).toEqual(rows('in_place', `${index}_${shadow}`));
+        }
+        expect(rows('main', `${index}_data`).length).toBeGreaterThan(1);
       }
-      expect(rows('main', 'rm_people_grams_data').length).toBeGreaterThan(1);
-      for (const needle of ['ö', 'g', 'ov', ' 1']) {
+      // Needles of one and two characters read the grams index, longer ones the trigrams.
+      for (const needle of ['ö', 'g', 'ov', ' 1', 'lov', 'ødegaard 1']) {
         expect(await threaded.count('people', { Name: { $contains: needle } })).toBe(holding(needle));
         expect(await inPlace.count('people', { Name: { $contains: needle } })).toBe(holding(needle));
       }
@@ -407,8 +410,9 @@ describe('SqliteReadStore', () => {
       await write(threaded, [upsert({ _id: 'p0', Org: 'o0', Name: 'Qx' }), { kind: 'delete', collection: 'people', id: 'p1' }], 2n);
       expect(ids(await threaded.find('people', { Name: { $contains: 'qx' } }))).toEqual(['p0']);
       expect(await threaded.count('people', { Name: { $contains: 'g' } })).toBe(holding('g') - 1);
+      expect(await threaded.count('people', { Name: { $contains: 'ada' } })).toBe(holding('ada') - 1);
       expect(db.prepare(`SELECT count(*) FROM rm_people_grams WHERE rm_people_grams MATCH 'f0x7178'`).pluck().get()).toBe(1);
-      expect(existsSync(join(dir, 'threaded.sqlite.grams-people'))).toBe(false);
+      expect(existsSync(join(dir, 'threaded.sqlite.texts-people'))).toBe(false);
     } finally {
       db.close();
     }

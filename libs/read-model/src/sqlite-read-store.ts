@@ -27,12 +27,12 @@ import { SqliteQueries } from './sqlite-queries.js';
 import { CountCache } from './sqlite-count-cache.js';
 import { registerGramsFunction } from './sqlite-grams.js';
 import { registerFoldFunction } from './sqlite-text-fold.js';
-import { GramsBuild } from './sqlite-grams-build.js';
+import { TextIndexBuild } from './sqlite-text-index-build.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
 import { CHECKPOINTS_DDL, copyCollectionRows, createDeclaredIndex, ensureCollectionSchema, indexServing, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
-import { gramsTableName, quote } from './sqlite-query.js';
+import { quote } from './sqlite-query.js';
 import { liftBulkFilledSegments } from './fts5-structure.js';
 import { emptyRecentIndex, type RecentOptions } from './sqlite-recent-index.js';
 import { MAX_HELD, SqliteSession, SqliteView } from './sqlite-session.js';
@@ -53,8 +53,8 @@ export interface SqliteReadStoreOptions {
   textQueueRows?: number;
   /** A text queue left shorter is drained once no batch has come for this long (default IDLE_DRAIN_MS). */
   idleDrainMs?: number;
-  /** `buildIndexes` fills the grams index of a collection this large on another thread (default THREADED_GRAMS_ROWS). */
-  threadedGramsRows?: number;
+  /** `buildIndexes` fills the text indexes of a collection this large on another thread (default THREADED_TEXT_ROWS). */
+  threadedTextRows?: number;
   /** Below this many rows a recent index holds every row (default RECENT_MIN_ROWS, sqlite-recent-index.ts). */
   recentMinRows?: number;
 }
@@ -112,13 +112,15 @@ const SCANNED_ROWS = 256;
 const REBUILD_MAX_HELD = 100_000;
 
 /**
- * Rows from which a rebuild's index build fills a collection's grams index on another thread
- * (sqlite-grams-build.ts). The thread costs about 0.25 s of CPU more in all (its start, the copy of
- * the text fields, the copy of the index), and its fill about 20 µs per row while this thread
- * builds the rest in about as much: at 12,954 rows it took this thread's part from 0.34–0.47 to
- * 0.22–0.29 s of CPU, but the thread's own path was no shorter than the whole build in place.
+ * Rows from which a rebuild's index build fills a collection's text indexes on another thread
+ * (sqlite-text-index-build.ts). Measured with the grams index alone there: the thread costs about
+ * 0.25 s of CPU more in all (its start, the copy of the text fields, the copy of the index), and
+ * its fill about 20 µs per row while this thread builds the rest in about as much: at 12,954 rows
+ * it took this thread's part from 0.34–0.47 to 0.22–0.29 s of CPU, but the thread's own path was
+ * no shorter than the whole build in place. With the trigram index there too, at 38,926 rows (a
+ * log of 197,560 events): `projections rebuild` 2.6–2.7 s against 2.6–3.0 s, four pairs.
  */
-const THREADED_GRAMS_ROWS = 20_000;
+const THREADED_TEXT_ROWS = 20_000;
 
 /** A collection's indexes while a rebuild defers them: its spec, and the declared ones built already (fields joined). */
 interface DeferredIndexes {
@@ -144,7 +146,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
   private readonly textQueueRows: number;
   private readonly recent: RecentOptions;
   private readonly idleDrainMs: number;
-  private readonly threadedGramsRows: number;
+  private readonly threadedTextRows: number;
   private idleDrain: NodeJS.Timeout | null = null;
   private closing = false;
   private readonly rebuildStorage: boolean;
@@ -158,7 +160,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     this.textQueueRows = options.textQueueRows ?? TEXT_QUEUE_ROWS;
     this.recent = { minRows: options.recentMinRows };
     this.idleDrainMs = options.idleDrainMs ?? IDLE_DRAIN_MS;
-    this.threadedGramsRows = options.threadedGramsRows ?? THREADED_GRAMS_ROWS;
+    this.threadedTextRows = options.threadedTextRows ?? THREADED_TEXT_ROWS;
     this.temporaryDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'read-store-')) : null;
     const path = (this.path = this.temporaryDir ? join(this.temporaryDir, 'read.sqlite') : file);
 
@@ -239,29 +241,29 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
     return this.writes.run(async () => {
       if (!this.deferred) return;
       this.mapForScans();
-      // A large collection's grams index is filled on a thread of its own meanwhile and copied in
-      // after the commit (sqlite-grams-build.ts). Until then it is empty: rebuild storage is the
-      // rebuild's alone, whose batches wait in this queue, and nothing else queries it yet.
-      const gramsBuilds = new Map<string, GramsBuild>();
+      // A large collection's text indexes are filled on a thread of its own meanwhile and copied in
+      // after the commit (sqlite-text-index-build.ts). Until then they are empty: rebuild storage is
+      // the rebuild's alone, whose batches wait in this queue, and nothing else queries it yet.
+      const textBuilds = new Map<string, TextIndexBuild>();
       try {
         for (const { spec } of this.deferred.values()) {
           const textFields = [...new Set(spec.textFields ?? [])];
-          if (textFields.length === 0 || this.rowsOf(spec.name) < this.threadedGramsRows) continue;
-          gramsBuilds.set(spec.name, GramsBuild.start(this.writer.db, `${this.path}.grams-${spec.name}`, spec.name, textFields));
+          if (textFields.length === 0 || this.rowsOf(spec.name) < this.threadedTextRows) continue;
+          textBuilds.set(spec.name, TextIndexBuild.start(this.writer.db, `${this.path}.texts-${spec.name}`, spec.name, textFields));
         }
         const filled: string[] = [];
         this.transaction(() => {
-          for (const name of [...this.deferred!.keys()]) filled.push(...this.buildIndexesOf(name, { fillGrams: !gramsBuilds.has(name) }));
+          for (const name of [...this.deferred!.keys()]) filled.push(...this.buildIndexesOf(name, { fillTexts: !textBuilds.has(name) }));
         });
         this.deferred = null;
-        for (const [name, build] of gramsBuilds) {
+        for (const build of textBuilds.values()) {
           await build.adoptInto(this.path);
-          filled.push(gramsTableName(name));
+          filled.push(...build.tables);
         }
         // Filled in one statement each: their segments go where live writes will not merge them whole.
         liftBulkFilledSegments(this.path, filled);
       } finally {
-        await Promise.all([...gramsBuilds.values()].map((build) => build.discard()));
+        await Promise.all([...textBuilds.values()].map((build) => build.discard()));
       }
     });
   }
@@ -293,8 +295,8 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
   }
 
   /** On the write connection, inside its transaction; the text indexes it filled. */
-  private buildIndexesOf(collection: string, { fillGrams = true } = {}): readonly string[] {
-    const filled = ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!.spec, { fillGrams, recent: this.recent });
+  private buildIndexesOf(collection: string, { fillTexts = true } = {}): readonly string[] {
+    const filled = ensureCollectionSchema(this.writer.db, this.deferred!.get(collection)!.spec, { fillTexts, recent: this.recent });
     this.deferred!.delete(collection);
     this.layouts.forget(collection);
     return filled;

@@ -269,38 +269,35 @@ function recentFieldOf(spec: CollectionSpec): string | null {
 
 /**
  * Creates the text indexes (trigrams, grams) and their queue afresh, indexing the documents
- * already there; the grams index is left empty when `fillGrams` is false (a rebuild's index build
- * fills it on another thread, sqlite-grams-build.ts). The connection must have the grams function
- * (registerGramsFunction).
+ * already there unless `fill` is false (a rebuild's index build fills them on another thread,
+ * sqlite-text-index-build.ts). The connection must have the grams function (registerGramsFunction).
  */
-function rebuildFts(db: Database.Database, collection: string, fields: readonly string[], fillGrams: boolean): void {
+function rebuildFts(db: Database.Database, collection: string, fields: readonly string[], fill: boolean): void {
   db.exec(`DROP TABLE IF EXISTS main.${quote(ftsTableName(collection))}`);
   db.exec(`DROP TABLE IF EXISTS main.${quote(gramsTableName(collection))}`);
   db.exec(`DROP TABLE IF EXISTS main.${quote(ftsQueueName(collection))}`);
   if (fields.length === 0) return;
-  const fts = quote(ftsTableName(collection));
-  db.exec(trigramTableSql(ftsTableName(collection), fields));
+  createTextIndexes(db, collection, fields);
   db.exec(`CREATE TABLE ${quote(ftsQueueName(collection))} (${QUEUE_COLUMNS})`);
-  const texts = fields.map((f) => textOf(f)).join(', ');
   // In row id order: FTS5 takes ascending row ids in bulk, and SQLite would otherwise read the
   // text columns off the search index, in its order (measured: 4 times slower at 10,000 rows).
-  const rows = `FROM ${quote(tableName(collection))} ORDER BY rid`;
-  fillInBulk(db, fts, `INSERT INTO ${fts} (rowid, ${trigramColumnsSql(fields)}) SELECT rid, ${texts} ${rows}`);
-  createGramsTable(db, collection);
-  if (fillGrams) fillGramsTable(db, collection, texts, rows);
+  if (fill) fillTextIndexes(db, collection, fields, fields.map((f) => textOf(f)).join(', '), `FROM ${quote(tableName(collection))} ORDER BY rid`);
 }
 
-/** Creates a collection's grams index, empty. */
-export function createGramsTable(db: Database.Database, collection: string): void {
+/** Creates a collection's text indexes (trigrams, grams) for its text `fields`, empty. */
+export function createTextIndexes(db: Database.Database, collection: string, fields: readonly string[]): void {
+  db.exec(trigramTableSql(ftsTableName(collection), fields));
   // detail=none: the index only has to say which rows hold a token.
   db.exec(`CREATE VIRTUAL TABLE ${quote(gramsTableName(collection))} USING fts5(grams, content='', contentless_delete=1, detail=none)`);
 }
 
 /**
- * Fills a collection's empty grams index in one statement: `texts`, the text fields' values (SQL,
- * in layout order), of each row `rows` gives (a FROM clause with `rid`, in row id order).
+ * Fills a collection's empty text indexes, each in one statement: `texts`, the values of its text
+ * `fields` (SQL, in that order), of each row `rows` gives (a FROM clause with `rid`, in row id order).
  */
-export function fillGramsTable(db: Database.Database, collection: string, texts: string, rows: string): void {
+export function fillTextIndexes(db: Database.Database, collection: string, fields: readonly string[], texts: string, rows: string): void {
+  const fts = quote(ftsTableName(collection));
+  fillInBulk(db, fts, `INSERT INTO ${fts} (rowid, ${trigramColumnsSql(fields)}) SELECT rid, ${texts} ${rows}`);
   const grams = quote(gramsTableName(collection));
   fillInBulk(db, grams, `INSERT INTO ${grams} (rowid, grams) SELECT rid, ${GRAMS_FUNCTION}(${texts}) ${rows}`);
 }
@@ -426,14 +423,14 @@ function ensureRecentIndex(
  * Creates or extends one collection's schema; existing documents are kept (and indexed). Without
  * `indexes` the collection gets none of its declared indexes, nor text indexes (those there are
  * dropped): queries then test every row, and a later call with them builds each from the rows in
- * one pass. With `fillGrams` false, a grams index made afresh is left empty for the caller to fill.
+ * one pass. With `fillTexts` false, text indexes made afresh are left empty for the caller to fill.
  * Returns the text indexes (FTS5 tables) it filled from rows there, each in one statement
  * (fillInBulk): the caller lifts their segments once its transaction has committed.
  */
 export function ensureCollectionSchema(
   db: Database.Database,
   spec: CollectionSpec,
-  { indexes = true, fillGrams = true, recent = {} as RecentOptions } = {},
+  { indexes = true, fillTexts = true, recent = {} as RecentOptions } = {},
 ): readonly string[] {
   const table = quote(tableName(spec.name));
   // An explicit INTEGER PRIMARY KEY keeps row ids stable (even across VACUUM) for the FTS index.
@@ -505,7 +502,7 @@ export function ensureCollectionSchema(
     current.size === textFields.length &&
     textFields.every((f) => current.has(f)) &&
     (textFields.length === 0 || (layout?.gramsTable !== null && !searchColumnsFilled));
-  if (!unchanged) rebuildFts(db, spec.name, textFields, fillGrams);
+  if (!unchanged) rebuildFts(db, spec.name, textFields, fillTexts);
   // A queue from before the recent index: every row in it was queued for its text.
   if (textFields.length > 0 && !columnNames(db, ftsQueueName(spec.name)).some((c) => c.name === 'text')) {
     db.exec(`ALTER TABLE ${quote(ftsQueueName(spec.name))} ADD COLUMN text INTEGER NOT NULL DEFAULT 1`);
@@ -517,5 +514,5 @@ export function ensureCollectionSchema(
   if (textFields.length > 0) for (const trigger of queueTriggers(spec.name, textFields, recentIndex.active ? recentField : null)) db.exec(trigger);
   // An empty collection's text indexes have no segment yet.
   if (unchanged || textFields.length === 0 || !hasRows) return recentFilled;
-  return [...(fillGrams ? [ftsTableName(spec.name), gramsTableName(spec.name)] : [ftsTableName(spec.name)]), ...recentFilled];
+  return [...(fillTexts ? [ftsTableName(spec.name), gramsTableName(spec.name)] : []), ...recentFilled];
 }
