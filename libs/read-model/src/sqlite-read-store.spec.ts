@@ -450,6 +450,44 @@ describe('SqliteReadStore', () => {
     }
   });
 
+  it('copies another file\'s documents into an empty collection whole (row ids kept), with that file\'s checkpoints of the projections named', async () => {
+    const rosters: CollectionSpec = { name: 'rosters', indexes: [['Org']] };
+    const store = await open(file, { rebuild: true });
+    await store.ensureCollections([rosters]);
+    const partitionFile = join(dir, 'partition.sqlite');
+    const partition = await open(partitionFile, { rebuild: true });
+    await partition.ensureCollections([rosters]);
+    const entry = (id: string, Org: string): Change => ({ kind: 'upsert', collection: 'rosters', doc: { _id: id, Org } });
+    await partition.runBatch(['rosterProjection', 'otherProjection'], async (session) => {
+      await session.apply([entry('e1', 'o1'), entry('e2', 'o2'), entry('e3', 'o2')]);
+      return 6n;
+    });
+    await partition.runBatch('rosterProjection', async (session) => {
+      await session.apply([{ kind: 'delete', collection: 'rosters', id: 'e2' }]);
+      return 7n;
+    });
+    await partition.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      // A projection the file holds no checkpoint of: nothing is copied.
+      await expect(store.copyDocumentsFrom(partitionFile, ['rosters'], ['rosterProjection', 'missing'])).rejects.toThrow(
+        `The read store partition has no checkpoint of projection missing`,
+      );
+      expect(await store.count('rosters', {})).toBe(0);
+
+      await store.copyDocumentsFrom(partitionFile, ['rosters'], ['rosterProjection']);
+      // The row ids of the partition, gap included: each record was copied whole, not inserted again.
+      expect(db.prepare('SELECT rid, id FROM rm_rosters ORDER BY rid').raw().all()).toEqual([[1, 'e1'], [3, 'e3']]);
+      expect(await store.getCheckpoint('rosterProjection')).toBe(7n);
+      expect(await store.getCheckpoint('otherProjection')).toBeNull();
+      await store.buildIndexes();
+      expect(ids(await store.find('rosters', { Org: 'o2' }))).toEqual(['e3']);
+      expect(await store.get('rosters', 'e1')).toEqual({ _id: 'e1', Org: 'o1' });
+    } finally {
+      db.close();
+    }
+  });
+
   it('in a rebuild, builds the index a batch\'s query needs once the collection holds more than a few hundred rows, and the rest at the end', async () => {
     const { store, db } = await openForRebuild();
     const spec: CollectionSpec = { name: 'people', indexes: [['Since'], ['Org', 'Name'], ['Org', 'Since']], textFields: ['Name', 'Email'] };

@@ -30,7 +30,7 @@ import { registerFoldFunction } from './sqlite-text-fold.js';
 import { TextIndexBuild } from './sqlite-text-index-build.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
-import { CHECKPOINTS_DDL, copyCollectionRows, createDeclaredIndex, ensureCollectionSchema, indexServing, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
+import { CHECKPOINTS_DDL, copyCheckpoints, copyCollectionRows, createDeclaredIndex, ensureCollectionSchema, indexServing, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
 import { quote } from './sqlite-query.js';
 import { liftBulkFilledSegments } from './fts5-structure.js';
@@ -270,9 +270,10 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
 
   /**
    * Adds every document of these collections from another read-store file (a rebuild's partition,
-   * whose documents this store does not hold) in one transaction, in that file's row order.
+   * whose documents this store does not hold) in one transaction, in that file's row order, with
+   * that file's checkpoints of `projections` (those it holds every document of).
    */
-  copyDocumentsFrom(file: string, collections: readonly string[]): Promise<void> {
+  copyDocumentsFrom(file: string, collections: readonly string[], projections: readonly string[] = []): Promise<void> {
     return this.writes.run(async () => {
       // Before attaching: the partition's file is mapped too.
       this.mapForScans();
@@ -281,6 +282,7 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
       try {
         this.transaction(() => {
           for (const collection of collections) copyCollectionRows(this.writer.db, 'partition', collection);
+          copyCheckpoints(this.writer.db, 'partition', projections);
           this.drainTextQueues();
         });
       } finally {

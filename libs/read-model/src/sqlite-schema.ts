@@ -44,18 +44,40 @@ import {
 export const CHECKPOINTS_DDL =
   'CREATE TABLE IF NOT EXISTS projection_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)';
 
-/** The position a projection's last committed batch reached, or null when it never ran. */
 /**
  * Appends every row of a collection's table in the attached database `from` (a rebuild's fresh
  * file or one of its partitions, same layout) to the main database's table, in `from`'s row order:
- * the document, its field columns and views; row ids are the main table's own.
+ * the document, its field columns and views; row ids are the main table's own. Into an empty table
+ * with the same plain columns in the same order, rows keep their ids and SQLite copies each record
+ * whole with its index entries (its transfer optimisation) instead of decoding and encoding it: at
+ * 1,000,000 registrations, 1,017,994 roster entries in 0.7 s (session 29).
  */
 export function copyCollectionRows(db: Database.Database, from: string, collection: string): void {
   const table = quote(tableName(collection));
-  const columns = (db.prepare(`SELECT name FROM pragma_table_xinfo(?, ?) WHERE hidden = 0 AND name <> 'rid'`).pluck().all(tableName(collection), from) as string[])
-    .map(quote)
+  const columnsIn = (schema: string) =>
+    db.prepare<[string, string], { name: string; hidden: number }>('SELECT name, hidden FROM pragma_table_xinfo(?, ?)').all(tableName(collection), schema);
+  const theirs = columnsIn(from);
+  const sameColumns = JSON.stringify(columnsIn('main')) === JSON.stringify(theirs) && theirs.every((column) => column.hidden === 0);
+  if (sameColumns && db.prepare(`SELECT 1 FROM main.${table} LIMIT 1`).get() === undefined) {
+    db.exec(`INSERT INTO main.${table} SELECT * FROM ${quote(from)}.${table}`);
+    return;
+  }
+  const columns = theirs
+    .filter((column) => column.hidden === 0 && column.name !== 'rid')
+    .map((column) => quote(column.name))
     .join(', ');
   db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM ${quote(from)}.${table} ORDER BY rid`);
+}
+
+/** Takes the checkpoints of `projections` from the attached database `from`, which must hold each. */
+export function copyCheckpoints(db: Database.Database, from: string, projections: readonly string[]): void {
+  const take = db.prepare(
+    `INSERT INTO main.projection_checkpoints (projection, position) SELECT projection, position FROM ${quote(from)}.projection_checkpoints ` +
+      'WHERE projection = ? ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
+  );
+  for (const projection of projections) {
+    if (take.run(projection).changes === 0) throw new Error(`The read store ${from} has no checkpoint of projection ${projection}`);
+  }
 }
 
 /** The shadow tables of the contentless FTS5 tables rebuildFts makes, by suffix. */

@@ -10,7 +10,7 @@ import { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { auditedEventStore } from './audited-event-store.js';
 import { rebuildInParallel } from './parallel-rebuild.js';
 import { BATCH, catchUp, compareProjection } from './projection-rebuild.js';
-import { PARTITION_BATCH, partitionsOf, replayPart, replays } from './rebuild-partition.js';
+import { PARTITION_BATCH, partitionsOf, readFor, replayPart, replays } from './rebuild-partition.js';
 
 const ORG = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a01';
 const LEARNER = '3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a011';
@@ -132,6 +132,18 @@ describe('rebuildInParallel', () => {
     }
   });
 
+  it('has the first worker read, of the other partitions\' streams, the events the other projections declare, or every event when one declares none', () => {
+    const [part] = partitionsOf(registrationsProjection, 2);
+    const declaring: Projection = { name: 'declaring', collections: [], eventTypes: ['ExamScheduled', 'RegistrationRequested'], project: async () => [] };
+    const alsoDeclaring: Projection = { ...declaring, name: 'alsoDeclaring', eventTypes: ['RegistrationRequested', 'RegistrationCancelled'] };
+    const undeclared: Projection = { name: 'undeclared', collections: [], project: async () => [] };
+    expect(readFor(part, [])).toEqual(part);
+    expect(readFor(part, [declaring, alsoDeclaring])).toEqual({ ...part, alsoTypes: ['ExamScheduled', 'RegistrationRequested', 'RegistrationCancelled'] });
+    const everything = readFor(part, [declaring, undeclared]);
+    expect(REGISTRATIONS.every((id) => replays(everything)(`registration-${id}`))).toBe(true);
+    expect(REGISTRATIONS.every((id) => replays(part)(`registration-${id}`))).toBe(false);
+  });
+
   it('replays a part in batches read a chunk at a time, up to a target inside a chunk, as one replay does', async () => {
     const { raw, eventStore } = await seededLog();
     // Short of the head: the last learner change is left out, though the chunk (of 4, starting
@@ -206,17 +218,16 @@ describe('rebuildInParallel', () => {
     const { eventsFile, raw } = await seededLog();
     const storeFile = join(dir, 'read.sqlite');
     const store = new SqliteReadStore(storeFile, { rebuild: true });
-    // The worker cannot find a projection of this name, and fails as it starts.
-    const unknown: Projection = { ...registrationsProjection, name: 'registrations-unknown' };
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    // Holds this thread's replay at its first event until the rebuild has failed (before, it never would).
-    const held: Projection = { name: 'held', collections: [], eventTypes: ['LearnerDefined'], project: () => gate.then(() => []) };
+    // The worker finds no projection of this name (it finds the service's own by name), and fails as
+    // it starts. This thread's replay holds at its first event until the rebuild has failed (before, it never would).
+    const unknown: Projection = { ...registrationsProjection, name: 'registrations-unknown', project: () => gate.then(() => []) };
     try {
       await store.ensureCollections(unknown.collections);
       const head = await raw.headPosition();
-      const rebuild = rebuildInParallel({ eventStore: raw, eventsFile, store, storeFile, projections: [unknown, held], target: head, threads: 2 });
-      await expect(rebuild).rejects.toThrow(/collections/);
+      const rebuild = rebuildInParallel({ eventStore: raw, eventsFile, store, storeFile, projections: [unknown], target: head, threads: 2 });
+      await expect(rebuild).rejects.toThrow('No projection named "registrations-unknown" to replay on a worker thread');
       expect(readdirSync(dir).filter((name) => name.includes('partition'))).toEqual([]);
     } finally {
       release();
@@ -228,7 +239,6 @@ describe('rebuildInParallel', () => {
     const after = new SqliteReadStore(storeFile);
     try {
       expect(await after.getCheckpoint(unknown.name)).toBeNull();
-      expect(await after.getCheckpoint(held.name)).toBeNull();
       expect(await after.count(RegistrationCollections.registrations.name, {})).toBe(0);
     } finally {
       await after.close();
@@ -243,14 +253,15 @@ describe('rebuildInParallel', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let reached!: () => void;
     const atFirstEvent = new Promise<void>((resolve) => (reached = resolve));
-    // Holds this thread's replay at its first event, so the abort comes while it is under way.
-    const held: Projection = { name: 'held', collections: [], eventTypes: ['LearnerDefined'], project: () => (reached(), gate.then(() => [])) };
+    // Holds this thread's replay at its first event, so the abort comes while it is under way (the
+    // worker replays the service's projection of that name).
+    const held: Projection = { ...registrationsProjection, project: () => (reached(), gate.then(() => [])) };
     const operator = new AbortController();
     const reason = new Error('stopped by the operator');
     try {
       await store.ensureCollections(registrationsProjection.collections);
       const head = await raw.headPosition();
-      const rebuild = rebuildInParallel({ eventStore: raw, eventsFile, store, storeFile, projections: [registrationsProjection, held], target: head, threads: 2, signal: operator.signal });
+      const rebuild = rebuildInParallel({ eventStore: raw, eventsFile, store, storeFile, projections: [held], target: head, threads: 2, signal: operator.signal });
       await atFirstEvent;
       // The worker is under way too: its partition file exists.
       for (let waited = 0; !existsSync(`${storeFile}.partition-1`); waited += 10) {

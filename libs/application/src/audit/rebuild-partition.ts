@@ -14,17 +14,16 @@ import { betweenReads } from './projection-rebuild.js';
 const BUCKETS = 17;
 
 /**
- * Hex buckets of 16 that partition 0 takes. Its thread also replays the other projections (and
- * reads the events of other partitions they need) while the worker is still starting, so it
- * takes fewer than the others. Whole rebuilds of the bench-like log (168,249 events) on an idle
- * machine, three alternating pairs: 4.77–5.53 s with 6 of 16, 4.24–5.25 s with 5.
+ * Hex buckets of 16 in partition 0, which the first worker thread replays beside the other
+ * projections (parallel-rebuild.ts). At 1,000,000 registrations those replay alone in 35.0 s and 5
+ * buckets in 29.8 s (session 29), so with 5 the two threads end close together.
  */
-const FIRST_PARTITION_BUCKETS = 5;
+const BESIDE_OTHERS_BUCKETS = 5;
 
-/** The partitions of a projection's streams, by bucket ranges: the first one smaller, the rest even. */
+/** The partitions of a projection's streams, by bucket ranges: the first (beside the other projections) smaller, the rest even. */
 export function partitionsOf(projection: Projection, count: number): StreamPart[] {
   const { streamPrefix } = projection.partitioning!;
-  const first = FIRST_PARTITION_BUCKETS;
+  const first = BESIDE_OTHERS_BUCKETS;
   const rest = BUCKETS - 1 - first;
   return Array.from({ length: count }, (_, index): StreamPart => {
     if (index === 0) return { streamPrefix, buckets: [0, first] };
@@ -41,6 +40,17 @@ export function replays({ streamPrefix, buckets: [from, to] }: StreamPart): (str
     const bucket = streamBucket(streamId);
     return bucket >= from && bucket <= to;
   };
+}
+
+/**
+ * What a thread reads of the log to replay `part` beside `others` (other projections, whole): the
+ * part's streams and every other stream, and of the other partitions' streams the events of the
+ * types `others` declare (every event when one of them declares none).
+ */
+export function readFor(part: StreamPart, others: readonly Projection[]): StreamPart {
+  if (others.length === 0) return part;
+  if (others.every((projection) => projection.eventTypes)) return { ...part, alsoTypes: [...new Set(others.flatMap((projection) => projection.eventTypes!))] };
+  return { ...part, buckets: [0, BUCKETS - 1] };
 }
 
 /** The projection as one partition applies it: the events of other partitions' streams change nothing. */
