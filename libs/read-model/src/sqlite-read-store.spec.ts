@@ -471,7 +471,7 @@ describe('SqliteReadStore', () => {
     try {
       // A projection the file holds no checkpoint of: nothing is copied.
       await expect(store.copyDocumentsFrom(partitionFile, ['rosters'], ['rosterProjection', 'missing'])).rejects.toThrow(
-        `The read store partition has no checkpoint of projection missing`,
+        `${partitionFile} holds no checkpoint of missing: nothing was copied from it`,
       );
       expect(await store.count('rosters', {})).toBe(0);
 

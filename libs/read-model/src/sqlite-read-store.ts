@@ -282,7 +282,9 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
       try {
         this.transaction(() => {
           for (const collection of collections) copyCollectionRows(this.writer.db, 'partition', collection);
-          copyCheckpoints(this.writer.db, 'partition', projections);
+          const missing = copyCheckpoints(this.writer.db, 'partition', projections);
+          // A replay that never committed: its documents are not all there either.
+          if (missing.length > 0) throw new Error(`${file} holds no checkpoint of ${missing.join(', ')}: nothing was copied from it`);
           this.drainTextQueues();
         });
       } finally {

@@ -69,15 +69,13 @@ export function copyCollectionRows(db: Database.Database, from: string, collecti
   db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM ${quote(from)}.${table} ORDER BY rid`);
 }
 
-/** Takes the checkpoints of `projections` from the attached database `from`, which must hold each. */
-export function copyCheckpoints(db: Database.Database, from: string, projections: readonly string[]): void {
+/** Takes the checkpoints of `projections` from the attached database `from`; those it holds none of. */
+export function copyCheckpoints(db: Database.Database, from: string, projections: readonly string[]): string[] {
   const take = db.prepare(
     `INSERT INTO main.projection_checkpoints (projection, position) SELECT projection, position FROM ${quote(from)}.projection_checkpoints ` +
       'WHERE projection = ? ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
   );
-  for (const projection of projections) {
-    if (take.run(projection).changes === 0) throw new Error(`The read store ${from} has no checkpoint of projection ${projection}`);
-  }
+  return projections.filter((projection) => take.run(projection).changes === 0);
 }
 
 /** The shadow tables of the contentless FTS5 tables rebuildFts makes, by suffix. */

@@ -15,8 +15,10 @@ const BUCKETS = 17;
 
 /**
  * Hex buckets of 16 in partition 0, which the first worker thread replays beside the other
- * projections (parallel-rebuild.ts). At 1,000,000 registrations those replay alone in 35.0 s and 5
- * buckets in 29.8 s (session 29), so with 5 the two threads end close together.
+ * projections (parallel-rebuild.ts); the main thread takes the rest. At 1,000,000 registrations
+ * those replay alone in 35.0 s and 5 buckets in 29.8 s. With 5, the two threads' replays ended 2–6
+ * s apart; with 6 the worker ended 13 s after the main thread, with 4 the main thread ended last
+ * (one run each, session 29).
  */
 const BESIDE_OTHERS_BUCKETS = 5;
 
