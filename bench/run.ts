@@ -70,6 +70,8 @@ interface Measured {
   requestsPerSecond: number;
   /** CPU time (every thread) the server spent per answered request, in ms. */
   cpuPerRequest: number;
+  /** CPU time this process (autocannon, the load generator) spent per answered request, in ms. */
+  generatorCpuPerRequest: number;
   p50: number;
   p95: number;
   p99: number;
@@ -109,6 +111,20 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** Where a measured window starts: the time, both processes' CPU, and the answers so far. */
+interface WindowStart {
+  at: number;
+  /** The server's CPU time, in ms. */
+  cpu: number;
+  /** This process's (the load generator's). */
+  generator: NodeJS.CpuUsage;
+  index: number;
+}
+
+function sample(pid: number, index: number): WindowStart {
+  return { at: performance.now(), cpu: cpuTimeMs(pid), generator: process.cpuUsage(), index };
+}
+
 /**
  * One autocannon run: `warmUp` seconds of load, discarded, then `seconds` measured. The measured
  * window opens at the first answer after the warm-up, once every connection has had an answer.
@@ -129,12 +145,12 @@ async function measure(
   seconds = duration,
 ): Promise<Measured> {
   const url = server.baseUrl;
-  const start = { at: performance.now(), cpu: cpuTimeMs(server.pid), index: 0 };
+  const start = sample(server.pid, 0);
   // Every response's latency and whether it was a 2xx, for exact percentiles over the window.
   const latencies: number[] = [];
   const succeeded: boolean[] = [];
   const connected = new Set<unknown>();
-  let steady: typeof start | null = null;
+  let steady: WindowStart | null = null;
   let rampMs: number | null = null;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const body = scenario.body === undefined ? (scenario.method === 'GET' ? undefined : '{}') : JSON.stringify(scenario.body);
@@ -171,24 +187,25 @@ async function measure(
       connected.add(client);
       if (connected.size < connections) return;
       rampMs ??= performance.now() - start.at;
-      if (performance.now() >= warmedUpAt) {
-        steady = { at: performance.now(), cpu: cpuTimeMs(server.pid), index: latencies.length };
-      }
+      if (performance.now() >= warmedUpAt) steady = sample(server.pid, latencies.length);
     });
   });
   // Should some connection never have been answered, the whole run (warm-up included) is the window.
-  const window: typeof start = steady ?? start;
+  const window: WindowStart = steady ?? start;
   if (steady === null) console.warn(`${name}: not every connection was answered; the figures cover the whole run, warm-up included`);
   const elapsed = (performance.now() - window.at) / 1000;
   const inWindow = latencies.slice(window.index);
   const answered = succeeded.slice(window.index).filter(Boolean).length;
   const cpuPerRequest = (cpuTimeMs(server.pid) - window.cpu) / Math.max(1, inWindow.length);
+  const generatorCpu = process.cpuUsage(window.generator);
+  const generatorCpuPerRequest = (generatorCpu.user + generatorCpu.system) / 1000 / Math.max(1, inWindow.length);
   inWindow.sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
     name,
     requestsPerSecond: Math.round(answered / elapsed),
     cpuPerRequest: Math.round(cpuPerRequest * 1000) / 1000,
+    generatorCpuPerRequest: Math.round(generatorCpuPerRequest * 1000) / 1000,
     p50: round(percentile(inWindow, 50)),
     p95: round(percentile(inWindow, 95)),
     p99: round(percentile(inWindow, 99)),
@@ -274,7 +291,7 @@ async function main(): Promise<void> {
   const ceiling = await startCeiling();
   console.log(`Starting the API on ${dataDir} (${seed.registrations} registrations)…`);
   const server = await startServer(dataDir);
-  const rows: Array<Measured & { ceiling: number; ceilingCpu: number; ratio: number; cpuRatio: number }> = [];
+  const rows: Array<Measured & { ceiling: number; ceilingCpu: number; ceilingGeneratorCpu: number; ratio: number; cpuRatio: number }> = [];
   let memory: { rss: number; peak: number };
   try {
     const token = await signToken(server.secret, { organization: seed.organization, actor: 'bench', scopes: SCOPES });
@@ -294,12 +311,17 @@ async function main(): Promise<void> {
       // The API may still be working off a backlog (timed-out searches): not on the ceiling's time.
       await untilIdle(server.baseUrl);
       const after = await aroundCeiling.fresh(method);
-      const reference = { requestsPerSecond: (before.requestsPerSecond + after.requestsPerSecond) / 2, cpuPerRequest: (before.cpuPerRequest + after.cpuPerRequest) / 2 };
+      const reference = {
+        requestsPerSecond: (before.requestsPerSecond + after.requestsPerSecond) / 2,
+        cpuPerRequest: (before.cpuPerRequest + after.cpuPerRequest) / 2,
+        generatorCpuPerRequest: (before.generatorCpuPerRequest + after.generatorCpuPerRequest) / 2,
+      };
       const ratio = measured.requestsPerSecond / reference.requestsPerSecond;
       const cpuRatio = reference.cpuPerRequest / measured.cpuPerRequest;
-      rows.push({ ...measured, ceiling: Math.round(reference.requestsPerSecond), ceilingCpu: Math.round(reference.cpuPerRequest * 1000) / 1000, ratio, cpuRatio });
+      const ms = (value: number) => Math.round(value * 1000) / 1000;
+      rows.push({ ...measured, ceiling: Math.round(reference.requestsPerSecond), ceilingCpu: ms(reference.cpuPerRequest), ceilingGeneratorCpu: ms(reference.generatorCpuPerRequest), ratio, cpuRatio });
       console.log(
-        `${scenario.name}: ${measured.requestsPerSecond} req/s (${ratio.toFixed(3)} of the ceiling's ${before.requestsPerSecond} / ${after.requestsPerSecond} ${method} req/s before / after; CPU ${measured.cpuPerRequest} ms/request, ${cpuRatio.toFixed(3)}), p50 ${measured.p50} ms, p99 ${measured.p99} ms, ramp ${measured.rampMs} ms, ${measured.errors} errors`,
+        `${scenario.name}: ${measured.requestsPerSecond} req/s (${ratio.toFixed(3)} of the ceiling's ${before.requestsPerSecond} / ${after.requestsPerSecond} ${method} req/s before / after; CPU ${measured.cpuPerRequest} ms/request, ${cpuRatio.toFixed(3)}; load generator ${measured.generatorCpuPerRequest} ms/request), p50 ${measured.p50} ms, p99 ${measured.p99} ms, ramp ${measured.rampMs} ms, ${measured.errors} errors`,
       );
     }
     memory = residentMemoryMb(server.pid);
@@ -315,11 +337,11 @@ async function main(): Promise<void> {
   console.log(`\n${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}; ${describeHostSpeed(hostSpeed)}`);
   console.log(`${seed.registrations} seeded registrations, ${connections} connections, ${duration} s per scenario after ${warmUpSeconds} s of warm-up\n`);
   console.log(
-    '| Scenario | req/s | ceiling req/s (around it) | ratio to ceiling | server CPU ms/request | ceiling CPU ms/request | CPU ratio (ceiling / API) | p50 ms | p95 ms | p99 ms | connections up after ms | errors |\n' +
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Scenario | req/s | ceiling req/s (around it) | ratio to ceiling | server CPU ms/request | ceiling CPU ms/request | CPU ratio (ceiling / API) | load generator CPU ms/request (API / ceiling) | p50 ms | p95 ms | p99 ms | connections up after ms | errors |\n' +
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.requestsPerSecond} | ${r.ceiling} | ${r.ratio.toFixed(3)} | ${r.cpuPerRequest} | ${r.ceilingCpu} | ${r.cpuRatio.toFixed(3)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.rampMs} | ${r.errors} |`);
+    console.log(`| ${r.name} | ${r.requestsPerSecond} | ${r.ceiling} | ${r.ratio.toFixed(3)} | ${r.cpuPerRequest} | ${r.ceilingCpu} | ${r.cpuRatio.toFixed(3)} | ${r.generatorCpuPerRequest} / ${r.ceilingGeneratorCpu} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.rampMs} | ${r.errors} |`);
   }
   console.log('\n| Measure | Value |\n| --- | ---: |');
   if (storeRates) {
