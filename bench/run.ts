@@ -111,6 +111,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** A time in ms to the µs, as the tables print it. */
+function toMicroseconds(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 /** Where a measured window starts: the time, both processes' CPU, and the answers so far. */
 interface WindowStart {
   at: number;
@@ -204,8 +209,8 @@ async function measure(
   return {
     name,
     requestsPerSecond: Math.round(answered / elapsed),
-    cpuPerRequest: Math.round(cpuPerRequest * 1000) / 1000,
-    generatorCpuPerRequest: Math.round(generatorCpuPerRequest * 1000) / 1000,
+    cpuPerRequest: toMicroseconds(cpuPerRequest),
+    generatorCpuPerRequest: toMicroseconds(generatorCpuPerRequest),
     p50: round(percentile(inWindow, 50)),
     p95: round(percentile(inWindow, 95)),
     p99: round(percentile(inWindow, 99)),
@@ -318,8 +323,14 @@ async function main(): Promise<void> {
       };
       const ratio = measured.requestsPerSecond / reference.requestsPerSecond;
       const cpuRatio = reference.cpuPerRequest / measured.cpuPerRequest;
-      const ms = (value: number) => Math.round(value * 1000) / 1000;
-      rows.push({ ...measured, ceiling: Math.round(reference.requestsPerSecond), ceilingCpu: ms(reference.cpuPerRequest), ceilingGeneratorCpu: ms(reference.generatorCpuPerRequest), ratio, cpuRatio });
+      rows.push({
+        ...measured,
+        ceiling: Math.round(reference.requestsPerSecond),
+        ceilingCpu: toMicroseconds(reference.cpuPerRequest),
+        ceilingGeneratorCpu: toMicroseconds(reference.generatorCpuPerRequest),
+        ratio,
+        cpuRatio,
+      });
       console.log(
         `${scenario.name}: ${measured.requestsPerSecond} req/s (${ratio.toFixed(3)} of the ceiling's ${before.requestsPerSecond} / ${after.requestsPerSecond} ${method} req/s before / after; CPU ${measured.cpuPerRequest} ms/request, ${cpuRatio.toFixed(3)}; load generator ${measured.generatorCpuPerRequest} ms/request), p50 ${measured.p50} ms, p99 ${measured.p99} ms, ramp ${measured.rampMs} ms, ${measured.errors} errors`,
       );
