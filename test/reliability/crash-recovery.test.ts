@@ -18,8 +18,10 @@ import { SqliteEventStore } from '../../libs/event-store/src/sqlite-event-store.
 import { ProjectionRunner } from '../../libs/read-model/src/projection-runner.js';
 import { allProjections } from '../../libs/read-model/src/projections.js';
 import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js';
+import { depth } from '../support/depth.js';
 
-const KILLS = 3;
+/** SIGKILLs per run (`CRASH_KILLS`); 100 took about 4 minutes on 2 cores. */
+const KILLS = depth('CRASH_KILLS', 3);
 /** Commands acknowledged before a kill is armed, then a random extra delay. */
 const ACKS_BEFORE_KILL = 25;
 const CLIENTS = 6;
@@ -186,5 +188,5 @@ describe('the API killed with SIGKILL under load', () => {
       await live.close();
       await eventStore.close();
     }
-  }, 180_000);
+  }, 180_000 + KILLS * 10_000);
 });
