@@ -106,7 +106,7 @@ export async function registered(app: TestApp, tenant: Tenant, overrides: Record
 
 /**
  * Fails with the whole answer and what readiness said right after it, not only the status: a 503
- * of a rare race (once in 71 deep runs of the races, session 33) said nothing more.
+ * of a rare race (once in 85 deep runs of the races, session 33) said nothing more.
  */
 export async function expectStatusIn(app: TestApp, response: HttpResponse, allowed: readonly number[]): Promise<void> {
   if (allowed.includes(response.status)) return;
