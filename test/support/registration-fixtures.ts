@@ -56,6 +56,9 @@ export async function defineTenant(app: TestApp): Promise<Tenant> {
   return tenant;
 }
 
+export const SLOT_DATE = '2031-03-03';
+/** The month of every slot `nextSlot` gives, for listing them all. */
+export const SLOT_MONTH = SLOT_DATE.slice(0, 7);
 const SLOTS_A_DAY = 16 * 60;
 /** The days slots are taken from: SLOT_DATE first, then the days after it while Vancouver keeps PST. */
 const SLOT_DAYS = 6;
@@ -69,11 +72,9 @@ export function nextSlot(): string {
   const day = Math.floor(minute / SLOTS_A_DAY);
   if (day >= SLOT_DAYS) throw new Error(`nextSlot: all ${SLOT_DAYS * SLOTS_A_DAY - 1} slots of this test file are taken`);
   const hour = 8 + Math.floor((minute % SLOTS_A_DAY) / 60);
-  return `2031-03-0${3 + day}T${String(hour).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00-08:00`;
+  const date = `${SLOT_MONTH}-${String(Number(SLOT_DATE.slice(8)) + day).padStart(2, '0')}`;
+  return `${date}T${String(hour).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00-08:00`;
 }
-export const SLOT_DATE = '2031-03-03';
-/** The month of every slot `nextSlot` gives, for listing them all. */
-export const SLOT_MONTH = '2031-03';
 
 export function registerBody(tenant: Tenant, overrides: Record<string, unknown> = {}) {
   return {
