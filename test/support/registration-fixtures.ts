@@ -106,13 +106,18 @@ export async function registered(app: TestApp, tenant: Tenant, overrides: Record
 }
 
 /**
- * Fails with the whole answer and what readiness said right after it, not only the status: a 503
- * of a rare race (once in 85 deep runs of the races, session 33) said nothing more.
+ * Fails with the whole answer, what readiness said right after it and the service's last warnings
+ * and errors, not only the status: a 503 of a rare race (once in 85 deep runs of the races,
+ * session 33) said nothing more.
  */
 export async function expectStatusIn(app: TestApp, response: HttpResponse, allowed: readonly number[]): Promise<void> {
   if (allowed.includes(response.status)) return;
   const ready = await app.request('GET', '/health/ready');
-  throw new Error(`Expected a status in [${allowed.join(', ')}], got ${response.status}: ${response.text}\nReadiness then: ${ready.status} ${ready.text}`);
+  const logs = app.recentLogs().join('');
+  throw new Error(
+    `Expected a status in [${allowed.join(', ')}], got ${response.status}: ${response.text}\nReadiness then: ${ready.status} ${ready.text}` +
+      `\nThe service's last warnings and errors:\n${logs || '(none)'}`,
+  );
 }
 
 /** A problem+json answer with this status whose `detail` carries the spec's message. */

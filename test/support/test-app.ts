@@ -24,23 +24,38 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** How many of the service's last warnings and errors a test app keeps. */
+const KEPT_LOG_LINES = 100;
+
 /** The real API on the embedded stores in a fresh temp folder (or the one given), listening on a free port. */
 export class TestApp {
   private constructor(
     readonly app: NestFastifyApplication,
     readonly baseUrl: string,
     readonly config: AppConfig,
+    private readonly logLines: string[],
   ) {}
 
   /** A folder given as `BOOKING_DATA_DIR` is used (and removed on close) instead of a new one. */
   static async start(env: Record<string, string> = {}): Promise<TestApp> {
     const dataDir = env.BOOKING_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'booking-e2e-'));
-    const config = loadConfig({ BOOKING_JWT_SECRET: TEST_SECRET, ...env, BOOKING_DATA_DIR: dataDir });
-    const app = await createApp(config, { logger: false });
+    const config = loadConfig({ BOOKING_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn', ...env, BOOKING_DATA_DIR: dataDir });
+    // Not printed: kept for a failing test to show (a projector's error, a 503's cause).
+    const logLines: string[] = [];
+    const keep = (line: string) => {
+      logLines.push(line);
+      if (logLines.length > KEPT_LOG_LINES) logLines.shift();
+    };
+    const app = await createApp(config, { logDestination: { write: keep } });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    return new TestApp(app, `http://127.0.0.1:${port}`, config);
+    return new TestApp(app, `http://127.0.0.1:${port}`, config, logLines);
+  }
+
+  /** The service's last warnings and errors (LOG_LEVEL warn unless the test sets another), oldest first. */
+  recentLogs(): readonly string[] {
+    return [...this.logLines];
   }
 
   async close(): Promise<void> {
