@@ -99,3 +99,45 @@ describe('an API replica without the in-process projector (BOOKING_RUN_PROJECTOR
     }
   });
 });
+
+describe('readiness while the projector stalls a few events behind', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ BOOKING_RUN_PROJECTOR: 'false', READY_MAX_LAG_SECONDS: '1' });
+  });
+  afterAll(() => app.close());
+
+  it('fails once an event has waited longer than READY_MAX_LAG_SECONDS, and recovers when the projector moves', async () => {
+    // The projector app, on the same stores: it creates the read models, then stops (a stall).
+    const eventStore = await createEventStore({ dataDir: app.config.dataDir });
+    const readStore = await createReadStore({ dataDir: app.config.dataDir });
+    const start = () => new ProjectionRunner(eventStore, readStore, allProjections, { pollIntervalMs: 20 });
+    let projector = start();
+    await projector.start();
+    await projector.stop();
+    try {
+      const occurredAt = new Date();
+      await app.app.get<EventStore>(EVENT_STORE).append(
+        `probe-${newId()}`,
+        [{ type: 'ProbeRecorded', data: {}, metadata: { organization: newId(), actor: 'test', occurredAt: occurredAt.toISOString(), correlationId: 'c', causationId: null, schemaVersion: 1 } }],
+        'no_stream',
+      );
+      const fresh = await app.request('GET', '/health/ready');
+      expect(fresh.status).toBe(200);
+      expect(fresh.body.info.projections.catalog.lagEvents).toBe(1);
+
+      await new Promise((resolve) => setTimeout(resolve, occurredAt.getTime() + 1_100 - Date.now()));
+      const stalled = await app.request('GET', '/health/ready');
+      expect(stalled.status).toBe(503);
+      expect(stalled.body).toMatchObject({ status: 503, detail: 'Not ready: projections' });
+
+      projector = start();
+      await projector.start();
+      expect((await app.request('GET', '/health/ready')).status).toBe(200);
+    } finally {
+      await projector.stop();
+      await readStore.close();
+      await eventStore.close();
+    }
+  });
+});

@@ -16,7 +16,8 @@ const CHECK_TIMEOUT_MS = 2000;
 
 /**
  * Readiness: send traffic here only if both stores answer and the read models are close enough
- * to the log that queries are not stale (the lag bound is READY_MAX_LAG_EVENTS).
+ * to the log that queries are not stale (the lag bounds are READY_MAX_LAG_EVENTS and
+ * READY_MAX_LAG_SECONDS).
  */
 @ApiTags('operations')
 @Controller('health')
@@ -98,6 +99,10 @@ export class ReadinessController {
     }
     const tooFar = lags.filter((l) => l.events > max).map((l) => l.projection);
     if (tooFar.length > 0) return check.down({ message: `More than ${max} events behind: ${tooFar.join(', ')}`, ...behind });
+    // A stalled projector leaves few events unapplied, but reads wait for them, then answer 503.
+    const maxSeconds = this.config.readyMaxLagSeconds;
+    const stale = lags.filter((l) => l.seconds > maxSeconds).map((l) => l.projection);
+    if (stale.length > 0) return check.down({ message: `An event unapplied for more than ${maxSeconds} s: ${stale.join(', ')}`, ...behind });
     return check.up(behind);
   }
 }

@@ -33,6 +33,7 @@ describe('configuration from the environment', () => {
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, /RATE_LIMIT_PER_MINUTE/],
     [{ REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS/],
     [{ READY_MAX_LAG_EVENTS: 'lots' }, /READY_MAX_LAG_EVENTS/],
+    [{ READY_MAX_LAG_SECONDS: '0' }, /READY_MAX_LAG_SECONDS/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret, ...env })).toThrow(message);

@@ -21,6 +21,11 @@ export interface AppConfig {
   requestTimeoutMs: number;
   /** `/health/ready` fails while a projection is more than this many events behind the log. */
   readyMaxLagEvents: number;
+  /**
+   * `/health/ready` fails while a projection's oldest unapplied event is older than this many
+   * seconds: however few events behind, a projector that long stalled answers reads 503.
+   */
+  readyMaxLagSeconds: number;
   logLevel: LogLevel;
   /** Durability of the embedded event store's commits (see SqliteDurability). */
   sqliteDurability: SqliteDurability;
@@ -80,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { generateSecre
     // Node's timers take at most 2³¹ − 1 ms (about 24.8 days); beyond, it warns and fires at once.
     requestTimeoutMs: parseInteger('REQUEST_TIMEOUT_MS', env.REQUEST_TIMEOUT_MS, 30_000, 1, 2_147_483_647),
     readyMaxLagEvents: parseInteger('READY_MAX_LAG_EVENTS', env.READY_MAX_LAG_EVENTS, 1_000, 0),
+    // As long as a read waits for the read models before its 503.
+    readyMaxLagSeconds: parseInteger('READY_MAX_LAG_SECONDS', env.READY_MAX_LAG_SECONDS, 5, 1),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     queryThreads: parseInteger('BOOKING_QUERY_THREADS', env.BOOKING_QUERY_THREADS, 0, 0, MAX_QUERY_THREADS),
   };
