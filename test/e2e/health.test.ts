@@ -7,6 +7,39 @@ import type { EventStore } from '../../libs/event-store/src/event-store.js';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
 import { newId, TestApp } from '../support/test-app.js';
 
+/** Appends an event no projection handles: the read models are one event behind until a projector runs. */
+async function appendProbe(app: TestApp, occurredAt = new Date()): Promise<void> {
+  await app.app.get<EventStore>(EVENT_STORE).append(
+    `probe-${newId()}`,
+    [{ type: 'ProbeRecorded', data: {}, metadata: { organization: newId(), actor: 'test', occurredAt: occurredAt.toISOString(), correlationId: 'c', causationId: null, schemaVersion: 1 } }],
+    'no_stream',
+  );
+}
+
+/** The projector app on the API's stores, with connections of its own; started and stopped at will. */
+async function openProjectorApp(app: TestApp) {
+  const eventStore = await createEventStore({ dataDir: app.config.dataDir });
+  const readStore = await createReadStore({ dataDir: app.config.dataDir });
+  let runner: ProjectionRunner | null = null;
+  const stop = async () => {
+    await runner?.stop();
+    runner = null;
+  };
+  return {
+    /** Resolves once it has caught up with the log. */
+    async start() {
+      runner = new ProjectionRunner(eventStore, readStore, allProjections, { pollIntervalMs: 20 });
+      await runner.start();
+    },
+    stop,
+    async close() {
+      await stop();
+      await readStore.close();
+      await eventStore.close();
+    },
+  };
+}
+
 describe('health and readiness', () => {
   let app: TestApp;
   beforeAll(async () => {
@@ -45,12 +78,7 @@ describe('an API replica without the in-process projector (BOOKING_RUN_PROJECTOR
   });
 
   it('is not ready while the read models are behind the log, and says which check fails', async () => {
-    const eventStore = app.app.get<EventStore>(EVENT_STORE);
-    await eventStore.append(
-      `probe-${newId()}`,
-      [{ type: 'ProbeRecorded', data: {}, metadata: { organization: newId(), actor: 'test', occurredAt: new Date().toISOString(), correlationId: 'c', causationId: null, schemaVersion: 1 } }],
-      'no_stream',
-    );
+    await appendProbe(app);
     const ready = await app.request('GET', '/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.headers.get('content-type')).toContain('application/problem+json');
@@ -64,28 +92,21 @@ describe('an API replica without the in-process projector (BOOKING_RUN_PROJECTOR
     expect(put.status).toBe(503);
     expect(put.headers.get('retry-after')).toBe('1');
     expect(put.body).toMatchObject({ status: 503, detail: expect.stringContaining('The change is saved') });
-    const eventStore = await createEventStore({ dataDir: app.config.dataDir });
-    const readStore = await createReadStore({ dataDir: app.config.dataDir });
-    const projector = new ProjectionRunner(eventStore, readStore, allProjections, { pollIntervalMs: 20 });
-    await projector.start();
+    const projector = await openProjectorApp(app);
     try {
+      await projector.start();
       const got = await app.request('GET', `/api/venues/${venue}`, { token });
       expect(got.status).toBe(200);
       expect(got.body).toMatchObject({ VenueIdentifier: venue, Name: 'Unprojected Hall' });
     } finally {
-      await projector.stop();
-      await readStore.close();
-      await eventStore.close();
+      await projector.close();
     }
   });
 
   it('answers a command once the projector app has stored its checkpoints (read-your-writes across processes)', async () => {
-    // The projector app, on the same stores.
-    const eventStore = await createEventStore({ dataDir: app.config.dataDir });
-    const readStore = await createReadStore({ dataDir: app.config.dataDir });
-    const projector = new ProjectionRunner(eventStore, readStore, allProjections, { pollIntervalMs: 20 });
-    await projector.start();
+    const projector = await openProjectorApp(app);
     try {
+      await projector.start();
       const token = await app.token(newId());
       const venue = newId();
       const put = await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'Replica Hall' } });
@@ -93,9 +114,7 @@ describe('an API replica without the in-process projector (BOOKING_RUN_PROJECTOR
       expect(put.body).toMatchObject({ VenueIdentifier: venue, Name: 'Replica Hall' });
       expect((await app.request('GET', '/health/ready')).status).toBe(200);
     } finally {
-      await projector.stop();
-      await readStore.close();
-      await eventStore.close();
+      await projector.close();
     }
   });
 });
@@ -108,20 +127,13 @@ describe('readiness while the projector stalls a few events behind', () => {
   afterAll(() => app.close());
 
   it('fails once an event has waited longer than READY_MAX_LAG_SECONDS, and recovers when the projector moves', async () => {
-    // The projector app, on the same stores: it creates the read models, then stops (a stall).
-    const eventStore = await createEventStore({ dataDir: app.config.dataDir });
-    const readStore = await createReadStore({ dataDir: app.config.dataDir });
-    const start = () => new ProjectionRunner(eventStore, readStore, allProjections, { pollIntervalMs: 20 });
-    let projector = start();
-    await projector.start();
-    await projector.stop();
+    const projector = await openProjectorApp(app);
     try {
+      // It creates the read models, then stops: a stall.
+      await projector.start();
+      await projector.stop();
       const occurredAt = new Date();
-      await app.app.get<EventStore>(EVENT_STORE).append(
-        `probe-${newId()}`,
-        [{ type: 'ProbeRecorded', data: {}, metadata: { organization: newId(), actor: 'test', occurredAt: occurredAt.toISOString(), correlationId: 'c', causationId: null, schemaVersion: 1 } }],
-        'no_stream',
-      );
+      await appendProbe(app, occurredAt);
       const fresh = await app.request('GET', '/health/ready');
       expect(fresh.status).toBe(200);
       expect(fresh.body.info.projections.catalog.lagEvents).toBe(1);
@@ -131,13 +143,10 @@ describe('readiness while the projector stalls a few events behind', () => {
       expect(stalled.status).toBe(503);
       expect(stalled.body).toMatchObject({ status: 503, detail: 'Not ready: projections' });
 
-      projector = start();
       await projector.start();
       expect((await app.request('GET', '/health/ready')).status).toBe(200);
     } finally {
-      await projector.stop();
-      await readStore.close();
-      await eventStore.close();
+      await projector.close();
     }
   });
 });

@@ -57,8 +57,6 @@ export async function defineTenant(app: TestApp): Promise<Tenant> {
 }
 
 export const SLOT_DATE = '2031-03-03';
-/** The month of every slot `nextSlot` gives, for listing them all. */
-export const SLOT_MONTH = SLOT_DATE.slice(0, 7);
 const SLOTS_A_DAY = 16 * 60;
 /** The days slots are taken from: SLOT_DATE first, then the days after it while Vancouver keeps PST. */
 const SLOT_DAYS = 6;
@@ -72,7 +70,7 @@ export function nextSlot(): string {
   const day = Math.floor(minute / SLOTS_A_DAY);
   if (day >= SLOT_DAYS) throw new Error(`nextSlot: all ${SLOT_DAYS * SLOTS_A_DAY - 1} slots of this test file are taken`);
   const hour = 8 + Math.floor((minute % SLOTS_A_DAY) / 60);
-  const date = `${SLOT_MONTH}-${String(Number(SLOT_DATE.slice(8)) + day).padStart(2, '0')}`;
+  const date = `${SLOT_DATE.slice(0, 8)}${String(Number(SLOT_DATE.slice(8)) + day).padStart(2, '0')}`;
   return `${date}T${String(hour).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00-08:00`;
 }
 
