@@ -105,7 +105,7 @@ export async function registered(app: TestApp, tenant: Tenant, overrides: Record
 
 /**
  * Fails with the whole answer, what readiness said right after it and the service's last warnings
- * and errors, not only the status: a 503 of a rare race (once in 117 deep runs of the races,
+ * and errors, not only the status: a 503 of a rare race (once in 119 deep runs of the races,
  * sessions 33–34) said nothing more.
  */
 export async function expectStatusIn(app: TestApp, response: HttpResponse, allowed: readonly number[]): Promise<void> {
