@@ -166,6 +166,9 @@ export class QueryThreads {
         const call: QueryCall = { id: this.nextId++, method: 'switchTo', args: [file] };
         const done = new Promise((resolve, reject) => thread.calls.set(call.id, { resolve, reject }));
         thread.worker.postMessage([call] satisfies ToQueryThread);
+        // Terminated, not asked to stop (stoppable-worker.ts): it must not answer from the previous
+        // file any more. A read it was sent meanwhile may be under way; only an SQLite error thrown
+        // just then would abort the process, and reads of a file already open rarely fail.
         return done.catch(() => thread.worker.terminate());
       }),
     );

@@ -18,11 +18,11 @@
  * index, segment by segment: a spec compares each with one filled in place.
  */
 import { rmSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { openShadowTableWriter } from './sqlite-connection.js';
 import { ftsTableName, gramsTableName, quote, tableName } from './sqlite-query.js';
 import { FTS_SHADOW_TABLES, textOf } from './sqlite-schema.js';
+import { startStoppableWorker, type StoppableWorker } from '../../sqlite-support/src/stoppable-worker.js';
 
 /** What the thread fills (sqlite-text-index-build.worker.ts). */
 export interface TextIndexBuildJob {
@@ -51,8 +51,7 @@ const BUILT_ENTRY = new URL(
 export class TextIndexBuild {
   private constructor(
     private readonly job: TextIndexBuildJob,
-    private readonly worker: Worker,
-    private readonly done: Promise<void>,
+    private readonly worker: StoppableWorker,
   ) {}
 
   /** The FTS5 tables it fills, as `adoptInto` copies them in. */
@@ -66,22 +65,16 @@ export class TextIndexBuild {
    */
   static start(db: Database.Database, file: string, collection: string, fields: readonly string[]): TextIndexBuild {
     // Started first: the thread boots (about 0.1 s) while the text fields are copied, then waits for its job.
-    const worker = new Worker(BUILT_ENTRY);
-    const done = new Promise<void>((resolve, reject) => {
-      worker.once('error', reject);
-      worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`Text index build ${file} stopped with exit code ${code}`))));
-    });
-    // Settled here too: a failure elsewhere first must not leave it unhandled.
-    done.catch(() => undefined);
+    const worker = startStoppableWorker(BUILT_ENTRY, {}, `Text index build ${file}`);
     const job: TextIndexBuildJob = { file, collection, fields: [...fields] };
-    const build = new TextIndexBuild(job, worker, done);
+    const build = new TextIndexBuild(job, worker);
     try {
       copyTexts(db, file, collection, fields);
     } catch (error) {
       void build.discard();
       throw error;
     }
-    worker.postMessage(job);
+    worker.post(job);
     return build;
   }
 
@@ -90,7 +83,7 @@ export class TextIndexBuild {
    * the index build, committed) with the filled ones, in one transaction on a connection of its own.
    */
   async adoptInto(storeFile: string): Promise<void> {
-    await this.done;
+    await this.worker.done;
     const db = openShadowTableWriter(storeFile);
     try {
       db.prepare('ATTACH DATABASE ? AS text_build').run(this.job.file);
@@ -113,9 +106,13 @@ export class TextIndexBuild {
     }
   }
 
-  /** Stops the thread if it still runs and removes its file. */
+  /**
+   * Ends the thread and removes its file. A thread still waiting for its job ends at once; one
+   * filling ends when its fill does, which is one SQLite call (stoppable-worker.ts says why it is
+   * not terminated: after a full disk failed this thread's main one, its fill likely fails too).
+   */
   async discard(): Promise<void> {
-    await this.worker.terminate();
+    await this.worker.stop();
     rmSync(this.job.file, { force: true });
   }
 }

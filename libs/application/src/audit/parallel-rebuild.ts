@@ -21,14 +21,13 @@
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { EventStore } from '../../../event-store/src/event-store.js';
 import type { Projection } from '../../../read-model/src/projection.js';
 import type { SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { catchUp } from './projection-rebuild.js';
 import { inPartition, partitionsOf, replayPart } from './rebuild-partition.js';
 import { SqliteEventStore, type StreamPart } from '../../../event-store/src/sqlite-event-store.js';
-import { threadError } from '../../../sqlite-support/src/thread-errors.js';
+import { startStoppableWorker, type StoppableWorker } from '../../../sqlite-support/src/stoppable-worker.js';
 
 /** What a worker replays (rebuild-partition.worker.ts). */
 export interface PartitionJob {
@@ -163,13 +162,6 @@ async function withLog(eventsFile: string, work: (log: SqliteEventStore) => Prom
  */
 const WORKER_YOUNG_GENERATION_MB = 96;
 
-function startWorker(job: PartitionJob): { done: Promise<void>; stop: () => Promise<number> } {
-  const worker = new Worker(BUILT_ENTRY, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-  const done = new Promise<void>((resolve, reject) => {
-    worker.once('error', (thrown) => reject(threadError(thrown)));
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`Rebuild partition ${job.storeFile} stopped with exit code ${code}`))));
-  });
-  // Settled here too: a failure of this thread first must not leave it unhandled.
-  done.catch(() => undefined);
-  return { done, stop: () => worker.terminate() };
+function startWorker(job: PartitionJob): StoppableWorker {
+  return startStoppableWorker(BUILT_ENTRY, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }, `Rebuild partition ${job.storeFile}`);
 }
