@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projections.command.js';
+import { reserveGeneration } from '../../libs/read-model/src/read-store-generations.js';
 import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js';
 import { cli, eventually, useCliOn } from '../support/cli.js';
 import { TestApp } from '../support/test-app.js';
@@ -192,22 +193,27 @@ describe('projections rebuild --projection NAME on a store of an older layout', 
 });
 
 describe('the API at its start', () => {
-  it('removes the generations older than the current one, never the current one or a newer one (a rebuild in progress)', async () => {
+  it('removes the generations older than the current one and newer ones a killed rebuild left, never the current one or one being built', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'booking-generations-'));
     await new SqliteReadStore(join(dataDir, 'read.gen-3.sqlite')).close();
     symlinkSync('read.gen-3.sqlite', join(dataDir, 'read.sqlite'));
     for (const stale of ['read.gen-1.sqlite', 'read.gen-2.sqlite', 'read.gen-2.sqlite-wal', 'read.gen-2.sqlite.partition-1', 'read.sqlite-wal']) {
       writeFileSync(join(dataDir, stale), 'stale');
     }
-    closeSync(openSync(join(dataDir, 'read.gen-5.sqlite'), 'w'));
+    // Being built (held by this process), and left by a rebuild that was killed (its lock free).
+    const building = reserveGeneration(dataDir);
+    for (const abandoned of ['read.gen-5.sqlite', 'read.gen-5.sqlite.building', 'read.gen-5.sqlite.partition-1']) closeSync(openSync(join(dataDir, abandoned), 'w'));
     const app = await TestApp.start({ BOOKING_DATA_DIR: dataDir });
     try {
-      expect(readStoreFiles(dataDir)).toEqual(['read.gen-3.sqlite', 'read.gen-3.sqlite-shm', 'read.gen-3.sqlite-wal', 'read.gen-5.sqlite', 'read.sqlite']);
+      expect(building.file).toBe(join(dataDir, 'read.gen-4.sqlite'));
+      expect(readStoreFiles(dataDir)).toEqual(['read.gen-3.sqlite', 'read.gen-3.sqlite-shm', 'read.gen-3.sqlite-wal', 'read.gen-4.sqlite', 'read.gen-4.sqlite.building', 'read.sqlite']);
       const tenant = await defineTenant(app);
       const { registration } = await registered(app, tenant);
       expect((await retrieve(app, tenant, registration)).status).toBe(200);
     } finally {
       await app.close();
+      building.release();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

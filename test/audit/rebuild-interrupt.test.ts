@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,5 +96,19 @@ describe('projections rebuild stopped by a signal', () => {
     expect(stderr).toContain('Interrupted (SIGTERM): the verification stopped and its rebuild was removed');
     expect(code).toBe(143);
     expect(readdirSync(folder).filter((name) => name.startsWith('read.') && !name.endsWith('-wal') && !name.endsWith('-shm'))).toEqual(['read.sqlite']);
+  });
+
+  it('leaves its new generation when killed (SIGKILL, as out of memory), and the next rebuild removes it first and says so', async () => {
+    const { code } = await rebuildStopped(folder, [], 'SIGKILL');
+    expect(code).toBeNull();
+    const built = () => readdirSync(folder).filter((name) => name.startsWith('read.gen-') && !name.endsWith('-wal') && !name.endsWith('-shm'));
+    expect(built()).toEqual(expect.arrayContaining(['read.gen-1.sqlite', 'read.gen-1.sqlite.building']));
+    const next = spawnSync(process.execPath, [CLI, 'projections', 'rebuild'], { env: { ...process.env, BOOKING_DATA_DIR: folder }, encoding: 'utf8' });
+    expect(next.stderr).toContain('Removed read.gen-1.sqlite and the files beside it, left by a projections rebuild that did not finish');
+    expect(next.status).toBe(0);
+    // The generation it published took the freed number; nothing of the killed one is left.
+    expect(built()).toEqual(['read.gen-1.sqlite']);
+    expect(lstatSync(join(folder, 'read.sqlite')).isSymbolicLink()).toBe(true);
+    expect(verify(folder)).toContain('Verified: the rebuilt read models equal the live ones');
   });
 });

@@ -10,6 +10,7 @@
  * first publish replaces that name with the link (the old file lives on for the connections that
  * have it open; its -wal and -shm keep the old name, which no generation shares).
  */
+import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -19,6 +20,12 @@ const GENERATION = /^read\.gen-(\d+)\.sqlite$/;
 const GENERATION_OR_BESIDE = /^read\.gen-(\d+)\.sqlite/;
 /** SQLite's files beside a database. */
 const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
+/**
+ * Beside a generation being built: the file whose lock says a rebuild is building it. An SQLite
+ * file used only for its lock, as the API's `api.lock` (data-folder-lock.ts): the OS drops the lock
+ * when the process ends, even killed, out of memory, or with the machine.
+ */
+const BUILDING = '.building';
 
 /** `read.sqlite` in the folder: the link (or a folder's regular file from before generations). */
 export function embeddedReadStoreFile(dataDir: string): string {
@@ -46,19 +53,66 @@ function generationsIn(dataDir: string): number[] {
   return [...found];
 }
 
+/** A generation a rebuild is building: its file, and the lock that says so until released. */
+export interface ReservedGeneration {
+  file: string;
+  /** Drops the lock and its file: once the generation is published, or removed. */
+  release(): void;
+}
+
 /**
- * Reserves the next generation's file (created empty, exclusively: two rebuilds at once never
- * share one), numbered past every generation in the folder, built or being built.
+ * Reserves the next generation (its file created empty), numbered past every generation in the
+ * folder, built or being built. The lock is the reservation: two rebuilds at once never share a
+ * generation, and one that never releases its lock (killed) leaves it to removeAbandonedGenerations.
  */
-export function reserveGeneration(dataDir: string): string {
+export function reserveGeneration(dataDir: string): ReservedGeneration {
   for (let n = Math.max(0, ...generationsIn(dataDir)) + 1; ; n++) {
     const file = join(dataDir, `read.gen-${n}.sqlite`);
+    const lock = buildingLock(file, { create: true });
+    if (lock === null) continue;
     try {
       closeSync(openSync(file, 'wx'));
-      return file;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      lock.close();
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
     }
+    let released = false;
+    return {
+      file,
+      release: () => {
+        if (released) return;
+        released = true;
+        lock.close();
+        rmSync(`${file}${BUILDING}`, { force: true });
+      },
+    };
+  }
+}
+
+/**
+ * The lock of the generation `file`, or null when a rebuild holds it (or, unless `create`, when
+ * there is no lock file: a generation reserved before locks, whose builder cannot be told from
+ * the living). Taken at once or not at all.
+ */
+function buildingLock(file: string, { create }: { create: boolean }): Database.Database | null {
+  let db: Database.Database;
+  try {
+    db = new Database(`${file}${BUILDING}`, { timeout: 0, fileMustExist: !create });
+  } catch (error) {
+    if (!create && (error as { code?: string }).code === 'SQLITE_CANTOPEN') return null;
+    throw error;
+  }
+  try {
+    // As api.lock: the transaction writes nothing, and the lock stays until the connection closes.
+    db.pragma('journal_mode = MEMORY');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+    return db;
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return null;
+    throw error;
   }
 }
 
@@ -88,8 +142,8 @@ export function publishGeneration(generation: string): void {
 
 /**
  * Removes a read store's file that nothing uses any more: a generation with its side files (and a
- * rebuild's partitions), or, for the regular `read.sqlite` of a folder from before generations
- * (its name is now the link), only the side files it left under that name.
+ * rebuild's partitions and lock), or, for the regular `read.sqlite` of a folder from before
+ * generations (its name is now the link), only the side files it left under that name.
  */
 export function removeReadStoreFile(file: string): void {
   const dataDir = dirname(file);
@@ -121,4 +175,38 @@ export function removeOldGenerations(dataDir: string): string[] {
   const replaced = SIDE_FILES.map((suffix) => `${embeddedReadStoreFile(dataDir)}${suffix}`).filter((file) => existsSync(file));
   replaced.forEach((file) => rmSync(file, { force: true }));
   return [...files, ...replaced];
+}
+
+/**
+ * Removes the generations newer than the current one whose rebuild has ended without publishing or
+ * removing them (killed, out of memory, a power cut): nothing holds their lock. One being built is
+ * kept. At 1,000,000 registrations such a leftover is about 6 GB, and the next rebuild needs room
+ * for one more. Returns the generations removed (each with the files beside it).
+ */
+export function removeAbandonedGenerations(dataDir: string): string[] {
+  const removed: string[] = [];
+  for (const n of generationsIn(dataDir)) {
+    if (n <= currentGeneration(dataDir)) continue;
+    const file = join(dataDir, `read.gen-${n}.sqlite`);
+    const lock = buildingLock(file, { create: false });
+    if (lock === null) continue;
+    try {
+      // Published and released between the first look and the lock: it is the current one now.
+      if (n <= currentGeneration(dataDir)) continue;
+      removeReadStoreFile(file);
+      removed.push(file);
+    } finally {
+      lock.close();
+    }
+  }
+  return removed;
+}
+
+/** The current generation's number; 0 for a folder's regular `read.sqlite`, or none yet. */
+function currentGeneration(dataDir: string): number {
+  try {
+    return generationOf(currentReadStoreFile(dataDir)) ?? 0;
+  } catch {
+    return 0;
+  }
 }

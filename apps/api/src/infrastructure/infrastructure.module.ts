@@ -20,7 +20,7 @@ import { Metrics } from '../observability/metrics.js';
 import { TimedEventStore } from '../observability/timed-event-store.js';
 import { AppendedHeadGate } from './appended-head-gate.js';
 import { ProjectorThread } from './projector-thread.js';
-import { removeOldGenerations } from '../../../../libs/read-model/src/read-store-generations.js';
+import { removeAbandonedGenerations, removeOldGenerations } from '../../../../libs/read-model/src/read-store-generations.js';
 import { APP_CONFIG, EVENT_STORE, PROJECTOR, READ_STORE } from './tokens.js';
 
 /** In-process read-your-writes: wait for this process's projector (runner or thread). */
@@ -81,8 +81,9 @@ function projectorThreadProviders(config: AppConfig, logger: Logger): Provider[]
       provide: PROJECTOR,
       inject: [EVENT_STORE],
       useFactory: (eventStore: EventStore) => {
-        // Generations a rebuild switched from while no API ran, or that a crash left.
+        // Generations a rebuild switched from while no API ran, and those a killed rebuild left.
         for (const file of removeOldGenerations(config.dataDir)) logger.log(`Removed the old read store ${file}`);
+        for (const file of removeAbandonedGenerations(config.dataDir)) logger.log(`Removed ${file} and the files beside it, left by a projections rebuild that did not finish`);
         return ProjectorThread.open(eventStore, {
           eventStoreFile: embeddedEventStoreFile(config.dataDir),
           readStoreFile: embeddedReadStoreFile(config.dataDir),

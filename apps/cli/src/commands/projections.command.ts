@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { StoreConfig } from '../../../../libs/application/src/config/app-config.js';
 import { auditedEventStore } from '../../../../libs/application/src/audit/audited-event-store.js';
 import { rebuildProjections, type RebuildReport, type SwitchOver } from '../../../../libs/application/src/audit/projection-rebuild.js';
 import { SqliteSwitchOver } from '../../../../libs/application/src/audit/sqlite-switch-over.js';
 import { embeddedEventStoreFile } from '../../../../libs/event-store/src/index.js';
 import { createReadStore } from '../../../../libs/read-model/src/index.js';
+import { removeAbandonedGenerations } from '../../../../libs/read-model/src/read-store-generations.js';
 import type { Projection } from '../../../../libs/read-model/src/projection.js';
 import { allProjections } from '../../../../libs/read-model/src/projections.js';
 import { CommandError, flagOption, type ParsedArgs, stringOption, UsageError } from '../args.js';
@@ -16,6 +18,10 @@ async function switchOverFor(config: StoreConfig, projections: readonly Projecti
   if (config.mongodbUrl) {
     const { MongoSwitchOver } = await import('../../../../libs/application/src/audit/mongo-switch-over.js');
     return MongoSwitchOver.open(config.mongodbUrl);
+  }
+  // Room for this rebuild first: one killed before (out of memory, say) left its generation.
+  for (const file of removeAbandonedGenerations(config.dataDir)) {
+    process.stderr.write(`Removed ${basename(file)} and the files beside it, left by a projections rebuild that did not finish\n`);
   }
   return new SqliteSwitchOver(
     liveReadStorePath(config),

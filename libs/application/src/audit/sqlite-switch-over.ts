@@ -14,7 +14,7 @@ import { openShadowTableWriter } from '../../../read-model/src/sqlite-connection
 import { basename } from 'node:path';
 import type { Projection } from '../../../read-model/src/projection.js';
 import type { ReadStore } from '../../../read-model/src/read-store.js';
-import { publishGeneration, removeReadStoreFile, reserveGeneration, syncFile } from '../../../read-model/src/read-store-generations.js';
+import { publishGeneration, removeReadStoreFile, type ReservedGeneration, reserveGeneration, syncFile } from '../../../read-model/src/read-store-generations.js';
 import { LIVE_PAGE_SIZE, SqliteReadStore } from '../../../read-model/src/sqlite-read-store.js';
 import { registerGramsFunction } from '../../../read-model/src/sqlite-grams.js';
 import { replaceCollection } from '../../../read-model/src/sqlite-schema.js';
@@ -26,6 +26,8 @@ import { catchUp, type SwitchOver } from './projection-rebuild.js';
 export class SqliteSwitchOver implements SwitchOver {
   readonly fresh: ReadStore;
   private readonly freshStore: SqliteReadStore;
+  /** The new generation, locked while it is built. */
+  private readonly reserved: ReservedGeneration;
   /** The new generation's file. */
   private readonly freshPath: string;
   private freshClosed = false;
@@ -42,13 +44,14 @@ export class SqliteSwitchOver implements SwitchOver {
     /** The log's file when it is an embedded store: the build then runs on several threads. */
     private readonly eventsFile?: string,
   ) {
-    this.freshPath = reserveGeneration(dataDir);
+    this.reserved = reserveGeneration(dataDir);
+    this.freshPath = this.reserved.file;
     try {
       // At the live store's page size: the file becomes the live store as it is.
       this.fresh = this.freshStore = new SqliteReadStore(this.freshPath, { rebuild: true, pageSize: LIVE_PAGE_SIZE });
     } catch (error) {
-      // Newer than the current generation, the reserved file would outlive every API start.
       removeReadStoreFile(this.freshPath);
+      this.reserved.release();
       throw error;
     }
   }
@@ -94,6 +97,7 @@ export class SqliteSwitchOver implements SwitchOver {
     syncFile(this.freshPath);
     publishGeneration(this.freshPath);
     this.published = true;
+    this.reserved.release();
     return `${basename(this.livePath)} now links to ${basename(this.freshPath)}; a running API switches to it within about a second`;
   }
 
@@ -133,5 +137,6 @@ export class SqliteSwitchOver implements SwitchOver {
     await this.closeFresh();
     await this.partitionsRemoved.catch(() => undefined);
     if (!this.published) removeReadStoreFile(this.freshPath);
+    this.reserved.release();
   }
 }
