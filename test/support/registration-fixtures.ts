@@ -105,8 +105,8 @@ export async function registered(app: TestApp, tenant: Tenant, overrides: Record
 
 /**
  * Fails with the whole answer, what readiness said right after it and the service's last warnings
- * and errors, not only the status: a 503 of a rare race (once in 119 deep runs of the races,
- * sessions 33–34) said nothing more.
+ * and errors, not only the status: a 503 of a rare race (once in 120 deep runs of the races,
+ * sessions 33–35) said nothing more.
  */
 export async function expectStatusIn(app: TestApp, response: HttpResponse, allowed: readonly number[]): Promise<void> {
   if (allowed.includes(response.status)) return;
