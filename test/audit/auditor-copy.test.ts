@@ -63,6 +63,18 @@ describe('the CLI on an auditor’s copy of the data folder', () => {
     },
   );
 
+  it.each([[['audit', 'verify']], [['events', 'export']]])('%j says a damaged log is damaged and must be restored, without a stack trace', async (argv) => {
+    // Overwritten, as a bad copy or a failing disk leaves it: SQLite no longer calls it a database.
+    const file = join(folder, 'events.sqlite');
+    writeFileSync(file, 'not a database, only text that fills a page or so '.repeat(100));
+    const { code, stdout, stderr } = await runCli(folder, argv);
+    expect([code, stdout]).toEqual([1, '']);
+    expect(stderr).toBe(
+      `The event store ${file} is damaged (SQLITE_NOTADB: file is not a database). It is the service's record and cannot be rebuilt: ` +
+        'stop the API, put its latest backup in place and check it with `audit verify` (docs/operations.md, "Backups of the embedded store").\n',
+    );
+  });
+
   it('projections rebuild --verify refuses a copy without a read store (everything was "missing from live", and the file created)', async () => {
     const { code, stdout, stderr } = await runCli(folder, ['projections', 'rebuild', '--verify']);
     expect([code, stdout, stderr]).toEqual([1, '', `No read store at ${folder}/read.sqlite to verify against (the API creates it at its first start)\n`]);

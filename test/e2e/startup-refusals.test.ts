@@ -1,7 +1,7 @@
 /**
  * What an operator gets wrong at start, said in one line and refused at once (docs/operations.md):
  * a second API on a data folder, a folder it cannot use, a port in use, a read store from another
- * log. And a slow client is dropped at REQUEST_TIMEOUT_MS, not up to 30 s later.
+ * log, a damaged store. And a slow client is dropped at REQUEST_TIMEOUT_MS, not up to 30 s later.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
@@ -103,6 +103,23 @@ async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEn
     expect(refused.stderr).toBe(
       `The read store ${file} is damaged (SQLITE_CORRUPT: database disk image is malformed). The read models are rebuilt from the log: stop the API, ` +
         'delete read.sqlite* and read.gen-* in its data folder (never events.sqlite*) and start it again (docs/operations.md, "A damaged read store").',
+    );
+  }, 60_000);
+
+  it('says that a damaged event store must be restored from a backup, in one line instead of a stack', async () => {
+    const dataDir = dataFolder();
+    const port = await freePort();
+    const server = await startServer(dataDir, port);
+    server.kill('SIGTERM');
+    await exited(server);
+    // Overwritten, as a bad copy or a failing disk leaves it: SQLite no longer calls it a database.
+    const file = join(dataDir, 'events.sqlite');
+    writeFileSync(file, 'not a database, only text that fills a page or so '.repeat(100));
+    const refused = await refusedStart(dataDir, port);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `The event store ${file} is damaged (SQLITE_NOTADB: file is not a database). It is the service's record and cannot be rebuilt: ` +
+        'stop the API, put its latest backup in place and check it with `audit verify` (docs/operations.md, "Backups of the embedded store").',
     );
   }, 60_000);
 

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, prepareDataDir, unusedQueryThreads } from '../../../libs/application/src/config/app-config.js';
 import { DamagedReadStoreError, ReadStoreAheadOfLogError } from '../../../libs/read-model/src/projection-runner.js';
+import { DamagedEventStoreError } from '../../../libs/event-store/src/event-store.js';
 import { DataFolderInUseError, DataFolderLock } from '../../../libs/sqlite-support/src/data-folder-lock.js';
 import { createApp } from './app.factory.js';
 
@@ -46,7 +47,8 @@ main().catch((error: unknown) => {
     error instanceof ConfigError ||
     error instanceof DataFolderInUseError ||
     error instanceof ReadStoreAheadOfLogError ||
-    error instanceof DamagedReadStoreError;
+    error instanceof DamagedReadStoreError ||
+    error instanceof DamagedEventStoreError;
   console.error(forTheOperator ? error.message : error);
   process.exit(1);
 });

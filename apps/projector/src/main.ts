@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { auditedEventStore } from '../../../libs/application/src/audit/audited-event-store.js';
 import { ConfigError, loadConfig } from '../../../libs/application/src/config/app-config.js';
+import { DamagedEventStoreError } from '../../../libs/event-store/src/event-store.js';
 import { createEventStore } from '../../../libs/event-store/src/index.js';
 import { ProjectionRunner } from '../../../libs/read-model/src/projection-runner.js';
 import { allProjections } from '../../../libs/read-model/src/projections.js';
@@ -37,6 +38,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof DamagedEventStoreError ? error.message : error);
   process.exit(1);
 });

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  DamagedEventStoreError,
   EventStoreUnavailableError,
   MAX_POSITION,
   MIN_POSITION,
@@ -62,6 +63,8 @@ function openForReading(filePath: string): Database.Database {
     return db;
   } catch (error) {
     db.close();
+    const damaged = DamagedEventStoreError.of(filePath, error);
+    if (damaged) throw damaged;
     if (!isWritable(dirname(filePath))) {
       throw new EventStoreUnavailableError(
         `Cannot read ${filePath}: its folder is write-protected and SQLite needs ${basename(filePath)}-wal and ` +
@@ -70,6 +73,20 @@ function openForReading(filePath: string): Database.Database {
       );
     }
     throw error;
+  }
+}
+
+function openForWriting(filePath: string, durability: 'process' | 'power-loss' | undefined): Database.Database {
+  const db = new Database(filePath, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    // WAL lets the projector process read while the API writes.
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
+    db.exec(SCHEMA);
+    return db;
+  } catch (error) {
+    db.close();
+    throw DamagedEventStoreError.of(filePath, error) ?? error;
   }
 }
 
@@ -185,11 +202,7 @@ export class SqliteEventStore implements EventStore {
     if (options.readOnly) {
       this.db = openForReading(filePath);
     } else {
-      this.db = new Database(filePath, { timeout: BUSY_TIMEOUT_MS });
-      // WAL lets the projector process read while the API writes.
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${options.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
-      this.db.exec(SCHEMA);
+      this.db = openForWriting(filePath, options.durability);
       if (options.checkpoint === 'background' && !this.db.memory) this.checkpointer = new WalCheckpointer(this.db);
     }
 
