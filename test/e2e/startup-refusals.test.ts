@@ -19,6 +19,16 @@ function dataFolder(): string {
   return folder;
 }
 
+/** A data folder the server started on and then stopped (SIGTERM), and the port it used. */
+async function folderOfAStoppedServer(): Promise<{ dataDir: string; port: number }> {
+  const dataDir = dataFolder();
+  const port = await freePort();
+  const server = await startServer(dataDir, port);
+  server.kill('SIGTERM');
+  await exited(server);
+  return { dataDir, port };
+}
+
 /** Starts the server expecting it to refuse: its exit code and what it said. */
 async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}) {
   const server = spawnServer(dataDir, port, env);
@@ -90,11 +100,7 @@ async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEn
   }, 60_000);
 
   it('says how to repair a damaged read store, in one line instead of a stack', async () => {
-    const dataDir = dataFolder();
-    const port = await freePort();
-    const server = await startServer(dataDir, port);
-    server.kill('SIGTERM');
-    await exited(server);
+    const { dataDir, port } = await folderOfAStoppedServer();
     // Cut short, as a full disk or a bad copy leaves it: SQLite calls it malformed.
     const file = realpathSync(join(dataDir, 'read.sqlite'));
     truncateSync(file, statSync(file).size / 2);
@@ -107,11 +113,7 @@ async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEn
   }, 60_000);
 
   it('says that a damaged event store must be restored from a backup, in one line instead of a stack', async () => {
-    const dataDir = dataFolder();
-    const port = await freePort();
-    const server = await startServer(dataDir, port);
-    server.kill('SIGTERM');
-    await exited(server);
+    const { dataDir, port } = await folderOfAStoppedServer();
     // Overwritten, as a bad copy or a failing disk leaves it: SQLite no longer calls it a database.
     const file = join(dataDir, 'events.sqlite');
     writeFileSync(file, 'not a database, only text that fills a page or so '.repeat(100));
