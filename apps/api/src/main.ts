@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, prepareDataDir, unusedQueryThreads } from '../../../libs/application/src/config/app-config.js';
 import { DamagedReadStoreError, ReadStoreAheadOfLogError } from '../../../libs/read-model/src/projection-runner.js';
-import { DamagedEventStoreError } from '../../../libs/event-store/src/event-store.js';
+import { DamagedEventStoreError } from '../../../libs/event-store/src/sqlite-event-store.js';
 import { DataFolderInUseError, DataFolderLock } from '../../../libs/sqlite-support/src/data-folder-lock.js';
 import { createApp } from './app.factory.js';
 

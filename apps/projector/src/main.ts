@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { auditedEventStore } from '../../../libs/application/src/audit/audited-event-store.js';
 import { ConfigError, loadConfig } from '../../../libs/application/src/config/app-config.js';
-import { DamagedEventStoreError } from '../../../libs/event-store/src/event-store.js';
+import { DamagedEventStoreError } from '../../../libs/event-store/src/sqlite-event-store.js';
 import { createEventStore } from '../../../libs/event-store/src/index.js';
 import { ProjectionRunner } from '../../../libs/read-model/src/projection-runner.js';
 import { allProjections } from '../../../libs/read-model/src/projections.js';

@@ -62,30 +62,6 @@ export class EventStoreUnavailableError extends Error {
   }
 }
 
-/** SQLite's word for a file that is not (or no longer) a sound database. */
-const DAMAGED = /^SQLITE_(CORRUPT|NOTADB)/;
-
-/**
- * The embedded event store's file is damaged. Unlike the read models it cannot be rebuilt: it is
- * the record. Said in one line with the repair, a restore from a backup.
- */
-export class DamagedEventStoreError extends EventStoreUnavailableError {
-  /** One for `cause` when SQLite called the file damaged (its code), else null. */
-  static of(file: string, cause: unknown): DamagedEventStoreError | null {
-    const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
-    if (typeof code !== 'string' || !DAMAGED.test(code)) return null;
-    return new DamagedEventStoreError(
-      `The event store ${file} is damaged (${code}: ${String(message)}). It is the service's record and cannot be rebuilt: ` +
-        'stop the API, put its latest backup in place and check it with `audit verify` (docs/operations.md, "Backups of the embedded store").',
-    );
-  }
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'DamagedEventStoreError';
-  }
-}
-
 /** Optimistic concurrency failure: somebody else appended first (or the stream exists / does not). */
 export class WrongExpectedRevisionError extends Error {
   constructor(

@@ -2,7 +2,6 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  DamagedEventStoreError,
   EventStoreUnavailableError,
   MAX_POSITION,
   MIN_POSITION,
@@ -18,6 +17,7 @@ import {
   type Unsubscribe,
 } from './event-store.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
+import { damagedFileCode } from '../../sqlite-support/src/damaged-file.js';
 
 /** How long a connection waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -50,6 +50,27 @@ const LIMIT = 'LIMIT +?';
 const HEX_DIGITS = '0123456789abcdef';
 
 /**
+ * The embedded event store's file is damaged. Unlike the read models it cannot be rebuilt: it is
+ * the record. Said in one line with the repair, a restore from a backup.
+ */
+export class DamagedEventStoreError extends EventStoreUnavailableError {
+  /** One for `cause` when SQLite called the file damaged (its code), else null. */
+  static of(file: string, cause: unknown): DamagedEventStoreError | null {
+    const code = damagedFileCode(cause);
+    if (code === null) return null;
+    return new DamagedEventStoreError(
+      `The event store ${file} is damaged (${code}: ${(cause as Error).message}). It is the service's record and cannot be rebuilt: ` +
+        'stop the API, put its latest backup in place and check it with `audit verify` (docs/operations.md, "Backups of the embedded store").',
+    );
+  }
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'DamagedEventStoreError';
+  }
+}
+
+/**
  * SQLite reads a WAL store through its `-wal` and `-shm` files, and creates them when they are
  * missing. In a write-protected folder it cannot, so a copy of the folder taken without them (a
  * cold backup) cannot be read in place; present, empty or not, they need not be writable.
@@ -76,6 +97,7 @@ function openForReading(filePath: string): Database.Database {
   }
 }
 
+/** The store opened for appends, made if missing; a damaged file is said to be one (DamagedEventStoreError). */
 function openForWriting(filePath: string, durability: 'process' | 'power-loss' | undefined): Database.Database {
   const db = new Database(filePath, { timeout: BUSY_TIMEOUT_MS });
   try {

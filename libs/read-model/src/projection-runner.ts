@@ -3,6 +3,7 @@ import { CheckpointWaiters, ProjectionLagTimeoutError } from './checkpoint-waite
 import { applyInOneBatch, type Projection } from './projection.js';
 import type { Projector } from './projector.js';
 import type { ReadStore } from './read-store.js';
+import { damagedFileCode } from '../../sqlite-support/src/damaged-file.js';
 
 export interface ProjectionRunnerOptions {
   /** Events read from the log per batch (and applied per read-store transaction). */
@@ -24,14 +25,11 @@ export class ProjectionCatchUpStalledError extends Error {
   }
 }
 
-/** SQLite's word for a file that is not (or no longer) a sound database. */
-const DAMAGED = /^SQLITE_(CORRUPT|NOTADB)/;
-
 /** The read store's file is damaged; the repair is to let it be rebuilt from the log. */
 export class DamagedReadStoreError extends Error {
   /** One for `cause` when SQLite called the file damaged (its code), else null. */
   static of(file: string, cause: Error & { code?: unknown }): DamagedReadStoreError | null {
-    if (typeof cause.code !== 'string' || !DAMAGED.test(cause.code)) return null;
+    if (damagedFileCode(cause) === null) return null;
     return new DamagedReadStoreError(
       `The read store ${file} is damaged (${cause.message}). The read models are rebuilt from the log: stop the API, ` +
         'delete read.sqlite* and read.gen-* in its data folder (never events.sqlite*) and start it again ' +
