@@ -10,9 +10,9 @@
  * first publish replaces that name with the link (the old file lives on for the connections that
  * have it open; its -wal and -shm keep the old name, which no generation shares).
  */
-import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { exclusiveFileLock } from '../../sqlite-support/src/file-lock.js';
 
 export const READ_STORE_NAME = 'read.sqlite';
 const GENERATION = /^read\.gen-(\d+)\.sqlite$/;
@@ -21,9 +21,9 @@ const GENERATION_OR_BESIDE = /^read\.gen-(\d+)\.sqlite/;
 /** SQLite's files beside a database. */
 const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
 /**
- * Beside a generation being built: the file whose lock says a rebuild is building it. An SQLite
- * file used only for its lock, as the API's `api.lock` (data-folder-lock.ts): the OS drops the lock
- * when the process ends, even killed, out of memory, or with the machine.
+ * Beside a generation being built: the file whose lock says a rebuild is building it, as the API's
+ * `api.lock` says an API runs (file-lock.ts): the OS drops the lock when the process ends, even
+ * killed, out of memory, or with the machine.
  */
 const BUILDING = '.building';
 
@@ -68,7 +68,8 @@ export interface ReservedGeneration {
 export function reserveGeneration(dataDir: string): ReservedGeneration {
   for (let n = Math.max(0, ...generationsIn(dataDir)) + 1; ; n++) {
     const file = join(dataDir, `read.gen-${n}.sqlite`);
-    const lock = buildingLock(file, { create: true });
+    const lock = exclusiveFileLock(`${file}${BUILDING}`, { create: true });
+    // Held: another rebuild reserved this number a moment ago.
     if (lock === null) continue;
     try {
       closeSync(openSync(file, 'wx'));
@@ -87,32 +88,6 @@ export function reserveGeneration(dataDir: string): ReservedGeneration {
         rmSync(`${file}${BUILDING}`, { force: true });
       },
     };
-  }
-}
-
-/**
- * The lock of the generation `file`, or null when a rebuild holds it (or, unless `create`, when
- * there is no lock file: a generation reserved before locks, whose builder cannot be told from
- * the living). Taken at once or not at all.
- */
-function buildingLock(file: string, { create }: { create: boolean }): Database.Database | null {
-  let db: Database.Database;
-  try {
-    db = new Database(`${file}${BUILDING}`, { timeout: 0, fileMustExist: !create });
-  } catch (error) {
-    if (!create && (error as { code?: string }).code === 'SQLITE_CANTOPEN') return null;
-    throw error;
-  }
-  try {
-    // As api.lock: the transaction writes nothing, and the lock stays until the connection closes.
-    db.pragma('journal_mode = MEMORY');
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.exec('BEGIN EXCLUSIVE; COMMIT');
-    return db;
-  } catch (error) {
-    db.close();
-    if ((error as { code?: string }).code === 'SQLITE_BUSY') return null;
-    throw error;
   }
 }
 
@@ -188,7 +163,8 @@ export function removeAbandonedGenerations(dataDir: string): string[] {
   for (const n of generationsIn(dataDir)) {
     if (n <= currentGeneration(dataDir)) continue;
     const file = join(dataDir, `read.gen-${n}.sqlite`);
-    const lock = buildingLock(file, { create: false });
+    const lock = exclusiveFileLock(`${file}${BUILDING}`, { create: false });
+    // Held (being built), or no lock file: reserved before locks, its builder cannot be told from the living.
     if (lock === null) continue;
     try {
       // Published and released between the first look and the lock: it is the current one now.

@@ -28,8 +28,6 @@ export class SqliteSwitchOver implements SwitchOver {
   private readonly freshStore: SqliteReadStore;
   /** The new generation, locked while it is built. */
   private readonly reserved: ReservedGeneration;
-  /** The new generation's file. */
-  private readonly freshPath: string;
   private freshClosed = false;
   private published = false;
   /** The build's partition files, still being removed while the indexes are built. */
@@ -45,7 +43,6 @@ export class SqliteSwitchOver implements SwitchOver {
     private readonly eventsFile?: string,
   ) {
     this.reserved = reserveGeneration(dataDir);
-    this.freshPath = this.reserved.file;
     try {
       // At the live store's page size: the file becomes the live store as it is.
       this.fresh = this.freshStore = new SqliteReadStore(this.freshPath, { rebuild: true, pageSize: LIVE_PAGE_SIZE });
@@ -54,6 +51,11 @@ export class SqliteSwitchOver implements SwitchOver {
       this.reserved.release();
       throw error;
     }
+  }
+
+  /** The new generation's file. */
+  private get freshPath(): string {
+    return this.reserved.file;
   }
 
   async build(eventStore: EventStore, projections: readonly Projection[], target: bigint | null, signal?: AbortSignal): Promise<void> {
