@@ -527,6 +527,27 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect((await retrieve(app, tenant, registration)).body.Accommodations).toEqual([]);
     });
 
+    it('names the problem a value of the wrong type has, not a range or size it fails as well', async () => {
+      const { registration } = await registered(app, tenant);
+      await storesNothing(async () => {
+        for (const TimeExtension of ['abc', '5', true, {}]) {
+          const grant = await command(app, tenant, registration, 'grant-accommodation', { Type: 'Extra time', TimeExtension });
+          expect(grant.body.errors).toEqual([{ field: 'TimeExtension', message: 'must be a whole number of minutes' }]);
+        }
+        const negative = await command(app, tenant, registration, 'grant-accommodation', { Type: 'Extra time', TimeExtension: -1 });
+        expect(negative.body.errors).toEqual([{ field: 'TimeExtension', message: 'must be 0 or more minutes' }]);
+        const nested = await command(app, tenant, newId(), 'register-lax', registerBody(tenant, { Accommodations: [{ Type: 'Extra time', TimeExtension: 'abc' }] }));
+        expect(nested.body.errors).toEqual([{ field: 'Accommodations.0.TimeExtension', message: 'must be a whole number of minutes' }]);
+        for (const Accommodations of [{ Type: 'Extra time' }, 'x', 5, true]) {
+          const register = await command(app, tenant, newId(), 'register-lax', registerBody(tenant, { Accommodations }));
+          expect(register.body.errors).toEqual([{ field: 'Accommodations', message: 'Accommodations must be an array' }]);
+          const transfer = await command(app, tenant, registration, 'transfer-lax', { EventVenue: tenant.venue, EventStart: '2031-01-01T09:00:00Z', Learner: tenant.learner, Accommodations });
+          expect(transfer.body.errors).toEqual([{ field: 'Accommodations', message: 'Accommodations must be an array' }]);
+        }
+      });
+      expect((await retrieve(app, tenant, registration)).body.Accommodations).toEqual([]);
+    });
+
     it('takes a POST with no body that names the form type (jQuery’s $.post, curl -d \'\') as one with no body', async () => {
       const { registration } = await registered(app, tenant);
       const cancel = await app.request('POST', `/api/registrations/${registration}/commands/cancel`, {

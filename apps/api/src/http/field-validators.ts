@@ -20,6 +20,19 @@ function fieldCheck(name: string, message: string, validate: (value: unknown) =>
       registerDecorator({ name, target: target.constructor, propertyName: propertyName as string, options: { message, ...options }, validator: { validate } });
 }
 
+/**
+ * Several checks as one decorator, reported as if written above the property in this order: a
+ * field's problem is the first listed check that failed (validation.ts reports the last one
+ * class-validator records, and it records a property's decorators in the order they are applied,
+ * which TypeScript does bottom-up). So a text sent for a number is "must be a whole number", not
+ * the range check that a text fails as well.
+ */
+export function checksInListedOrder(...checks: PropertyDecorator[]): PropertyDecorator {
+  return (target, property) => {
+    for (const check of [...checks].reverse()) check(target, property);
+  };
+}
+
 /** An ISO 8601 date-time that carries its offset (`Z` counts), e.g. `2026-03-01T09:00:00-08:00`. */
 export const IsOffsetDateTime = fieldCheck('isOffsetDateTime', '$property must be an ISO 8601 date-time with an offset', (value) => instantOf(value) !== null);
 

@@ -9,6 +9,8 @@ const VALIDATOR_OPTIONS: ValidatorOptions = {
   forbidNonWhitelisted: false,
   validationError: { target: false, value: false },
 };
+/** class-validator's name for `@ValidateNested`'s own problem: a value that is neither an object nor an array. */
+const NESTED_VALUE_CHECK = 'nestedValidation';
 const NOT_AN_OBJECT: FieldProblem = { field: 'body', message: 'must be a JSON object' };
 
 /** No body at all (e.g. cancel without a reason) means "no fields"; anything else, JSON's `null` included, must be an object. */
@@ -21,13 +23,17 @@ function bodyObjectOf(value: unknown): object | null {
  * One problem per field: the first of its checks, in the order the DTO lists them, that failed.
  * A number sent for a text field is "must be a string", not also "must be shorter than 500
  * characters". class-validator runs a property's decorators bottom-up (the order TypeScript
- * applies them), so that check is the last constraint it reports.
+ * applies them), so that check is the last constraint it reports. Its check that a nested value
+ * is an object or an array comes after all of them, whatever the order: it is the problem only
+ * when nothing else is (a text sent for an array is "must be an array").
  */
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const messages = Object.values(error.constraints ?? {});
-    const own = messages.length > 0 ? [{ field, message: messages[messages.length - 1] }] : [];
+    const { [NESTED_VALUE_CHECK]: nested, ...others } = error.constraints ?? {};
+    const messages = Object.values(others);
+    const message = messages.length > 0 ? messages[messages.length - 1] : nested;
+    const own = message !== undefined ? [{ field, message }] : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }

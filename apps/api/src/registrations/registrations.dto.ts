@@ -19,7 +19,7 @@ import {
 } from 'class-validator';
 import { EXAM_FORMATS, EXAM_TYPES } from '../../../../libs/domain/src/exam-event/exam-values.js';
 import { MAX_ACCOMMODATIONS } from '../../../../libs/domain/src/registration/registration.checks.js';
-import { AtMostMaxMinutes, IsNotBlank, IsOffsetDateTime, IsUuid, MAX_MINUTES } from '../http/field-validators.js';
+import { AtMostMaxMinutes, checksInListedOrder, IsNotBlank, IsOffsetDateTime, IsUuid, MAX_MINUTES } from '../http/field-validators.js';
 import { EXAMPLE as EVENT_EXAMPLE } from '../exam-events/exam-events.dto.js';
 
 const TEXT = 500;
@@ -62,11 +62,8 @@ const assessmentDoc = () =>
 const newEventOnly = 'Needed only when a new exam event is created (no event at the venue and minute, or an `Individual` type); then checked as POST /api/events checks it.';
 
 /** Whole minutes ≥ 0 wherever a time extension appears. */
-const IsMinutes = (): PropertyDecorator => (target, property) => {
-  IsInt({ message: 'must be a whole number of minutes' })(target, property);
-  Min(0, { message: 'must be 0 or more minutes' })(target, property);
-  AtMostMaxMinutes()(target, property);
-};
+const IsMinutes = (): PropertyDecorator =>
+  checksInListedOrder(IsInt({ message: 'must be a whole number of minutes' }), Min(0, { message: 'must be 0 or more minutes' }), AtMostMaxMinutes());
 
 export class AccommodationBody {
   /** Blank or missing is the domain's `Accommodation type cannot be empty`. */
@@ -83,14 +80,15 @@ export class AccommodationBody {
   @IsOptional() @IsMinutes() TimeExtension?: number | null;
 }
 
-const Accommodations = (): PropertyDecorator => (target, property) => {
-  IsOptional()(target, property);
-  IsArray()(target, property);
-  ArrayMaxSize(MAX_ACCOMMODATIONS)(target, property);
-  IsObject({ each: true, message: 'must be an array of objects' })(target, property);
-  ValidateNested({ each: true })(target, property);
-  Type(() => AccommodationBody)(target, property);
-};
+const Accommodations = (): PropertyDecorator =>
+  checksInListedOrder(
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_ACCOMMODATIONS),
+    IsObject({ each: true, message: 'must be an array of objects' }),
+    ValidateNested({ each: true }),
+    Type(() => AccommodationBody),
+  );
 
 const accommodationsDoc = (description: string) =>
   ApiPropertyOptional({ type: () => AccommodationBody, isArray: true, maxItems: MAX_ACCOMMODATIONS, nullable: true, description });
