@@ -1,5 +1,5 @@
 import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
-import { catalogStreams, type AssessmentFormDefinition, type LearnerDefinition } from '../../../domain/src/catalog/catalog.events.js';
+import { catalogStreams, type AssessmentFormDefinition, type LearnerDefinition, type VenueDefinition } from '../../../domain/src/catalog/catalog.events.js';
 import type { ExamEventRetitledData, ExamScheduledData } from '../../../domain/src/exam-event/exam-event.events.js';
 import { examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
 import { registrationDecider } from '../../../domain/src/registration/registration.decider.js';
@@ -13,8 +13,8 @@ import { ownerOf } from './audit-history.js';
 /**
  * GET /api/registrations/{id}?asOf=…: the registration as it was at an instant, folded from the
  * event streams (not the read model): its own stream through the registration decider, and the
- * learner, form and exam event it showed, each folded up to the same instant. The shape is the
- * one retrieve returns.
+ * learner, form, exam event and venue (the offset of the event's times) it showed, each folded up
+ * to the same instant. The shape is the one retrieve returns.
  */
 export class RegistrationAsOf {
   constructor(private readonly eventStore: EventStore) {}
@@ -35,7 +35,8 @@ export class RegistrationAsOf {
       state.form ? this.latestData<AssessmentFormDefinition>(catalogStreams.assessmentForm(organization, state.form.id), asOf) : null,
       this.examEvent(state.eventId, asOf),
     ]);
-    const start = event ? formatInZone(event.Start, event.VenueTimeZone) : null;
+    const venue = event ? await this.latestData<VenueDefinition>(catalogStreams.venue(organization, event.Venue), asOf) : null;
+    const start = event ? formatInZone(event.Start, venue?.TimeZone ?? event.VenueTimeZone) : null;
     return {
       RegistrationIdentifier: state.registrationId,
       RegistrationStatus: state.status,

@@ -23,14 +23,14 @@ function stored(type: string, data: Record<string, unknown>): StoredEvent {
   };
 }
 
-const scheduled = (eventId: string, number: number) =>
+const scheduled = (eventId: string, number: number, venueTimeZone = 'America/Vancouver') =>
   stored('ExamScheduled', {
     EventId: eventId,
     Organization: ORG,
     Number: number,
     Venue: VENUE,
     VenueName: 'North Hall',
-    VenueTimeZone: 'America/Vancouver',
+    VenueTimeZone: venueTimeZone,
     Start: '2030-03-01T17:00:00.000Z',
     End: '2030-03-01T20:00:00.000Z',
     DurationMinutes: 180,
@@ -122,6 +122,30 @@ describe('examEvents projection', () => {
     await apply([stored('RegistrationCancelled', { RegistrationId: 'r2', EventId: 'e1', Reason: null })]);
     expect((await queries.classes(ORG, new Date('2030-01-01T00:00:00Z')))[0].IsFull).toBe(false);
     expect(await queries.classes(ORG, new Date('2030-03-01T17:00:00Z'))).toEqual([]);
+  });
+
+  it('shows events in their venue’s new time zone once it changes: listings, classes and the local day they fall on', async () => {
+    const venueDefined = (TimeZone: string, Organization = ORG) =>
+      stored('VenueDefined', { Organization, VenueId: VENUE, Name: 'North Hall', TimeZone, Address: null });
+    const day = (d: number) => queries.listEvents(ORG, { year: 2030, month: 3, day: d });
+    await apply([venueDefined('America/Vancouver'), scheduled('e1', 1)]);
+    expect((await day(1)).map((e) => [e.EventStart, e.EventEnd])).toEqual([['2030-03-01T09:00:00-08:00', '2030-03-01T12:00:00-08:00']]);
+
+    // Another organization's venue of the same id changes nothing here.
+    await apply([venueDefined('Asia/Tokyo', '7d1e3f40-2b7a-4a54-8f38-3f1f6b8f0c02')]);
+    expect((await day(1)).map((e) => e.EventStart)).toEqual(['2030-03-01T09:00:00-08:00']);
+
+    // 17:00 UTC is 07:00 the next day at UTC+14, where the event scheduled afterwards is as well.
+    await apply([venueDefined('Pacific/Kiritimati'), scheduled('e2', 2, 'Pacific/Kiritimati')]);
+    expect(await day(1)).toEqual([]);
+    expect((await day(2)).map((e) => [e.EventIdentifier, e.EventStart, e.EventEnd])).toEqual([
+      ['e1', '2030-03-02T07:00:00+14:00', '2030-03-02T10:00:00+14:00'],
+      ['e2', '2030-03-02T07:00:00+14:00', '2030-03-02T10:00:00+14:00'],
+    ]);
+    expect((await queries.classes(ORG, new Date('2030-01-01T00:00:00Z'))).map((c) => c.Start)).toEqual(['2030-03-02T07:00:00+14:00', '2030-03-02T07:00:00+14:00']);
+    // Redefined with the same zone (renamed, say): no event matches the change.
+    const [renamed] = await examEventsProjection.project(venueDefined('Pacific/Kiritimati'), store);
+    expect(renamed.kind === 'updateMany' && (await store.count(renamed.collection, renamed.filter))).toBe(0);
   });
 
   it('counts an event once when a crash left its count written but not its member (MongoDB applies collection by collection)', async () => {

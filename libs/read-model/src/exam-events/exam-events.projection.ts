@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../../event-store/src/event-store.js';
+import type { VenueDefinition } from '../../../domain/src/catalog/catalog.events.js';
 import type {
   ExamCapacityAdjustedData,
   ExamEventCancelledData,
@@ -16,7 +17,8 @@ import type { Change, CollectionSpec, ReadView } from '../read-store.js';
 
 /**
  * `exam_events`: one document per exam event (`_id` = event id), times as UTC ISO instants (they
- * sort as text) plus the venue's time zone to show them in, and `RegistrationCount`: the number
+ * sort as text) plus the venue's time zone to show them in (the one recorded when it was scheduled,
+ * then the venue's: spec §1 shows event times in the venue's local offset), and `RegistrationCount`: the number
  * of registrations active on it, with `CountPosition`, the log position of the event that last
  * changed that number.
  *
@@ -48,6 +50,7 @@ export const examEventsProjection: Projection = {
   name: 'examEvents',
   collections: Object.values(ExamEventCollections),
   eventTypes: [
+    'VenueDefined',
     'ExamScheduled',
     'ExamEventRetitled',
     'ExamCapacityAdjusted',
@@ -59,6 +62,12 @@ export const examEventsProjection: Projection = {
   ],
   async project(event: StoredEvent, view: ReadView): Promise<Change[]> {
     switch (event.type) {
+      case 'VenueDefined': {
+        const venue = event.data as unknown as VenueDefinition;
+        // A venue redefined with the same zone (renamed, say) changes no event.
+        const shownElsewhere = { Organization: venue.Organization, EventVenue: venue.VenueId, TimeZone: { $ne: venue.TimeZone } };
+        return [{ kind: 'updateMany', collection: EVENTS, filter: shownElsewhere, set: { TimeZone: venue.TimeZone } }];
+      }
       case 'ExamScheduled': {
         const e = event.data as unknown as ExamScheduledData;
         // Replayed, it keeps the count (and its position) the registrations left.

@@ -28,9 +28,9 @@ function stored(streamId: string, type: string, data: Record<string, unknown>, o
   };
 }
 
-const scheduled = (EventId: string, Number: number, Start: string) =>
+const scheduled = (EventId: string, Number: number, Start: string, VenueTimeZone = 'America/Vancouver') =>
   stored(`examEvent-${EventId}`, 'ExamScheduled', {
-    EventId, Organization: ORG, Number, Venue: VENUE, VenueName: 'North Hall', VenueTimeZone: 'America/Vancouver',
+    EventId, Organization: ORG, Number, Venue: VENUE, VenueName: 'North Hall', VenueTimeZone,
     Start, End: Start, DurationMinutes: 0, ExamType: 'Sitting', Format: 'Paper', BillingCode: 'Fee',
     RegistrationLimit: null, Source: 'API', Title: 'North Hall / No Exam', Status: 'Scheduled',
   });
@@ -122,6 +122,35 @@ describe('registrations projection', () => {
     const once = await store.get('registrations', REG);
     await apply(history.slice(4));
     expect(await store.get('registrations', REG)).toEqual(once);
+  });
+
+  const venueDefined = (TimeZone: string, Organization = ORG) =>
+    stored(`venue-${Organization}-${VENUE}`, 'VenueDefined', { Organization, VenueId: VENUE, Name: 'North Hall', TimeZone, Address: null });
+  const retrieved = async () => JSON.parse((await new RegistrationQueries(store).retrieve(ORG, REG))!) as Record<string, unknown>;
+
+  it('shows the event times in the venue’s new time zone once the venue changes it, then as later events record theirs', async () => {
+    await apply([...history, venueDefined('America/New_York')]);
+    expect(await retrieved()).toMatchObject({ EventScheduledStart: '2031-07-03T12:00:00-04:00', EventStart: '2031-07-03T12:00:00-04:00' });
+    const [row] = await store.find('registrations', { EventIdentifier: EVENT_B });
+    expect(row).toMatchObject({ EventStart: '2031-07-03T12:00:00-04:00', LastChangeType: 'RegistrationCancelled' });
+
+    const EVENT_C = 'c7f0e6f2-6f35-4d8e-9b7e-5a3e2a9d8c05';
+    await apply([scheduled(EVENT_C, 3, '2031-09-01T13:00:00.000Z', 'America/New_York'), reg('RegistrationTransferred', { FromEventId: EVENT_B, ToEventId: EVENT_C, Reason: null })]);
+    expect(await retrieved()).toMatchObject({ EventIdentifier: EVENT_C, EventStart: '2031-09-01T09:00:00-04:00' });
+    // Back to Vancouver: both events' copies and the row follow.
+    await apply([venueDefined('America/Vancouver')]);
+    expect(await retrieved()).toMatchObject({ EventStart: '2031-09-01T06:00:00-07:00', EventScheduledStart: '2031-09-01T06:00:00-07:00' });
+    expect(await store.get('registrations_events', EVENT_B)).toMatchObject({ EventStart: '2031-07-03T09:00:00-07:00' });
+  });
+
+  it('changes no row when a venue is redefined with the zone its events show, or another organization’s venue of that id changes', async () => {
+    await apply([...history, venueDefined('America/Vancouver')]);
+    const before = await store.get('registrations', REG);
+    expect(before).toMatchObject({ EventStart: '2031-07-03T09:00:00-07:00' });
+    const renamed = venueDefined('America/Vancouver');
+    expect(await registrationsProjection.project(renamed, store)).toEqual([]);
+    await apply([renamed, venueDefined('Asia/Tokyo', '7d1e3f40-2b7a-4a54-8f38-3f1f6b8f0c02')]);
+    expect(await store.get('registrations', REG)).toEqual(before);
   });
 
   it('removes a deleted registration', async () => {

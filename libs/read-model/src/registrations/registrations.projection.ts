@@ -3,11 +3,12 @@
  * `_id` = registration id. Deleted registrations are removed; cancelled ones stay.
  *
  * The projection keeps its own copies of the catalog and exam event data it shows (the lookup
- * collections below), so it depends on no other projection; when a learner, form or exam event
- * changes, every row that shows it is updated.
+ * collections below), so it depends on no other projection; when a learner, form, venue or exam
+ * event changes, every row that shows it is updated. A venue shows in a row as the offset of its
+ * event's times (spec §1: the venue's local offset), so a venue's new time zone re-renders them.
  */
 import type { StoredEvent } from '../../../event-store/src/event-store.js';
-import type { AssessmentFormDefinition, LearnerDefinition } from '../../../domain/src/catalog/catalog.events.js';
+import type { AssessmentFormDefinition, LearnerDefinition, VenueDefinition } from '../../../domain/src/catalog/catalog.events.js';
 import type { ExamEventRetitledData, ExamScheduledData } from '../../../domain/src/exam-event/exam-event.events.js';
 import type { Accommodation, RegistrationEvent } from '../../../domain/src/registration/registration.events.js';
 import { formatInZone } from '../../../domain/src/shared/time.js';
@@ -53,7 +54,7 @@ export const registrationsProjection: Projection = {
   name: 'registrations',
   collections: Object.values(RegistrationCollections),
   // A registration's events change its row alone; catalog and exam events change the lookup copies
-  // and, through `updateMany`, whichever rows show them.
+  // and, through `updateMany`, whichever rows show them (a venue's: the rows of each of its events).
   partitioning: { streamPrefix: 'registration-', collections: [ROWS] },
   async project(event: StoredEvent, view: ReadView): Promise<Change[]> {
     switch (event.type) {
@@ -61,6 +62,8 @@ export const registrationsProjection: Projection = {
         return learnerDefined(event.data as unknown as LearnerDefinition);
       case 'AssessmentFormDefined':
         return formDefined(event.data as unknown as AssessmentFormDefinition);
+      case 'VenueDefined':
+        return venueDefined(event.data as unknown as VenueDefinition, view);
       case 'ExamScheduled':
         return examScheduled(event.data as unknown as ExamScheduledData);
       case 'ExamEventRetitled': {
@@ -101,6 +104,26 @@ function followCatalogEntry(copies: string, key: string, rows: Filter, fields: R
     { kind: 'upsert', collection: copies, doc: { _id: key, ...fields } },
     { kind: 'updateMany', collection: ROWS, filter: rows, set: fields },
   ];
+}
+
+/**
+ * Shows the times of the venue's exam events in its time zone (the same instants) on their rows,
+ * where they are shown in another. A venue redefined with the same zone (renamed, say) changes no
+ * row. (An exam event is scheduled in the zone its venue has then: ExamScheduled records it.)
+ */
+async function venueDefined(venue: VenueDefinition, view: ReadView): Promise<Change[]> {
+  const events = await view.find(RegistrationCollections.events.name, { Organization: venue.Organization, EventVenue: venue.VenueId });
+  const changes: Change[] = [];
+  for (const event of events) {
+    const start = formatInZone(new Date(event.EventStart as string).toISOString(), venue.TimeZone);
+    if (start === event.EventStart) continue;
+    const times = { EventScheduledStart: start, EventStart: start };
+    changes.push(
+      { kind: 'patch', collection: RegistrationCollections.events.name, id: event._id, set: times },
+      { kind: 'updateMany', collection: ROWS, filter: { Organization: venue.Organization, EventIdentifier: event._id }, set: times },
+    );
+  }
+  return changes;
 }
 
 function examScheduled(data: ExamScheduledData): Change[] {
