@@ -153,6 +153,22 @@ describe('registrations projection', () => {
     expect(await store.get('registrations', REG)).toEqual(before);
   });
 
+  it('finishes a venue’s new time zone when a crash wrote its rows but not the events’ copies (MongoDB writes collection by collection)', async () => {
+    await apply(history);
+    const moved = venueDefined('America/New_York');
+    const changes = await registrationsProjection.project(moved, store);
+    // The rows come first, so a crash can leave only this state, never copies without rows.
+    expect(changes.map((change) => change.collection)).toEqual(['registrations', 'registrations', 'registrations_events', 'registrations_events']);
+    await store.runBatch(registrationsProjection.name, async (session) => {
+      await session.apply(changes.filter((change) => change.collection === 'registrations'));
+      return history[history.length - 1].position;
+    });
+    await apply([moved]);
+    expect(await retrieved()).toMatchObject({ EventStart: '2031-07-03T12:00:00-04:00' });
+    expect(await store.get('registrations_events', EVENT_B)).toMatchObject({ EventStart: '2031-07-03T12:00:00-04:00' });
+    expect(await store.get('registrations_events', EVENT_A)).toMatchObject({ EventStart: '2031-03-03T12:00:00-05:00' });
+  });
+
   it('removes a deleted registration', async () => {
     await apply([...history, reg('RegistrationDeleted', { EventId: EVENT_B })]);
     expect(await store.get('registrations', REG)).toBeNull();

@@ -113,17 +113,19 @@ function followCatalogEntry(copies: string, key: string, rows: Filter, fields: R
  */
 async function venueDefined(venue: VenueDefinition, view: ReadView): Promise<Change[]> {
   const events = await view.find(RegistrationCollections.events.name, { Organization: venue.Organization, EventVenue: venue.VenueId });
-  const changes: Change[] = [];
+  const rows: Change[] = [];
+  const copies: Change[] = [];
   for (const event of events) {
     const start = formatInZone(new Date(event.EventStart as string).toISOString(), venue.TimeZone);
     if (start === event.EventStart) continue;
     const times = { EventScheduledStart: start, EventStart: start };
-    changes.push(
-      { kind: 'patch', collection: RegistrationCollections.events.name, id: event._id, set: times },
-      { kind: 'updateMany', collection: ROWS, filter: { Organization: venue.Organization, EventIdentifier: event._id }, set: times },
-    );
+    rows.push({ kind: 'updateMany', collection: ROWS, filter: { Organization: venue.Organization, EventIdentifier: event._id }, set: times });
+    copies.push({ kind: 'patch', collection: RegistrationCollections.events.name, id: event._id, set: times });
   }
-  return changes;
+  // The rows first: MongoDB writes a batch collection by collection, in the order of their first
+  // change, and a replay after a crash between the two finds the rows to do only while the copies
+  // still differ.
+  return [...rows, ...copies];
 }
 
 function examScheduled(data: ExamScheduledData): Change[] {
