@@ -5,7 +5,8 @@ export type ExamEventSource = 'API';
 
 /**
  * A new exam event, with everything its read model needs (no further lookups): the venue's name
- * and time zone as they were when it was scheduled, and start/end as UTC ISO instants.
+ * and time zone as they were when it was scheduled, and start/end as UTC ISO instants. (The read
+ * models show its times in the venue's zone: this one until a later `VenueDefined` gives another.)
  */
 export type ExamScheduledData = {
   EventId: string;
