@@ -167,6 +167,19 @@ describe('OpenAPI document and UI', () => {
     );
   });
 
+  it('declares every tag its operations use, and lets each nullable enum be null (OpenAPI 3.0 validators check enum first)', () => {
+    const used = new Set(Object.values(doc.paths as Record<string, Record<string, { tags?: string[] }>>).flatMap((ops) => Object.values(ops).flatMap((op) => op.tags ?? [])));
+    const declared = new Set((doc.tags as Array<{ name: string; description?: string }>).filter((tag) => tag.description).map((tag) => tag.name));
+    expect([...used].filter((tag) => !declared.has(tag))).toEqual([]);
+    const nullableEnums = Object.entries(doc.components.schemas as Record<string, { properties?: Record<string, { nullable?: boolean; enum?: unknown[] }> }>).flatMap(
+      ([schema, { properties = {} }]) => Object.entries(properties).filter(([, p]) => p.nullable && p.enum).map(([name, p]) => [`${schema}.${name}`, p.enum!.includes(null)]),
+    );
+    expect(nullableEnums.length).toBeGreaterThan(5);
+    expect(nullableEnums.filter(([, withNull]) => !withNull)).toEqual([]);
+    // A billing code's exam duration falls back to 0 (spec §2), never null.
+    expect(doc.components.schemas.BillingCodeView.properties.ExamDuration.nullable).toBeUndefined();
+  });
+
   it('lists the required fields of the exam event and register-lax bodies (spec §3, §4)', () => {
     const required = (path: string) => {
       const ref: string = doc.paths[path].post.requestBody.content['application/json'].schema.$ref;

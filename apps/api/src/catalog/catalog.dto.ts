@@ -13,6 +13,7 @@ import {
 import { FORM_STATUSES } from '../../../../libs/domain/src/catalog/catalog.events.js';
 import type { FormStatus } from '../../../../libs/domain/src/catalog/catalog.events.js';
 import { AtMostMaxMinutes, IsNotBlank, IsOptionalOrBlank, IsSafeInteger, IsTimeZone, MAX_MINUTES } from '../http/field-validators.js';
+import { nullableEnum } from '../openapi/nullable-enum.js';
 
 const TEXT = 500;
 
@@ -50,7 +51,7 @@ export class PutAssessmentFormBody {
   @IsString() @IsNotBlank() @MaxLength(TEXT) Code!: string;
   @optionalText('Mathematics (paper)') @IsOptional() @IsString() @MaxLength(TEXT) Name?: string | null;
   @optionalText('Mathematics') @IsOptional() @IsString() @MaxLength(TEXT) Title?: string | null;
-  @ApiPropertyOptional({ enum: FORM_STATUSES, nullable: true, example: 'Published' })
+  @ApiPropertyOptional({ enum: nullableEnum(FORM_STATUSES), nullable: true, example: 'Published' })
   @IsOptional() @IsIn(FORM_STATUSES) Status?: FormStatus | null;
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, example: 3, description: 'Higher is newer' })
   @IsOptional() @IsSafeInteger() Asset?: number | null;

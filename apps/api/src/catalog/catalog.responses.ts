@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { FORM_STATUSES } from '../../../../libs/domain/src/catalog/catalog.events.js';
+import { nullableEnum } from '../openapi/nullable-enum.js';
 
 /** Response shapes of the catalog endpoints, for the OpenAPI document only. */
 const text = (example: string | null) => ApiProperty({ type: String, nullable: true, example });
@@ -32,7 +33,7 @@ export class AssessmentFormView {
   @ApiProperty({ type: String, example: 'MATH-1' }) Code!: string;
   @text(null) Name!: string | null;
   @text('Mathematics') Title!: string | null;
-  @ApiProperty({ enum: FORM_STATUSES, nullable: true, example: 'Published' }) Status!: string | null;
+  @ApiProperty({ enum: nullableEnum(FORM_STATUSES), nullable: true, example: 'Published' }) Status!: string | null;
   @ApiProperty({ type: 'integer', nullable: true, example: 3 }) Asset!: number | null;
   @ApiProperty({ type: 'integer', nullable: true, example: 90 }) TimeLimit!: number | null;
 }
@@ -40,6 +41,6 @@ export class AssessmentFormView {
 export class BillingCodeView {
   @ApiProperty({ type: String, example: 'Exam Fee (3h)' }) Code!: string;
   @ApiProperty({ type: 'integer', nullable: true, example: null }) Duration!: number | null;
-  @ApiProperty({ type: 'integer', nullable: true, example: 180, description: 'Minutes: Duration, or derived from the code' })
-  ExamDuration!: number | null;
+  @ApiProperty({ type: 'integer', example: 180, description: 'Minutes: Duration, else N×60 for a code ending in (Nh) or (Nhr), else 0' })
+  ExamDuration!: number;
 }

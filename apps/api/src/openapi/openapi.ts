@@ -130,6 +130,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('learners', 'Catalog: learners of the organization')
     .addTag('assessment-forms', 'Catalog: assessment forms')
     .addTag('billing-codes', 'Catalog: billing codes and the exam duration they imply')
+    .addTag('ExamEvents', 'Exam events: schedule, cancel, list-events, classes (anonymous), scrap paper')
+    .addTag('RegistrationCommands', 'Registration commands: register-lax, transfer-lax, cancel, change-assessment, accommodations, delete')
+    .addTag('RegistrationRetrieve', 'One registration, now or as it was at an instant (asOf)')
+    .addTag('RegistrationQueries', 'Search and count registrations')
+    .addTag('AuditHistory', 'The domain events of a registration or an exam event, in order (audit:read)')
     .addTag('operations', 'Health, readiness and metrics (anonymous)')
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsSchema, FieldProblemSchema] });

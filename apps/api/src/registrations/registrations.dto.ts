@@ -21,6 +21,7 @@ import { EXAM_FORMATS, EXAM_TYPES } from '../../../../libs/domain/src/exam-event
 import { MAX_ACCOMMODATIONS } from '../../../../libs/domain/src/registration/registration.checks.js';
 import { AtMostMaxMinutes, checksInListedOrder, IsNotBlank, IsOffsetDateTime, IsUuid, MAX_MINUTES } from '../http/field-validators.js';
 import { EXAMPLE as EVENT_EXAMPLE } from '../exam-events/exam-events.dto.js';
+import { nullableEnum } from '../openapi/nullable-enum.js';
 
 const TEXT = 500;
 const BILLING_CODE = 100;
@@ -97,13 +98,13 @@ export class RegisterLaxBody {
   @venueDoc() @IsUuid() EventVenue!: string;
   @startDoc() @IsOffsetDateTime() EventStart!: string;
   @ApiPropertyOptional({
-    enum: EXAM_TYPES,
+    enum: nullableEnum(EXAM_TYPES),
     nullable: true,
     example: 'Class',
     description: `${newEventOnly} \`Individual\` always gets a new event of its own, typed \`Individual (A)\` with accommodations, else \`Individual (N)\`.`,
   })
   @IsOptional() @IsString() @MaxLength(TEXT) EventExamType?: string | null;
-  @ApiPropertyOptional({ enum: EXAM_FORMATS, nullable: true, example: 'Paper', description: newEventOnly })
+  @ApiPropertyOptional({ enum: nullableEnum(EXAM_FORMATS), nullable: true, example: 'Paper', description: newEventOnly })
   @IsOptional() @IsString() @MaxLength(TEXT) EventExamFormat?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: BILLING_CODE, example: EXAMPLE.billingCode, description: newEventOnly })
   @IsOptional() @IsString() @MaxLength(BILLING_CODE) EventBillingCode?: string | null;
@@ -120,7 +121,7 @@ export class TransferLaxBody {
   @venueDoc() @IsUuid() EventVenue!: string;
   @startDoc() @IsOffsetDateTime() EventStart!: string;
   @ApiPropertyOptional({
-    enum: EXAM_TYPES,
+    enum: nullableEnum(EXAM_TYPES),
     nullable: true,
     example: 'Class',
     description: 'Overrides the current event’s exam type; format and billing code always stay those of the current event',
@@ -191,7 +192,7 @@ export class RegistrationRowView {
   @text(null, 'Always null: attendance is not taken through this API') AttendanceStatus!: string | null;
   @uuid(EXAMPLE.event) EventIdentifier!: string;
   @ApiProperty({ type: 'integer', nullable: true, example: 1 }) EventNumber!: number | null;
-  @ApiProperty({ enum: EXAM_FORMATS, nullable: true, example: 'Paper' }) EventFormat!: string | null;
+  @ApiProperty({ enum: nullableEnum(EXAM_FORMATS), nullable: true, example: 'Paper' }) EventFormat!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: EXAMPLE.start, description: 'In the venue’s offset' })
   EventScheduledStart!: string | null;
   @nullableUuid(EXAMPLE.venue, 'The venue id') EventVenue!: string | null;
@@ -213,9 +214,9 @@ export class RegistrationDetailView extends RegistrationRowView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: EXAMPLE.start, description: 'In the venue’s offset' })
   EventStart!: string | null;
   @text('North Hall / Mathematics') EventTitle!: string | null;
-  @ApiProperty({ enum: EXAM_TYPES, nullable: true, example: 'Class' }) EventExamType!: string | null;
-  @ApiProperty({ enum: ['Eligible'], nullable: true, example: 'Eligible' }) EligibilityStatus!: string | null;
-  @ApiProperty({ enum: ['Eligible'], nullable: true, example: 'Eligible' }) ApprovalStatus!: string | null;
+  @ApiProperty({ enum: nullableEnum(EXAM_TYPES), nullable: true, example: 'Class' }) EventExamType!: string | null;
+  @ApiProperty({ enum: nullableEnum(['Eligible']), nullable: true, example: 'Eligible' }) EligibilityStatus!: string | null;
+  @ApiProperty({ enum: nullableEnum(['Eligible']), nullable: true, example: 'Eligible' }) ApprovalStatus!: string | null;
   @text('Apprentice') RegistrantType!: string | null;
   @ApiProperty({ type: 'integer', nullable: true, example: 120, description: 'Minutes: the form’s TimeLimit + the accommodations’ TimeExtensions; null when the form has none' })
   ExamTimeLimit!: number | null;
