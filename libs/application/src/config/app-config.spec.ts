@@ -77,6 +77,14 @@ describe('configuration from the environment', () => {
     expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('generates no secret for a configuration it refuses: a bad value changes nothing in the data folder', () => {
+    for (const bad of [{ LOG_LEVEL: 'verbose' }, { CORS_ORIGINS: '*' }, { BOOKING_QUERY_THREADS: '9' }, { READY_MAX_LAG_SECONDS: '0' }, { BOOKING_RUN_PROJECTOR: 'maybe' }]) {
+      const dataDir = tempDir();
+      expect(() => loadConfig({ BOOKING_DATA_DIR: dataDir, ...bad })).toThrow(/Invalid configuration/);
+      expect([bad, existsSync(join(dataDir, 'jwt-secret'))]).toEqual([bad, false]);
+    }
+  });
+
   it('reads where the stores are without a secret: the CLI\'s store commands neither need nor generate one', () => {
     const dataDir = tempDir();
     expect(loadStoreConfig({ BOOKING_DATA_DIR: dataDir, EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' })).toEqual({

@@ -72,12 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { generateSecre
   const port = parsePort(env.PORT);
   const stores = loadStoreConfig(env);
   const embedded = stores.eventStoreUrl === undefined;
-  const { secret, source } = resolveSecret(env.BOOKING_JWT_SECRET, stores.dataDir, embedded, generateSecret);
-  return {
-    port,
-    ...stores,
-    jwtSecret: secret,
-    jwtSecretSource: source,
+  const settings = {
     // With EventStoreDB, replicas share one log and the projector app is the single active projector.
     runProjector: parseBoolean('BOOKING_RUN_PROJECTOR', env.BOOKING_RUN_PROJECTOR, embedded),
     corsOrigins: parseOrigins(env.CORS_ORIGINS),
@@ -90,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { generateSecre
     logLevel: parseLogLevel(env.LOG_LEVEL),
     queryThreads: parseInteger('BOOKING_QUERY_THREADS', env.BOOKING_QUERY_THREADS, 0, 0, MAX_QUERY_THREADS),
   };
+  // Last: a configuration refused for any other value must not leave a generated secret behind.
+  const { secret, source } = resolveSecret(env.BOOKING_JWT_SECRET, stores.dataDir, embedded, generateSecret);
+  return { port, ...stores, jwtSecret: secret, jwtSecretSource: source, ...settings };
 }
 
 function parseBoolean(variable: string, raw: string | undefined, fallback: boolean): boolean {
