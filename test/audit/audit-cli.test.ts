@@ -168,6 +168,15 @@ describe('auditor CLI against a running API on the embedded stores', () => {
       db.close();
     }
     expect((await cli(auditVerifyCommand, ['audit', 'verify', '--seal', seal!])).exitCode).toBe(0);
+
+    // A seal from beyond the log's end: the log lost the events it was made with, even if what is
+    // left digests as the seal says (here: today's seal, its position moved past the end).
+    const now = /^Seal: (\d+):([0-9a-f]{64}) /m.exec((await cli(auditVerifyCommand, ['audit', 'verify'])).output)!;
+    const beyond = await cli(auditVerifyCommand, ['audit', 'verify', '--seal', `${BigInt(now[1]) + 1000n}:${now[2]}`]);
+    expect([beyond.output, beyond.exitCode]).toEqual([
+      `BROKEN: the log ends at position ${now[1]}, before the seal's position ${BigInt(now[1]) + 1000n}: events the seal was made with were removed\n`,
+      1,
+    ]);
     await expect(cli(auditVerifyCommand, ['audit', 'verify', '--seal', '12:abc'])).rejects.toThrow('--seal must be <position>:<64 hex digits>');
   });
 

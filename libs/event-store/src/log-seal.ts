@@ -45,9 +45,14 @@ export class LogDigest {
     return this.last === null ? null : { position: this.last, digest: this.hash.copy().digest('hex') };
   }
 
-  /** Whether the events up to the checked seal's position digest as it says; null when none is checked. */
+  /**
+   * Whether the events up to the checked seal's position digest as it says; null when none is
+   * checked. A log that now ends before that position lost the events the seal was made with
+   * (positions are never reused): it does not hold, whatever the digest of what is left.
+   */
   checkedSealHolds(): boolean | null {
     if (this.check === null) return null;
+    if (this.last === null || this.last < this.check.position) return false;
     // Nothing past the seal's position was read: the log ends at or before it, all of it counts.
     return (this.digestAtCheck ?? this.hash.copy().digest('hex')) === this.check.digest;
   }

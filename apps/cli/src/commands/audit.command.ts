@@ -26,8 +26,11 @@ export async function auditVerifyCommand(args: ParsedArgs): Promise<void> {
     return;
   }
   if (report.sealHolds === false) {
+    const head = report.seal?.position ?? 0n;
     process.stdout.write(
-      `BROKEN: the log up to position ${kept!.position} does not match the seal: an event at or before it was removed, added or changed\n`,
+      head < kept!.position
+        ? `BROKEN: the log ends at position ${head}, before the seal's position ${kept!.position}: events the seal was made with were removed\n`
+        : `BROKEN: the log up to position ${kept!.position} does not match the seal: an event at or before it was removed, added or changed\n`,
     );
     process.exitCode = 1;
     return;
