@@ -6,13 +6,15 @@ import { newId, TEST_SECRET, TestApp } from '../support/test-app.js';
 
 const PROJECTOR = resolve('dist/apps/projector/src/main.js');
 
-/** The built projector app, as docs/operations.md runs it (npm test builds first). */
-async function startProjector(dataDir: string): Promise<ChildProcess> {
+/** The built projector app, as docs/operations.md runs it (npm test builds first); `stdout()` is what it wrote there so far. */
+async function startProjector(dataDir: string): Promise<{ child: ChildProcess; stdout: () => string }> {
   const child = spawn(process.execPath, [PROJECTOR], {
     env: { ...process.env, BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: TEST_SECRET },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   await new Promise<void>((caughtUp, failed) => {
     const read = (chunk: Buffer) => {
       output += chunk.toString();
@@ -22,16 +24,21 @@ async function startProjector(dataDir: string): Promise<ChildProcess> {
     child.stderr?.on('data', read);
     child.once('exit', (code) => failed(new Error(`projector exited with ${String(code)} before catching up: ${output}`)));
   });
-  return child;
+  return { child, stdout: () => stdout };
 }
 
-const exitCode = (child: ChildProcess) =>
-  new Promise<number | null>((done) => (child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
+/** How it ended: its exit code, or the signal it ended by. */
+const ending = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? done({ code: child.exitCode, signal: child.signalCode })
+      : child.once('exit', (code, signal) => done({ code, signal })),
+  );
 
 (existsSync(PROJECTOR) ? describe : describe.skip)('the projector app beside an API that does not project (BOOKING_RUN_PROJECTOR=false)', () => {
-  it('keeps following the embedded event log after catching up, so commands answer, and stops on SIGTERM', async () => {
+  it('keeps following the embedded event log after catching up, so commands answer, logs JSON lines, and stops on SIGTERM by it', async () => {
     const app = await TestApp.start({ BOOKING_RUN_PROJECTOR: 'false' });
-    const projector = await startProjector(app.config.dataDir);
+    const { child: projector, stdout } = await startProjector(app.config.dataDir);
     try {
       const token = await app.token(newId());
       const venue = newId();
@@ -41,7 +48,14 @@ const exitCode = (child: ChildProcess) =>
       expect((await app.request('GET', `/api/venues/${venue}`, { token })).body).toMatchObject({ Name: 'North Hall' });
       expect(projector.exitCode).toBeNull();
       projector.kill('SIGTERM');
-      expect(await exitCode(projector)).toBe(0);
+      // As the API: the stores closed, then the signal's own exit (143 in a shell), a clean stop.
+      expect(await ending(projector)).toEqual({ code: null, signal: 'SIGTERM' });
+      const lines = stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.map((line) => [line.service, line.level, line.msg])).toEqual([
+        ['booking-projector', 30, 'Caught up with an empty event log; following the event log'],
+        ['booking-projector', 30, 'SIGTERM: finishing the current batch'],
+        ['booking-projector', 30, 'Stopped'],
+      ]);
     } finally {
       projector.kill('SIGKILL');
       await app.close();

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { auditedEventStore } from '../../../libs/application/src/audit/audited-event-store.js';
 import { ConfigError, loadConfig } from '../../../libs/application/src/config/app-config.js';
 import { DamagedEventStoreError } from '../../../libs/event-store/src/sqlite-event-store.js';
@@ -6,32 +5,37 @@ import { createEventStore } from '../../../libs/event-store/src/index.js';
 import { ProjectionRunner } from '../../../libs/read-model/src/projection-runner.js';
 import { allProjections } from '../../../libs/read-model/src/projections.js';
 import { createReadStore } from '../../../libs/read-model/src/index.js';
+import { createRootLogger } from '../../../libs/application/src/observability/root-logger.js';
 
 /**
  * The projector on its own: in production (EventStoreDB + MongoDB) one active instance keeps the
  * read models up to date while any number of API replicas serve commands and queries.
  */
 async function main(): Promise<void> {
-  const logger = new Logger('Projector');
   const config = loadConfig();
+  // JSON lines as the API writes them, `service` telling the two apart (docs/operations.md, "Logs").
+  const logger = createRootLogger(config.logLevel, undefined, 'booking-projector');
   const eventStore = auditedEventStore(await createEventStore(config));
   const readStore = await createReadStore({ mongodbUrl: config.mongodbUrl, dataDir: config.dataDir });
   const runner = new ProjectionRunner(eventStore, readStore, allProjections, {
-    onError: (projection, error) => logger.error(`Projection ${projection} failed: ${String(error)}`),
+    onError: (projection, error) => logger.error({ err: error }, `Projection ${projection} failed`),
   });
   await runner.start();
-  logger.log(`Caught up at position ${String(runner.lowestCheckpoint())}; following the event log`);
+  const reached = runner.lowestCheckpoint();
+  logger.info(`Caught up ${reached === null ? 'with an empty event log' : `at position ${reached}`}; following the event log`);
   // The runner's poll timer is unref'd (it must not hold the API open), and the embedded event store
   // holds no open handle: without this the process would exit as soon as it caught up.
   const keepAlive = setInterval(() => undefined, 2 ** 31 - 1);
 
-  const shutdown = async (signal: string) => {
-    logger.log(`${signal}: finishing the current batch`);
+  const shutdown = async (signal: NodeJS.Signals) => {
+    logger.info(`${signal}: finishing the current batch`);
     clearInterval(keepAlive);
     await runner.stop();
     await readStore.close();
     await eventStore.close();
-    process.exit(0);
+    logger.info('Stopped');
+    // Exits by the signal, as the API does (143 for SIGTERM, 130 for SIGINT): a clean stop.
+    process.kill(process.pid, signal);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));

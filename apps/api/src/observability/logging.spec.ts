@@ -1,6 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { FastifyBaseLogger } from 'fastify';
-import { createRootLogger, requestLogger } from './logging.js';
+import { createRootLogger } from '../../../../libs/application/src/observability/root-logger.js';
+import { requestLogger } from './logging.js';
 
 /** A root logger writing into `lines`, with `child` counted. */
 function capturedRoot(level: 'info' | 'warn') {

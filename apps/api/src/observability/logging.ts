@@ -1,29 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import pino, { type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
-import type { LogLevel } from '../../../../libs/application/src/config/app-config.js';
-
-/**
- * Anything that could carry a credential, wherever it appears. Request and response bodies and
- * headers are never logged (bodies hold learners' personal data); redaction is a second line of
- * defence against a future log call that passes a whole request.
- */
-const REDACT = ['authorization', 'cookie', '*.authorization', '*.cookie', '*.headers.authorization', '*.headers.cookie', 'token', '*.token'];
-
-export function createRootLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino(
-    {
-      level,
-      base: { service: 'booking-api' },
-      redact: { paths: REDACT, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      // A request object must never be serialized whole (headers, query strings).
-      serializers: { req: () => '[request]', request: () => '[request]' },
-    },
-    destination ?? pino.destination({ fd: 1, sync: true }),
-  );
-}
 
 type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
