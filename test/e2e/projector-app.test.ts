@@ -2,9 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { exitCode, exited, freePort, isBuilt, spawnServer, startServer } from '../support/built-server.js';
 import { newId, TEST_SECRET, TestApp } from '../support/test-app.js';
 
 const PROJECTOR = resolve('dist/apps/projector/src/main.js');
+const PROJECTED_ELSEWHERE = /^Another process is projecting into the read store in .+ \(BOOKING_DATA_DIR\): an API with BOOKING_RUN_PROJECTOR=true or a projector app\./;
 
 /** The built projector app, as docs/operations.md runs it (npm test builds first); `stdout()` is what it wrote there so far. */
 async function startProjector(dataDir: string): Promise<{ child: ChildProcess; stdout: () => string }> {
@@ -61,4 +63,36 @@ const ending = (child: ChildProcess) =>
       await app.close();
     }
   });
+
+  it('refuses, in one line, to project into a read store an API projects into, and an API refuses one the app projects into', async () => {
+    if (!isBuilt()) return;
+    const app = await TestApp.start({ BOOKING_RUN_PROJECTOR: 'false' });
+    const dataDir = app.config.dataDir;
+    try {
+      // The app first: the built API (its own projector on, the default) refuses to start.
+      const { child: projector } = await startProjector(dataDir);
+      const api = spawnServer(dataDir, await freePort());
+      expect(await exitCode(api.child)).toBe(1);
+      expect(api.stderr().trim()).toMatch(PROJECTED_ELSEWHERE);
+      projector.kill('SIGTERM');
+      await ending(projector);
+
+      // The API first: the app refuses.
+      const server = await startServer(dataDir, await freePort());
+      try {
+        const refused = spawn(process.execPath, [PROJECTOR], { env: { ...process.env, BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: TEST_SECRET }, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        refused.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        // 'close': its stderr read to the end as well.
+        const closed = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => refused.once('close', (code, signal) => done({ code, signal })));
+        expect(closed).toEqual({ code: 1, signal: null });
+        expect(stderr.trim()).toMatch(PROJECTED_ELSEWHERE);
+      } finally {
+        server.kill('SIGTERM');
+        await exited(server);
+      }
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
 });

@@ -3,16 +3,18 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig, prepareDataDir, unusedQueryThreads } from '../../../libs/application/src/config/app-config.js';
 import { DamagedReadStoreError, ReadStoreAheadOfLogError } from '../../../libs/read-model/src/projection-runner.js';
 import { DamagedEventStoreError } from '../../../libs/event-store/src/sqlite-event-store.js';
-import { DataFolderInUseError, DataFolderLock } from '../../../libs/sqlite-support/src/data-folder-lock.js';
+import { DataFolderInUseError, DataFolderLock, ReadStoreProjectedElsewhereError } from '../../../libs/sqlite-support/src/data-folder-lock.js';
 import { createApp } from './app.factory.js';
 
 let dataFolderLock: DataFolderLock | undefined;
+let projectorLock: DataFolderLock | undefined;
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (config.eventStoreUrl === undefined || config.mongodbUrl === undefined) prepareDataDir(config.dataDir);
   // Held until the process ends (kept referenced: a collected connection would drop it).
   if (config.eventStoreUrl === undefined) dataFolderLock = DataFolderLock.acquire(config.dataDir);
+  if (config.runProjector && config.mongodbUrl === undefined) projectorLock = DataFolderLock.acquireProjector(config.dataDir);
   const app = await createApp(config);
   try {
     await app.listen(config.port, '0.0.0.0');
@@ -46,6 +48,7 @@ main().catch((error: unknown) => {
   const forTheOperator =
     error instanceof ConfigError ||
     error instanceof DataFolderInUseError ||
+    error instanceof ReadStoreProjectedElsewhereError ||
     error instanceof ReadStoreAheadOfLogError ||
     error instanceof DamagedReadStoreError ||
     error instanceof DamagedEventStoreError;

@@ -1,11 +1,14 @@
 import { auditedEventStore } from '../../../libs/application/src/audit/audited-event-store.js';
-import { ConfigError, loadConfig } from '../../../libs/application/src/config/app-config.js';
+import { ConfigError, loadConfig, prepareDataDir } from '../../../libs/application/src/config/app-config.js';
 import { DamagedEventStoreError } from '../../../libs/event-store/src/sqlite-event-store.js';
 import { createEventStore } from '../../../libs/event-store/src/index.js';
 import { ProjectionRunner } from '../../../libs/read-model/src/projection-runner.js';
 import { allProjections } from '../../../libs/read-model/src/projections.js';
 import { createReadStore } from '../../../libs/read-model/src/index.js';
 import { createRootLogger } from '../../../libs/application/src/observability/root-logger.js';
+import { DataFolderLock, ReadStoreProjectedElsewhereError } from '../../../libs/sqlite-support/src/data-folder-lock.js';
+
+let projectorLock: DataFolderLock | undefined;
 
 /**
  * The projector on its own: in production (EventStoreDB + MongoDB) one active instance keeps the
@@ -13,6 +16,11 @@ import { createRootLogger } from '../../../libs/application/src/observability/ro
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  if (config.mongodbUrl === undefined) {
+    // The embedded read store takes one projector (held until the process ends, kept referenced).
+    prepareDataDir(config.dataDir);
+    projectorLock = DataFolderLock.acquireProjector(config.dataDir);
+  }
   // JSON lines as the API writes them, `service` telling the two apart (docs/operations.md, "Logs").
   const logger = createRootLogger(config.logLevel, undefined, 'booking-projector');
   const eventStore = auditedEventStore(await createEventStore(config));
@@ -42,6 +50,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError || error instanceof DamagedEventStoreError ? error.message : error);
+  const forTheOperator = error instanceof ConfigError || error instanceof DamagedEventStoreError || error instanceof ReadStoreProjectedElsewhereError;
+  console.error(forTheOperator ? error.message : error);
   process.exit(1);
 });

@@ -4,6 +4,8 @@ import { exclusiveFileLock } from './file-lock.js';
 
 /** The file whose lock says an API process is using the data folder. */
 export const API_LOCK_FILE = 'api.lock';
+/** The file whose lock says a process is projecting into the folder's read store. */
+export const PROJECTOR_LOCK_FILE = 'projector.lock';
 
 /** Another process holds the folder's lock. */
 export class DataFolderInUseError extends Error {
@@ -13,6 +15,18 @@ export class DataFolderInUseError extends Error {
         'process per folder: stop the other one first, or use EventStoreDB and MongoDB for several replicas (docs/operations.md).',
     );
     this.name = 'DataFolderInUseError';
+  }
+}
+
+/** Another process projects into the folder's read store. */
+export class ReadStoreProjectedElsewhereError extends Error {
+  constructor(readonly dataDir: string) {
+    super(
+      `Another process is projecting into the read store in ${dataDir} (BOOKING_DATA_DIR): an API with BOOKING_RUN_PROJECTOR=true ` +
+        'or a projector app. An embedded read store takes one projector: stop the other one, or start the API with ' +
+        'BOOKING_RUN_PROJECTOR=false beside the projector app (docs/operations.md).',
+    );
+    this.name = 'ReadStoreProjectedElsewhereError';
   }
 }
 
@@ -28,6 +42,17 @@ export class DataFolderLock {
   static acquire(dataDir: string): DataFolderLock {
     const db = exclusiveFileLock(join(dataDir, API_LOCK_FILE), { create: true });
     if (db === null) throw new DataFolderInUseError(dataDir);
+    return new DataFolderLock(db);
+  }
+
+  /**
+   * One projector per embedded read store: the API's own (BOOKING_RUN_PROJECTOR=true) or the
+   * projector app. Two would each apply every event (twice the work, each batch waiting for the
+   * other's), and the API's read-your-writes follows only its own.
+   */
+  static acquireProjector(dataDir: string): DataFolderLock {
+    const db = exclusiveFileLock(join(dataDir, PROJECTOR_LOCK_FILE), { create: true });
+    if (db === null) throw new ReadStoreProjectedElsewhereError(dataDir);
     return new DataFolderLock(db);
   }
 
