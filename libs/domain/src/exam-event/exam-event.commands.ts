@@ -37,14 +37,6 @@ export type AttachExamForm = {
   form: { id: string; title: string };
 };
 
-export type AdjustCapacity = {
-  type: 'AdjustCapacity';
-  eventId: string;
-  organization: string;
-  /** Null: unlimited. */
-  registrationLimit: number | null;
-};
-
 export type CancelExamEvent = {
   type: 'CancelExamEvent';
   eventId: string;
@@ -56,4 +48,4 @@ export type CancelExamEvent = {
   activeRegistrations: number;
 };
 
-export type ExamEventCommand = ScheduleExamEvent | AttachExamForm | AdjustCapacity | CancelExamEvent;
+export type ExamEventCommand = ScheduleExamEvent | AttachExamForm | CancelExamEvent;

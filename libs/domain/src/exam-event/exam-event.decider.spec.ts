@@ -78,12 +78,6 @@ const cancel = (overrides: Partial<Extract<ExamEventCommand, { type: 'CancelExam
   activeRegistrations: 0,
   ...overrides,
 });
-const adjust = (registrationLimit: number | null, organization = ORG): ExamEventCommand => ({
-  type: 'AdjustCapacity',
-  eventId: EVENT,
-  organization,
-  registrationLimit,
-});
 
 describe('ScheduleExamEvent', () => {
   it('records the event in UTC with its number, venue, duration from the billing code and the "No Exam" title', () => {
@@ -206,36 +200,6 @@ describe('AttachExamForm', () => {
   });
 });
 
-describe('AdjustCapacity', () => {
-  const adjusted = (limit: number | null): ExamEventEvent => ({
-    type: 'ExamCapacityAdjusted',
-    data: { EventId: EVENT, RegistrationLimit: limit },
-  });
-
-  it('sets, changes and removes the limit', () => {
-    given(examEventDecider, [scheduled]).when(adjust(30)).then([adjusted(30)]);
-    given(examEventDecider, [scheduled, adjusted(30)]).when(adjust(12)).then([adjusted(12)]);
-    given(examEventDecider, [scheduled, adjusted(30)]).when(adjust(null)).then([adjusted(null)]);
-  });
-
-  it('does nothing when the limit is unchanged', () => {
-    given(examEventDecider, [scheduled, adjusted(30)]).when(adjust(30)).then([]);
-    given(examEventDecider, [scheduled]).when(adjust(null)).then([]);
-  });
-
-  it('refuses a limit below one', () => {
-    given(examEventDecider, [scheduled]).when(adjust(0)).then(DomainError.invalid('Invalid RegistrationLimit value'));
-  });
-
-  it('refuses to change a cancelled event', () => {
-    given(examEventDecider, [scheduled, cancelled()]).when(adjust(5)).then(DomainError.conflict('Exam event is cancelled'));
-  });
-
-  it('reports another organization’s event as not found', () => {
-    given(examEventDecider, [scheduled]).when(adjust(5, OTHER_ORG)).then(DomainError.notFound('Exam event not found'));
-  });
-});
-
 describe('CancelExamEvent', () => {
   it('cancels an event without active registrations', () => {
     given(examEventDecider, [scheduled]).when(cancel()).then([cancelled()]);
@@ -277,13 +241,11 @@ describe('evolve', () => {
       scheduled,
       attached(chemistry),
       retitled('Downtown Campus / Chemistry Final'),
-      { type: 'ExamCapacityAdjusted', data: { EventId: EVENT, RegistrationLimit: 10 } },
       cancelled(),
     ]);
     expect(state).toMatchObject({
       number: 7,
       title: 'Downtown Campus / Chemistry Final',
-      registrationLimit: 10,
       status: 'Cancelled',
       forms: [chemistry],
       venue: VENUE,

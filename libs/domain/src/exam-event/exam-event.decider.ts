@@ -7,7 +7,6 @@ import type { Decider } from '../shared/decider.js';
 import { DomainError } from '../shared/domain-error.js';
 import { addMinutes, isStorableInZone, parseOffsetDateTime } from '../shared/time.js';
 import type {
-  AdjustCapacity,
   AttachExamForm,
   CancelExamEvent,
   ExamEventCommand,
@@ -50,8 +49,6 @@ export const examEventDecider: Decider<ExamEventCommand, ExamEventState, ExamEve
         return schedule(command, state);
       case 'AttachExamForm':
         return attachForm(command, existing(state, command.organization));
-      case 'AdjustCapacity':
-        return adjustCapacity(command, existing(state, command.organization));
       case 'CancelExamEvent':
         return cancel(command, existing(state, command.organization));
     }
@@ -83,8 +80,6 @@ export const examEventDecider: Decider<ExamEventCommand, ExamEventState, ExamEve
         return { ...state, forms: [...state.forms, { id: event.data.FormId, title: event.data.FormTitle }] };
       case 'ExamEventRetitled':
         return { ...state, title: event.data.Title };
-      case 'ExamCapacityAdjusted':
-        return { ...state, registrationLimit: event.data.RegistrationLimit };
       case 'ExamEventCancelled':
         return { ...state, status: 'Cancelled' };
     }
@@ -153,13 +148,6 @@ function attachForm({ eventId, form }: AttachExamForm, event: ExamEvent): ExamEv
   };
   if (title === event.title) return [attachedEvent];
   return [attachedEvent, { type: 'ExamEventRetitled', data: { EventId: eventId, Title: title } }];
-}
-
-function adjustCapacity({ eventId, registrationLimit }: AdjustCapacity, event: ExamEvent): ExamEventEvent[] {
-  if (event.status === 'Cancelled') throw DomainError.conflict('Exam event is cancelled');
-  checkRegistrationLimit(registrationLimit);
-  if (registrationLimit === event.registrationLimit) return [];
-  return [{ type: 'ExamCapacityAdjusted', data: { EventId: eventId, RegistrationLimit: registrationLimit } }];
 }
 
 function cancel(command: CancelExamEvent, event: ExamEvent): ExamEventEvent[] {

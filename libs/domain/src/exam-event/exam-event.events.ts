@@ -31,19 +31,16 @@ export type ExamScheduledData = {
 
 export type ExamFormAttachedData = { EventId: string; FormId: string; FormTitle: string };
 export type ExamEventRetitledData = { EventId: string; Title: string };
-export type ExamCapacityAdjustedData = { EventId: string; RegistrationLimit: number | null };
 /** `Automatic`: cancelled by the service because an Individual event was left without registrations. */
 export type ExamEventCancelledData = { EventId: string; Reason: string | null; Automatic: boolean };
 
 export type ExamScheduled = DomainEvent<'ExamScheduled', ExamScheduledData>;
 export type ExamFormAttached = DomainEvent<'ExamFormAttached', ExamFormAttachedData>;
 export type ExamEventRetitled = DomainEvent<'ExamEventRetitled', ExamEventRetitledData>;
-export type ExamCapacityAdjusted = DomainEvent<'ExamCapacityAdjusted', ExamCapacityAdjustedData>;
 export type ExamEventCancelled = DomainEvent<'ExamEventCancelled', ExamEventCancelledData>;
 
 export type ExamEventEvent =
   | ExamScheduled
   | ExamFormAttached
   | ExamEventRetitled
-  | ExamCapacityAdjusted
   | ExamEventCancelled;

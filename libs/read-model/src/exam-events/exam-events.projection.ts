@@ -1,7 +1,6 @@
 import type { StoredEvent } from '../../../event-store/src/event-store.js';
 import type { VenueDefinition } from '../../../domain/src/catalog/catalog.events.js';
 import type {
-  ExamCapacityAdjustedData,
   ExamEventCancelledData,
   ExamEventRetitledData,
   ExamScheduledData,
@@ -53,7 +52,6 @@ export const examEventsProjection: Projection = {
     'VenueDefined',
     'ExamScheduled',
     'ExamEventRetitled',
-    'ExamCapacityAdjusted',
     'ExamEventCancelled',
     'RegistrationRequested',
     'RegistrationTransferred',
@@ -95,10 +93,6 @@ export const examEventsProjection: Projection = {
       case 'ExamEventRetitled': {
         const e = event.data as unknown as ExamEventRetitledData;
         return [patchEvent(e.EventId, { EventTitle: e.Title })];
-      }
-      case 'ExamCapacityAdjusted': {
-        const e = event.data as unknown as ExamCapacityAdjustedData;
-        return [patchEvent(e.EventId, { RegistrationLimit: e.RegistrationLimit })];
       }
       case 'ExamEventCancelled': {
         const e = event.data as unknown as ExamEventCancelledData;
