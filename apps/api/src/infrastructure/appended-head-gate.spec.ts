@@ -76,11 +76,11 @@ describe('AppendedHeadGate', () => {
     expect(holdsRead(gate)).toBe(true);
   });
 
-  it('holds a command back only while the projector is more than 256 positions behind it', async () => {
+  it('holds a command back only while the projector is more than 1,280 positions (about 256 register-lax) behind it', async () => {
     const { gate, apply } = setup();
     apply(100n);
-    await gate.keepUpWith(356n);
-    const held = watched(gate.keepUpWith(400n));
+    await gate.keepUpWith(1380n);
+    const held = watched(gate.keepUpWith(1424n));
     apply(143n);
     await new Promise((resolve) => setImmediate(resolve));
     expect(held.done).toBe(false);
