@@ -67,7 +67,7 @@ export interface ReservedGeneration {
  */
 export function reserveGeneration(dataDir: string): ReservedGeneration {
   for (let n = Math.max(0, ...generationsIn(dataDir)) + 1; ; n++) {
-    const file = join(dataDir, `read.gen-${n}.sqlite`);
+    const file = generationFile(dataDir, n);
     const lock = exclusiveFileLock(`${file}${BUILDING}`, { create: true });
     // Held: another rebuild reserved this number a moment ago.
     if (lock === null) continue;
@@ -137,15 +137,10 @@ export function removeReadStoreFile(file: string): void {
  * generations are kept: a `projections rebuild` may be building one. Returns the files removed.
  */
 export function removeOldGenerations(dataDir: string): string[] {
-  let current: number | null;
-  try {
-    current = generationOf(currentReadStoreFile(dataDir));
-  } catch {
-    return []; // No read store yet.
-  }
-  if (current === null) return [];
+  const current = currentGeneration(dataDir);
+  if (current === 0) return []; // No read store yet, or a regular read.sqlite.
   const old = generationsIn(dataDir).filter((n) => n < current);
-  const files = old.map((n) => join(dataDir, `read.gen-${n}.sqlite`));
+  const files = old.map((n) => generationFile(dataDir, n));
   files.forEach(removeReadStoreFile);
   const replaced = SIDE_FILES.map((suffix) => `${embeddedReadStoreFile(dataDir)}${suffix}`).filter((file) => existsSync(file));
   replaced.forEach((file) => rmSync(file, { force: true }));
@@ -162,7 +157,7 @@ export function removeAbandonedGenerations(dataDir: string): string[] {
   const removed: string[] = [];
   for (const n of generationsIn(dataDir)) {
     if (n <= currentGeneration(dataDir)) continue;
-    const file = join(dataDir, `read.gen-${n}.sqlite`);
+    const file = generationFile(dataDir, n);
     const lock = exclusiveFileLock(`${file}${BUILDING}`, { create: false });
     // Held (being built), or no lock file: reserved before locks, its builder cannot be told from the living.
     if (lock === null) continue;
@@ -176,6 +171,11 @@ export function removeAbandonedGenerations(dataDir: string): string[] {
     }
   }
   return removed;
+}
+
+/** Generation n's file in the folder. */
+function generationFile(dataDir: string, n: number): string {
+  return join(dataDir, `read.gen-${n}.sqlite`);
 }
 
 /** The current generation's number; 0 for a folder's regular `read.sqlite`, or none yet. */

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Matches, Max, registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
 import { UUID_PATTERN } from '../../../../libs/domain/src/shared/ids.js';
 import { isStorableInstant, isValidTimeZone, parseOffsetDateTime } from '../../../../libs/domain/src/shared/time.js';
@@ -28,9 +29,7 @@ function fieldCheck(name: string, message: string, validate: (value: unknown) =>
  * the range check that a text fails as well.
  */
 export function checksInListedOrder(...checks: PropertyDecorator[]): PropertyDecorator {
-  return (target, property) => {
-    for (const check of [...checks].reverse()) check(target, property);
-  };
+  return applyDecorators(...[...checks].reverse());
 }
 
 /** An ISO 8601 date-time that carries its offset (`Z` counts), e.g. `2026-03-01T09:00:00-08:00`. */

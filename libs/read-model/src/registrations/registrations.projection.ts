@@ -116,7 +116,7 @@ async function venueDefined(venue: VenueDefinition, view: ReadView): Promise<Cha
   const rows: Change[] = [];
   const copies: Change[] = [];
   for (const event of events) {
-    const start = formatInZone(new Date(event.EventStart as string).toISOString(), venue.TimeZone);
+    const start = formatInZone(event.EventStart as string, venue.TimeZone);
     if (start === event.EventStart) continue;
     const times = { EventScheduledStart: start, EventStart: start };
     rows.push({ kind: 'updateMany', collection: ROWS, filter: { Organization: venue.Organization, EventIdentifier: event._id }, set: times });
