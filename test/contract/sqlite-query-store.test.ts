@@ -34,6 +34,27 @@ readStoreContract(
 );
 
 describe('SqliteQueryStore', () => {
+  it('asks its gate about the one organization a read is filtered to (null: none, or several)', async () => {
+    const file = join(tempDir(), 'read.sqlite');
+    const writer = new SqliteReadStore(file);
+    await writer.ensureCollections([{ name: 'people', indexes: [['Organization']], views: { row: ['Organization'] } }]);
+    const asked: Array<string | null> = [];
+    const reader = new SqliteQueryStore(file, { beforeRead: (organization) => (asked.push(organization), null) });
+    try {
+      await reader.find('people', { Organization: 'o1' });
+      await reader.count('people', { Organization: 'o2', Name: 'Ada' });
+      await reader.findView('people', { Organization: 'o3' }, undefined, 'row');
+      await reader.getView('people', 'p1', 'row', { Organization: 'o4' });
+      await reader.get('people', 'p1');
+      await reader.find('people', {});
+      await reader.count('people', { Organization: { $in: ['o1', 'o2'] } });
+      expect(asked).toEqual(['o1', 'o2', 'o3', 'o4', null, null, null]);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
   describe('with a gate: the reads of a turn run together at its end', () => {
     const collection = { name: 'notes', indexes: [] };
     async function setup(sliceMs?: number) {

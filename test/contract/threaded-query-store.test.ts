@@ -53,6 +53,22 @@ whenBuilt('ThreadedQueryStore', () => {
     return opened;
   }
 
+  it('asks its gate, before a query goes to a thread, about the one organization it is filtered to', async () => {
+    const file = tempFile();
+    const writer = new SqliteReadStore(file);
+    await writer.ensureCollections([{ name: 'people', indexes: [['Organization']], views: { row: ['Organization'] } }]);
+    await writer.close();
+    const asked: Array<string | null> = [];
+    const threads = new QueryThreads({ readStoreFile: file, size: 1 });
+    const store = new ThreadedQueryStore(new SqliteQueryStore(file), threads, { beforeRead: (organization) => (asked.push(organization), null) });
+    closers.push(() => store.close());
+    await store.find('people', { Organization: 'o1' });
+    await store.findView('people', { Organization: 'o2' }, undefined, 'row');
+    await store.count('people', { Organization: 'o3' });
+    await store.count('people', {});
+    expect(asked).toEqual(['o1', 'o2', 'o3', null]);
+  });
+
   it('starts a thread only when a query comes, and another only while the others are busy', async () => {
     const { store, threads } = await seeded(2);
     await store.get('people', 'p1');

@@ -32,8 +32,8 @@ describe('exam events under concurrency', () => {
   afterAll(() => app.close());
 
   /** The schedulers do not wait for the read models; a command handler would before it answers. */
-  async function projected(refs: ReadonlyArray<{ position: bigint | null }>): Promise<void> {
-    for (const ref of refs) await app.app.get(ReadYourWrites).waitFor(ref.position);
+  async function projectedFor(org: string, refs: ReadonlyArray<{ position: bigint | null }>): Promise<void> {
+    for (const ref of refs) await app.app.get(ReadYourWrites).waitFor(ref.position, org);
   }
 
   async function organization() {
@@ -44,11 +44,11 @@ describe('exam events under concurrency', () => {
     await app.request('PUT', '/api/billing-codes/FEE', { token, body: { Duration: 120 } });
     const context = () => ({ organization: org, actor: 'tester', correlationId: newId(), now: new Date() });
     const list = async () => (await app.request('GET', `/api/events/list-events?date=${DAY}`, { token })).body as any[];
-    return { org, token, venue, context, list };
+    return { org, token, venue, context, list, projected: (refs: ReadonlyArray<{ position: bigint | null }>) => projectedFor(org, refs) };
   }
 
   it('20 concurrent find-or-create calls for one slot end up in ONE event', async () => {
-    const { venue, context, list } = await organization();
+    const { venue, context, list, projected } = await organization();
     const slot = (second: number) => ({
       venueId: venue,
       // Any second of the same minute is the same slot.
@@ -111,7 +111,7 @@ describe('exam events under concurrency', () => {
   });
 
   it('numbers events created concurrently by several processes without gaps or duplicates', async () => {
-    const { venue, context, list } = await organization();
+    const { venue, context, list, projected } = await organization();
     const refs = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         schedulers[i % schedulers.length].create(
@@ -165,7 +165,7 @@ describe('exam events under concurrency', () => {
     }
 
     it('completes an event the schedule committed but whose ExamScheduled was never written', async () => {
-      const { org, venue, context, list } = await organization();
+      const { org, venue, context, list, projected } = await organization();
       const eventId = newId();
       await numberedOnly({ org, venue, eventId, hourUtc: 20, examType: 'Class' });
       expect(await eventStore.readStream(`examEvent-${eventId}`)).toEqual([]);
@@ -183,7 +183,7 @@ describe('exam events under concurrency', () => {
 
     it('completes an Individual event whose creator stopped, which nothing joins, at the organization’s next creation', async () => {
       // A process killed between the two appends of an Individual creation left its number a gap for good.
-      const { org, venue, context, list } = await organization();
+      const { org, venue, context, list, projected } = await organization();
       const orphan = newId();
       await numberedOnly({ org, venue, eventId: orphan, hourUtc: 21, examType: 'Individual (N)' });
 
@@ -195,7 +195,7 @@ describe('exam events under concurrency', () => {
       expect(next.number).toBe(2);
       expect((await eventStore.readStream(`examEvent-${orphan}`)).map((e) => [e.type, e.data.Number])).toEqual([['ExamScheduled', 1]]);
       await projected([next]);
-      await app.app.get(ReadYourWrites).waitFor((await eventStore.readStream(`examEvent-${orphan}`))[0].position);
+      await app.app.get(ReadYourWrites).waitFor((await eventStore.readStream(`examEvent-${orphan}`))[0].position, org);
       expect((await list()).map((e) => e.EventNumber).sort()).toEqual([1, 2]);
     });
 

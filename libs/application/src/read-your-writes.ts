@@ -7,5 +7,6 @@
  * appends instead (ReadGate).
  */
 export abstract class ReadYourWrites {
-  abstract waitFor(position: bigint | null): Promise<void>;
+  /** `organization`: the one the command was made for (the embedded stores' reads wait per organization). */
+  abstract waitFor(position: bigint | null, organization: string): Promise<void>;
 }

@@ -15,7 +15,7 @@
  * every commit made before its slice began.
  */
 import Database from 'better-sqlite3';
-import { afterGate, type ReadGate } from './read-gate.js';
+import { afterGate, organizationOf, type ReadGate } from './read-gate.js';
 import type { Doc, Filter, FindOptions, QueryStore } from './read-store.js';
 import { Connection } from './sqlite-connection.js';
 import { SqliteQueries } from './sqlite-queries.js';
@@ -83,23 +83,23 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
   }
 
   override get(collection: string, id: string): Promise<Doc | null> {
-    return this.gated(() => super.get(collection, id));
+    return this.gated(null, () => super.get(collection, id));
   }
 
   override find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
-    return this.gated(() => super.find(collection, filter, options));
+    return this.gated(organizationOf(filter), () => super.find(collection, filter, options));
   }
 
   override findView(collection: string, filter: Filter, options: FindOptions | undefined, view: string): Promise<string> {
-    return this.gated(() => super.findView(collection, filter, options, view));
+    return this.gated(organizationOf(filter), () => super.findView(collection, filter, options, view));
   }
 
   override getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null> {
-    return this.gated(() => super.getView(collection, id, view, match));
+    return this.gated(organizationOf(match), () => super.getView(collection, id, view, match));
   }
 
   override count(collection: string, filter: Filter): Promise<number> {
-    return this.gated(() => super.count(collection, filter));
+    return this.gated(organizationOf(filter), () => super.count(collection, filter));
   }
 
   async getCheckpoint(projection: string): Promise<bigint | null> {
@@ -112,11 +112,12 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
 
   /**
    * Once the gate lets it, runs a read (synchronous, though it returns a promise) with the others
-   * of its turn. The gate is asked now: the read must see what was stored before it was asked.
+   * of its turn. The gate is asked now: the read must see what was stored before it was asked
+   * (for the organization it is filtered to, if one).
    */
-  private gated<T>(read: () => Promise<T>): Promise<T> {
+  private gated<T>(organization: string | null, read: () => Promise<T>): Promise<T> {
     if (this.gate === null) return read();
-    return afterGate(this.gate, () => this.queue(read));
+    return afterGate(this.gate, organization, () => this.queue(read));
   }
 
   private queue<T>(read: () => Promise<T>): Promise<T> {

@@ -12,7 +12,7 @@
  */
 import { assertCollectionName, filterOf, findOptionsOf, normalizeFilter, normalizeFind } from './normalized-query.js';
 import { type QueryThreads, READ_STORE_REPLACED } from './query-threads.js';
-import { afterGate, type ReadGate } from './read-gate.js';
+import { afterGate, organizationOf, type ReadGate } from './read-gate.js';
 import type { Doc, Filter, FindOptions, QueryStore, ReadView } from './read-store.js';
 
 export class ThreadedQueryStore implements QueryStore {
@@ -38,7 +38,7 @@ export class ThreadedQueryStore implements QueryStore {
   async find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {
     assertCollectionName(collection);
     const call = [collection, plainFilter(filter), plainOptions(options)];
-    return (await afterGate(this.gate, () => this.threads.call('find', call).catch(orLocally(() => this.local.find(collection, filter, options))))) as Doc[];
+    return (await afterGate(this.gate, organizationOf(filter), () => this.threads.call('find', call).catch(orLocally(() => this.local.find(collection, filter, options))))) as Doc[];
   }
 
   /** With the count of the same filter asked in the same turn (a search page's total), one message. */
@@ -46,7 +46,7 @@ export class ThreadedQueryStore implements QueryStore {
     assertCollectionName(collection);
     const plain = plainFilter(filter);
     const call = [collection, plain, plainOptions(options), view];
-    return (await afterGate(this.gate, () =>
+    return (await afterGate(this.gate, organizationOf(filter), () =>
       this.threads.call('findView', call, sameQuery(collection, plain)).catch(orLocally(() => this.local.findView(collection, filter, options, view))),
     )) as string;
   }
@@ -54,7 +54,7 @@ export class ThreadedQueryStore implements QueryStore {
   async count(collection: string, filter: Filter): Promise<number> {
     assertCollectionName(collection);
     const plain = plainFilter(filter);
-    return (await afterGate(this.gate, () =>
+    return (await afterGate(this.gate, organizationOf(filter), () =>
       this.threads.call('count', [collection, plain], sameQuery(collection, plain)).catch(orLocally(() => this.local.count(collection, filter))),
     )) as number;
   }

@@ -4,6 +4,8 @@ import { CheckpointWaiters } from '../../../../libs/read-model/src/checkpoint-wa
 import { ReadModelsBehindError } from '../../../../libs/read-model/src/read-gate.js';
 import { AppendedHeadGate, type AppliedPositions } from './appended-head-gate.js';
 
+const [ORG, OTHER_ORG] = ['org-1', 'org-2'];
+
 /** This process's appends and a projector whose progress the test sets. */
 function setup(timeoutMs = 1000) {
   const watchers: AppendWatcher[] = [];
@@ -17,7 +19,7 @@ function setup(timeoutMs = 1000) {
   const gate = new AppendedHeadGate(appends, projector, timeoutMs);
   return {
     gate,
-    appended: (position: bigint) => watchers.forEach((watcher) => watcher(position)),
+    appended: (position: bigint, organization = ORG) => watchers.forEach((watcher) => watcher(position, organization)),
     apply: (position: bigint) => {
       applied = position;
       waiters.release();
@@ -25,9 +27,9 @@ function setup(timeoutMs = 1000) {
   };
 }
 
-/** Whether a read starting now would wait (its wait, if any, is dropped). */
-function holdsRead(gate: AppendedHeadGate): boolean {
-  const waiting = gate.beforeRead();
+/** Whether a read starting now (filtered to `organization`, or to none) would wait (its wait, if any, is dropped). */
+function holdsRead(gate: AppendedHeadGate, organization: string | null = ORG): boolean {
+  const waiting = gate.beforeRead(organization);
   waiting?.catch(() => undefined);
   return waiting !== null;
 }
@@ -50,7 +52,7 @@ describe('AppendedHeadGate', () => {
   it('holds a read until the head as of its start is applied, not a later one', async () => {
     const { gate, appended, apply } = setup();
     appended(5n);
-    const read = watched(gate.beforeRead()!);
+    const read = watched(gate.beforeRead(ORG)!);
     appended(9n);
     apply(4n);
     await Promise.resolve();
@@ -69,13 +71,6 @@ describe('AppendedHeadGate', () => {
     expect(holdsRead(gate)).toBe(true);
   });
 
-  it('waits for a position it is told of as for its own appends', () => {
-    const { gate, apply } = setup();
-    apply(2n);
-    gate.include(6n);
-    expect(holdsRead(gate)).toBe(true);
-  });
-
   it('holds a command back only while the projector is more than 1,280 positions (about 256 register-lax) behind it', async () => {
     const { gate, apply } = setup();
     apply(100n);
@@ -89,9 +84,40 @@ describe('AppendedHeadGate', () => {
     expect(held.done).toBe(true);
   });
 
+  it('holds a read filtered to one organization only for that organization’s appends', () => {
+    const { gate, appended, apply } = setup();
+    appended(5n, ORG);
+    appended(9n, OTHER_ORG);
+    apply(5n);
+    expect(holdsRead(gate, ORG)).toBe(false);
+    expect(holdsRead(gate, OTHER_ORG)).toBe(true);
+    expect(holdsRead(gate, 'org-without-appends')).toBe(false);
+    appended(12n, ORG);
+    expect(holdsRead(gate, ORG)).toBe(true);
+  });
+
+  it('holds a read filtered to no one organization for every organization’s appends', () => {
+    const { gate, appended, apply } = setup();
+    appended(9n, OTHER_ORG);
+    appended(5n, ORG);
+    apply(5n);
+    expect(holdsRead(gate, null)).toBe(true);
+    apply(9n);
+    expect(holdsRead(gate, null)).toBe(false);
+  });
+
+  it('holds an organization’s reads for a position a command of that organization found, and not another’s', () => {
+    const { gate, apply } = setup();
+    apply(2n);
+    gate.include(6n, ORG);
+    expect(holdsRead(gate, ORG)).toBe(true);
+    expect(holdsRead(gate, OTHER_ORG)).toBe(false);
+    expect(holdsRead(gate, null)).toBe(true);
+  });
+
   it('fails the read with ReadModelsBehindError after the bound', async () => {
     const { gate, appended } = setup(20);
     appended(3n);
-    await expect(gate.beforeRead()).rejects.toBeInstanceOf(ReadModelsBehindError);
+    await expect(gate.beforeRead(ORG)).rejects.toBeInstanceOf(ReadModelsBehindError);
   });
 });

@@ -26,9 +26,14 @@ const MAX_LAG = 1280n;
  * command's events are this process's appends, stored before its 2xx is sent: a read that starts
  * after that 2xx finds the head at or past them. Appends of other processes (a CLI) are not waited
  * for; the projector picks them up by polling, as before.
+ *
+ * A read filtered to one organization waits for that organization's head only (ReadGate): its
+ * documents change with its own events alone, and the projector applies the log in order.
  */
 export class AppendedHeadGate implements ReadGate {
   private head: bigint | null = null;
+  /** Each organization's head (one entry per organization this process has appended for). */
+  private readonly heads = new Map<string, bigint>();
 
   constructor(
     private readonly appends: Pick<StreamWatchingEventStore, 'watch'>,
@@ -36,12 +41,17 @@ export class AppendedHeadGate implements ReadGate {
     private readonly timeoutMs = READ_WAIT_MS,
   ) {
     // Every stream: told after each append commits.
-    appends.watch('', (position) => this.include(position));
+    appends.watch('', (position, organization) => this.include(position, organization));
   }
 
-  /** A position later reads must see too (a command's, stored through another store instance). */
-  include(position: bigint): void {
+  /**
+   * A position later reads must see too: an append of `organization`'s, or one a command of
+   * `organization` found (stored through another store instance, or by another process).
+   */
+  include(position: bigint, organization: string): void {
     if (this.head === null || position > this.head) this.head = position;
+    const head = this.heads.get(organization);
+    if (head === undefined || position > head) this.heads.set(organization, position);
   }
 
   /**
@@ -56,8 +66,8 @@ export class AppendedHeadGate implements ReadGate {
     await this.projector.waitFor(target, this.timeoutMs);
   }
 
-  beforeRead(): Promise<void> | null {
-    const head = this.head;
+  beforeRead(organization: string | null): Promise<void> | null {
+    const head = organization === null ? this.head : (this.heads.get(organization) ?? null);
     if (head === null || this.projector.hasApplied(head)) return null;
     return this.projector.waitFor(head, this.timeoutMs).catch((error: unknown) => {
       throw error instanceof ProjectionLagTimeoutError ? new ReadModelsBehindError(head, this.timeoutMs) : error;

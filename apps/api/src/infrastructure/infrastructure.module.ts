@@ -43,9 +43,9 @@ class ReadsWaitInstead extends ReadYourWrites {
   constructor(private readonly gate: AppendedHeadGate) {
     super();
   }
-  async waitFor(position: bigint | null): Promise<void> {
+  async waitFor(position: bigint | null, organization: string): Promise<void> {
     if (position === null) return;
-    this.gate.include(position);
+    this.gate.include(position, organization);
     await this.gate.keepUpWith(position);
   }
 }

@@ -40,10 +40,10 @@ class ManualReadYourWrites extends ReadYourWrites {
 function setup(options: { formChanges: boolean } = { formChanges: true }) {
   const catalog = new FakeCatalog();
   const readYourWrites = new ManualReadYourWrites();
-  let appended: (position: bigint) => void = () => undefined;
-  const formChanges = { watch: (onAppended: (position: bigint) => void) => ((appended = onAppended), () => undefined) };
+  let appended: (position: bigint, organization: string) => void = () => undefined;
+  const formChanges = { watch: (onAppended: (position: bigint, organization: string) => void) => ((appended = onAppended), () => undefined) };
   const lookups = new CommandCatalog(catalog, readYourWrites, options.formChanges ? formChanges : null);
-  return { catalog, readYourWrites, lookups, formAppended: (position: bigint) => appended(position) };
+  return { catalog, readYourWrites, lookups, formAppended: (position: bigint) => appended(position, ORG) };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));

@@ -15,7 +15,7 @@ const FORM_CODES_REMEMBERED = 1_000;
  * process's (the embedded stores, whose projector is this process's thread).
  */
 export interface FormChanges {
-  watch(onAppended: (position: bigint) => void): Unsubscribe;
+  watch(onAppended: (position: bigint, organization: string) => void): Unsubscribe;
 }
 
 /**
@@ -47,7 +47,7 @@ export class CommandCatalog {
     formChanges: FormChanges | null,
   ) {
     this.remembersForms = formChanges !== null;
-    formChanges?.watch((position) => this.formChanged(position));
+    formChanges?.watch((position, organization) => this.formChanged(position, organization));
   }
 
   async learnerExists(organization: string, learnerId: string): Promise<boolean> {
@@ -74,10 +74,10 @@ export class CommandCatalog {
     return doc;
   }
 
-  private formChanged(position: bigint): void {
+  private formChanged(position: bigint, organization: string): void {
     this.unappliedFormChanges++;
     this.forgetForms();
-    this.readYourWrites.waitFor(position).then(
+    this.readYourWrites.waitFor(position, organization).then(
       () => {
         this.unappliedFormChanges--;
         this.forgetForms();

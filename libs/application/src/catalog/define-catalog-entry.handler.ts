@@ -43,7 +43,7 @@ export class DefineCatalogEntryHandler implements ICommandHandler<DefineCatalogE
       (state) => decider.decide({ definition: entry.definition }, state),
       context,
     );
-    await this.readYourWrites.waitFor(result.position);
+    await this.readYourWrites.waitFor(result.position, context.organization);
     return { created: result.before === null };
   }
 }

@@ -13,7 +13,7 @@ export class ScheduleExamEventHandler implements ICommandHandler<ScheduleExamEve
 
   async execute({ request, context }: ScheduleExamEventCommand): Promise<void> {
     const scheduled = await this.scheduler.schedule(context, request);
-    await this.readYourWrites.waitFor(scheduled.position);
+    await this.readYourWrites.waitFor(scheduled.position, context.organization);
   }
 }
 
@@ -36,6 +36,6 @@ export class CancelExamEventHandler implements ICommandHandler<CancelExamEventCo
     } finally {
       release();
     }
-    await this.readYourWrites.waitFor(position);
+    await this.readYourWrites.waitFor(position, context.organization);
   }
 }

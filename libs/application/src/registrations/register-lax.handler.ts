@@ -70,7 +70,7 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
       }
       // checkRegisterLax refused a missing form, so `form` is set here.
       const attached = await scheduler.attachForm(context, event, { id: checked.form.id, title: form!.title });
-      await this.support.readYourWrites.waitFor(latest(event.position, registered.position, attached));
+      await this.support.readYourWrites.waitFor(latest(event.position, registered.position, attached), context.organization);
     } finally {
       // Until here the event was held for this registration (a cancellation counts it or comes first).
       scheduler.leave(event);

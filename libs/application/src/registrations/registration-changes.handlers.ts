@@ -36,7 +36,7 @@ export class CancelRegistrationHandler implements ICommandHandler<CancelRegistra
       context,
     );
     const left = result.appended.length > 0 ? await this.support.leftEvent(context, result.after!.eventId) : null;
-    await this.support.readYourWrites.waitFor(latest(result.position, left));
+    await this.support.readYourWrites.waitFor(latest(result.position, left), context.organization);
   }
 }
 
@@ -58,7 +58,7 @@ export class DeleteRegistrationHandler implements ICommandHandler<DeleteRegistra
     // A cancelled registration had already left its event.
     const leaves = result.appended.length > 0 && result.before!.status !== 'Cancelled';
     const left = leaves ? await this.support.leftEvent(context, result.before!.eventId) : null;
-    await this.support.readYourWrites.waitFor(latest(result.position, left));
+    await this.support.readYourWrites.waitFor(latest(result.position, left), context.organization);
   }
 }
 
@@ -86,7 +86,7 @@ export class ChangeAssessmentHandler implements ICommandHandler<ChangeAssessment
       id: form!.id,
       title: form!.title,
     });
-    await this.support.readYourWrites.waitFor(latest(result.position, attached));
+    await this.support.readYourWrites.waitFor(latest(result.position, attached), context.organization);
     return { formId: form!.id };
   }
 }
@@ -109,7 +109,7 @@ export class GrantAccommodationHandler implements ICommandHandler<GrantAccommoda
         ),
       context,
     );
-    await this.support.readYourWrites.waitFor(result.position);
+    await this.support.readYourWrites.waitFor(result.position, context.organization);
     return result.after!.accommodations;
   }
 }
@@ -132,7 +132,7 @@ export class RevokeAccommodationHandler implements ICommandHandler<RevokeAccommo
         ),
       context,
     );
-    await this.support.readYourWrites.waitFor(result.position);
+    await this.support.readYourWrites.waitFor(result.position, context.organization);
     return result.after!.accommodations;
   }
 }

@@ -96,7 +96,7 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
     }
     const from = transferred.before!.eventId;
     const left = await this.support.leftEvent(context, from);
-    await this.support.readYourWrites.waitFor(latest(target.position, transferred.position, attached, left));
+    await this.support.readYourWrites.waitFor(latest(target.position, transferred.position, attached, left), context.organization);
     return { Exam: target.eventId, Registration: registrationId, created: target.created };
   }
 }
