@@ -56,6 +56,34 @@ describe('commands answer once stored; reads wait for the read models', () => {
     expect(read.body.Accommodations).toEqual([{ Type: 'Reader', Name: null, TimeExtension: null }]);
   });
 
+  it('holds a query only for its own organization’s changes: another organization’s command does not hold it', async () => {
+    const other = await defineTenant(app);
+    const [own, others] = [await registered(app, tenant), await registered(app, other)];
+    const release = holdProjector();
+    let waiting: Promise<HttpResponse>;
+    try {
+      expect((await grant(own.registration, 'Scribe')).status).toBe(200);
+      // The other organization's retrieve, search and count answer while the first one's change waits to be applied.
+      const started = performance.now();
+      const [retrieved, searched, counted] = await Promise.all([
+        retrieve(app, other, others.registration),
+        app.request('POST', '/api/registrations/search', { token: other.token, body: {} }),
+        app.request('POST', '/api/registrations/count', { token: other.token, body: {} }),
+      ]);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect([retrieved.status, searched.status, counted.status]).toEqual([200, 200, 200]);
+      expect(retrieved.body.RegistrationIdentifier).toBe(others.registration);
+      expect(searched.body).toHaveLength(1);
+      waiting = retrieve(app, tenant, own.registration);
+      expect(await stillWaiting(waiting)).toBe(true);
+    } finally {
+      release();
+    }
+    const read = await waiting!;
+    expect(read.status).toBe(200);
+    expect(read.body.Accommodations).toEqual([{ Type: 'Scribe', Name: null, TimeExtension: null }]);
+  });
+
   it('shows every client its own change on its next read while many clients write and read at once', async () => {
     // Sixteen clients, each reading its own change and another client's registration right after
     // writing: many reads share each event-loop turn (and its read snapshot, see SqliteQueryStore).
