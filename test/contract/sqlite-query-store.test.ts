@@ -45,10 +45,11 @@ describe('SqliteQueryStore', () => {
       await reader.count('people', { Organization: 'o2', Name: 'Ada' });
       await reader.findView('people', { Organization: 'o3' }, undefined, 'row');
       await reader.getView('people', 'p1', 'row', { Organization: 'o4' });
+      await reader.get('people', 'p1', 'o5');
       await reader.get('people', 'p1');
       await reader.find('people', {});
       await reader.count('people', { Organization: { $in: ['o1', 'o2'] } });
-      expect(asked).toEqual(['o1', 'o2', 'o3', 'o4', null, null, null]);
+      expect(asked).toEqual(['o1', 'o2', 'o3', 'o4', 'o5', null, null, null]);
     } finally {
       await reader.close();
       await writer.close();

@@ -56,22 +56,26 @@ describe('commands answer once stored; reads wait for the read models', () => {
     expect(read.body.Accommodations).toEqual([{ Type: 'Reader', Name: null, TimeExtension: null }]);
   });
 
-  it('holds a query only for its own organization’s changes: another organization’s command does not hold it', async () => {
+  it('holds a read only for its own organization’s changes: another organization’s command does not hold it', async () => {
     const other = await defineTenant(app);
     const [own, others] = [await registered(app, tenant), await registered(app, other)];
+    // Both organizations' registrations applied before the projector is held.
+    expect((await retrieve(app, other, others.registration)).status).toBe(200);
+    expect((await retrieve(app, tenant, own.registration)).status).toBe(200);
     const release = holdProjector();
     let waiting: Promise<HttpResponse>;
     try {
       expect((await grant(own.registration, 'Scribe')).status).toBe(200);
-      // The other organization's retrieve, search and count answer while the first one's change waits to be applied.
+      // The other organization's retrieve, search, count and catalog read answer while the first one's change waits to be applied.
       const started = performance.now();
-      const [retrieved, searched, counted] = await Promise.all([
+      const [retrieved, searched, counted, venue] = await Promise.all([
         retrieve(app, other, others.registration),
         app.request('POST', '/api/registrations/search', { token: other.token, body: {} }),
         app.request('POST', '/api/registrations/count', { token: other.token, body: {} }),
+        app.request('GET', `/api/venues/${other.venue}`, { token: other.token }),
       ]);
       expect(performance.now() - started).toBeLessThan(1_000);
-      expect([retrieved.status, searched.status, counted.status]).toEqual([200, 200, 200]);
+      expect([retrieved.status, searched.status, counted.status, venue.status]).toEqual([200, 200, 200, 200]);
       expect(retrieved.body.RegistrationIdentifier).toBe(others.registration);
       expect(searched.body).toHaveLength(1);
       waiting = retrieve(app, tenant, own.registration);

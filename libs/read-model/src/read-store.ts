@@ -69,7 +69,11 @@ export type Change =
 
 /** What queries (and projections, for lookups) may read. */
 export interface ReadView {
-  get(collection: string, id: string): Promise<Doc | null>;
+  /**
+   * `organization`: the one whose document alone the caller will use (it checks, or the id names
+   * it). On the embedded stores the read then waits for that organization's appends only (ReadGate).
+   */
+  get(collection: string, id: string, organization?: string): Promise<Doc | null>;
   find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]>;
   count(collection: string, filter: Filter): Promise<number>;
 }

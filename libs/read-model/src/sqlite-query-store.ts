@@ -82,8 +82,8 @@ export class SqliteQueryStore extends SqliteQueries implements QueryStore {
     previous.db.close();
   }
 
-  override get(collection: string, id: string): Promise<Doc | null> {
-    return this.gated(null, () => super.get(collection, id));
+  override get(collection: string, id: string, organization?: string): Promise<Doc | null> {
+    return this.gated(organization ?? null, () => super.get(collection, id));
   }
 
   override find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]> {

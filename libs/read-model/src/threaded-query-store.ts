@@ -23,8 +23,8 @@ export class ThreadedQueryStore implements QueryStore {
     private readonly gate: ReadGate | null = null,
   ) {}
 
-  get(collection: string, id: string): Promise<Doc | null> {
-    return this.local.get(collection, id);
+  get(collection: string, id: string, organization?: string): Promise<Doc | null> {
+    return this.local.get(collection, id, organization);
   }
 
   getView(collection: string, id: string, view: string, match: Readonly<Record<string, string>>): Promise<string | null> {

@@ -16,7 +16,7 @@ export class CatalogQueries {
   constructor(private readonly view: ReadView) {}
 
   get(kind: CatalogKind, organization: string, id: string): Promise<Doc | null> {
-    return this.view.get(CatalogCollections[kind].name, catalogKey(organization, id));
+    return this.view.get(CatalogCollections[kind].name, catalogKey(organization, id), organization);
   }
 
   list(kind: CatalogKind, organization: string): Promise<Doc[]> {

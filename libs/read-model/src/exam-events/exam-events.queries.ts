@@ -122,7 +122,7 @@ export class ExamEventQueries {
   }
 
   private async find(organization: string, eventId: string): Promise<Doc | null> {
-    const doc = await this.view.get(EVENTS, eventId);
+    const doc = await this.view.get(EVENTS, eventId, organization);
     return doc && doc.Organization === organization ? doc : null;
   }
 }
