@@ -154,6 +154,15 @@ describe('auditor CLI against a running API on the embedded stores', () => {
         `BROKEN: stream ${last.stream_id} has events up to revision ${Number(last.revision) - 1}, but the store records revision ${last.revision} (events were removed or added by hand)\n`,
         1,
       ]);
+      // The record removed instead: the stream's events remain, unrecorded.
+      const record = db.prepare('SELECT * FROM streams WHERE stream_id = ?').get(last.stream_id) as { stream_id: string; revision: number };
+      db.prepare('DELETE FROM streams WHERE stream_id = ?').run(last.stream_id);
+      const unrecorded = await cli(auditVerifyCommand, ['audit', 'verify']);
+      expect([unrecorded.output, unrecorded.exitCode]).toEqual([
+        `BROKEN: stream ${last.stream_id} has events up to revision ${Number(last.revision) - 1}, but the store has no record of it (events were removed or added by hand)\n`,
+        1,
+      ]);
+      db.prepare('INSERT INTO streams (stream_id, revision) VALUES (?, ?)').run(record.stream_id, record.revision);
       // Mended too, the record agrees: only the seal shows it.
       db.prepare('UPDATE streams SET revision = revision - 1 WHERE stream_id = ?').run(last.stream_id);
       expect((await cli(auditVerifyCommand, ['audit', 'verify'])).output).toMatch(/^OK: /);

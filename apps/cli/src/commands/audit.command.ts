@@ -20,8 +20,8 @@ export async function auditVerifyCommand(args: ParsedArgs): Promise<void> {
   if (report.recordDiffers !== null) {
     const { streamId, lastEvent, recorded } = report.recordDiffers;
     const events = lastEvent === null ? 'has no events' : `has events up to revision ${lastEvent}`;
-    const record = recorded === null ? 'no record of it' : `revision ${recorded}`;
-    process.stdout.write(`BROKEN: stream ${streamId} ${events}, but the store records ${record} (events were removed or added by hand)\n`);
+    const record = recorded === null ? 'has no record of it' : `records revision ${recorded}`;
+    process.stdout.write(`BROKEN: stream ${streamId} ${events}, but the store ${record} (events were removed or added by hand)\n`);
     process.exitCode = 1;
     return;
   }
