@@ -36,7 +36,7 @@ describe('auditing over HTTP: history, metadata, asOf, upcasting', () => {
       'RegistrationCancelled',
     ]);
     const [first] = history.body;
-    expect(Object.keys(first).sort()).toEqual(['Actor', 'CorrelationId', 'Data', 'Position', 'Revision', 'Time', 'Type']);
+    expect(Object.keys(first).sort()).toEqual(['Actor', 'CausationId', 'CorrelationId', 'Data', 'Hash', 'Position', 'Revision', 'SchemaVersion', 'Time', 'Type']);
     expect(history.body.map((e: any) => e.Revision)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
     expect(first).toMatchObject({
       Actor: 'tester',
@@ -58,6 +58,10 @@ describe('auditing over HTTP: history, metadata, asOf, upcasting', () => {
       schemaVersion: 1,
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+    // The history shows the same causation, schema version and hash, event by event.
+    expect(history.body.map((e: any) => [e.CausationId, e.SchemaVersion, e.Hash])).toEqual(
+      stored.map((e) => [e.metadata.causationId, e.metadata.schemaVersion, e.metadata.hash]),
+    );
   });
 
   it('lists an exam event’s history; deleted registrations keep theirs', async () => {

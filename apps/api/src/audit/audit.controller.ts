@@ -14,6 +14,17 @@ class HistoryEntryView {
   @ApiProperty({ type: String, example: 'alice', description: 'The `sub` of the token that caused it' }) Actor!: string;
   @ApiProperty({ type: String, example: 'f3b0c442-98fc-4c14-9a4b-2f0a1b6e8f11', description: 'The `X-Request-Id` of the request that caused it' })
   CorrelationId!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'f3b0c442-98fc-4c14-9a4b-2f0a1b6e8f11', description: 'What caused it: the request id of its command' })
+  CausationId!: string | null;
+  @ApiProperty({ type: Number, example: 1, description: 'The schema version of `Data` as shown (an older stored version is lifted by its upcaster)' })
+  SchemaVersion!: number;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '9f2c0d5e6b1a4c3f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a392817',
+    description: 'The SHA-256 stored with the event, chained to its stream’s previous event (docs/auditing.md); computed over the event as stored, which `events export` gives',
+  })
+  Hash!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { Type: 'Extra time', TimeExtension: 30 }, description: 'The event’s data, upcast to its current version' })
   Data!: Record<string, unknown>;
 }

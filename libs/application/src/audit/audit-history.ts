@@ -1,4 +1,5 @@
 import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
+import { HASH_KEY } from '../../../event-store/src/hash-chain.js';
 import { examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
 import { registrationStreamId } from '../../../domain/src/registration/registration.state.js';
 import { DomainError } from '../../../domain/src/shared/domain-error.js';
@@ -12,6 +13,12 @@ export interface HistoryEntry {
   Time: string;
   Actor: string;
   CorrelationId: string;
+  /** The command that caused it (its request id), or null. */
+  CausationId: string | null;
+  /** The schema version of `Data` as shown (an older stored one is lifted by its upcaster). */
+  SchemaVersion: number;
+  /** The stored SHA-256 of the event as stored, chained to its stream's previous event (null: none stored). */
+  Hash: string | null;
   Data: Record<string, unknown>;
 }
 
@@ -23,6 +30,9 @@ export function historyEntry(event: StoredEvent): HistoryEntry {
     Time: new Date(event.metadata.occurredAt).toISOString(),
     Actor: event.metadata.actor,
     CorrelationId: event.metadata.correlationId,
+    CausationId: event.metadata.causationId ?? null,
+    SchemaVersion: event.metadata.schemaVersion,
+    Hash: typeof event.metadata[HASH_KEY] === 'string' ? event.metadata[HASH_KEY] : null,
     Data: event.data,
   };
 }
