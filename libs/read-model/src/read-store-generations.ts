@@ -155,8 +155,8 @@ export function removeOldGenerations(dataDir: string): string[] {
  */
 export function removeAbandonedGenerations(dataDir: string): string[] {
   const removed: string[] = [];
-  for (const n of generationsIn(dataDir)) {
-    if (n <= currentGeneration(dataDir)) continue;
+  const current = currentGeneration(dataDir);
+  for (const n of generationsIn(dataDir).filter((newer) => newer > current)) {
     const file = generationFile(dataDir, n);
     const lock = exclusiveFileLock(`${file}${BUILDING}`, { create: false });
     // Held (being built), or no lock file: reserved before locks, its builder cannot be told from the living.
