@@ -48,7 +48,9 @@ async function seed(store: SqliteEventStore, registrations = REGISTRATIONS): Pro
       ...(i % 5 === 0 ? [event('RegistrationDeleted', { RegistrationId, EventId })] : []),
     ], 'any');
   }
-  await store.append(`examEvent-${EVENTS[0]}`, [event('ExamEventRetitled', { EventId: EVENTS[0], Title: 'Retitled' })], 'any');
+  // A form attached to one event, then its venue renamed: both retitle every row of the event.
+  await store.append(`examEvent-${EVENTS[0]}`, [event('ExamFormAttached', { EventId: EVENTS[0], FormId: FORM, FormTitle: 'Chemistry' })], 'any');
+  await store.append(`venue-${ORG}-v`, [event('VenueDefined', { Organization: ORG, VenueId: 'v', Name: 'South Hall', TimeZone: 'America/Vancouver', Address: null })], 'any');
   await store.append(`learner-${ORG}-${LEARNER}`, [event('LearnerDefined', { Organization: ORG, LearnerId: LEARNER, Name: 'Ada Lovelace', Email: 'ada@example.org', Code: 'P-1' })], 'any');
 }
 
@@ -124,7 +126,7 @@ describe('rebuildInParallel', () => {
       for (const projection of allProjections) expect(await compareProjection(projection, fresh, live)).toEqual([]);
       const retitled = await fresh.find('registrations', { EventIdentifier: EVENTS[0] });
       expect(retitled.length).toBeGreaterThan(100);
-      expect(retitled.every((row) => row.EventTitle === 'Retitled' && row.LearnerName === 'Ada Lovelace')).toBe(true);
+      expect(retitled.every((row) => row.EventTitle === 'South Hall / Chemistry' && row.LearnerName === 'Ada Lovelace')).toBe(true);
     } finally {
       await live.close();
       await fresh.close();

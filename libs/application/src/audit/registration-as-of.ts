@@ -1,6 +1,7 @@
 import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
 import { catalogStreams, type AssessmentFormDefinition, type LearnerDefinition, type VenueDefinition } from '../../../domain/src/catalog/catalog.events.js';
-import type { ExamEventRetitledData, ExamScheduledData } from '../../../domain/src/exam-event/exam-event.events.js';
+import { examEventTitle, formTitleShown } from '../../../domain/src/exam-event/exam-event-title.js';
+import type { ExamFormAttachedData, ExamScheduledData } from '../../../domain/src/exam-event/exam-event.events.js';
 import { examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
 import { registrationDecider } from '../../../domain/src/registration/registration.decider.js';
 import type { RegistrationEvent } from '../../../domain/src/registration/registration.events.js';
@@ -13,8 +14,9 @@ import { ownerOf } from './audit-history.js';
 /**
  * GET /api/registrations/{id}?asOf=…: the registration as it was at an instant, folded from the
  * event streams (not the read model): its own stream through the registration decider, and the
- * learner, form, exam event and venue (the offset of the event's times) it showed, each folded up
- * to the same instant. The shape is the one retrieve returns.
+ * learner, form, exam event and venue (the offset of the event's times and the name in its title)
+ * it showed, each folded up to the same instant, and the title's form as titled then. The shape is
+ * the one retrieve returns.
  */
 export class RegistrationAsOf {
   constructor(private readonly eventStore: EventStore) {}
@@ -37,6 +39,7 @@ export class RegistrationAsOf {
     ]);
     const venue = event ? await this.latestData<VenueDefinition>(catalogStreams.venue(organization, event.Venue), asOf) : null;
     const start = event ? formatInZone(event.Start, venue?.TimeZone ?? event.VenueTimeZone) : null;
+    const title = event ? examEventTitle(venue?.Name ?? event.VenueName, await this.formTitles(organization, event.forms, asOf)) : null;
     return {
       RegistrationIdentifier: state.registrationId,
       RegistrationStatus: state.status,
@@ -57,7 +60,7 @@ export class RegistrationAsOf {
       LastChangeTime: new Date(last.metadata.occurredAt).toISOString(),
       LastChangeType: last.type,
       EventStart: start,
-      EventTitle: event?.Title ?? null,
+      EventTitle: title,
       EventExamType: event?.ExamType ?? null,
       EligibilityStatus: state.eligibility,
       ApprovalStatus: state.approval,
@@ -79,13 +82,20 @@ export class RegistrationAsOf {
     return last ? (last.data as unknown as T) : null;
   }
 
-  /** The exam event fields a registration shows: as scheduled, with its title at `asOf`. */
-  private async examEvent(eventId: string, asOf: Date): Promise<ExamScheduledData | null> {
+  /** The exam event as scheduled, with the forms attached to it at `asOf`. */
+  private async examEvent(eventId: string, asOf: Date): Promise<(ExamScheduledData & { forms: ExamFormAttachedData[] }) | null> {
     const history = await this.until(examEventStreamId(eventId), asOf);
     const scheduled = history.find((stored) => stored.type === 'ExamScheduled');
     if (!scheduled) return null;
-    const retitled = history.filter((stored) => stored.type === 'ExamEventRetitled').at(-1);
-    const event = scheduled.data as unknown as ExamScheduledData;
-    return retitled ? { ...event, Title: (retitled.data as unknown as ExamEventRetitledData).Title } : event;
+    const forms = history.filter((stored) => stored.type === 'ExamFormAttached').map((stored) => stored.data as unknown as ExamFormAttachedData);
+    return { ...(scheduled.data as unknown as ExamScheduledData), forms };
+  }
+
+  /** The titles `examEventTitle` needs: the only form's as it was titled at `asOf` (several show none of theirs). */
+  private async formTitles(organization: string, forms: readonly ExamFormAttachedData[], asOf: Date): Promise<string[]> {
+    if (forms.length !== 1) return forms.map((form) => form.FormTitle);
+    const [only] = forms;
+    const form = await this.latestData<AssessmentFormDefinition>(catalogStreams.assessmentForm(organization, only.FormId), asOf);
+    return [form ? formTitleShown(form) : only.FormTitle];
   }
 }

@@ -5,6 +5,7 @@ import { registrationDecider } from '../../../domain/src/registration/registrati
 import type { RegistrationEvent } from '../../../domain/src/registration/registration.events.js';
 import { type RegistrationState, registrationStreamId } from '../../../domain/src/registration/registration.state.js';
 import { isIndividual } from '../../../domain/src/exam-event/exam-values.js';
+import { formTitleShown } from '../../../domain/src/exam-event/exam-event-title.js';
 import { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
 import type { Doc } from '../../../read-model/src/read-store.js';
 import { CommandCatalog } from '../catalog/command-catalog.js';
@@ -18,12 +19,12 @@ import { ReadYourWrites } from '../read-your-writes.js';
 export type FoundForm = RegistrationForm & { title: string };
 
 /**
- * A form's title, else its name, else its code: what an exam event shows for it. Worked out here,
- * before the command appends anything, so that attaching the form reads nothing afterwards (a
- * read of the read models waits for this process's appends, the command's own included).
+ * What an exam event's title shows for a form (spec §3). Worked out here, before the command
+ * appends anything, so that attaching the form reads nothing afterwards (a read of the read models
+ * waits for this process's appends, the command's own included).
  */
 function eventTitleOf(form: Doc): string {
-  return (form.Title as string | null) ?? (form.Name as string | null) ?? (form.Code as string);
+  return formTitleShown(form as unknown as { Title: string | null; Name: string | null; Code: string });
 }
 
 /** The latest of several append positions (each may be null: nothing appended). */

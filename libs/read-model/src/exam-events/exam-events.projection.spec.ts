@@ -92,7 +92,7 @@ describe('examEvents projection', () => {
     stored('RegistrationCancelled', { RegistrationId: 'r3', EventId: 'e1', Reason: null }),
     stored('RegistrationDeleted', { RegistrationId: 'r1', EventId: 'e1' }),
     requested('r4', 'e2'),
-    stored('ExamEventRetitled', { EventId: 'e2', Title: 'North Hall / Chemistry' }),
+    stored('ExamFormAttached', { EventId: 'e2', FormId: 'f1', FormTitle: 'Chemistry' }),
     stored('ExamEventCancelled', { EventId: 'e1', Reason: null, Automatic: false }),
   ];
 
@@ -143,9 +143,52 @@ describe('examEvents projection', () => {
       ['e2', '2030-03-02T07:00:00+14:00', '2030-03-02T10:00:00+14:00'],
     ]);
     expect((await queries.classes(ORG, new Date('2030-01-01T00:00:00Z'))).map((c) => c.Start)).toEqual(['2030-03-02T07:00:00+14:00', '2030-03-02T07:00:00+14:00']);
-    // Redefined with the same zone (renamed, say): no event matches the change.
-    const [renamed] = await examEventsProjection.project(venueDefined('Pacific/Kiritimati'), store);
-    expect(renamed.kind === 'updateMany' && (await store.count(renamed.collection, renamed.filter))).toBe(0);
+    // Redefined with the same name and zone: no event matches the change.
+    const changes = await examEventsProjection.project(venueDefined('Pacific/Kiritimati'), store);
+    expect(changes.map((change) => change.kind)).toEqual(['upsert', 'updateMany']);
+    const zone = changes[1];
+    expect(zone.kind === 'updateMany' && (await store.count(zone.collection, zone.filter))).toBe(0);
+  });
+
+  it('titles an event with its venue’s current name and its forms’ current titles: none, one, several (spec §3, §5)', async () => {
+    const OTHER = '7d1e3f40-2b7a-4a54-8f38-3f1f6b8f0c02';
+    const venue = (Name: string, Organization = ORG) => stored('VenueDefined', { Organization, VenueId: VENUE, Name, TimeZone: 'America/Vancouver', Address: null });
+    const form = (FormId: string, Title: string | null, Name: string | null = null, Organization = ORG) =>
+      stored('AssessmentFormDefined', { Organization, FormId, Code: `CODE-${FormId}`, Name, Title, Status: 'Published', Asset: 1, TimeLimit: null });
+    const attached = (EventId: string, FormId: string, FormTitle: string) => stored('ExamFormAttached', { EventId, FormId, FormTitle });
+    const titles = async () => Object.fromEntries((await queries.listEvents(ORG, { year: 2030, month: 3, day: null })).map((e) => [e.EventIdentifier, e.EventTitle]));
+    const events = [
+      venue('North Hall'),
+      form('f1', 'Chemistry'),
+      form('f2', 'Physics'),
+      scheduled('e1', 1),
+      scheduled('e2', 2),
+      scheduled('e3', 3),
+      // The title the attachment recorded is the command's; the projection shows the form's as the log has it.
+      attached('e2', 'f1', 'Chemistry (as read)'),
+      attached('e3', 'f1', 'Chemistry'),
+      attached('e3', 'f2', 'Physics'),
+    ];
+    await apply(events);
+    expect(await titles()).toEqual({ e1: 'North Hall / No Exam', e2: 'North Hall / Chemistry', e3: 'North Hall / Various' });
+
+    // Another organization's venue and form of the same ids change nothing here.
+    const renames = [venue('Hall B', OTHER), form('f1', 'Biology', null, OTHER), form('f1', null, 'Chemistry final'), venue('South Hall')];
+    await apply(renames);
+    expect(await titles()).toEqual({ e1: 'South Hall / No Exam', e2: 'South Hall / Chemistry final', e3: 'South Hall / Various' });
+
+    // The same form again, or a third one, leaves a title as it is; an event scheduled now shows the venue's current name.
+    const later = [attached('e2', 'f1', 'Chemistry'), attached('e3', 'f1', 'Chemistry'), form('f2', 'Physics II'), scheduled('e4', 4)];
+    await apply(later);
+    expect(await titles()).toEqual({ e1: 'South Hall / No Exam', e2: 'South Hall / Chemistry final', e3: 'South Hall / Various', e4: 'South Hall / No Exam' });
+
+    // Replayed from any point, the log gives the same titles.
+    const all = [...events, ...renames, ...later];
+    const once = await titles();
+    for (const from of [0, 4, 7, 10]) {
+      await apply(all.slice(from));
+      expect(await titles()).toEqual(once);
+    }
   });
 
   it('counts an event once when a crash left its count written but not its member (MongoDB applies collection by collection)', async () => {

@@ -1,8 +1,9 @@
 import type { StoredEvent } from '../../../event-store/src/event-store.js';
-import type { VenueDefinition } from '../../../domain/src/catalog/catalog.events.js';
+import type { AssessmentFormDefinition, VenueDefinition } from '../../../domain/src/catalog/catalog.events.js';
+import { formTitleShown } from '../../../domain/src/exam-event/exam-event-title.js';
 import type {
   ExamEventCancelledData,
-  ExamEventRetitledData,
+  ExamFormAttachedData,
   ExamScheduledData,
 } from '../../../domain/src/exam-event/exam-event.events.js';
 import type {
@@ -11,6 +12,8 @@ import type {
   RegistrationRequestedData,
   RegistrationTransferredData,
 } from '../../../domain/src/registration/registration.events.js';
+import { catalogKey } from '../catalog/catalog.projection.js';
+import { scheduledTitle, titleWithForm, titleWithFormTitle, titleWithVenueName } from '../exam-event-title-parts.js';
 import type { Projection } from '../projection.js';
 import type { Change, CollectionSpec, ReadView } from '../read-store.js';
 
@@ -19,7 +22,8 @@ import type { Change, CollectionSpec, ReadView } from '../read-store.js';
  * sort as text) plus the venue's time zone to show them in (the one recorded when it was scheduled,
  * then the venue's: spec §1 shows event times in the venue's local offset), and `RegistrationCount`: the number
  * of registrations active on it, with `CountPosition`, the log position of the event that last
- * changed that number.
+ * changed that number. `EventTitle` is composed from the venue's current name and the attached
+ * forms' current titles, whose parts the document keeps (exam-event-title-parts.ts).
  *
  * `exam_event_members`: one small document per registration active on an event (`_id` = event id
  * + '/' + registration id), so adding or removing one is idempotent: a registration writes it and
@@ -40,18 +44,24 @@ export const ExamEventCollections = {
     ],
   },
   members: { name: 'exam_event_members', indexes: [] },
+  /** The venue names and form titles titles show, by `catalogKey(org, id)`, as of the log so far. */
+  venues: { name: 'exam_event_venues', indexes: [] },
+  forms: { name: 'exam_event_forms', indexes: [] },
 } satisfies Record<string, CollectionSpec>;
 
 const EVENTS = ExamEventCollections.events.name;
 const MEMBERS = ExamEventCollections.members.name;
+const VENUES = ExamEventCollections.venues.name;
+const FORMS = ExamEventCollections.forms.name;
 
 export const examEventsProjection: Projection = {
   name: 'examEvents',
   collections: Object.values(ExamEventCollections),
   eventTypes: [
     'VenueDefined',
+    'AssessmentFormDefined',
     'ExamScheduled',
-    'ExamEventRetitled',
+    'ExamFormAttached',
     'ExamEventCancelled',
     'RegistrationRequested',
     'RegistrationTransferred',
@@ -60,22 +70,22 @@ export const examEventsProjection: Projection = {
   ],
   async project(event: StoredEvent, view: ReadView): Promise<Change[]> {
     switch (event.type) {
-      case 'VenueDefined': {
-        const venue = event.data as unknown as VenueDefinition;
-        // A venue redefined with the same zone (renamed, say) changes no event.
-        const shownElsewhere = { Organization: venue.Organization, EventVenue: venue.VenueId, TimeZone: { $ne: venue.TimeZone } };
-        return [{ kind: 'updateMany', collection: EVENTS, filter: shownElsewhere, set: { TimeZone: venue.TimeZone } }];
-      }
+      case 'VenueDefined':
+        return venueDefined(event.data as unknown as VenueDefinition, view);
+      case 'AssessmentFormDefined':
+        return formDefined(event.data as unknown as AssessmentFormDefinition, view);
       case 'ExamScheduled': {
         const e = event.data as unknown as ExamScheduledData;
-        // Replayed, it keeps the count (and its position) the registrations left.
+        // Replayed, it keeps the count (and its position) the registrations left; the title's forms are
+        // attached again by the events that follow it, replayed too.
         const existing = await view.get(EVENTS, e.EventId);
+        const venue = await view.get(VENUES, catalogKey(e.Organization, e.Venue));
         const doc = {
           _id: e.EventId,
           Organization: e.Organization,
           EventIdentifier: e.EventId,
           EventNumber: e.Number,
-          EventTitle: e.Title,
+          ...scheduledTitle((venue?.Name as string | undefined) ?? e.VenueName),
           Start: e.Start,
           End: e.End,
           TimeZone: e.VenueTimeZone,
@@ -90,9 +100,13 @@ export const examEventsProjection: Projection = {
         };
         return [{ kind: 'upsert', collection: EVENTS, doc }];
       }
-      case 'ExamEventRetitled': {
-        const e = event.data as unknown as ExamEventRetitledData;
-        return [patchEvent(e.EventId, { EventTitle: e.Title })];
+      case 'ExamFormAttached': {
+        const e = event.data as unknown as ExamFormAttachedData;
+        const doc = await view.get(EVENTS, e.EventId);
+        if (doc === null) return [];
+        const form = await view.get(FORMS, catalogKey(doc.Organization as string, e.FormId));
+        const title = titleWithForm(doc, e.FormId, (form?.Title as string | undefined) ?? e.FormTitle);
+        return title === null ? [] : [patchEvent(e.EventId, title)];
       }
       case 'ExamEventCancelled': {
         const e = event.data as unknown as ExamEventCancelledData;
@@ -127,6 +141,32 @@ export const examEventsProjection: Projection = {
     }
   },
 };
+
+/**
+ * Keeps the venue's name and shows it in the titles of its events, and takes the venue's zone onto
+ * each of its events that shows another. A venue redefined with the same name and zone changes no event.
+ */
+async function venueDefined(venue: VenueDefinition, view: ReadView): Promise<Change[]> {
+  const changes: Change[] = [{ kind: 'upsert', collection: VENUES, doc: { _id: catalogKey(venue.Organization, venue.VenueId), Name: venue.Name } }];
+  const ofVenue = { Organization: venue.Organization, EventVenue: venue.VenueId };
+  for (const doc of await view.find(EVENTS, { ...ofVenue, VenueName: { $ne: venue.Name } })) {
+    const title = titleWithVenueName(doc, venue.Name);
+    if (title !== null) changes.push(patchEvent(doc._id, title));
+  }
+  changes.push({ kind: 'updateMany', collection: EVENTS, filter: { ...ofVenue, TimeZone: { $ne: venue.TimeZone } }, set: { TimeZone: venue.TimeZone } });
+  return changes;
+}
+
+/** Keeps the title a form shows and shows it in the titles of the events it is the only form of. */
+async function formDefined(form: AssessmentFormDefinition, view: ReadView): Promise<Change[]> {
+  const shown = formTitleShown(form);
+  const changes: Change[] = [{ kind: 'upsert', collection: FORMS, doc: { _id: catalogKey(form.Organization, form.FormId), Title: shown } }];
+  for (const doc of await view.find(EVENTS, { Organization: form.Organization, TitleFormId: form.FormId, TitlePart: { $ne: shown } })) {
+    const title = titleWithFormTitle(doc, shown);
+    if (title !== null) changes.push(patchEvent(doc._id, title));
+  }
+  return changes;
+}
 
 function patchEvent(eventId: string, set: Record<string, unknown>): Change {
   return { kind: 'patch', collection: EVENTS, id: eventId, set };

@@ -52,7 +52,7 @@ const history: StoredEvent[] = [
   reg('AccommodationRevoked', { Type: 'Reader' }),
   reg('ExamTimeLimited', { ExamTimeLimit: 135 }),
   // Retitled before the move: the row must take the event's current title from the lookup copy.
-  stored(`examEvent-${EVENT_B}`, 'ExamEventRetitled', { EventId: EVENT_B, Title: 'North Hall / Chemistry' }),
+  stored(`examEvent-${EVENT_B}`, 'ExamFormAttached', { EventId: EVENT_B, FormId: FORM, FormTitle: 'Chemistry' }),
   reg('RegistrationTransferred', { FromEventId: EVENT_A, ToEventId: EVENT_B, Reason: null }),
   stored(`learner-${ORG}-${LEARNER}`, 'LearnerDefined', { Organization: ORG, LearnerId: LEARNER, Name: 'Ada Lovelace', Email: 'ada@example.org', Code: 'P-1' }),
   reg('RegistrationCancelled', { EventId: EVENT_B, Reason: null }, '2031-01-02T08:30:00+01:00'),
@@ -148,7 +148,8 @@ describe('registrations projection', () => {
     const before = await store.get('registrations', REG);
     expect(before).toMatchObject({ EventStart: '2031-07-03T09:00:00-07:00' });
     const renamed = venueDefined('America/Vancouver');
-    expect(await registrationsProjection.project(renamed, store)).toEqual([]);
+    // Only this projection's copy of the venue is written.
+    expect((await registrationsProjection.project(renamed, store)).map((change) => change.collection)).toEqual(['registrations_venues']);
     await apply([renamed, venueDefined('Asia/Tokyo', '7d1e3f40-2b7a-4a54-8f38-3f1f6b8f0c02')]);
     expect(await store.get('registrations', REG)).toEqual(before);
   });
@@ -158,7 +159,7 @@ describe('registrations projection', () => {
     const moved = venueDefined('America/New_York');
     const changes = await registrationsProjection.project(moved, store);
     // The rows come first, so a crash can leave only this state, never copies without rows.
-    expect(changes.map((change) => change.collection)).toEqual(['registrations', 'registrations', 'registrations_events', 'registrations_events']);
+    expect(changes.map((change) => change.collection)).toEqual(['registrations_venues', 'registrations', 'registrations', 'registrations_events', 'registrations_events']);
     await store.runBatch(registrationsProjection.name, async (session) => {
       await session.apply(changes.filter((change) => change.collection === 'registrations'));
       return history[history.length - 1].position;
@@ -167,6 +168,35 @@ describe('registrations projection', () => {
     expect(await retrieved()).toMatchObject({ EventStart: '2031-07-03T12:00:00-04:00' });
     expect(await store.get('registrations_events', EVENT_B)).toMatchObject({ EventStart: '2031-07-03T12:00:00-04:00' });
     expect(await store.get('registrations_events', EVENT_A)).toMatchObject({ EventStart: '2031-03-03T12:00:00-05:00' });
+  });
+
+  it('shows its event’s title with the venue’s current name and the forms’ current titles, on the row and in retrieve (spec §3, §5)', async () => {
+    const FORM_2 = 'f1a2b3c4-d5e6-4f70-8192-a3b4c5d6e706';
+    const titles = async () => [(await retrieved()).EventTitle, ...(await store.find('registrations', { EventIdentifier: EVENT_B })).map((row) => row.EventTitle)];
+    await apply(history);
+    expect(await titles()).toEqual(['North Hall / Chemistry', 'North Hall / Chemistry']);
+
+    const renamed = stored(`venue-${ORG}-${VENUE}`, 'VenueDefined', { Organization: ORG, VenueId: VENUE, Name: 'South Hall', TimeZone: 'America/Vancouver', Address: null });
+    const retitled = stored(`assessmentForm-${ORG}-${FORM}`, 'AssessmentFormDefined', {
+      Organization: ORG, FormId: FORM, Code: 'CHEM-110', Name: 'Chemistry final', Title: null, Status: 'Published', Asset: 1, TimeLimit: 90,
+    });
+    // A crash that wrote the rows of the form's change but not the events' copies: the replay finishes it.
+    const changes = await registrationsProjection.project(retitled, store);
+    await store.runBatch(registrationsProjection.name, async (session) => {
+      await session.apply(changes.filter((change) => change.collection !== 'registrations_events'));
+      return history[history.length - 1].position;
+    });
+    await apply([retitled, renamed]);
+    expect(await titles()).toEqual(['South Hall / Chemistry final', 'South Hall / Chemistry final']);
+    expect(await retrieved()).toMatchObject({ AssessmentFormName: 'Chemistry final', AssessmentFormTitle: null });
+
+    // A second form: `Various`, and a form's change no longer shows in it.
+    await apply([
+      stored(`examEvent-${EVENT_B}`, 'ExamFormAttached', { EventId: EVENT_B, FormId: FORM_2, FormTitle: 'Physics' }),
+      stored(`assessmentForm-${ORG}-${FORM}`, 'AssessmentFormDefined', { Organization: ORG, FormId: FORM, Code: 'CHEM-110', Name: null, Title: 'Chem', Status: 'Published', Asset: 1, TimeLimit: 90 }),
+    ]);
+    expect(await titles()).toEqual(['South Hall / Various', 'South Hall / Various']);
+    expect(await store.get('registrations_events', EVENT_A)).toMatchObject({ EventTitle: 'South Hall / No Exam' });
   });
 
   it('removes a deleted registration', async () => {

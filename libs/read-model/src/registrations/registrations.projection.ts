@@ -5,14 +5,18 @@
  * The projection keeps its own copies of the catalog and exam event data it shows (the lookup
  * collections below), so it depends on no other projection; when a learner, form, venue or exam
  * event changes, every row that shows it is updated. A venue shows in a row as the offset of its
- * event's times (spec §1: the venue's local offset), so a venue's new time zone re-renders them.
+ * event's times (spec §1: the venue's local offset) and in its event's title, so a venue's new time
+ * zone or name re-renders them; a form's new title re-renders the titles of the events it is the
+ * only form of (exam-event-title-parts.ts).
  */
 import type { StoredEvent } from '../../../event-store/src/event-store.js';
 import type { AssessmentFormDefinition, LearnerDefinition, VenueDefinition } from '../../../domain/src/catalog/catalog.events.js';
-import type { ExamEventRetitledData, ExamScheduledData } from '../../../domain/src/exam-event/exam-event.events.js';
+import { formTitleShown } from '../../../domain/src/exam-event/exam-event-title.js';
+import type { ExamFormAttachedData, ExamScheduledData } from '../../../domain/src/exam-event/exam-event.events.js';
 import type { Accommodation, RegistrationEvent } from '../../../domain/src/registration/registration.events.js';
 import { formatInZone } from '../../../domain/src/shared/time.js';
 import { catalogKey } from '../catalog/catalog.projection.js';
+import { scheduledTitle, type TitleFields, titleWithForm, titleWithFormTitle, titleWithVenueName } from '../exam-event-title-parts.js';
 import { REGISTRATION_DETAIL_FIELDS, REGISTRATION_ROW_FIELDS } from './registration-fields.js';
 import type { Projection } from '../projection.js';
 import type { Change, CollectionSpec, Doc, Filter, ReadView } from '../read-store.js';
@@ -40,8 +44,10 @@ export const RegistrationCollections = {
     // without parsing documents.
     views: { [REGISTRATION_ROW_VIEW]: REGISTRATION_ROW_FIELDS, [REGISTRATION_DETAIL_VIEW]: REGISTRATION_DETAIL_FIELDS },
   },
-  /** Exam events as the rows show them, by event id (ids are global). */
+  /** Exam events as the rows show them, with their titles' parts, by event id (ids are global). */
   events: { name: 'registrations_events', indexes: [] },
+  /** Venue names by `catalogKey(org, id)`. */
+  venues: { name: 'registrations_venues', indexes: [] },
   /** Learners by `catalogKey(org, id)`. */
   learners: { name: 'registrations_learners', indexes: [] },
   /** Assessment forms by `catalogKey(org, id)`. */
@@ -49,6 +55,9 @@ export const RegistrationCollections = {
 } satisfies Record<string, CollectionSpec>;
 
 const ROWS = RegistrationCollections.registrations.name;
+const EVENTS = RegistrationCollections.events.name;
+const FORMS = RegistrationCollections.forms.name;
+const VENUES = RegistrationCollections.venues.name;
 
 export const registrationsProjection: Projection = {
   name: 'registrations',
@@ -61,18 +70,13 @@ export const registrationsProjection: Projection = {
       case 'LearnerDefined':
         return learnerDefined(event.data as unknown as LearnerDefinition);
       case 'AssessmentFormDefined':
-        return formDefined(event.data as unknown as AssessmentFormDefinition);
+        return formDefined(event.data as unknown as AssessmentFormDefinition, view);
       case 'VenueDefined':
         return venueDefined(event.data as unknown as VenueDefinition, view);
       case 'ExamScheduled':
-        return examScheduled(event.data as unknown as ExamScheduledData);
-      case 'ExamEventRetitled': {
-        const { EventId, Title } = event.data as unknown as ExamEventRetitledData;
-        return [
-          { kind: 'patch', collection: RegistrationCollections.events.name, id: EventId, set: { EventTitle: Title } },
-          { kind: 'updateMany', collection: ROWS, filter: eventRows(event, EventId), set: { EventTitle: Title } },
-        ];
-      }
+        return examScheduled(event.data as unknown as ExamScheduledData, view);
+      case 'ExamFormAttached':
+        return formAttached(event.data as unknown as ExamFormAttachedData, view);
       default:
         if (event.streamId.startsWith('registration-')) return registrationChanged(event, view);
         return [];
@@ -89,13 +93,34 @@ function learnerDefined(learner: LearnerDefinition): Change[] {
   );
 }
 
-function formDefined(form: AssessmentFormDefinition): Change[] {
-  return followCatalogEntry(
-    RegistrationCollections.forms.name,
+/** The form's fields on every row that holds it, and its title in the titles of the events it is the only form of. */
+async function formDefined(form: AssessmentFormDefinition, view: ReadView): Promise<Change[]> {
+  const changes = followCatalogEntry(
+    FORMS,
     catalogKey(form.Organization, form.FormId),
     { Organization: form.Organization, AssessmentFormIdentifier: form.FormId },
     { AssessmentFormCode: form.Code, AssessmentFormName: form.Name, AssessmentFormTitle: form.Title },
   );
+  const shown = formTitleShown(form);
+  const events = await view.find(EVENTS, { Organization: form.Organization, TitleFormId: form.FormId, TitlePart: { $ne: shown } });
+  return [...changes, ...retitled(form.Organization, events, (event) => titleWithFormTitle(event, shown))];
+}
+
+/**
+ * The new titles of `events` (null: unchanged) on their rows, then on the events' copies: MongoDB
+ * writes a batch collection by collection, in the order of their first change, and a replay after a
+ * crash between the two finds the rows to do only while the copies still differ.
+ */
+function retitled(organization: string, events: readonly Doc[], titleOf: (event: Doc) => TitleFields | null): Change[] {
+  const rows: Change[] = [];
+  const copies: Change[] = [];
+  for (const event of events) {
+    const title = titleOf(event);
+    if (title === null) continue;
+    rows.push({ kind: 'updateMany', collection: ROWS, filter: { Organization: organization, EventIdentifier: event._id }, set: { EventTitle: title.EventTitle } });
+    copies.push({ kind: 'patch', collection: EVENTS, id: event._id, set: title });
+  }
+  return [...rows, ...copies];
 }
 
 /** Keeps this projection's own copy of a catalog entry and shows its fields on every row using it. */
@@ -107,34 +132,38 @@ function followCatalogEntry(copies: string, key: string, rows: Filter, fields: R
 }
 
 /**
- * Shows the times of the venue's exam events in its time zone (the same instants) on their rows,
- * where they are shown in another. A venue redefined with the same zone (renamed, say) changes no
- * row. (An exam event is scheduled in the zone its venue has then: ExamScheduled records it.)
+ * Keeps the venue's name, and shows the times of its exam events in its time zone (the same
+ * instants) and its name in their titles, on their rows and copies, where they show others. A
+ * venue redefined with the same name and zone changes no row. (An exam event is scheduled in the
+ * zone its venue has then: ExamScheduled records it.)
  */
 async function venueDefined(venue: VenueDefinition, view: ReadView): Promise<Change[]> {
-  const events = await view.find(RegistrationCollections.events.name, { Organization: venue.Organization, EventVenue: venue.VenueId });
+  const copy: Change = { kind: 'upsert', collection: VENUES, doc: { _id: catalogKey(venue.Organization, venue.VenueId), Name: venue.Name } };
+  const events = await view.find(EVENTS, { Organization: venue.Organization, EventVenue: venue.VenueId });
   const rows: Change[] = [];
   const copies: Change[] = [];
   for (const event of events) {
     const start = formatInZone(event.EventStart as string, venue.TimeZone);
-    if (start === event.EventStart) continue;
-    const times = { EventScheduledStart: start, EventStart: start };
-    rows.push({ kind: 'updateMany', collection: ROWS, filter: { Organization: venue.Organization, EventIdentifier: event._id }, set: times });
-    copies.push({ kind: 'patch', collection: RegistrationCollections.events.name, id: event._id, set: times });
+    const times = start === event.EventStart ? null : { EventScheduledStart: start, EventStart: start };
+    const title = titleWithVenueName(event, venue.Name);
+    if (times === null && title === null) continue;
+    const shown = { ...times, ...(title && { EventTitle: title.EventTitle }) };
+    rows.push({ kind: 'updateMany', collection: ROWS, filter: { Organization: venue.Organization, EventIdentifier: event._id }, set: shown });
+    copies.push({ kind: 'patch', collection: EVENTS, id: event._id, set: { ...times, ...title } });
   }
-  // The rows first: MongoDB writes a batch collection by collection, in the order of their first
-  // change, and a replay after a crash between the two finds the rows to do only while the copies
-  // still differ.
-  return [...rows, ...copies];
+  // The rows first: see `retitled`.
+  return [copy, ...rows, ...copies];
 }
 
-function examScheduled(data: ExamScheduledData): Change[] {
-  const fields = eventFields(data);
+async function examScheduled(data: ExamScheduledData, view: ReadView): Promise<Change[]> {
+  const venue = await view.get(VENUES, catalogKey(data.Organization, data.Venue));
+  const title = scheduledTitle((venue?.Name as string | undefined) ?? data.VenueName);
+  const fields = eventFields(data, title.EventTitle);
   return [
     {
       kind: 'upsert',
-      collection: RegistrationCollections.events.name,
-      doc: { _id: data.EventId, Organization: data.Organization, ...fields },
+      collection: EVENTS,
+      doc: { _id: data.EventId, Organization: data.Organization, ...fields, ...title },
     },
     // Normally no row names the event yet; this keeps rows right if one was projected first.
     {
@@ -146,8 +175,20 @@ function examScheduled(data: ExamScheduledData): Change[] {
   ];
 }
 
+/** A form attached to an exam event may change its title (spec §3). */
+async function formAttached(data: ExamFormAttachedData, view: ReadView): Promise<Change[]> {
+  const event = await view.get(EVENTS, data.EventId);
+  if (event === null) return [];
+  const organization = event.Organization as string;
+  const form = await view.get(FORMS, catalogKey(organization, data.FormId));
+  const formTitle = form
+    ? formTitleShown({ Title: form.AssessmentFormTitle as string | null, Name: form.AssessmentFormName as string | null, Code: form.AssessmentFormCode as string })
+    : data.FormTitle;
+  return retitled(organization, [event], (doc) => titleWithForm(doc, data.FormId, formTitle));
+}
+
 /** The row fields that come from the exam event. Its times are shown in the venue's offset. */
-function eventFields(data: ExamScheduledData) {
+function eventFields(data: ExamScheduledData, title: string) {
   const start = formatInZone(data.Start, data.VenueTimeZone);
   return {
     EventNumber: data.Number,
@@ -155,7 +196,7 @@ function eventFields(data: ExamScheduledData) {
     EventScheduledStart: start,
     EventStart: start,
     EventVenue: data.Venue,
-    EventTitle: data.Title,
+    EventTitle: title,
     EventExamType: data.ExamType,
   };
 }
@@ -169,16 +210,14 @@ const NO_EVENT = {
   EventTitle: null,
   EventExamType: null,
 };
+const EVENT_ROW_FIELDS = Object.keys(NO_EVENT);
 
 async function eventOf(view: ReadView, eventId: string): Promise<Record<string, unknown>> {
-  const doc = await view.get(RegistrationCollections.events.name, eventId);
-  if (doc === null) return { EventIdentifier: eventId, ...NO_EVENT };
-  const { _id, Organization: _organization, ...fields } = doc;
-  return { EventIdentifier: eventId, ...fields };
-}
-
-function eventRows(event: StoredEvent, eventId: string) {
-  return { Organization: event.metadata.organization, EventIdentifier: eventId };
+  const doc = await view.get(EVENTS, eventId);
+  const fields: Record<string, unknown> = { EventIdentifier: eventId, ...NO_EVENT };
+  // The row fields only: the copy also holds its title's parts.
+  if (doc !== null) for (const field of EVENT_ROW_FIELDS) fields[field] = doc[field];
+  return fields;
 }
 
 /**
@@ -232,7 +271,7 @@ async function registrationChanged(stored: StoredEvent, view: ReadView): Promise
       const row = await view.get(ROWS, id);
       if (row === null) return [];
       const form = await view.get(
-        RegistrationCollections.forms.name,
+        FORMS,
         catalogKey(row.Organization as string, event.data.FormId),
       );
       return patch({
