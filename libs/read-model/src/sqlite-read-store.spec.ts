@@ -155,7 +155,7 @@ describe('SqliteReadStore', () => {
     for (const needle of ['οδυσσευς', 'ευσ', 'σς', 'ΣΣ', 'ς']) expect(await search({ Name: { $contains: needle } })).toEqual(['greek']);
   });
 
-  it('drops the text-index entries of documents that are deleted or reset', async () => {
+  it('drops the text-index entries of documents that are deleted or reset, and indexes those written after a reset', async () => {
     const store = await open(file, { textQueueRows: 1 });
     await write(store, [
       upsert({ _id: 'a', Org: 'o1', Name: 'Ada' }),
@@ -170,8 +170,16 @@ describe('SqliteReadStore', () => {
     try {
       expect(indexed()).toBe(1);
       expect(withGrams()).toBe(0); // no name with an "l" is left
+      // The reset empties the table with the text queue's triggers dropped, and makes them again.
+      const triggers = () => db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).pluck().all();
+      const before = triggers();
+      expect(before.length).toBeGreaterThan(0);
       await store.reset('people', ['people']);
       expect(indexed()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM rm_people_fts_queue').pluck().get()).toBe(0);
+      expect(triggers()).toEqual(before);
+      await write(store, [upsert({ _id: 'c', Org: 'o1', Name: 'Grace Hopper' })]);
+      expect(ids(await store.find('people', { Name: { $contains: 'hopp' } }))).toEqual(['c']);
     } finally {
       db.close();
     }

@@ -30,7 +30,7 @@ import { registerFoldFunction } from './sqlite-text-fold.js';
 import { TextIndexBuild } from './sqlite-text-index-build.js';
 import { drainTextQueue, isSearchable } from './sqlite-text-index.js';
 import { WalCheckpointer } from '../../sqlite-support/src/wal-checkpointer.js';
-import { CHECKPOINTS_DDL, copyCheckpoints, copyCollectionRows, createDeclaredIndex, ensureCollectionSchema, indexServing, LayoutCache, readCheckpoint, readLayout } from './sqlite-schema.js';
+import { CHECKPOINTS_DDL, copyCheckpoints, copyCollectionRows, createDeclaredIndex, ensureCollectionSchema, indexServing, LayoutCache, readCheckpoint, readLayout, withoutTriggers } from './sqlite-schema.js';
 import { VIEWS_DDL } from './sqlite-views.js';
 import { quote } from './sqlite-query.js';
 import { liftBulkFilledSegments } from './fts5-structure.js';
@@ -373,7 +373,8 @@ export class SqliteReadStore extends SqliteQueries implements ReadStore {
           // A collection that was never created has nothing to drop.
           const layout = readLayout(this.writer.db, collection);
           if (!layout) continue;
-          this.writer.db.exec(`DELETE FROM ${quote(layout.table)}`);
+          // Emptied without firing the text queue's triggers: the text indexes are emptied whole below.
+          withoutTriggers(this.writer.db, layout.table, () => this.writer.db.exec(`DELETE FROM ${quote(layout.table)}`));
           if (!isSearchable(layout)) continue;
           this.writer.db.exec(`INSERT INTO ${quote(layout.ftsTable)} (${quote(layout.ftsTable)}) VALUES ('delete-all')`);
           this.writer.db.exec(`INSERT INTO ${quote(layout.gramsTable)} (${quote(layout.gramsTable)}) VALUES ('delete-all')`);
