@@ -44,7 +44,7 @@ export const ExamEventCollections = {
     ],
   },
   members: { name: 'exam_event_members', indexes: [] },
-  /** The venue names and form titles titles show, by `catalogKey(org, id)`, as of the log so far. */
+  /** Copies of venue names and of what event titles show for forms, by `catalogKey(org, id)`, as of the log so far. */
   venues: { name: 'exam_event_venues', indexes: [] },
   forms: { name: 'exam_event_forms', indexes: [] },
 } satisfies Record<string, CollectionSpec>;
