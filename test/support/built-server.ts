@@ -21,17 +21,21 @@ export interface ServerProcess {
   child: ChildProcess;
   /** What it wrote to stderr so far. */
   stderr(): string;
+  /** What it wrote to stdout (its log) so far. */
+  stdout(): string;
 }
 
 /** Spawns the server on the data folder and port; `env` adds to or overrides its environment. */
 export function spawnServer(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): ServerProcess {
   const child = spawn(process.execPath, [...API_NODE_FLAGS, MAIN], {
     env: { ...process.env, BOOKING_DATA_DIR: dataDir, BOOKING_JWT_SECRET: TEST_SECRET, PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return { child, stderr: () => stderr };
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  return { child, stderr: () => stderr, stdout: () => stdout };
 }
 
 /** Spawns the server and waits until /health answers. */

@@ -13,6 +13,7 @@ import { answerClientError, answerConnect, answerUnmetExpectation } from './http
 import { parseJsonBodies } from './http/json-bodies.js';
 import { fromFastifyError } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './http/problem-details.js';
+import { closeConnectionsOnceIdle } from './http/closing.js';
 import { handlePipelinedRequestsInTurn, refuseAmbiguousRequests } from './http/request-framing.js';
 import { rememberRequestShapes } from './http/request-shapes.js';
 import { protectRoutes } from './http/route-access.js';
@@ -97,6 +98,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // JSON only: the built-in text/plain parser would let non-JSON bodies through.
   fastify.removeContentTypeParser('text/plain');
   handlePipelinedRequestsInTurn(fastify);
+  closeConnectionsOnceIdle(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     // Lower case, as Fastify sends it (see security-headers.ts).
     void reply.header('x-request-id', request.id);

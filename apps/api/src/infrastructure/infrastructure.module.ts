@@ -64,10 +64,12 @@ class StoresLifecycle implements OnModuleInit, OnApplicationShutdown {
     if (this.config.runProjector) await this.projector.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onApplicationShutdown(signal?: string): Promise<void> {
     await this.projector.stop();
     await this.readStore.close();
     await this.eventStore.close();
+    // The last line of a clean stop: without it, an operator cannot tell one from a kill.
+    if (signal !== undefined) new Logger('Booking').log(`${signal}: stopped; the projector and the stores are closed`);
   }
 }
 
