@@ -14,4 +14,3 @@ export function closeConnectionsOnceIdle(fastify: FastifyInstance): void {
     done();
   });
 }
-
