@@ -41,6 +41,9 @@ export const ExamEventCollections = {
     indexes: [
       ['Organization', 'Start'],
       ['Organization', 'EventStatus', 'Start'],
+      // A venue's or a form's change finds the events whose title shows it.
+      ['Organization', 'EventVenue'],
+      ['Organization', 'TitleFormId'],
     ],
   },
   members: { name: 'exam_event_members', indexes: [] },

@@ -45,7 +45,14 @@ export const RegistrationCollections = {
     views: { [REGISTRATION_ROW_VIEW]: REGISTRATION_ROW_FIELDS, [REGISTRATION_DETAIL_VIEW]: REGISTRATION_DETAIL_FIELDS },
   },
   /** Exam events as the rows show them, with their titles' parts, by event id (ids are global). */
-  events: { name: 'registrations_events', indexes: [] },
+  events: {
+    name: 'registrations_events',
+    // A venue's or a form's change finds the events it shows in.
+    indexes: [
+      ['Organization', 'EventVenue'],
+      ['Organization', 'TitleFormId'],
+    ],
+  },
   /** Venue names by `catalogKey(org, id)`. */
   venues: { name: 'registrations_venues', indexes: [] },
   /** Learners by `catalogKey(org, id)`. */
