@@ -60,7 +60,9 @@ import { newId, TEST_SECRET } from '../support/test-app.js';
     const port = await freePort();
     const server = spawnServer(dataDir, port, { LOG_LEVEL: 'info' });
     try {
-      for (let attempt = 0; attempt < 200 && !(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)); attempt++) {
+      const up = () => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+      for (let attempt = 0; !(await up()); attempt++) {
+        if (attempt === 200) throw new Error(`the server did not start: ${server.stderr()}`);
         await new Promise((done) => setTimeout(done, 100));
       }
       server.child.kill('SIGTERM');
