@@ -61,7 +61,7 @@ async function startProjector(dataDir: string): Promise<ProjectorProcess> {
       expect(lines.map((line) => [line.service, line.level, line.msg])).toEqual([
         ['booking-projector', 30, 'Caught up with an empty event log; following the event log'],
         ['booking-projector', 30, 'SIGTERM: finishing the current batch'],
-        ['booking-projector', 30, 'Stopped'],
+        ['booking-projector', 30, 'SIGTERM: stopped; the stores are closed'],
       ]);
     } finally {
       projector.kill('SIGKILL');

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     await runner.stop();
     await readStore.close();
     await eventStore.close();
-    logger.info('Stopped');
+    logger.info(`${signal}: stopped; the stores are closed`);
     // Exits by the signal, as the API does (143 for SIGTERM, 130 for SIGINT): a clean stop.
     process.kill(process.pid, signal);
   };

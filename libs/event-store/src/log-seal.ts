@@ -53,7 +53,7 @@ export class LogDigest {
   checkedSealHolds(): boolean | null {
     if (this.check === null) return null;
     if (this.last === null || this.last < this.check.position) return false;
-    // Nothing past the seal's position was read: the log ends at or before it, all of it counts.
+    // Nothing past the seal's position was read: the log ends at it, and all of it counts.
     return (this.digestAtCheck ?? this.hash.copy().digest('hex')) === this.check.digest;
   }
 }

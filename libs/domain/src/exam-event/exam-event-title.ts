@@ -10,7 +10,7 @@ export const NO_FORM_PART = 'No Exam';
 export const SEVERAL_FORMS_PART = 'Various';
 
 /** The part of a title after the venue's name. */
-export function titlePart(formTitles: readonly string[]): string {
+function titlePart(formTitles: readonly string[]): string {
   if (formTitles.length === 0) return NO_FORM_PART;
   if (formTitles.length === 1) return formTitles[0];
   return SEVERAL_FORMS_PART;
