@@ -112,6 +112,21 @@ describe('request bodies and methods', () => {
     expect(await eventStore(app).headPosition()).toBe(before);
   });
 
+  it('lists the problems of the path and of the query in one 400: a registration as of a time (spec §1)', async () => {
+    const both = await app.request('GET', '/api/registrations/nope?asOf=2028-01-01T00:00:00', { token: tenant.token });
+    expect([both.status, both.body.errors]).toEqual([
+      400,
+      [
+        { field: 'registration', message: 'must be a UUID' },
+        { field: 'asOf', message: 'must be an ISO 8601 time with an offset' },
+      ],
+    ]);
+    const pathOnly = await app.request('GET', '/api/registrations/nope?asOf=2028-01-01T00:00:00Z', { token: tenant.token });
+    expect(pathOnly.body.errors).toEqual([{ field: 'registration', message: 'must be a UUID' }]);
+    const queryOnly = await app.request('GET', `/api/registrations/${newId()}?asOf=yesterday`, { token: tenant.token });
+    expect(queryOnly.body.errors).toEqual([{ field: 'asOf', message: 'must be an ISO 8601 time with an offset' }]);
+  });
+
   it('refuses a JSON null body like any other body that is not an object', async () => {
     const { registration } = await registered(app, tenant);
     const cancel = await app.request('POST', `/api/registrations/${registration}/commands/cancel`, { token: tenant.token, rawBody: 'null', headers: json });

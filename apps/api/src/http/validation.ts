@@ -100,3 +100,26 @@ export class UuidParamPipe extends PathParamPipe {
     return value.toLowerCase();
   }
 }
+
+/**
+ * A checked optional query parameter: absent is `undefined`; otherwise, like `PathParamPipe`, its
+ * check is a method of its own, which the problem filter runs beside the path's (request-shapes.ts).
+ */
+export abstract class QueryParamPipe<T> implements PipeTransform<unknown, T | undefined> {
+  /** What a value that does not parse is told. */
+  protected abstract readonly expected: string;
+
+  /** The value the handler gets, or null when `value` is not one. */
+  protected abstract parse(value: unknown): T | null;
+
+  problemWith(value: unknown, name: string): FieldProblem | null {
+    return value === undefined || this.parse(value) !== null ? null : { field: name, message: this.expected };
+  }
+
+  transform(value: unknown, metadata: ArgumentMetadata): T | undefined {
+    if (value === undefined) return undefined;
+    const parsed = this.parse(value);
+    if (parsed === null) throw new RequestValidationError([{ field: metadata.data ?? 'query', message: this.expected }]);
+    return parsed;
+  }
+}
