@@ -2,10 +2,10 @@ import { PDFParse } from 'pdf-parse';
 import { sheetFontsFor } from './scrap-paper.fonts.js';
 import { NO_REGISTRATIONS, RETURN_NOTICE, renderScrapPaper, SHEETS_PER_TURN } from './scrap-paper.pdf.js';
 
-async function pagesOf(pdf: Buffer): Promise<string[]> {
+async function pagesOf(pdf: Buffer, itemJoiner?: string): Promise<string[]> {
   const parser = new PDFParse({ data: new Uint8Array(pdf) });
   try {
-    return (await parser.getText()).pages.map((page) => page.text);
+    return (await parser.getText(itemJoiner === undefined ? {} : { itemJoiner })).pages.map((page) => page.text);
   } finally {
     await parser.destroy();
   }
@@ -107,6 +107,40 @@ describe('renderScrapPaper', () => {
     expect(finished).toEqual(['long', 'short']);
     expect((await pagesOf(first)).every((page) => page.includes('Żaneta Αλφα'))).toBe(true);
     expect((await pagesOf(second))[0]).toContain('Zed Łada 孔子');
+  });
+
+  /**
+   * Each line of a page as the pieces of text drawn on it, left to right. A PDF reader gives a
+   * right-to-left piece in reading order (pdf.js reverses it back), a left-to-right one as drawn.
+   */
+  async function piecesOfLines(pdf: Buffer): Promise<string[][][]> {
+    return (await pagesOf(pdf, '|')).map((page) =>
+      page.split('\n').map((line) => line.split('|').map((piece) => piece.trim()).filter(Boolean)),
+    );
+  }
+
+  it('prints right-to-left names in reading order, with digits, Latin and Chinese where the bidirectional algorithm puts them', async () => {
+    const names: Array<[string, string[]]> = [
+      ['מרים כהן', ['מרים כהן']], // one right-to-left piece: מרים on the right, כהן to its left
+      ['مريم حسن', ['مريم حسن']],
+      ['כהן 2024 דוד', ['דוד', '2024', 'כהן']], // read from the right: כהן, 2024, דוד
+      ['Miriam מרים Cohen', ['Miriam', 'מרים', 'Cohen']],
+      ['محمد 中文 علي', ['علي', '中文', 'محمد']],
+    ];
+    const sheets = names.map(([name]) => ({ LearnerName: name, LearnerCode: 'P-1', Passcode: 'K7M2Q9WXR4TZ' }));
+    const pages = await piecesOfLines(await renderScrapPaper(event, sheets));
+    names.forEach(([, pieces], i) => expect(pages[i]).toContainEqual(pieces));
+  });
+
+  it('wraps a long right-to-left title on the logical text: its first words on the first line, each line in reading order', async () => {
+    const letters = 'אבגדהוזחטיכלמנסעפצקרשת';
+    const words = Array.from({ length: 60 }, (_, i) => letters[i % 22] + letters[(i * 7 + 3) % 22] + letters[(i * 5 + 11) % 22]);
+    const title = words.join(' ');
+    const [page] = await piecesOfLines(await renderScrapPaper({ title, start: event.start }, [{ LearnerName: 'Ada', LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' }]));
+    const titleLines = page.filter((pieces) => pieces.some((piece) => /[א-ת]/.test(piece)));
+    expect(titleLines.length).toBeGreaterThan(1);
+    expect(titleLines.every((pieces) => pieces.length === 1)).toBe(true);
+    expect(titleLines.map(([piece]) => piece).join(' ')).toBe(title);
   });
 
   it('embeds no font for Latin-1 text, DejaVu Sans beyond it, and the fallback font only for a character DejaVu Sans lacks', async () => {

@@ -1,12 +1,31 @@
 import type { Font } from 'fontkit';
 import type { ScrapPaperSheet } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
-import { fontRuns, forgetGlyphs, inStandardFont, printableText, sheetFontsFor } from './scrap-paper.fonts.js';
+import type { EmbeddingLevels } from 'bidi-js';
+import { lineBreaks, rightToLeftLevels, visualRuns } from './scrap-paper.bidi.js';
+import { type FontRun, fontRuns, forgetGlyphs, inStandardFont, printableText, REPLACEMENT_CHARACTER, type SheetFont, sheetFontsFor } from './scrap-paper.fonts.js';
 
 export const RETURN_NOTICE = 'This must be returned to the invigilator upon completion of the exam.';
 export const NO_REGISTRATIONS = 'This exam event has no active registrations, so there is no scrap paper to print.';
 
 /** A font's line height at `size`, as pdfkit computes it (ascent, descent and line gap). */
 const lineHeight = (font: Font, size: number) => ((font.ascent - font.descent + font.lineGap) / font.unitsPerEm) * size;
+
+/** The whole text laid out at once: without features, pdfkit lays out each word on its own and joins them left to right. */
+const WHOLE_RUN = { features: [] };
+
+const CONTROLS = /[\p{Cc}\p{Cs}]/gu; // printed as U+FFFD (fontRuns), so ordered as one
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * A run's text as pdfkit must be given it for fontkit to set it in the order wanted. fontkit
+ * reverses a text whose first letter is of a right-to-left script, and only such a text: a
+ * right-to-left run without such a letter (spaces, punctuation), or a left-to-right one with one
+ * (Arabic-Indic digits), is given reversed, by whole characters with their marks.
+ */
+function inLayoutOrder({ font, text }: FontRun, rightToLeft: boolean): string {
+  if ((font.font.layout(text, []).direction === 'rtl') === rightToLeft) return text;
+  return [...graphemes.segment(text)].map(({ segment }) => segment).reverse().join('');
+}
 
 /** Sheets laid out between two turns of the event loop: a few milliseconds (0.5–4 ms a page). */
 export const SHEETS_PER_TURN = 8;
@@ -64,6 +83,12 @@ async function render(event: { title: string; start: string }, sheets: readonly 
       return;
     }
     const primary = fonts[weight];
+    const shown = printed.replace(CONTROLS, REPLACEMENT_CHARACTER);
+    const levels = rightToLeftLevels(shown);
+    if (levels) {
+      bidiLines(shown, levels, primary, weight, size);
+      return;
+    }
     const runs = fontRuns(printed, fonts.fallback ? [primary, fonts.fallback] : [primary]);
     const ascent = (primary.font.ascent / primary.font.unitsPerEm) * size;
     runs.forEach((run, i) => {
@@ -78,6 +103,33 @@ async function render(event: { title: string; start: string }, sheets: readonly 
       });
     });
     document.font(primary.name, size); // what follows (moveDown) spaces as DejaVu Sans, not the fallback
+  };
+
+  /**
+   * A line with right-to-left text (UAX #9, scrap-paper.bidi.ts): broken into lines here, on the
+   * logical text, then each line's runs drawn in visual order from the left margin, in the fonts
+   * and on the baseline `line` uses.
+   */
+  const bidiLines = (shown: string, levels: EmbeddingLevels, primary: SheetFont, weight: 'regular' | 'bold', size: number) => {
+    const sheetFonts = fonts?.fallback ? [primary, fonts.fallback] : [primary];
+    const widthOf = (text: string) =>
+      fontRuns(text, sheetFonts).reduce((width, run) => width + document.font(run.font.name, size).widthOfString(run.text, WHOLE_RUN), 0);
+    const ascent = (primary.font.ascent / primary.font.unitsPerEm) * size;
+    const { left, right } = document.page.margins;
+    for (const [start, end] of lineBreaks(shown, widthOf, document.page.width - left - right)) {
+      document.x = left;
+      for (const run of visualRuns(shown, levels, start, end)) {
+        const pieces = fontRuns(run.text, sheetFonts);
+        for (const piece of run.rightToLeft ? pieces.reverse() : pieces) {
+          const fauxBold = weight === 'bold' && piece.font !== primary;
+          if (fauxBold) document.lineWidth(size / 40);
+          document.font(piece.font.name, size).text(inLayoutOrder(piece, run.rightToLeft), { ...WHOLE_RUN, lineBreak: false, baseline: -ascent, fill: true, stroke: fauxBold });
+        }
+      }
+      document.x = left;
+      document.y += lineHeight(primary.font, size);
+    }
+    document.font(primary.name, size);
   };
 
   const header = () => {

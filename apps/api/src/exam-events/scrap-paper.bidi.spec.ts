@@ -1,0 +1,66 @@
+import { lineBreaks, rightToLeftLevels, visualRuns } from './scrap-paper.bidi.js';
+
+/** The runs of a whole one-line text, left to right, as `text/rtl` or `text/ltr`. */
+function printedRuns(text: string): string[] {
+  const levels = rightToLeftLevels(text);
+  if (levels === null) return [`${text}/ltr`];
+  return visualRuns(text, levels, 0, text.length).map((run) => `${run.text}/${run.rightToLeft ? 'rtl' : 'ltr'}`);
+}
+
+describe('the scrap paper\'s right-to-left lines', () => {
+  it('leaves a line without right-to-left text as typed', () => {
+    expect(rightToLeftLevels('Łukasz Żółw 山田 2024')).toBeNull();
+  });
+
+  it('prints a right-to-left name as one run, its words kept together in logical order', () => {
+    expect(printedRuns('מרים כהן')).toEqual(['מרים כהן/rtl']);
+  });
+
+  it('prints digits inside a right-to-left name left to right, between the words they stand between', () => {
+    // Read from the right: כהן, then 2024, then דוד (each run's text in logical order, as fontkit takes it).
+    expect(printedRuns('כהן 2024 דוד')).toEqual([' דוד/rtl', '2024/ltr', 'כהן /rtl']);
+  });
+
+  it('keeps a Latin name left to right with a Hebrew word inside it', () => {
+    expect(printedRuns('Miriam מרים Cohen')).toEqual(['Miriam /ltr', 'מרים/rtl', ' Cohen/ltr']);
+  });
+
+  it('mirrors brackets in right-to-left text', () => {
+    expect(printedRuns('דוד (בן) כהן')).toEqual(['דוד )בן( כהן/rtl']);
+  });
+
+  it('orders Chinese between two Arabic words as the Arabic reading order asks', () => {
+    expect(printedRuns('محمد 中文 علي')).toEqual([' علي/rtl', '中文/ltr', 'محمد /rtl']);
+  });
+
+  it('orders one line of a longer paragraph on its own, its trailing space at the paragraph\'s level', () => {
+    const text = 'אבג דהו 12 זחט';
+    const levels = rightToLeftLevels(text)!;
+    expect(visualRuns(text, levels, 0, 8).map((run) => run.text)).toEqual(['אבג דהו ']);
+    expect(visualRuns(text, levels, 8, text.length).map((run) => run.text)).toEqual([' זחט', '12']);
+  });
+});
+
+describe('lineBreaks', () => {
+  const oneUnitEach = (text: string) => [...text].length;
+
+  it('keeps a text that fits on one line', () => {
+    expect(lineBreaks('abc def', oneUnitEach, 7)).toEqual([[0, 7]]);
+  });
+
+  it('breaks after spaces, leaving them off the line they end', () => {
+    expect(lineBreaks('abc def ghi', oneUnitEach, 8)).toEqual([
+      [0, 7],
+      [8, 11],
+    ]);
+  });
+
+  it('cuts a word wider than a line between characters, never inside a surrogate pair', () => {
+    expect(lineBreaks('ab 😀😀😀😀😀 c', oneUnitEach, 3)).toEqual([
+      [0, 2],
+      [3, 9],
+      [9, 13],
+      [14, 15],
+    ]);
+  });
+});

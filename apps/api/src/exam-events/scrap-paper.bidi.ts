@@ -1,0 +1,93 @@
+import bidiModule, { type EmbeddingLevels } from 'bidi-js';
+
+// bidi-js is CommonJS: its module.exports is the factory, which its types declare as a default export.
+const bidi = (bidiModule as unknown as typeof bidiModule.default)();
+
+/**
+ * The Unicode Bidirectional Algorithm (UAX #9, through bidi-js) for a printed line. fontkit, which
+ * lays out each stretch of text pdfkit draws, reverses a stretch whose first letter is of a
+ * right-to-left script and nothing else: it does not order a Hebrew name beside its digits or a
+ * Latin word, nor mirror brackets. So the scrap paper resolves the levels itself, breaks a long
+ * line where the logical text allows, orders each printed line's runs visually, and gives fontkit
+ * each run in the direction fontkit will lay it out.
+ */
+
+/** A paragraph's resolved levels; null when nothing in it is right-to-left (it prints as typed). */
+export function rightToLeftLevels(printed: string): EmbeddingLevels | null {
+  const levels = bidi.getEmbeddingLevels(printed, 'auto');
+  return levels.levels.some((level) => level % 2 === 1) ? levels : null;
+}
+
+/** A stretch of one line at one level: its text in logical order, brackets of a right-to-left level mirrored. */
+export interface LevelRun {
+  readonly text: string;
+  readonly rightToLeft: boolean;
+}
+
+/**
+ * The line `start`–`end` (UTF-16 indices, end exclusive) of `printed` as runs of one level each,
+ * in the order they are printed, left to right (rule L2; whitespace at the line's end takes the
+ * paragraph's level, rule L1).
+ */
+export function visualRuns(printed: string, levels: EmbeddingLevels, start: number, end: number): LevelRun[] {
+  if (end <= start) return [];
+  const mirrored = bidi.getMirroredCharactersMap(printed, levels.levels, start, end - 1);
+  const order = bidi.getReorderedIndices(printed, levels, start, end - 1).slice(start, end); // the whole text's indices, the line's reordered
+  const runs: LevelRun[] = [];
+  let i = 0;
+  while (i < order.length) {
+    const level = levels.levels[order[i]];
+    let j = i + 1;
+    while (j < order.length && levels.levels[order[j]] === level) j++;
+    // Indices of one level are contiguous in the logical text: ascending when printed left to right, else descending.
+    const logical = order.slice(i, j).sort((a, b) => a - b);
+    const text = logical.map((index) => mirrored.get(index) ?? printed[index]).join('');
+    runs.push({ text, rightToLeft: level % 2 === 1 });
+    i = j;
+  }
+  return runs;
+}
+
+/**
+ * Where to break `printed` into lines no wider than `maxWidth`, as `[start, end)` ranges without
+ * the spaces a line ends with: after spaces, or between the characters of a word wider than a line
+ * on its own. Breaking happens on the logical text, before each line is ordered (UAX #9, 3.4).
+ * Widths add up word by word (kerning across a space is ignored: a point at most).
+ */
+export function lineBreaks(printed: string, widthOf: (text: string) => number, maxWidth: number): Array<[number, number]> {
+  const lines: Array<[number, number]> = [];
+  const endLine = (start: number, end: number) => lines.push([start, start + printed.slice(start, end).trimEnd().length]);
+  let lineStart = 0;
+  let lineEnd = 0; // the end of the words placed on the current line, their spaces included
+  let lineWidth = 0; // their width, spaces included
+  for (const match of printed.matchAll(/\S*\s*/gu)) {
+    const [word] = match;
+    if (word === '') continue;
+    const letters = word.trimEnd();
+    const lettersWidth = widthOf(letters);
+    const spacesWidth = letters.length < word.length ? widthOf(word.slice(letters.length)) : 0;
+    if (lineEnd > lineStart && lineWidth + lettersWidth > maxWidth) {
+      endLine(lineStart, lineEnd);
+      lineStart = match.index;
+      lineWidth = 0;
+    }
+    if (lineWidth + lettersWidth <= maxWidth) {
+      lineWidth += lettersWidth + spacesWidth;
+    } else {
+      // A word wider than a line on its own: cut between characters.
+      let cut = lineStart;
+      for (const character of letters) {
+        const next = cut + character.length;
+        if (cut > lineStart && widthOf(printed.slice(lineStart, next)) > maxWidth) {
+          endLine(lineStart, cut);
+          lineStart = cut;
+        }
+        cut = next;
+      }
+      lineWidth = widthOf(printed.slice(lineStart, cut)) + spacesWidth;
+    }
+    lineEnd = match.index + word.length;
+  }
+  if (lineEnd > lineStart) endLine(lineStart, lineEnd);
+  return lines;
+}
