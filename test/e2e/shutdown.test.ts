@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signToken } from '../../libs/application/src/auth/tokens.js';
@@ -7,7 +8,7 @@ import { exited, freePort, isBuilt, spawnServer, startServer } from '../support/
 import { newId, TEST_SECRET } from '../support/test-app.js';
 
 (isBuilt() ? describe : describe.skip)('graceful shutdown of the built server', () => {
-  it('loses no acknowledged command across a SIGTERM, and stops soon after it with connections kept alive', async () => {
+  it('loses no acknowledged command across a SIGTERM, answers the requests that arrive while it closes, and stops soon after', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'booking-shutdown-'));
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -16,6 +17,7 @@ import { newId, TEST_SECRET } from '../support/test-app.js';
     let server = await startServer(dataDir, port);
     try {
       const acknowledged: Array<{ id: string; name: string }> = [];
+      const refused: Array<{ status: number; type: string | null; requestId: string | null }> = [];
       let sent = 0;
       let terminated = false;
       let terminatedAt = 0;
@@ -31,6 +33,7 @@ import { newId, TEST_SECRET } from '../support/test-app.js';
           }
           const response = await fetch(`${base}/api/venues/${id}`, { method: 'PUT', headers, body: JSON.stringify({ Name: name }) }).catch(() => null);
           if (response && response.status >= 200 && response.status < 300) acknowledged.push({ id, name });
+          else if (response) refused.push({ status: response.status, type: response.headers.get('content-type'), requestId: response.headers.get('x-request-id') });
           if (response === null && terminated) return; // the server is gone
         }
       };
@@ -41,6 +44,9 @@ import { newId, TEST_SECRET } from '../support/test-app.js';
       // not left to the keep-alive timeout (72 s), which held the process that long.
       expect(Date.now() - terminatedAt).toBeLessThan(20_000);
       expect(acknowledged.length).toBeGreaterThan(0);
+      // A request that reached the server while it closed was answered like any other (Fastify's
+      // own bare 503, with no request id and not problem+json, answered those on kept-alive connections).
+      expect(refused).toEqual([]);
 
       server = await startServer(dataDir, port);
       for (const { id, name } of acknowledged) {
@@ -54,6 +60,40 @@ import { newId, TEST_SECRET } from '../support/test-app.js';
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('answers a request that arrives on a busy kept-alive connection while it closes like any other, not with a bare 503', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'booking-shutdown-'));
+    const port = await freePort();
+    const token = await signToken(TEST_SECRET, { organization: newId(), actor: 'tester', scopes: ['catalog:write'] });
+    const server = await startServer(dataDir, port);
+    try {
+      const body = JSON.stringify({ Name: 'North Hall' });
+      const put = (id: string, contentLength: number) =>
+        `PUT /api/venues/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n`;
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      const closed = new Promise((done) => socket.on('close', done));
+      await new Promise((done) => socket.once('connect', done));
+      // The first request's body is still coming when the signal arrives, so the connection is
+      // busy, not idle, when the server starts closing; the second is queued behind it.
+      socket.write(put(newId(), body.length) + body.slice(0, 5));
+      await new Promise((done) => setTimeout(done, 200));
+      server.kill('SIGTERM');
+      await new Promise((done) => setTimeout(done, 500));
+      socket.write(body.slice(5) + put(newId(), body.length) + body);
+      await closed;
+      const answers = received.split(/(?=HTTP\/1\.1 )/);
+      expect(answers.map((answer) => answer.split('\r\n')[0])).toEqual(['HTTP/1.1 201 Created', 'HTTP/1.1 201 Created']);
+      expect(answers[1]).toMatch(/\r\nx-request-id: /i);
+      expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
+      await exited(server);
+    } finally {
+      server.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('logs that it is stopping, then that it stopped with the stores closed, and exits by the signal', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'booking-shutdown-'));

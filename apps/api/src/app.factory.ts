@@ -71,6 +71,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // A slow or stalled client must not hold a connection forever.
     connectionTimeout: config.requestTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
+    // Closing, a request that arrives on a kept-alive connection still busy is answered like any
+    // other (its answer says `Connection: close`), not with Fastify's own 503: no request id, not
+    // problem+json, not logged as a request. The stores close only after the server has.
+    return503OnClosing: false,
     http: HTTP_SERVER_OPTIONS,
     // Keep a caller's request id when it is sane, so a trace can cross services; else make one.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
