@@ -5,7 +5,7 @@ import { auditVerifyCommand } from './commands/audit.command.js';
 import { eventsExportCommand } from './commands/events.command.js';
 import { projectionsRebuildCommand } from './commands/projections.command.js';
 import { tokenCommand } from './commands/token.command.js';
-import { EventStoreUnavailableError } from '../../../libs/event-store/src/event-store.js';
+import { EventStoreUnavailableError, UnreadableEventError } from '../../../libs/event-store/src/event-store.js';
 import { threadError } from '../../../libs/sqlite-support/src/thread-errors.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -76,7 +76,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   } else if (error instanceof Interrupted) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = error.exitCode;
-  } else if (error instanceof ConfigError || error instanceof EventStoreUnavailableError || error instanceof CommandError) {
+  } else if (error instanceof ConfigError || error instanceof EventStoreUnavailableError || error instanceof UnreadableEventError || error instanceof CommandError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;
   } else {

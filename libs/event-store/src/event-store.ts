@@ -62,6 +62,50 @@ export class EventStoreUnavailableError extends Error {
   }
 }
 
+/**
+ * A stored event that cannot be read: its data or its metadata is not JSON. The store never writes
+ * such a row, so the log was changed outside it. Names the event, for an auditor to find it.
+ */
+export class UnreadableEventError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly revision: bigint,
+    readonly position: bigint,
+    readonly part: 'data' | 'metadata',
+  ) {
+    super(`The event at position ${position} (stream ${streamId}, revision ${revision}) cannot be read: its ${part} is not JSON (changed outside the store)`);
+    this.name = 'UnreadableEventError';
+  }
+}
+
+/**
+ * Up to `limit` events after `after`, as `readAll`, and the event that could not be read right
+ * after them, if one could not: the events before it are read one at a time, so that a reader of
+ * the whole log (a verify, an export) gets every event before a damaged one.
+ */
+export async function readAllUpToUnreadable(
+  store: Pick<EventStore, 'readAll'>,
+  { after, limit }: ReadAllOptions,
+): Promise<{ events: StoredEvent[]; unreadable: UnreadableEventError | null }> {
+  try {
+    return { events: await store.readAll({ after, limit }), unreadable: null };
+  } catch (error) {
+    if (!(error instanceof UnreadableEventError)) throw error;
+    const events: StoredEvent[] = [];
+    for (let cursor = after; ; ) {
+      try {
+        const [event] = await store.readAll({ after: cursor, limit: 1 });
+        if (event === undefined) return { events, unreadable: error }; // the damaged row is gone meanwhile: report it anyway
+        events.push(event);
+        cursor = event.position;
+      } catch (next) {
+        if (next instanceof UnreadableEventError) return { events, unreadable: next };
+        throw next;
+      }
+    }
+  }
+}
+
 /** Optimistic concurrency failure: somebody else appended first (or the stream exists / does not). */
 export class WrongExpectedRevisionError extends Error {
   constructor(

@@ -66,6 +66,29 @@ describe('hash chain decorator', () => {
     });
   });
 
+  it('names an event whose stored data or metadata is no longer JSON, after checking every event before it', async () => {
+    await store.append('a', [event('A0'), event('A1')], 'no_stream');
+    const { position } = await store.append('b', [event('B0'), event('B1'), event('B2')], 'no_stream');
+    await store.append('a', [event('A2')], 1n);
+    await store.close();
+    const db = new Database(join(dir, 'events.sqlite'));
+    db.prepare('UPDATE events SET data = ? WHERE position = ?').run('{not json', position - 1n);
+    db.prepare('UPDATE events SET metadata = ? WHERE position = ?').run('x', position);
+    db.close();
+    raw = new SqliteEventStore(join(dir, 'events.sqlite'));
+    store = new HashChainedEventStore(raw);
+    // In one batch with events before it: those are checked, then it is named.
+    expect(await verifyHashChains(raw, { batchSize: 10 })).toMatchObject({
+      events: 4,
+      broken: { streamId: 'b', revision: 1n, position: position - 1n, reason: 'its data is not JSON (it was changed outside the store)' },
+    });
+    // An edited hash before it is still the first broken link.
+    const editedFirst = new Database(join(dir, 'events.sqlite'));
+    editedFirst.prepare("UPDATE events SET data = '{\"forged\":1}' WHERE position = ?").run(position - 2n);
+    editedFirst.close();
+    expect((await verifyHashChains(raw, { batchSize: 10 })).broken).toMatchObject({ position: position - 2n, reason: expect.stringContaining('does not match') });
+  });
+
   it('finds an event written into the file at a position SQLite never gives (0 or below), which its stream reads', async () => {
     await store.append('a', [event('A0'), event('A1')], 'no_stream');
     const [, a1] = await raw.readStream('a');

@@ -8,6 +8,7 @@
  */
 import crypto from 'node:crypto';
 import {
+  readAllUpToUnreadable,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventMetadata,
@@ -320,19 +321,20 @@ export async function verifyHashChains(store: EventStore, options: VerifyOptions
   const digest = new LogDigest(options.seal ?? null);
   let events = 0;
   let after: bigint | undefined;
+  const brokenAt = (link: Omit<BrokenLink, 'reason'>, reason: string): ChainReport => ({
+    events,
+    streams: lastHash.size,
+    broken: { streamId: link.streamId, revision: link.revision, position: link.position, reason },
+    seal: null,
+    sealHolds: null,
+    recordDiffers: null,
+  });
   for (;;) {
-    const batch = await store.readAll({ after, limit: batchSize });
+    const { events: batch, unreadable } = await readAllUpToUnreadable(store, { after, limit: batchSize });
     for (const event of batch) {
       events++;
       const previous = lastHash.get(event.streamId) ?? null;
-      const broken = (reason: string): ChainReport => ({
-        events,
-        streams: lastHash.size,
-        broken: { streamId: event.streamId, revision: event.revision, position: event.position, reason },
-        seal: null,
-        sealHolds: null,
-        recordDiffers: null,
-      });
+      const broken = (reason: string) => brokenAt(event, reason);
       const expectedRevision = previous ? previous.revision + 1n : 0n;
       if (event.revision !== expectedRevision) {
         return broken(`expected revision ${expectedRevision} (an event is missing or out of place)`);
@@ -344,6 +346,10 @@ export async function verifyHashChains(store: EventStore, options: VerifyOptions
       }
       lastHash.set(event.streamId, { revision: event.revision, hash: stored });
       digest.add(event.position, stored);
+    }
+    if (unreadable !== null) {
+      events++;
+      return brokenAt(unreadable, `its ${unreadable.part} is not JSON (it was changed outside the store)`);
     }
     if (batch.length < batchSize) {
       const recordDiffers = await differingRecord(store, lastHash);

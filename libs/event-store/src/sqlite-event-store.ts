@@ -5,6 +5,7 @@ import {
   EventStoreUnavailableError,
   MAX_POSITION,
   MIN_POSITION,
+  UnreadableEventError,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventMetadata,
@@ -441,12 +442,19 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 function toStoredEvent([streamId, revision, position, type, data, metadata]: EventRow): StoredEvent {
+  const parsed = (text: string, part: 'data' | 'metadata') => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new UnreadableEventError(streamId, revision, position, part);
+    }
+  };
   return {
     streamId,
     revision,
     position,
     type,
-    data: JSON.parse(data) as Record<string, unknown>,
-    metadata: JSON.parse(metadata) as EventMetadata,
+    data: parsed(data, 'data') as Record<string, unknown>,
+    metadata: parsed(metadata, 'metadata') as EventMetadata,
   };
 }

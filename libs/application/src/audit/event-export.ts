@@ -1,4 +1,4 @@
-import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
+import { type EventStore, readAllUpToUnreadable, type StoredEvent } from '../../../event-store/src/event-store.js';
 
 export interface ExportOptions {
   /** First position to include. */
@@ -12,17 +12,19 @@ const BATCH = 1000;
 /**
  * The history as NDJSON, one stored event per line in log order, exactly as stored (pass the raw
  * store: old schema versions stay as written, and `Metadata.hash` lets anyone re-check the chains
- * from the file alone). Positions and revisions are strings.
+ * from the file alone). Positions and revisions are strings. An event that cannot be read ends the
+ * export with its `UnreadableEventError`, after every line before it.
  */
 export async function* exportEvents(store: EventStore, options: ExportOptions = {}): AsyncGenerator<string> {
   let after = options.from !== undefined && options.from > 0n ? options.from - 1n : undefined;
   for (;;) {
-    const batch = await store.readAll({ after, limit: BATCH });
+    const { events: batch, unreadable } = await readAllUpToUnreadable(store, { after, limit: BATCH });
     for (const event of batch) {
       if (options.from !== undefined && event.position < options.from) continue;
       if (options.organization !== undefined && event.metadata.organization !== options.organization) continue;
       yield `${JSON.stringify(exportLine(event))}\n`;
     }
+    if (unreadable !== null) throw unreadable;
     if (batch.length < BATCH) return;
     after = batch[batch.length - 1].position;
   }
