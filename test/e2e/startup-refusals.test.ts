@@ -29,11 +29,12 @@ async function folderOfAStoppedServer(): Promise<{ dataDir: string; port: number
   return { dataDir, port };
 }
 
-/** Starts the server expecting it to refuse: its exit code and what it said. */
+/** Starts the server expecting it to refuse: its exit code, what it said, and the error lines of its JSON log. */
 async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}) {
-  const server = spawnServer(dataDir, port, env);
+  const server = spawnServer(dataDir, port, { LOG_LEVEL: 'info', ...env });
   const code = await exitCode(server.child);
-  return { code, stderr: server.stderr().trim() };
+  const logged = server.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string });
+  return { code, stderr: server.stderr().trim(), errorLines: logged.filter((line) => line.level >= 50).map((line) => line.msg) };
 }
 
 (isBuilt() ? describe : describe.skip)('refused starts of the built server', () => {
@@ -64,14 +65,15 @@ async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEn
     const file = join(dataFolder(), 'a-file');
     writeFileSync(file, '');
     const underFile = await refusedStart(join(file, 'data'), await freePort());
-    expect(underFile).toEqual({ code: 1, stderr: expect.stringMatching(/^Invalid configuration: BOOKING_DATA_DIR is .*a-file\/data, where this process cannot create and write files \(ENOTDIR\)$/) });
+    expect(underFile).toMatchObject({ code: 1, stderr: expect.stringMatching(/^Invalid configuration: BOOKING_DATA_DIR is .*a-file\/data, where this process cannot create and write files \(ENOTDIR\)$/) });
 
     const dataDir = dataFolder();
     const port = await freePort();
     const first = await startServer(dataDir, port);
     try {
       const taken = await refusedStart(dataFolder(), port);
-      expect(taken).toEqual({ code: 1, stderr: `Invalid configuration: PORT is ${port}, which another process is listening on` });
+      const said = `Invalid configuration: PORT is ${port}, which another process is listening on`;
+      expect(taken).toEqual({ code: 1, stderr: said, errorLines: [expect.stringContaining('EADDRINUSE')] });
     } finally {
       first.kill('SIGTERM');
       await exited(first);
@@ -97,6 +99,7 @@ async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEn
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^The read store is ahead of the event log: projection \w+ has applied events up to position \d+, but the log is empty\./);
     expect(refused.stderr).not.toContain('    at ');
+    expect(refused.errorLines).toEqual([`ReadStoreAheadOfLogError: ${refused.stderr}`]);
   }, 60_000);
 
   it('says how to repair a damaged read store, in one line instead of a stack', async () => {
@@ -110,6 +113,8 @@ async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEn
       `The read store ${file} is damaged (SQLITE_CORRUPT: database disk image is malformed). The read models are rebuilt from the log: stop the API, ` +
         'delete read.sqlite* and read.gen-* in its data folder (never events.sqlite*) and start it again (docs/operations.md, "A damaged read store").',
     );
+    // Said in the JSON log too, where an operator collecting logs looks first.
+    expect(refused.errorLines).toEqual([`DamagedReadStoreError: ${refused.stderr}`]);
   }, 60_000);
 
   it('says that a damaged event store must be restored from a backup, in one line instead of a stack', async () => {
@@ -123,6 +128,7 @@ async function refusedStart(dataDir: string, port: number, env: NodeJS.ProcessEn
       `The event store ${file} is damaged (SQLITE_NOTADB: file is not a database). It is the service's record and cannot be rebuilt: ` +
         'stop the API, put its latest backup in place and check it with `audit verify` (docs/operations.md, "Backups of the embedded store").',
     );
+    expect(refused.errorLines).toEqual([`DamagedEventStoreError: ${refused.stderr}`]);
   }, 60_000);
 
   it('drops a client that trickles its body past REQUEST_TIMEOUT_MS with a 408, within about the limit', async () => {

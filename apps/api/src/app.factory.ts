@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import 'reflect-metadata';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { errorCodes, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -128,7 +128,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const checkRetrieveServed = serveRetrieveDirectly(app, fastify);
   const checkCommandsServed = serveCommandsDirectly(app, fastify, bodyPipe);
   setupOpenApi(app);
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // Nest logs what fails as it makes the providers (a damaged event store), not what fails as they
+    // start (the projector's first replay meeting a damaged read store): so the log says why it stopped.
+    new Logger('Booking').error(String(error));
+    throw error;
+  }
   // JSON only (spec §1: 415 when not JSON): Nest's init registers a form parser beside its JSON one.
   // A POST with no body at all that still names the form type (jQuery's `$.post(url)`, `curl -d ''`)
   // has nothing that is not JSON: it counts as no body, as it did before, and a form body is 415.

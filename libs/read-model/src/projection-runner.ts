@@ -36,6 +36,11 @@ export class DamagedReadStoreError extends Error {
         '(docs/operations.md, "A damaged read store").',
     );
   }
+
+  private constructor(message: string) {
+    super(message);
+    this.name = 'DamagedReadStoreError';
+  }
 }
 
 /**
