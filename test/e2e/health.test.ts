@@ -6,6 +6,7 @@ import { allProjections } from '../../libs/read-model/src/projections.js';
 import type { EventStore } from '../../libs/event-store/src/event-store.js';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
 import { newId, TestApp } from '../support/test-app.js';
+import { eventStore } from '../support/registration-fixtures.js';
 
 /** Appends an event no projection handles: the read models are one event behind until a projector runs. */
 async function appendProbe(app: TestApp, occurredAt = new Date()): Promise<void> {
@@ -53,12 +54,14 @@ describe('health and readiness', () => {
     expect(live.body).toEqual({ status: 'ok' });
   });
 
-  it('is ready when both stores answer and the projections are caught up', async () => {
+  it('is ready when both stores answer and the projections are caught up; the log\'s head is null while it is empty', async () => {
+    const empty = await app.request('GET', '/health/ready');
+    expect(empty.body.info.eventStore).toMatchObject({ status: 'up', head: null });
     await app.request('PUT', `/api/venues/${newId()}`, { token: await app.token(newId()), body: { Name: 'Hall' } });
     const ready = await app.request('GET', '/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe('ok');
-    expect(ready.body.info.eventStore.status).toBe('up');
+    expect(ready.body.info.eventStore).toMatchObject({ status: 'up', head: String(await eventStore(app).headPosition()) });
     expect(ready.body.info.readStore.status).toBe('up');
     expect(ready.body.info.projections).toMatchObject({ status: 'up', catalog: { lagEvents: 0, lagSeconds: 0 } });
   });

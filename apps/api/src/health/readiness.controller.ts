@@ -71,7 +71,7 @@ export class ReadinessController {
         () =>
           this.indicators
             .check('eventStore')
-            .attempt(async () => ({ head: String(await this.eventStore.headPosition()) }))
+            .attempt(async () => ({ head: (await this.eventStore.headPosition())?.toString() ?? null }))
             .withTimeout(CHECK_TIMEOUT_MS),
         () =>
           this.indicators
