@@ -441,20 +441,23 @@ function isUniqueViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-function toStoredEvent([streamId, revision, position, type, data, metadata]: EventRow): StoredEvent {
-  const parsed = (text: string, part: 'data' | 'metadata') => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw new UnreadableEventError(streamId, revision, position, part);
-    }
-  };
+function toStoredEvent(row: EventRow): StoredEvent {
+  const [streamId, revision, position, type, data, metadata] = row;
   return {
     streamId,
     revision,
     position,
     type,
-    data: parsed(data, 'data') as Record<string, unknown>,
-    metadata: parsed(metadata, 'metadata') as EventMetadata,
+    data: parsedPart(row, data, 'data') as Record<string, unknown>,
+    metadata: parsedPart(row, metadata, 'metadata') as EventMetadata,
   };
+}
+
+/** A row's data or metadata; text that is not JSON names the event (the store never writes any). */
+function parsedPart([streamId, revision, position]: EventRow, text: string, part: 'data' | 'metadata'): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UnreadableEventError(streamId, revision, position, part);
+  }
 }
