@@ -1,4 +1,8 @@
+import bidiFactory from 'bidi-js';
 import { lineBreaks, rightToLeftLevels, visualRuns } from './scrap-paper.bidi.js';
+import { printableText } from './scrap-paper.fonts.js';
+
+const bidi = (bidiFactory as unknown as typeof bidiFactory.default)();
 
 /** The runs of a whole one-line text, left to right, as `text/rtl` or `text/ltr`. */
 function printedRuns(text: string): string[] {
@@ -12,6 +16,17 @@ describe('the scrap paper\'s right-to-left lines', () => {
     expect(rightToLeftLevels('Łukasz Żółw 山田 2024')).toBeNull();
   });
 
+  it('orders every right-to-left letter Unicode has (the one right-to-left mark is dropped before, as invisible)', () => {
+    const missed: string[] = [];
+    for (let code = 0; code <= 0x10ffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const letter = String.fromCodePoint(code);
+      if (rightToLeftLevels(`a ${letter}`) === null && ['R', 'AL'].includes(bidi.getBidiCharTypeName(letter))) missed.push(code.toString(16));
+    }
+    expect(missed).toEqual(['200f']);
+    expect(printableText('\u200F')).toBe('');
+  });
+
   it('prints a right-to-left name as one run, its words kept together in logical order', () => {
     expect(printedRuns('מרים כהן')).toEqual(['מרים כהן/rtl']);
   });
@@ -23,6 +38,11 @@ describe('the scrap paper\'s right-to-left lines', () => {
 
   it('keeps a Latin name left to right with a Hebrew word inside it', () => {
     expect(printedRuns('Miriam מרים Cohen')).toEqual(['Miriam /ltr', 'מרים/rtl', ' Cohen/ltr']);
+  });
+
+  it('orders letters beyond the Basic Multilingual Plane by their class, not as two left-to-right halves', () => {
+    // Adlam (right to left), whose letters take two UTF-16 units each.
+    expect(printedRuns('\u{1E900}\u{1E901} 12 \u{1E902}')).toEqual([' \u{1E902}/rtl', '12/ltr', '\u{1E900}\u{1E901} /rtl']);
   });
 
   it('mirrors brackets in right-to-left text', () => {

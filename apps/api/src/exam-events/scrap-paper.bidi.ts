@@ -1,7 +1,9 @@
-import bidiModule, { type EmbeddingLevels } from 'bidi-js';
+import bidiModule, { type Bidi, type BidiCharTypeName, type EmbeddingLevels } from 'bidi-js';
 
+let made: Bidi | undefined;
+/** Made by the first line with right-to-left text (its tables take about 7 MB), not by every API process. */
 // bidi-js is CommonJS: its module.exports is the factory, which its types declare as a default export.
-const bidi = (bidiModule as unknown as typeof bidiModule.default)();
+const bidi = () => (made ??= (bidiModule as unknown as typeof bidiModule.default)());
 
 /**
  * The Unicode Bidirectional Algorithm (UAX #9, through bidi-js) for a printed line. fontkit, which
@@ -12,9 +14,29 @@ const bidi = (bidiModule as unknown as typeof bidiModule.default)();
  * each run in the direction fontkit will lay it out.
  */
 
+/**
+ * Where Unicode places every right-to-left letter (Bidi_Class R and AL: Hebrew, Arabic, Syriac,
+ * Thaana, NKo, Adlam… and their presentation forms). The explicit marks and embeddings are dropped
+ * before (printableText), so a text with none of these has no right-to-left level.
+ */
+const RIGHT_TO_LEFT_BLOCKS = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}]/u;
+
+/** A character of the Basic Multilingual Plane of each bidirectional class a character beyond it can have. */
+const STAND_INS: Partial<Record<BidiCharTypeName, string>> = { R: '\u05D0', AL: '\u0627', EN: '0', AN: '\u0660', NSM: '\u0300', BN: '\u200B', WS: ' ', L: 'a' };
+
+/**
+ * bidi-js reads a string by UTF-16 units, so a letter beyond the Basic Multilingual Plane (Adlam,
+ * which the fallback font prints) would count as two left-to-right halves. Its levels are those of
+ * a string where each such letter is two units of a character of its class.
+ */
+function withStandIns(printed: string): string {
+  return printed.replace(/[\u{10000}-\u{10FFFF}]/gu, (character) => (STAND_INS[bidi().getBidiCharTypeName(character)] ?? '!').repeat(2));
+}
+
 /** A paragraph's resolved levels; null when nothing in it is right-to-left (it prints as typed). */
 export function rightToLeftLevels(printed: string): EmbeddingLevels | null {
-  const levels = bidi.getEmbeddingLevels(printed, 'auto');
+  if (!RIGHT_TO_LEFT_BLOCKS.test(printed)) return null;
+  const levels = bidi().getEmbeddingLevels(withStandIns(printed), 'auto');
   return levels.levels.some((level) => level % 2 === 1) ? levels : null;
 }
 
@@ -31,8 +53,8 @@ export interface LevelRun {
  */
 export function visualRuns(printed: string, levels: EmbeddingLevels, start: number, end: number): LevelRun[] {
   if (end <= start) return [];
-  const mirrored = bidi.getMirroredCharactersMap(printed, levels.levels, start, end - 1);
-  const order = bidi.getReorderedIndices(printed, levels, start, end - 1).slice(start, end); // the whole text's indices, the line's reordered
+  const mirrored = bidi().getMirroredCharactersMap(printed, levels.levels, start, end - 1);
+  const order = bidi().getReorderedIndices(printed, levels, start, end - 1).slice(start, end); // the whole text's indices, the line's reordered
   const runs: LevelRun[] = [];
   let i = 0;
   while (i < order.length) {

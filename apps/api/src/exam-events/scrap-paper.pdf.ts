@@ -14,7 +14,7 @@ const lineHeight = (font: Font, size: number) => ((font.ascent - font.descent + 
 const WHOLE_RUN = { features: [] };
 
 const CONTROLS = /[\p{Cc}\p{Cs}]/gu; // printed as U+FFFD (fontRuns), so ordered as one
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+let graphemes: Intl.Segmenter | undefined;
 
 /**
  * A run's text as pdfkit must be given it for fontkit to set it in the order wanted. fontkit
@@ -24,6 +24,7 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  */
 function inLayoutOrder({ font, text }: FontRun, rightToLeft: boolean): string {
   if ((font.font.layout(text, []).direction === 'rtl') === rightToLeft) return text;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   return [...graphemes.segment(text)].map(({ segment }) => segment).reverse().join('');
 }
 
