@@ -92,10 +92,10 @@ export async function readAllUpToUnreadable(
   } catch (error) {
     if (!(error instanceof UnreadableEventError)) throw error;
     const events: StoredEvent[] = [];
-    for (let cursor = after; ; ) {
+    for (let cursor = after; events.length < limit; ) {
       try {
         const [event] = await store.readAll({ after: cursor, limit: 1 });
-        if (event === undefined) return { events, unreadable: error }; // the damaged row is gone meanwhile: report it anyway
+        if (event === undefined) break;
         events.push(event);
         cursor = event.position;
       } catch (next) {
@@ -103,6 +103,7 @@ export async function readAllUpToUnreadable(
         throw next;
       }
     }
+    return { events, unreadable: null }; // the damaged row was mended or removed meanwhile
   }
 }
 
