@@ -98,6 +98,40 @@ describe('auditing over HTTP: history, metadata, asOf, upcasting', () => {
     expect((await app.request('GET', '/api/events/not-a-uuid/history', { token: auditor })).status).toBe(400);
   });
 
+  it('lists a catalog entry’s definitions: who renamed a venue or changed a form, when, in which request', async () => {
+    const renamed = await app.request('PUT', `/api/venues/${tenant.venue}`, {
+      token: await app.token(tenant.org, ['catalog:write'], 'carol'),
+      body: { Name: 'North Hall (east wing)', TimeZone: 'America/Vancouver' },
+    });
+    expect(renamed.status).toBe(200);
+    const venue = await app.request('GET', `/api/venues/${tenant.venue.toUpperCase()}/history`, { token: auditor });
+    expect(venue.status).toBe(200);
+    expect(venue.body.map((e: any) => [e.Type, e.Revision, e.Actor, e.Data.Name])).toEqual([
+      ['VenueDefined', '0', 'tester', 'North Hall'],
+      ['VenueDefined', '1', 'carol', 'North Hall (east wing)'],
+    ]);
+    expect(venue.body[1].CorrelationId).toBe(renamed.headers.get('x-request-id'));
+
+    for (const [path, type] of [
+      [`/api/learners/${tenant.learner}/history`, 'LearnerDefined'],
+      [`/api/assessment-forms/${tenant.chemistry}/history`, 'AssessmentFormDefined'],
+      [`/api/billing-codes/${encodeURIComponent('Exam Fee (2h)')}/history`, 'BillingCodeDefined'],
+    ]) {
+      const history = await app.request('GET', path, { token: auditor });
+      expect([path, history.status, history.body.map((e: any) => e.Type)]).toEqual([path, 200, [type]]);
+    }
+
+    // Another organization's entry of the same id is missing, worded as the catalog's GET words it.
+    const stranger = await app.token(newId(), ['audit:read']);
+    const theirs = await app.request('GET', `/api/venues/${tenant.venue}/history`, { token: stranger });
+    expectProblem(theirs, 404, 'Venue not found');
+    expect(theirs.body.detail).toBe(`Venue not found: ${tenant.venue}`);
+    expectProblem(await app.request('GET', `/api/billing-codes/${encodeURIComponent('Exam Fee (2h)')}/history`, { token: stranger }), 404, 'Billing code not found');
+    const reader = await app.token(tenant.org, ['booking:read']);
+    expect((await app.request('GET', `/api/learners/${tenant.learner}/history`, { token: reader })).status).toBe(403);
+    expect((await app.request('GET', '/api/assessment-forms/not-a-uuid/history', { token: auditor })).status).toBe(400);
+  });
+
   it('retrieves a registration as it was at an instant (asOf), folded from the history', async () => {
     const { registration } = await registered(app, tenant);
     await tick();

@@ -123,6 +123,10 @@ describe('hostile HTTP input, every endpoint', () => {
       { name: 'retrieve', method: 'GET', path: (id) => `/api/registrations/${id ?? registration}`, writes: false },
       { name: 'registration history', method: 'GET', path: (id) => `/api/registrations/${id ?? registration}/history`, writes: false },
       { name: 'event history', method: 'GET', path: (id) => `/api/events/${id ?? exam}/history`, writes: false },
+      { name: 'venue history', method: 'GET', path: (id) => `/api/venues/${id ?? t.venue}/history`, writes: false },
+      { name: 'learner history', method: 'GET', path: (id) => `/api/learners/${id ?? t.learner}/history`, writes: false },
+      { name: 'form history', method: 'GET', path: (id) => `/api/assessment-forms/${id ?? t.chemistry}/history`, writes: false },
+      { name: 'billing code history', method: 'GET', path: (id) => `/api/billing-codes/${encodeURIComponent(id ?? 'Exam Fee (2h)')}/history`, writes: false },
       // Last: a successful delete would leave nothing for the commands above to reach.
       { name: 'DELETE registration', method: 'DELETE', path: (id) => `/api/registrations/${id ?? newId()}`, writes: true },
     ];

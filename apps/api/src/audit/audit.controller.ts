@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiProperty } from '@nestjs/swag
 import { AuditHistory, type HistoryEntry } from '../../../../libs/application/src/audit/audit-history.js';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
-import { UuidParamPipe } from '../http/validation.js';
+import { BillingCodeParamPipe, UuidParamPipe } from '../http/validation.js';
 
 /** One stored domain event as the history endpoints show it (for the OpenAPI document). */
 class HistoryEntryView {
@@ -33,7 +33,7 @@ const idParam = (name: string, what: string) =>
   ApiParam({ name, schema: { type: 'string', format: 'uuid' }, description: `${what} id (UUID; upper case accepted)` });
 const historyResponse = ApiOkResponse({ type: HistoryEntryView, isArray: true, description: 'The stored domain events, oldest first' });
 
-/** History endpoints for auditors: the stored domain events of one aggregate, in order. */
+/** History endpoints for auditors: the stored domain events of one aggregate (or catalog entry), in order. */
 @Controller('api')
 export class AuditHistoryController {
   constructor(private readonly history: AuditHistory) {}
@@ -57,5 +57,41 @@ export class AuditHistoryController {
   @historyResponse
   examEvent(@Param('event', UuidParamPipe) event: string, @CurrentPrincipal() principal: Principal): Promise<HistoryEntry[]> {
     return this.history.examEvent(principal.organization, event);
+  }
+
+  @Get('venues/:venue/history')
+  @RequireScope('audit:read')
+  @ApiOperation({ summary: 'A venue’s history: every definition, who made it and when' })
+  @idParam('venue', 'Venue')
+  @historyResponse
+  venue(@Param('venue', UuidParamPipe) venue: string, @CurrentPrincipal() principal: Principal): Promise<HistoryEntry[]> {
+    return this.history.catalogEntry(principal.organization, 'venue', venue);
+  }
+
+  @Get('learners/:learner/history')
+  @RequireScope('audit:read')
+  @ApiOperation({ summary: 'A learner’s history: every definition, who made it and when' })
+  @idParam('learner', 'Learner')
+  @historyResponse
+  learner(@Param('learner', UuidParamPipe) learner: string, @CurrentPrincipal() principal: Principal): Promise<HistoryEntry[]> {
+    return this.history.catalogEntry(principal.organization, 'learner', learner);
+  }
+
+  @Get('assessment-forms/:form/history')
+  @RequireScope('audit:read')
+  @ApiOperation({ summary: 'An assessment form’s history: every definition, who made it and when' })
+  @idParam('form', 'Assessment form')
+  @historyResponse
+  assessmentForm(@Param('form', UuidParamPipe) form: string, @CurrentPrincipal() principal: Principal): Promise<HistoryEntry[]> {
+    return this.history.catalogEntry(principal.organization, 'assessmentForm', form);
+  }
+
+  @Get('billing-codes/:code/history')
+  @RequireScope('audit:read')
+  @ApiOperation({ summary: 'A billing code’s history: every definition, who made it and when' })
+  @ApiParam({ name: 'code', description: 'Billing code: free text, case-sensitive (URL-encode it)', schema: { type: 'string', minLength: 1, maxLength: 100 } })
+  @historyResponse
+  billingCode(@Param('code', BillingCodeParamPipe) code: string, @CurrentPrincipal() principal: Principal): Promise<HistoryEntry[]> {
+    return this.history.catalogEntry(principal.organization, 'billingCode', code);
   }
 }

@@ -2,7 +2,6 @@ import { applyDecorators, Body, Controller, Get, Injectable, Param, Put, Res, Ty
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { length } from 'class-validator';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
 import {
   CatalogDefinition,
@@ -14,9 +13,8 @@ import { CatalogKind, CatalogQueries, catalogView } from '../../../../libs/read-
 import { readAfterStoring } from '../../../../libs/read-model/src/read-gate.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
-import type { FieldProblem } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
-import { PathParamPipe, UuidParamPipe } from '../http/validation.js';
+import { BillingCodeParamPipe, UuidParamPipe } from '../http/validation.js';
 import { AnswersNotFound } from '../openapi/routes.js';
 import { PutAssessmentFormBody, PutBillingCodeBody, PutLearnerBody, PutVenueBody } from './catalog.dto.js';
 import { AssessmentFormView, BillingCodeView, LearnerView, VenueView } from './catalog.responses.js';
@@ -215,21 +213,6 @@ export class AssessmentFormsController extends CatalogController {
   @RequireScope('booking:read')
   list(@CurrentPrincipal() principal: Principal) {
     return this.readAll(principal.organization);
-  }
-}
-
-/**
- * Billing codes are free text (1–100 characters, case-sensitive), not UUIDs. Characters are
- * counted as `@MaxLength` counts them in `EventBillingCode` (an emoji is one), so that every code a
- * body may name can be defined.
- */
-@Injectable()
-class BillingCodeParamPipe extends PathParamPipe {
-  problemWith(code: string, name: string): FieldProblem | null {
-    if (!length(code, 1, 100)) return { field: name, message: 'must be 1 to 100 characters' };
-    // As in bodies (json-bodies.ts); a path cannot carry an unpaired surrogate (not UTF-8: a 400 before this).
-    if (code.includes('\u0000')) return { field: name, message: 'must not contain a NUL character' };
-    return code.trim() === '' ? { field: name, message: 'must not be blank' } : null;
   }
 }
 

@@ -1,6 +1,6 @@
 import { ArgumentMetadata, Injectable, PipeTransform, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidatorOptions } from 'class-validator';
+import { length, validateSync, type ValidatorOptions } from 'class-validator';
 import { FieldProblem, RequestValidationError } from './problem-details.js';
 import { isUuid } from '../../../../libs/domain/src/shared/ids.js';
 
@@ -98,6 +98,21 @@ export class UuidParamPipe extends PathParamPipe {
 
   protected override normalised(value: string): string {
     return value.toLowerCase();
+  }
+}
+
+/**
+ * Billing codes are free text (1–100 characters, case-sensitive), not UUIDs. Characters are
+ * counted as `@MaxLength` counts them in `EventBillingCode` (an emoji is one), so that every code a
+ * body may name can be defined.
+ */
+@Injectable()
+export class BillingCodeParamPipe extends PathParamPipe {
+  problemWith(code: string, name: string): FieldProblem | null {
+    if (!length(code, 1, 100)) return { field: name, message: 'must be 1 to 100 characters' };
+    // As in bodies (json-bodies.ts); a path cannot carry an unpaired surrogate (not UTF-8: a 400 before this).
+    if (code.includes('\u0000')) return { field: name, message: 'must not contain a NUL character' };
+    return code.trim() === '' ? { field: name, message: 'must not be blank' } : null;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
 import { HASH_KEY } from '../../../event-store/src/hash-chain.js';
+import { catalogStreams } from '../../../domain/src/catalog/catalog.events.js';
 import { examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
 import { registrationStreamId } from '../../../domain/src/registration/registration.state.js';
 import { DomainError } from '../../../domain/src/shared/domain-error.js';
@@ -39,7 +40,8 @@ export function historyEntry(event: StoredEvent): HistoryEntry {
 
 /**
  * The domain events of one aggregate, read from its stream (auditors want the facts as stored,
- * not a read model). A stream of another organization is reported exactly like a missing one.
+ * not a read model). A stream of another organization is reported exactly like a missing one
+ * (a catalog entry's stream is the organization's own: its id names it).
  */
 export class AuditHistory {
   constructor(private readonly eventStore: EventStore) {}
@@ -53,6 +55,11 @@ export class AuditHistory {
     return this.history(organization, examEventStreamId(eventId), 'Exam event not found');
   }
 
+  /** A catalog entry's definitions (who renamed a venue, changed a form's time limit, and when). */
+  catalogEntry(organization: string, kind: keyof typeof catalogStreams, id: string): Promise<HistoryEntry[]> {
+    return this.history(organization, catalogStreams[kind](organization, id), `${CATALOG_NOT_FOUND[kind]}: ${id}`);
+  }
+
   private async history(organization: string, streamId: string, notFound: string): Promise<HistoryEntry[]> {
     // The owner from the first event alone: reading another organization's whole stream first
     // made the 404's time tell how long that stream is.
@@ -62,7 +69,15 @@ export class AuditHistory {
   }
 }
 
-/** The first event of a registration or exam event names its organization in its data. */
+/** As the catalog's GET of one entry words it. */
+const CATALOG_NOT_FOUND: Record<keyof typeof catalogStreams, string> = {
+  venue: 'Venue not found',
+  learner: 'Learner not found',
+  assessmentForm: 'Assessment form not found',
+  billingCode: 'Billing code not found',
+};
+
+/** The first event of a registration, an exam event or a catalog entry names its organization in its data. */
 export function ownerOf(first: StoredEvent): unknown {
   return first.data.Organization ?? first.metadata.organization;
 }
