@@ -56,27 +56,31 @@ describe('the scrap paper\'s right-to-left lines', () => {
   it('orders one line of a longer paragraph on its own, its trailing space at the paragraph\'s level', () => {
     const text = 'אבג דהו 12 זחט';
     const levels = rightToLeftLevels(text)!;
-    expect(visualRuns(text, levels, 0, 8).map((run) => run.text)).toEqual(['אבג דהו ']);
-    expect(visualRuns(text, levels, 8, text.length).map((run) => run.text)).toEqual([' זחט', '12']);
+    expect(visualRuns(text, levels, 0, 8)).toEqual([{ start: 0, end: 8, text: 'אבג דהו ', rightToLeft: true }]);
+    expect(visualRuns(text, levels, 8, text.length)).toEqual([
+      { start: 10, end: 14, text: ' זחט', rightToLeft: true },
+      { start: 8, end: 10, text: '12', rightToLeft: false },
+    ]);
   });
 });
 
 describe('lineBreaks', () => {
-  const oneUnitEach = (text: string) => [...text].length;
+  /** Each character one unit wide. */
+  const breaks = (text: string, maxWidth: number) => lineBreaks(text, (start, end) => [...text.slice(start, end)].length, maxWidth);
 
   it('keeps a text that fits on one line', () => {
-    expect(lineBreaks('abc def', oneUnitEach, 7)).toEqual([[0, 7]]);
+    expect(breaks('abc def', 7)).toEqual([[0, 7]]);
   });
 
   it('breaks after spaces, leaving them off the line they end', () => {
-    expect(lineBreaks('abc def ghi', oneUnitEach, 8)).toEqual([
+    expect(breaks('abc def ghi', 8)).toEqual([
       [0, 7],
       [8, 11],
     ]);
   });
 
   it('cuts a word wider than a line between characters, never inside a surrogate pair', () => {
-    expect(lineBreaks('ab 😀😀😀😀😀 c', oneUnitEach, 3)).toEqual([
+    expect(breaks('ab 😀😀😀😀😀 c', 3)).toEqual([
       [0, 2],
       [3, 9],
       [9, 13],

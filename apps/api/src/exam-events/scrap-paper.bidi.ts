@@ -40,8 +40,10 @@ export function rightToLeftLevels(printed: string): EmbeddingLevels | null {
   return levels.levels.some((level) => level % 2 === 1) ? levels : null;
 }
 
-/** A stretch of one line at one level: its text in logical order, brackets of a right-to-left level mirrored. */
+/** A stretch of one line at one level: `[start, end)` of the text, and that text with brackets of a right-to-left level mirrored. */
 export interface LevelRun {
+  readonly start: number;
+  readonly end: number;
   readonly text: string;
   readonly rightToLeft: boolean;
 }
@@ -62,9 +64,11 @@ export function visualRuns(printed: string, levels: EmbeddingLevels, start: numb
     let j = i + 1;
     while (j < order.length && levels.levels[order[j]] === level) j++;
     // Indices of one level are contiguous in the logical text: ascending when printed left to right, else descending.
-    const logical = order.slice(i, j).sort((a, b) => a - b);
-    const text = logical.map((index) => mirrored.get(index) ?? printed[index]).join('');
-    runs.push({ text, rightToLeft: level % 2 === 1 });
+    const runStart = Math.min(order[i], order[j - 1]);
+    const runEnd = Math.max(order[i], order[j - 1]) + 1;
+    let text = '';
+    for (let index = runStart; index < runEnd; index++) text += mirrored.get(index) ?? printed[index];
+    runs.push({ start: runStart, end: runEnd, text, rightToLeft: level % 2 === 1 });
     i = j;
   }
   return runs;
@@ -74,9 +78,10 @@ export function visualRuns(printed: string, levels: EmbeddingLevels, start: numb
  * Where to break `printed` into lines no wider than `maxWidth`, as `[start, end)` ranges without
  * the spaces a line ends with: after spaces, or between the characters of a word wider than a line
  * on its own. Breaking happens on the logical text, before each line is ordered (UAX #9, 3.4).
- * Widths add up word by word (kerning across a space is ignored: a point at most).
+ * `widthOf(start, end)` is the printed width of that part of the text; widths add up word by word
+ * (kerning across a space is ignored: a point at most).
  */
-export function lineBreaks(printed: string, widthOf: (text: string) => number, maxWidth: number): Array<[number, number]> {
+export function lineBreaks(printed: string, widthOf: (start: number, end: number) => number, maxWidth: number): Array<[number, number]> {
   const lines: Array<[number, number]> = [];
   const endLine = (start: number, end: number) => lines.push([start, start + printed.slice(start, end).trimEnd().length]);
   let lineStart = 0;
@@ -85,9 +90,10 @@ export function lineBreaks(printed: string, widthOf: (text: string) => number, m
   for (const match of printed.matchAll(/\S*\s*/gu)) {
     const [word] = match;
     if (word === '') continue;
-    const letters = word.trimEnd();
-    const lettersWidth = widthOf(letters);
-    const spacesWidth = letters.length < word.length ? widthOf(word.slice(letters.length)) : 0;
+    const lettersEnd = match.index + word.trimEnd().length;
+    const wordEnd = match.index + word.length;
+    const lettersWidth = widthOf(match.index, lettersEnd);
+    const spacesWidth = lettersEnd < wordEnd ? widthOf(lettersEnd, wordEnd) : 0;
     if (lineEnd > lineStart && lineWidth + lettersWidth > maxWidth) {
       endLine(lineStart, lineEnd);
       lineStart = match.index;
@@ -98,17 +104,17 @@ export function lineBreaks(printed: string, widthOf: (text: string) => number, m
     } else {
       // A word wider than a line on its own: cut between characters.
       let cut = lineStart;
-      for (const character of letters) {
+      for (const character of printed.slice(lineStart, lettersEnd)) {
         const next = cut + character.length;
-        if (cut > lineStart && widthOf(printed.slice(lineStart, next)) > maxWidth) {
+        if (cut > lineStart && widthOf(lineStart, next) > maxWidth) {
           endLine(lineStart, cut);
           lineStart = cut;
         }
         cut = next;
       }
-      lineWidth = widthOf(printed.slice(lineStart, cut)) + spacesWidth;
+      lineWidth = widthOf(lineStart, cut) + spacesWidth;
     }
-    lineEnd = match.index + word.length;
+    lineEnd = wordEnd;
   }
   if (lineEnd > lineStart) endLine(lineStart, lineEnd);
   return lines;

@@ -1,4 +1,5 @@
 import { PDFParse } from 'pdf-parse';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { sheetFontsFor } from './scrap-paper.fonts.js';
 import { NO_REGISTRATIONS, RETURN_NOTICE, renderScrapPaper, SHEETS_PER_TURN } from './scrap-paper.pdf.js';
 
@@ -126,6 +127,9 @@ describe('renderScrapPaper', () => {
       ['כהן 2024 דוד', ['דוד', '2024', 'כהן']], // read from the right: כהן, 2024, דוד
       ['Miriam מרים Cohen', ['Miriam', 'מרים', 'Cohen']],
       ['محمد 中文 علي', ['علي', '中文', 'محمد']],
+      // Set in the fallback font, which has no layout tables: fontkit does not reverse it itself.
+      ['ܐܒ ܓܕ', ['ܐܒ ܓܕ']], // Syriac
+      ['محمد ݐݑݒ', ['ݐݑݒ', 'محمد']], // a word of Arabic Supplement letters only
     ];
     const sheets = names.map(([name]) => ({ LearnerName: name, LearnerCode: 'P-1', Passcode: 'K7M2Q9WXR4TZ' }));
     const pages = await piecesOfLines(await renderScrapPaper(event, sheets));
@@ -141,6 +145,25 @@ describe('renderScrapPaper', () => {
     expect(titleLines.length).toBeGreaterThan(1);
     expect(titleLines.every((pieces) => pieces.length === 1)).toBe(true);
     expect(titleLines.map(([piece]) => piece).join(' ')).toBe(title);
+  });
+
+  it('keeps long lines that mix scripts and directions within the margins', async () => {
+    const repeated = (unit: string, length: number) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length).trim();
+    const names = [repeated('山 م 太 ١ ', 500), repeated('山田 محمد 太郎 ١٢٣ ', 500), repeated('مريم 😀 حسن (٢٠٢٤) 12 ', 500), repeated('ܐܒ ܓܕ ', 300)];
+    const title = `${repeated('山田 محمد 太郎 ١٢٣ ', 300)} / ${repeated('太郎 מרים 😀 ', 400)}`;
+    const pdf = await renderScrapPaper({ title, start: event.start }, names.map((name) => ({ LearnerName: name, LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' })));
+    const document = await getDocument({ data: new Uint8Array(pdf), disableFontFace: true, verbosity: 0 }).promise;
+    const outside: string[] = [];
+    for (let number = 1; number <= document.numPages; number++) {
+      const { items } = await (await document.getPage(number)).getTextContent();
+      for (const item of items) {
+        if (!('transform' in item) || item.str.trim() === '') continue;
+        const [left, right] = [item.transform[4], item.transform[4] + item.width];
+        if (left < 71.5 || right > 540.5) outside.push(`page ${number}: ${item.str} from ${left.toFixed(1)} to ${right.toFixed(1)} pt`);
+      }
+    }
+    await document.destroy();
+    expect(outside).toEqual([]); // the page is 612 pt wide, with margins of 72
   });
 
   it('embeds no font for Latin-1 text, DejaVu Sans beyond it, and the fallback font only for a character DejaVu Sans lacks', async () => {

@@ -1,8 +1,7 @@
 import type { Font } from 'fontkit';
 import type { ScrapPaperSheet } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
-import type { EmbeddingLevels } from 'bidi-js';
 import { lineBreaks, rightToLeftLevels, visualRuns } from './scrap-paper.bidi.js';
-import { type FontRun, fontRuns, forgetGlyphs, inStandardFont, printableText, REPLACEMENT_CHARACTER, type SheetFont, sheetFontsFor } from './scrap-paper.fonts.js';
+import { type FontRun, fontRuns, forgetGlyphs, inStandardFont, printableText, type SheetFont, sheetFontsFor } from './scrap-paper.fonts.js';
 
 export const RETURN_NOTICE = 'This must be returned to the invigilator upon completion of the exam.';
 export const NO_REGISTRATIONS = 'This exam event has no active registrations, so there is no scrap paper to print.';
@@ -13,19 +12,25 @@ const lineHeight = (font: Font, size: number) => ((font.ascent - font.descent + 
 /** The whole text laid out at once: without features, pdfkit lays out each word on its own and joins them left to right. */
 const WHOLE_RUN = { features: [] };
 
-const CONTROLS = /[\p{Cc}\p{Cs}]/gu; // printed as U+FFFD (fontRuns), so ordered as one
 let graphemes: Intl.Segmenter | undefined;
 
 /**
- * A run's text as pdfkit must be given it for fontkit to set it in the order wanted. fontkit
- * reverses a text whose first letter is of a right-to-left script, and only such a text: a
- * right-to-left run without such a letter (spaces, punctuation), or a left-to-right one with one
- * (Arabic-Indic digits), is given reversed, by whole characters with their marks.
+ * Whether fontkit sets `text` right to left. It reverses a text whose first letter is of a
+ * right-to-left script, but only in its OpenType layout, so not in a font without layout tables
+ * (UnifontEX: its Syriac or Thaana came out backwards); so it is asked, not assumed.
  */
-function inLayoutOrder({ font, text }: FontRun, rightToLeft: boolean): string {
-  if ((font.font.layout(text, []).direction === 'rtl') === rightToLeft) return text;
+function fontkitReverses({ font, text }: FontRun): boolean {
+  const { glyphs } = font.font.layout(text, []);
+  if (glyphs.length < 2) return false; // one glyph reads the same either way
+  const last = [...text].at(-1)!.codePointAt(0)!;
+  return glyphs[0].codePoints.includes(last) && !glyphs.at(-1)!.codePoints.includes(last);
+}
+
+/** A piece's text as pdfkit must be given it for fontkit to set it in the order wanted: reversed, by whole characters with their marks, when fontkit would set it otherwise. */
+function inLayoutOrder(piece: FontRun, rightToLeft: boolean): string {
+  if (fontkitReverses(piece) === rightToLeft) return piece.text;
   graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  return [...graphemes.segment(text)].map(({ segment }) => segment).reverse().join('');
+  return [...graphemes.segment(piece.text)].map(({ segment }) => segment).reverse().join('');
 }
 
 /** Sheets laid out between two turns of the event loop: a few milliseconds (0.5–4 ms a page). */
@@ -84,13 +89,8 @@ async function render(event: { title: string; start: string }, sheets: readonly 
       return;
     }
     const primary = fonts[weight];
-    const shown = printed.replace(CONTROLS, REPLACEMENT_CHARACTER);
-    const levels = rightToLeftLevels(shown);
-    if (levels) {
-      bidiLines(shown, levels, primary, weight, size);
-      return;
-    }
     const runs = fontRuns(printed, fonts.fallback ? [primary, fonts.fallback] : [primary]);
+    if (bidiLines(runs, primary, weight, size)) return;
     const ascent = (primary.font.ascent / primary.font.unitsPerEm) * size;
     runs.forEach((run, i) => {
       const fauxBold = weight === 'bold' && run.font !== primary;
@@ -107,21 +107,35 @@ async function render(event: { title: string; start: string }, sheets: readonly 
   };
 
   /**
-   * A line with right-to-left text (UAX #9, scrap-paper.bidi.ts): broken into lines here, on the
-   * logical text, then each line's runs drawn in visual order from the left margin, in the fonts
-   * and on the baseline `line` uses.
+   * A line with right-to-left text (UAX #9, scrap-paper.bidi.ts), as `line` sets it in font runs:
+   * broken into lines here, on the logical text, then each line's runs drawn in visual order from
+   * the left margin, on the baseline `line` uses. A line is measured in the pieces it is drawn in
+   * (one font, one level each), so that it fits as drawn. False when nothing in it is right to left.
    */
-  const bidiLines = (shown: string, levels: EmbeddingLevels, primary: SheetFont, weight: 'regular' | 'bold', size: number) => {
-    const sheetFonts = fonts?.fallback ? [primary, fonts.fallback] : [primary];
-    const widthOf = (text: string) =>
-      fontRuns(text, sheetFonts).reduce((width, run) => width + document.font(run.font.name, size).widthOfString(run.text, WHOLE_RUN), 0);
+  const bidiLines = (runs: readonly FontRun[], primary: SheetFont, weight: 'regular' | 'bold', size: number): boolean => {
+    const shown = runs.map((run) => run.text).join(''); // U+FFFD where no font has a character
+    const levels = rightToLeftLevels(shown);
+    if (levels === null) return false;
+    const fontAt = runs.flatMap((run) => Array.from({ length: run.text.length }, () => run.font));
+    /** `text` (the part `[start, end)` of the line, as printed) in pieces of one font and one level. */
+    const pieces = (start: number, end: number, text = shown.slice(start, end)): FontRun[] => {
+      const found: FontRun[] = [];
+      for (let from = start, to = start + 1; from < end; to++) {
+        if (to < end && fontAt[to] === fontAt[from] && levels.levels[to] === levels.levels[from]) continue;
+        found.push({ font: fontAt[from], text: text.slice(from - start, to - start) });
+        from = to;
+      }
+      return found;
+    };
+    const widthOf = (start: number, end: number) =>
+      pieces(start, end).reduce((width, piece) => width + document.font(piece.font.name, size).widthOfString(piece.text, WHOLE_RUN), 0);
     const ascent = (primary.font.ascent / primary.font.unitsPerEm) * size;
     const { left, right } = document.page.margins;
     for (const [start, end] of lineBreaks(shown, widthOf, document.page.width - left - right)) {
       document.x = left;
       for (const run of visualRuns(shown, levels, start, end)) {
-        const pieces = fontRuns(run.text, sheetFonts);
-        for (const piece of run.rightToLeft ? pieces.reverse() : pieces) {
+        const inRun = pieces(run.start, run.end, run.text);
+        for (const piece of run.rightToLeft ? inRun.reverse() : inRun) {
           const fauxBold = weight === 'bold' && piece.font !== primary;
           if (fauxBold) document.lineWidth(size / 40);
           document.font(piece.font.name, size).text(inLayoutOrder(piece, run.rightToLeft), { ...WHOLE_RUN, lineBreak: false, baseline: -ascent, fill: true, stroke: fauxBold });
@@ -131,6 +145,7 @@ async function render(event: { title: string; start: string }, sheets: readonly 
       document.y += lineHeight(primary.font, size);
     }
     document.font(primary.name, size);
+    return true;
   };
 
   const header = () => {
