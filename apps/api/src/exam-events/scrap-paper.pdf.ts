@@ -15,20 +15,22 @@ const WHOLE_RUN = { features: [] };
 let graphemes: Intl.Segmenter | undefined;
 
 /**
- * Whether fontkit sets `text` right to left. It reverses a text whose first letter is of a
+ * Whether fontkit sets `text` right to left; null when it lays it out in one glyph (the same either
+ * way: a letter, the lam-alef ligature). fontkit reverses a text whose first letter is of a
  * right-to-left script, but only in its OpenType layout, so not in a font without layout tables
  * (UnifontEX: its Syriac or Thaana came out backwards); so it is asked, not assumed.
  */
-function fontkitReverses({ font, text }: FontRun): boolean {
+function fontkitReverses({ font, text }: FontRun): boolean | null {
   const { glyphs } = font.font.layout(text, []);
-  if (glyphs.length < 2) return false; // one glyph reads the same either way
+  if (glyphs.length < 2) return null;
   const last = [...text].at(-1)!.codePointAt(0)!;
   return glyphs[0].codePoints.includes(last) && !glyphs.at(-1)!.codePoints.includes(last);
 }
 
 /** A piece's text as pdfkit must be given it for fontkit to set it in the order wanted: reversed, by whole characters with their marks, when fontkit would set it otherwise. */
 function inLayoutOrder(piece: FontRun, rightToLeft: boolean): string {
-  if (fontkitReverses(piece) === rightToLeft) return piece.text;
+  const reverses = fontkitReverses(piece);
+  if (reverses === null || reverses === rightToLeft) return piece.text;
   graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   return [...graphemes.segment(piece.text)].map(({ segment }) => segment).reverse().join('');
 }
