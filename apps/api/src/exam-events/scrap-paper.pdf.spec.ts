@@ -149,7 +149,13 @@ describe('renderScrapPaper', () => {
 
   it('keeps long lines that mix scripts and directions within the margins', async () => {
     const repeated = (unit: string, length: number) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length).trim();
-    const names = [repeated('山 م 太 ١ ', 500), repeated('山田 محمد 太郎 ١٢٣ ', 500), repeated('مريم 😀 حسن (٢٠٢٤) 12 ', 500), repeated('ܐܒ ܓܕ ', 300)];
+    const names = [
+      repeated('山 م 太 ١ ', 500),
+      repeated('山田 محمد 太郎 ١٢٣ ', 500),
+      repeated('مريم 😀 حسن (٢٠٢٤) 12 ', 500),
+      repeated('ܐܒ ܓܕ ', 300),
+      repeated('لااسلام لأن لإ لآ لا سلام علاء ', 500), // lam-alef ligatures at both ends of a run
+    ];
     const title = `${repeated('山田 محمد 太郎 ١٢٣ ', 300)} / ${repeated('太郎 מרים 😀 ', 400)}`;
     const pdf = await renderScrapPaper({ title, start: event.start }, names.map((name) => ({ LearnerName: name, LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' })));
     const document = await getDocument({ data: new Uint8Array(pdf), disableFontFace: true, verbosity: 0 }).promise;

@@ -14,23 +14,25 @@ const WHOLE_RUN = { features: [] };
 
 let graphemes: Intl.Segmenter | undefined;
 
+/** A letter of some script: what fontkit judges a text's direction by (its first one). */
+const SCRIPT_LETTER = /[^\p{Script=Common}\p{Script=Inherited}\p{Script=Unknown}]/u;
+
 /**
- * Whether fontkit sets `text` right to left; null when it lays it out in one glyph (the same either
- * way: a letter, the lam-alef ligature). fontkit reverses a text whose first letter is of a
+ * Whether fontkit sets `text` right to left. It reverses a text whose first letter is of a
  * right-to-left script, but only in its OpenType layout, so not in a font without layout tables
- * (UnifontEX: its Syriac or Thaana came out backwards); so it is asked, not assumed.
+ * (UnifontEX: its Syriac or Thaana came out backwards). So it is asked, with that letter and a
+ * space: the space comes first when fontkit reverses.
  */
-function fontkitReverses({ font, text }: FontRun): boolean | null {
-  const { glyphs } = font.font.layout(text, []);
-  if (glyphs.length < 2) return null;
-  const last = [...text].at(-1)!.codePointAt(0)!;
-  return glyphs[0].codePoints.includes(last) && !glyphs.at(-1)!.codePoints.includes(last);
+function fontkitReverses({ font, text }: FontRun): boolean {
+  const letter = SCRIPT_LETTER.exec(text)?.[0];
+  if (letter === undefined) return false;
+  const [first] = font.font.layout(`${letter} `, []).glyphs;
+  return first.codePoints.includes(0x20);
 }
 
 /** A piece's text as pdfkit must be given it for fontkit to set it in the order wanted: reversed, by whole characters with their marks, when fontkit would set it otherwise. */
 function inLayoutOrder(piece: FontRun, rightToLeft: boolean): string {
-  const reverses = fontkitReverses(piece);
-  if (reverses === null || reverses === rightToLeft) return piece.text;
+  if (fontkitReverses(piece) === rightToLeft) return piece.text;
   graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   return [...graphemes.segment(piece.text)].map(({ segment }) => segment).reverse().join('');
 }
