@@ -15,11 +15,15 @@ const bidi = () => (made ??= (bidiModule as unknown as typeof bidiModule.default
  */
 
 /**
- * Where Unicode places every right-to-left letter (Bidi_Class R and AL: Hebrew, Arabic, Syriac,
- * Thaana, NKo, Adlam… and their presentation forms). The explicit marks and embeddings are dropped
- * before (printableText), so a text with none of these has no right-to-left level.
+ * Where Unicode places the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, NKo, Adlam…,
+ * their presentation forms), every right-to-left letter (Bidi_Class R and AL) among them, and
+ * their own digits (Arabic-Indic, Persian). The explicit marks and embeddings are dropped before
+ * (printableText), so a text with none of these has no right-to-left level.
  */
 const RIGHT_TO_LEFT_BLOCKS = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}]/u;
+
+/** Whether `character` is of a right-to-left script (a letter, or a digit such as `١`), for fontkit a reason to reverse a text. */
+export const ofRightToLeftScript = (character: string) => RIGHT_TO_LEFT_BLOCKS.test(character);
 
 /** A character of the Basic Multilingual Plane of each bidirectional class a character beyond it can have. */
 const STAND_INS: Partial<Record<BidiCharTypeName, string>> = { R: '\u05D0', AL: '\u0627', EN: '0', AN: '\u0660', NSM: '\u0300', BN: '\u200B', WS: ' ', L: 'a' };
@@ -33,11 +37,14 @@ function withStandIns(printed: string): string {
   return printed.replace(/[\u{10000}-\u{10FFFF}]/gu, (character) => (STAND_INS[bidi().getBidiCharTypeName(character)] ?? '!').repeat(2));
 }
 
-/** A paragraph's resolved levels; null when nothing in it is right-to-left (it prints as typed). */
+/**
+ * A paragraph's resolved levels; null when nothing in it is of a right-to-left script (it prints
+ * as typed). A text with such digits alone (`١٢٣٤`, `a ١٢٣٤ b`) has them too: fontkit would
+ * reverse the digits, which read left to right.
+ */
 export function rightToLeftLevels(printed: string): EmbeddingLevels | null {
   if (!RIGHT_TO_LEFT_BLOCKS.test(printed)) return null;
-  const levels = bidi().getEmbeddingLevels(withStandIns(printed), 'auto');
-  return levels.levels.some((level) => level % 2 === 1) ? levels : null;
+  return bidi().getEmbeddingLevels(withStandIns(printed), 'auto');
 }
 
 /** A stretch of one line at one level: `[start, end)` of the text, and that text with brackets of a right-to-left level mirrored. */

@@ -130,6 +130,13 @@ describe('renderScrapPaper', () => {
       // Set in the fallback font, which has no layout tables: fontkit does not reverse it itself.
       ['ܐܒ ܓܕ', ['ܐܒ ܓܕ']], // Syriac
       ['محمد ݐݑݒ', ['ݐݑݒ', 'محمد']], // a word of Arabic Supplement letters only
+      ['مريم', ['مريم']], // its first and last letters the same
+      ['מרים Smith כהן Jones', ['Jones', 'כהן', 'Smith', 'מרים']],
+      // Arabic-Indic and Persian digits read left to right, with or without right-to-left letters.
+      ['١٢٣٤', ['١٢٣٤']],
+      ['a ١٢٣٤ b', ['a', '١٢٣٤', 'b']],
+      ['٢٠٢٤ John Smith', ['٢٠٢٤', 'John Smith']],
+      ['۹۸ ab מרים', ['۹۸', 'ab', 'מרים']],
     ];
     const sheets = names.map(([name]) => ({ LearnerName: name, LearnerCode: 'P-1', Passcode: 'K7M2Q9WXR4TZ' }));
     const pages = await piecesOfLines(await renderScrapPaper(event, sheets));

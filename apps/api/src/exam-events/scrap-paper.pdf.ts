@@ -1,6 +1,6 @@
 import type { Font } from 'fontkit';
 import type { ScrapPaperSheet } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
-import { lineBreaks, rightToLeftLevels, visualRuns } from './scrap-paper.bidi.js';
+import { lineBreaks, ofRightToLeftScript, rightToLeftLevels, visualRuns } from './scrap-paper.bidi.js';
 import { type FontRun, fontRuns, forgetGlyphs, inStandardFont, printableText, type SheetFont, sheetFontsFor } from './scrap-paper.fonts.js';
 
 export const RETURN_NOTICE = 'This must be returned to the invigilator upon completion of the exam.';
@@ -14,8 +14,18 @@ const WHOLE_RUN = { features: [] };
 
 let graphemes: Intl.Segmenter | undefined;
 
-/** A letter of some script: what fontkit judges a text's direction by (its first one). */
+/** A letter (or digit) of some script: what fontkit judges a text's direction by (its first one). */
 const SCRIPT_LETTER = /[^\p{Script=Common}\p{Script=Inherited}\p{Script=Unknown}]/u;
+
+/**
+ * A character's kind as fontkit sees a text's direction: of a right-to-left script, of another
+ * script, or of none (spaces, punctuation, European digits, marks). A piece holds one kind of
+ * letter, so that its first letter speaks for all of them, reversed or not.
+ */
+function letterKind(character: string): 'right-to-left' | 'other' | null {
+  if (!SCRIPT_LETTER.test(character)) return null;
+  return ofRightToLeftScript(character) ? 'right-to-left' : 'other';
+}
 
 /**
  * Whether fontkit sets `text` right to left. It reverses a text whose first letter is of a
@@ -114,20 +124,29 @@ async function render(event: { title: string; start: string }, sheets: readonly 
    * A line with right-to-left text (UAX #9, scrap-paper.bidi.ts), as `line` sets it in font runs:
    * broken into lines here, on the logical text, then each line's runs drawn in visual order from
    * the left margin, on the baseline `line` uses. A line is measured in the pieces it is drawn in
-   * (one font, one level each), so that it fits as drawn. False when nothing in it is right to left.
+   * (one font, one level, one kind of letter each), so that it fits as drawn. False when nothing in
+   * it is of a right-to-left script.
    */
   const bidiLines = (runs: readonly FontRun[], primary: SheetFont, weight: 'regular' | 'bold', size: number): boolean => {
     const shown = runs.map((run) => run.text).join(''); // U+FFFD where no font has a character
     const levels = rightToLeftLevels(shown);
     if (levels === null) return false;
     const fontAt = runs.flatMap((run) => Array.from({ length: run.text.length }, () => run.font));
-    /** `text` (the part `[start, end)` of the line, as printed) in pieces of one font and one level. */
+    // Per UTF-16 unit: a character's second half (a low surrogate) is of no kind.
+    const kindAt = Array.from(shown, (character) => [letterKind(character), ...(character.length > 1 ? [null] : [])]).flat();
+    /** `text` (the part `[start, end)` of the line, as printed) in pieces of one font, one level and one kind of letter. */
     const pieces = (start: number, end: number, text = shown.slice(start, end)): FontRun[] => {
       const found: FontRun[] = [];
+      let kind = kindAt[start];
       for (let from = start, to = start + 1; from < end; to++) {
-        if (to < end && fontAt[to] === fontAt[from] && levels.levels[to] === levels.levels[from]) continue;
+        const sameKind = kindAt[to] === null || kind === null || kindAt[to] === kind;
+        if (to < end && fontAt[to] === fontAt[from] && levels.levels[to] === levels.levels[from] && sameKind) {
+          kind ??= kindAt[to];
+          continue;
+        }
         found.push({ font: fontAt[from], text: text.slice(from - start, to - start) });
         from = to;
+        kind = kindAt[to];
       }
       return found;
     };
@@ -136,6 +155,8 @@ async function render(event: { title: string; start: string }, sheets: readonly 
     const ascent = (primary.font.ascent / primary.font.unitsPerEm) * size;
     const { left, right } = document.page.margins;
     for (const [start, end] of lineBreaks(shown, widthOf, document.page.width - left - right)) {
+      // As pdfkit's own wrapping does: a line that would pass the bottom margin goes on a new page.
+      if (document.y + lineHeight(primary.font, size) > document.page.height - document.page.margins.bottom) document.addPage();
       document.x = left;
       for (const run of visualRuns(shown, levels, start, end)) {
         const inRun = pieces(run.start, run.end, run.text);
