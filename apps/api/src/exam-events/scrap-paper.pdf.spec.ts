@@ -179,6 +179,22 @@ describe('renderScrapPaper', () => {
     expect(outside).toEqual([]); // the page is 612 pt wide, with margins of 72
   });
 
+  it('goes on to a new page with a right-to-left text too long for one, losing nothing below the bottom', async () => {
+    const repeated = (unit: string, length: number) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length).trim();
+    const title = `${repeated('ܐܒܓ ܕܗ ', 500)} / ${repeated('ࠀࠁࠂ ࠃ ', 500)}`;
+    const pdf = await renderScrapPaper({ title, start: event.start }, [{ LearnerName: repeated('ࡀࡁࡂ ࡃ ', 500), LearnerCode: repeated('ܐܒ ', 500), Passcode: 'K7M2Q9WXR4TZ' }]);
+    const document = await getDocument({ data: new Uint8Array(pdf), disableFontFace: true, verbosity: 0 }).promise;
+    const below: string[] = [];
+    for (let number = 1; number <= document.numPages; number++) {
+      const { items } = await (await document.getPage(number)).getTextContent();
+      for (const item of items) if ('transform' in item && item.str.trim() !== '' && item.transform[5] < 72) below.push(`page ${number}: ${item.str} at ${item.transform[5].toFixed(1)} pt`);
+    }
+    const pages = document.numPages;
+    await document.destroy();
+    expect({ pages, below }).toEqual({ pages: 2, below: [] }); // baselines from the bottom: none under the 72 pt margin
+    expect((await pagesOf(pdf))[1]).toContain('Passcode: K7M2Q9WXR4TZ');
+  });
+
   it('embeds no font for Latin-1 text, DejaVu Sans beyond it, and the fallback font only for a character DejaVu Sans lacks', async () => {
     expect(await sheetFontsFor(['Émilie Ørsted', 'Zoe\u0308 Ada\u200B', 'P-1'])).toBeNull();
     const dejaVu = await sheetFontsFor(['Ada', 'Łukasz Żółw', 'Αλέξανδρος', 'Алексей', 'Nguyễn']);
