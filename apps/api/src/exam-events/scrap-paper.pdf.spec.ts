@@ -154,8 +154,26 @@ describe('renderScrapPaper', () => {
     expect(titleLines.map(([piece]) => piece).join(' ')).toBe(title);
   });
 
+  /** `unit` repeated to `length` characters, trimmed. */
+  const repeated = (unit: string, length: number) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length).trim();
+
+  /** Every non-blank piece of text drawn, with its page and position in points (pdf.js: y from the bottom). */
+  async function placedText(pdf: Buffer): Promise<{ pages: number; pieces: Array<{ page: number; text: string; left: number; right: number; baseline: number }> }> {
+    const document = await getDocument({ data: new Uint8Array(pdf), disableFontFace: true, verbosity: 0 }).promise;
+    const pieces = [];
+    for (let page = 1; page <= document.numPages; page++) {
+      const { items } = await (await document.getPage(page)).getTextContent();
+      for (const item of items) {
+        if (!('transform' in item) || item.str.trim() === '') continue;
+        pieces.push({ page, text: item.str, left: item.transform[4], right: item.transform[4] + item.width, baseline: item.transform[5] });
+      }
+    }
+    const pages = document.numPages;
+    await document.destroy();
+    return { pages, pieces };
+  }
+
   it('keeps long lines that mix scripts and directions within the margins', async () => {
-    const repeated = (unit: string, length: number) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length).trim();
     const names = [
       repeated('山 م 太 ١ ', 500),
       repeated('山田 محمد 太郎 ١٢٣ ', 500),
@@ -165,32 +183,17 @@ describe('renderScrapPaper', () => {
     ];
     const title = `${repeated('山田 محمد 太郎 ١٢٣ ', 300)} / ${repeated('太郎 מרים 😀 ', 400)}`;
     const pdf = await renderScrapPaper({ title, start: event.start }, names.map((name) => ({ LearnerName: name, LearnerCode: null, Passcode: 'K7M2Q9WXR4TZ' })));
-    const document = await getDocument({ data: new Uint8Array(pdf), disableFontFace: true, verbosity: 0 }).promise;
-    const outside: string[] = [];
-    for (let number = 1; number <= document.numPages; number++) {
-      const { items } = await (await document.getPage(number)).getTextContent();
-      for (const item of items) {
-        if (!('transform' in item) || item.str.trim() === '') continue;
-        const [left, right] = [item.transform[4], item.transform[4] + item.width];
-        if (left < 71.5 || right > 540.5) outside.push(`page ${number}: ${item.str} from ${left.toFixed(1)} to ${right.toFixed(1)} pt`);
-      }
-    }
-    await document.destroy();
+    const outside = (await placedText(pdf)).pieces
+      .filter(({ left, right }) => left < 71.5 || right > 540.5)
+      .map(({ page, text, left, right }) => `page ${page}: ${text} from ${left.toFixed(1)} to ${right.toFixed(1)} pt`);
     expect(outside).toEqual([]); // the page is 612 pt wide, with margins of 72
   });
 
   it('goes on to a new page with a right-to-left text too long for one, losing nothing below the bottom', async () => {
-    const repeated = (unit: string, length: number) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length).trim();
     const title = `${repeated('ܐܒܓ ܕܗ ', 500)} / ${repeated('ࠀࠁࠂ ࠃ ', 500)}`;
     const pdf = await renderScrapPaper({ title, start: event.start }, [{ LearnerName: repeated('ࡀࡁࡂ ࡃ ', 500), LearnerCode: repeated('ܐܒ ', 500), Passcode: 'K7M2Q9WXR4TZ' }]);
-    const document = await getDocument({ data: new Uint8Array(pdf), disableFontFace: true, verbosity: 0 }).promise;
-    const below: string[] = [];
-    for (let number = 1; number <= document.numPages; number++) {
-      const { items } = await (await document.getPage(number)).getTextContent();
-      for (const item of items) if ('transform' in item && item.str.trim() !== '' && item.transform[5] < 72) below.push(`page ${number}: ${item.str} at ${item.transform[5].toFixed(1)} pt`);
-    }
-    const pages = document.numPages;
-    await document.destroy();
+    const { pages, pieces } = await placedText(pdf);
+    const below = pieces.filter(({ baseline }) => baseline < 72).map(({ page, text, baseline }) => `page ${page}: ${text} at ${baseline.toFixed(1)} pt`);
     expect({ pages, below }).toEqual({ pages: 2, below: [] }); // baselines from the bottom: none under the 72 pt margin
     expect((await pagesOf(pdf))[1]).toContain('Passcode: K7M2Q9WXR4TZ');
   });
