@@ -112,6 +112,57 @@ describe('request bodies and methods', () => {
     expect(await eventStore(app).headPosition()).toBe(before);
   });
 
+  it('refuses an id that is not a UUID wherever one is taken, naming the parameter, and takes an upper-case id as the same id (spec §1)', async () => {
+    const { registration, event } = await registered(app, tenant);
+    const before = await eventStore(app).headPosition();
+    const bad = 'not-a-uuid';
+    const cases: [method: string, path: string, field: string, body?: unknown][] = [
+      ['GET', `/api/venues/${bad}`, 'venue'],
+      ['PUT', `/api/venues/${bad}`, 'venue', { Name: 'Hall' }],
+      ['GET', `/api/learners/${bad}`, 'learner'],
+      ['PUT', `/api/learners/${bad}`, 'learner', { Name: 'Ada' }],
+      ['GET', `/api/assessment-forms/${bad}`, 'form'],
+      ['PUT', `/api/assessment-forms/${bad}`, 'form', { Code: 'F' }],
+      ['GET', `/api/registrations/${bad}`, 'registration'],
+      ['DELETE', `/api/registrations/${bad}`, 'registration'],
+      ['POST', `/api/registrations/${bad}/commands/register-lax`, 'registration', registerBody(tenant)],
+      ['POST', `/api/registrations/${bad}/commands/transfer-lax`, 'registration', { EventVenue: tenant.venue, EventStart: '2031-04-05T10:00:00-07:00', Learner: tenant.learner }],
+      ['POST', `/api/registrations/${bad}/commands/cancel`, 'registration', {}],
+      ['POST', `/api/registrations/${bad}/commands/change-assessment`, 'registration', { Assessment: 'PHYS-100' }],
+      ['POST', `/api/registrations/${bad}/commands/grant-accommodation`, 'registration', { Type: 'Reader' }],
+      ['POST', `/api/registrations/${bad}/commands/revoke-accommodation`, 'registration', { Type: 'Reader' }],
+      ['POST', `/api/events/${bad}`, 'event', { EventVenue: tenant.venue, EventStart: '2031-04-05T10:00:00-07:00', EventExamType: 'Sitting', EventExamFormat: 'Paper', EventBillingCode: 'Exam Fee (2h)' }],
+      ['POST', `/api/events/${bad}/cancel`, 'event', {}],
+      ['GET', `/api/events/scrap-paper?id=${bad}`, 'id'],
+      ['GET', `/api/events/classes?organization=${bad}`, 'organization'],
+      ['GET', `/api/registrations/${bad}/history`, 'registration'],
+      ['GET', `/api/events/${bad}/history`, 'event'],
+      ['GET', `/api/venues/${bad}/history`, 'venue'],
+      ['GET', `/api/learners/${bad}/history`, 'learner'],
+      ['GET', `/api/assessment-forms/${bad}/history`, 'form'],
+    ];
+    for (const [method, path, field, body] of cases) {
+      const answer = await app.request(method, path, { token: tenant.token, body });
+      expect({ path: `${method} ${path}`, status: answer.status, errors: answer.body?.errors }).toEqual({
+        path: `${method} ${path}`,
+        status: 400,
+        errors: [{ field, message: 'must be a UUID' }],
+      });
+    }
+    expect(await eventStore(app).headPosition()).toBe(before);
+    // Upper case names the same things, on reads and on commands alike.
+    expect((await app.request('GET', `/api/registrations/${registration.toUpperCase()}`, { token: tenant.token })).body.RegistrationIdentifier).toBe(registration);
+    expect((await app.request('GET', `/api/events/${event.toUpperCase()}/history`, { token: tenant.token })).status).toBe(200);
+    const empty = newId();
+    const scheduled = await app.request('POST', `/api/events/${empty}`, {
+      token: tenant.token,
+      body: { EventVenue: tenant.venue.toUpperCase(), EventStart: '2031-04-05T10:00:00-07:00', EventExamType: 'Sitting', EventExamFormat: 'Paper', EventBillingCode: 'Exam Fee (2h)' },
+    });
+    expect(scheduled.status).toBe(201);
+    const cancelled = await app.request('POST', `/api/events/${empty.toUpperCase()}/cancel`, { token: tenant.token, body: {} });
+    expect([cancelled.status, cancelled.body.EventIdentifier, cancelled.body.EventStatus]).toEqual([200, empty, 'Cancelled']);
+  });
+
   it('lists the problems of the path and of the query in one 400: a registration as of a time (spec §1)', async () => {
     const both = await app.request('GET', '/api/registrations/nope?asOf=2028-01-01T00:00:00', { token: tenant.token });
     expect([both.status, both.body.errors]).toEqual([

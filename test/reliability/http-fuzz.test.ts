@@ -164,6 +164,41 @@ describe('hostile HTTP input, every endpoint', () => {
     expect(malformed.headers.get('content-type')).toContain('application/problem+json');
   });
 
+  it('refuses a value just outside what each field allows (spec §1: types, ranges, lengths) with a 400 naming it, and stores nothing', async () => {
+    // A fuzzed value a validator no longer refuses is stored quietly (a 2xx): the property above cannot tell.
+    const t = tenant;
+    const slot = { EventVenue: t.venue, EventStart: '2031-04-06T10:00:00-07:00', EventExamType: 'Sitting', EventExamFormat: 'Paper', EventBillingCode: 'Exam Fee (2h)' };
+    const reg = (command: string) => `/api/registrations/${registration}/commands/${command}`;
+    const register = (accommodation: object) => ({ ...slot, Learner: t.learner, Assessment: 'CHEM-110', Accommodations: [{ Type: 'Reader', ...accommodation }] });
+    const cases: [method: string, path: string, body: unknown, field: string][] = [
+      ['POST', `/api/registrations/${newId()}/commands/register-lax`, register({ TimeExtension: 0.5 }), 'Accommodations.0.TimeExtension'],
+      ['POST', `/api/registrations/${newId()}/commands/register-lax`, register({ TimeExtension: -1 }), 'Accommodations.0.TimeExtension'],
+      ['POST', reg('grant-accommodation'), { Type: 'Scribe', TimeExtension: 2.5 }, 'TimeExtension'],
+      ['POST', reg('transfer-lax'), { EventVenue: t.venue, EventStart: '2031-04-07T10:00:00-07:00', Learner: t.learner, Accommodations: [{ Type: 'Scribe', TimeExtension: 1.5 }] }, 'Accommodations.0.TimeExtension'],
+      ['POST', reg('cancel'), { Reason: 'r'.repeat(501) }, 'Reason'],
+      ['POST', '/api/registrations/search', { Take: 1001 }, 'Take'],
+      ['POST', '/api/registrations/search', { Take: 0 }, 'Take'],
+      ['POST', '/api/registrations/search', { Skip: -1 }, 'Skip'],
+      ['POST', `/api/events/${newId()}`, { ...slot, RegistrationLimit: 0 }, 'RegistrationLimit'],
+      ['POST', `/api/events/${newId()}`, { ...slot, RegistrationLimit: 1.5 }, 'RegistrationLimit'],
+      ['POST', `/api/events/${exam}/cancel`, { Reason: 'r'.repeat(501) }, 'Reason'],
+      ['PUT', `/api/billing-codes/${'c'.repeat(101)}`, { Duration: 30 }, 'code'],
+      ['PUT', `/api/billing-codes/${encodeURIComponent('Half Fee')}`, { Duration: 0.5 }, 'Duration'],
+      ['PUT', `/api/assessment-forms/${newId()}`, { Code: 'F', Status: 'Published', TimeLimit: -1 }, 'TimeLimit'],
+      ['PUT', `/api/assessment-forms/${newId()}`, { Code: 'F', Status: 'published' }, 'Status'],
+      ['PUT', `/api/assessment-forms/${newId()}`, { Code: 'F', Asset: 1.5 }, 'Asset'],
+      ['PUT', `/api/learners/${newId()}`, { Name: 'n'.repeat(501) }, 'Name'],
+      ['PUT', `/api/venues/${newId()}`, { Name: 'Hall', TimeZone: 'Mars/Olympus' }, 'TimeZone'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const before = await eventStore(app).headPosition();
+      const response = await app.request(method, path, { token: tenant.token, body });
+      const what = `${method} ${path.slice(0, 80)} ${JSON.stringify(body).slice(0, 120)}`;
+      expect({ what, status: response.status, fields: response.body?.errors?.map((e: { field: string }) => e.field) }).toEqual({ what, status: 400, fields: [field] });
+      expect({ what, head: await eventStore(app).headPosition() }).toEqual({ what, head: before });
+    }
+  });
+
   it('never answers 5xx, never stores a rejected command, never pollutes a prototype', async () => {
     for (const endpoint of endpoints) {
       const body = endpoint.valid ? hostileBody(endpoint.valid()).map((json) => ({ json })) : fc.constant({});

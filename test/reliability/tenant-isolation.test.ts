@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newId, type HttpResponse, TestApp } from '../support/test-app.js';
-import { command, defineTenant, listEvents, registerBody, registered, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+import { command, defineTenant, listEvents, registerBody, registered, retrieve, storedEvents, type Tenant } from '../support/registration-fixtures.js';
 
 /** The things of A a probe aims at; `missing` supplies ids that exist nowhere. */
 interface Target {
@@ -126,6 +126,8 @@ describe('tenant isolation: organization B against organization A, every endpoin
   it('answers B about A exactly as about nothing, and A keeps everything', async () => {
     const before = await snapshotOfA();
     expect(before.registration.RegistrationStatus).toBe('Registered');
+    // Every probe is refused: none may store anything for B either (a refused register-lax left an exam event behind).
+    const storedForB = (await storedEvents(app, b.org)).length;
     for (const probe of probes) {
       const asMissing = missing();
       const onMissing = await app.request(probe.method, probe.path(asMissing), { token: b.token, body: probe.body?.(asMissing, b) });
@@ -136,6 +138,7 @@ describe('tenant isolation: organization B against organization A, every endpoin
       expect({ probe: probe.name, status: onA.status < 500 && onA.status !== 200 && onA.status !== 201 }).toEqual({ probe: probe.name, status: true });
     }
     expect(await snapshotOfA()).toEqual(before);
+    expect((await storedEvents(app, b.org)).length).toBe(storedForB);
   });
 
   it('keeps A out of what B lists, searches and counts, while A sees its own', async () => {
@@ -159,6 +162,12 @@ describe('tenant isolation: organization B against organization A, every endpoin
       expect(seenByB.text).not.toContain('Zelda');
       expect(seenByA).toMatch(new RegExp(`${ofA.venue}|${ofA.learner}|${ofA.form}|${ofA.billingCode}|${ofA.event}|${ofA.registration}`));
     }
+    // The anonymous listing of upcoming classes, asked for B: A's event is upcoming, and shown only for A.
+    const classesOf = (org: string) => app.request('GET', `/api/events/classes?organization=${org}`);
+    const classesOfB = await classesOf(b.org);
+    expect(classesOfB.status).toBe(200);
+    expect(classesOfB.text).not.toContain(ofA.event);
+    expect((await classesOf(a.org)).text).toContain(ofA.event);
     expect((await asB('POST', '/api/registrations/count', { Name: 'zelda' })).body).toBe(0);
     expect((await asA('POST', '/api/registrations/count', { Name: 'zelda' })).body).toBe(1);
     expect((await asB('POST', '/api/registrations/search', { Code: 'ZQ-1' })).headers.get('x-total-count')).toBe('0');
@@ -170,6 +179,16 @@ describe('tenant isolation: organization B against organization A, every endpoin
     expect(put.status).toBe(201);
     expect((await app.request('GET', `/api/venues/${a.venue}`, { token: a.token })).body).toEqual(before);
     expect((await app.request('GET', `/api/venues/${a.venue}`, { token: b.token })).body).toMatchObject({ Name: 'B Hall' });
+  });
+
+  it('looks a form code up in the caller’s own catalog, even right after the other organization looked up the same code', async () => {
+    // Both organizations have a form coded CHEM-110; a lookup remembered without its organization gave B A's form.
+    for (const [first, second] of [[a, b], [b, a]] as const) {
+      await registered(app, first);
+      const { registration } = await registered(app, second);
+      const shown = (await retrieve(app, second, registration)).body;
+      expect({ AssessmentFormIdentifier: shown.AssessmentFormIdentifier }).toEqual({ AssessmentFormIdentifier: second.chemistry });
+    }
   });
 
   it('says only that a registration id is taken when B reuses one of A', async () => {
