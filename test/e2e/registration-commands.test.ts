@@ -395,6 +395,23 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       });
     });
 
+    it('stores free text without surrounding spaces, as the catalog does: a type granted as " Reader " is revoked as "Reader"', async () => {
+      const { registration } = await registered(app, tenant, {
+        LearnerRegistrantType: ' Apprentice ',
+        Accommodations: [{ Type: ' Reader ', Name: '  Reads aloud ' }],
+      });
+      const grant = (Type: string) => command(app, tenant, registration, 'grant-accommodation', { Type, TimeExtension: 10 });
+      expect((await grant('Extra time\t')).body.Accommodations).toEqual([
+        { Type: 'Reader', Name: 'Reads aloud', TimeExtension: null },
+        { Type: 'Extra time', Name: null, TimeExtension: 10 },
+      ]);
+      // The same type with other spaces replaces it rather than adding a second.
+      expect((await grant(' Extra time')).body.Accommodations).toHaveLength(2);
+      const revoked = await command(app, tenant, registration, 'revoke-accommodation', { Type: 'Reader  ' });
+      expect(revoked.body.Accommodations).toEqual([{ Type: 'Extra time', Name: null, TimeExtension: 10 }]);
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({ RegistrantType: 'Apprentice', Accommodations: revoked.body.Accommodations });
+    });
+
     it('refuses in the spec’s order, storing nothing; a cancelled registration may still lose accommodations', async () => {
       const cancelled = await registered(app, tenant, { Accommodations: [{ Type: 'Reader' }] });
       await command(app, tenant, cancelled.registration, 'cancel');

@@ -12,6 +12,7 @@ import type { CommandContext } from '../../../../libs/application/src/event-sour
 import { CatalogKind, CatalogQueries, catalogView } from '../../../../libs/read-model/src/catalog/catalog.queries.js';
 import { readAfterStoring } from '../../../../libs/read-model/src/read-gate.js';
 import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
+import { trimmedOrNull } from '../http/free-text.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
 import { CommandCtx } from '../http/request-context.js';
 import { BillingCodeParamPipe, UuidParamPipe } from '../http/validation.js';
@@ -48,11 +49,6 @@ const billingCodeDocs = catalogDocs('billing code', BillingCodeView, 'code', 'Bi
 });
 
 const orNull = <T>(value: T | null | undefined): T | null => (value === undefined ? null : value);
-/** Catalog text as stored: surrounding spaces dropped, blank ("not specified") as null. */
-const trimmedOrNull = (value: string | null | undefined): string | null => {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? null : trimmed;
-};
 
 /** Shared by the four catalog controllers: define (PUT) and read back what is stored. */
 @Injectable() // gives the subclasses the constructor's injection metadata

@@ -12,6 +12,7 @@ import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js'
 import { type LocalPeriod, parseLocalPeriod } from '../../../../libs/domain/src/shared/time.js';
 import { ExamEventQueries } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
 import { readAfterStoring } from '../../../../libs/read-model/src/read-gate.js';
+import { trimmedOrNull } from '../http/free-text.js';
 import { CurrentPrincipal, Public, RequireScope } from '../http/auth.js';
 import { RequestValidationError } from '../http/problem-details.js';
 import { CommandCtx } from '../http/request-context.js';
@@ -22,8 +23,6 @@ import { CancelExamEventBody, ClassView, EXAMPLE, ExamEventCreatedView, ExamEven
 import { renderScrapPaper } from './scrap-paper.pdf.js';
 
 const orNull = <T>(value: T | null | undefined): T | null => (value === undefined ? null : value);
-const blankToNull = (value: string | null | undefined): string | null =>
-  value === undefined || value === null || value.trim() === '' ? null : value;
 
 function period(date: unknown): LocalPeriod {
   const parsed = typeof date === 'string' ? parseLocalPeriod(date) : null;
@@ -156,7 +155,7 @@ export class ExamEventsController {
     @Body() body: CancelExamEventBody,
     @CommandCtx() context: CommandContext,
   ) {
-    await this.commandBus.execute(new CancelExamEventCommand(event, blankToNull(body.Reason), context));
+    await this.commandBus.execute(new CancelExamEventCommand(event, trimmedOrNull(body.Reason), context));
     const cancelled = await readAfterStoring(this.queries.get(context.organization, event));
     if (!cancelled) throw DomainError.notFound('Exam event not found');
     return cancelled;

@@ -16,6 +16,7 @@ import {
 } from '../../../../libs/application/src/registrations/registration.commands.js';
 import type { AccommodationRequest } from '../../../../libs/domain/src/registration/registration.commands.js';
 import type { Accommodation } from '../../../../libs/domain/src/registration/registration.events.js';
+import { blankToNull, trimmedOrNull } from '../http/free-text.js';
 import { RequireScope } from '../http/auth.js';
 import { CommandCtx } from '../http/request-context.js';
 import { UuidParamPipe } from '../http/validation.js';
@@ -51,13 +52,11 @@ const assignmentResponses = (what: string) =>
 const accommodationsResponse = ApiOkResponse({ type: RegistrationAccommodationsView, description: 'The accommodations the registration holds' });
 
 const orNull = <T>(value: T | null | undefined): T | null => value ?? null;
-const blankToNull = (value: string | null | undefined): string | null =>
-  value === undefined || value === null || value.trim() === '' ? null : value;
 
 function accommodations(body: readonly AccommodationBody[] | null | undefined): AccommodationRequest[] {
   return (body ?? []).map((a) => ({
-    Type: a.Type ?? '',
-    Name: blankToNull(a.Name),
+    Type: a.Type?.trim() ?? '',
+    Name: trimmedOrNull(a.Name),
     TimeExtension: orNull(a.TimeExtension),
   }));
 }
@@ -96,7 +95,7 @@ export class RegistrationCommandsController {
       format: blankToNull(body.EventExamFormat),
       billingCode: blankToNull(body.EventBillingCode),
       learnerId: body.Learner.toLowerCase(),
-      registrantType: blankToNull(body.LearnerRegistrantType),
+      registrantType: trimmedOrNull(body.LearnerRegistrantType),
       assessment: blankToNull(body.Assessment),
       accommodations: accommodations(body.Accommodations),
     };
@@ -129,7 +128,7 @@ export class RegistrationCommandsController {
       start: body.EventStart,
       examType: blankToNull(body.EventExamType),
       learnerId: body.Learner.toLowerCase(),
-      reason: blankToNull(body.Reason),
+      reason: trimmedOrNull(body.Reason),
       accommodations: accommodations(body.Accommodations),
     };
     const command = new TransferLaxCommand(registration, request, context);
@@ -152,7 +151,7 @@ export class RegistrationCommandsController {
     @Body() body: ReasonBody,
     @CommandCtx() context: CommandContext,
   ) {
-    await this.commandBus.execute(new CancelRegistrationCommand(registration, blankToNull(body.Reason), context));
+    await this.commandBus.execute(new CancelRegistrationCommand(registration, trimmedOrNull(body.Reason), context));
     return { Registration: registration, Status: 'Cancelled' };
   }
 
@@ -218,7 +217,7 @@ export class RegistrationCommandsController {
     @CommandCtx() context: CommandContext,
   ) {
     const held = await this.commandBus.execute<RevokeAccommodationCommand, readonly Accommodation[]>(
-      new RevokeAccommodationCommand(registration, body.Type, context),
+      new RevokeAccommodationCommand(registration, body.Type.trim(), context),
     );
     return { Registration: registration, Accommodations: held };
   }
