@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { ExamEventScheduler } from '../../libs/application/src/exam-events/exam-event-scheduler.js';
 import { replay } from '../../libs/domain/src/shared/decider.js';
 import { registrationDecider } from '../../libs/domain/src/registration/registration.decider.js';
 import type { RegistrationEvent } from '../../libs/domain/src/registration/registration.events.js';
@@ -45,6 +46,31 @@ describe('registration commands under concurrency', () => {
       EventTitle: 'North Hall / Chemistry',
     });
     for (const id of ids) expect((await retrieve(app, tenant, id)).body.EventIdentifier).toBe(exam);
+  });
+
+  it('concurrent register-lax answer only once their exam event shows their form: a read right after each answer sees it', async () => {
+    // Attaching the form slowed down, as under contention on the event's stream: an answer sent
+    // before the attach is stored would be read with the event's title still lacking the form.
+    const scheduler = app.app.get(ExamEventScheduler);
+    const attach = scheduler.attachForm.bind(scheduler);
+    const slowed = jest.spyOn(scheduler, 'attachForm').mockImplementation(async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return attach(...args);
+    });
+    try {
+      const start = nextSlot();
+      const seen = await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const response = await command(app, tenant, newId(), 'register-lax', registerBody(tenant, { EventStart: start }));
+          const event = (await listEvents(app, tenant, start.slice(0, 10))).find((e) => e.EventIdentifier === response.body.Exam);
+          return { status: response.status, title: event?.EventTitle };
+        }),
+      );
+      expect(seen.map((s) => s.title)).toEqual(Array(4).fill('North Hall / Chemistry'));
+      expect(seen.map((s) => s.status).sort()).toEqual([200, 200, 200, 201]);
+    } finally {
+      slowed.mockRestore();
+    }
   });
 
   it('concurrent register-lax with one new id for different free slots: one is registered, the others refused create no exam event', async () => {
