@@ -1,8 +1,8 @@
 /** Optional text from request bodies; blank is "not specified" (spec §1) everywhere. */
 
 /**
- * Free text as the service stores it: surrounding spaces dropped (as catalog text, decisions.md
- * session 40), blank as null.
+ * Free text as the service stores it: surrounding spaces dropped (catalog text since session 20,
+ * accommodations, registrant types and reasons since session 40: decisions.md), blank as null.
  */
 export const trimmedOrNull = (value: string | null | undefined): string | null => {
   const trimmed = value?.trim();
