@@ -140,6 +140,19 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect(shared.response.status).toBe(201);
     });
 
+    it('never lets an already suffixed Individual type join a shared event, and suffixes (A) for any accommodation', async () => {
+      const start = nextSlot();
+      const shared = await registered(app, tenant, { EventStart: start });
+      expect(shared.response.status).toBe(201);
+      const suffixed = await registered(app, tenant, { EventStart: start, EventExamType: 'Individual (A)' });
+      expect(suffixed.response.status).toBe(201);
+      expect(suffixed.event).not.toBe(shared.event);
+      expect((await retrieve(app, tenant, suffixed.registration)).body.EventExamType).toBe('Individual (A)');
+      // An accommodation without a time extension is an accommodation all the same.
+      const quiet = await registered(app, tenant, { EventExamType: 'Individual', Accommodations: [{ Type: 'Quiet room' }] });
+      expect((await retrieve(app, tenant, quiet.registration)).body.EventExamType).toBe('Individual (A)');
+    });
+
     it.each<[string, (t: Tenant) => Record<string, unknown>, number, string]>([
       ['an empty accommodation type (checked first)', () => ({ Learner: newId(), Assessment: 'nope', Accommodations: [{ Type: ' ' }] }), 400, 'Accommodation type cannot be empty'],
       ['a learner missing from the catalog', () => ({ Learner: newId(), Assessment: 'nope' }), 400, 'Learner not found'],
@@ -242,6 +255,31 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect(again.status).toBe(201);
       expect(again.body.Exam).not.toBe(shared.event);
       expect((await retrieve(app, tenant, registration)).body.EventExamType).toBe('Individual (A)');
+    });
+
+    it('suffixes a kept Individual type again by what the registration holds after the move', async () => {
+      const examType = async (registration: string) => (await retrieve(app, tenant, registration)).body.EventExamType;
+      // Accommodations held from before the move count, though the transfer grants none.
+      const held = await registered(app, tenant, { EventExamType: 'Individual', Accommodations: [{ Type: 'Reader' }] });
+      const keptA = await command(app, tenant, held.registration, 'transfer-lax', { EventVenue: tenant.venue, EventStart: nextSlot(), Learner: tenant.learner });
+      expect(keptA.status).toBe(201);
+      expect(keptA.body.Exam).not.toBe(held.event);
+      expect(await examType(held.registration)).toBe('Individual (A)');
+      // An (N) registration granted accommodations by the move becomes (A).
+      const none = await registered(app, tenant, { EventExamType: 'Individual' });
+      expect(await examType(none.registration)).toBe('Individual (N)');
+      const granted = await command(app, tenant, none.registration, 'transfer-lax', {
+        EventVenue: tenant.venue,
+        EventStart: nextSlot(),
+        Learner: tenant.learner,
+        Accommodations: [{ Type: 'Scribe' }],
+      });
+      expect(granted.status).toBe(201);
+      expect(await examType(none.registration)).toBe('Individual (A)');
+      const events = await listEvents(app, tenant);
+      for (const left of [held.event, none.event]) {
+        expect(events.find((e) => e.EventIdentifier === left)).toMatchObject({ EventStatus: 'Cancelled', RegistrationCount: 0 });
+      }
     });
 
     it('refuses, in the spec’s order, storing nothing and creating no event', async () => {

@@ -68,6 +68,12 @@ describe('assessment form lookup by code', () => {
     expect(selectAssessmentForm(forms, 'MATH')?.FormId).toBe('a');
   });
 
+  it('ranks a form without Asset below every form with one', () => {
+    const forms = [form({ FormId: 'a', Asset: null }), form({ FormId: 'b', Asset: 0 }), form({ FormId: 'c', Asset: null })];
+    expect(selectAssessmentForm(forms, 'MATH')?.FormId).toBe('b');
+    expect(selectAssessmentForm([form({ FormId: 'b', Asset: null }), form({ FormId: 'a', Asset: null })], 'MATH')?.FormId).toBe('a');
+  });
+
   it('finds nothing when no form qualifies', () => {
     expect(selectAssessmentForm([form({ Status: 'Archived' })], 'MATH')).toBeNull();
   });

@@ -254,6 +254,11 @@ describe('ChangeAssessment', () => {
     given(registrationDecider, registered).when(change(sameLength)).then([formAssigned(sameLength)]);
   });
 
+  it('assigns a newer form that shares the code of the one held: only the same form is "already assigned"', () => {
+    const newerChemistry = { id: 'f1a2b3c4-d5e6-4f70-8192-a3b4c5d6e708', code: 'CHEM-110', timeLimit: 150 };
+    given(registrationDecider, registered).when(change(newerChemistry)).then([formAssigned(newerChemistry), timeLimited(150)]);
+  });
+
   it('makes eligibility and approval Eligible when they are not', () => {
     given(registrationDecider, [requested(), formAssigned(CHEMISTRY)])
       .when(change(PHYSICS))
