@@ -70,6 +70,14 @@ describe('auditor CLI against a running API on the embedded stores', () => {
     expect(verify.output).toContain('1 difference(s)');
     expect(verify.exitCode).toBe(1);
 
+    // Every collection of a projection is compared, not only its first: a learner's live catalog entry (after the venues).
+    const catalog = new Database(join(app.config.dataDir, 'read.sqlite'));
+    const learnerKey = `${tenant.org}:${tenant.learner}`;
+    expect(catalog.prepare(`UPDATE rm_catalog_learners SET doc = json_set(doc, '$.Name', 'Mallory') WHERE id = ?`).run(learnerKey).changes).toBe(1);
+    catalog.close();
+    const catalogVerify = await cli(projectionsRebuildCommand, ['projections', 'rebuild', '--projection', 'catalog', '--verify']);
+    expect([catalogVerify.output.match(/^different: .*$/gm), catalogVerify.exitCode]).toEqual([[`different: catalog catalog_learners ${learnerKey} (Name)`], 1]);
+
     const rebuild = await cli(projectionsRebuildCommand, ['projections', 'rebuild']);
     // It says which generation of the read store is live now, and that nothing waited for a lock.
     expect(rebuild.output).toMatch(

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { HashChainedEventStore } from '../../libs/event-store/src/hash-chain.js';
+import { eventHash, HashChainedEventStore } from '../../libs/event-store/src/hash-chain.js';
 import { SqliteEventStore } from '../../libs/event-store/src/sqlite-event-store.js';
 
 const CLI = new URL('../../dist/apps/cli/src/main.js', import.meta.url).pathname;
@@ -105,6 +105,19 @@ describe('the CLI on an auditor’s copy of the data folder', () => {
     const exported = await runCli(folder, ['events', 'export', '--org', ORG]);
     expect(exported.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).Data.Name)).toEqual(['North Hall', 'South Hall']);
     expect(readdirSync(folder)).not.toContain('jwt-secret');
+  });
+
+  it('events export writes the events exactly as stored, not upcast: v1 keeps its shape and version, and each hash re-checks from the file alone', async () => {
+    const exported = await runCli(folder, ['events', 'export']);
+    expect(exported.code).toBe(0);
+    const lines = exported.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.Data, line.Metadata.schemaVersion])).toEqual([[{ Name: 'North Hall' }, 1], [{ Name: 'South Hall' }, 1]]);
+    let previous: string | null = null;
+    for (const line of lines) {
+      const content = { streamId: line.StreamId, revision: BigInt(line.Revision), type: line.Type, data: line.Data, metadata: line.Metadata };
+      expect(line.Metadata.hash).toBe(eventHash(previous, content));
+      previous = line.Metadata.hash;
+    }
   });
 
   asReader('reads a write-protected copy that holds the store’s -wal and -shm files (empty ones will do)', async () => {

@@ -62,11 +62,22 @@ describe('auditing over HTTP: history, metadata, asOf, upcasting', () => {
     expect(history.body.map((e: any) => [e.CausationId, e.SchemaVersion, e.Hash])).toEqual(
       stored.map((e) => [e.metadata.causationId, e.metadata.schemaVersion, e.metadata.hash]),
     );
+    // And when and by whom each happened, as stored (not the time of the audit request).
+    expect(history.body.map((e: any) => [e.Time, e.Actor, e.CorrelationId])).toEqual(
+      stored.map((e) => [new Date(e.metadata.occurredAt).toISOString(), e.metadata.actor, e.metadata.correlationId]),
+    );
   });
 
   it('lists an exam event’s history; deleted registrations keep theirs', async () => {
     const { registration, event } = await registered(app, tenant);
+    await tick();
+    const beforeDeleting = new Date().toISOString();
+    await tick();
     expect((await app.request('DELETE', `/api/registrations/${registration}`, { token: tenant.token })).status).toBe(204);
+    // As of an instant after the deletion it is missing; before it, it is as it was.
+    const asOf = (at: string) => app.request('GET', `/api/registrations/${registration}?asOf=${encodeURIComponent(at)}`, { token: tenant.token });
+    expectProblem(await asOf(new Date().toISOString()), 404, 'Registration not found');
+    expect((await asOf(beforeDeleting)).body).toMatchObject({ RegistrationIdentifier: registration, RegistrationStatus: 'Registered' });
     const events = await app.request('GET', `/api/events/${event}/history`, { token: auditor });
     expect(events.status).toBe(200);
     expect(events.body[0]).toMatchObject({ Type: 'ExamScheduled', Revision: '0', Data: { EventId: event, Organization: tenant.org } });
@@ -129,6 +140,20 @@ describe('auditing over HTTP: history, metadata, asOf, upcasting', () => {
     expectProblem(await app.request('GET', `/api/billing-codes/${encodeURIComponent('Exam Fee (2h)')}/history`, { token: stranger }), 404, 'Billing code not found');
     const reader = await app.token(tenant.org, ['booking:read']);
     expect((await app.request('GET', `/api/learners/${tenant.learner}/history`, { token: reader })).status).toBe(403);
+    // Every history endpoint needs audit:read: every other scope together is not enough.
+    const { registration, event } = await registered(app, tenant);
+    const everythingElse = await app.token(tenant.org, ['booking:read', 'booking:write', 'catalog:write']);
+    for (const path of [
+      `/api/registrations/${registration}/history`,
+      `/api/events/${event}/history`,
+      `/api/venues/${tenant.venue}/history`,
+      `/api/learners/${tenant.learner}/history`,
+      `/api/assessment-forms/${tenant.chemistry}/history`,
+      `/api/billing-codes/${encodeURIComponent('Exam Fee (2h)')}/history`,
+    ]) {
+      const denied = await app.request('GET', path, { token: everythingElse });
+      expect([path, denied.status, denied.body.detail]).toEqual([path, 403, 'This endpoint requires the audit:read scope']);
+    }
     expect((await app.request('GET', '/api/assessment-forms/not-a-uuid/history', { token: auditor })).status).toBe(400);
   });
 
@@ -165,6 +190,20 @@ describe('auditing over HTTP: history, metadata, asOf, upcasting', () => {
       LastChangeType: 'ExamTimeLimited',
     });
     expect(Object.keys(before.body)).toEqual(Object.keys(now.body));
+
+    // asOf is inclusive: at the very instant an event happened (its Time in the history), it has happened.
+    const history = (await app.request('GET', `/api/registrations/${registration}/history`, { token: auditor })).body;
+    const atInstant = (type: string) => {
+      const at = history.find((e: any) => e.Type === type).Time;
+      return app.request('GET', `/api/registrations/${registration}?asOf=${encodeURIComponent(at)}`, { token: tenant.token });
+    };
+    const requested = await atInstant('RegistrationRequested');
+    expect([requested.status, requested.body.RegistrationIdentifier]).toEqual([200, registration]);
+    expect((await atInstant('AccommodationGranted')).body).toMatchObject({
+      Accommodations: [{ Type: 'Scribe', TimeExtension: 30 }],
+      ExamTimeLimit: 120,
+      LastChangeType: 'ExamTimeLimited',
+    });
   });
 
   it('answers asOf before the registration existed with 404, and a time without offset with 400', async () => {

@@ -235,6 +235,9 @@ describe('rate limiting (RATE_LIMIT_PER_MINUTE=3)', () => {
 
     const colleague = await app.token(org, undefined, 'calm');
     expect((await app.request('GET', `/api/venues/${venue}`, { token: colleague })).status).toBe(404);
+    // The same sub in another organization is another caller (every token without --sub is `cli`).
+    const namesake = await app.token(newId(), undefined, 'busy');
+    expect((await app.request('GET', '/api/venues', { token: namesake })).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await app.request('GET', '/health')).status).toBe(200);
   });
 

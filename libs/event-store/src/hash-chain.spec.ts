@@ -66,6 +66,35 @@ describe('hash chain decorator', () => {
     });
   });
 
+  it('names an event whose type, or recorded actor, time or request, was edited: the hash covers them as it covers the data', async () => {
+    await store.append('a', [event('Requested'), event('Granted', { Minutes: 30 })], 'no_stream');
+    const [, granted] = await raw.readStream('a');
+    await store.close();
+    raw = new SqliteEventStore(join(dir, 'events.sqlite'));
+    store = new HashChainedEventStore(raw);
+    const db = new Database(join(dir, 'events.sqlite'));
+    try {
+      const original = db.prepare('SELECT type, metadata FROM events WHERE position = ?').get(granted.position) as { type: string; metadata: string };
+      for (const edit of [
+        "UPDATE events SET type = 'Revoked' WHERE position = ?",
+        "UPDATE events SET metadata = json_set(metadata, '$.actor', 'mallory') WHERE position = ?",
+        "UPDATE events SET metadata = json_set(metadata, '$.occurredAt', '2026-03-02T09:00:00.000Z') WHERE position = ?",
+        "UPDATE events SET metadata = json_set(metadata, '$.correlationId', 'req-2') WHERE position = ?",
+      ]) {
+        db.prepare(edit).run(granted.position);
+        expect([edit, (await verifyHashChains(raw)).broken]).toEqual([
+          edit,
+          { streamId: 'a', revision: 1n, position: granted.position, reason: expect.stringContaining('does not match') },
+        ]);
+        db.prepare('UPDATE events SET type = ?, metadata = ? WHERE position = ?').run(original.type, original.metadata, granted.position);
+      }
+      // Put back as stored, every chain holds again.
+      expect((await verifyHashChains(raw)).broken).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
+
   it('names an event whose stored data or metadata is no longer JSON, after checking every event before it', async () => {
     await store.append('a', [event('A0'), event('A1')], 'no_stream');
     const { position } = await store.append('b', [event('B0'), event('B1'), event('B2')], 'no_stream');

@@ -112,6 +112,27 @@ describe('rebuildInParallel', () => {
     }
   });
 
+  it('upcasts on the threads as one replay does: a venue stored in schema version 1 keeps its address', async () => {
+    const log = await seededLog();
+    const { raw, eventStore } = log;
+    // Flat address fields, as VenueDefined v1 stored them.
+    await raw.append(`venue-${ORG}-old`, [event('VenueDefined', { Organization: ORG, VenueId: 'old', Name: 'Old Hall', TimeZone: 'UTC', Street: null, City: 'Victoria', Province: '', PostalCode: null, Country: null })], 'any');
+    const one = new SqliteReadStore(join(dir, 'one.sqlite'), { rebuild: true });
+    const storeFile = join(dir, 'two.sqlite');
+    const two = new SqliteReadStore(storeFile, { rebuild: true });
+    try {
+      const { partitionsRemoved } = await replayedBothWays(log, one, two, storeFile);
+      for (const projection of allProjections) expect([projection.name, await compareProjection(projection, two, one)]).toEqual([projection.name, []]);
+      const [venue] = await two.find('catalog_venues', { Name: 'Old Hall' });
+      expect(venue.Address).toEqual({ Street: null, City: 'Victoria', Province: null, PostalCode: null, Country: null });
+      await partitionsRemoved;
+    } finally {
+      await one.close();
+      await two.close();
+      await eventStore.close();
+    }
+  });
+
   it('builds what the live store builds when a retitle or a learner change meets hundreds of rows on each thread (an index built early)', async () => {
     // More rows in each partition than a rebuild scans without an index: the retitle and the learner change at the
     // end of the log build the index serving their update first.

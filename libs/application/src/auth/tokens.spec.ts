@@ -102,6 +102,17 @@ describe('bearer tokens', () => {
     expect(parseTokenLifetime(text)).toBe(seconds);
   });
 
+  it('refuses a token signed with the same secret under another algorithm than HS256', async () => {
+    for (const alg of ['HS384', 'HS512']) {
+      const token = await new SignJWT({ org, scope: 'booking:write' })
+        .setProtectedHeader({ alg })
+        .setSubject('a')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(secret));
+      await expect(verifyToken(secret, token)).rejects.toThrow('Invalid token');
+    }
+  });
+
   it('refuses an unsigned (alg none) token', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     const body = Buffer.from(JSON.stringify({ org, sub: 'a', scope: 'booking:write' })).toString('base64url');
