@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newId, TestApp, type HttpResponse } from '../support/test-app.js';
-import { command, defineTenant, expectProblem, registerBody, registered, retrieve, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+import { command, defineTenant, expectProblem, registerBody, registered, retrieve, SLOT_DATE, storedEvents, type Tenant } from '../support/registration-fixtures.js';
 
 /**
  * Spec §5's read-your-writes on the embedded stores, kept on the read side: a command answers once
@@ -126,6 +126,25 @@ describe('commands answer once stored; reads wait for the read models', () => {
     }
     expect((await registering!).status).toBe(201);
     expect((await retrieve(app, tenant, id)).body).toMatchObject({ AssessmentFormIdentifier: form, AssessmentFormCode: 'BIO-200' });
+  });
+
+  it('has a cancel of an exam event count the registration stored just before it, while the projector is held back (409, spec §3)', async () => {
+    // The organization's changes so far applied, so that register-lax need not wait for them.
+    expect((await app.request('POST', '/api/registrations/count', { token: tenant.token, body: {} })).status).toBe(200);
+    const release = holdProjector();
+    let cancelling: Promise<HttpResponse>;
+    let event: string;
+    try {
+      ({ event } = await registered(app, tenant));
+      cancelling = app.request('POST', `/api/events/${event}/cancel`, { token: tenant.token, body: {} });
+      // Its count of active registrations waits for the registration to be applied.
+      expect(await stillWaiting(cancelling)).toBe(true);
+    } finally {
+      release();
+    }
+    expectProblem(await cancelling!, 409, 'The exam event cannot be cancelled because it contains active registrations');
+    const [listed] = (await app.request('GET', `/api/events/list-events?date=${SLOT_DATE.slice(0, 7)}`, { token: tenant.token })).body.filter((e: { EventIdentifier: string }) => e.EventIdentifier === event!);
+    expect(listed).toMatchObject({ EventStatus: 'Scheduled', RegistrationCount: 1 });
   });
 
   it('answers 503 after the bound while the projector stays stuck, to queries and to a command that must read first (which stores nothing)', async () => {

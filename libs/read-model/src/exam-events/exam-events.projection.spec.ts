@@ -150,6 +150,20 @@ describe('examEvents projection', () => {
     expect(zone.kind === 'updateMany' && (await store.count(zone.collection, zone.filter))).toBe(0);
   });
 
+  it('lists an event on its venue’s local day and month at UTC+14, 10 hours before that day begins in UTC, and not on the UTC day it falls on', async () => {
+    const at = (eventId: string, number: number, Start: string, End: string) =>
+      stored('ExamScheduled', { ...scheduled(eventId, number, 'Pacific/Kiritimati').data, Start, End, DurationMinutes: 30 });
+    // 00:00–00:30 on 2 March and on 1 April at UTC+14, ending before noon of the UTC day before.
+    await apply([at('e1', 1, '2030-03-01T10:00:00.000Z', '2030-03-01T10:30:00.000Z'), at('e2', 2, '2030-03-31T10:00:00.000Z', '2030-03-31T10:30:00.000Z')]);
+    const listed = async (period: { month: number; day: number | null }) => (await queries.listEvents(ORG, { year: 2030, ...period })).map((e) => e.EventIdentifier);
+    expect(await listed({ month: 3, day: 2 })).toEqual(['e1']);
+    expect(await listed({ month: 3, day: 1 })).toEqual([]);
+    expect(await listed({ month: 4, day: 1 })).toEqual(['e2']);
+    expect(await listed({ month: 4, day: null })).toEqual(['e2']);
+    expect(await listed({ month: 3, day: null })).toEqual(['e1']);
+    expect((await queries.get(ORG, 'e2'))?.EventStart).toBe('2030-04-01T00:00:00+14:00');
+  });
+
   it('titles an event with its venue’s current name and its forms’ current titles: none, one, several (spec §3, §5)', async () => {
     const OTHER = '7d1e3f40-2b7a-4a54-8f38-3f1f6b8f0c02';
     const venue = (Name: string, Organization = ORG) => stored('VenueDefined', { Organization, VenueId: VENUE, Name, TimeZone: 'America/Vancouver', Address: null });

@@ -199,6 +199,35 @@ describe('registrations projection', () => {
     expect(await store.get('registrations_events', EVENT_A)).toMatchObject({ EventTitle: 'South Hall / No Exam' });
   });
 
+  it('changes no row when another organization defines a learner or a form of the same id (catalog ids are per organization)', async () => {
+    const OTHER = '7d1e3f40-2b7a-4a54-8f38-3f1f6b8f0c02';
+    await apply(history);
+    const before = await store.get('registrations', REG);
+    await apply([
+      stored(`learner-${OTHER}-${LEARNER}`, 'LearnerDefined', { Organization: OTHER, LearnerId: LEARNER, Name: 'Grace Hopper', Email: 'grace@example.org', Code: 'G-9' }),
+      stored(`assessmentForm-${OTHER}-${FORM}`, 'AssessmentFormDefined', {
+        Organization: OTHER, FormId: FORM, Code: 'BIO-200', Name: 'Biology final', Title: 'Biology', Status: 'Published', Asset: 1, TimeLimit: 45,
+      }),
+    ]);
+    expect(await store.get('registrations', REG)).toEqual(before);
+    expect(await retrieved()).toMatchObject({ LearnerName: 'Ada Lovelace', LearnerCode: 'P-1', AssessmentFormCode: 'CHEM-110', AssessmentFormTitle: 'Chemistry' });
+    expect(await store.count('registrations', { Organization: ORG, LearnerName: { $contains: 'grace' } })).toBe(0);
+  });
+
+  it('titles the row’s event with the form’s title as the log has it, not the one its attachment recorded (spec §5: rows follow catalog changes)', async () => {
+    const EVENT_C = 'c7f0e6f2-6f35-4d8e-9b7e-5a3e2a9d8c05';
+    await apply([
+      ...history,
+      scheduled(EVENT_C, 3, '2031-09-01T16:00:00.000Z'),
+      reg('RegistrationTransferred', { FromEventId: EVENT_B, ToEventId: EVENT_C, Reason: null }),
+      // The command read the form before a retitle the log holds already.
+      stored(`examEvent-${EVENT_C}`, 'ExamFormAttached', { EventId: EVENT_C, FormId: FORM, FormTitle: 'Chemistry (as read)' }),
+    ]);
+    expect((await retrieved()).EventTitle).toBe('North Hall / Chemistry');
+    expect((await store.find('registrations', { EventIdentifier: EVENT_C })).map((row) => row.EventTitle)).toEqual(['North Hall / Chemistry']);
+    expect(await store.get('registrations_events', EVENT_C)).toMatchObject({ EventTitle: 'North Hall / Chemistry' });
+  });
+
   it('removes a deleted registration', async () => {
     await apply([...history, reg('RegistrationDeleted', { EventId: EVENT_B })]);
     expect(await store.get('registrations', REG)).toBeNull();
