@@ -38,6 +38,21 @@ describe('security headers and CORS by default', () => {
       expect(response.headers.get('x-frame-options')).toBe('DENY');
       expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('strict-transport-security')).toBe('max-age=15552000; includeSubDomains');
+      expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      expect(response.headers.get('x-dns-prefetch-control')).toBe('off');
+    }
+  });
+
+  it('keeps a sane X-Request-Id from the caller, and answers a hostile or overlong one with an id of its own', async () => {
+    const sane = 'trace-1.2:3_' + 'x'.repeat(116);
+    expect((await app.request('GET', '/health', { headers: { 'x-request-id': sane } })).headers.get('x-request-id')).toBe(sane);
+    // Echoed, these would reach the caller and every log line as sent (docs/operations.md, "Logs": a sane id only).
+    for (const hostile of ['x'.repeat(129), 'x'.repeat(4_000), '<script>alert(1)</script>', 'a b', 'id"},{"level":60']) {
+      const answer = await app.request('GET', '/health', { headers: { 'x-request-id': hostile } });
+      expect([hostile.slice(0, 40), answer.status, answer.headers.get('x-request-id')]).toEqual([hostile.slice(0, 40), 200, expect.stringMatching(/^[0-9a-f-]{36}$/)]);
     }
   });
 

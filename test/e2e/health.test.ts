@@ -4,7 +4,8 @@ import { createReadStore } from '../../libs/read-model/src/index.js';
 import { ProjectionRunner } from '../../libs/read-model/src/projection-runner.js';
 import { allProjections } from '../../libs/read-model/src/projections.js';
 import type { EventStore } from '../../libs/event-store/src/event-store.js';
-import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
+import { EVENT_STORE, PROJECTOR } from '../../apps/api/src/infrastructure/tokens.js';
+import type { Projector } from '../../libs/read-model/src/projector.js';
 import { newId, TestApp } from '../support/test-app.js';
 import { eventStore } from '../support/registration-fixtures.js';
 
@@ -151,5 +152,34 @@ describe('readiness while the projector stalls a few events behind', () => {
     } finally {
       await projector.close();
     }
+  });
+});
+
+describe('readiness while the in-process projector has died', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+  });
+  afterAll(() => app.close());
+
+  it('fails while its thread is dead and restarting, though no event is unapplied, and recovers once it is back', async () => {
+    const projector = app.app.get<Projector>(PROJECTOR);
+    expect((await app.request('GET', '/health/ready')).status).toBe(200);
+    // Killed as running out of memory would: it is started again after a pause of 1 s.
+    await (projector as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    for (let attempt = 0; !projector.failing; attempt++) {
+      if (attempt === 50) throw new Error('the dead projector thread was never reported');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const dead = await app.request('GET', '/health/ready');
+    expect(dead.status).toBe(503);
+    expect(dead.body).toMatchObject({ status: 503, detail: 'Not ready: projections' });
+    expect(dead.body).not.toHaveProperty('info');
+
+    for (let attempt = 0; (await app.request('GET', '/health/ready')).status !== 200; attempt++) {
+      if (attempt === 100) throw new Error('not ready again 10 s after the projector thread died');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(projector.failing).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../apps/api/src/app.factory.js';
 import { signToken } from '../../libs/application/src/auth/tokens.js';
 import { loadConfig } from '../../libs/application/src/config/app-config.js';
-import { newId, TEST_SECRET } from '../support/test-app.js';
+import { newId, TEST_SECRET, TestApp } from '../support/test-app.js';
 
 describe('structured logs of the real app', () => {
   const lines: string[] = [];
@@ -74,5 +74,19 @@ describe('structured logs of the real app', () => {
     expect(completed).toMatchObject({ level: 40, statusCode: 401, route: '/api/learners/:learner' });
     expect(Object.keys(completed)).not.toContain('organization');
     expect(Object.keys(completed)).not.toContain('actor');
+  });
+});
+
+describe('the request log of an API replica whose read models no projector has made yet (BOOKING_RUN_PROJECTOR=false)', () => {
+  it('writes a 5xx answer at error level, as docs/operations.md ("Logs") says, with its request id and status', async () => {
+    const app = await TestApp.start({ BOOKING_RUN_PROJECTOR: 'false' });
+    try {
+      const read = await app.request('GET', '/api/venues', { token: await app.token(newId()), headers: { 'x-request-id': 'trace-503' } });
+      expect(read.status).toBe(503);
+      const entries = app.recentLogs().join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+      expect(entries.find((e) => e.reqId === 'trace-503' && e.msg === 'request completed')).toMatchObject({ level: 50, statusCode: 503, route: '/api/venues' });
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -55,3 +55,19 @@ describe('GET /metrics', () => {
     expect(sample(text, 'booking_projection_lag_seconds', { projection: 'catalog' })).toBe(0);
   });
 });
+
+describe('GET /metrics on an API replica whose read models no projector has made yet (BOOKING_RUN_PROJECTOR=false)', () => {
+  it('times the 503s too, by route pattern: an error rate is alerted on from these series', async () => {
+    const app = await TestApp.start({ BOOKING_RUN_PROJECTOR: 'false' });
+    try {
+      const token = await app.token(newId());
+      expect((await app.request('GET', '/api/venues', { token })).status).toBe(503);
+      expect((await app.request('GET', `/api/venues/${newId()}`, { token })).status).toBe(503);
+      const text = (await app.request('GET', '/metrics')).text;
+      expect(sample(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/api/venues', status_code: '503' })).toBe(1);
+      expect(sample(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/api/venues/:venue', status_code: '503' })).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+});

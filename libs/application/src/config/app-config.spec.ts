@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadConfig, loadStoreConfig, MAX_QUERY_THREADS, unusedQueryThreads } from './app-config.js';
 
 const created: string[] = [];
@@ -32,11 +32,49 @@ describe('configuration from the environment', () => {
     [{ CORS_ORIGINS: 'https://app.example.org/path' }, /CORS_ORIGINS/],
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, /RATE_LIMIT_PER_MINUTE/],
     [{ REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS/],
+    // Past Node's longest timer (2³¹ − 1 ms) a timeout fires at once: every connection would be dropped.
+    [{ REQUEST_TIMEOUT_MS: '2147483648' }, /REQUEST_TIMEOUT_MS must be an integer from 1 to 2147483647/],
     [{ READY_MAX_LAG_EVENTS: 'lots' }, /READY_MAX_LAG_EVENTS/],
     [{ READY_MAX_LAG_SECONDS: '0' }, /READY_MAX_LAG_SECONDS/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret, ...env })).toThrow(message);
+  });
+
+  it('takes a variable set to an empty or blank value as unset: its default applies (README, "Configuration")', () => {
+    const blank = (value: string) => ({
+      PORT: value,
+      EVENTSTORE_URL: value,
+      MONGODB_URL: value,
+      BOOKING_RUN_PROJECTOR: value,
+      CORS_ORIGINS: value,
+      RATE_LIMIT_PER_MINUTE: value,
+      REQUEST_TIMEOUT_MS: value,
+      READY_MAX_LAG_EVENTS: value,
+      READY_MAX_LAG_SECONDS: value,
+      LOG_LEVEL: value,
+      BOOKING_SQLITE_DURABILITY: value,
+      BOOKING_QUERY_THREADS: value,
+    });
+    for (const value of ['', '   ']) {
+      expect(loadConfig({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: secret, ...blank(value) })).toMatchObject({
+        port: 3000,
+        eventStoreUrl: undefined,
+        mongodbUrl: undefined,
+        runProjector: true,
+        corsOrigins: [],
+        rateLimitPerMinute: 100_000,
+        requestTimeoutMs: 30_000,
+        readyMaxLagEvents: 1_000,
+        readyMaxLagSeconds: 5,
+        logLevel: 'info',
+        sqliteDurability: 'process',
+        queryThreads: 0,
+      });
+      // A blank secret: the one in the data folder, generated the first time.
+      expect(loadConfig({ BOOKING_DATA_DIR: tempDir(), BOOKING_JWT_SECRET: value }).jwtSecretSource).toBe('generated');
+      expect(loadStoreConfig({ BOOKING_DATA_DIR: value }).dataDir).toBe(resolve('./data'));
+    }
   });
 
   it('runs the projector in the API on the embedded stores, and leaves it to the projector app with EventStoreDB', () => {
