@@ -45,6 +45,12 @@ describe('CLI options', () => {
     [['events', 'export', '10'], 'Unexpected argument "10" for events export (options start with --)'],
     [['events', 'export', '--from', '99999999999999999999999'], '--from needs a position (an integer from 0 to 9223372036854775807)'],
     [['audit', 'verify', '--seal', '1:ab', '--seal', '2:cd'], '--seal is given more than once'],
+    // Given without its value, an option read as not given: every projection rebuilt, every organization's history exported, no seal checked.
+    [['projections', 'rebuild', '--projection'], '--projection needs a value'],
+    [['projections', 'rebuild', '--projection', '--verify'], '--projection needs a value'],
+    [['events', 'export', '--org'], '--org needs a value'],
+    [['events', 'export', '--from'], '--from needs a value'],
+    [['audit', 'verify', '--seal'], '--seal needs a value'],
     [['bogus'], 'Unknown command "bogus"'],
     [['token', '--org', 'acme'], '--org must be an organization uuid (got "acme")'],
     [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--scope', ''], '--scope needs at least one scope (known: booking:read, booking:write, catalog:write, audit:read)'],

@@ -139,6 +139,19 @@ export function readStoreContract(
         expect(await store.get('people', 'nobody')).toBeNull();
       });
 
+      it('breaks ties by id, not by the order documents were written, so pages neither repeat nor skip one', async () => {
+        // Written in reverse id order: ties left to the storage's order would come out reversed.
+        const tied = ['t5', 't4', 't3', 't2', 't1'].map((id): Doc => ({ _id: id, Org: 'o9', Since: '2026-03-01T00:00:00Z', Status: 'Tied' }));
+        await write(store, [...upserts('people', tied), ...upserts('plain', tied)]);
+        for (const collection of ['people', 'plain']) {
+          for (const sort of [[['Since', 1]], [['Since', -1]], [['Status', 1], ['Since', -1]]] as Array<Array<[string, 1 | -1]>>) {
+            expect(ids(await store.find(collection, { Org: 'o9' }, { sort }))).toEqual(['t1', 't2', 't3', 't4', 't5']);
+            const pages = [0, 2, 4].map((skip) => store.find(collection, { Org: 'o9' }, { sort, skip, limit: 2 }));
+            expect((await Promise.all(pages)).flatMap(ids)).toEqual(['t1', 't2', 't3', 't4', 't5']);
+          }
+        }
+      });
+
       it('upsert replaces the whole document', async () => {
         await write(store, [{ kind: 'upsert', collection: 'people', doc: { _id: 'p1', Org: 'o9', Name: 'Ada' } }]);
         expect(await store.get('people', 'p1')).toEqual({ _id: 'p1', Org: 'o9', Name: 'Ada' });
@@ -338,6 +351,15 @@ export function readStoreContract(
         const large = 2n ** 64n + 3n;
         await store.runBatch('registrations', async () => large);
         expect(await store.getCheckpoint('registrations')).toBe(large);
+      });
+
+      it('records the checkpoint of every projection a batch names, and of no other', async () => {
+        await store.runBatch('other', async () => 3n);
+        await store.runBatch(['registrations', 'catalog', 'exam-events'], async () => 12n);
+        expect(await store.getCheckpoint('registrations')).toBe(12n);
+        expect(await store.getCheckpoint('catalog')).toBe(12n);
+        expect(await store.getCheckpoint('exam-events')).toBe(12n);
+        expect(await store.getCheckpoint('other')).toBe(3n);
       });
 
       it('lets the session read its own writes', async () => {

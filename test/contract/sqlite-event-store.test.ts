@@ -208,6 +208,20 @@ describe('SqliteEventStore', () => {
       }
     });
 
+    it('counts a pending append in the head and the log it reads (readiness, catch-up and rebuilds go by them)', async () => {
+      const store = new SqliteEventStore(':memory:');
+      try {
+        const first = store.append('s-1', [event('A')], 'no_stream');
+        const head = await store.headPosition();
+        expect(head).toBe((await first).position);
+        const second = store.append('s-2', [event('B')], 'no_stream');
+        expect((await store.readAll({ after: head!, limit: 10 })).map((e) => e.type)).toEqual(['B']);
+        expect(await store.headPosition()).toBe((await second).position);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('commits what is pending when the store closes', async () => {
       const file = newFile();
       const store = new SqliteEventStore(file);

@@ -102,6 +102,23 @@ describe('projection runner on the embedded stores', () => {
     expect(await s.readStore.count(venues, {})).toBe(8);
   });
 
+  it('never projects again the event at a checkpoint while another projection, further behind, replays past it', async () => {
+    const s = stores();
+    for (let i = 1; i <= 4; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+    await (await run(s, catalogProjection)).stop();
+    for (let i = 5; i <= 6; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');
+
+    // A projection new to this store: it replays from the start, in the same reads of the log.
+    const added = counted({ name: 'added', collections: [{ name: 'added_rows', indexes: [] }], project: () => [] });
+    const catalog = counted(catalogProjection);
+    const runner = new ProjectionRunner(s.eventStore, s.readStore, [catalog, added], { batchSize: 3, pollIntervalMs: 50 });
+    await runner.start();
+    closers.unshift(() => runner.stop());
+
+    expect(added.calls.map((e) => e.streamId)).toEqual(['venue-1', 'venue-2', 'venue-3', 'venue-4', 'venue-5', 'venue-6']);
+    expect(catalog.calls.map((e) => e.streamId)).toEqual(['venue-5', 'venue-6']);
+  });
+
   it('refuses to start on a read store that has applied more of the log than the log holds (another log), projecting nothing', async () => {
     const s = stores();
     for (let i = 1; i <= 5; i++) await s.eventStore.append(`venue-${i}`, [venueDefined(i, `Hall ${i}`)], 'no_stream');

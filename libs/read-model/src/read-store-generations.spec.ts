@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { publishGeneration, removeAbandonedGenerations, reserveGeneration } from './read-store-generations.js';
+import { publishGeneration, removeAbandonedGenerations, removeOldGenerations, reserveGeneration } from './read-store-generations.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
 
 // The built module (npm test builds first), for a process of its own that can be killed.
@@ -83,6 +83,29 @@ describe('read store generations', () => {
     touch('read.gen-7.sqlite');
     expect(removeAbandonedGenerations(dataDir)).toEqual([]);
     expect(files()).toEqual(['read.gen-1.sqlite', 'read.gen-7.sqlite', 'read.sqlite']);
+  });
+
+  it("removes the generations older than the current one at the API's start, never the current one nor its documents", async () => {
+    const rebuilt = reserveGeneration(dataDir);
+    const store = new SqliteReadStore(rebuilt.file);
+    await store.ensureCollections([{ name: 'kept', indexes: [] }]);
+    await store.runBatch('p', async (session) => {
+      await session.apply([{ kind: 'upsert', collection: 'kept', doc: { _id: 'd1', Name: 'still here' } }]);
+      return 7n;
+    });
+    await store.close();
+    publishGeneration(rebuilt.file);
+    rebuilt.release();
+
+    expect(removeOldGenerations(dataDir)).toEqual([join(dataDir, 'read.gen-1.sqlite')]);
+    expect(files()).toEqual(['read.gen-2.sqlite', 'read.sqlite']);
+    const reopened = new SqliteReadStore(join(dataDir, 'read.sqlite'));
+    try {
+      expect(await reopened.getCheckpoint('p')).toBe(7n);
+      expect(await reopened.get('kept', 'd1')).toEqual({ _id: 'd1', Name: 'still here' });
+    } finally {
+      await reopened.close();
+    }
   });
 
   it('drops the lock file once a generation is published, and never removes the current generation', async () => {
