@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newId, TestApp, type HttpResponse } from '../support/test-app.js';
-import { command, defineTenant, expectProblem, registerBody, registered, retrieve, SLOT_DATE, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+import { command, defineTenant, expectProblem, listEvents, registerBody, registered, retrieve, SLOT_DATE, storedEvents, type Tenant } from '../support/registration-fixtures.js';
 
 /**
  * Spec §5's read-your-writes on the embedded stores, kept on the read side: a command answers once
@@ -143,7 +143,7 @@ describe('commands answer once stored; reads wait for the read models', () => {
       release();
     }
     expectProblem(await cancelling!, 409, 'The exam event cannot be cancelled because it contains active registrations');
-    const [listed] = (await app.request('GET', `/api/events/list-events?date=${SLOT_DATE.slice(0, 7)}`, { token: tenant.token })).body.filter((e: { EventIdentifier: string }) => e.EventIdentifier === event!);
+    const listed = (await listEvents(app, tenant, SLOT_DATE.slice(0, 7))).find((e) => e.EventIdentifier === event!);
     expect(listed).toMatchObject({ EventStatus: 'Scheduled', RegistrationCount: 1 });
   });
 

@@ -24,6 +24,7 @@ import { registrationDecider } from '../../libs/domain/src/registration/registra
 import type { RegistrationEvent } from '../../libs/domain/src/registration/registration.events.js';
 import { replay } from '../../libs/domain/src/shared/decider.js';
 import { depth } from '../support/depth.js';
+import { wholeLog } from '../support/event-log.js';
 
 /** SIGKILLs per run (`CRASH_KILLS`); 100 took about 4 minutes on 2 cores. */
 const KILLS = depth('CRASH_KILLS', 3);
@@ -187,16 +188,9 @@ describe('the API killed with SIGKILL under load', () => {
       // registration left with part of one (its request without its form, a grant without the time
       // limit it makes) is in a state no command decides, and shows it to every later command.
       const streams = new Map<string, RegistrationEvent[]>();
-      for (let after: bigint | undefined; ; ) {
-        const batch = await eventStore.readAll({ after, limit: 1000 });
-        if (batch.length === 0) break;
-        for (const e of batch) {
-          if (!e.streamId.startsWith('registration-')) continue;
-          const events = streams.get(e.streamId) ?? [];
-          events.push({ type: e.type, data: e.data } as RegistrationEvent);
-          streams.set(e.streamId, events);
-        }
-        after = batch.at(-1)!.position;
+      for (const e of await wholeLog(eventStore)) {
+        if (!e.streamId.startsWith('registration-')) continue;
+        streams.set(e.streamId, [...(streams.get(e.streamId) ?? []), { type: e.type, data: e.data } as RegistrationEvent]);
       }
       expect(streams.size).toBeGreaterThan(10);
       for (const [stream, events] of streams) {

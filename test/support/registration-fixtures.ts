@@ -3,6 +3,7 @@ import { expect } from '@jest/globals';
 import type { EventStore, StoredEvent } from '../../libs/event-store/src/event-store.js';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
 import { newId, type HttpResponse, TestApp } from './test-app.js';
+import { wholeLog } from './event-log.js';
 
 export const FORM_TIME_LIMIT = 90;
 
@@ -133,13 +134,7 @@ export function eventStore(app: TestApp): EventStore {
 
 /** Every event stored for the organization, oldest first. */
 export async function storedEvents(app: TestApp, org: string): Promise<StoredEvent[]> {
-  const events: StoredEvent[] = [];
-  for (let after: bigint | undefined; ; ) {
-    const batch = await eventStore(app).readAll({ after, limit: 1000 });
-    if (batch.length === 0) return events.filter((event) => event.metadata.organization === org);
-    events.push(...batch);
-    after = batch[batch.length - 1].position;
-  }
+  return (await wholeLog(eventStore(app))).filter((event) => event.metadata.organization === org);
 }
 
 export async function listEvents(app: TestApp, tenant: Tenant, date = SLOT_DATE): Promise<any[]> {
