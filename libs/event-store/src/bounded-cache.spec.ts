@@ -21,4 +21,15 @@ describe('BoundedCache', () => {
     expect(cache.get('a')).toBe(2);
     expect(cache.get('b')).toBe(3);
   });
+
+  it('counts setting a key again as a use, so the older key goes first', () => {
+    const cache = new BoundedCache<string, number>(2);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('a', 3);
+    cache.set('c', 4);
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toBe(3);
+    expect(cache.get('c')).toBe(4);
+  });
 });
