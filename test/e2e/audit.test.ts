@@ -103,9 +103,11 @@ describe('auditing over HTTP: history, metadata, asOf, upcasting', () => {
     expect(none.body.detail).toBe(`Registration not found: ${missing}`);
 
     const theirEvent = await app.request('GET', `/api/events/${event}/history`, { token: stranger });
-    const noEvent = await app.request('GET', `/api/events/${newId()}/history`, { token: stranger });
-    expect(theirEvent.body).toEqual({ ...noEvent.body, instance: theirEvent.body.instance });
+    const noEvent = await app.request('GET', `/api/events/${missing}/history`, { token: stranger });
     expectProblem(theirEvent, 404, 'Exam event not found');
+    // Alike but for the id each asked for.
+    expect(theirEvent.body).toEqual({ ...noEvent.body, detail: `Exam event not found: ${event}`, instance: theirEvent.body.instance });
+    expect(noEvent.body.detail).toBe(`Exam event not found: ${missing}`);
     expect((await app.request('GET', '/api/events/not-a-uuid/history', { token: auditor })).status).toBe(400);
   });
 

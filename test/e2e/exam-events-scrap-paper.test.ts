@@ -125,7 +125,7 @@ describe('GET /api/events/scrap-paper', () => {
       const response = await app.request('GET', `/api/events/scrap-paper?id=${id}`, { token: who });
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
-      expect(response.body.detail).toBe('Exam event not found');
+      expect(response.body.detail).toBe(`Exam event not found: ${id}`);
     }
     expect((await app.request('GET', '/api/events/scrap-paper?id=nope', { token })).status).toBe(400);
     expect((await fetchPdf(eventId, null)).status).toBe(401);

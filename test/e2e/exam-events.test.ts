@@ -76,6 +76,7 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
     const { token, venue, schedule, list, valid } = await organization();
     const other = await organization();
     const id = newId();
+    const unknownVenue = newId();
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ EventExamType: undefined, EventBillingCode: undefined, EventStart: 'soon' }, 'EventExamType not specified'],
       [{ EventExamType: '  ', EventExamFormat: undefined }, 'EventExamType not specified'],
@@ -87,8 +88,8 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
       [{ EventStart: undefined, EventVenue: newId() }, 'Invalid EventStartTime value'],
       [{ EventStart: `${MARCH_2}T09:00:00` }, 'Invalid EventStartTime value'],
       [{ EventStart: '2020-01-01T09:00:00Z' }, 'Invalid EventStartTime value'],
-      [{ EventVenue: newId() }, 'Venue not found'],
-      [{ EventVenue: other.venue }, 'Venue not found'],
+      [{ EventVenue: unknownVenue }, `Venue not found: ${unknownVenue}`],
+      [{ EventVenue: other.venue }, `Venue not found: ${other.venue}`],
       [{ EventVenue: undefined }, 'Venue not found'],
     ];
     for (const [overrides, detail] of cases) {
@@ -230,9 +231,10 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
       const ours = await organization();
       const theirs = await organization();
       const id = newId();
+      const missing = newId();
       await ours.schedule(id);
-      expectProblem(await app.request('POST', `/api/events/${newId()}/cancel`, { token: ours.token }), 404, 'Exam event not found');
-      expectProblem(await app.request('POST', `/api/events/${id}/cancel`, { token: theirs.token, body: {} }), 404, 'Exam event not found');
+      expectProblem(await app.request('POST', `/api/events/${missing}/cancel`, { token: ours.token }), 404, `Exam event not found: ${missing}`);
+      expectProblem(await app.request('POST', `/api/events/${id}/cancel`, { token: theirs.token, body: {} }), 404, `Exam event not found: ${id}`);
       expect((await ours.list(MARCH_2))[0].EventStatus).toBe('Scheduled');
     });
 

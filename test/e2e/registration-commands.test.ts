@@ -15,6 +15,8 @@ import {
 } from '../support/registration-fixtures.js';
 
 describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
+  /** An id no catalog holds. */
+  const UNKNOWN = newId();
   let app: TestApp;
   let tenant: Tenant;
   let other: Tenant;
@@ -153,11 +155,11 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect((await retrieve(app, tenant, quiet.registration)).body.EventExamType).toBe('Individual (A)');
     });
 
-    it.each<[string, (t: Tenant) => Record<string, unknown>, number, string]>([
+    it.each<[string, (t: Tenant) => Record<string, unknown>, number, string | (() => string)]>([
       ['an empty accommodation type (checked first)', () => ({ Learner: newId(), Assessment: 'nope', Accommodations: [{ Type: ' ' }] }), 400, 'Accommodation type cannot be empty'],
-      ['a learner missing from the catalog', () => ({ Learner: newId(), Assessment: 'nope' }), 400, 'Learner not found'],
-      ['another organization’s learner', () => ({ Learner: other.learner }), 400, 'Learner not found'],
-      ['an unknown form code', () => ({ Assessment: 'GEO-1' }), 400, 'Assessment form not found'],
+      ['a learner missing from the catalog', () => ({ Learner: UNKNOWN, Assessment: 'nope' }), 400, `Learner not found: ${UNKNOWN}`],
+      ['another organization’s learner', () => ({ Learner: other.learner }), 400, () => `Learner not found: ${other.learner}`],
+      ['an unknown form code', () => ({ Assessment: 'GEO-1' }), 400, 'Assessment form not found: GEO-1'],
       ['no form code', () => ({ Assessment: null }), 400, 'Assessment form not found'],
       ['no exam type for a new event', () => ({ EventExamType: null }), 400, 'EventExamType not specified'],
       ['an invalid exam type', () => ({ EventExamType: 'sitting' }), 400, 'Invalid EventExamType value'],
@@ -166,14 +168,17 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       ['no format', () => ({ EventExamFormat: null }), 400, 'EventExamFormat not specified'],
       ['an invalid format', () => ({ EventExamFormat: 'Oral' }), 400, 'Invalid EventExamFormat value'],
       ['a start in the past', () => ({ EventStart: '2020-01-01T09:00:00Z' }), 400, 'Invalid EventStartTime value'],
-      ['an unknown venue', () => ({ EventVenue: newId() }), 400, 'Venue not found'],
-      ['another organization’s venue', () => ({ EventVenue: other.venue }), 400, 'Venue not found'],
+      ['an unknown venue', () => ({ EventVenue: UNKNOWN }), 400, `Venue not found: ${UNKNOWN}`],
+      ['another organization’s venue', () => ({ EventVenue: other.venue }), 400, () => `Venue not found: ${other.venue}`],
       ['an Individual event with an invalid format', () => ({ EventExamType: 'Individual', EventExamFormat: 'Oral' }), 400, 'Invalid EventExamFormat value'],
-    ])('refuses %s, storing nothing and creating no event', async (_, overrides, status, message) => {
+    ])('refuses %s, storing nothing and creating no event', async (_, overrides, status, expected) => {
+      const message = typeof expected === 'string' ? expected : expected();
       const registration = newId();
       await storesNothing(async () => {
         const refused = await command(app, tenant, registration, 'register-lax', registerBody(tenant, overrides(tenant)));
         expectProblem(refused, status, message);
+        // Exactly: a not-found names the value asked for, and only then.
+        expect(refused.body.detail).toBe(message);
       });
       expect((await retrieve(app, tenant, registration)).status).toBe(404);
     });
@@ -297,13 +302,13 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       await storesNothing(async () => {
         expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ Learner: newId(), Accommodations: [{ Type: '' }] })), 400, 'Accommodation type cannot be empty');
         expectProblem(await command(app, tenant, newId(), 'transfer-lax', body({ Learner: newId() })), 404, 'Registration not found');
-        expectProblem(await command(app, tenant, theirs.registration, 'transfer-lax', body()), 404, 'Registration not found');
+        expectProblem(await command(app, tenant, theirs.registration, 'transfer-lax', body()), 404, `Registration not found: ${theirs.registration}`);
         expectProblem(await command(app, tenant, cancelled.registration, 'transfer-lax', body({ Learner: newId() })), 409, 'Registration is cancelled');
-        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ Learner: newId() })), 400, 'Learner not found');
+        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ Learner: UNKNOWN })), 400, `Learner not found: ${UNKNOWN}`);
         expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ Learner: tenant.otherLearner })), 400, 'Learner does not belong to registration');
         expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ EventStart: before.EventStart })), 409, 'Registration already assigned to event');
         expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ EventExamType: 'Oral' })), 400, 'Invalid EventExamType value');
-        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ EventVenue: other.venue })), 400, 'Venue not found');
+        expectProblem(await command(app, tenant, registration, 'transfer-lax', body({ EventVenue: other.venue })), 400, `Venue not found: ${other.venue}`);
       });
       expect((await retrieve(app, tenant, registration)).body).toEqual(before);
     });
@@ -390,8 +395,9 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       await storesNothing(async () => {
         expectProblem(await command(app, tenant, newId(), 'change-assessment', { Assessment: 'nope' }), 404, 'Registration not found');
         expectProblem(await command(app, tenant, cancelled.registration, 'change-assessment', { Assessment: 'nope' }), 409, 'Registration is cancelled');
-        expectProblem(await command(app, tenant, registration, 'change-assessment', { Assessment: 'nope' }), 400, 'Assessment form not found');
-        expectProblem(await command(app, tenant, registration, 'change-assessment', {}), 400, 'Assessment form not found');
+        expectProblem(await command(app, tenant, registration, 'change-assessment', { Assessment: 'nope' }), 400, 'Assessment form not found: nope');
+        const noCode = await command(app, tenant, registration, 'change-assessment', {});
+        expect({ status: noCode.status, detail: noCode.body.detail }).toEqual({ status: 400, detail: 'Assessment form not found' });
         expectProblem(await command(app, tenant, registration, 'change-assessment', { Assessment: 'Chem-110' }), 409, 'Assessment already assigned to registration');
       });
       expect((await retrieve(app, tenant, registration)).body).toEqual(before);

@@ -11,7 +11,7 @@ import {
 import type { CommandContext } from '../../../../libs/application/src/event-sourcing/command-context.js';
 import { CatalogKind, CatalogQueries, catalogView } from '../../../../libs/read-model/src/catalog/catalog.queries.js';
 import { readAfterStoring } from '../../../../libs/read-model/src/read-gate.js';
-import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
+import { DomainError, notFoundMessage } from '../../../../libs/domain/src/shared/domain-error.js';
 import { trimmedOrNull } from '../http/free-text.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
 import { CommandCtx } from '../http/request-context.js';
@@ -54,7 +54,8 @@ const orNull = <T>(value: T | null | undefined): T | null => (value === undefine
 @Injectable() // gives the subclasses the constructor's injection metadata
 abstract class CatalogController {
   protected abstract readonly kind: CatalogKind;
-  protected abstract readonly notFound: string;
+  /** What a 404 says is missing (`Venue not found: <id>`). */
+  protected abstract readonly entryName: string;
 
   constructor(
     protected readonly commandBus: CommandBus,
@@ -71,7 +72,7 @@ abstract class CatalogController {
 
   protected async read(organization: string, id: string) {
     const doc = await this.queries.get(this.kind, organization, id);
-    if (!doc) throw DomainError.notFound(`${this.notFound}: ${id}`);
+    if (!doc) throw DomainError.notFound(notFoundMessage(this.entryName, id));
     return catalogView(doc);
   }
 
@@ -84,7 +85,7 @@ abstract class CatalogController {
 @Controller('api/venues')
 export class VenuesController extends CatalogController {
   protected readonly kind = 'venues';
-  protected readonly notFound = 'Venue not found';
+  protected readonly entryName = 'Venue';
 
   @Put(':venue')
   @venueDocs.put
@@ -133,7 +134,7 @@ export class VenuesController extends CatalogController {
 @Controller('api/learners')
 export class LearnersController extends CatalogController {
   protected readonly kind = 'learners';
-  protected readonly notFound = 'Learner not found';
+  protected readonly entryName = 'Learner';
 
   @Put(':learner')
   @learnerDocs.put
@@ -173,7 +174,7 @@ export class LearnersController extends CatalogController {
 @Controller('api/assessment-forms')
 export class AssessmentFormsController extends CatalogController {
   protected readonly kind = 'assessmentForms';
-  protected readonly notFound = 'Assessment form not found';
+  protected readonly entryName = 'Assessment form';
 
   @Put(':form')
   @formDocs.put
@@ -216,7 +217,7 @@ export class AssessmentFormsController extends CatalogController {
 @Controller('api/billing-codes')
 export class BillingCodesController extends CatalogController {
   protected readonly kind = 'billingCodes';
-  protected readonly notFound = 'Billing code not found';
+  protected readonly entryName = 'Billing code';
 
   @Put(':code')
   @billingCodeDocs.put

@@ -8,7 +8,7 @@ import {
   CancelExamEventCommand,
   ScheduleExamEventCommand,
 } from '../../../../libs/application/src/exam-events/exam-event.commands.js';
-import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
+import { DomainError, notFoundMessage } from '../../../../libs/domain/src/shared/domain-error.js';
 import { type LocalPeriod, parseLocalPeriod } from '../../../../libs/domain/src/shared/time.js';
 import { ExamEventQueries } from '../../../../libs/read-model/src/exam-events/exam-events.queries.js';
 import { readAfterStoring } from '../../../../libs/read-model/src/read-gate.js';
@@ -95,7 +95,7 @@ export class ExamEventsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const event = await this.queries.get(principal.organization, id);
-    if (!event) throw DomainError.notFound('Exam event not found');
+    if (!event) throw DomainError.notFound(notFoundMessage('Exam event', id));
     const sheets = await this.queries.scrapPaperSheets(principal.organization, id);
     const pdf = await renderScrapPaper({ title: event.EventTitle, start: event.EventStart }, sheets);
     void reply.status(200).header('Content-Type', 'application/pdf').send(pdf);
@@ -157,7 +157,7 @@ export class ExamEventsController {
   ) {
     await this.commandBus.execute(new CancelExamEventCommand(event, trimmedOrNull(body.Reason), context));
     const cancelled = await readAfterStoring(this.queries.get(context.organization, event));
-    if (!cancelled) throw DomainError.notFound('Exam event not found');
+    if (!cancelled) throw DomainError.notFound(notFoundMessage('Exam event', event));
     return cancelled;
   }
 }

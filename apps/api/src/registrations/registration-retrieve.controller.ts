@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger
 import type { FastifyReply } from 'fastify';
 import { RegistrationAsOf } from '../../../../libs/application/src/audit/registration-as-of.js';
 import type { Principal } from '../../../../libs/application/src/auth/tokens.js';
-import { DomainError } from '../../../../libs/domain/src/shared/domain-error.js';
+import { DomainError, notFoundMessage } from '../../../../libs/domain/src/shared/domain-error.js';
 import { RegistrationQueries } from '../../../../libs/read-model/src/registrations/registrations.queries.js';
 import { AsOfPipe } from '../audit/as-of.pipe.js';
 import { CurrentPrincipal, RequireScope } from '../http/auth.js';
@@ -45,7 +45,7 @@ export class RegistrationRetrieveController {
     // Time travel (auditing): folded from the event streams, not read from the read model.
     if (asOf) return this.history.retrieve(principal.organization, registration, asOf);
     const found = await this.queries.retrieve(principal.organization, registration);
-    if (found === null) throw DomainError.notFound(`Registration not found: ${registration}`);
+    if (found === null) throw DomainError.notFound(notFoundMessage('Registration', registration));
     // Stored JSON text, sent as it is.
     void reply.type('application/json; charset=utf-8');
     return found;

@@ -3,7 +3,7 @@ import { HASH_KEY } from '../../../event-store/src/hash-chain.js';
 import { catalogStreams } from '../../../domain/src/catalog/catalog.events.js';
 import { examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
 import { registrationStreamId } from '../../../domain/src/registration/registration.state.js';
-import { DomainError } from '../../../domain/src/shared/domain-error.js';
+import { DomainError, notFoundMessage } from '../../../domain/src/shared/domain-error.js';
 
 /** One entry of a history endpoint; positions and revisions are strings (bigint on the wire). */
 export interface HistoryEntry {
@@ -48,16 +48,16 @@ export class AuditHistory {
 
   /** Deleted registrations keep their history: the spec keeps it for auditors. */
   registration(organization: string, registrationId: string): Promise<HistoryEntry[]> {
-    return this.history(organization, registrationStreamId(registrationId), `Registration not found: ${registrationId}`);
+    return this.history(organization, registrationStreamId(registrationId), notFoundMessage('Registration', registrationId));
   }
 
   examEvent(organization: string, eventId: string): Promise<HistoryEntry[]> {
-    return this.history(organization, examEventStreamId(eventId), 'Exam event not found');
+    return this.history(organization, examEventStreamId(eventId), notFoundMessage('Exam event', eventId));
   }
 
   /** A catalog entry's definitions (who renamed a venue, changed a form's time limit, and when). */
   catalogEntry(organization: string, kind: keyof typeof catalogStreams, id: string): Promise<HistoryEntry[]> {
-    return this.history(organization, catalogStreams[kind](organization, id), `${CATALOG_NOT_FOUND[kind]}: ${id}`);
+    return this.history(organization, catalogStreams[kind](organization, id), notFoundMessage(CATALOG_ENTRY_NAMES[kind], id));
   }
 
   private async history(organization: string, streamId: string, notFound: string): Promise<HistoryEntry[]> {
@@ -69,12 +69,12 @@ export class AuditHistory {
   }
 }
 
-/** As the catalog's GET of one entry words it. */
-const CATALOG_NOT_FOUND: Record<keyof typeof catalogStreams, string> = {
-  venue: 'Venue not found',
-  learner: 'Learner not found',
-  assessmentForm: 'Assessment form not found',
-  billingCode: 'Billing code not found',
+/** As the catalog's GET of one entry words its 404. */
+const CATALOG_ENTRY_NAMES: Record<keyof typeof catalogStreams, string> = {
+  venue: 'Venue',
+  learner: 'Learner',
+  assessmentForm: 'Assessment form',
+  billingCode: 'Billing code',
 };
 
 /** The first event of a registration, an exam event or a catalog entry names its organization in its data. */

@@ -7,7 +7,7 @@ import { registrationDecider } from '../../../domain/src/registration/registrati
 import type { RegistrationEvent } from '../../../domain/src/registration/registration.events.js';
 import { registrationStreamId } from '../../../domain/src/registration/registration.state.js';
 import { replay } from '../../../domain/src/shared/decider.js';
-import { DomainError } from '../../../domain/src/shared/domain-error.js';
+import { DomainError, notFoundMessage } from '../../../domain/src/shared/domain-error.js';
 import { formatInZone } from '../../../domain/src/shared/time.js';
 import { ownerOf } from './audit-history.js';
 
@@ -22,7 +22,7 @@ export class RegistrationAsOf {
   constructor(private readonly eventStore: EventStore) {}
 
   async retrieve(organization: string, registrationId: string, asOf: Date): Promise<Record<string, unknown>> {
-    const notFound = () => DomainError.notFound(`Registration not found: ${registrationId}`);
+    const notFound = () => DomainError.notFound(notFoundMessage('Registration', registrationId));
     const streamId = registrationStreamId(registrationId);
     // The owner from the first event alone, as for the history: the 404's time must not tell how long another organization's stream is.
     const [first] = await this.eventStore.readStream(streamId, { maxCount: 1 });

@@ -218,6 +218,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
             eventId: request.eventId,
             organization,
             number: nextEventNumber(schedule.state),
+            venueId: request.venueId,
             venue,
             start: request.start,
             examType: request.examType,

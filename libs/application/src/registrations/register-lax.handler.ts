@@ -21,13 +21,15 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
 
   private async registerLax({ registrationId, request, passcode, context }: RegisterLaxCommand): Promise<ExamAssignment> {
     const { scheduler } = this.support;
-    const learnerFound = await this.support.learnerExists(context, request.learnerId);
+    const learnerExists = await this.support.learnerExists(context, request.learnerId);
     const form = await this.support.formByCode(context, request.assessment);
     const command: Omit<RegisterLax, 'eventId'> = {
       type: 'RegisterLax',
       registrationId,
       organization: context.organization,
-      learner: learnerFound ? { id: request.learnerId } : null,
+      learnerId: request.learnerId,
+      learnerExists,
+      formCode: request.assessment,
       form,
       registrantType: request.registrantType,
       accommodations: request.accommodations,

@@ -76,7 +76,7 @@ export class ChangeAssessmentHandler implements ICommandHandler<ChangeAssessment
       registrationId,
       (state) =>
         registrationDecider.decide(
-          { type: 'ChangeAssessment', registrationId, organization: context.organization, form },
+          { type: 'ChangeAssessment', registrationId, organization: context.organization, formCode: assessment, form },
           state,
         ),
       context,

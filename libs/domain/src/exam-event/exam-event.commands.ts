@@ -14,6 +14,8 @@ export type ScheduleExamEvent = {
   organization: string;
   /** The next number of the organization's sequence, read from its exam schedule. */
   number: number;
+  /** The venue the request named (null: none), and what the catalog has for it. */
+  venueId: string | null;
   venue: ScheduledVenue | null;
   /** ISO 8601 with an offset. */
   start?: string | null;

@@ -16,6 +16,7 @@ function scheduleCommand(overrides: Partial<ScheduleExamEvent> = {}): ScheduleEx
     eventId: EVENT,
     organization: ORG,
     number: 7,
+    venueId: VENUE.id,
     venue: VENUE,
     start: '2026-03-01T09:00:00-08:00',
     examType: 'Class',
@@ -136,7 +137,8 @@ describe('ScheduleExamEvent', () => {
     // 12:00 UTC on 9999-12-31 is 02:00 on 10000-01-01 at a +14:00 venue: no list-events day names it.
     ['start after 9999 on the venue’s clock', { start: '9999-12-31T12:00:00Z', billingCodeDurationMinutes: 0, venue: { ...VENUE, timeZone: 'Pacific/Kiritimati' }, registrationLimit: 0 }, 'Invalid EventStartTime value'],
     ['start whose end is after 9999 on the venue’s clock', { start: '9999-12-31T08:00:00Z', billingCodeDurationMinutes: 180, venue: { ...VENUE, timeZone: 'Pacific/Kiritimati' }, registrationLimit: 0 }, 'Invalid EventStartTime value'],
-    ['venue not in the catalog', { venue: null, registrationLimit: 0 }, 'Venue not found'],
+    ['venue not in the catalog', { venue: null, registrationLimit: 0 }, `Venue not found: ${VENUE.id}`],
+    ['no venue', { venueId: null, venue: null, registrationLimit: 0 }, 'Venue not found'],
     ['registration limit of zero', { registrationLimit: 0 }, 'Invalid RegistrationLimit value'],
     ['fractional registration limit', { registrationLimit: 2.5 }, 'Invalid RegistrationLimit value'],
   ])('refuses a %s', (_, overrides, message) => {
@@ -193,10 +195,10 @@ describe('AttachExamForm', () => {
   });
 
   it('reports a missing event, or another organization’s, as not found', () => {
-    given(examEventDecider).when(attach(chemistry)).then(DomainError.notFound('Exam event not found'));
+    given(examEventDecider).when(attach(chemistry)).then(DomainError.notFound(`Exam event not found: ${EVENT}`));
     given(examEventDecider, [scheduled])
       .when(attach(chemistry, OTHER_ORG))
-      .then(DomainError.notFound('Exam event not found'));
+      .then(DomainError.notFound(`Exam event not found: ${EVENT}`));
   });
 });
 
@@ -210,10 +212,10 @@ describe('CancelExamEvent', () => {
   });
 
   it('reports a missing event, or another organization’s, as not found', () => {
-    given(examEventDecider).when(cancel()).then(DomainError.notFound('Exam event not found'));
+    given(examEventDecider).when(cancel()).then(DomainError.notFound(`Exam event not found: ${EVENT}`));
     given(examEventDecider, [scheduled])
       .when(cancel({ organization: OTHER_ORG }))
-      .then(DomainError.notFound('Exam event not found'));
+      .then(DomainError.notFound(`Exam event not found: ${EVENT}`));
   });
 
   it('refuses to cancel twice, even when registrations are active', () => {

@@ -4,7 +4,7 @@
  * only records it.
  */
 import type { Decider } from '../shared/decider.js';
-import { DomainError } from '../shared/domain-error.js';
+import { DomainError, notFoundMessage } from '../shared/domain-error.js';
 import { addMinutes, isStorableInZone, parseOffsetDateTime } from '../shared/time.js';
 import type {
   AttachExamForm,
@@ -48,9 +48,9 @@ export const examEventDecider: Decider<ExamEventCommand, ExamEventState, ExamEve
       case 'ScheduleExamEvent':
         return schedule(command, state);
       case 'AttachExamForm':
-        return attachForm(command, existing(state, command.organization));
+        return attachForm(command, existing(state, command));
       case 'CancelExamEvent':
-        return cancel(command, existing(state, command.organization));
+        return cancel(command, existing(state, command));
     }
   },
   evolve(state, event) {
@@ -111,7 +111,7 @@ function schedule(command: ScheduleExamEvent, state: ExamEventState): ExamEventE
     throw DomainError.invalid('Invalid EventStartTime value');
   }
   const venue = command.venue;
-  if (venue === null) throw DomainError.invalid('Venue not found');
+  if (venue === null) throw DomainError.invalid(notFoundMessage('Venue', command.venueId));
   checkRegistrationLimit(command.registrationLimit);
 
   return [
@@ -168,8 +168,10 @@ function cancel(command: CancelExamEvent, event: ExamEvent): ExamEventEvent[] {
 }
 
 /** Another organization's event is reported exactly like a missing one. */
-function existing(state: ExamEventState, organization: string): ExamEvent {
-  if (state === null || state.organization !== organization) throw DomainError.notFound('Exam event not found');
+function existing(state: ExamEventState, command: { eventId: string; organization: string }): ExamEvent {
+  if (state === null || state.organization !== command.organization) {
+    throw DomainError.notFound(notFoundMessage('Exam event', command.eventId));
+  }
   return state;
 }
 

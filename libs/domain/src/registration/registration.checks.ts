@@ -2,7 +2,7 @@
  * Checks that must pass BEFORE the application finds or creates an exam event (a refused command
  * creates no event). `decide` runs the same functions, so the order of spec §4 lives here only.
  */
-import { DomainError } from '../shared/domain-error.js';
+import { DomainError, notFoundMessage } from '../shared/domain-error.js';
 import type { AccommodationRequest, RegisterLax, RegistrationForm, TransferLax } from './registration.commands.js';
 import type { Accommodation } from './registration.events.js';
 import type { Registration, RegistrationState } from './registration.state.js';
@@ -11,14 +11,19 @@ import type { Registration, RegistrationState } from './registration.state.js';
 export function checkRegisterLax(
   command: Omit<RegisterLax, 'eventId'>,
   state: RegistrationState,
-): { learner: { id: string }; form: RegistrationForm } {
+): { form: RegistrationForm } {
   checkAccommodationTypes(command.accommodations);
-  const { learner, form } = command;
-  if (learner === null) throw DomainError.invalid('Learner not found');
-  if (form === null) throw DomainError.invalid('Assessment form not found');
+  if (!command.learnerExists) throw DomainError.invalid(notFoundMessage('Learner', command.learnerId));
+  const form = checkedForm(command);
   // Ids are global: an id taken anywhere (even deleted, even by another organization) stays taken.
   if (state !== null) throw DomainError.conflict('Registration already exists');
-  return { learner, form };
+  return { form };
+}
+
+/** The form the catalog chose for the requested code, else `Assessment form not found`. */
+export function checkedForm(command: { formCode: string | null; form: RegistrationForm | null }): RegistrationForm {
+  if (command.form === null) throw DomainError.invalid(notFoundMessage('Assessment form', command.formCode));
+  return command.form;
 }
 
 /**
@@ -28,8 +33,8 @@ export function checkRegisterLax(
  */
 export function checkTransferLax(command: Omit<TransferLax, 'toEventId'>, state: RegistrationState): Registration {
   checkAccommodationTypes(command.accommodations);
-  const registration = activeRegistration(state, command.organization);
-  if (!command.learnerExists) throw DomainError.invalid('Learner not found');
+  const registration = activeRegistration(state, command);
+  if (!command.learnerExists) throw DomainError.invalid(notFoundMessage('Learner', command.learnerId));
   if (command.learnerId !== registration.learnerId) {
     throw DomainError.invalid('Learner does not belong to registration');
   }
@@ -37,17 +42,20 @@ export function checkTransferLax(command: Omit<TransferLax, 'toEventId'>, state:
   return registration;
 }
 
+/** The registration a command names, and the caller's organization. */
+type Addressed = { registrationId: string; organization: string };
+
 /** A registration that is missing, deleted or another organization's: all look the same. */
-export function existingRegistration(state: RegistrationState, organization: string): Registration {
-  if (state === null || state.deleted || state.organization !== organization) {
-    throw DomainError.notFound('Registration not found');
+export function existingRegistration(state: RegistrationState, command: Addressed): Registration {
+  if (state === null || state.deleted || state.organization !== command.organization) {
+    throw DomainError.notFound(notFoundMessage('Registration', command.registrationId));
   }
   return state;
 }
 
 /** An existing registration that is not cancelled. */
-export function activeRegistration(state: RegistrationState, organization: string): Registration {
-  const registration = existingRegistration(state, organization);
+export function activeRegistration(state: RegistrationState, command: Addressed): Registration {
+  const registration = existingRegistration(state, command);
   if (registration.status === 'Cancelled') throw DomainError.conflict('Registration is cancelled');
   return registration;
 }

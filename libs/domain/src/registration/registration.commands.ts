@@ -15,7 +15,11 @@ export type RegisterLax = {
   organization: string;
   /** The exam event found or created for the requested venue and start. */
   eventId: string;
-  learner: { id: string } | null;
+  learnerId: string;
+  /** Whether the organization's catalog has `learnerId`. */
+  learnerExists: boolean;
+  /** The form code the request named (null: none), and the form the catalog chose for it. */
+  formCode: string | null;
   form: RegistrationForm | null;
   registrantType?: string | null;
   accommodations: readonly AccommodationRequest[];
@@ -48,6 +52,8 @@ export type ChangeAssessment = {
   type: 'ChangeAssessment';
   registrationId: string;
   organization: string;
+  /** The form code the request named (null: none), and the form the catalog chose for it. */
+  formCode: string | null;
   form: RegistrationForm | null;
 };
 

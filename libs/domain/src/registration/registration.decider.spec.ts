@@ -17,7 +17,7 @@ const CHEMISTRY = { id: 'f1a2b3c4-d5e6-4f70-8192-a3b4c5d6e705', code: 'CHEM-110'
 const PHYSICS = { id: 'f1a2b3c4-d5e6-4f70-8192-a3b4c5d6e706', code: 'PHYS-100', timeLimit: 90 };
 const ESSAY = { id: 'f1a2b3c4-d5e6-4f70-8192-a3b4c5d6e707', code: 'ENGL-200', timeLimit: null };
 
-const NOT_FOUND = DomainError.notFound('Registration not found');
+const NOT_FOUND = DomainError.notFound(`Registration not found: ${REG}`);
 const CANCELLED = DomainError.conflict('Registration is cancelled');
 const EMPTY_TYPE = DomainError.invalid('Accommodation type cannot be empty');
 
@@ -31,7 +31,9 @@ function registerCommand(overrides: Partial<RegisterLax> = {}): RegisterLax {
     registrationId: REG,
     organization: ORG,
     eventId: EVENT_A,
-    learner: { id: LEARNER },
+    learnerId: LEARNER,
+    learnerExists: true,
+    formCode: CHEMISTRY.code,
     form: CHEMISTRY,
     accommodations: [],
     passcode: 'K7QW2MZP9XRT',
@@ -132,9 +134,11 @@ describe('RegisterLax', () => {
 
   // Each case breaks one input and every input checked after it: the earlier check must win.
   it.each<[string, RegistrationEvent[], Partial<RegisterLax>, DomainError]>([
-    ['an empty accommodation type', registered, { accommodations: [extraTime, { Type: ' ' }], learner: null, form: null }, EMPTY_TYPE],
-    ['a learner missing from the catalog', registered, { learner: null, form: null }, DomainError.invalid('Learner not found')],
-    ['no matching assessment form', registered, { form: null }, DomainError.invalid('Assessment form not found')],
+    ['an empty accommodation type', registered, { accommodations: [extraTime, { Type: ' ' }], learnerExists: false, form: null }, EMPTY_TYPE],
+    ['a learner missing from the catalog', registered, { learnerExists: false, form: null }, DomainError.invalid(`Learner not found: ${LEARNER}`)],
+    ['no form for the code', registered, { formCode: 'GEO-1', form: null }, DomainError.invalid('Assessment form not found: GEO-1')],
+    ['no form code', registered, { formCode: null, form: null }, DomainError.invalid('Assessment form not found')],
+    ['a blank form code', registered, { formCode: '  ', form: null }, DomainError.invalid('Assessment form not found')],
     ['an id already used', registered, {}, DomainError.conflict('Registration already exists')],
     ['an id used by another organization', [requested(OTHER_ORG)], {}, DomainError.conflict('Registration already exists')],
     ['the id of a deleted registration', [...registered, deleted], {}, DomainError.conflict('Registration already exists')],
@@ -144,7 +148,7 @@ describe('RegisterLax', () => {
 
   it('runs the same checks before the exam event is known, for the application to call first', () => {
     const { eventId: _eventId, ...beforeFindOrCreate } = registerCommand();
-    expect(checkRegisterLax(beforeFindOrCreate, null)).toEqual({ learner: { id: LEARNER }, form: CHEMISTRY });
+    expect(checkRegisterLax(beforeFindOrCreate, null)).toEqual({ form: CHEMISTRY });
     expect(() => checkRegisterLax({ ...beforeFindOrCreate, form: null }, null)).toThrow('Assessment form not found');
     expect(() => checkRegisterLax(beforeFindOrCreate, replay(registrationDecider, registered))).toThrow(
       'Registration already exists',
@@ -188,7 +192,7 @@ describe('TransferLax', () => {
       'a learner missing from the catalog',
       registered,
       { learnerExists: false, learnerId: OTHER_LEARNER },
-      DomainError.invalid('Learner not found'),
+      DomainError.invalid(`Learner not found: ${OTHER_LEARNER}`),
     ],
     [
       'another learner',
@@ -235,7 +239,7 @@ describe('CancelRegistration', () => {
 
 describe('ChangeAssessment', () => {
   const change = (form: typeof CHEMISTRY | typeof ESSAY | null, organization = ORG) =>
-    command('ChangeAssessment', { form, organization });
+    command('ChangeAssessment', { formCode: form?.code ?? 'GEO-1', form, organization });
 
   it('assigns the new form and takes its time limit', () => {
     given(registrationDecider, registered).when(change(PHYSICS)).then([formAssigned(PHYSICS), timeLimited(90)]);
@@ -269,7 +273,7 @@ describe('ChangeAssessment', () => {
     ['a missing registration', [], null, undefined, NOT_FOUND],
     ['another organization’s registration', registered, null, OTHER_ORG, NOT_FOUND],
     ['a cancelled registration', [...registered, cancelled], null, undefined, CANCELLED],
-    ['no matching assessment form', registered, null, undefined, DomainError.invalid('Assessment form not found')],
+    ['no matching assessment form', registered, null, undefined, DomainError.invalid('Assessment form not found: GEO-1')],
     [
       'the form already assigned',
       registered,

@@ -22,6 +22,7 @@ import {
   checkAccommodationTypes,
   checkRegisterLax,
   checkTransferLax,
+  checkedForm,
   existingRegistration,
 } from './registration.checks.js';
 import type { Accommodation, RegistrationEvent } from './registration.events.js';
@@ -36,7 +37,7 @@ export const registrationDecider: Decider<RegistrationCommand, RegistrationState
       case 'TransferLax':
         return withExamTimeLimit(state, transferLax(command, state));
       case 'CancelRegistration': {
-        const registration = existingRegistration(state, command.organization);
+        const registration = existingRegistration(state, command);
         if (registration.status === 'Cancelled') return [];
         const data = { RegistrationId: command.registrationId, EventId: registration.eventId, Reason: command.reason };
         return [{ type: 'RegistrationCancelled', data }];
@@ -58,7 +59,7 @@ export const registrationDecider: Decider<RegistrationCommand, RegistrationState
 };
 
 function registerLax(command: RegisterLax, state: RegistrationState): RegistrationEvent[] {
-  const { learner, form } = checkRegisterLax(command, state);
+  const { form } = checkRegisterLax(command, state);
   const RegistrationId = command.registrationId;
   const events: RegistrationEvent[] = [
     {
@@ -67,7 +68,7 @@ function registerLax(command: RegisterLax, state: RegistrationState): Registrati
         RegistrationId,
         Organization: command.organization,
         EventId: command.eventId,
-        LearnerId: learner.id,
+        LearnerId: command.learnerId,
         Passcode: command.passcode,
         Status: 'Registered',
       },
@@ -101,9 +102,8 @@ function transferLax(command: TransferLax, state: RegistrationState): Registrati
 }
 
 function changeAssessment(command: ChangeAssessment, state: RegistrationState): RegistrationEvent[] {
-  const registration = activeRegistration(state, command.organization);
-  const form = command.form;
-  if (form === null) throw DomainError.invalid('Assessment form not found');
+  const registration = activeRegistration(state, command);
+  const form = checkedForm(command);
   if (form.id === registration.form?.id) throw DomainError.conflict('Assessment already assigned to registration');
   const RegistrationId = command.registrationId;
   const events: RegistrationEvent[] = [formAssigned(RegistrationId, form)];
@@ -118,13 +118,13 @@ function changeAssessment(command: ChangeAssessment, state: RegistrationState): 
 
 function grantAccommodation(command: GrantAccommodation, state: RegistrationState): RegistrationEvent[] {
   checkAccommodationTypes([command.accommodation]);
-  const registration = activeRegistration(state, command.organization);
+  const registration = activeRegistration(state, command);
   checkAccommodationCount(registration.accommodations, [command.accommodation]);
   return grants(command.registrationId, registration.accommodations, [command.accommodation]);
 }
 
 function revokeAccommodation(command: RevokeAccommodation, state: RegistrationState): RegistrationEvent[] {
-  const registration = existingRegistration(state, command.organization);
+  const registration = existingRegistration(state, command);
   if (!registration.accommodations.some(({ Type }) => Type === command.accommodationType)) return [];
   return [{ type: 'AccommodationRevoked', data: { RegistrationId: command.registrationId, Type: command.accommodationType } }];
 }

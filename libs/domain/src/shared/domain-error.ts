@@ -4,6 +4,15 @@
  */
 export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict';
 
+/**
+ * `<What> not found`, naming what the request asked for (`Learner not found: 3f2c…`, as the spec's
+ * example): the client's own value, never another organization's data. Nothing to name (a field
+ * left out) leaves the bare message.
+ */
+export function notFoundMessage(what: string, requested: string | null | undefined): string {
+  return requested === null || requested === undefined || requested.trim() === '' ? `${what} not found` : `${what} not found: ${requested}`;
+}
+
 export class DomainError extends Error {
   constructor(
     readonly kind: DomainErrorKind,
