@@ -391,6 +391,28 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
       ]);
     });
 
+    it('lists events of the same start by number, as list-events does', async () => {
+      const { org, london, schedule } = await organization();
+      const first = newId();
+      const second = newId();
+      const third = newId();
+      // The same instant: at one venue twice (POST /api/events may add several), and at another.
+      await schedule(first, { EventStart: `${MARCH_2}T17:00:00Z` });
+      await schedule(second, { EventVenue: london, EventStart: `${MARCH_2}T17:00:00Z` });
+      await schedule(third, { EventStart: `${MARCH_2}T09:00:00-08:00` });
+      const classes = await app.request('GET', `/api/events/classes?organization=${org}`);
+      expect(classes.status).toBe(200);
+      expect(classes.body.map((c: { Identifier: string }) => c.Identifier)).toEqual([first, second, third]);
+    });
+
+    it('lists an event that starts in a couple of minutes: every start after now is upcoming', async () => {
+      const { org, schedule } = await organization();
+      const soon = newId();
+      expect((await schedule(soon, { EventStart: new Date(Date.now() + 120_000).toISOString() })).status).toBe(201);
+      const classes = await app.request('GET', `/api/events/classes?organization=${org}`);
+      expect(classes.body.map((c: { Identifier: string }) => c.Identifier)).toEqual([soon]);
+    });
+
     it('answers [] for an unknown organization and 400 for a missing or malformed one', async () => {
       const unknown = await app.request('GET', `/api/events/classes?organization=${newId()}`);
       expect(unknown.status).toBe(200);

@@ -168,6 +168,12 @@ describe('localPeriodWindow', () => {
     // Santiago goes from 00:00 (-04:00) straight to 01:00 (-03:00) on 2026-09-06.
     expect(window('2026-09-06', 'America/Santiago')).toEqual(['2026-09-06T04:00:00.000Z', '2026-09-07T03:00:00.000Z']);
   });
+
+  it('starts a day whose midnight happens twice at the first one, and ends the day before there', () => {
+    // The Azores fall back from 01:00 (+00:00) to 00:00 (-01:00) on 2026-10-25: midnight comes twice.
+    expect(window('2026-10-25', 'Atlantic/Azores')).toEqual(['2026-10-25T00:00:00.000Z', '2026-10-26T01:00:00.000Z']);
+    expect(window('2026-10-24', 'Atlantic/Azores')).toEqual(['2026-10-24T00:00:00.000Z', '2026-10-25T00:00:00.000Z']);
+  });
 });
 
 describe('spanOverlapsWindow', () => {
