@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newId, TestApp, type HttpResponse } from '../support/test-app.js';
-import { command, defineTenant, expectProblem, listEvents, registerBody, registered, retrieve, SLOT_DATE, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+import { command, defineTenant, expectProblem, listEvents, registerBody, nextSlot, registered, retrieve, SLOT_DATE, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+import { ReadYourWrites } from '../../libs/application/src/read-your-writes.js';
 
 /**
  * Spec §5's read-your-writes on the embedded stores, kept on the read side: a command answers once
@@ -176,4 +177,42 @@ describe('commands answer once stored; reads wait for the read models', () => {
     expect((await retrieve(app, tenant, registration)).body.Accommodations).toEqual([{ Type: 'Quiet room', Name: null, TimeExtension: null }]);
     expect((await command(app, tenant, refusedId, 'register-lax', registerBody(tenant, { Learner: learner }))).status).toBe(201);
   }, 20_000);
+
+  it('has every registration command wait for its own last append before answering (what the server stores wait on)', async () => {
+    // On the embedded stores waitFor resolves at once (reads wait instead); on MongoDB or EventStoreDB
+    // a command that waited for an earlier position would answer before the read models show it.
+    const readYourWrites = app.app.get(ReadYourWrites);
+    const waited: (bigint | null)[] = [];
+    const original = readYourWrites.waitFor.bind(readYourWrites);
+    readYourWrites.waitFor = (position, organization) => {
+      if (organization === tenant.org) waited.push(position);
+      return original(position, organization);
+    };
+    const head = async () => (await storedEvents(app, tenant.org)).reduce((max, e) => (e.position > max ? e.position : max), 0n);
+    const expectWaitedForHead = async (response: HttpResponse, status: number) => {
+      expect(response.status).toBe(status);
+      expect(waited.at(-1)).toBe(await head());
+      waited.length = 0;
+    };
+    try {
+      const { registration } = await registered(app, tenant);
+      const joiner = newId();
+      // Joins the event, whose form is attached already: the registration's append is the last.
+      await expectWaitedForHead(await command(app, tenant, joiner, 'register-lax', registerBody(tenant, { EventStart: (await retrieve(app, tenant, registration)).body.EventStart })), 200);
+      await expectWaitedForHead(await command(app, tenant, registration, 'grant-accommodation', { Type: 'Reader' }), 200);
+      // Leaving an Individual event cancels it after the move: that cancellation is the last append.
+      const individual = (await registered(app, tenant, { EventExamType: 'Individual' })).registration;
+      waited.length = 0;
+      await expectWaitedForHead(
+        await command(app, tenant, individual, 'transfer-lax', { EventVenue: tenant.venue, EventStart: nextSlot(), EventExamType: 'Individual', Learner: tenant.learner }),
+        201,
+      );
+      await expectWaitedForHead(await command(app, tenant, registration, 'revoke-accommodation', { Type: 'Reader' }), 200);
+      await expectWaitedForHead(await command(app, tenant, registration, 'change-assessment', { Assessment: 'PHYS-100' }), 200);
+      await expectWaitedForHead(await command(app, tenant, joiner, 'cancel', {}), 200);
+      await expectWaitedForHead(await app.request('DELETE', `/api/registrations/${registration}`, { token: tenant.token }), 204);
+    } finally {
+      readYourWrites.waitFor = original;
+    }
+  });
 });

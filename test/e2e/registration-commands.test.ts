@@ -183,6 +183,32 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect((await retrieve(app, tenant, registration)).status).toBe(404);
     });
 
+    it('takes upper-case venue and learner ids on register-lax and transfer-lax as their lower-case forms (spec §1)', async () => {
+      const start = nextSlot();
+      const body = (overrides: Record<string, unknown> = {}) => ({
+        ...registerBody(tenant, { EventStart: start }),
+        EventVenue: tenant.venue.toUpperCase(),
+        Learner: tenant.learner.toUpperCase(),
+        ...overrides,
+      });
+      const first = await command(app, tenant, newId(), 'register-lax', body());
+      expect(first.status).toBe(201);
+      const joined = await command(app, tenant, newId(), 'register-lax', body());
+      expect(joined.status).toBe(200);
+      expect(joined.body.Exam).toBe(first.body.Exam);
+      expect((await retrieve(app, tenant, joined.body.Registration)).body).toMatchObject({ EventVenue: tenant.venue, LearnerIdentifier: tenant.learner });
+
+      const { registration } = await registered(app, tenant);
+      const moved = await command(app, tenant, registration, 'transfer-lax', {
+        EventVenue: tenant.venue.toUpperCase(),
+        EventStart: start,
+        Learner: tenant.learner.toUpperCase(),
+      });
+      expect(moved.status).toBe(200);
+      expect(moved.body.Exam).toBe(first.body.Exam);
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({ EventIdentifier: first.body.Exam, EventVenue: tenant.venue });
+    });
+
     it('refuses an id already used, here or by another organization, without describing it', async () => {
       const mine = await registered(app, tenant);
       const theirs = await registered(app, other);
@@ -285,6 +311,17 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       for (const left of [held.event, none.event]) {
         expect(events.find((e) => e.EventIdentifier === left)).toMatchObject({ EventStatus: 'Cancelled', RegistrationCount: 0 });
       }
+    });
+
+    it('lets its event be cancelled after refusing a move to it (the refused transfer holds the event no longer)', async () => {
+      const { registration, event } = await registered(app, tenant);
+      const home = (await listEvents(app, tenant)).find((e) => e.EventIdentifier === event);
+      const same = await command(app, tenant, registration, 'transfer-lax', { EventVenue: tenant.venue, EventStart: home.EventStart, Learner: tenant.learner });
+      expectProblem(same, 409, 'Registration already assigned to event');
+      expect((await command(app, tenant, registration, 'cancel', {})).status).toBe(200);
+      const cancelling = app.request('POST', `/api/events/${event}/cancel`, { token: tenant.token, body: {} });
+      const answer = await Promise.race([cancelling, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000))]);
+      expect(answer).toMatchObject({ status: 200 });
     });
 
     it('refuses, in the spec’s order, storing nothing and creating no event', async () => {
@@ -454,6 +491,29 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       const revoked = await command(app, tenant, registration, 'revoke-accommodation', { Type: 'Reader  ' });
       expect(revoked.body.Accommodations).toEqual([{ Type: 'Extra time', Name: null, TimeExtension: 10 }]);
       expect((await retrieve(app, tenant, registration)).body).toMatchObject({ RegistrantType: 'Apprentice', Accommodations: revoked.body.Accommodations });
+    });
+
+    it('stores a transfer’s and a cancellation’s reason without surrounding spaces, a blank one as null', async () => {
+      const reasonsOf = async (registration: string) =>
+        (await storedEvents(app, tenant.org))
+          .filter((e) => e.streamId === `registration-${registration}` && (e.type === 'RegistrationTransferred' || e.type === 'RegistrationCancelled'))
+          .map((e) => [e.type, (e.data as { Reason: string | null }).Reason]);
+      const { registration } = await registered(app, tenant);
+      const moved = await command(app, tenant, registration, 'transfer-lax', {
+        EventVenue: tenant.venue,
+        EventStart: nextSlot(),
+        Learner: tenant.learner,
+        Reason: '  Asked for another day\t',
+      });
+      expect(moved.status).toBe(201);
+      expect((await command(app, tenant, registration, 'cancel', { Reason: ' Withdrew  ' })).status).toBe(200);
+      expect(await reasonsOf(registration)).toEqual([
+        ['RegistrationTransferred', 'Asked for another day'],
+        ['RegistrationCancelled', 'Withdrew'],
+      ]);
+      const blank = (await registered(app, tenant)).registration;
+      expect((await command(app, tenant, blank, 'cancel', { Reason: '   ' })).status).toBe(200);
+      expect(await reasonsOf(blank)).toEqual([['RegistrationCancelled', null]]);
     });
 
     it('refuses in the spec’s order, storing nothing; a cancelled registration may still lose accommodations', async () => {
