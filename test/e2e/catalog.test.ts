@@ -75,6 +75,36 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     expect(putCode.body).toEqual({ Code: 'Exam Fee (3h)', Duration: null, ExamDuration: 180 });
   });
 
+  it('stores a zero as given: Asset 0 and TimeLimit 0 are not "missing", and Duration 0 wins over a (Nh) suffix', async () => {
+    const form = newId();
+    const putForm = await app.request('PUT', `/api/assessment-forms/${form}`, {
+      token,
+      body: { Code: 'ZERO-1', Status: 'Published', Asset: 0, TimeLimit: 0 },
+    });
+    expect(putForm.status).toBe(201);
+    expect((await app.request('GET', `/api/assessment-forms/${form}`, { token })).body).toMatchObject({ Asset: 0, TimeLimit: 0 });
+    const code = encodeURIComponent(`Free Sitting ${newId()} (2h)`);
+    const putCode = await app.request('PUT', `/api/billing-codes/${code}`, { token, body: { Duration: 0 } });
+    expect(putCode.status).toBe(201);
+    expect(putCode.body).toEqual({ Code: decodeURIComponent(code), Duration: 0, ExamDuration: 0 });
+  });
+
+  it('keeps billing codes case-sensitive: codes differing only in case are two entries, each with its own history', async () => {
+    const upper = `FEE ${newId()} (2h)`;
+    const lower = upper.toLowerCase();
+    const putUpper = await app.request('PUT', `/api/billing-codes/${encodeURIComponent(upper)}`, { token, body: { Duration: 30 } });
+    const putLower = await app.request('PUT', `/api/billing-codes/${encodeURIComponent(lower)}`, { token, body: {} });
+    expect([putUpper.status, putLower.status]).toEqual([201, 201]);
+    expect((await app.request('GET', `/api/billing-codes/${encodeURIComponent(upper)}`, { token })).body).toEqual({ Code: upper, Duration: 30, ExamDuration: 30 });
+    expect((await app.request('GET', `/api/billing-codes/${encodeURIComponent(lower)}`, { token })).body).toEqual({ Code: lower, Duration: null, ExamDuration: 120 });
+    const auditor = await app.token(org, ['audit:read']);
+    for (const code of [upper, lower]) {
+      const history = await app.request('GET', `/api/billing-codes/${encodeURIComponent(code)}/history`, { token: auditor });
+      expect(history.status).toBe(200);
+      expect(history.body.map((entry: { Data: { Code: string } }) => entry.Data.Code)).toEqual([code]);
+    }
+  });
+
   it('keeps organizations apart: the same id names two entries, and one cannot see the other', async () => {
     const venue = newId();
     await app.request('PUT', `/api/venues/${venue}`, { token, body: { Name: 'Ours' } });
@@ -149,6 +179,13 @@ describe('catalog (spec §2) over HTTP on the embedded stores', () => {
     const learner = newId();
     await app.request('PUT', `/api/learners/${learner}`, { token, body: { Name: ' Ada ', Email: ' ada@example.org ', Code: ' P-1 ' } });
     expect((await app.request('GET', `/api/learners/${learner}`, { token })).body).toMatchObject({ Name: 'Ada', Email: 'ada@example.org', Code: 'P-1' });
+    const trimmedForm = newId();
+    await app.request('PUT', `/api/assessment-forms/${trimmedForm}`, { token, body: { Code: ' MATH-9 ', Name: ' Maths paper ', Title: ' Mathematics ' } });
+    expect((await app.request('GET', `/api/assessment-forms/${trimmedForm}`, { token })).body).toMatchObject({
+      Code: 'MATH-9',
+      Name: 'Maths paper',
+      Title: 'Mathematics',
+    });
     const form = newId();
     // 1e20 is an integer, but not one a JSON number holds exactly: it was stored as another number.
     for (const Asset of [1e20, 2 ** 53]) {

@@ -583,6 +583,18 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       }
     });
 
+    it('takes a form TimeLimit of 0 as a limit of 0 minutes, not as no limit: accommodations extend it', async () => {
+      const own = await defineTenant(app);
+      const form = newId();
+      const put = await app.request('PUT', `/api/assessment-forms/${form}`, {
+        token: own.token,
+        body: { Code: 'ORAL-0', Title: 'Oral', Status: 'Published', Asset: 1, TimeLimit: 0 },
+      });
+      expect(put.status).toBe(201);
+      const { registration } = await registered(app, own, { Assessment: 'ORAL-0', Accommodations: [{ Type: 'Extra time', TimeExtension: 10 }] });
+      expect((await retrieve(app, own, registration)).body).toMatchObject({ AssessmentFormIdentifier: form, ExamTimeLimit: 10 });
+    });
+
     it('finds a learner defined after a command looked for it in vain', async () => {
       const own = await defineTenant(app);
       const learner = newId();

@@ -188,6 +188,10 @@ describe('hostile HTTP input, every endpoint', () => {
       ['PUT', `/api/assessment-forms/${newId()}`, { Code: 'F', Status: 'published' }, 'Status'],
       ['PUT', `/api/assessment-forms/${newId()}`, { Code: 'F', Asset: 1.5 }, 'Asset'],
       ['PUT', `/api/learners/${newId()}`, { Name: 'n'.repeat(501) }, 'Name'],
+      ['PUT', `/api/learners/${newId()}`, { Name: 'Ada', Email: 'e'.repeat(501) }, 'Email'],
+      ['PUT', `/api/learners/${newId()}`, { Name: 'Ada', Code: 'c'.repeat(501) }, 'Code'],
+      ['PUT', `/api/venues/${newId()}`, { Name: 'Hall', Address: { Street: 's'.repeat(501) } }, 'Address.Street'],
+      ['PUT', `/api/assessment-forms/${newId()}`, { Code: 'F', Title: 't'.repeat(501) }, 'Title'],
       ['PUT', `/api/venues/${newId()}`, { Name: 'Hall', TimeZone: 'Mars/Olympus' }, 'TimeZone'],
     ];
     for (const [method, path, body, field] of cases) {

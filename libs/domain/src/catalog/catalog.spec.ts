@@ -33,6 +33,8 @@ describe('exam duration of a billing code', () => {
     [{ Code: 'EXAM (2h) extra', Duration: null }, 0],
     [{ Code: 'EXAM', Duration: null }, 0],
     [{ Code: 'EXAM (0h)', Duration: 0 }, 0],
+    // An explicit Duration of 0 is set: it wins over the (Nh) suffix.
+    [{ Code: 'EXAM (2h)', Duration: 0 }, 0],
   ])('%j lasts %i minutes', (code, minutes) => {
     expect(examDurationMinutes(code)).toBe(minutes);
   });
@@ -72,6 +74,12 @@ describe('assessment form lookup by code', () => {
     const forms = [form({ FormId: 'a', Asset: null }), form({ FormId: 'b', Asset: 0 }), form({ FormId: 'c', Asset: null })];
     expect(selectAssessmentForm(forms, 'MATH')?.FormId).toBe('b');
     expect(selectAssessmentForm([form({ FormId: 'b', Asset: null }), form({ FormId: 'a', Asset: null })], 'MATH')?.FormId).toBe('a');
+  });
+
+  it('never picks a form without a Status: only Published forms qualify', () => {
+    const forms = [form({ FormId: 'a', Asset: 9, Status: null }), form({ FormId: 'b', Asset: 1 })];
+    expect(selectAssessmentForm(forms, 'MATH')?.FormId).toBe('b');
+    expect(selectAssessmentForm([form({ Status: null })], 'MATH')).toBeNull();
   });
 
   it('finds nothing when no form qualifies', () => {

@@ -147,11 +147,16 @@ describe('registrations projection', () => {
     await apply([...history, venueDefined('America/Vancouver')]);
     const before = await store.get('registrations', REG);
     expect(before).toMatchObject({ EventStart: '2031-07-03T09:00:00-07:00' });
+    // This projection's copies of the events too: a later change of the event's form retitles the rows from them.
+    const eventCopies = await store.find('registrations_events', {});
+    const retrievedBefore = await retrieved();
     const renamed = venueDefined('America/Vancouver');
     // Only this projection's copy of the venue is written.
     expect((await registrationsProjection.project(renamed, store)).map((change) => change.collection)).toEqual(['registrations_venues']);
     await apply([renamed, venueDefined('Asia/Tokyo', '7d1e3f40-2b7a-4a54-8f38-3f1f6b8f0c02')]);
     expect(await store.get('registrations', REG)).toEqual(before);
+    expect(await store.find('registrations_events', {})).toEqual(eventCopies);
+    expect(await retrieved()).toEqual(retrievedBefore);
   });
 
   it('finishes a venue’s new time zone when a crash wrote its rows but not the events’ copies (MongoDB writes collection by collection)', async () => {
