@@ -320,7 +320,9 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expectProblem(same, 409, 'Registration already assigned to event');
       expect((await command(app, tenant, registration, 'cancel', {})).status).toBe(200);
       const cancelling = app.request('POST', `/api/events/${event}/cancel`, { token: tenant.token, body: {} });
-      const answer = await Promise.race([cancelling, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const answer = await Promise.race([cancelling, new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting'), 3000)))]);
+      clearTimeout(timer);
       expect(answer).toMatchObject({ status: 200 });
     });
 
