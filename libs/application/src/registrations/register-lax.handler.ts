@@ -36,7 +36,7 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
       passcode,
     };
     const loaded = await this.support.load(registrationId);
-    const checked = checkRegisterLax(command, loaded.state);
+    const checkedForm = checkRegisterLax(command, loaded.state);
 
     const slot = {
       venueId: request.venueId,
@@ -71,7 +71,7 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
         throw error;
       }
       // checkRegisterLax refused a missing form, so `form` is set here.
-      const attached = await scheduler.attachForm(context, event, { id: checked.form.id, title: form!.title });
+      const attached = await scheduler.attachForm(context, event, { id: checkedForm.id, title: form!.title });
       await this.support.readYourWrites.waitFor(latest(event.position, registered.position, attached), context.organization);
     } finally {
       // Until here the event was held for this registration (a cancellation counts it or comes first).

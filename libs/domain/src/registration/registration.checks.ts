@@ -7,17 +7,18 @@ import type { AccommodationRequest, RegisterLax, RegistrationForm, TransferLax }
 import type { Accommodation } from './registration.events.js';
 import type { Registration, RegistrationState } from './registration.state.js';
 
-/** register-lax checks 1–4; check 5 is the find-or-create of the exam event. Returns what was found. */
-export function checkRegisterLax(
-  command: Omit<RegisterLax, 'eventId'>,
-  state: RegistrationState,
-): { form: RegistrationForm } {
+/** register-lax checks 1–4; check 5 is the find-or-create of the exam event. Returns the form found. */
+export function checkRegisterLax(command: Omit<RegisterLax, 'eventId'>, state: RegistrationState): RegistrationForm {
   checkAccommodationTypes(command.accommodations);
-  if (!command.learnerExists) throw DomainError.invalid(notFoundMessage('Learner', command.learnerId));
+  checkLearnerExists(command);
   const form = checkedForm(command);
   // Ids are global: an id taken anywhere (even deleted, even by another organization) stays taken.
   if (state !== null) throw DomainError.conflict('Registration already exists');
-  return { form };
+  return form;
+}
+
+function checkLearnerExists(command: { learnerId: string; learnerExists: boolean }): void {
+  if (!command.learnerExists) throw DomainError.invalid(notFoundMessage('Learner', command.learnerId));
 }
 
 /** The form the catalog chose for the requested code, else `Assessment form not found`. */
@@ -34,7 +35,7 @@ export function checkedForm(command: { formCode: string | null; form: Registrati
 export function checkTransferLax(command: Omit<TransferLax, 'toEventId'>, state: RegistrationState): Registration {
   checkAccommodationTypes(command.accommodations);
   const registration = activeRegistration(state, command);
-  if (!command.learnerExists) throw DomainError.invalid(notFoundMessage('Learner', command.learnerId));
+  checkLearnerExists(command);
   if (command.learnerId !== registration.learnerId) {
     throw DomainError.invalid('Learner does not belong to registration');
   }

@@ -59,7 +59,7 @@ export const registrationDecider: Decider<RegistrationCommand, RegistrationState
 };
 
 function registerLax(command: RegisterLax, state: RegistrationState): RegistrationEvent[] {
-  const { form } = checkRegisterLax(command, state);
+  const form = checkRegisterLax(command, state);
   const RegistrationId = command.registrationId;
   const events: RegistrationEvent[] = [
     {

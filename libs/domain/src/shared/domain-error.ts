@@ -9,8 +9,8 @@ export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict';
  * example): the client's own value, never another organization's data. Nothing to name (a field
  * left out) leaves the bare message.
  */
-export function notFoundMessage(what: string, requested: string | null | undefined): string {
-  return requested === null || requested === undefined || requested.trim() === '' ? `${what} not found` : `${what} not found: ${requested}`;
+export function notFoundMessage(what: string, requested: string | null): string {
+  return requested === null || requested.trim() === '' ? `${what} not found` : `${what} not found: ${requested}`;
 }
 
 export class DomainError extends Error {
