@@ -213,6 +213,43 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
     });
   });
 
+  describe('retrieve one (GET /api/events/{event})', () => {
+    it('answers the event as list-events shows it, straight after scheduling, and after its cancel', async () => {
+      const { token, schedule, list } = await organization();
+      const id = newId();
+      await schedule(id, { RegistrationLimit: 4 });
+      const retrieved = await app.request('GET', `/api/events/${id.toUpperCase()}`, { token });
+      expect(retrieved.status).toBe(200);
+      expect(retrieved.body).toEqual((await list(MARCH_2))[0]);
+      expect(retrieved.body).toMatchObject({ EventIdentifier: id, EventStatus: 'Scheduled', RegistrationLimit: 4 });
+
+      await app.request('POST', `/api/events/${id}/cancel`, { token });
+      expect((await app.request('GET', `/api/events/${id}`, { token })).body).toMatchObject({ EventIdentifier: id, EventStatus: 'Cancelled' });
+    });
+
+    it('answers 404 for a missing event and for another organization’s, alike; 400 for an id that is no UUID', async () => {
+      const ours = await organization();
+      const theirs = await organization();
+      const id = newId();
+      const missing = newId();
+      await ours.schedule(id);
+      expectProblem(await app.request('GET', `/api/events/${missing}`, { token: ours.token }), 404, `Exam event not found: ${missing}`);
+      expectProblem(await app.request('GET', `/api/events/${id}`, { token: theirs.token }), 404, `Exam event not found: ${id}`);
+      const malformed = await app.request('GET', '/api/events/not-an-id', { token: ours.token });
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.errors.map((e: { field: string }) => e.field)).toEqual(['event']);
+    });
+
+    it('needs booking:read', async () => {
+      const { org, schedule } = await organization();
+      const id = newId();
+      await schedule(id);
+      expect((await app.request('GET', `/api/events/${id}`)).status).toBe(401);
+      const writeOnly = await app.token(org, ['booking:write']);
+      expect((await app.request('GET', `/api/events/${id}`, { token: writeOnly })).status).toBe(403);
+    });
+  });
+
   describe('cancel', () => {
     it('cancels (200, the event as list-events shows it), then refuses a second cancel with 409', async () => {
       const { token, schedule, list } = await organization();

@@ -109,6 +109,7 @@ describe('hostile HTTP input, every endpoint', () => {
       { name: 'GET billing code', method: 'GET', path: (id) => `/api/billing-codes/${encodeURIComponent(id ?? 'Exam Fee (2h)')}`, writes: false },
       { name: 'POST exam event', method: 'POST', path: (id) => `/api/events/${id ?? newId()}`, valid: () => ({ ...slot(), RegistrationLimit: 3 }), writes: true },
       { name: 'cancel exam event', method: 'POST', path: (id) => `/api/events/${id ?? exam}/cancel`, valid: () => ({ Reason: 'r' }), writes: true },
+      { name: 'GET exam event', method: 'GET', path: (id) => `/api/events/${id ?? exam}`, writes: false },
       { name: 'list-events', method: 'GET', path: (id) => `/api/events/list-events?date=${encodeURIComponent(id ?? '2031-03')}`, writes: false },
       { name: 'classes', method: 'GET', path: (id) => `/api/events/classes?organization=${encodeURIComponent(id ?? t.org)}`, writes: false },
       { name: 'scrap-paper', method: 'GET', path: (id) => `/api/events/scrap-paper?id=${encodeURIComponent(id ?? exam)}`, writes: false },

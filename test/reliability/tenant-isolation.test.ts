@@ -79,6 +79,7 @@ describe('tenant isolation: organization B against organization A, every endpoin
     { name: 'GET registration', method: 'GET', path: (t) => `/api/registrations/${t.registration}` },
     { name: 'GET registration as of', method: 'GET', path: (t) => `/api/registrations/${t.registration}?asOf=2040-01-01T00:00:00Z` },
     { name: 'registration history', method: 'GET', path: (t) => `/api/registrations/${t.registration}/history` },
+    { name: 'GET exam event', method: 'GET', path: (t) => `/api/events/${t.event}` },
     { name: 'event history', method: 'GET', path: (t) => `/api/events/${t.event}/history` },
     { name: 'venue history', method: 'GET', path: (t) => `/api/venues/${t.venue}/history` },
     { name: 'learner history', method: 'GET', path: (t) => `/api/learners/${t.learner}/history` },

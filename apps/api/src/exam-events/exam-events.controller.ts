@@ -101,6 +101,23 @@ export class ExamEventsController {
     void reply.status(200).header('Content-Type', 'application/pdf').send(pdf);
   }
 
+  @Get(':event')
+  @AnswersNotFound(true)
+  @ApiOperation({
+    summary: 'One exam event',
+    description:
+      'The event as `list-events` shows it, cancelled or not, with its current title, start and active registrations. ' +
+      'Unknown (or another organization’s) → 404 `Exam event not found`.',
+  })
+  @eventParam
+  @ApiOkResponse({ type: ExamEventView })
+  @RequireScope('booking:read')
+  async retrieve(@Param('event', UuidParamPipe) event: string, @CurrentPrincipal() principal: Principal) {
+    const found = await this.queries.get(principal.organization, event);
+    if (!found) throw DomainError.notFound(notFoundMessage('Exam event', event));
+    return found;
+  }
+
   @Post(':event')
   @AnswersNotFound(false)
   @HttpCode(201)
