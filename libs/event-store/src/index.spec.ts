@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EsdbEventStore } from './esdb-event-store.js';
-import { createEventStore, SqliteEventStore } from './index.js';
+import { createEventStore } from './index.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
 
 describe('createEventStore', () => {
   let dir: string;

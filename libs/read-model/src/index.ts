@@ -7,9 +7,6 @@ import { QueryThreads } from './query-threads.js';
 import { ThreadedQueryStore } from './threaded-query-store.js';
 import { embeddedReadStoreFile } from './read-store-generations.js';
 
-export * from './read-store.js';
-export { SqliteQueryStore } from './sqlite-query-store.js';
-export { SqliteReadStore } from './sqlite-read-store.js';
 export { embeddedReadStoreFile } from './read-store-generations.js';
 
 export interface ReadStoreConfig {

@@ -36,7 +36,7 @@ export class AppendedHeadGate implements ReadGate {
   private readonly heads = new Map<string, bigint>();
 
   constructor(
-    private readonly appends: Pick<StreamWatchingEventStore, 'watch'>,
+    appends: Pick<StreamWatchingEventStore, 'watch'>,
     private readonly projector: AppliedPositions,
     private readonly timeoutMs = READ_WAIT_MS,
   ) {

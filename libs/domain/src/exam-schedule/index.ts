@@ -1,1 +1,0 @@
-export * from './exam-schedule.decider.js';
