@@ -12,7 +12,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 
 Commands:
   token --org <uuid> [--sub <name>] [--scope "<scopes>"] [--expires 12h]
-      Print a bearer token signed with the configured (or generated) secret.
+      Print a bearer token signed with the API's secret (BOOKING_JWT_SECRET, else the data folder's
+      jwt-secret, made by the API's first start); refused when there is neither.
       Scopes default to all: booking:read booking:write catalog:write audit:read.
   events export [--from <position>] [--org <uuid>]
       Write the stored history as NDJSON to stdout (from a position, of one organization).
