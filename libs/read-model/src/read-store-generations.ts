@@ -14,7 +14,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readdirSync, realpathSync, 
 import { basename, dirname, join } from 'node:path';
 import { exclusiveFileLock } from '../../sqlite-support/src/file-lock.js';
 
-export const READ_STORE_NAME = 'read.sqlite';
+const READ_STORE_NAME = 'read.sqlite';
 const GENERATION = /^read\.gen-(\d+)\.sqlite$/;
 /** A generation's file or one beside it (-wal, -shm, a rebuild's partitions). */
 const GENERATION_OR_BESIDE = /^read\.gen-(\d+)\.sqlite/;

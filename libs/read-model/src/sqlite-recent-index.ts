@@ -27,11 +27,11 @@ import type Database from 'better-sqlite3';
 import type { Connection } from './sqlite-connection.js';
 import { type CollectionLayout, collectionOf, fieldColumn, quote, recentTableNames, tableName, trigramColumnsSql, trigramTableSql } from './sqlite-query.js';
 
-export const RECENT_DDL =
+const RECENT_DDL =
   'CREATE TABLE IF NOT EXISTS read_model_recent (collection TEXT PRIMARY KEY, field TEXT NOT NULL, since, split, rows INTEGER NOT NULL)';
 
 /** The share of a collection's rows each generation holds, about. */
-export const RECENT_SHARE = 0.1;
+const RECENT_SHARE = 0.1;
 /** A generation holds at least this many rows (below it, twice this many rows in all: every row). */
 export const RECENT_MIN_ROWS = 20_000;
 

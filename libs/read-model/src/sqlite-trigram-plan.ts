@@ -25,7 +25,7 @@ export const PROBES_PER_NEEDLE = 4;
  * Trigram lists are counted up to this many entries to find a needle's rarest trigram (100,000
  * entries take about 8 ms to read at 1M rows, once per ten minutes); longer ones count as equal.
  */
-export const COUNTED_LIST = 100_000;
+const COUNTED_LIST = 100_000;
 
 /**
  * Intersected parts are asked for only if they name at most this share more rows than the whole

@@ -21,7 +21,7 @@ export function renderView(doc: Doc, fields: readonly string[]): string {
  * SQL rendering the view from the stored document (when a view is added or its fields change);
  * `->` keeps JSON as JSON: numbers, booleans and nested values, not their text.
  */
-export function viewSql(fields: readonly string[]): string {
+function viewSql(fields: readonly string[]): string {
   return `json_object(${fields.map((field) => `'${field}', doc -> ${jsonPath(field)}`).join(', ')})`;
 }
 

@@ -5,7 +5,7 @@ import { exclusiveFileLock } from './file-lock.js';
 /** The file whose lock says an API process is using the data folder. */
 export const API_LOCK_FILE = 'api.lock';
 /** The file whose lock says a process is projecting into the folder's read store. */
-export const PROJECTOR_LOCK_FILE = 'projector.lock';
+const PROJECTOR_LOCK_FILE = 'projector.lock';
 
 /** Another process holds the folder's lock. */
 export class DataFolderInUseError extends Error {

@@ -21,7 +21,7 @@ export interface SheetFonts {
 }
 
 /** Printed for a character that no embedded font covers, and for a control character. */
-export const REPLACEMENT_CHARACTER = '\uFFFD';
+const REPLACEMENT_CHARACTER = '\uFFFD';
 
 let dejaVu: Promise<Pick<SheetFonts, 'regular' | 'bold'>> | undefined;
 let unifont: Promise<SheetFont> | undefined;

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
  * `Accommodations`) has three levels; class-transformer walks every value recursively, unknown
  * properties included, and about a thousand levels (2.6 KB of `[`) overflowed its stack: a 500.
  */
-export const MAX_BODY_DEPTH = 32;
+const MAX_BODY_DEPTH = 32;
 
 /**
  * How many values (objects, arrays and everything in them) a body may hold. The widest body the

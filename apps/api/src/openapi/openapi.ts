@@ -111,7 +111,7 @@ function addResponseHeaders(operation: Operation): void {
   }
 }
 
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Exam booking API')
     .setDescription(

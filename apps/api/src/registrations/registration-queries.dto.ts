@@ -4,7 +4,7 @@ import { IsOffsetDateTime, IsOptionalOrBlank } from '../http/field-validators.js
 
 const TEXT = 500;
 export const DEFAULT_TAKE = 100;
-export const MAX_TAKE = 1000;
+const MAX_TAKE = 1000;
 
 /** The criteria of both search and count (spec §5); every one is optional and they are AND-ed. */
 const substring = (of: string, example: string) =>

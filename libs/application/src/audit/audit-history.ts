@@ -23,7 +23,7 @@ export interface HistoryEntry {
   Data: Record<string, unknown>;
 }
 
-export function historyEntry(event: StoredEvent): HistoryEntry {
+function historyEntry(event: StoredEvent): HistoryEntry {
   return {
     Position: event.position.toString(),
     Revision: event.revision.toString(),

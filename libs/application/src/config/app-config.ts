@@ -35,10 +35,10 @@ export interface AppConfig {
 
 /** `process`: a commit survives a killed process (WAL, synchronous=NORMAL); `power-loss`: it also
  * survives an OS crash or power cut (synchronous=FULL, one fsync per append). */
-export const SQLITE_DURABILITIES = ['process', 'power-loss'] as const;
+const SQLITE_DURABILITIES = ['process', 'power-loss'] as const;
 export type SqliteDurability = (typeof SQLITE_DURABILITIES)[number];
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A bad setting stops the process; the message names the variable. */

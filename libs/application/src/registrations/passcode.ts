@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 
 /** No 0/O, 1/I/L: a learner copies the passcode from paper, so no two characters look alike. */
 export const PASSCODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
-export const PASSCODE_LENGTH = 12;
+const PASSCODE_LENGTH = 12;
 
 /** A registration's scrap-paper passcode: 12 cryptographically random characters. */
 export function generatePasscode(): string {

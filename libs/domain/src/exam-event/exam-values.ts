@@ -15,7 +15,7 @@ export const EXAM_FORMATS = ['Online', 'Paper'] as const;
 export type ExamFormat = (typeof EXAM_FORMATS)[number];
 
 /** Individual exam events are never shared: each Individual registration gets its own event. */
-export const INDIVIDUAL_EXAM_TYPES: readonly ExamType[] = ['Individual', 'Individual (A)', 'Individual (N)'];
+const INDIVIDUAL_EXAM_TYPES: readonly ExamType[] = ['Individual', 'Individual (A)', 'Individual (N)'];
 
 export function isExamType(value: string): value is ExamType {
   return (EXAM_TYPES as readonly string[]).includes(value);
