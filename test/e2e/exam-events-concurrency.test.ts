@@ -138,6 +138,14 @@ describe('exam events under concurrency', () => {
   });
 
   describe('recovery of a creator or canceller that stopped between its two appends', () => {
+    /** When the stopped request decided: what it left is completed as its own fact, caused by the completing request. */
+    const STOPPED_AT = '2026-01-02T03:04:05.000Z';
+    const onBehalfOfStopped = (actor: string, completing: string[]) => ({
+      actor,
+      correlationId: 'crash',
+      occurredAt: STOPPED_AT,
+      causationId: expect.stringMatching(new RegExp(`^(${completing.join('|')})$`)),
+    });
     /** What a creator killed between its two appends leaves: event number 1 in the schedule, no `ExamScheduled`. */
     async function numberedOnly({ org, venue, eventId, hourUtc, examType }: { org: string; venue: string; eventId: string; hourUtc: number; examType: string }) {
       const details = {
@@ -158,7 +166,7 @@ describe('exam events under concurrency', () => {
         Title: 'North Hall / No Exam',
         Status: 'Scheduled',
       };
-      const metadata = { organization: org, actor: 'tester', occurredAt: new Date().toISOString(), correlationId: 'crash', causationId: null, schemaVersion: 1 };
+      const metadata = { organization: org, actor: 'stopped-creator', occurredAt: STOPPED_AT, correlationId: 'crash', causationId: null, schemaVersion: 1 };
       const shared = !examType.startsWith('Individual');
       const assigned = { EventId: eventId, Number: 1, Venue: venue, StartMinute: `${DAY}T${hourUtc}:00Z`, Shared: shared, Details: details };
       await eventStore.append(`examSchedule-${org}`, [{ type: 'ExamEventNumberAssigned', data: assigned, metadata }], 'no_stream');
@@ -171,12 +179,15 @@ describe('exam events under concurrency', () => {
       expect(await eventStore.readStream(`examEvent-${eventId}`)).toEqual([]);
 
       const slot = { venueId: venue, start: `${DAY}T13:00:00-07:00`, examType: 'Class', format: 'Paper', billingCode: 'FEE' };
-      const refs = await Promise.all([schedulers[0].findOrCreate(context(), slot), schedulers[1].findOrCreate(context(), slot)]);
+      const contexts = [context(), context()];
+      const refs = await Promise.all([schedulers[0].findOrCreate(contexts[0], slot), schedulers[1].findOrCreate(contexts[1], slot)]);
       expect(refs.map((r) => [r.eventId, r.created])).toEqual([
         [eventId, false],
         [eventId, false],
       ]);
-      expect((await eventStore.readStream(`examEvent-${eventId}`)).map((e) => e.type)).toEqual(['ExamScheduled']);
+      const written = await eventStore.readStream(`examEvent-${eventId}`);
+      expect(written.map((e) => e.type)).toEqual(['ExamScheduled']);
+      expect(written[0].metadata).toMatchObject(onBehalfOfStopped('stopped-creator', contexts.map((c) => c.correlationId)));
       await projected(refs);
       expect((await list()).map((e) => [e.EventIdentifier, e.EventNumber])).toContainEqual([eventId, 1]);
     });
@@ -187,13 +198,16 @@ describe('exam events under concurrency', () => {
       const orphan = newId();
       await numberedOnly({ org, venue, eventId: orphan, hourUtc: 21, examType: 'Individual (N)' });
 
+      const completing = context();
       const next = await schedulers[2].create(
-        context(),
+        completing,
         { venueId: venue, start: `${DAY}T15:00:00-07:00`, examType: 'Individual (N)', format: 'Paper', billingCode: 'FEE' },
         { shared: false },
       );
       expect(next.number).toBe(2);
-      expect((await eventStore.readStream(`examEvent-${orphan}`)).map((e) => [e.type, e.data.Number])).toEqual([['ExamScheduled', 1]]);
+      const written = await eventStore.readStream(`examEvent-${orphan}`);
+      expect(written.map((e) => [e.type, e.data.Number])).toEqual([['ExamScheduled', 1]]);
+      expect(written[0].metadata).toMatchObject(onBehalfOfStopped('stopped-creator', [completing.correlationId]));
       await projected([next]);
       await app.app.get(ReadYourWrites).waitFor((await eventStore.readStream(`examEvent-${orphan}`))[0].position, org);
       expect((await list()).map((e) => e.EventNumber).sort()).toEqual([1, 2]);
@@ -215,12 +229,13 @@ describe('exam events under concurrency', () => {
           {
             type: 'ExamEventCancelled',
             data: { EventId: first.eventId, Reason: null, Automatic: false },
-            metadata: { organization: org, actor: 'tester', occurredAt: new Date().toISOString(), correlationId: 'crash', causationId: null, schemaVersion: 1 },
+            metadata: { organization: org, actor: 'canceller', occurredAt: STOPPED_AT, correlationId: 'crash', causationId: null, schemaVersion: 1 },
           },
         ],
         0n,
       );
-      const next = await schedulers[1].findOrCreate(context(), {
+      const completing = context();
+      const next = await schedulers[1].findOrCreate(completing, {
         venueId: venue,
         start: `${DAY}T14:00:00-07:00`,
         examType: 'Sitting',
@@ -234,6 +249,8 @@ describe('exam events under concurrency', () => {
         ['ExamSlotReleased', first.eventId],
         ['ExamEventNumberAssigned', next.eventId],
       ]);
+      expect(schedule[1].metadata).toMatchObject(onBehalfOfStopped('canceller', [completing.correlationId]));
+      expect(schedule[2].metadata).toMatchObject({ actor: 'tester', correlationId: completing.correlationId });
     });
   });
 });

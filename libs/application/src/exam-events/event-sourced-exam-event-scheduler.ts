@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '../../../event-store/src/event-store.js';
+import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
 import { WrongExpectedRevisionError } from '../../../event-store/src/event-store.js';
 import { type ExamEvent, examEventDecider, examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
 import type { ScheduledVenue } from '../../../domain/src/exam-event/exam-event.commands.js';
@@ -49,6 +49,9 @@ const MAX_ATTEMPTS = 50;
  * they are the newest numbers then.
  */
 const CHECKED_AT_FIRST_SIGHT = 64;
+
+/** How far back from its end the schedule is read first for a stopped creation's assignment. */
+const ASSIGNMENT_TAIL = 64n;
 
 /**
  * The exam-event application service. The schedule stream `examSchedule-<org>` is the commit
@@ -258,7 +261,8 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
       const [first] = await this.eventStore.readStream(examEventStreamId(assigned.EventId), { maxCount: 1 });
       if (first !== undefined) continue;
       try {
-        await this.writeScheduled(context, { type: 'ExamScheduled', data: assigned.Details });
+        const assigner = await this.onBehalfOf(context, await this.assignment(schedule, organization, assigned.EventId));
+        await this.writeScheduled(assigner, { type: 'ExamScheduled', data: assigned.Details });
       } catch (error) {
         // Another organization's event took the id across processes: that number stays a gap (decisions.md).
         if (!(error instanceof DomainError)) throw error;
@@ -293,7 +297,9 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
       this.held.set(joined, release);
       return joined;
     }
-    await this.releaseSlot(context, found.eventId);
+    // The cancellation stopped before freeing its slot: freed on its behalf.
+    const cancelled = (await this.eventStore.readStream(examEventStreamId(found.eventId))).find((e) => e.type === 'ExamEventCancelled');
+    await this.releaseSlot(await this.onBehalfOf(context, cancelled), found.eventId);
     return 'look again';
   }
 
@@ -308,11 +314,33 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   ): Promise<{ event: ExamEvent | null; appended: bigint | null; loaded?: LoadedStream<ExamEvent | null> }> {
     const loaded = await this.streams.load(examEventStreamId(eventId), examEventDecider);
     if (loaded.state !== null) return { event: loaded.state, appended: null, loaded };
-    const details = pendingDetails((await this.schedules.load(context.organization)).state, eventId);
+    const schedule = await this.schedules.load(context.organization);
+    const details = pendingDetails(schedule.state, eventId);
     if (details === null) return { event: null, appended: null, loaded };
     const scheduled: ExamScheduled = { type: 'ExamScheduled', data: details };
-    const appended = await this.writeScheduled(context, scheduled);
+    const assigner = await this.onBehalfOf(context, await this.assignment(schedule, context.organization, eventId));
+    const appended = await this.writeScheduled(assigner, scheduled);
     return { event: examEventDecider.evolve(null, scheduled), appended };
+  }
+
+  /**
+   * The context to complete another request's decision with: the fact is that request's (its
+   * actor, request id and time, as auditors read them), and the completing request is its cause.
+   */
+  private async onBehalfOf(completing: CommandContext, decided: StoredEvent | undefined): Promise<CommandContext> {
+    if (decided === undefined) return completing;
+    const { actor, correlationId, occurredAt } = decided.metadata;
+    return { organization: completing.organization, actor, correlationId, causationId: completing.correlationId, now: new Date(occurredAt) };
+  }
+
+  /** The stored `ExamEventNumberAssigned` of an event: most often among the schedule's last events. */
+  private async assignment(schedule: LoadedSchedule, organization: string, eventId: string): Promise<StoredEvent | undefined> {
+    const streamId = examScheduleStreamId(organization);
+    const isIt = (e: StoredEvent) => e.type === 'ExamEventNumberAssigned' && e.data.EventId === eventId;
+    const last = schedule.revision ?? 0n;
+    const tail = last > ASSIGNMENT_TAIL ? last - ASSIGNMENT_TAIL : 0n;
+    const found = (await this.eventStore.readStream(streamId, { fromRevision: tail })).find(isIt);
+    return found ?? (tail > 0n ? (await this.eventStore.readStream(streamId)).find(isIt) : undefined);
   }
 
   /**
