@@ -45,6 +45,29 @@ describe('audit history', () => {
     await store.close();
   });
 
+  it('folds time travel from the stream’s start up to its first event after the instant, never a later one stamped earlier', async () => {
+    // A command stamps its time when its request arrives, so an append delayed behind another can
+    // record an earlier time than the event before it: taking every event up to the instant would
+    // show Scribe without Reader, a state the registration never had.
+    const store = new SqliteEventStore(':memory:');
+    const at = (occurredAt: string) => ({ organization: OWNER, actor: 'alice', occurredAt, correlationId: 'r', causationId: 'r', schemaVersion: 1 });
+    const requested = { RegistrationId: REGISTRATION, Organization: OWNER, EventId: 'dddddddd-0000-4000-8000-000000000004', LearnerId: 'eeeeeeee-0000-4000-8000-000000000005', Passcode: 'ABCDEFGHJKLM', Status: 'Registered' };
+    const grant = (Type: string) => ({ RegistrationId: REGISTRATION, Type, Name: null, TimeExtension: null });
+    await store.append(
+      registrationStreamId(REGISTRATION),
+      [
+        { type: 'RegistrationRequested', data: requested, metadata: at('2026-11-29T10:00:00.000Z') },
+        { type: 'AccommodationGranted', data: grant('Reader'), metadata: at('2026-11-29T10:05:00.000Z') },
+        { type: 'AccommodationGranted', data: grant('Scribe'), metadata: at('2026-11-29T10:01:00.000Z') },
+      ],
+      'no_stream',
+    );
+    const asOf = (instant: string) => new RegistrationAsOf(store).retrieve(OWNER, REGISTRATION, new Date(instant));
+    expect((await asOf('2026-11-29T10:02:00Z')).Accommodations).toEqual([]);
+    expect((await asOf('2026-11-29T10:06:00Z')).Accommodations.map((a: { Type: string }) => a.Type)).toEqual(['Reader', 'Scribe']);
+    await store.close();
+  });
+
   it('gives its own organization every event of the stream, in order', async () => {
     const store = await storeWithLongHistory();
     const history = await new AuditHistory(store).registration(OWNER, REGISTRATION);

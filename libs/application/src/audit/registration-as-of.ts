@@ -70,10 +70,16 @@ export class RegistrationAsOf {
     };
   }
 
-  /** The stream's events that had happened at `asOf` (inclusive). */
+  /**
+   * The stream as it stood at `asOf` (inclusive): its events up to the first one recorded after
+   * it. A prefix, not every event stamped before it: a command stamps its time when its request
+   * arrives, so an append that waited behind another may record an earlier time than the event
+   * before it, and skipping that one would fold a state the stream never had.
+   */
   private async until(streamId: string, asOf: Date): Promise<StoredEvent[]> {
     const events = await this.eventStore.readStream(streamId);
-    return events.filter((event) => new Date(event.metadata.occurredAt).getTime() <= asOf.getTime());
+    const after = events.findIndex((event) => new Date(event.metadata.occurredAt).getTime() > asOf.getTime());
+    return after === -1 ? events : events.slice(0, after);
   }
 
   /** Catalog entries are replaced whole: the last definition at `asOf` is the entry. */
