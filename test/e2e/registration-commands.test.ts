@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { newId, TestApp } from '../support/test-app.js';
 import {
   command,
   defineTenant,
+  eventStore,
   expectProblem,
   FORM_TIME_LIMIT,
   listEvents,
@@ -378,6 +379,43 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       for (const id of [cancelled.event, deleted.event]) {
         expect(events.find((e) => e.EventIdentifier === id)).toMatchObject({ EventStatus: 'Cancelled', RegistrationCount: 0 });
       }
+    });
+
+    it('finishes, on a retry, the automatic cancellation a cancel or a delete stopped before (the disk full in between)', async () => {
+      /** The next `ExamEventCancelled` append fails as on a full disk, after the registration's own was stored. */
+      const failNextEventCancellation = () => {
+        const store = eventStore(app);
+        const append = store.append.bind(store);
+        let armed = true;
+        return jest.spyOn(store, 'append').mockImplementation(async (streamId, events, expected) => {
+          if (armed && events.some((e) => e.type === 'ExamEventCancelled')) {
+            armed = false;
+            throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+          }
+          return append(streamId, events, expected);
+        });
+      };
+      const cancelled = await registered(app, tenant, { EventExamType: 'Individual' });
+      const deleted = await registered(app, tenant, { EventExamType: 'Individual' });
+      const attempts = [
+        () => command(app, tenant, cancelled.registration, 'cancel'),
+        () => app.request('DELETE', `/api/registrations/${deleted.registration}`, { token: tenant.token }),
+      ];
+      for (const attempt of attempts) {
+        const spy = failNextEventCancellation();
+        expect((await attempt()).status).toBe(503);
+        spy.mockRestore();
+      }
+      expect((await command(app, tenant, cancelled.registration, 'cancel')).status).toBe(200);
+      expect((await app.request('DELETE', `/api/registrations/${deleted.registration}`, { token: tenant.token })).status).toBe(204);
+      for (const id of [cancelled.event, deleted.event]) {
+        expect((await app.request('GET', `/api/events/${id}`, { token: tenant.token })).body).toMatchObject({ EventStatus: 'Cancelled', RegistrationCount: 0 });
+      }
+      // A further retry records nothing more.
+      const stored = (await storedEvents(app, tenant.org)).length;
+      await command(app, tenant, cancelled.registration, 'cancel');
+      await app.request('DELETE', `/api/registrations/${deleted.registration}`, { token: tenant.token });
+      expect((await storedEvents(app, tenant.org)).length).toBe(stored);
     });
 
     it('deletes (204) so that retrieve no longer finds it; deleting again, a missing or a foreign id is 204 too', async () => {

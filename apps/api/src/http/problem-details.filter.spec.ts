@@ -17,7 +17,7 @@ describe('ProblemDetailsFilter', () => {
     expect((full as { code?: string }).code).toBe('SQLITE_FULL');
     expect(new ProblemDetailsFilter().toProblem(full)).toMatchObject({
       status: 503,
-      detail: 'The service cannot store anything: its disk is full. Nothing was changed; try again later',
+      detail: 'The service cannot store anything: its disk is full. The change was not stored, or not all of it; try again later',
     });
   });
 });

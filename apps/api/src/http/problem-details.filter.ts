@@ -76,8 +76,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-/** SQLite's transaction was rolled back (`SQLITE_FULL`): nothing of the request was stored. */
-const STORAGE_FULL = 'The service cannot store anything: its disk is full. Nothing was changed; try again later';
+/**
+ * SQLite's transaction was rolled back (`SQLITE_FULL`): nothing of that append was stored, but a
+ * command that had already stored its registration's part (a cancel before its event's automatic
+ * cancellation) keeps it; a retried cancel or delete finishes it.
+ */
+const STORAGE_FULL = 'The service cannot store anything: its disk is full. The change was not stored, or not all of it; try again later';
 
 /** A write the disk (or a database's size limit) had no room for. */
 function isStorageFull(exception: unknown): boolean {

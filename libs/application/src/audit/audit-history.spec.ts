@@ -64,7 +64,7 @@ describe('audit history', () => {
     );
     const asOf = (instant: string) => new RegistrationAsOf(store).retrieve(OWNER, REGISTRATION, new Date(instant));
     expect((await asOf('2026-11-29T10:02:00Z')).Accommodations).toEqual([]);
-    expect((await asOf('2026-11-29T10:06:00Z')).Accommodations.map((a: { Type: string }) => a.Type)).toEqual(['Reader', 'Scribe']);
+    expect(((await asOf('2026-11-29T10:06:00Z')).Accommodations as Array<{ Type: string }>).map((a) => a.Type)).toEqual(['Reader', 'Scribe']);
     await store.close();
   });
 

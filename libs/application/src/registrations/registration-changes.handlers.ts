@@ -35,7 +35,11 @@ export class CancelRegistrationHandler implements ICommandHandler<CancelRegistra
         ),
       context,
     );
-    const left = result.appended.length > 0 ? await this.support.leftEvent(context, result.after!.eventId) : null;
+    // Also when it was already cancelled: a retry finishes what a cancel stopped before its event's
+    // automatic cancellation (nothing is recorded when that is done).
+    const after = result.after;
+    const cancelled = after !== null && after.organization === context.organization && after.status === 'Cancelled';
+    const left = cancelled ? await this.support.leftEvent(context, after.eventId) : null;
     await this.support.readYourWrites.waitFor(latest(result.position, left), context.organization);
   }
 }
@@ -55,9 +59,12 @@ export class DeleteRegistrationHandler implements ICommandHandler<DeleteRegistra
         registrationDecider.decide({ type: 'DeleteRegistration', registrationId, organization: context.organization }, state),
       context,
     );
-    // A cancelled registration had already left its event.
-    const leaves = result.appended.length > 0 && result.before!.status !== 'Cancelled';
-    const left = leaves ? await this.support.leftEvent(context, result.before!.eventId) : null;
+    // A cancelled registration had already left its event. A retry of a delete that stopped before
+    // its event's automatic cancellation finishes it (nothing is recorded when that is done).
+    const before = result.before;
+    const deletesNow = result.appended.length > 0 && before!.status !== 'Cancelled';
+    const retried = result.appended.length === 0 && before !== null && before.organization === context.organization && before.deleted;
+    const left = deletesNow || retried ? await this.support.leftEvent(context, before!.eventId) : null;
     await this.support.readYourWrites.waitFor(latest(result.position, left), context.organization);
   }
 }
