@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { NewEvent } from './event-store.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
-import { UpcasterRegistry, UpcastingEventStore } from './upcasting-event-store.js';
+import { NewerSchemaVersionError, UpcasterRegistry, UpcastingEventStore } from './upcasting-event-store.js';
 
 const registry = new UpcasterRegistry([
   { type: 'Renamed', fromVersion: 1, upcast: ({ name, ...rest }) => ({ ...rest, Name: name }) },
@@ -31,6 +31,15 @@ describe('upcasting decorator', () => {
     expect((await store.readAll({ limit: 10 })).map((e) => e.data)).toEqual(read.map((e) => e.data));
     // Stored as written: appends are stamped with the current version, old events are not rewritten.
     expect((await raw.readStream('s')).map((e) => e.metadata.schemaVersion)).toEqual([1, 2, 3, 1]);
+    await store.close();
+  });
+
+  it('refuses to read an event a newer version wrote in a shape this one does not know, naming it', async () => {
+    const raw = new SqliteEventStore(':memory:');
+    const store = new UpcastingEventStore(raw, registry);
+    await raw.append('s', [event('Renamed', { Name: 'v4', Tags: [], Colour: 'red' }, 4)], 'no_stream');
+    await expect(store.readStream('s')).rejects.toThrow(NewerSchemaVersionError);
+    await expect(store.readAll({ limit: 10 })).rejects.toThrow('(Renamed in stream s) has schema version 4, newer than this version of the service reads (3)');
     await store.close();
   });
 });

@@ -22,6 +22,21 @@ export interface Upcaster {
   upcast(data: Record<string, unknown>): Record<string, unknown>;
 }
 
+/**
+ * An event stored with a schema version above the one this build writes: a newer version of the
+ * service wrote it, in a shape this one does not know. Read as if it were the known shape, it
+ * would be misread without a sign, so the read stops, naming the event.
+ */
+export class NewerSchemaVersionError extends Error {
+  constructor(event: StoredEvent, known: number) {
+    super(
+      `The event at position ${event.position} (${event.type} in stream ${event.streamId}) has schema version ` +
+        `${event.metadata.schemaVersion}, newer than this version of the service reads (${known}): it was written by a newer version`,
+    );
+    this.name = 'NewerSchemaVersionError';
+  }
+}
+
 export class UpcasterRegistry {
   private readonly byTypeAndVersion = new Map<string, Upcaster>();
   private readonly current = new Map<string, number>();
@@ -43,7 +58,8 @@ export class UpcasterRegistry {
   upcast(event: StoredEvent): StoredEvent {
     let version = event.metadata.schemaVersion ?? 1;
     const target = this.currentVersion(event.type);
-    if (version >= target) return event;
+    if (version > target) throw new NewerSchemaVersionError(event, target);
+    if (version === target) return event;
     let data = event.data;
     while (version < target) {
       const upcaster = this.byTypeAndVersion.get(`${event.type}@${version}`);

@@ -1,3 +1,4 @@
+import { replay, UnknownEventTypeError } from '../shared/decider.js';
 import { given } from '../shared/decider-spec.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { ExamEventCommand, ScheduleExamEvent } from './exam-event.commands.js';
@@ -252,5 +253,10 @@ describe('evolve', () => {
       forms: [chemistry],
       venue: VENUE,
     });
+  });
+
+  it('stops at an event type it does not know (a newer version’s), naming it', () => {
+    const newer = { type: 'ExamEventRescheduled', data: { EventId: scheduled.data.EventId } } as unknown as ExamEventEvent;
+    expect(() => replay(examEventDecider, [scheduled, newer])).toThrow(new UnknownEventTypeError('ExamEventRescheduled'));
   });
 });

@@ -3,7 +3,7 @@
  * Its number is assigned by the organization's exam schedule (see ../exam-schedule); this decider
  * only records it.
  */
-import type { Decider } from '../shared/decider.js';
+import { type Decider, unknownEventType } from '../shared/decider.js';
 import { DomainError, notFoundMessage } from '../shared/domain-error.js';
 import { addMinutes, isStorableInZone, parseOffsetDateTime } from '../shared/time.js';
 import type {
@@ -82,6 +82,8 @@ export const examEventDecider: Decider<ExamEventCommand, ExamEventState, ExamEve
         return { ...state, title: event.data.Title };
       case 'ExamEventCancelled':
         return { ...state, status: 'Cancelled' };
+      default:
+        return unknownEventType(event);
     }
   },
 };

@@ -1,4 +1,4 @@
-import { replay } from '../shared/decider.js';
+import { replay, UnknownEventTypeError } from '../shared/decider.js';
 import { given } from '../shared/decider-spec.js';
 import { DomainError } from '../shared/domain-error.js';
 import { checkRegisterLax, checkTransferLax } from './registration.checks.js';
@@ -394,5 +394,10 @@ describe('evolve', () => {
       examTimeLimit: 150,
       passcode: 'K7QW2MZP9XRT',
     });
+  });
+
+  it('stops at an event type it does not know (a newer version’s), naming it, rather than fold on without it', () => {
+    const newer = { type: 'AttendanceRecorded', data: about } as unknown as RegistrationEvent;
+    expect(() => replay(registrationDecider, [...registered, newer])).toThrow(new UnknownEventTypeError('AttendanceRecorded'));
   });
 });

@@ -1,3 +1,4 @@
+import { unknownEventType } from '../shared/decider.js';
 import type { RegistrationForm } from './registration.commands.js';
 import type {
   Accommodation,
@@ -73,6 +74,8 @@ export function evolveRegistration(state: RegistrationState, event: Registration
       return { ...state, status: 'Cancelled' };
     case 'RegistrationDeleted':
       return { ...state, deleted: true };
+    default:
+      return unknownEventType(event);
   }
 }
 

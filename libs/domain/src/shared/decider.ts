@@ -21,3 +21,20 @@ export function replay<State, Event extends DomainEvent>(
 ): State {
   return events.reduce(decider.evolve, decider.initialState);
 }
+
+/**
+ * A stored event of a type this version's `evolve` does not know: written by a newer version of
+ * the service (or not by the service). Folding on without it would decide on a state the stream
+ * does not have, so the fold stops here, naming the type.
+ */
+export class UnknownEventTypeError extends Error {
+  constructor(readonly eventType: string) {
+    super(`Event type ${eventType} is not known to this version of the service (written by a newer version?): its stream cannot be folded`);
+    this.name = 'UnknownEventTypeError';
+  }
+}
+
+/** For the `default` of an `evolve` switch that handles every type of its event union. */
+export function unknownEventType(event: never): never {
+  throw new UnknownEventTypeError((event as DomainEvent).type);
+}
