@@ -261,7 +261,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
       const [first] = await this.eventStore.readStream(examEventStreamId(assigned.EventId), { maxCount: 1 });
       if (first !== undefined) continue;
       try {
-        const assigner = await this.onBehalfOf(context, await this.assignment(schedule, organization, assigned.EventId));
+        const assigner = onBehalfOf(context, await this.assignment(schedule, organization, assigned.EventId));
         await this.writeScheduled(assigner, { type: 'ExamScheduled', data: assigned.Details });
       } catch (error) {
         // Another organization's event took the id across processes: that number stays a gap (decisions.md).
@@ -299,7 +299,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     }
     // The cancellation stopped before freeing its slot: freed on its behalf.
     const cancelled = (await this.eventStore.readStream(examEventStreamId(found.eventId))).find((e) => e.type === 'ExamEventCancelled');
-    await this.releaseSlot(await this.onBehalfOf(context, cancelled), found.eventId);
+    await this.releaseSlot(onBehalfOf(context, cancelled), found.eventId);
     return 'look again';
   }
 
@@ -318,19 +318,9 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     const details = pendingDetails(schedule.state, eventId);
     if (details === null) return { event: null, appended: null, loaded };
     const scheduled: ExamScheduled = { type: 'ExamScheduled', data: details };
-    const assigner = await this.onBehalfOf(context, await this.assignment(schedule, context.organization, eventId));
+    const assigner = onBehalfOf(context, await this.assignment(schedule, context.organization, eventId));
     const appended = await this.writeScheduled(assigner, scheduled);
     return { event: examEventDecider.evolve(null, scheduled), appended };
-  }
-
-  /**
-   * The context to complete another request's decision with: the fact is that request's (its
-   * actor, request id and time, as auditors read them), and the completing request is its cause.
-   */
-  private async onBehalfOf(completing: CommandContext, decided: StoredEvent | undefined): Promise<CommandContext> {
-    if (decided === undefined) return completing;
-    const { actor, correlationId, occurredAt } = decided.metadata;
-    return { organization: completing.organization, actor, correlationId, causationId: completing.correlationId, now: new Date(occurredAt) };
   }
 
   /** The stored `ExamEventNumberAssigned` of an event: most often among the schedule's last events. */
@@ -421,4 +411,14 @@ function ref(event: ExamEvent, created: boolean, position: bigint | null): ExamE
     created,
     position,
   };
+}
+
+/**
+ * The context to complete another request's decision with: the fact is that request's (its actor,
+ * request id and time, as auditors read them), and the completing request is its cause.
+ */
+function onBehalfOf(completing: CommandContext, decided: StoredEvent | undefined): CommandContext {
+  if (decided === undefined) return completing;
+  const { actor, correlationId, occurredAt } = decided.metadata;
+  return { organization: completing.organization, actor, correlationId, causationId: completing.correlationId, now: new Date(occurredAt) };
 }
