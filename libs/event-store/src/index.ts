@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { EventStore } from './event-store.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
-
 export interface EventStoreConfig {
   /** An `esdb://…` connection string; when absent the embedded SQLite store is used. */
   eventStoreUrl?: string;
