@@ -6,12 +6,13 @@ import type { ScheduledVenue } from '../../../domain/src/exam-event/exam-event.c
 import type { ExamScheduled } from '../../../domain/src/exam-event/exam-event.events.js';
 import {
   assignedAfter,
+  type ExamEventNumberAssignedData,
   type ExamScheduleCommand,
   examScheduleDecider,
   examScheduleStreamId,
   findSharedEvent,
+  isAssigned,
   nextEventNumber,
-  pendingDetails,
 } from '../../../domain/src/exam-schedule/exam-schedule.decider.js';
 import { parseOffsetDateTime } from '../../../domain/src/shared/time.js';
 import { DomainError } from '../../../domain/src/shared/domain-error.js';
@@ -213,7 +214,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
           if (found !== null) return found;
         }
         // Known to the schedule but not yet written (its creator stopped): the id is taken all the same.
-        if (pendingDetails(schedule.state, request.eventId) !== null) throw DomainError.conflict('Event already exists');
+        if (isAssigned(schedule.state, request.eventId)) throw DomainError.conflict('Event already exists');
         const existing = await this.streams.load(examEventStreamId(request.eventId), examEventDecider);
         const [scheduled] = examEventDecider.decide(
           {
@@ -260,9 +261,10 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     for (const assigned of assignedAfter(schedule.state, checked)) {
       const [first] = await this.eventStore.readStream(examEventStreamId(assigned.EventId), { maxCount: 1 });
       if (first !== undefined) continue;
+      const stored = await this.assignment(schedule, organization, assigned.EventId);
+      if (stored === undefined) continue;
       try {
-        const assigner = onBehalfOf(context, await this.assignment(schedule, organization, assigned.EventId));
-        await this.writeScheduled(assigner, { type: 'ExamScheduled', data: assigned.Details });
+        await this.writeScheduled(onBehalfOf(context, stored), scheduledBy(stored));
       } catch (error) {
         // Another organization's event took the id across processes: that number stays a gap (decisions.md).
         if (!(error instanceof DomainError)) throw error;
@@ -315,15 +317,17 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     const loaded = await this.streams.load(examEventStreamId(eventId), examEventDecider);
     if (loaded.state !== null) return { event: loaded.state, appended: null, loaded };
     const schedule = await this.schedules.load(context.organization);
-    const details = pendingDetails(schedule.state, eventId);
-    if (details === null) return { event: null, appended: null, loaded };
-    const scheduled: ExamScheduled = { type: 'ExamScheduled', data: details };
-    const assigner = onBehalfOf(context, await this.assignment(schedule, context.organization, eventId));
-    const appended = await this.writeScheduled(assigner, scheduled);
+    const stored = isAssigned(schedule.state, eventId) ? await this.assignment(schedule, context.organization, eventId) : undefined;
+    if (stored === undefined) return { event: null, appended: null, loaded };
+    const scheduled = scheduledBy(stored);
+    const appended = await this.writeScheduled(onBehalfOf(context, stored), scheduled);
     return { event: examEventDecider.evolve(null, scheduled), appended };
   }
 
-  /** The stored `ExamEventNumberAssigned` of an event: most often among the schedule's last events. */
+  /**
+   * The stored `ExamEventNumberAssigned` of an event, read for the details the state does not
+   * keep: most often among the schedule's last events.
+   */
   private async assignment(schedule: LoadedSchedule, organization: string, eventId: string): Promise<StoredEvent | undefined> {
     const streamId = examScheduleStreamId(organization);
     const isIt = (e: StoredEvent) => e.type === 'ExamEventNumberAssigned' && e.data.EventId === eventId;
@@ -421,4 +425,9 @@ function onBehalfOf(completing: CommandContext, decided: StoredEvent | undefined
   if (decided === undefined) return completing;
   const { actor, correlationId, occurredAt } = decided.metadata;
   return { organization: completing.organization, actor, correlationId, causationId: completing.correlationId, now: new Date(occurredAt) };
+}
+
+/** The `ExamScheduled` a stored assignment carries, for a creation that stopped before writing it. */
+function scheduledBy(assignment: StoredEvent): ExamScheduled {
+  return { type: 'ExamScheduled', data: (assignment.data as unknown as ExamEventNumberAssignedData).Details };
 }
