@@ -14,7 +14,9 @@ Commands:
   token --org <uuid> [--sub <name>] [--scope "<scopes>"] [--expires 12h]
       Print a bearer token signed with the API's secret (BOOKING_JWT_SECRET, else the data folder's
       jwt-secret, made by the API's first start); refused when there is neither.
-      Scopes default to all: booking:read booking:write catalog:write audit:read.
+      Scopes default to all: booking:read booking:write catalog:write audit:read. The actor (--sub)
+      defaults to cli; --expires takes seconds, minutes, hours or days (90s, 15m, 12h, 30d), at
+      most 366d (default 12h).
   events export [--from <position>] [--org <uuid>]
       Write the stored history as NDJSON to stdout (from a position, of one organization).
   audit verify [--seal <position:digest>]
