@@ -29,6 +29,20 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
   });
   afterAll(() => app.close());
 
+  /** The next append holding an event of `type` fails as on a full disk (a command stopped part way). */
+  function failNextAppendOf(type: string) {
+    const store = eventStore(app);
+    const append = store.append.bind(store);
+    let armed = true;
+    return jest.spyOn(store, 'append').mockImplementation(async (streamId, events, expected) => {
+      if (armed && events.some((e) => e.type === type)) {
+        armed = false;
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      }
+      return append(streamId, events, expected);
+    });
+  }
+
   /** Runs `act` and checks that it stored no event at all for the tenant. */
   async function storesNothing(act: () => Promise<void>): Promise<void> {
     const before = (await storedEvents(app, tenant.org)).length;
@@ -382,19 +396,6 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
     });
 
     it('finishes, on a retry, the automatic cancellation a cancel or a delete stopped before (the disk full in between)', async () => {
-      /** The next `ExamEventCancelled` append fails as on a full disk, after the registration's own was stored. */
-      const failNextEventCancellation = () => {
-        const store = eventStore(app);
-        const append = store.append.bind(store);
-        let armed = true;
-        return jest.spyOn(store, 'append').mockImplementation(async (streamId, events, expected) => {
-          if (armed && events.some((e) => e.type === 'ExamEventCancelled')) {
-            armed = false;
-            throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-          }
-          return append(streamId, events, expected);
-        });
-      };
       const cancelled = await registered(app, tenant, { EventExamType: 'Individual' });
       const deleted = await registered(app, tenant, { EventExamType: 'Individual' });
       const attempts = [
@@ -402,7 +403,8 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
         () => app.request('DELETE', `/api/registrations/${deleted.registration}`, { token: tenant.token }),
       ];
       for (const attempt of attempts) {
-        const spy = failNextEventCancellation();
+        // The event's automatic cancellation fails, after the registration's own append was stored.
+        const spy = failNextAppendOf('ExamEventCancelled');
         expect((await attempt()).status).toBe(503);
         spy.mockRestore();
       }
@@ -444,6 +446,58 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       });
       expectProblem(await retrieve(app, tenant, theirs.registration), 404, 'Registration not found');
       expect((await retrieve(app, other, theirs.registration)).body.RegistrationStatus).toBe('Registered');
+    });
+  });
+
+  describe('a retry after a stop between the registration and its exam event', () => {
+    // Whichever of its two appends fails, the retry ends with both: the registration and its form on the event.
+    it.each(['ExamFormAttached', 'RegistrationRequested'])('register-lax, its %s append failing once', async (failing) => {
+      const registration = newId();
+      const body = registerBody(tenant, { Assessment: 'PHYS-100' });
+      const spy = failNextAppendOf(failing);
+      expect((await command(app, tenant, registration, 'register-lax', body)).status).toBe(503);
+      spy.mockRestore();
+      const retried = await command(app, tenant, registration, 'register-lax', body);
+      expect([200, 201]).toContain(retried.status);
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({ EventIdentifier: retried.body.Exam, EventTitle: 'North Hall / Physics' });
+      expect((await app.request('GET', `/api/events/${retried.body.Exam}`, { token: tenant.token })).body).toMatchObject({
+        EventTitle: 'North Hall / Physics',
+        RegistrationCount: 1,
+      });
+    });
+
+    it.each(['ExamFormAttached', 'ExamFormAssigned'])('change-assessment, its %s append failing once', async (failing) => {
+      const { registration, event } = await registered(app, tenant);
+      const spy = failNextAppendOf(failing);
+      expect((await command(app, tenant, registration, 'change-assessment', { Assessment: 'PHYS-100' })).status).toBe(503);
+      spy.mockRestore();
+      expect((await command(app, tenant, registration, 'change-assessment', { Assessment: 'PHYS-100' })).status).toBe(200);
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({ AssessmentFormCode: 'PHYS-100', EventTitle: 'North Hall / Various' });
+      expect((await app.request('GET', `/api/events/${event}`, { token: tenant.token })).body.EventTitle).toBe('North Hall / Various');
+    });
+
+    it.each(['ExamFormAttached', 'RegistrationTransferred'])('transfer-lax, its %s append failing once', async (failing) => {
+      const { registration } = await registered(app, tenant);
+      const body = { EventVenue: tenant.venue, EventStart: nextSlot(), Learner: tenant.learner };
+      const spy = failNextAppendOf(failing);
+      expect((await command(app, tenant, registration, 'transfer-lax', body)).status).toBe(503);
+      spy.mockRestore();
+      const retried = await command(app, tenant, registration, 'transfer-lax', body);
+      expect([200, 201]).toContain(retried.status);
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({ EventIdentifier: retried.body.Exam, EventTitle: 'North Hall / Chemistry' });
+      expect((await app.request('GET', `/api/events/${retried.body.Exam}`, { token: tenant.token })).body).toMatchObject({
+        EventTitle: 'North Hall / Chemistry',
+        RegistrationCount: 1,
+      });
+    });
+
+    it('a refused change-assessment attaches nothing to the event', async () => {
+      const { registration, event } = await registered(app, tenant);
+      await command(app, tenant, registration, 'cancel');
+      const before = (await storedEvents(app, tenant.org)).length;
+      expect((await command(app, tenant, registration, 'change-assessment', { Assessment: 'PHYS-100' })).status).toBe(409);
+      expect((await storedEvents(app, tenant.org)).length).toBe(before);
+      expect((await app.request('GET', `/api/events/${event}`, { token: tenant.token })).body.EventTitle).toBe('North Hall / Chemistry');
     });
   });
 

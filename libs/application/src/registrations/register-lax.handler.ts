@@ -9,7 +9,10 @@ import { latest, RegistrationSupport } from './registration-support.js';
 
 /**
  * register-lax (spec §4): checks 1–4 run before the exam event is found or created, so a refused
- * command creates no event; then the registration is appended and its form attached to the event.
+ * command creates no event; then the form is attached to the event and the registration appended.
+ * In that order a retry after a stop between the two finishes both (the attachment records nothing
+ * the second time); the other order left the event without the form, and its title so, for good,
+ * since the retry is refused `Registration already exists`.
  */
 @CommandHandler(RegisterLaxCommand)
 export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, ExamAssignment> {
@@ -56,6 +59,8 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
     }
 
     try {
+      // checkRegisterLax refused a missing form, so `form` is set here.
+      const attached = await scheduler.attachForm(context, event, { id: checkedForm.id, title: form!.title });
       let registered;
       try {
         registered = await this.support.update(
@@ -66,12 +71,11 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
           loaded,
         );
       } catch (error) {
-        // Only a register-lax with the same id in another process gets here: undo its own Individual event.
+        // A register-lax with the same id in another process, or an append that failed: undo its own
+        // Individual event (a retry makes another). A shared event keeps the form: the retry joins it.
         if (event.created && isIndividual(event.examType)) await scheduler.cancelAutomatically(context, event.eventId);
         throw error;
       }
-      // checkRegisterLax refused a missing form, so `form` is set here.
-      const attached = await scheduler.attachForm(context, event, { id: checkedForm.id, title: form!.title });
       await this.support.readYourWrites.waitFor(latest(event.position, registered.position, attached), context.organization);
     } finally {
       // Until here the event was held for this registration (a cancellation counts it or comes first).

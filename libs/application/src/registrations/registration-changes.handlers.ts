@@ -79,21 +79,20 @@ export class ChangeAssessmentHandler implements ICommandHandler<ChangeAssessment
 
   private async changeAssessment({ registrationId, assessment, context }: ChangeAssessmentCommand): Promise<{ formId: string }> {
     const form = await this.support.formByCode(context, assessment);
-    const result = await this.support.update(
-      registrationId,
-      (state) =>
-        registrationDecider.decide(
-          { type: 'ChangeAssessment', registrationId, organization: context.organization, formCode: assessment, form },
-          state,
-        ),
-      context,
-    );
+    const change = { type: 'ChangeAssessment', registrationId, organization: context.organization, formCode: assessment, form } as const;
+    const loaded = await this.support.load(registrationId);
+    // Decided once before the event is touched, so that a refusal changes nothing. The form is then
+    // attached before the registration records it: a retry after a stop between the two finishes
+    // both, where the other order was refused `Assessment already assigned to registration`.
+    registrationDecider.decide(change, loaded.state);
     // The decider refused a missing form, so `form` is set here.
-    const attached = await this.support.scheduler.attachForm(context, result.after!.eventId, {
-      id: form!.id,
-      title: form!.title,
-    });
-    await this.support.readYourWrites.waitFor(latest(result.position, attached), context.organization);
+    const attachment = { id: form!.id, title: form!.title };
+    const attached = await this.support.scheduler.attachForm(context, loaded.state!.eventId, attachment);
+    const result = await this.support.update(registrationId, (state) => registrationDecider.decide(change, state), context, loaded);
+    // Moved to another event meanwhile (a transfer by another process): the form goes there too.
+    const eventNow = result.after!.eventId;
+    const moved = eventNow !== loaded.state!.eventId ? await this.support.scheduler.attachForm(context, eventNow, attachment) : null;
+    await this.support.readYourWrites.waitFor(latest(result.position, attached, moved), context.organization);
     return { formId: form!.id };
   }
 }

@@ -66,7 +66,11 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
     }
   }
 
-  /** Stores the move to `target` (held for it) and attaches the registration's form there. */
+  /**
+   * Attaches the registration's form to `target` (held for it), then stores the move: in that
+   * order a retry after a stop between the two finishes both (the attachment records nothing the
+   * second time), where the other order was refused `Registration already assigned to event`.
+   */
   private async transferTo(
     target: ExamEventRef,
     registrationId: string,
@@ -75,6 +79,7 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
     context: CommandContext,
   ): Promise<ExamAssignment> {
     const { scheduler } = this.support;
+    const early = held !== null ? await scheduler.attachForm(context, target, held) : null;
     let transferred;
     try {
       transferred = await this.support.update(
@@ -88,11 +93,11 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
       throw error;
     }
     const form = transferred.after?.form;
-    let attached: bigint | null = null;
-    if (form) {
+    let attached = early;
+    if (form && form.id !== held?.id) {
       // Another form only if a concurrent change-assessment won the stream in between.
-      const title = held !== null && held.id === form.id ? held.title : await this.support.formTitle(context, form.id);
-      attached = await scheduler.attachForm(context, target, { id: form.id, title });
+      const title = await this.support.formTitle(context, form.id);
+      attached = latest(early, await scheduler.attachForm(context, target, { id: form.id, title }));
     }
     const from = transferred.before!.eventId;
     const left = await this.support.leftEvent(context, from);
