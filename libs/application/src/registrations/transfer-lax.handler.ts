@@ -88,7 +88,8 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
         context,
       );
     } catch (error) {
-      // A concurrent command changed the registration in between: undo its own Individual event.
+      // A concurrent command changed the registration in between, or the append failed: undo its own
+      // Individual event (a retry makes another). A shared target keeps the form: the retry joins it.
       if (target.created && isIndividual(target.examType)) await scheduler.cancelAutomatically(context, target.eventId);
       throw error;
     }
