@@ -451,44 +451,42 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
 
   describe('a retry after a stop between the registration and its exam event', () => {
     // Whichever of its two appends fails, the retry ends with both: the registration and its form on the event.
+
+    /** Sends the command with the append of `failing` failing once (a 503), then again: the retry's answer. */
+    async function retriedAfter(failing: string, send: () => ReturnType<typeof command>) {
+      const spy = failNextAppendOf(failing);
+      expect((await send()).status).toBe(503);
+      spy.mockRestore();
+      const retried = await send();
+      expect([200, 201]).toContain(retried.status);
+      return retried;
+    }
+
+    /** The registration is on `event`, and the event, titled with the form, counts it. */
+    async function expectOnEvent(registration: string, event: string, title: string) {
+      expect((await retrieve(app, tenant, registration)).body).toMatchObject({ EventIdentifier: event, EventTitle: title });
+      expect((await app.request('GET', `/api/events/${event}`, { token: tenant.token })).body).toMatchObject({ EventTitle: title, RegistrationCount: 1 });
+    }
+
     it.each(['ExamFormAttached', 'RegistrationRequested'])('register-lax, its %s append failing once', async (failing) => {
       const registration = newId();
       const body = registerBody(tenant, { Assessment: 'PHYS-100' });
-      const spy = failNextAppendOf(failing);
-      expect((await command(app, tenant, registration, 'register-lax', body)).status).toBe(503);
-      spy.mockRestore();
-      const retried = await command(app, tenant, registration, 'register-lax', body);
-      expect([200, 201]).toContain(retried.status);
-      expect((await retrieve(app, tenant, registration)).body).toMatchObject({ EventIdentifier: retried.body.Exam, EventTitle: 'North Hall / Physics' });
-      expect((await app.request('GET', `/api/events/${retried.body.Exam}`, { token: tenant.token })).body).toMatchObject({
-        EventTitle: 'North Hall / Physics',
-        RegistrationCount: 1,
-      });
+      const retried = await retriedAfter(failing, () => command(app, tenant, registration, 'register-lax', body));
+      await expectOnEvent(registration, retried.body.Exam, 'North Hall / Physics');
     });
 
     it.each(['ExamFormAttached', 'ExamFormAssigned'])('change-assessment, its %s append failing once', async (failing) => {
       const { registration, event } = await registered(app, tenant);
-      const spy = failNextAppendOf(failing);
-      expect((await command(app, tenant, registration, 'change-assessment', { Assessment: 'PHYS-100' })).status).toBe(503);
-      spy.mockRestore();
-      expect((await command(app, tenant, registration, 'change-assessment', { Assessment: 'PHYS-100' })).status).toBe(200);
-      expect((await retrieve(app, tenant, registration)).body).toMatchObject({ AssessmentFormCode: 'PHYS-100', EventTitle: 'North Hall / Various' });
-      expect((await app.request('GET', `/api/events/${event}`, { token: tenant.token })).body.EventTitle).toBe('North Hall / Various');
+      await retriedAfter(failing, () => command(app, tenant, registration, 'change-assessment', { Assessment: 'PHYS-100' }));
+      expect((await retrieve(app, tenant, registration)).body.AssessmentFormCode).toBe('PHYS-100');
+      await expectOnEvent(registration, event, 'North Hall / Various');
     });
 
     it.each(['ExamFormAttached', 'RegistrationTransferred'])('transfer-lax, its %s append failing once', async (failing) => {
       const { registration } = await registered(app, tenant);
       const body = { EventVenue: tenant.venue, EventStart: nextSlot(), Learner: tenant.learner };
-      const spy = failNextAppendOf(failing);
-      expect((await command(app, tenant, registration, 'transfer-lax', body)).status).toBe(503);
-      spy.mockRestore();
-      const retried = await command(app, tenant, registration, 'transfer-lax', body);
-      expect([200, 201]).toContain(retried.status);
-      expect((await retrieve(app, tenant, registration)).body).toMatchObject({ EventIdentifier: retried.body.Exam, EventTitle: 'North Hall / Chemistry' });
-      expect((await app.request('GET', `/api/events/${retried.body.Exam}`, { token: tenant.token })).body).toMatchObject({
-        EventTitle: 'North Hall / Chemistry',
-        RegistrationCount: 1,
-      });
+      const retried = await retriedAfter(failing, () => command(app, tenant, registration, 'transfer-lax', body));
+      await expectOnEvent(registration, retried.body.Exam, 'North Hall / Chemistry');
     });
 
     it('a refused change-assessment attaches nothing to the event', async () => {
