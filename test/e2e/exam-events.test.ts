@@ -43,6 +43,15 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
     return { org, token, venue, london, valid, schedule, list };
   }
 
+  /** Our organization with one scheduled event, another organization, and an id nobody used. */
+  async function eventAndStranger() {
+    const ours = await organization();
+    const theirs = await organization();
+    const id = newId();
+    await ours.schedule(id);
+    return { ours, theirs, id, missing: newId() };
+  }
+
   function expectProblem(response: { status: number; headers: Headers; body: any }, status: number, detail: string) {
     expect({ status: response.status, detail: response.body.detail }).toEqual({ status, detail });
     expect(response.headers.get('content-type')).toContain('application/problem+json');
@@ -228,11 +237,7 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
     });
 
     it('answers 404 for a missing event and for another organization’s, alike; 400 for an id that is no UUID', async () => {
-      const ours = await organization();
-      const theirs = await organization();
-      const id = newId();
-      const missing = newId();
-      await ours.schedule(id);
+      const { ours, theirs, id, missing } = await eventAndStranger();
       expectProblem(await app.request('GET', `/api/events/${missing}`, { token: ours.token }), 404, `Exam event not found: ${missing}`);
       expectProblem(await app.request('GET', `/api/events/${id}`, { token: theirs.token }), 404, `Exam event not found: ${id}`);
       const malformed = await app.request('GET', '/api/events/not-an-id', { token: ours.token });
@@ -265,11 +270,7 @@ describe('exam events (spec §3) over HTTP on the embedded stores', () => {
     });
 
     it('answers 404 for a missing event and for another organization’s, alike, and cancels nothing', async () => {
-      const ours = await organization();
-      const theirs = await organization();
-      const id = newId();
-      const missing = newId();
-      await ours.schedule(id);
+      const { ours, theirs, id, missing } = await eventAndStranger();
       expectProblem(await app.request('POST', `/api/events/${missing}/cancel`, { token: ours.token }), 404, `Exam event not found: ${missing}`);
       expectProblem(await app.request('POST', `/api/events/${id}/cancel`, { token: theirs.token, body: {} }), 404, `Exam event not found: ${id}`);
       expect((await ours.list(MARCH_2))[0].EventStatus).toBe('Scheduled');
