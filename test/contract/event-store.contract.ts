@@ -230,6 +230,56 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       });
     });
 
+    describe('readTypes', () => {
+      it('returns, window by window of at most `limit` log events, those of the types asked for, and how far each window reached', async () => {
+        const before = await store.headPosition();
+        const streamId = newStreamId('typed');
+        const [keep, skip] = [`Keep${run}`, `Skip${run}`];
+        let end = 0n;
+        for (const type of [keep, skip, skip, keep, skip, keep]) end = (await store.append(streamId, [newEvent(type)], 'any')).position;
+
+        const kept: StoredEvent[] = [];
+        let after = before ?? undefined;
+        while (after === undefined || after < end) {
+          const { events, last } = await store.readTypes({ after, limit: 2 }, [keep]);
+          expect(last).not.toBeNull();
+          expectAllAfter(events, after);
+          expect(events.every((e) => e.position <= last! && e.type === keep)).toBe(true);
+          if (after !== undefined) expect(last! > after).toBe(true);
+          kept.push(...events.filter((e) => e.streamId === streamId));
+          after = last!;
+        }
+
+        expect(kept.map((e) => e.revision)).toEqual([0n, 3n, 5n]);
+        expectStrictlyIncreasing(kept.map((e) => e.position));
+      });
+
+      it('reaches nothing past the end of the log', async () => {
+        const { position } = await store.append(newStreamId('typed-end'), [newEvent('A')], 'no_stream');
+        const head = await store.headPosition();
+        expect(head! >= position).toBe(true);
+        expect(await store.readTypes({ after: head!, limit: 10 }, ['A'])).toEqual({ events: [], last: null });
+      });
+    });
+
+    describe('subscriber checkpoints', () => {
+      it('loads undefined before a save, then the last one saved (null: from the beginning), and adds nothing to the log', async () => {
+        const subscriber = newStreamId('subscriber');
+        await store.append(newStreamId('checkpoint-head'), [newEvent('A')], 'no_stream');
+        const head = await store.headPosition();
+
+        expect(await store.loadCheckpoint(subscriber)).toBeUndefined();
+        await store.saveCheckpoint(subscriber, null);
+        expect(await store.loadCheckpoint(subscriber)).toBeNull();
+        await store.saveCheckpoint(subscriber, head);
+        await store.saveCheckpoint(newStreamId('another-subscriber'), 1n);
+        expect(await store.loadCheckpoint(subscriber)).toBe(head);
+
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.readAll({ after: head!, limit: 10 })).toEqual([]);
+      });
+    });
+
     describe('headPosition', () => {
       it('follows the log: at or past the last append, and every later append lands after it', async () => {
         const first = await store.append(newStreamId('head'), [newEvent('A')], 'no_stream');

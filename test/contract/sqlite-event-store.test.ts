@@ -73,16 +73,18 @@ describe('SqliteEventStore', () => {
     }
   });
 
-  it('keeps every event across close and reopen', async () => {
+  it('keeps every event and subscriber checkpoint across close and reopen', async () => {
     const file = newFile();
     const writer = new SqliteEventStore(file);
     await writer.append('s-1', [event('A'), event('B')], 'no_stream');
     const written = await writer.readAll({ limit: 10 });
+    await writer.saveCheckpoint('reactor', written[1].position);
     await writer.close();
 
     const reopened = new SqliteEventStore(file);
     try {
       expect(await reopened.readAll({ limit: 10 })).toEqual(written);
+      expect(await reopened.loadCheckpoint('reactor')).toBe(written[1].position);
       expect((await reopened.append('s-1', [event('C')], 1n)).nextExpectedRevision).toBe(2n);
     } finally {
       await reopened.close();

@@ -33,6 +33,9 @@ const RESUBSCRIBE_DELAY_MS = 1000;
 const HEAD_SCAN_PAGE = 32;
 /** Smallest page read from $all, so that runs of system events are skipped in few round trips. */
 const MIN_READ_PAGE = 100;
+/** The type of a subscriber's checkpoint event: `$`-prefixed, so that readers of the log skip it. */
+const CHECKPOINT_TYPE = '$booking-checkpoint';
+const CHECKPOINTS_KEPT = 3;
 
 /**
  * The EventStoreDB adapter (server 22.6 or later: earlier servers do not report positions on
@@ -106,6 +109,35 @@ export class EsdbEventStore implements EventStore {
     return stored;
   }
 
+  /** Reads the window whole and keeps the types asked for: this client's reads of $all take no filter. */
+  async readTypes(options: ReadAllOptions, types: readonly string[]): Promise<{ events: StoredEvent[]; last: bigint | null }> {
+    const window = await this.readAll(options);
+    return { events: window.filter((event) => types.includes(event.type)), last: window.at(-1)?.position ?? null };
+  }
+
+  /**
+   * A checkpoint is the last event of its own stream, of a `$`-prefixed type: a system event to
+   * this port, so that no reader of the log (projections, audits, the reactor itself) sees it.
+   */
+  async loadCheckpoint(subscriber: string): Promise<bigint | null | undefined> {
+    try {
+      for await (const { event } of this.client.readStream(checkpointStream(subscriber), { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        const position = (event?.data as { position?: string | null } | undefined)?.position;
+        return position === undefined ? undefined : position === null ? null : BigInt(position);
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    return undefined;
+  }
+
+  async saveCheckpoint(subscriber: string, position: bigint | null): Promise<void> {
+    const stream = checkpointStream(subscriber);
+    const result = await this.client.appendToStream(stream, jsonEvent({ type: CHECKPOINT_TYPE, data: { position: position === null ? null : String(position) } }));
+    // Only the last one is read: keep a few.
+    if (result.nextExpectedRevision === 0n) await this.client.setStreamMetadata(stream, { maxCount: CHECKPOINTS_KEPT });
+  }
+
   async headPosition(): Promise<bigint | null> {
     for (let pageSize = HEAD_SCAN_PAGE; ; pageSize *= 8) {
       let received = 0;
@@ -165,6 +197,10 @@ function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
   if (expected === 'no_stream') return NO_STREAM;
   if (expected === 'any') return ANY;
   return expected;
+}
+
+function checkpointStream(subscriber: string): string {
+  return `booking-checkpoint-${subscriber}`;
 }
 
 function isSystemEvent(event: RecordedEvent): boolean {

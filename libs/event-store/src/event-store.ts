@@ -152,6 +152,19 @@ export interface EventStore {
    * compares it with the events, which shows a stream's last events removed by hand.
    */
   recordedStreamRevisions?(): AsyncIterable<{ streamId: string; revision: bigint }>;
+  /**
+   * A window of the global log: up to `limit` events after `after`, of which only those whose type
+   * is one of `types` are returned (read without the rest where the adapter can), and `last`, the
+   * position the window reached (null: nothing after `after`), for the reader to go on from.
+   */
+  readTypes(options: ReadAllOptions, types: readonly string[]): Promise<{ events: StoredEvent[]; last: bigint | null }>;
+  /**
+   * The position a subscriber that acts on the log (a reactor) stored with `saveCheckpoint`:
+   * undefined when it never stored one, null when it stored that it starts from the beginning.
+   */
+  loadCheckpoint(subscriber: string): Promise<bigint | null | undefined>;
+  /** Stores how far `subscriber` has acted on the log (null: from the beginning), beside the events. */
+  saveCheckpoint(subscriber: string, position: bigint | null): Promise<void>;
   /** Live follow: `listener` is called (possibly coalesced) after new events are stored,
    * including events appended by other processes where the adapter can see them. */
   onAppended(listener: () => void): Unsubscribe;

@@ -28,6 +28,18 @@ export abstract class ForwardingEventStore implements EventStore {
     return this.inner.readAll(options);
   }
 
+  readTypes(options: ReadAllOptions, types: readonly string[]): Promise<{ events: StoredEvent[]; last: bigint | null }> {
+    return this.inner.readTypes(options, types);
+  }
+
+  loadCheckpoint(subscriber: string): Promise<bigint | null | undefined> {
+    return this.inner.loadCheckpoint(subscriber);
+  }
+
+  saveCheckpoint(subscriber: string, position: bigint | null): Promise<void> {
+    return this.inner.saveCheckpoint(subscriber, position);
+  }
+
   headPosition(): Promise<bigint | null> {
     return this.inner.headPosition();
   }

@@ -37,6 +37,11 @@ const SCHEMA = `
     stream_id TEXT PRIMARY KEY,
     revision INTEGER NOT NULL
   ) WITHOUT ROWID;
+  -- How far each reactor has acted on the log (position NULL: from the beginning); not events.
+  CREATE TABLE IF NOT EXISTS subscriber_checkpoints (
+    subscriber TEXT PRIMARY KEY,
+    position INTEGER
+  ) WITHOUT ROWID;
 `;
 
 const EVENT_COLUMNS = 'stream_id, revision, position, type, data, metadata';
@@ -199,6 +204,9 @@ export class SqliteEventStore implements EventStore {
   private readonly selectHead: Database.Statement<[], bigint | null>;
   private readonly selectBatchEnd: Database.Statement<[bigint, number], bigint | null>;
   private readonly selectPartAfter: Database.Statement<[PartRange], EventRow>;
+  private readonly selectTypesAfter: Database.Statement<[{ first: bigint; last: bigint; types: string }], EventRow>;
+  /** Prepared at the first save: a read-only store (an auditor's copy) may predate the table. */
+  private checkpointWriter: Database.Statement<[string, bigint | null]> | undefined;
   private readonly appendInTransaction: Database.Transaction<
     (streamId: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult
   >;
@@ -269,6 +277,13 @@ export class SqliteEventStore implements EventStore {
       )
       .raw()
       .safeIntegers();
+    this.selectTypesAfter = this.db
+      .prepare<[{ first: bigint; last: bigint; types: string }], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE position >= @first AND position <= @last ` +
+          'AND type IN (SELECT value FROM json_each(@types)) ORDER BY position',
+      )
+      .raw()
+      .safeIntegers();
     this.appendInTransaction = this.db.transaction(this.appendRows.bind(this));
     this.appendGroup = this.db.transaction(this.appendEach.bind(this));
   }
@@ -317,6 +332,27 @@ export class SqliteEventStore implements EventStore {
     if (first === null || last === null) return { events: [], last };
     const [from, to] = part.buckets;
     return { events: this.selectPartAfter.all({ first, last, prefix: part.streamPrefix, from, to, types: JSON.stringify(part.alsoTypes ?? []) }).map(toStoredEvent), last };
+  }
+
+  async readTypes({ after, limit }: ReadAllOptions, types: readonly string[]): Promise<{ events: StoredEvent[]; last: bigint | null }> {
+    this.commitPending();
+    const first = firstPositionAfter(after);
+    const last = first === null ? null : (this.selectBatchEnd.get(first, limit) ?? null);
+    if (first === null || last === null) return { events: [], last };
+    return { events: this.selectTypesAfter.all({ first, last, types: JSON.stringify(types) }).map(toStoredEvent), last };
+  }
+
+  async loadCheckpoint(subscriber: string): Promise<bigint | null | undefined> {
+    const row = this.db.prepare<[string], { position: bigint | null }>('SELECT position FROM subscriber_checkpoints WHERE subscriber = ?').safeIntegers().get(subscriber);
+    return row === undefined ? undefined : row.position;
+  }
+
+  async saveCheckpoint(subscriber: string, position: bigint | null): Promise<void> {
+    this.commitPending();
+    this.checkpointWriter ??= this.db.prepare<[string, bigint | null]>(
+      'INSERT INTO subscriber_checkpoints (subscriber, position) VALUES (?, ?) ON CONFLICT (subscriber) DO UPDATE SET position = excluded.position',
+    );
+    this.checkpointWriter.run(subscriber, position);
   }
 
   async headPosition(): Promise<bigint | null> {

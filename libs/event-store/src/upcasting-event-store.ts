@@ -96,4 +96,9 @@ export class UpcastingEventStore extends ForwardingEventStore {
   override async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     return (await this.inner.readAll(options)).map((event) => this.registry.upcast(event));
   }
+
+  override async readTypes(options: ReadAllOptions, types: readonly string[]): Promise<{ events: StoredEvent[]; last: bigint | null }> {
+    const { events, last } = await this.inner.readTypes(options, types);
+    return { events: events.map((event) => this.registry.upcast(event)), last };
+  }
 }
