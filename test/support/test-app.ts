@@ -63,6 +63,12 @@ export class TestApp {
     rmSync(this.config.dataDir, { recursive: true, force: true });
   }
 
+  /** Stops this app, keeping its folder, and starts another on it (a restart of the service). */
+  async restart(): Promise<TestApp> {
+    await this.app.close();
+    return TestApp.start({ BOOKING_DATA_DIR: this.config.dataDir });
+  }
+
   token(organization: string, scopes: readonly string[] = SCOPES, actor = 'tester'): Promise<string> {
     return signToken(TEST_SECRET, { organization, actor, scopes });
   }

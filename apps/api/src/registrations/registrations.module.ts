@@ -7,18 +7,21 @@ import {
   GrantAccommodationHandler,
   RevokeAccommodationHandler,
 } from '../../../../libs/application/src/registrations/registration-changes.handlers.js';
+import { LeftEventsReactor } from '../../../../libs/application/src/registrations/left-events.reactor.js';
 import { RegistrationSupport } from '../../../../libs/application/src/registrations/registration-support.js';
 import { TransferLaxHandler } from '../../../../libs/application/src/registrations/transfer-lax.handler.js';
+import type { EventStore } from '../../../../libs/event-store/src/event-store.js';
 import type { QueryStore } from '../../../../libs/read-model/src/read-store.js';
 import { RegistrationQueries } from '../../../../libs/read-model/src/registrations/registrations.queries.js';
-import { READ_STORE } from '../infrastructure/tokens.js';
+import { EVENT_STORE, READ_STORE } from '../infrastructure/tokens.js';
 import { RegistrationCommandsController } from './registration-commands.controller.js';
 import { RegistrationQueriesController } from './registration-queries.controller.js';
 import { RegistrationRetrieveController } from './registration-retrieve.controller.js';
 
 /**
- * Registration commands (spec §4) and retrieve (§5). The ExamEventScheduler they use to find or
- * create exam events is provided by the exam events module.
+ * Registration commands (spec §4) and retrieve (§5), and the reactor that completes a left
+ * Individual event's cancellation. The ExamEventScheduler they use to find or create exam events is
+ * provided by the exam events module.
  */
 @Module({
   controllers: [RegistrationCommandsController, RegistrationRetrieveController, RegistrationQueriesController],
@@ -32,6 +35,11 @@ import { RegistrationRetrieveController } from './registration-retrieve.controll
     GrantAccommodationHandler,
     RevokeAccommodationHandler,
     DeleteRegistrationHandler,
+    {
+      provide: LeftEventsReactor,
+      inject: [EVENT_STORE, RegistrationSupport],
+      useFactory: (eventStore: EventStore, support: RegistrationSupport) => new LeftEventsReactor(eventStore, support),
+    },
   ],
   exports: [RegistrationQueries],
 })
