@@ -1,5 +1,5 @@
 import { BoundedCache } from '../../../event-store/src/bounded-cache.js';
-import type { EventStore, ExpectedRevision, NewEvent } from '../../../event-store/src/event-store.js';
+import type { EventStore, ExpectedRevision, NewEvent, StoredEvent } from '../../../event-store/src/event-store.js';
 import { WrongExpectedRevisionError } from '../../../event-store/src/event-store.js';
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import type { CommandContext } from './command-context.js';
@@ -98,6 +98,11 @@ export class EventSourcedStreams {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** The stream's last stored event of `type` (with its metadata), for a completion written on its request's behalf. */
+  async lastStored(streamId: string, type: string): Promise<StoredEvent | undefined> {
+    return (await this.eventStore.readStream(streamId)).findLast((event) => event.type === type);
   }
 
   toNewEvents(events: readonly DomainEvent[], context: CommandContext): NewEvent[] {

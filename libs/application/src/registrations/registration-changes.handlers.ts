@@ -36,10 +36,12 @@ export class CancelRegistrationHandler implements ICommandHandler<CancelRegistra
       context,
     );
     // Also when it was already cancelled: a retry finishes what a cancel stopped before its event's
-    // automatic cancellation (nothing is recorded when that is done).
+    // automatic cancellation (nothing is recorded when that is done), on the stopped cancel's behalf.
     const after = result.after;
     const cancelled = after !== null && after.organization === context.organization && after.status === 'Cancelled';
-    const left = cancelled ? await this.support.leftEvent(context, after.eventId) : null;
+    const retried = cancelled && result.appended.length === 0;
+    const completing = retried ? await this.support.onBehalfOfStored(context, registrationId, 'RegistrationCancelled') : context;
+    const left = cancelled ? await this.support.leftEvent(completing, after.eventId) : null;
     await this.support.readYourWrites.waitFor(latest(result.position, left), context.organization);
   }
 }
@@ -60,11 +62,13 @@ export class DeleteRegistrationHandler implements ICommandHandler<DeleteRegistra
       context,
     );
     // A cancelled registration had already left its event. A retry of a delete that stopped before
-    // its event's automatic cancellation finishes it (nothing is recorded when that is done).
+    // its event's automatic cancellation finishes it (nothing is recorded when that is done), on the
+    // stopped delete's behalf.
     const before = result.before;
     const deletesNow = result.appended.length > 0 && before!.status !== 'Cancelled';
     const retried = result.appended.length === 0 && before !== null && before.organization === context.organization && before.deleted;
-    const left = deletesNow || retried ? await this.support.leftEvent(context, before!.eventId) : null;
+    const completing = retried ? await this.support.onBehalfOfStored(context, registrationId, 'RegistrationDeleted') : context;
+    const left = deletesNow || retried ? await this.support.leftEvent(completing, before!.eventId) : null;
     await this.support.readYourWrites.waitFor(latest(result.position, left), context.organization);
   }
 }

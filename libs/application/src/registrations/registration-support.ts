@@ -9,7 +9,7 @@ import { formTitleShown } from '../../../domain/src/exam-event/exam-event-title.
 import { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
 import type { Doc } from '../../../read-model/src/read-store.js';
 import { CommandCatalog } from '../catalog/command-catalog.js';
-import type { CommandContext } from '../event-sourcing/command-context.js';
+import { type CommandContext, onBehalfOf } from '../event-sourcing/command-context.js';
 import { EventSourcedStreams, type LoadedStream, type UpdateResult } from '../event-sourcing/event-sourced-streams.js';
 import { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
 import { KeyedLock } from '../exam-events/keyed-lock.js';
@@ -86,6 +86,15 @@ export class RegistrationSupport {
     loaded?: LoadedStream<RegistrationState>,
   ): Promise<UpdateResult<RegistrationState, RegistrationEvent>> {
     return this.streams.update(registrationStreamId(registrationId), registrationDecider, decide, context, loaded);
+  }
+
+  /**
+   * The context in which a retry completes what the request that stored the registration's last
+   * `type` event left undone: on that request's behalf, the retry as its cause (as the scheduler's
+   * completions are written).
+   */
+  async onBehalfOfStored(context: CommandContext, registrationId: string, type: RegistrationEvent['type']): Promise<CommandContext> {
+    return onBehalfOf(context, await this.streams.lastStored(registrationStreamId(registrationId), type));
   }
 
   /**
