@@ -156,3 +156,27 @@ describe('ExamScheduleCache', () => {
     expect((await cache.load(ORG)).revision).toBe(last);
   });
 });
+
+describe('the automatic cancellation of an Individual event', () => {
+  let store: ScheduleReads;
+  let scheduler: EventSourcedExamEventScheduler;
+
+  beforeEach(() => {
+    store = new ScheduleReads(new SqliteEventStore(':memory:'));
+    scheduler = new EventSourcedExamEventScheduler(store, new EventSourcedStreams(store), catalog);
+  });
+  afterEach(() => store.close());
+
+  it('frees no slot (it holds none), and done already, appends nothing but gives its position to wait for', async () => {
+    const request = { venueId: VENUE, start: START, examType: 'Individual', format: 'Paper', billingCode: 'FEE' };
+    const { eventId } = await scheduler.create(context, request, { shared: false });
+    store.fromRevisions.length = 0;
+    const first = await scheduler.cancelAutomatically(context, eventId);
+    const head = await store.headPosition();
+    // Another (the left-events reactor) did it first: a command waits for that cancellation.
+    expect(await scheduler.cancelAutomatically(context, eventId)).toBe(first);
+    expect(first).toBe(head);
+    expect(await store.headPosition()).toBe(head);
+    expect(store.fromRevisions).toEqual([]);
+  });
+});

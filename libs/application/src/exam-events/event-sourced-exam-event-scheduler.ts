@@ -3,6 +3,7 @@ import type { EventStore, StoredEvent } from '../../../event-store/src/event-sto
 import { WrongExpectedRevisionError } from '../../../event-store/src/event-store.js';
 import { type ExamEvent, examEventDecider, examEventStreamId } from '../../../domain/src/exam-event/exam-event.decider.js';
 import type { ScheduledVenue } from '../../../domain/src/exam-event/exam-event.commands.js';
+import { isIndividual } from '../../../domain/src/exam-event/exam-values.js';
 import type { ExamScheduled } from '../../../domain/src/exam-event/exam-event.events.js';
 import {
   assignedAfter,
@@ -17,7 +18,7 @@ import {
 import { parseOffsetDateTime } from '../../../domain/src/shared/time.js';
 import { DomainError } from '../../../domain/src/shared/domain-error.js';
 import type { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
-import type { CommandContext } from '../event-sourcing/command-context.js';
+import { type CommandContext, onBehalfOf } from '../event-sourcing/command-context.js';
 import type { EventSourcedStreams, LoadedStream } from '../event-sourcing/event-sourced-streams.js';
 import { ExamScheduleCache, type LoadedSchedule } from './exam-schedule-cache.js';
 import { ExamEventRef, ExamEventScheduler, ExamSlotRequest } from './exam-event-scheduler.js';
@@ -163,8 +164,11 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
   }
 
   /**
-   * Records the cancellation, then frees the slot. Also frees it when the event was already
-   * cancelled, which completes a cancellation whose process stopped in between.
+   * Records the cancellation, then frees the slot (an Individual event holds none). Also frees it
+   * when the event was already cancelled, which completes a cancellation whose process stopped in
+   * between. Returns the position to wait for: the stream's last event when nothing was appended,
+   * so that a command that found the cancellation made by another (the left-events reactor) waits
+   * for it to be readable too.
    */
   async cancel(context: CommandContext, eventId: string, request: CancelRequest): Promise<bigint | null> {
     const { loaded } = await this.loadEvent(context, eventId);
@@ -186,8 +190,8 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
       context,
       loaded,
     );
-    const released = await this.releaseSlot(context, eventId);
-    return released ?? (result.appended.length > 0 ? result.position : null);
+    const released = result.after !== null && isIndividual(result.after.examType) ? null : await this.releaseSlot(context, eventId);
+    return released ?? result.position;
   }
 
   async get(context: CommandContext, eventId: string): Promise<ExamEventRef | null> {
@@ -412,19 +416,10 @@ function ref(event: ExamEvent, created: boolean, position: bigint | null): ExamE
     examType: event.examType,
     format: event.format,
     billingCode: event.billingCode,
+    cancelled: event.status === 'Cancelled',
     created,
     position,
   };
-}
-
-/**
- * The context to complete another request's decision with: the fact is that request's (its actor,
- * request id and time, as auditors read them), and the completing request is its cause.
- */
-function onBehalfOf(completing: CommandContext, decided: StoredEvent | undefined): CommandContext {
-  if (decided === undefined) return completing;
-  const { actor, correlationId, occurredAt } = decided.metadata;
-  return { organization: completing.organization, actor, correlationId, causationId: completing.correlationId, now: new Date(occurredAt) };
 }
 
 /** The `ExamScheduled` a stored assignment carries, for a creation that stopped before writing it. */

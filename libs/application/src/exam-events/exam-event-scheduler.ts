@@ -17,6 +17,7 @@ export interface ExamEventRef {
   examType: string;
   format: string;
   billingCode: string;
+  cancelled: boolean;
   /** True when this call created the event (register-lax/transfer-lax answer 201). */
   created: boolean;
   /** Position to wait for (read-your-writes), null when nothing was appended. */
