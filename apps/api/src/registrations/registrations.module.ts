@@ -7,6 +7,7 @@ import {
   GrantAccommodationHandler,
   RevokeAccommodationHandler,
 } from '../../../../libs/application/src/registrations/registration-changes.handlers.js';
+import { ExamEventScheduler } from '../../../../libs/application/src/exam-events/exam-event-scheduler.js';
 import { LeftEventsReactor } from '../../../../libs/application/src/registrations/left-events.reactor.js';
 import { RegistrationSupport } from '../../../../libs/application/src/registrations/registration-support.js';
 import { TransferLaxHandler } from '../../../../libs/application/src/registrations/transfer-lax.handler.js';
@@ -37,8 +38,8 @@ import { RegistrationRetrieveController } from './registration-retrieve.controll
     DeleteRegistrationHandler,
     {
       provide: LeftEventsReactor,
-      inject: [EVENT_STORE, RegistrationSupport],
-      useFactory: (eventStore: EventStore, support: RegistrationSupport) => new LeftEventsReactor(eventStore, support),
+      inject: [EVENT_STORE, ExamEventScheduler],
+      useFactory: (eventStore: EventStore, scheduler: ExamEventScheduler) => new LeftEventsReactor(eventStore, scheduler),
     },
   ],
   exports: [RegistrationQueries],

@@ -1,23 +1,35 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { NewEvent } from '../../../event-store/src/event-store.js';
 import { SqliteEventStore } from '../../../event-store/src/sqlite-event-store.js';
+import { UnknownEventTypeError } from '../../../domain/src/shared/decider.js';
 import type { CommandContext } from '../event-sourcing/command-context.js';
 import { LeftEventsReactor } from './left-events.reactor.js';
-import type { RegistrationSupport } from './registration-support.js';
+import type { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
 
 const metadata = { organization: 'org', actor: 'alice', correlationId: 'req-1', causationId: null, occurredAt: '2026-03-01T17:00:00.000Z', schemaVersion: 1 };
 const event = (type: string, data: Record<string, unknown>): NewEvent => ({ type, data, metadata });
 const cancelled = (registration: string, eventId: string) => event('RegistrationCancelled', { RegistrationId: registration, EventId: eventId, Reason: null });
 
-/** The exam events the reactor asked to complete, in order. */
+/**
+ * The exam events the reactor cancelled, in order. Every event is Individual and scheduled except
+ * those named in `shared` and `cancelled`.
+ */
 class RecordedLeaving {
   readonly left: string[] = [];
-  readonly support = {
-    leftEvent: async (_context: CommandContext, eventId: string) => {
+  readonly shared = new Set<string>();
+  readonly cancelled = new Set<string>();
+  readonly scheduler = {
+    get: async (_context: CommandContext, eventId: string) => ({
+      eventId,
+      examType: this.shared.has(eventId) ? 'Sitting' : 'Individual',
+      cancelled: this.cancelled.has(eventId),
+    }),
+    cancelAutomatically: async (_context: CommandContext, eventId: string) => {
       this.left.push(eventId);
-      return null;
+      this.cancelled.add(eventId);
+      return 1n;
     },
-  } as unknown as RegistrationSupport;
+  } as unknown as ExamEventScheduler;
 }
 
 describe('LeftEventsReactor', () => {
@@ -28,7 +40,7 @@ describe('LeftEventsReactor', () => {
   beforeEach(() => {
     store = new SqliteEventStore(':memory:');
     recorded = new RecordedLeaving();
-    reactor = new LeftEventsReactor(store, recorded.support);
+    reactor = new LeftEventsReactor(store, recorded.scheduler);
   });
   afterEach(() => store.close());
 
@@ -43,6 +55,34 @@ describe('LeftEventsReactor', () => {
 
     await reactor.catchUp();
     expect(recorded.left).toEqual(['e1', 'e2', 'e4']);
+  });
+
+  it('cancels only an Individual event still scheduled: not a shared one, not one cancelled already', async () => {
+    await reactor.catchUp();
+    recorded.shared.add('shared');
+    recorded.cancelled.add('done');
+    await store.append('registration-1', [cancelled('1', 'shared'), cancelled('1', 'done'), cancelled('1', 'left')], 'no_stream');
+    await reactor.catchUp();
+    expect(recorded.left).toEqual(['left']);
+  });
+
+  it('passes over an event it cannot act on, and stops at one it could not act on yet, to try it again', async () => {
+    await reactor.catchUp();
+    const get = recorded.scheduler.get.bind(recorded.scheduler);
+    let diskFull = true;
+    recorded.scheduler.get = async (context, eventId) => {
+      if (eventId === 'newer') throw new UnknownEventTypeError('ExamEventRescheduled');
+      if (eventId === 'full' && diskFull) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return get(context, eventId);
+    };
+    await store.append('registration-1', [cancelled('1', 'newer'), cancelled('1', 'e1'), cancelled('1', 'full'), cancelled('1', 'e2')], 'no_stream');
+    await reactor.catchUp();
+    expect(recorded.left).toEqual(['e1']);
+    expect(await store.loadCheckpoint('left-individual-events')).toBeNull(); // as the empty log left it
+
+    diskFull = false;
+    await reactor.catchUp();
+    expect(recorded.left).toEqual(['e1', 'full', 'e2']);
   });
 
   it('reads the log window by window up to its end', async () => {
@@ -68,7 +108,7 @@ describe('LeftEventsReactor', () => {
     await reactor.catchUp();
     await store.append('registration-2', [cancelled('2', 'e2')], 'no_stream');
     const next = new RecordedLeaving();
-    await new LeftEventsReactor(store, next.support).catchUp();
+    await new LeftEventsReactor(store, next.scheduler).catchUp();
     expect(next.left).toEqual(['e2']);
   });
 });

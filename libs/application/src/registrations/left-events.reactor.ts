@@ -12,9 +12,13 @@
  * checkpoint was saved, the command finishing meanwhile, two API processes) changes nothing.
  */
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { isIndividual } from '../../../domain/src/exam-event/exam-values.js';
+import { UnknownEventTypeError } from '../../../domain/src/shared/decider.js';
+import { DomainError } from '../../../domain/src/shared/domain-error.js';
 import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
-import type { CommandContext } from '../event-sourcing/command-context.js';
-import { RegistrationSupport } from './registration-support.js';
+import { NewerSchemaVersionError } from '../../../event-store/src/upcasting-event-store.js';
+import { asStoredBy } from '../event-sourcing/command-context.js';
+import type { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
 
 /** The registration events that say which exam event the registration left. */
 const LEAVING_TYPES = ['RegistrationCancelled', 'RegistrationDeleted', 'RegistrationTransferred'] as const;
@@ -22,7 +26,10 @@ const LEAVING_TYPES = ['RegistrationCancelled', 'RegistrationDeleted', 'Registra
 const SUBSCRIBER = 'left-individual-events';
 /** Log positions read per window. */
 const WINDOW = 5000;
-/** After an append, how long to wait before a pass: the command normally completes its own event by then. */
+/**
+ * How old an event is, at least, when a pass acts on it: a pass acts up to the log's head as the
+ * previous pass left it, so that the command that appended it has normally completed it by then.
+ */
 const PASS_DELAY_MS = 1000;
 /** After a failed pass (the disk full, say), how long before the next try. */
 const RETRY_DELAY_MS = 10_000;
@@ -36,10 +43,12 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
   private unsubscribe: (() => void) | undefined;
   /** How far this reactor has acted (null: nothing yet on an empty log); undefined until read from the store. */
   private checkpoint: bigint | null | undefined;
+  /** How far the next pass acts: the head when the previous pass began (undefined: the head now, at start). */
+  private horizon: bigint | null | undefined;
 
   constructor(
     private readonly eventStore: EventStore,
-    private readonly support: RegistrationSupport,
+    private readonly scheduler: ExamEventScheduler,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -54,10 +63,11 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
     await this.running;
   }
 
-  /** Runs a pass now, after the one running if any, and returns when it is done (tests use it). */
+  /** Acts now on everything appended so far, after the pass running if any (tests use it). */
   async catchUp(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.horizon = undefined;
     await this.runPass();
   }
 
@@ -80,18 +90,23 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
     return tracked;
   }
 
-  /** Acts on what was appended since the checkpoint, window by window, saving the checkpoint after each. */
+  /** Acts on what was appended after the checkpoint up to the horizon, window by window, saving the checkpoint after each. */
   private async pass(): Promise<void> {
     try {
       if (this.checkpoint === undefined) this.checkpoint = await this.startingPoint();
-      for (;;) {
-        if (this.stopped) return;
+      const head = await this.eventStore.headPosition();
+      const horizon = this.horizon === undefined ? head : this.horizon;
+      this.horizon = head;
+      while (horizon !== null && !this.stopped && (this.checkpoint === null || this.checkpoint < horizon)) {
         const { events, last } = await this.eventStore.readTypes({ after: this.checkpoint ?? undefined, limit: WINDOW }, LEAVING_TYPES);
-        if (last === null) return;
-        for (const event of events) await this.completeLeaving(event);
-        await this.eventStore.saveCheckpoint(SUBSCRIBER, last);
-        this.checkpoint = last;
+        if (last === null) break;
+        const reached = last < horizon ? last : horizon;
+        for (const event of events) if (event.position <= reached) await this.completeLeaving(event);
+        await this.eventStore.saveCheckpoint(SUBSCRIBER, reached);
+        this.checkpoint = reached;
       }
+      // What was appended since this pass began waits for the next one.
+      if (head !== null && (this.checkpoint === null || this.checkpoint < head)) this.schedule(PASS_DELAY_MS);
     } catch (error) {
       this.logger.warn(`Could not complete the automatic cancellations of left Individual events; trying again in ${RETRY_DELAY_MS / 1000} s: ${String(error)}`);
       this.schedule(RETRY_DELAY_MS);
@@ -111,14 +126,25 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
     return head;
   }
 
+  /**
+   * Cancels the Individual event `event` says its registration left, unless it is cancelled
+   * already (nearly always: by the command itself). An event this build cannot act on (one of its
+   * streams unreadable to it, a refusal) is logged and passed over, so that it does not hold up
+   * every later one; any other error (the store unavailable, the disk full) ends the pass, to be
+   * tried again.
+   */
   private async completeLeaving(event: StoredEvent): Promise<void> {
     const left = (event.type === 'RegistrationTransferred' ? event.data.FromEventId : event.data.EventId) as string;
-    await this.support.leftEvent(onBehalfOf(event), left);
+    const context = asStoredBy(event);
+    try {
+      const exam = await this.scheduler.get(context, left);
+      if (exam === null || exam.cancelled || !isIndividual(exam.examType)) return;
+      await this.scheduler.cancelAutomatically(context, left);
+    } catch (error) {
+      if (!(error instanceof DomainError || error instanceof UnknownEventTypeError || error instanceof NewerSchemaVersionError)) throw error;
+      this.logger.error(`Passed over ${event.type} at position ${event.position} (${event.streamId}): its exam event ${left} cannot be cancelled by this build: ${String(error)}`);
+      return;
+    }
+    this.logger.log(`Cancelled exam event ${left}, which ${event.streamId} left by ${event.type} (request ${context.correlationId}) before its command could`);
   }
-}
-
-/** The context of the request that appended `event`: what its own completion would have carried. */
-function onBehalfOf(event: StoredEvent): CommandContext {
-  const { organization, actor, correlationId, causationId, occurredAt } = event.metadata;
-  return { organization, actor, correlationId, causationId: causationId ?? correlationId, now: new Date(occurredAt) };
 }
