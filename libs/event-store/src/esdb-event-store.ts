@@ -45,6 +45,7 @@ const CHECKPOINTS_KEPT = 3;
 export class EsdbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
   private readonly subscriptions = new Set<Unsubscribe>();
+  private readonly checkpointStreamsBounded = new Set<string>();
 
   constructor(connectionString: string) {
     this.client = EventStoreDBClient.connectionString(connectionString);
@@ -133,9 +134,14 @@ export class EsdbEventStore implements EventStore {
 
   async saveCheckpoint(subscriber: string, position: bigint | null): Promise<void> {
     const stream = checkpointStream(subscriber);
-    const result = await this.client.appendToStream(stream, jsonEvent({ type: CHECKPOINT_TYPE, data: { position: position === null ? null : String(position) } }));
-    // Only the last one is read: keep a few.
-    if (result.nextExpectedRevision === 0n) await this.client.setStreamMetadata(stream, { maxCount: CHECKPOINTS_KEPT });
+    // Only the last one is read: keep a few (set once per process, so that one failed try is not for good).
+    if (!this.checkpointStreamsBounded.has(stream)) {
+      await this.client.setStreamMetadata(stream, { maxCount: CHECKPOINTS_KEPT });
+      this.checkpointStreamsBounded.add(stream);
+    }
+    // Expected revision any: two processes saving at once may leave the older position last, so
+    // that a subscriber acts again on a few events; it acts idempotently.
+    await this.client.appendToStream(stream, jsonEvent({ type: CHECKPOINT_TYPE, data: { position: position === null ? null : String(position) } }));
   }
 
   async headPosition(): Promise<bigint | null> {
