@@ -424,6 +424,20 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
       expect((await storedEvents(app, tenant.org)).length).toBe(stored);
     });
 
+    it('finishes, on a delete, the automatic cancellation a cancel stopped before, on the cancel’s behalf', async () => {
+      const { registration, event } = await registered(app, tenant, { EventExamType: 'Individual' });
+      const reactorReads = jest.spyOn(eventStore(app), 'readTypes').mockResolvedValue({ events: [], last: null });
+      const spy = failNextAppendOf('ExamEventCancelled');
+      const stopped = await command(app, tenant, registration, 'cancel');
+      expect(stopped.status).toBe(503);
+      spy.mockRestore();
+      const deleted = await app.request('DELETE', `/api/registrations/${registration}`, { token: tenant.token });
+      expect(deleted.status).toBe(204);
+      reactorReads.mockRestore();
+      const [completion] = (await storedEvents(app, tenant.org)).filter((e) => e.type === 'ExamEventCancelled' && e.data.EventId === event);
+      expect(completion.metadata).toMatchObject({ correlationId: stopped.headers.get('x-request-id'), causationId: deleted.headers.get('x-request-id') });
+    });
+
     it('deletes (204) so that retrieve no longer finds it; deleting again, a missing or a foreign id is 204 too', async () => {
       const { registration, event } = await registered(app, tenant);
       const theirs = await registered(app, other);

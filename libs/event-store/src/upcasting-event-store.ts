@@ -28,12 +28,16 @@ export interface Upcaster {
  * would be misread without a sign, so the read stops, naming the event.
  */
 export class NewerSchemaVersionError extends Error {
+  /** Where the event is in the log, for a reader to pass over it. */
+  readonly position: bigint;
+
   constructor(event: StoredEvent, known: number) {
     super(
       `The event at position ${event.position} (${event.type} in stream ${event.streamId}) has schema version ` +
         `${event.metadata.schemaVersion}, newer than this version of the service reads (${known}): it was written by a newer version`,
     );
     this.name = 'NewerSchemaVersionError';
+    this.position = event.position;
   }
 }
 

@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { NewEvent } from '../../../event-store/src/event-store.js';
 import { SqliteEventStore } from '../../../event-store/src/sqlite-event-store.js';
 import { UnknownEventTypeError } from '../../../domain/src/shared/decider.js';
+import { DomainError } from '../../../domain/src/shared/domain-error.js';
+import { UpcasterRegistry, UpcastingEventStore } from '../../../event-store/src/upcasting-event-store.js';
 import type { CommandContext } from '../event-sourcing/command-context.js';
 import { LeftEventsReactor } from './left-events.reactor.js';
 import type { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
@@ -72,10 +74,11 @@ describe('LeftEventsReactor', () => {
     let diskFull = true;
     recorded.scheduler.get = async (context, eventId) => {
       if (eventId === 'newer') throw new UnknownEventTypeError('ExamEventRescheduled');
+      if (eventId === 'refused') throw DomainError.conflict('refused');
       if (eventId === 'full' && diskFull) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
       return get(context, eventId);
     };
-    await store.append('registration-1', [cancelled('1', 'newer'), cancelled('1', 'e1'), cancelled('1', 'full'), cancelled('1', 'e2')], 'no_stream');
+    await store.append('registration-1', [cancelled('1', 'newer'), cancelled('1', 'refused'), cancelled('1', 'e1'), cancelled('1', 'full'), cancelled('1', 'e2')], 'no_stream');
     await reactor.catchUp();
     expect(recorded.left).toEqual(['e1']);
     expect(await store.loadCheckpoint('left-individual-events')).toBeNull(); // as the empty log left it
@@ -83,6 +86,40 @@ describe('LeftEventsReactor', () => {
     diskFull = false;
     await reactor.catchUp();
     expect(recorded.left).toEqual(['e1', 'full', 'e2']);
+  });
+
+  it('passes over a leaving event it cannot read (a newer version wrote it) and acts on the others', async () => {
+    const upcasting = new LeftEventsReactor(new UpcastingEventStore(store, new UpcasterRegistry([])), recorded.scheduler);
+    await upcasting.catchUp();
+    const newer = { ...cancelled('1', 'newer'), metadata: { ...metadata, schemaVersion: 2 } };
+    await store.append('registration-1', [cancelled('1', 'e1'), newer], 'no_stream');
+    await store.append('registration-2', [cancelled('2', 'e2')], 'no_stream');
+    await upcasting.catchUp();
+    expect(recorded.left).toEqual(['e1', 'e2']);
+    expect(await store.loadCheckpoint('left-individual-events')).toBe(await store.headPosition());
+  });
+
+  it('on its own, acts on an event once a pass has seen it: a second or two after its append', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask', 'nextTick'] });
+    /** Lets a pass that the timers started run to its end. */
+    const settle = async () => {
+      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      reactor.onApplicationBootstrap();
+      await jest.advanceTimersByTimeAsync(0);
+      await settle(); // the start-up pass, on the empty log
+      await store.append('registration-1', [cancelled('1', 'e1')], 'no_stream');
+      await jest.advanceTimersByTimeAsync(1000);
+      await settle();
+      expect(recorded.left).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1000);
+      await settle();
+      expect(recorded.left).toEqual(['e1']);
+    } finally {
+      await reactor.beforeApplicationShutdown();
+      jest.useRealTimers();
+    }
   });
 
   it('reads the log window by window up to its end', async () => {

@@ -15,7 +15,7 @@ import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } f
 import { isIndividual } from '../../../domain/src/exam-event/exam-values.js';
 import { UnknownEventTypeError } from '../../../domain/src/shared/decider.js';
 import { DomainError } from '../../../domain/src/shared/domain-error.js';
-import type { EventStore, StoredEvent } from '../../../event-store/src/event-store.js';
+import { type EventStore, type StoredEvent, UnreadableEventError } from '../../../event-store/src/event-store.js';
 import { NewerSchemaVersionError } from '../../../event-store/src/upcasting-event-store.js';
 import { asStoredBy } from '../event-sourcing/command-context.js';
 import type { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
@@ -67,22 +67,21 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
   async catchUp(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.horizon = undefined;
-    await this.runPass();
+    await this.runPass(true);
   }
 
   private schedule(delayMs: number): void {
     if (this.stopped || this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.runPass();
+      void this.runPass(false);
     }, delayMs);
     this.timer.unref();
   }
 
   /** One pass at a time: a pass asked for while one runs follows it. */
-  private runPass(): Promise<void> {
-    const pass = (this.running ?? Promise.resolve()).then(() => this.pass());
+  private runPass(upToHead: boolean): Promise<void> {
+    const pass = (this.running ?? Promise.resolve()).then(() => this.pass(upToHead));
     const tracked = pass.finally(() => {
       if (this.running === tracked) this.running = null;
     });
@@ -90,15 +89,18 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
     return tracked;
   }
 
-  /** Acts on what was appended after the checkpoint up to the horizon, window by window, saving the checkpoint after each. */
-  private async pass(): Promise<void> {
+  /**
+   * Acts on what was appended after the checkpoint up to the horizon (`upToHead`: up to the head),
+   * window by window, saving the checkpoint after each.
+   */
+  private async pass(upToHead: boolean): Promise<void> {
     try {
       if (this.checkpoint === undefined) this.checkpoint = await this.startingPoint();
       const head = await this.eventStore.headPosition();
-      const horizon = this.horizon === undefined ? head : this.horizon;
+      const horizon = upToHead || this.horizon === undefined ? head : this.horizon;
       this.horizon = head;
       while (horizon !== null && !this.stopped && (this.checkpoint === null || this.checkpoint < horizon)) {
-        const { events, last } = await this.eventStore.readTypes({ after: this.checkpoint ?? undefined, limit: WINDOW }, LEAVING_TYPES);
+        const { events, last } = await this.readWindow(this.checkpoint ?? undefined);
         if (last === null) break;
         const reached = last < horizon ? last : horizon;
         for (const event of events) if (event.position <= reached) await this.completeLeaving(event);
@@ -111,6 +113,35 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
       this.logger.warn(`Could not complete the automatic cancellations of left Individual events; trying again in ${RETRY_DELAY_MS / 1000} s: ${String(error)}`);
       this.schedule(RETRY_DELAY_MS);
     }
+  }
+
+  /**
+   * The leaving events in the next window. One this build cannot read (a newer version's shape, a
+   * damaged row) is logged and passed over: the window is read again one position at a time and
+   * ends at it, so that it does not hold up every later event.
+   */
+  private async readWindow(after: bigint | undefined): Promise<{ events: StoredEvent[]; last: bigint | null }> {
+    try {
+      return await this.eventStore.readTypes({ after, limit: WINDOW }, LEAVING_TYPES);
+    } catch (error) {
+      if (unreadablePosition(error) === null) throw error;
+    }
+    const events: StoredEvent[] = [];
+    let last: bigint | null = null;
+    for (let step = 0; step < WINDOW; step++) {
+      try {
+        const one = await this.eventStore.readTypes({ after: last ?? after, limit: 1 }, LEAVING_TYPES);
+        if (one.last === null) break;
+        events.push(...one.events);
+        last = one.last;
+      } catch (error) {
+        const position = unreadablePosition(error);
+        if (position === null) throw error;
+        this.logger.error(`Passed over the event at position ${position}: this build cannot read it: ${String(error)}`);
+        return { events, last: position };
+      }
+    }
+    return { events, last };
   }
 
   /**
@@ -141,10 +172,15 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
       if (exam === null || exam.cancelled || !isIndividual(exam.examType)) return;
       await this.scheduler.cancelAutomatically(context, left);
     } catch (error) {
-      if (!(error instanceof DomainError || error instanceof UnknownEventTypeError || error instanceof NewerSchemaVersionError)) throw error;
+      if (!(error instanceof DomainError || error instanceof UnknownEventTypeError || unreadablePosition(error) !== null)) throw error;
       this.logger.error(`Passed over ${event.type} at position ${event.position} (${event.streamId}): its exam event ${left} cannot be cancelled by this build: ${String(error)}`);
       return;
     }
     this.logger.log(`Cancelled exam event ${left}, which ${event.streamId} left by ${event.type} (request ${context.correlationId}) before its command could`);
   }
+}
+
+/** The log position of an event this build cannot read, when `error` is about one; else null. */
+function unreadablePosition(error: unknown): bigint | null {
+  return error instanceof NewerSchemaVersionError || error instanceof UnreadableEventError ? error.position : null;
 }

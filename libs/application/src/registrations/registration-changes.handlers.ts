@@ -61,14 +61,19 @@ export class DeleteRegistrationHandler implements ICommandHandler<DeleteRegistra
         registrationDecider.decide({ type: 'DeleteRegistration', registrationId, organization: context.organization }, state),
       context,
     );
-    // A cancelled registration had already left its event. A retry of a delete that stopped before
-    // its event's automatic cancellation finishes it (nothing is recorded when that is done), on the
-    // stopped delete's behalf.
+    // The registration leaves its event now, or left it when it was cancelled. Either request may
+    // have stopped before the event's automatic cancellation (a retried delete, or a delete after
+    // a stopped cancel): it is finished here (nothing is recorded when that is done), on behalf of
+    // the request that left the event.
     const before = result.before;
-    const deletesNow = result.appended.length > 0 && before!.status !== 'Cancelled';
-    const retried = result.appended.length === 0 && before !== null && before.organization === context.organization && before.deleted;
-    const completing = retried ? await this.support.onBehalfOfStored(context, registrationId, 'RegistrationDeleted') : context;
-    const left = deletesNow || retried ? await this.support.leftEvent(completing, before!.eventId) : null;
+    const ours = before !== null && before.organization === context.organization;
+    const deletesNow = result.appended.length > 0;
+    const retried = result.appended.length === 0 && ours && before.deleted;
+    const leaves = deletesNow || retried;
+    const leftBy = before?.status === 'Cancelled' ? 'RegistrationCancelled' : 'RegistrationDeleted';
+    const leftEarlier = leaves && (retried || leftBy === 'RegistrationCancelled');
+    const completing = leftEarlier ? await this.support.onBehalfOfStored(context, registrationId, leftBy) : context;
+    const left = leaves ? await this.support.leftEvent(completing, before!.eventId) : null;
     await this.support.readYourWrites.waitFor(latest(result.position, left), context.organization);
   }
 }
