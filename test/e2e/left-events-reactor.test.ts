@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LeftEventsReactor } from '../../libs/application/src/registrations/left-events.reactor.js';
 import type { StoredEvent } from '../../libs/event-store/src/event-store.js';
 import { TestApp } from '../support/test-app.js';
-import { command, defineTenant, eventStore, expectProblem, nextSlot, registered, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+import { command, defineTenant, expectProblem, failAppendsOf, nextSlot, registered, storedEvents, type Tenant } from '../support/registration-fixtures.js';
 
 /**
  * The reactor that completes a left Individual event's automatic cancellation when the command
@@ -17,17 +17,6 @@ describe('a left Individual event is cancelled even when its command stopped bef
     tenant = await defineTenant(app);
   });
   afterAll(() => app.close());
-
-  /** Every `ExamEventCancelled` append fails as on a full disk until the returned restore is called. */
-  function failCancellations(on: TestApp) {
-    const store = eventStore(on);
-    const append = store.append.bind(store);
-    const spy = jest.spyOn(store, 'append').mockImplementation(async (streamId, events, expected) => {
-      if (events.some((e) => e.type === 'ExamEventCancelled')) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-      return append(streamId, events, expected);
-    });
-    return () => spy.mockRestore();
-  }
 
   const statusOf = async (on: TestApp, event: string) => (await on.request('GET', `/api/events/${event}`, { token: tenant.token })).body.EventStatus;
   const reactor = (on: TestApp) => on.app.get(LeftEventsReactor);
@@ -45,7 +34,7 @@ describe('a left Individual event is cancelled even when its command stopped bef
     const transferred = await registered(app, tenant, { EventExamType: 'Individual' });
     const moveTo = { EventVenue: tenant.venue, EventStart: nextSlot(), EventExamType: 'Sitting', Learner: tenant.learner };
 
-    const restore = failCancellations(app);
+    const restore = failAppendsOf(app, 'ExamEventCancelled', { every: true });
     expect((await command(app, tenant, cancelled.registration, 'cancel')).status).toBe(503);
     expect((await app.request('DELETE', `/api/registrations/${deleted.registration}`, { token: tenant.token })).status).toBe(503);
     expect((await command(app, tenant, transferred.registration, 'transfer-lax', moveTo)).status).toBe(503);
@@ -78,7 +67,7 @@ describe('a left Individual event is cancelled even when its command stopped bef
 
   it('after a restart, when the reactor too could not store it before the stop', async () => {
     const { registration, event } = await registered(app, tenant, { EventExamType: 'Individual' });
-    const restore = failCancellations(app);
+    const restore = failAppendsOf(app, 'ExamEventCancelled', { every: true });
     expect((await command(app, tenant, registration, 'cancel')).status).toBe(503);
     await reactor(app).catchUp();
     restore();

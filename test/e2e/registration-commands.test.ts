@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newId, TestApp } from '../support/test-app.js';
 import {
   command,
   defineTenant,
-  eventStore,
   expectProblem,
+  failAppendsOf,
   FORM_TIME_LIMIT,
+  keepReactorOut,
   listEvents,
   nextSlot,
   registerBody,
@@ -28,20 +29,6 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
     other = await defineTenant(app);
   });
   afterAll(() => app.close());
-
-  /** The next append holding an event of `type` fails as on a full disk (a command stopped part way). */
-  function failNextAppendOf(type: string) {
-    const store = eventStore(app);
-    const append = store.append.bind(store);
-    let armed = true;
-    return jest.spyOn(store, 'append').mockImplementation(async (streamId, events, expected) => {
-      if (armed && events.some((e) => e.type === type)) {
-        armed = false;
-        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-      }
-      return append(streamId, events, expected);
-    });
-  }
 
   /** Runs `act` and checks that it stored no event at all for the tenant. */
   async function storesNothing(act: () => Promise<void>): Promise<void> {
@@ -402,21 +389,20 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
         { event: cancelled.event, send: () => command(app, tenant, cancelled.registration, 'cancel') },
         { event: deleted.event, send: () => app.request('DELETE', `/api/registrations/${deleted.registration}`, { token: tenant.token }) },
       ];
-      // The reactor kept out: it would finish them as well (test/e2e/left-events-reactor.test.ts).
-      const reactorReads = jest.spyOn(eventStore(app), 'readTypes').mockResolvedValue({ events: [], last: null });
+      const letReactorIn = keepReactorOut(app);
       for (const { event, send } of attempts) {
         // The event's automatic cancellation fails, after the registration's own append was stored.
-        const spy = failNextAppendOf('ExamEventCancelled');
+        const restore = failAppendsOf(app, 'ExamEventCancelled');
         const stopped = await send();
         expect(stopped.status).toBe(503);
-        spy.mockRestore();
+        restore();
         const retry = await send();
         expect([200, 204]).toContain(retry.status);
         expect((await app.request('GET', `/api/events/${event}`, { token: tenant.token })).body).toMatchObject({ EventStatus: 'Cancelled', RegistrationCount: 0 });
         const [completion] = (await storedEvents(app, tenant.org)).filter((e) => e.type === 'ExamEventCancelled' && e.data.EventId === event);
         expect(completion.metadata).toMatchObject({ correlationId: stopped.headers.get('x-request-id'), causationId: retry.headers.get('x-request-id') });
       }
-      reactorReads.mockRestore();
+      letReactorIn();
       // A further retry records nothing more.
       const stored = (await storedEvents(app, tenant.org)).length;
       await command(app, tenant, cancelled.registration, 'cancel');
@@ -426,14 +412,14 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
 
     it('finishes, on a delete, the automatic cancellation a cancel stopped before, on the cancel’s behalf', async () => {
       const { registration, event } = await registered(app, tenant, { EventExamType: 'Individual' });
-      const reactorReads = jest.spyOn(eventStore(app), 'readTypes').mockResolvedValue({ events: [], last: null });
-      const spy = failNextAppendOf('ExamEventCancelled');
+      const letReactorIn = keepReactorOut(app);
+      const restore = failAppendsOf(app, 'ExamEventCancelled');
       const stopped = await command(app, tenant, registration, 'cancel');
       expect(stopped.status).toBe(503);
-      spy.mockRestore();
+      restore();
       const deleted = await app.request('DELETE', `/api/registrations/${registration}`, { token: tenant.token });
       expect(deleted.status).toBe(204);
-      reactorReads.mockRestore();
+      letReactorIn();
       const [completion] = (await storedEvents(app, tenant.org)).filter((e) => e.type === 'ExamEventCancelled' && e.data.EventId === event);
       expect(completion.metadata).toMatchObject({ correlationId: stopped.headers.get('x-request-id'), causationId: deleted.headers.get('x-request-id') });
     });
@@ -472,9 +458,9 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
 
     /** Sends the command with the append of `failing` failing once (a 503), then again: the retry's answer. */
     async function retriedAfter(failing: string, send: () => ReturnType<typeof command>) {
-      const spy = failNextAppendOf(failing);
+      const restore = failAppendsOf(app, failing);
       expect((await send()).status).toBe(503);
-      spy.mockRestore();
+      restore();
       const retried = await send();
       expect([200, 201]).toContain(retried.status);
       return retried;

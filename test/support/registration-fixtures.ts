@@ -1,5 +1,5 @@
 /** Catalog data, requests and store probes shared by the registration end-to-end suites. */
-import { expect } from '@jest/globals';
+import { expect, jest } from '@jest/globals';
 import type { EventStore, StoredEvent } from '../../libs/event-store/src/event-store.js';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens.js';
 import { newId, type HttpResponse, TestApp } from './test-app.js';
@@ -130,6 +130,33 @@ export function expectProblem(response: HttpResponse, status: number, message: s
 
 export function eventStore(app: TestApp): EventStore {
   return app.app.get<string, EventStore>(EVENT_STORE, { strict: false });
+}
+
+/**
+ * Appends holding an event of `type` fail as on a full disk (a command stopped part way): the next
+ * one only, or (`every`) each until the returned restore is called.
+ */
+export function failAppendsOf(app: TestApp, type: string, { every = false } = {}): () => void {
+  const store = eventStore(app);
+  const append = store.append.bind(store);
+  let armed = true;
+  const spy = jest.spyOn(store, 'append').mockImplementation(async (streamId, events, expected) => {
+    if (armed && events.some((e) => e.type === type)) {
+      armed = every;
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    }
+    return append(streamId, events, expected);
+  });
+  return () => spy.mockRestore();
+}
+
+/**
+ * The left-events reactor finds nothing to do until the returned function is called: a test of
+ * what a command completes itself (the reactor would complete it too, a second or two later).
+ */
+export function keepReactorOut(app: TestApp): () => void {
+  const spy = jest.spyOn(eventStore(app), 'readTypes').mockResolvedValue({ events: [], last: null });
+  return () => spy.mockRestore();
 }
 
 /** Every event stored for the organization, oldest first. */
