@@ -18,6 +18,12 @@ describe('a left Individual event is cancelled even when its command stopped bef
   const statusOf = async (on: TestApp, tenant: Tenant, event: string) => (await on.request('GET', `/api/events/${event}`, { token: tenant.token })).body.EventStatus;
   const reactor = (on: TestApp) => on.app.get(LeftEventsReactor);
 
+  /** The reactor's counter of `outcome` on /metrics (0 before its first count). */
+  async function reactorCount(on: TestApp, outcome: string): Promise<number> {
+    const text = (await on.request('GET', '/metrics')).text;
+    return Number(new RegExp(`^booking_left_events_reactor_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  }
+
   /** The stored event of `type` about `id` (a registration's or an exam event's). */
   async function stored(on: TestApp, tenant: Tenant, type: string, id: string): Promise<StoredEvent> {
     const found = (await storedEvents(on, tenant.org)).filter((e) => e.type === type && (e.data.RegistrationId === id || e.data.EventId === id));
@@ -58,10 +64,12 @@ describe('a left Individual event is cancelled even when its command stopped bef
           occurredAt: cause.occurredAt,
         });
       }
+      expect(await reactorCount(app, 'completed')).toBe(3);
       // Acting again records nothing.
       const count = (await storedEvents(app, tenant.org)).length;
       await reactor(app).catchUp();
       expect((await storedEvents(app, tenant.org)).length).toBe(count);
+      expect(await reactorCount(app, 'completed')).toBe(3);
     } finally {
       await app.close();
     }
@@ -79,10 +87,13 @@ describe('a left Individual event is cancelled even when its command stopped bef
       restore();
       expect(await statusOf(app, tenant, event)).toBe('Scheduled');
       expect(app.recentLogs().join('')).toContain('Could not complete the automatic cancellations of left Individual events');
+      expect(await reactorCount(app, 'failed_pass')).toBeGreaterThanOrEqual(1);
+      expect(await reactorCount(app, 'completed')).toBe(0);
 
       app = await app.restart();
       await reactor(app).catchUp();
       expect(await statusOf(app, tenant, event)).toBe('Cancelled');
+      expect(await reactorCount(app, 'completed')).toBe(1);
     } finally {
       await app.close();
     }

@@ -43,6 +43,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly leftEventsReactor = new Counter({
+    name: 'booking_left_events_reactor_total',
+    help: "The left-events reactor's work: Individual events it cancelled for a command that stopped first (completed), events it passed over (passed_over), passes that failed and are tried again (failed_pass)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** Set on each scrape by the projection lag collector. */
   readonly projectionLagEvents = new Gauge({
     name: 'booking_projection_lag_events',

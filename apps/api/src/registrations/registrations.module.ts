@@ -15,6 +15,7 @@ import type { EventStore } from '../../../../libs/event-store/src/event-store.js
 import type { QueryStore } from '../../../../libs/read-model/src/read-store.js';
 import { RegistrationQueries } from '../../../../libs/read-model/src/registrations/registrations.queries.js';
 import { EVENT_STORE, READ_STORE } from '../infrastructure/tokens.js';
+import { Metrics } from '../observability/metrics.js';
 import { RegistrationCommandsController } from './registration-commands.controller.js';
 import { RegistrationQueriesController } from './registration-queries.controller.js';
 import { RegistrationRetrieveController } from './registration-retrieve.controller.js';
@@ -38,8 +39,9 @@ import { RegistrationRetrieveController } from './registration-retrieve.controll
     DeleteRegistrationHandler,
     {
       provide: LeftEventsReactor,
-      inject: [EVENT_STORE, ExamEventScheduler],
-      useFactory: (eventStore: EventStore, scheduler: ExamEventScheduler) => new LeftEventsReactor(eventStore, scheduler),
+      inject: [EVENT_STORE, ExamEventScheduler, Metrics],
+      useFactory: (eventStore: EventStore, scheduler: ExamEventScheduler, metrics: Metrics) =>
+        new LeftEventsReactor(eventStore, scheduler, (outcome) => metrics.leftEventsReactor.inc({ outcome })),
     },
   ],
   exports: [RegistrationQueries],

@@ -34,6 +34,9 @@ const PASS_DELAY_MS = 1000;
 /** After a failed pass (the disk full, say), how long before the next try. */
 const RETRY_DELAY_MS = 10_000;
 
+/** What a pass did with an event or a window: for the service's metrics. */
+export type ReactorOutcome = 'completed' | 'passed_over' | 'failed_pass';
+
 /** Started and stopped with the API (Nest's lifecycle hooks); one per process. */
 export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('LeftEventsReactor');
@@ -49,6 +52,7 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     private readonly eventStore: EventStore,
     private readonly scheduler: ExamEventScheduler,
+    private readonly count: (outcome: ReactorOutcome) => void = () => undefined,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -110,6 +114,7 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
       // What was appended since this pass began waits for the next one.
       if (head !== null && (this.checkpoint === null || this.checkpoint < head)) this.schedule(PASS_DELAY_MS);
     } catch (error) {
+      this.count('failed_pass');
       this.logger.warn(`Could not complete the automatic cancellations of left Individual events; trying again in ${RETRY_DELAY_MS / 1000} s: ${String(error)}`);
       this.schedule(RETRY_DELAY_MS);
     }
@@ -137,6 +142,7 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
       } catch (error) {
         const position = unreadablePosition(error);
         if (position === null) throw error;
+        this.count('passed_over');
         this.logger.error(`Passed over the event at position ${position}: this build cannot read it: ${String(error)}`);
         return { events, last: position };
       }
@@ -173,9 +179,11 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
       await this.scheduler.cancelAutomatically(context, left);
     } catch (error) {
       if (!(error instanceof DomainError || error instanceof UnknownEventTypeError || unreadablePosition(error) !== null)) throw error;
+      this.count('passed_over');
       this.logger.error(`Passed over ${event.type} at position ${event.position} (${event.streamId}): its exam event ${left} cannot be cancelled by this build: ${String(error)}`);
       return;
     }
+    this.count('completed');
     this.logger.log(`Cancelled exam event ${left}, which ${event.streamId} left by ${event.type} (request ${context.correlationId}) before its command could`);
   }
 }
