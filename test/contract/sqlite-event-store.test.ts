@@ -91,6 +91,25 @@ describe('SqliteEventStore', () => {
     }
   });
 
+  it('gives a file from before subscriber checkpoints (session 43) their table when it opens it', async () => {
+    const file = newFile();
+    const older = new SqliteEventStore(file);
+    await older.append('s-1', [event('A')], 'no_stream');
+    await older.close();
+    const raw = new Database(file);
+    raw.exec('DROP TABLE subscriber_checkpoints');
+    raw.close();
+
+    const reopened = new SqliteEventStore(file);
+    try {
+      expect(await reopened.loadCheckpoint('reactor')).toBeUndefined();
+      await reopened.saveCheckpoint('reactor', 1n);
+      expect(await reopened.loadCheckpoint('reactor')).toBe(1n);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('shares one file between connections (API and projector processes): reads and conflicts see the other writer', async () => {
     const file = newFile();
     const api = new SqliteEventStore(file);
