@@ -7,7 +7,8 @@ import Database from 'better-sqlite3';
 import { auditVerifyCommand } from '../../apps/cli/src/commands/audit.command.js';
 import { eventsExportCommand } from '../../apps/cli/src/commands/events.command.js';
 import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projections.command.js';
-import { cli, eventually, useCliOn } from '../support/cli.js';
+import { cli, useCliOn } from '../support/cli.js';
+import { eventually } from '../support/eventually.js';
 import { TestApp } from '../support/test-app.js';
 import { command, defineTenant, registered, retrieve, storedEvents, type Tenant } from '../support/registration-fixtures.js';
 

@@ -11,7 +11,8 @@ import Database from 'better-sqlite3';
 import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projections.command.js';
 import { reserveGeneration } from '../../libs/read-model/src/read-store-generations.js';
 import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js';
-import { cli, eventually, useCliOn } from '../support/cli.js';
+import { cli, useCliOn } from '../support/cli.js';
+import { eventually } from '../support/eventually.js';
 import { TestApp } from '../support/test-app.js';
 import { defineTenant, registered, retrieve, type Tenant } from '../support/registration-fixtures.js';
 

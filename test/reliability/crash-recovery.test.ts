@@ -25,6 +25,7 @@ import type { RegistrationEvent } from '../../libs/domain/src/registration/regis
 import { replay } from '../../libs/domain/src/shared/decider.js';
 import { depth } from '../support/depth.js';
 import { wholeLog } from '../support/event-log.js';
+import { eventually } from '../support/eventually.js';
 
 /** SIGKILLs per run (`CRASH_KILLS`); 100 took about 4 minutes on 2 cores. */
 const KILLS = depth('CRASH_KILLS', 3);
@@ -175,7 +176,7 @@ describe('the API killed with SIGKILL under load', () => {
       expect(serverErrors).toEqual([]);
       // A kill between a cancel's two appends left its Individual event Scheduled: the restarted
       // API's reactor cancels it, without the cancel being retried.
-      expect(await eventually(async () => (await individualEventsLeftScheduled()).length === 0, 15_000)).toBe(true);
+      await eventually(async () => expect(await individualEventsLeftScheduled()).toEqual([]), 15_000);
       const get = async (path: string) => (await send(server, 'GET', path, undefined))!;
       for (const ack of acknowledged) {
         switch (ack.kind) {
@@ -298,13 +299,3 @@ describe('a projector stopped part way through a batch, then restarted', () => {
     }
   }, 10_000);
 });
-
-/** Polls `condition` until it holds (true) or `timeoutMs` passes (false). */
-async function eventually(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -39,9 +39,8 @@ export class CancelRegistrationHandler implements ICommandHandler<CancelRegistra
     // automatic cancellation (nothing is recorded when that is done), on the stopped cancel's behalf.
     const after = result.after;
     const cancelled = after !== null && after.organization === context.organization && after.status === 'Cancelled';
-    const retried = cancelled && result.appended.length === 0;
-    const completing = retried ? await this.support.onBehalfOfStored(context, registrationId, 'RegistrationCancelled') : context;
-    const left = cancelled ? await this.support.leftEvent(completing, after.eventId) : null;
+    const leftBy = result.appended.length === 0 ? { registrationId, type: 'RegistrationCancelled' as const } : undefined;
+    const left = cancelled ? await this.support.leftEvent(context, after.eventId, leftBy) : null;
     await this.support.readYourWrites.waitFor(latest(result.position, left), context.organization);
   }
 }
@@ -69,11 +68,9 @@ export class DeleteRegistrationHandler implements ICommandHandler<DeleteRegistra
     const ours = before !== null && before.organization === context.organization;
     const deletesNow = result.appended.length > 0;
     const retried = result.appended.length === 0 && ours && before.deleted;
-    const leaves = deletesNow || retried;
-    const leftBy = before?.status === 'Cancelled' ? 'RegistrationCancelled' : 'RegistrationDeleted';
-    const leftEarlier = leaves && (retried || leftBy === 'RegistrationCancelled');
-    const completing = leftEarlier ? await this.support.onBehalfOfStored(context, registrationId, leftBy) : context;
-    const left = leaves ? await this.support.leftEvent(completing, before!.eventId) : null;
+    const type = before?.status === 'Cancelled' ? ('RegistrationCancelled' as const) : ('RegistrationDeleted' as const);
+    const leftBy = retried || type === 'RegistrationCancelled' ? { registrationId, type } : undefined;
+    const left = deletesNow || retried ? await this.support.leftEvent(context, before!.eventId, leftBy) : null;
     await this.support.readYourWrites.waitFor(latest(result.position, left), context.organization);
   }
 }

@@ -89,21 +89,17 @@ export class RegistrationSupport {
   }
 
   /**
-   * The context in which a retry completes what the request that stored the registration's last
-   * `type` event left undone: on that request's behalf, the retry as its cause (as the scheduler's
-   * completions are written).
-   */
-  async onBehalfOfStored(context: CommandContext, registrationId: string, type: RegistrationEvent['type']): Promise<CommandContext> {
-    return onBehalfOf(context, await this.streams.lastStored(registrationStreamId(registrationId), type));
-  }
-
-  /**
    * A registration left `eventId` (cancel, delete, transfer): an Individual event holds only that
-   * registration, so it is cancelled. Returns the position to wait for.
+   * registration, so it is cancelled. Returns the position to wait for. `leftBy`: the registration
+   * left it in an earlier request (this one a retry, or a delete after a cancel), which may have
+   * stopped before the cancellation; it is then written on that request's behalf, this one as its
+   * cause (as the scheduler's completions are), and that request's event is read only then.
    */
-  async leftEvent(context: CommandContext, eventId: string): Promise<bigint | null> {
+  async leftEvent(context: CommandContext, eventId: string, leftBy?: { registrationId: string; type: RegistrationEvent['type'] }): Promise<bigint | null> {
     const event = await this.scheduler.get(context, eventId);
     if (event === null || !isIndividual(event.examType)) return null;
-    return this.scheduler.cancelAutomatically(context, eventId);
+    const stopped = leftBy !== undefined && !event.cancelled ? await this.streams.lastStored(registrationStreamId(leftBy.registrationId), leftBy.type) : undefined;
+    // Also when it is cancelled already: the position of that cancellation is the one to wait for.
+    return this.scheduler.cancelAutomatically(onBehalfOf(context, stopped), eventId);
   }
 }
