@@ -117,7 +117,7 @@ describe('exam events under concurrency', () => {
         schedulers[i % schedulers.length].create(
           context(),
           { venueId: venue, start: `${DAY}T11:${String(i).padStart(2, '0')}:00-07:00`, examType: 'Individual (N)', format: 'Paper', billingCode: 'FEE' },
-          { shared: false },
+          { shared: false, forRegistration: newId() },
         ),
       ),
     );
@@ -130,8 +130,8 @@ describe('exam events under concurrency', () => {
     const { venue, context } = await organization();
     const slot = { venueId: venue, start: `${DAY}T12:00:00-07:00`, examType: 'Individual (A)', format: 'Paper', billingCode: 'FEE' };
     const [a, b] = await Promise.all([
-      schedulers[0].create(context(), slot, { shared: false }),
-      schedulers[1].create(context(), slot, { shared: false }),
+      schedulers[0].create(context(), slot, { shared: false, forRegistration: newId() }),
+      schedulers[1].create(context(), slot, { shared: false, forRegistration: newId() }),
     ]);
     expect(a.eventId).not.toBe(b.eventId);
     expect(await schedulers[2].findShared(context(), venue, slot.start)).toBeNull();
@@ -202,7 +202,7 @@ describe('exam events under concurrency', () => {
       const next = await schedulers[2].create(
         completing,
         { venueId: venue, start: `${DAY}T15:00:00-07:00`, examType: 'Individual (N)', format: 'Paper', billingCode: 'FEE' },
-        { shared: false },
+        { shared: false, forRegistration: newId() },
       );
       expect(next.number).toBe(2);
       const written = await eventStore.readStream(`examEvent-${orphan}`);

@@ -1,8 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
 import { LeftEventsReactor } from '../../libs/application/src/registrations/left-events.reactor.js';
 import type { StoredEvent } from '../../libs/event-store/src/event-store.js';
-import { TestApp } from '../support/test-app.js';
-import { command, defineTenant, expectProblem, failAppendsOf, nextSlot, registered, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+import { newId, TestApp } from '../support/test-app.js';
+import {
+  command,
+  defineTenant,
+  expectProblem,
+  failAppendsOf,
+  keepReactorOut,
+  nextSlot,
+  registerBody,
+  registered,
+  storedEvents,
+  type Tenant,
+} from '../support/registration-fixtures.js';
 
 /**
  * The reactor that completes a left Individual event's automatic cancellation when the command
@@ -69,6 +80,54 @@ describe('a left Individual event is cancelled even when its command stopped bef
       const count = (await storedEvents(app, tenant.org)).length;
       await reactor(app).catchUp();
       expect((await storedEvents(app, tenant.org)).length).toBe(count);
+      expect(await reactorCount(app, 'completed')).toBe(3);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('after a register-lax and a transfer-lax that stopped once their Individual event was created, retried or not', async () => {
+    const { app, tenant } = await started();
+    try {
+      const retried = newId();
+      const abandoned = newId();
+      const moved = await registered(app, tenant);
+      const individually = { EventVenue: tenant.venue, EventStart: nextSlot(), EventExamType: 'Individual', Learner: tenant.learner };
+      const keptOut = keepReactorOut(app);
+      // Each stores its exam event, then its registration's append fails, and so does its own undo.
+      const restore = failAppendsOf(app, ['RegistrationRequested', 'RegistrationTransferred', 'ExamEventCancelled'], { every: true });
+      for (const registration of [retried, abandoned]) {
+        expect((await command(app, tenant, registration, 'register-lax', registerBody(tenant, { EventExamType: 'Individual' }))).status).toBe(503);
+      }
+      expect((await command(app, tenant, moved.registration, 'transfer-lax', individually)).status).toBe(503);
+      restore();
+      const createdFor = (e: StoredEvent) => (e.data.Details as { ForRegistration?: string }).ForRegistration;
+      const created = (await storedEvents(app, tenant.org)).filter((e) => e.type === 'ExamEventNumberAssigned' && createdFor(e) !== undefined);
+      expect(created.map(createdFor)).toEqual([retried, abandoned, moved.registration]);
+      const left = created.map((e) => e.data.EventId as string);
+      for (const event of left) expect(await statusOf(app, tenant, event)).toBe('Scheduled');
+
+      // The retries make events of their own (an Individual event is never joined) and store the registrations.
+      const again = await command(app, tenant, retried, 'register-lax', registerBody(tenant, { EventExamType: 'Individual' }));
+      expect(again.status).toBe(201);
+      const transfer = await command(app, tenant, moved.registration, 'transfer-lax', individually);
+      expect(transfer.status).toBe(201);
+      keptOut();
+
+      await reactor(app).catchUp();
+      for (const [i, event] of left.entries()) {
+        expect(await statusOf(app, tenant, event)).toBe('Cancelled');
+        // Written on behalf of the request that created it.
+        expect((await stored(app, tenant, 'ExamEventCancelled', event)).metadata).toMatchObject({
+          actor: created[i].metadata.actor,
+          correlationId: created[i].metadata.correlationId,
+          occurredAt: created[i].metadata.occurredAt,
+        });
+      }
+      expect(await statusOf(app, tenant, again.body.Exam)).toBe('Scheduled');
+      expect(await statusOf(app, tenant, transfer.body.Exam)).toBe('Scheduled');
+      // The transfer's retry also left the shared event, which stays.
+      expect(await statusOf(app, tenant, moved.event)).toBe('Scheduled');
       expect(await reactorCount(app, 'completed')).toBe(3);
     } finally {
       await app.close();

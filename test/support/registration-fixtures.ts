@@ -133,15 +133,16 @@ export function eventStore(app: TestApp): EventStore {
 }
 
 /**
- * Appends holding an event of `type` fail as on a full disk (a command stopped part way): the next
- * one only, or (`every`) each until the returned restore is called.
+ * Appends holding an event of `type` (or of any of `types`) fail as on a full disk (a command
+ * stopped part way): the next one only, or (`every`) each until the returned restore is called.
  */
-export function failAppendsOf(app: TestApp, type: string, { every = false } = {}): () => void {
+export function failAppendsOf(app: TestApp, types: string | readonly string[], { every = false } = {}): () => void {
   const store = eventStore(app);
   const append = store.append.bind(store);
+  const failing = new Set(typeof types === 'string' ? [types] : types);
   let armed = true;
   const spy = jest.spyOn(store, 'append').mockImplementation(async (streamId, events, expected) => {
-    if (armed && events.some((e) => e.type === type)) {
+    if (armed && events.some((e) => failing.has(e.type))) {
       armed = every;
       throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     }

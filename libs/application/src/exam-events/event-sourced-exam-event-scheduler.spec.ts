@@ -169,7 +169,7 @@ describe('the automatic cancellation of an Individual event', () => {
 
   it('frees no slot (it holds none), and done already, appends nothing but gives its position to wait for', async () => {
     const request = { venueId: VENUE, start: START, examType: 'Individual', format: 'Paper', billingCode: 'FEE' };
-    const { eventId } = await scheduler.create(context, request, { shared: false });
+    const { eventId } = await scheduler.create(context, request, { shared: false, forRegistration: 'r1' });
     store.fromRevisions.length = 0;
     const first = await scheduler.cancelAutomatically(context, eventId);
     const head = await store.headPosition();
@@ -178,5 +178,16 @@ describe('the automatic cancellation of an Individual event', () => {
     expect(first).toBe(head);
     expect(await store.headPosition()).toBe(head);
     expect(store.fromRevisions).toEqual([]);
+  });
+
+  it('is possible because an Individual event records the registration it was created for, a shared one none', async () => {
+    const request = { venueId: VENUE, start: START, format: 'Paper', billingCode: 'FEE' };
+    const individual = await scheduler.create(context, { ...request, examType: 'Individual (N)' }, { shared: false, forRegistration: 'r1' });
+    const shared = await scheduler.create(context, { ...request, examType: 'Sitting' }, { shared: true });
+    const log = (await store.readAll({ limit: 100 })).filter((e) => e.type === 'ExamEventNumberAssigned' || e.type === 'ExamScheduled');
+    const createdFor = (eventId: string) =>
+      log.filter((e) => e.data.EventId === eventId).map((e) => (e.type === 'ExamScheduled' ? e.data : (e.data.Details as Record<string, unknown>)).ForRegistration);
+    expect(createdFor(individual.eventId)).toEqual(['r1', 'r1']);
+    expect(createdFor(shared.eventId)).toEqual([undefined, undefined]);
   });
 });

@@ -33,6 +33,8 @@ export interface ScheduleRequest extends Omit<ExamSlotRequest, 'venueId' | 'star
   eventId: string;
   /** Null: unlimited. */
   registrationLimit: number | null;
+  /** An Individual event's registration (register-lax, transfer-lax); POST /api/events has none. */
+  forRegistration?: string;
 }
 
 export interface CancelRequest {
@@ -92,13 +94,18 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     throw new Error(`Gave up finding the exam event of slot ${venueId} ${start}: too much contention`);
   }
 
-  async create(context: CommandContext, request: ExamSlotRequest, options: { shared: boolean }): Promise<ExamEventRef> {
+  async create(
+    context: CommandContext,
+    request: ExamSlotRequest,
+    options: { shared: true } | { shared: false; forRegistration: string },
+  ): Promise<ExamEventRef> {
     const eventId = randomUUID();
     // Held before it exists (nothing can be cancelling it), so it never waits.
     const release = await this.holds.join(eventId);
     let event: ExamEventRef;
     try {
-      event = await this.createEvent(context, { ...request, eventId, registrationLimit: null }, options.shared);
+      const forRegistration = options.shared ? undefined : options.forRegistration;
+      event = await this.createEvent(context, { ...request, eventId, registrationLimit: null, forRegistration }, options.shared);
     } catch (error) {
       release();
       throw error;
@@ -114,11 +121,6 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     this.held.delete(event);
   }
 
-  /**
-   * Holds the event for its cancellation, from before its active registrations are counted until
-   * the cancellation is stored: registrations that decided on it have stored theirs by then, and
-   * later ones wait, then look again (ExamEventHolds).
-   */
   holdForCancelling(eventId: string): Promise<() => void> {
     return this.holds.cancel(eventId);
   }
@@ -236,6 +238,7 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
             registrationLimit: request.registrationLimit,
             now: context.now,
             source: 'API',
+            forRegistration: request.forRegistration,
           },
           existing.state,
         ) as [ExamScheduled];

@@ -35,9 +35,14 @@ export abstract class ExamEventScheduler {
   abstract findShared(context: CommandContext, venueId: string, start: string): Promise<ExamEventRef | null>;
 
   /** Creates a new event exactly as POST /api/events would (checks 2–6, in order, as DomainErrors),
-   * with no registration limit. `shared: false` (Individual types) never joins a slot. When
-   * `shared` and a concurrent caller created an event for the slot first, returns that one. */
-  abstract create(context: CommandContext, request: ExamSlotRequest, options: { shared: boolean }): Promise<ExamEventRef>;
+   * with no registration limit. When `shared` and a concurrent caller created an event for the slot
+   * first, returns that one. An unshared event (Individual types) never joins a slot and records the
+   * registration it is created for (`ForRegistration`). */
+  abstract create(
+    context: CommandContext,
+    request: ExamSlotRequest,
+    options: { shared: true } | { shared: false; forRegistration: string },
+  ): Promise<ExamEventRef>;
 
   /**
    * A registration command calls this once it has stored (and waited for) its registration on the
@@ -55,6 +60,13 @@ export abstract class ExamEventScheduler {
    * one (forms are only ever added, and a stale read that leads to an append fails on its revision).
    */
   abstract attachForm(context: CommandContext, event: string | ExamEventRef, form: { id: string; title: string }): Promise<bigint | null>;
+
+  /**
+   * Holds the event for its cancellation, from before its active registrations are counted until
+   * the cancellation is stored: registration commands of this process that decided on it have
+   * stored theirs by then, and later ones wait, then look again (ExamEventHolds). Call the release.
+   */
+  abstract holdForCancelling(eventId: string): Promise<() => void>;
 
   /** Cancels an Individual event a registration just left (spec §4); no-op if already cancelled. */
   abstract cancelAutomatically(context: CommandContext, eventId: string): Promise<bigint | null>;

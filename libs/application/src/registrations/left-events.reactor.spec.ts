@@ -5,12 +5,23 @@ import { UnknownEventTypeError } from '../../../domain/src/shared/decider.js';
 import { DomainError } from '../../../domain/src/shared/domain-error.js';
 import { UpcasterRegistry, UpcastingEventStore } from '../../../event-store/src/upcasting-event-store.js';
 import type { CommandContext } from '../event-sourcing/command-context.js';
-import { LeftEventsReactor } from './left-events.reactor.js';
+import { CREATION_GRACE_MS, LeftEventsReactor } from './left-events.reactor.js';
 import type { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
 
 const metadata = { organization: 'org', actor: 'alice', correlationId: 'req-1', causationId: null, occurredAt: '2026-03-01T17:00:00.000Z', schemaVersion: 1 };
 const event = (type: string, data: Record<string, unknown>): NewEvent => ({ type, data, metadata });
 const cancelled = (registration: string, eventId: string) => event('RegistrationCancelled', { RegistrationId: registration, EventId: eventId, Reason: null });
+/** The schedule's creation of an Individual event, for a registration (register-lax, transfer-lax) or none (POST /api/events). */
+const created = (eventId: string, forRegistration: string | undefined, occurredAt = metadata.occurredAt): NewEvent => ({
+  type: 'ExamEventNumberAssigned',
+  data: {
+    EventId: eventId,
+    Number: 1,
+    Shared: false,
+    Details: { EventId: eventId, ExamType: 'Individual (N)', ...(forRegistration !== undefined && { ForRegistration: forRegistration }) },
+  },
+  metadata: { ...metadata, occurredAt },
+});
 
 /**
  * The exam events the reactor cancelled, in order. Every event is Individual and scheduled except
@@ -20,7 +31,13 @@ class RecordedLeaving {
   readonly left: string[] = [];
   readonly shared = new Set<string>();
   readonly cancelled = new Set<string>();
+  /** The holds the reactor took and released, in order. */
+  readonly steps: string[] = [];
   readonly scheduler = {
+    holdForCancelling: async (eventId: string) => {
+      this.steps.push(`hold ${eventId}`);
+      return () => this.steps.push(`release ${eventId}`);
+    },
     get: async (_context: CommandContext, eventId: string) => ({
       eventId,
       examType: this.shared.has(eventId) ? 'Sitting' : 'Individual',
@@ -116,6 +133,71 @@ describe('LeftEventsReactor', () => {
       await jest.advanceTimersByTimeAsync(1000);
       await settle();
       expect(recorded.left).toEqual(['e1']);
+    } finally {
+      await reactor.beforeApplicationShutdown();
+      jest.useRealTimers();
+    }
+  });
+
+  it('cancels an Individual event created for a registration that never joined it, and only such', async () => {
+    await reactor.catchUp();
+    const requested = (registration: string, eventId: string) => event('RegistrationRequested', { RegistrationId: registration, EventId: eventId });
+    await store.append(
+      'examSchedule-org',
+      [
+        created('e-joined', 'joined'),
+        created('e-never', 'never'), // its command stopped before storing the registration
+        created('e-elsewhere', 'elsewhere'), // a retry made another event
+        created('e-moved-to', 'moved'),
+        created('e-left', 'left'),
+        created('e-api', undefined), // POST /api/events: nothing to join it
+      ],
+      'no_stream',
+    );
+    await store.append('registration-joined', [requested('joined', 'e-joined')], 'no_stream');
+    await store.append('registration-elsewhere', [requested('elsewhere', 'e-other')], 'no_stream');
+    await store.append(
+      'registration-moved',
+      [requested('moved', 'e-first'), event('RegistrationTransferred', { RegistrationId: 'moved', FromEventId: 'e-first', ToEventId: 'e-moved-to' })],
+      'no_stream',
+    );
+    // Joined, then left: acted on at its leaving event, for the cancel (below, the last).
+    await store.append('registration-left', [requested('left', 'e-left'), cancelled('left', 'e-left')], 'no_stream');
+    await reactor.catchUp();
+    expect(recorded.left).toEqual(['e-never', 'e-elsewhere', 'e-first', 'e-left']);
+  });
+
+  it('looks whether the registration joined only while it holds the event, so that a command of this process creating it is done', async () => {
+    await reactor.catchUp();
+    await store.append('examSchedule-org', [created('e1', 'r1')], 'no_stream');
+    const readStream = store.readStream.bind(store);
+    jest.spyOn(store, 'readStream').mockImplementation(async (streamId, options) => {
+      recorded.steps.push(`read ${streamId}`);
+      return readStream(streamId, options);
+    });
+    await reactor.catchUp();
+    expect(recorded.steps).toEqual(['hold e1', 'read registration-r1', 'release e1']);
+    expect(recorded.left).toEqual(['e1']);
+  });
+
+  it(`on its own, judges a creation ${CREATION_GRACE_MS / 1000} s after it, and acts on later events only after that`, async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask', 'nextTick'] });
+    const settle = async () => {
+      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      reactor.onApplicationBootstrap();
+      await jest.advanceTimersByTimeAsync(0);
+      await settle();
+      await store.append('examSchedule-org', [created('e1', 'r1', new Date().toISOString())], 'no_stream');
+      await store.append('registration-2', [cancelled('2', 'e2')], 'no_stream');
+      await jest.advanceTimersByTimeAsync(CREATION_GRACE_MS - 1000);
+      await settle();
+      expect(recorded.left).toEqual([]);
+      expect(await store.loadCheckpoint('left-individual-events')).toBeNull();
+      await jest.advanceTimersByTimeAsync(2000);
+      await settle();
+      expect(recorded.left).toEqual(['e1', 'e2']);
     } finally {
       await reactor.beforeApplicationShutdown();
       jest.useRealTimers();

@@ -1,10 +1,15 @@
 /**
- * A reactor (a process manager with one rule): an Individual exam event holds one registration,
- * so when that registration leaves it (cancelled, deleted, transferred) the event is cancelled
- * automatically. The command that moved the registration does that itself, as its second append;
- * this follows the log from a stored checkpoint and completes it where that command stopped in
- * between (a disk full, a killed process) and was never retried, or where a retry cannot reach
- * it (transfer-lax's retry is refused `Registration already assigned to event`).
+ * A reactor (a process manager with one rule): an Individual exam event holds one registration, the
+ * one it was created for, so an Individual event without it active on it is cancelled
+ * automatically (spec §4). The commands do that themselves; this follows the log from a stored
+ * checkpoint and completes it where a command stopped in between (a disk full, a killed process)
+ * and was never retried, or where a retry cannot reach it. It reacts to two kinds of events:
+ * - a registration leaving its event (cancelled, deleted, transferred), whose command cancels an
+ *   Individual event it left as its second append (transfer-lax's retry is refused `Registration
+ *   already assigned to event`, so only this completes it);
+ * - the schedule's creation of an Individual event for a registration (register-lax, transfer-lax):
+ *   when that registration never joined it (its command stopped between the two; a retry creates
+ *   another event), nothing in the log ever says it was left.
  *
  * The completion is written on the stopped request's behalf (its organization, actor, request id
  * and time), so it reads as what the command would have appended. The automatic cancellation
@@ -15,13 +20,15 @@ import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } f
 import { isIndividual } from '../../../domain/src/exam-event/exam-values.js';
 import { UnknownEventTypeError } from '../../../domain/src/shared/decider.js';
 import { DomainError } from '../../../domain/src/shared/domain-error.js';
+import type { ExamEventNumberAssignedData } from '../../../domain/src/exam-schedule/exam-schedule.decider.js';
+import { joinedEventOf, registrationStreamId } from '../../../domain/src/registration/registration.state.js';
 import { type EventStore, type StoredEvent, UnreadableEventError } from '../../../event-store/src/event-store.js';
 import { NewerSchemaVersionError } from '../../../event-store/src/upcasting-event-store.js';
 import { asStoredBy } from '../event-sourcing/command-context.js';
 import type { ExamEventScheduler } from '../exam-events/exam-event-scheduler.js';
 
-/** The registration events that say which exam event the registration left. */
-const LEAVING_TYPES = ['RegistrationCancelled', 'RegistrationDeleted', 'RegistrationTransferred'] as const;
+/** The registration events that say which exam event the registration left, and the schedule's creations. */
+const FOLLOWED_TYPES = ['RegistrationCancelled', 'RegistrationDeleted', 'RegistrationTransferred', 'ExamEventNumberAssigned'] as const;
 
 const SUBSCRIBER = 'left-individual-events';
 /** Log positions read per window. */
@@ -31,6 +38,13 @@ const WINDOW = 5000;
  * previous pass left it, so that the command that appended it has normally completed it by then.
  */
 const PASS_DELAY_MS = 1000;
+/**
+ * How old an Individual event's creation is, at least, when a pass looks whether its registration
+ * joined it: its creator has stored the registration by then, or stopped. In this process the
+ * creator's hold says so at once (the pass waits for it); this is for creators in other processes
+ * (several API instances on the server adapters).
+ */
+export const CREATION_GRACE_MS = 10_000;
 /** After a failed pass (the disk full, say), how long before the next try. */
 const RETRY_DELAY_MS = 10_000;
 
@@ -67,7 +81,10 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
     await this.running;
   }
 
-  /** Acts now on everything appended so far, after the pass running if any (tests use it). */
+  /**
+   * Acts now on everything appended so far, after the pass running if any, creations within their
+   * grace included (tests use it, once their commands are done).
+   */
   async catchUp(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -103,16 +120,29 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
       const head = await this.eventStore.headPosition();
       const horizon = upToHead || this.horizon === undefined ? head : this.horizon;
       this.horizon = head;
-      while (horizon !== null && !this.stopped && (this.checkpoint === null || this.checkpoint < horizon)) {
+      let graceLeftMs = 0;
+      while (graceLeftMs === 0 && horizon !== null && !this.stopped && (this.checkpoint === null || this.checkpoint < horizon)) {
         const { events, last } = await this.readWindow(this.checkpoint ?? undefined);
         if (last === null) break;
-        const reached = last < horizon ? last : horizon;
-        for (const event of events) if (event.position <= reached) await this.completeLeaving(event);
+        let reached: bigint | null = last < horizon ? last : horizon;
+        let actedUpTo: bigint | null = this.checkpoint;
+        for (const event of events) {
+          if (event.position > reached) break;
+          graceLeftMs = upToHead ? 0 : creationGraceLeftMs(event);
+          if (graceLeftMs > 0) {
+            // A creation too recent to judge: the pass stops before it (at a position the log holds).
+            reached = actedUpTo;
+            break;
+          }
+          await this.act(event);
+          actedUpTo = event.position;
+        }
+        if (reached === null || reached === this.checkpoint) break;
         await this.eventStore.saveCheckpoint(SUBSCRIBER, reached);
         this.checkpoint = reached;
       }
       // What was appended since this pass began waits for the next one.
-      if (head !== null && (this.checkpoint === null || this.checkpoint < head)) this.schedule(PASS_DELAY_MS);
+      if (head !== null && (this.checkpoint === null || this.checkpoint < head)) this.schedule(Math.max(PASS_DELAY_MS, graceLeftMs));
     } catch (error) {
       this.count('failed_pass');
       this.logger.warn(`Could not complete the automatic cancellations of left Individual events; trying again in ${RETRY_DELAY_MS / 1000} s: ${String(error)}`);
@@ -127,7 +157,7 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
    */
   private async readWindow(after: bigint | undefined): Promise<{ events: StoredEvent[]; last: bigint | null }> {
     try {
-      return await this.eventStore.readTypes({ after, limit: WINDOW }, LEAVING_TYPES);
+      return await this.eventStore.readTypes({ after, limit: WINDOW }, FOLLOWED_TYPES);
     } catch (error) {
       if (unreadablePosition(error) === null) throw error;
     }
@@ -135,7 +165,7 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
     let last: bigint | null = null;
     for (let step = 0; step < WINDOW; step++) {
       try {
-        const one = await this.eventStore.readTypes({ after: last ?? after, limit: 1 }, LEAVING_TYPES);
+        const one = await this.eventStore.readTypes({ after: last ?? after, limit: 1 }, FOLLOWED_TYPES);
         if (one.last === null) break;
         events.push(...one.events);
         last = one.last;
@@ -164,28 +194,72 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /**
-   * Cancels the Individual event `event` says its registration left, unless it is cancelled
-   * already (nearly always: by the command itself). An event this build cannot act on (one of its
-   * streams unreadable to it, a refusal) is logged and passed over, so that it does not hold up
-   * every later one; any other error (the store unavailable, the disk full) ends the pass, to be
-   * tried again.
+   * Cancels the Individual event `event` is about unless that is done already (nearly always: by the
+   * command itself) or, for a creation, its registration joined it (if it left it since, the
+   * leaving event, later in the log, is the one acted on, on the leaving request's behalf). An event this build cannot
+   * act on (one of its streams unreadable to it, a refusal) is logged and passed over, so that it
+   * does not hold up every later one; any other error (the store unavailable, the disk full) ends
+   * the pass, to be tried again.
    */
-  private async completeLeaving(event: StoredEvent): Promise<void> {
-    const left = (event.type === 'RegistrationTransferred' ? event.data.FromEventId : event.data.EventId) as string;
+  private async act(event: StoredEvent): Promise<void> {
+    const about = aboutEvent(event);
+    if (about === null) return;
     const context = asStoredBy(event);
     try {
-      const exam = await this.scheduler.get(context, left);
-      if (exam === null || exam.cancelled || !isIndividual(exam.examType)) return;
-      await this.scheduler.cancelAutomatically(context, left);
+      // Held while it looks: a registration command of this process still creating it stores its registration first.
+      const release = about.createdFor !== undefined ? await this.scheduler.holdForCancelling(about.eventId) : () => undefined;
+      try {
+        const exam = await this.scheduler.get(context, about.eventId);
+        if (exam === null || exam.cancelled || !isIndividual(exam.examType)) return;
+        if (about.createdFor !== undefined && (await this.everJoined(about.createdFor, about.eventId))) return;
+        await this.scheduler.cancelAutomatically(context, about.eventId);
+      } finally {
+        release();
+      }
     } catch (error) {
       if (!(error instanceof DomainError || error instanceof UnknownEventTypeError || unreadablePosition(error) !== null)) throw error;
       this.count('passed_over');
-      this.logger.error(`Passed over ${event.type} at position ${event.position} (${event.streamId}): its exam event ${left} cannot be cancelled by this build: ${String(error)}`);
+      this.logger.error(`Passed over ${event.type} at position ${event.position} (${event.streamId}): its exam event ${about.eventId} cannot be cancelled by this build: ${String(error)}`);
       return;
     }
     this.count('completed');
-    this.logger.log(`Cancelled exam event ${left}, which ${event.streamId} left by ${event.type} (request ${context.correlationId}) before its command could`);
+    const why =
+      about.createdFor !== undefined
+        ? `created for registration ${about.createdFor}, which never joined it: request ${context.correlationId} stopped before storing it`
+        : `which ${event.streamId} left by ${event.type} before its command could (request ${context.correlationId})`;
+    this.logger.log(`Cancelled exam event ${about.eventId}, ${why}`);
   }
+
+  /** Whether the registration's history ever put it on the exam event (requested on it, or moved to it). */
+  private async everJoined(registrationId: string, eventId: string): Promise<boolean> {
+    const history = await this.eventStore.readStream(registrationStreamId(registrationId));
+    return history.some((e) => joinedEventOf(e) === eventId);
+  }
+}
+
+/**
+ * The exam event a followed event is about: the one a registration left, or an Individual event
+ * created for a registration (`createdFor`); null for any other creation.
+ */
+function aboutEvent(event: StoredEvent): { eventId: string; createdFor?: string } | null {
+  switch (event.type) {
+    case 'RegistrationTransferred':
+      return { eventId: event.data.FromEventId as string };
+    case 'ExamEventNumberAssigned': {
+      const { Details } = event.data as unknown as ExamEventNumberAssignedData;
+      return Details.ForRegistration === undefined ? null : { eventId: Details.EventId, createdFor: Details.ForRegistration };
+    }
+    default:
+      return { eventId: event.data.EventId as string };
+  }
+}
+
+/** How long until an Individual event's creation may be judged (0: now, or not a creation). */
+function creationGraceLeftMs(event: StoredEvent): number {
+  if (event.type !== 'ExamEventNumberAssigned') return 0;
+  const { Details } = event.data as unknown as ExamEventNumberAssignedData;
+  if (Details.ForRegistration === undefined) return 0;
+  return Math.max(0, Date.parse(event.metadata.occurredAt) + CREATION_GRACE_MS - Date.now());
 }
 
 /** The log position of an event this build cannot read, when `error` is about one; else null. */

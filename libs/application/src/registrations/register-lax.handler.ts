@@ -51,7 +51,7 @@ export class RegisterLaxHandler implements ICommandHandler<RegisterLaxCommand, E
     let event: ExamEventRef;
     if (request.examType !== null && isIndividual(request.examType)) {
       const examType = individualExamType(request.examType, request.accommodations.length > 0);
-      event = await scheduler.create(context, { ...slot, examType }, { shared: false });
+      event = await scheduler.create(context, { ...slot, examType }, { shared: false, forRegistration: registrationId });
     } else {
       event =
         (await scheduler.findShared(context, request.venueId, request.start)) ??

@@ -49,7 +49,7 @@ export class TransferLaxHandler implements ICommandHandler<TransferLaxCommand, E
       // A kept Individual type is suffixed again for what the registration will hold.
       const holds = registration.accommodations.length > 0 || request.accommodations.length > 0;
       const examType = individualExamType(request.examType ?? 'Individual', holds);
-      target = await scheduler.create(context, { ...slot, examType }, { shared: false });
+      target = await scheduler.create(context, { ...slot, examType }, { shared: false, forRegistration: registrationId });
     } else {
       const found = await scheduler.findShared(context, request.venueId, request.start);
       if (found?.eventId === registration.eventId) {

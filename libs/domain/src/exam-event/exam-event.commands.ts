@@ -28,6 +28,8 @@ export type ScheduleExamEvent = {
   registrationLimit: number | null;
   now: Date;
   source: ExamEventSource;
+  /** The registration an Individual event is created for (register-lax, transfer-lax). */
+  forRegistration?: string;
 };
 
 /** Attach an assessment form (when a registration is made or moved onto the event, or its form changes). */

@@ -136,6 +136,7 @@ function schedule(command: ScheduleExamEvent, state: ExamEventState): ExamEventE
         Source: command.source,
         Title: examEventTitle(venue.name, []),
         Status: 'Scheduled',
+        ...(command.forRegistration !== undefined && { ForRegistration: command.forRegistration }),
       },
     },
   ];

@@ -27,6 +27,12 @@ export type ExamScheduledData = {
   Source: ExamEventSource;
   Title: string;
   Status: 'Scheduled';
+  /**
+   * An Individual event created by register-lax or transfer-lax: the registration it was created
+   * for, the only one it can ever hold (nothing else joins it). Absent on other events and on those
+   * stored before session 44. The left-events reactor cancels it if that registration never joins.
+   */
+  ForRegistration?: string;
 };
 
 export type ExamFormAttachedData = { EventId: string; FormId: string; FormTitle: string };

@@ -85,3 +85,10 @@ function withAccommodation(held: readonly Accommodation[], granted: Accommodatio
     ? held.map((accommodation) => (accommodation.Type === granted.Type ? granted : accommodation))
     : [...held, granted];
 }
+
+/** The exam event a registration event puts the registration on (requested, transferred), else null. */
+export function joinedEventOf(event: { type: string; data: Record<string, unknown> }): string | null {
+  if (event.type === 'RegistrationRequested') return event.data.EventId as string;
+  if (event.type === 'RegistrationTransferred') return event.data.ToEventId as string;
+  return null;
+}
