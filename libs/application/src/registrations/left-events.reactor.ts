@@ -62,6 +62,8 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
   private checkpoint: bigint | null | undefined;
   /** How far the next pass acts: the head when the previous pass began (undefined: the head now, at start). */
   private horizon: bigint | null | undefined;
+  /** The creation the last pass stopped at, and when this process first waited on it. */
+  private waitingOn: { position: bigint; since: number } | null = null;
 
   constructor(
     private readonly eventStore: EventStore,
@@ -128,7 +130,7 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
         let actedUpTo: bigint | null = this.checkpoint;
         for (const event of events) {
           if (event.position > reached) break;
-          graceLeftMs = upToHead ? 0 : creationGraceLeftMs(event);
+          graceLeftMs = upToHead ? 0 : this.creationGraceLeftMs(event);
           if (graceLeftMs > 0) {
             // A creation too recent to judge: the pass stops before it (at a position the log holds).
             reached = actedUpTo;
@@ -230,6 +232,21 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
     this.logger.log(`Cancelled exam event ${about.eventId}, ${why}`);
   }
 
+  /**
+   * How long until an Individual event's creation may be judged (0: now, or not a creation): its
+   * grace counted from its recorded time, or from when this process first waited on it, whichever
+   * ends first (a creator's clock running ahead does not hold up the reactor for longer).
+   */
+  private creationGraceLeftMs(event: StoredEvent): number {
+    if (event.type !== 'ExamEventNumberAssigned') return 0;
+    if ((event.data as unknown as ExamEventNumberAssignedData).Details.ForRegistration === undefined) return 0;
+    const now = Date.now();
+    if (this.waitingOn?.position !== event.position) this.waitingOn = { position: event.position, since: now };
+    const recorded = Date.parse(event.metadata.occurredAt);
+    const ends = (Number.isFinite(recorded) ? Math.min(recorded, this.waitingOn.since) : this.waitingOn.since) + CREATION_GRACE_MS;
+    return Math.max(0, ends - now);
+  }
+
   /** Whether the registration's history ever put it on the exam event (requested on it, or moved to it). */
   private async everJoined(registrationId: string, eventId: string): Promise<boolean> {
     const history = await this.eventStore.readStream(registrationStreamId(registrationId));
@@ -254,13 +271,6 @@ function aboutEvent(event: StoredEvent): { eventId: string; createdFor?: string 
   }
 }
 
-/** How long until an Individual event's creation may be judged (0: now, or not a creation). */
-function creationGraceLeftMs(event: StoredEvent): number {
-  if (event.type !== 'ExamEventNumberAssigned') return 0;
-  const { Details } = event.data as unknown as ExamEventNumberAssignedData;
-  if (Details.ForRegistration === undefined) return 0;
-  return Math.max(0, Date.parse(event.metadata.occurredAt) + CREATION_GRACE_MS - Date.now());
-}
 
 /** The log position of an event this build cannot read, when `error` is about one; else null. */
 function unreadablePosition(error: unknown): bigint | null {
