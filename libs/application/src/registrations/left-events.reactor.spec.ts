@@ -51,6 +51,26 @@ class RecordedLeaving {
   } as unknown as ExamEventScheduler;
 }
 
+/**
+ * Runs `scenario` with the reactor started as the API starts it, on fake timers, after its start-up
+ * pass; `advance` moves the clock and lets the passes the timers started run to their end.
+ */
+async function onItsOwn(reactor: LeftEventsReactor, scenario: (advance: (ms: number) => Promise<void>) => Promise<void>): Promise<void> {
+  jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask', 'nextTick'] });
+  const advance = async (ms: number) => {
+    await jest.advanceTimersByTimeAsync(ms);
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  try {
+    reactor.onApplicationBootstrap();
+    await advance(0);
+    await scenario(advance);
+  } finally {
+    await reactor.beforeApplicationShutdown();
+    jest.useRealTimers();
+  }
+}
+
 describe('LeftEventsReactor', () => {
   let store: SqliteEventStore;
   let recorded: RecordedLeaving;
@@ -117,26 +137,13 @@ describe('LeftEventsReactor', () => {
   });
 
   it('on its own, acts on an event once a pass has seen it: a second or two after its append', async () => {
-    jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask', 'nextTick'] });
-    /** Lets a pass that the timers started run to its end. */
-    const settle = async () => {
-      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
-    };
-    try {
-      reactor.onApplicationBootstrap();
-      await jest.advanceTimersByTimeAsync(0);
-      await settle(); // the start-up pass, on the empty log
+    await onItsOwn(reactor, async (advance) => {
       await store.append('registration-1', [cancelled('1', 'e1')], 'no_stream');
-      await jest.advanceTimersByTimeAsync(1000);
-      await settle();
+      await advance(1000);
       expect(recorded.left).toEqual([]);
-      await jest.advanceTimersByTimeAsync(1000);
-      await settle();
+      await advance(1000);
       expect(recorded.left).toEqual(['e1']);
-    } finally {
-      await reactor.beforeApplicationShutdown();
-      jest.useRealTimers();
-    }
+    });
   });
 
   it('cancels an Individual event created for a registration that never joined it, and only such', async () => {
@@ -181,32 +188,19 @@ describe('LeftEventsReactor', () => {
   });
 
   it(`on its own, judges a creation ${CREATION_GRACE_MS / 1000} s after it (or after it was first seen), and acts on later events only after that`, async () => {
-    jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask', 'nextTick'] });
-    const settle = async () => {
-      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
-    };
-    try {
-      reactor.onApplicationBootstrap();
-      await jest.advanceTimersByTimeAsync(0);
-      await settle();
+    await onItsOwn(reactor, async (advance) => {
       // Recorded now; and one recorded an hour ahead (its creator's clock ran fast) waits its grace from when it is met.
       await store.append('examSchedule-org', [created('e1', 'r1', new Date().toISOString())], 'no_stream');
       await store.append('examSchedule-other', [created('e0', 'r0', new Date(Date.now() + 3_600_000).toISOString())], 'no_stream');
       await store.append('registration-2', [cancelled('2', 'e2')], 'no_stream');
-      await jest.advanceTimersByTimeAsync(CREATION_GRACE_MS - 1000);
-      await settle();
+      await advance(CREATION_GRACE_MS - 1000);
       expect(recorded.left).toEqual([]);
       expect(await store.loadCheckpoint('left-individual-events')).toBeNull();
-      await jest.advanceTimersByTimeAsync(2000);
-      await settle();
+      await advance(2000);
       expect(recorded.left).toEqual(['e1']); // the pass met e0 only now
-      await jest.advanceTimersByTimeAsync(CREATION_GRACE_MS);
-      await settle();
+      await advance(CREATION_GRACE_MS);
       expect(recorded.left).toEqual(['e1', 'e0', 'e2']);
-    } finally {
-      await reactor.beforeApplicationShutdown();
-      jest.useRealTimers();
-    }
+    });
   });
 
   it('reads the log window by window up to its end', async () => {
