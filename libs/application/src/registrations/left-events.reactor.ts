@@ -1,7 +1,7 @@
 /**
  * A reactor (a process manager with one rule): an Individual exam event holds one registration, the
- * one it was created for, so an Individual event without it active on it is cancelled
- * automatically (spec §4). The commands do that themselves; this follows the log from a stored
+ * one it was created for, so once that registration is not on it (it left, or it never joined) the
+ * event is cancelled automatically (spec §4). The commands do that themselves; this follows the log from a stored
  * checkpoint and completes it where a command stopped in between (a disk full, a killed process)
  * and was never retried, or where a retry cannot reach it. It reacts to two kinds of events:
  * - a registration leaving its event (cancelled, deleted, transferred), whose command cancels an
@@ -39,10 +39,11 @@ const WINDOW = 5000;
  */
 const PASS_DELAY_MS = 1000;
 /**
- * How old an Individual event's creation is, at least, when a pass looks whether its registration
- * joined it: its creator has stored the registration by then, or stopped. In this process the
- * creator's hold says so at once (the pass waits for it); this is for creators in other processes
- * (several API instances on the server adapters).
+ * How long after this process first read an Individual event's creation, at least, a pass may cancel
+ * it because its registration has not joined it: its creator has stored the registration by then,
+ * or stopped. In this process the creator's hold says so at once (the pass waits for it); this is
+ * for creators on other API replicas (server adapters). Counted from the reactor's own reading, not
+ * the event's recorded time: that is when the request arrived, and another host's clock.
  */
 export const CREATION_GRACE_MS = 10_000;
 /** After a failed pass (the disk full, say), how long before the next try. */
@@ -62,8 +63,8 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
   private checkpoint: bigint | null | undefined;
   /** How far the next pass acts: the head when the previous pass began (undefined: the head now, at start). */
   private horizon: bigint | null | undefined;
-  /** The creation the last pass stopped at, and when this process first waited on it. */
-  private waitingOn: { position: bigint; since: number } | null = null;
+  /** When this process first read each creation it has not passed yet (by log position). */
+  private readonly firstRead = new Map<bigint, number>();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -126,22 +127,23 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
       while (graceLeftMs === 0 && horizon !== null && !this.stopped && (this.checkpoint === null || this.checkpoint < horizon)) {
         const { events, last } = await this.readWindow(this.checkpoint ?? undefined);
         if (last === null) break;
+        this.noteFirstRead(events);
         let reached: bigint | null = last < horizon ? last : horizon;
         let actedUpTo: bigint | null = this.checkpoint;
         for (const event of events) {
           if (event.position > reached) break;
-          graceLeftMs = upToHead ? 0 : this.creationGraceLeftMs(event);
+          graceLeftMs = await this.act(event, upToHead);
           if (graceLeftMs > 0) {
-            // A creation too recent to judge: the pass stops before it (at a position the log holds).
+            // A creation not joined yet and too recent to judge: the pass stops before it (at a position the log holds).
             reached = actedUpTo;
             break;
           }
-          await this.act(event);
           actedUpTo = event.position;
         }
         if (reached === null || reached === this.checkpoint) break;
         await this.eventStore.saveCheckpoint(SUBSCRIBER, reached);
         this.checkpoint = reached;
+        for (const position of this.firstRead.keys()) if (position <= reached) this.firstRead.delete(position);
       }
       // What was appended since this pass began waits for the next one.
       if (head !== null && (this.checkpoint === null || this.checkpoint < head)) this.schedule(Math.max(PASS_DELAY_MS, graceLeftMs));
@@ -198,22 +200,29 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
   /**
    * Cancels the Individual event `event` is about unless that is done already (nearly always: by the
    * command itself) or, for a creation, its registration joined it (if it left it since, the
-   * leaving event, later in the log, is the one acted on, on the leaving request's behalf). An event this build cannot
-   * act on (one of its streams unreadable to it, a refusal) is logged and passed over, so that it
-   * does not hold up every later one; any other error (the store unavailable, the disk full) ends
-   * the pass, to be tried again.
+   * leaving event, later in the log, is the one acted on, on the leaving request's behalf). Returns
+   * how long to wait before a creation not joined yet may be judged (0: done with the event). An
+   * event this build cannot act on (one of its streams unreadable to it, a refusal) is logged and
+   * passed over, so that it does not hold up every later one; any other error (the store
+   * unavailable, the disk full) ends the pass, to be tried again.
    */
-  private async act(event: StoredEvent): Promise<void> {
+  private async act(event: StoredEvent, judgeNow: boolean): Promise<number> {
     const about = aboutEvent(event);
-    if (about === null) return;
+    if (about === null) return 0;
     const context = asStoredBy(event);
     try {
-      // Held while it looks: a registration command of this process still creating it stores its registration first.
+      if (about.createdFor !== undefined) {
+        // Joining is for good: a creation its registration joined needs neither a wait nor a hold.
+        if (await this.everJoined(about.createdFor, about.eventId)) return 0;
+        const graceLeftMs = judgeNow ? 0 : this.graceLeftMs(event.position);
+        if (graceLeftMs > 0) return graceLeftMs;
+      }
+      // Held while it looks again: a registration command of this process still creating it stores its registration first.
       const release = about.createdFor !== undefined ? await this.scheduler.holdForCancelling(about.eventId) : () => undefined;
       try {
         const exam = await this.scheduler.get(context, about.eventId);
-        if (exam === null || exam.cancelled || !isIndividual(exam.examType)) return;
-        if (about.createdFor !== undefined && (await this.everJoined(about.createdFor, about.eventId))) return;
+        if (exam === null || exam.cancelled || !isIndividual(exam.examType)) return 0;
+        if (about.createdFor !== undefined && (await this.everJoined(about.createdFor, about.eventId))) return 0;
         await this.scheduler.cancelAutomatically(context, about.eventId);
       } finally {
         release();
@@ -222,7 +231,7 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
       if (!(error instanceof DomainError || error instanceof UnknownEventTypeError || unreadablePosition(error) !== null)) throw error;
       this.count('passed_over');
       this.logger.error(`Passed over ${event.type} at position ${event.position} (${event.streamId}): its exam event ${about.eventId} cannot be cancelled by this build: ${String(error)}`);
-      return;
+      return 0;
     }
     this.count('completed');
     const why =
@@ -230,21 +239,23 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
         ? `created for registration ${about.createdFor}, which never joined it: request ${context.correlationId} stopped before storing it`
         : `which ${event.streamId} left by ${event.type} before its command could (request ${context.correlationId})`;
     this.logger.log(`Cancelled exam event ${about.eventId}, ${why}`);
+    return 0;
   }
 
-  /**
-   * How long until an Individual event's creation may be judged (0: now, or not a creation): its
-   * grace counted from its recorded time, or from when this process first waited on it, whichever
-   * ends first (a creator's clock running ahead does not hold up the reactor for longer).
-   */
-  private creationGraceLeftMs(event: StoredEvent): number {
-    if (event.type !== 'ExamEventNumberAssigned') return 0;
-    if ((event.data as unknown as ExamEventNumberAssignedData).Details.ForRegistration === undefined) return 0;
+  /** Notes when this process first read each creation for a registration in `events`. */
+  private noteFirstRead(events: StoredEvent[]): void {
     const now = Date.now();
-    if (this.waitingOn?.position !== event.position) this.waitingOn = { position: event.position, since: now };
-    const recorded = Date.parse(event.metadata.occurredAt);
-    const ends = (Number.isFinite(recorded) ? Math.min(recorded, this.waitingOn.since) : this.waitingOn.since) + CREATION_GRACE_MS;
-    return Math.max(0, ends - now);
+    for (const event of events) {
+      if (aboutEvent(event)?.createdFor !== undefined && !this.firstRead.has(event.position)) this.firstRead.set(event.position, now);
+    }
+  }
+
+  /** How long until the creation at `position` may be judged: its grace from when this process first read it. */
+  private graceLeftMs(position: bigint): number {
+    const now = Date.now();
+    const since = this.firstRead.get(position) ?? now;
+    this.firstRead.set(position, since);
+    return Math.max(0, since + CREATION_GRACE_MS - now);
   }
 
   /** Whether the registration's history ever put it on the exam event (requested on it, or moved to it). */
