@@ -1,9 +1,9 @@
 /**
  * A reactor (a process manager with one rule): an Individual exam event holds one registration, the
  * one it was created for, so once that registration is not on it (it left, or it never joined) the
- * event is cancelled automatically (spec §4). The commands do that themselves; this follows the log from a stored
- * checkpoint and completes it where a command stopped in between (a disk full, a killed process)
- * and was never retried, or where a retry cannot reach it. It reacts to two kinds of events:
+ * event is cancelled automatically (spec §4). The commands do that themselves; this follows the log
+ * from a stored checkpoint and completes it where a command stopped in between (a disk full, a
+ * killed process) and was never retried, or where a retry cannot reach it. It reacts to:
  * - a registration leaving its event (cancelled, deleted, transferred), whose command cancels an
  *   Individual event it left as its second append (transfer-lax's retry is refused `Registration
  *   already assigned to event`, so only this completes it);
