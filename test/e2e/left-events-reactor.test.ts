@@ -32,7 +32,10 @@ describe('a left Individual event is cancelled even when its command stopped bef
   /** The reactor's counter of `outcome` on /metrics (0 before its first count). */
   async function reactorCount(on: TestApp, outcome: string): Promise<number> {
     const text = (await on.request('GET', '/metrics')).text;
-    return Number(new RegExp(`^booking_left_events_reactor_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const sample = new RegExp(`^booking_left_events_reactor_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text);
+    // Shown from the start, at 0.
+    expect(sample).not.toBeNull();
+    return Number(sample![1]);
   }
 
   /** The stored event of `type` about `id` (a registration's or an exam event's). */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { REACTOR_OUTCOMES } from '../../../../libs/application/src/registrations/left-events.reactor.js';
 import { DurationHistogram } from './duration-histogram.js';
 
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -67,5 +68,7 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Each outcome shown from the start, at 0: a query for one answers 0, not nothing.
+    for (const outcome of REACTOR_OUTCOMES) this.leftEventsReactor.inc({ outcome }, 0);
   }
 }

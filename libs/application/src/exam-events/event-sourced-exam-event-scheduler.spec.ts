@@ -134,6 +134,15 @@ describe('ExamScheduleCache', () => {
     expect(store.fromRevisions.slice(1)).toEqual(Array(7).fill(last + 1n));
   });
 
+  it('folds a cold schedule a page at a time, the whole of it', async () => {
+    const last = await lastRevision();
+    const whole = await new ExamScheduleCache(store).load(ORG);
+    const paged = await new ExamScheduleCache(store, 2).load(ORG);
+    expect(paged).toEqual(whole);
+    expect(paged.revision).toBe(last);
+    expect(store.fromRevisions).toEqual([0n, 0n, 2n]);
+  });
+
   it('gives a load that arrives during a read every event appended before it', async () => {
     const cache = new ExamScheduleCache(store);
     const release = store.hold();

@@ -20,6 +20,7 @@ import { DomainError } from '../../../domain/src/shared/domain-error.js';
 import type { CatalogQueries } from '../../../read-model/src/catalog/catalog.queries.js';
 import { type CommandContext, onBehalfOf } from '../event-sourcing/command-context.js';
 import type { EventSourcedStreams, LoadedStream } from '../event-sourcing/event-sourced-streams.js';
+import { streamPages } from '../event-sourcing/stream-pages.js';
 import { ExamScheduleCache, type LoadedSchedule } from './exam-schedule-cache.js';
 import { ExamEventRef, ExamEventScheduler, ExamSlotRequest } from './exam-event-scheduler.js';
 import { ExamEventHolds } from './exam-event-holds.js';
@@ -341,7 +342,12 @@ export class EventSourcedExamEventScheduler extends ExamEventScheduler {
     const last = schedule.revision ?? 0n;
     const tail = last > ASSIGNMENT_TAIL ? last - ASSIGNMENT_TAIL : 0n;
     const found = (await this.eventStore.readStream(streamId, { fromRevision: tail })).find(isIt);
-    return found ?? (tail > 0n ? (await this.eventStore.readStream(streamId)).find(isIt) : undefined);
+    if (found !== undefined || tail === 0n) return found;
+    for await (const page of streamPages(this.eventStore, streamId)) {
+      const inPage = page.find(isIt);
+      if (inPage !== undefined) return inPage;
+    }
+    return undefined;
   }
 
   /**

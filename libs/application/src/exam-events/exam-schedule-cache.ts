@@ -1,4 +1,5 @@
 import type { EventStore } from '../../../event-store/src/event-store.js';
+import { STREAM_PAGE, streamPages } from '../event-sourcing/stream-pages.js';
 import {
   examScheduleDecider,
   type ExamScheduleEvent,
@@ -26,7 +27,10 @@ export class ExamScheduleCache {
   private readonly byOrganization = new Map<string, LoadedSchedule>();
   private readonly reading = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly eventStore: EventStore) {}
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly pageSize = STREAM_PAGE,
+  ) {}
 
   /** The schedule with every event appended before the call. */
   load(organization: string): Promise<LoadedSchedule> {
@@ -42,17 +46,19 @@ export class ExamScheduleCache {
     return read;
   }
 
+  /** Folds what came after the cached revision, a page at a time (a cold schedule may hold 100,000 events). */
   private async read(organization: string): Promise<LoadedSchedule> {
     const cached = this.byOrganization.get(organization) ?? EMPTY;
     const fromRevision = cached.revision === null ? 0n : cached.revision + 1n;
-    const newer = await this.eventStore.readStream(examScheduleStreamId(organization), { fromRevision });
-    if (newer.length === 0) return cached;
-    const state = newer.reduce(
-      (folded, stored) => examScheduleDecider.evolve(folded, { type: stored.type, data: stored.data } as ExamScheduleEvent),
-      cached.state,
-    );
-    const loaded = { state, revision: newer[newer.length - 1].revision };
-    this.remember(organization, loaded);
+    let loaded = cached;
+    for await (const page of streamPages(this.eventStore, examScheduleStreamId(organization), fromRevision, this.pageSize)) {
+      const state = page.reduce(
+        (folded, stored) => examScheduleDecider.evolve(folded, { type: stored.type, data: stored.data } as ExamScheduleEvent),
+        loaded.state,
+      );
+      loaded = { state, revision: page[page.length - 1].revision };
+    }
+    if (loaded !== cached) this.remember(organization, loaded);
     return loaded;
   }
 

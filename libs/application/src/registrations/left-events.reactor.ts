@@ -50,7 +50,8 @@ export const CREATION_GRACE_MS = 10_000;
 const RETRY_DELAY_MS = 10_000;
 
 /** What a pass did with an event or a window: for the service's metrics. */
-export type ReactorOutcome = 'completed' | 'passed_over' | 'failed_pass';
+export const REACTOR_OUTCOMES = ['completed', 'passed_over', 'failed_pass'] as const;
+export type ReactorOutcome = (typeof REACTOR_OUTCOMES)[number];
 
 /** Started and stopped with the API (Nest's lifecycle hooks); one per process. */
 export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -115,7 +116,10 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Acts on what was appended after the checkpoint up to the horizon (`upToHead`: up to the head),
-   * window by window, saving the checkpoint after each.
+   * window by window, saving the checkpoint after each. A creation not joined yet and still in its
+   * grace is deferred: the pass goes on past it (so that every creation it reads starts its grace
+   * now, and leaving events are not held up), but the checkpoint stays before it until it is judged;
+   * what the next pass reads again it finds done.
    */
   private async pass(upToHead: boolean): Promise<void> {
     try {
@@ -124,26 +128,30 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
       const horizon = upToHead || this.horizon === undefined ? head : this.horizon;
       this.horizon = head;
       let graceLeftMs = 0;
-      while (graceLeftMs === 0 && horizon !== null && !this.stopped && (this.checkpoint === null || this.checkpoint < horizon)) {
-        const { events, last } = await this.readWindow(this.checkpoint ?? undefined);
+      /** How far the checkpoint may go: before the first deferred creation (undefined: none deferred). */
+      let keptAt: bigint | null | undefined;
+      let read = this.checkpoint;
+      while (horizon !== null && !this.stopped && (read === null || read < horizon)) {
+        const { events, last } = await this.readWindow(read ?? undefined);
         if (last === null) break;
         this.noteFirstRead(events);
-        let reached: bigint | null = last < horizon ? last : horizon;
-        let actedUpTo: bigint | null = this.checkpoint;
+        const reached = last < horizon ? last : horizon;
+        let actedUpTo = read;
         for (const event of events) {
           if (event.position > reached) break;
-          graceLeftMs = await this.act(event, upToHead);
-          if (graceLeftMs > 0) {
-            // A creation not joined yet and too recent to judge: the pass stops before it (at a position the log holds).
-            reached = actedUpTo;
-            break;
+          const wait = await this.act(event, upToHead);
+          if (wait > 0) {
+            keptAt = keptAt === undefined ? actedUpTo : keptAt;
+            graceLeftMs = graceLeftMs === 0 ? wait : Math.min(graceLeftMs, wait);
           }
           actedUpTo = event.position;
         }
-        if (reached === null || reached === this.checkpoint) break;
-        await this.eventStore.saveCheckpoint(SUBSCRIBER, reached);
-        this.checkpoint = reached;
-        for (const position of this.firstRead.keys()) if (position <= reached) this.firstRead.delete(position);
+        read = reached;
+        const checkpoint = keptAt === undefined ? reached : keptAt;
+        if (checkpoint === null || checkpoint === this.checkpoint) continue;
+        await this.eventStore.saveCheckpoint(SUBSCRIBER, checkpoint);
+        this.checkpoint = checkpoint;
+        for (const position of this.firstRead.keys()) if (position <= checkpoint) this.firstRead.delete(position);
       }
       // What was appended since this pass began waits for the next one.
       if (head !== null && (this.checkpoint === null || this.checkpoint < head)) this.schedule(Math.max(PASS_DELAY_MS, graceLeftMs));
