@@ -31,7 +31,7 @@ class RecordedLeaving {
   readonly left: string[] = [];
   readonly shared = new Set<string>();
   readonly cancelled = new Set<string>();
-  /** The holds the reactor took and released, in order. */
+  /** The holds the reactor took and released, in order (and the stream reads, where a test records them). */
   readonly steps: string[] = [];
   readonly scheduler = {
     holdForCancelling: async (eventId: string) => {
