@@ -22,6 +22,7 @@ import { SqliteReadStore } from '../../libs/read-model/src/sqlite-read-store.js'
 import { examTimeLimit } from '../../libs/domain/src/registration/exam-time-limit.js';
 import { registrationDecider } from '../../libs/domain/src/registration/registration.decider.js';
 import type { RegistrationEvent } from '../../libs/domain/src/registration/registration.events.js';
+import { joinedEventOf } from '../../libs/domain/src/registration/registration.state.js';
 import { replay } from '../../libs/domain/src/shared/decider.js';
 import { depth } from '../support/depth.js';
 import { wholeLog } from '../support/event-log.js';
@@ -163,7 +164,8 @@ describe('the API killed with SIGKILL under load', () => {
           if (details.ExamType.startsWith('Individual')) individual.add(details.EventId);
         }
         if (e.type === 'ExamEventCancelled') cancelled.add(e.data.EventId as string);
-        if (e.type === 'RegistrationRequested') activeOn.set(e.data.RegistrationId as string, e.data.EventId as string);
+        const joined = joinedEventOf(e);
+        if (joined !== null) activeOn.set(e.data.RegistrationId as string, joined);
         if (e.type === 'RegistrationCancelled' || e.type === 'RegistrationDeleted') activeOn.delete(e.data.RegistrationId as string);
       }
       const held = new Set(activeOn.values());
