@@ -150,6 +150,16 @@ describe('examEvents projection', () => {
     expect(zone.kind === 'updateMany' && (await store.count(zone.collection, zone.filter))).toBe(0);
   });
 
+  it('shows an event in its venue’s current zone when the venue changed it after the scheduler read it (the zone ExamScheduled records is older)', async () => {
+    const venueDefined = (TimeZone: string) => stored('VenueDefined', { Organization: ORG, VenueId: VENUE, Name: 'North Hall', TimeZone, Address: null });
+    // The scheduler read Vancouver; Tokyo was appended before the event: the log's order is what counts.
+    await apply([venueDefined('America/Vancouver'), venueDefined('Asia/Tokyo'), scheduled('e1', 1, 'America/Vancouver')]);
+    expect((await queries.get(ORG, 'e1'))?.EventStart).toBe('2030-03-02T02:00:00+09:00');
+    expect((await queries.listEvents(ORG, { year: 2030, month: 3, day: 2 })).map((e) => e.EventIdentifier)).toEqual(['e1']);
+    expect(await queries.listEvents(ORG, { year: 2030, month: 3, day: 1 })).toEqual([]);
+    expect((await queries.classes(ORG, new Date('2030-01-01T00:00:00Z'))).map((c) => c.Start)).toEqual(['2030-03-02T02:00:00+09:00']);
+  });
+
   it('lists an event on its venue’s local day and month at UTC+14, 10 hours before that day begins in UTC, and not on the UTC day it falls on', async () => {
     const at = (eventId: string, number: number, Start: string, End: string) =>
       stored('ExamScheduled', { ...scheduled(eventId, number, 'Pacific/Kiritimati').data, Start, End, DurationMinutes: 30 });

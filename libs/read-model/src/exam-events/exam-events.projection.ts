@@ -47,7 +47,7 @@ export const ExamEventCollections = {
     ],
   },
   members: { name: 'exam_event_members', indexes: [] },
-  /** Copies of venue names and of what event titles show for forms, by `catalogKey(org, id)`, as of the log so far. */
+  /** Copies of venue names and zones and of what event titles show for forms, by `catalogKey(org, id)`, as of the log so far. */
   venues: { name: 'exam_event_venues', indexes: [] },
   forms: { name: 'exam_event_forms', indexes: [] },
 } satisfies Record<string, CollectionSpec>;
@@ -91,7 +91,9 @@ export const examEventsProjection: Projection = {
           ...scheduledTitle((venue?.Name as string | undefined) ?? e.VenueName),
           Start: e.Start,
           End: e.End,
-          TimeZone: e.VenueTimeZone,
+          // The venue's zone as of the log so far: a VenueDefined appended between the scheduler's
+          // read of the venue and this append is already in the copy.
+          TimeZone: (venue?.TimeZone as string | undefined) ?? e.VenueTimeZone,
           EventVenue: e.Venue,
           EventExamType: e.ExamType,
           EventFormat: e.Format,
@@ -150,7 +152,9 @@ export const examEventsProjection: Projection = {
  * each of its events that shows another. A venue redefined with the same name and zone changes no event.
  */
 async function venueDefined(venue: VenueDefinition, view: ReadView): Promise<Change[]> {
-  const changes: Change[] = [{ kind: 'upsert', collection: VENUES, doc: { _id: catalogKey(venue.Organization, venue.VenueId), Name: venue.Name } }];
+  const changes: Change[] = [
+    { kind: 'upsert', collection: VENUES, doc: { _id: catalogKey(venue.Organization, venue.VenueId), Name: venue.Name, TimeZone: venue.TimeZone } },
+  ];
   const ofVenue = { Organization: venue.Organization, EventVenue: venue.VenueId };
   for (const doc of await view.find(EVENTS, { ...ofVenue, VenueName: { $ne: venue.Name } })) {
     const title = titleWithVenueName(doc, venue.Name);

@@ -143,6 +143,21 @@ describe('registrations projection', () => {
     expect(await store.get('registrations_events', EVENT_B)).toMatchObject({ EventStart: '2031-07-03T09:00:00-07:00' });
   });
 
+  it('shows an event scheduled after its venue changed zone in the new zone, though its ExamScheduled records the zone the scheduler read', async () => {
+    const [learner, form] = history;
+    // Tokyo was appended between the scheduler's read of the venue (Vancouver) and the event's append.
+    await apply([
+      learner,
+      form,
+      venueDefined('America/Vancouver'),
+      venueDefined('Asia/Tokyo'),
+      scheduled(EVENT_B, 2, '2031-07-03T16:00:00.000Z', 'America/Vancouver'),
+      reg('RegistrationRequested', { Organization: ORG, EventId: EVENT_B, LearnerId: LEARNER, Passcode: 'K7QW2MZP9XRT', Status: 'Registered' }),
+    ]);
+    expect(await retrieved()).toMatchObject({ EventIdentifier: EVENT_B, EventScheduledStart: '2031-07-04T01:00:00+09:00', EventStart: '2031-07-04T01:00:00+09:00' });
+    expect(await store.get('registrations_events', EVENT_B)).toMatchObject({ EventStart: '2031-07-04T01:00:00+09:00' });
+  });
+
   it('changes no row when a venue is redefined with the zone its events show, or another organization’s venue of that id changes', async () => {
     await apply([...history, venueDefined('America/Vancouver')]);
     const before = await store.get('registrations', REG);

@@ -53,7 +53,7 @@ export const RegistrationCollections = {
       ['Organization', 'TitleFormId'],
     ],
   },
-  /** Venue names by `catalogKey(org, id)`. */
+  /** Venue names and time zones by `catalogKey(org, id)`. */
   venues: { name: 'registrations_venues', indexes: [] },
   /** Learners by `catalogKey(org, id)`. */
   learners: { name: 'registrations_learners', indexes: [] },
@@ -141,11 +141,15 @@ function followCatalogEntry(copies: string, key: string, rows: Filter, fields: R
 /**
  * Keeps the venue's name, and shows the times of its exam events in its time zone (the same
  * instants) and its name in their titles, on their rows and copies, where they show others. A
- * venue redefined with the same name and zone changes no row. (An exam event is scheduled in the
- * zone its venue has then: ExamScheduled records it.)
+ * venue redefined with the same name and zone changes no row. (An exam event scheduled later shows
+ * the zone of this copy, not always the one its ExamScheduled records: see `examScheduled`.)
  */
 async function venueDefined(venue: VenueDefinition, view: ReadView): Promise<Change[]> {
-  const copy: Change = { kind: 'upsert', collection: VENUES, doc: { _id: catalogKey(venue.Organization, venue.VenueId), Name: venue.Name } };
+  const copy: Change = {
+    kind: 'upsert',
+    collection: VENUES,
+    doc: { _id: catalogKey(venue.Organization, venue.VenueId), Name: venue.Name, TimeZone: venue.TimeZone },
+  };
   const events = await view.find(EVENTS, { Organization: venue.Organization, EventVenue: venue.VenueId });
   const rows: Change[] = [];
   const copies: Change[] = [];
@@ -165,7 +169,9 @@ async function venueDefined(venue: VenueDefinition, view: ReadView): Promise<Cha
 async function examScheduled(data: ExamScheduledData, view: ReadView): Promise<Change[]> {
   const venue = await view.get(VENUES, catalogKey(data.Organization, data.Venue));
   const title = scheduledTitle((venue?.Name as string | undefined) ?? data.VenueName);
-  const fields = eventFields(data, title.EventTitle);
+  // The venue's zone as of the log so far: ExamScheduled records the zone the scheduler read, and a
+  // VenueDefined appended between that read and this append is already in the copy.
+  const fields = eventFields(data, title.EventTitle, (venue?.TimeZone as string | undefined) ?? data.VenueTimeZone);
   return [
     {
       kind: 'upsert',
@@ -195,8 +201,8 @@ async function formAttached(data: ExamFormAttachedData, view: ReadView): Promise
 }
 
 /** The row fields that come from the exam event. Its times are shown in the venue's offset. */
-function eventFields(data: ExamScheduledData, title: string) {
-  const start = formatInZone(data.Start, data.VenueTimeZone);
+function eventFields(data: ExamScheduledData, title: string, timeZone: string) {
+  const start = formatInZone(data.Start, timeZone);
   return {
     EventNumber: data.Number,
     EventFormat: data.Format,
