@@ -36,7 +36,9 @@ describe('auditing over HTTP: history, metadata, asOf, upcasting', () => {
       'RegistrationCancelled',
     ]);
     const [first] = history.body;
-    expect(Object.keys(first).sort()).toEqual(['Actor', 'CausationId', 'CorrelationId', 'Data', 'Hash', 'Position', 'Revision', 'SchemaVersion', 'Time', 'Type']);
+    expect(Object.keys(first).sort()).toEqual(['Actor', 'CausationId', 'CompletedAt', 'CorrelationId', 'Data', 'Hash', 'Position', 'Revision', 'SchemaVersion', 'Time', 'Type']);
+    // Every one decided and written by its own request: none is a completion.
+    expect(history.body.map((e: any) => e.CompletedAt)).toEqual(history.body.map(() => null));
     expect(history.body.map((e: any) => e.Revision)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
     expect(first).toMatchObject({
       Actor: 'tester',

@@ -145,6 +145,8 @@ describe('exam events under concurrency', () => {
       correlationId: 'crash',
       occurredAt: STOPPED_AT,
       causationId: expect.stringMatching(new RegExp(`^(${completing.join('|')})$`)),
+      // When the completing request wrote it (its own time, not the stopped request's).
+      completedAt: expect.stringMatching(new RegExp(`^(?!${STOPPED_AT})\\d{4}-\\d\\d-\\d\\dT`)),
     });
     /** What a creator killed between its two appends leaves: event number 1 in the schedule, no `ExamScheduled`. */
     async function numberedOnly({ org, venue, eventId, hourUtc, examType }: { org: string; venue: string; eventId: string; hourUtc: number; examType: string }) {

@@ -61,7 +61,10 @@ describe('a left Individual event is cancelled even when its command stopped bef
       // A retried transfer cannot finish it: the registration is already on the event it asks for.
       expectProblem(await command(app, tenant, transferred.registration, 'transfer-lax', moveTo), 409, 'Registration already assigned to event');
 
+      const actedFrom = new Date().toISOString();
       await reactor(app).catchUp();
+      const actedTo = new Date().toISOString();
+      const auditor = await app.token(tenant.org, ['audit:read'], 'auditor');
       const leaving = [
         { event: cancelled.event, type: 'RegistrationCancelled', registration: cancelled.registration },
         { event: deleted.event, type: 'RegistrationDeleted', registration: deleted.registration },
@@ -71,12 +74,18 @@ describe('a left Individual event is cancelled even when its command stopped bef
         expect(await statusOf(app, tenant, event)).toBe('Cancelled');
         // Written as the stopped command would have: its actor, request id and time.
         const cause = (await stored(app, tenant, type, registration)).metadata;
-        expect((await stored(app, tenant, 'ExamEventCancelled', event)).metadata).toMatchObject({
+        const completion = (await stored(app, tenant, 'ExamEventCancelled', event)).metadata;
+        expect(completion).toMatchObject({
           actor: cause.actor,
           correlationId: cause.correlationId,
           causationId: cause.correlationId,
           occurredAt: cause.occurredAt,
         });
+        // And when the reactor wrote it, which the history shows beside the stopped request's time.
+        expect(completion.completedAt! >= actedFrom && completion.completedAt! <= actedTo).toBe(true);
+        expect(cause.completedAt).toBeUndefined();
+        const history = await app.request('GET', `/api/events/${event}/history`, { token: auditor });
+        expect(history.body.at(-1)).toMatchObject({ Type: 'ExamEventCancelled', Time: new Date(cause.occurredAt).toISOString(), CompletedAt: completion.completedAt });
       }
       expect(await reactorCount(app, 'completed')).toBe(3);
       // Acting again records nothing.
@@ -125,6 +134,7 @@ describe('a left Individual event is cancelled even when its command stopped bef
           actor: created[i].metadata.actor,
           correlationId: created[i].metadata.correlationId,
           occurredAt: created[i].metadata.occurredAt,
+          completedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         });
       }
       expect(await statusOf(app, tenant, again.body.Exam)).toBe('Scheduled');

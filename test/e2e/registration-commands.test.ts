@@ -396,11 +396,15 @@ describe('registration commands and retrieve (spec §4, §5) over HTTP', () => {
         const stopped = await send();
         expect(stopped.status).toBe(503);
         restore();
+        const retriedFrom = new Date().toISOString();
         const retry = await send();
+        const retriedTo = new Date().toISOString();
         expect([200, 204]).toContain(retry.status);
         expect((await app.request('GET', `/api/events/${event}`, { token: tenant.token })).body).toMatchObject({ EventStatus: 'Cancelled', RegistrationCount: 0 });
         const [completion] = (await storedEvents(app, tenant.org)).filter((e) => e.type === 'ExamEventCancelled' && e.data.EventId === event);
         expect(completion.metadata).toMatchObject({ correlationId: stopped.headers.get('x-request-id'), causationId: retry.headers.get('x-request-id') });
+        // Dated as the stopped request, and marked as written by the retry, at its time.
+        expect(completion.metadata.completedAt! >= retriedFrom && completion.metadata.completedAt! <= retriedTo).toBe(true);
       }
       letReactorIn();
       // A further retry records nothing more.

@@ -22,6 +22,11 @@ export interface EventMetadata {
   causationId: string | null;
   /** Version of the `data` schema of this event type; upcasters lift old versions on read. */
   schemaVersion: number;
+  /**
+   * Only on a completion written on another request's behalf (its actor, request id and
+   * `occurredAt` are that request's): when it was written, ISO 8601 UTC.
+   */
+  completedAt?: string;
   /** Any further keys (e.g. the tamper-evidence hash chain) are kept as they are. */
   [key: string]: unknown;
 }

@@ -10,7 +10,17 @@ class HistoryEntryView {
   @ApiProperty({ type: String, example: '1042', description: 'Position in the whole log (a decimal string: it may exceed 2⁵³)' }) Position!: string;
   @ApiProperty({ type: String, example: '3', description: 'Revision in its stream, from 0 (a decimal string)' }) Revision!: string;
   @ApiProperty({ type: String, example: 'AccommodationGranted', description: 'The domain event’s name' }) Type!: string;
-  @ApiProperty({ type: String, format: 'date-time', example: '2026-03-01T17:00:00.000Z', description: 'When it was stored, UTC' }) Time!: string;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-03-01T17:00:00.000Z', description: 'When it happened (the request that decided it arrived), UTC' })
+  Time!: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description:
+      'Only for a completion written on another request’s behalf (whose actor, request id and time it carries: docs/auditing.md): when it was written, UTC; otherwise null',
+  })
+  CompletedAt!: string | null;
   @ApiProperty({ type: String, example: 'alice', description: 'The `sub` of the token that caused it' }) Actor!: string;
   @ApiProperty({ type: String, example: 'f3b0c442-98fc-4c14-9a4b-2f0a1b6e8f11', description: 'The `X-Request-Id` of the request that caused it' })
   CorrelationId!: string;

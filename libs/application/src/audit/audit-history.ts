@@ -10,8 +10,10 @@ export interface HistoryEntry {
   Position: string;
   Revision: string;
   Type: string;
-  /** When it happened, UTC. */
+  /** When it happened (the request that decided it arrived), UTC. */
   Time: string;
+  /** A completion written on another request's behalf: when it was written, UTC; otherwise null. */
+  CompletedAt: string | null;
   Actor: string;
   CorrelationId: string;
   /** The command that caused it (its request id), or null. */
@@ -29,6 +31,7 @@ function historyEntry(event: StoredEvent): HistoryEntry {
     Revision: event.revision.toString(),
     Type: event.type,
     Time: new Date(event.metadata.occurredAt).toISOString(),
+    CompletedAt: typeof event.metadata.completedAt === 'string' ? event.metadata.completedAt : null,
     Actor: event.metadata.actor,
     CorrelationId: event.metadata.correlationId,
     CausationId: event.metadata.causationId ?? null,

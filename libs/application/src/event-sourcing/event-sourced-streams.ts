@@ -117,6 +117,7 @@ export class EventSourcedStreams {
         causationId: context.causationId ?? context.correlationId,
         // Version 1 for a bare store; the upcasting store stamps each type's current version.
         schemaVersion: 1,
+        ...(context.completedAt && { completedAt: context.completedAt.toISOString() }),
       },
     }));
   }

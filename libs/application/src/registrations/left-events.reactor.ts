@@ -217,7 +217,7 @@ export class LeftEventsReactor implements OnApplicationBootstrap, BeforeApplicat
   private async act(event: StoredEvent, judgeNow: boolean): Promise<number> {
     const about = aboutEvent(event);
     if (about === null) return 0;
-    const context = asStoredBy(event);
+    const context = asStoredBy(event, new Date());
     try {
       if (about.createdFor !== undefined) {
         // Joining is for good: a creation its registration joined needs neither a wait nor a hold.
