@@ -55,7 +55,10 @@ describe('CLI options', () => {
     [['token', '--org', 'acme'], '--org must be an organization uuid (got "acme")'],
     [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--scope', ''], '--scope needs at least one scope (known: booking:read, booking:write, catalog:write, audit:read)'],
     [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--sub', ' '], '--sub must not be blank'],
-    [['events'], 'Unknown command "events"'],
+    // A known first word names its sub-commands.
+    [['events'], '"events" needs a sub-command: "events export"'],
+    [['audit'], '"audit" needs a sub-command: "audit verify"'],
+    [['projections', 'rebuilt'], 'Unknown command "projections rebuilt" (did you mean "projections rebuild"?)'],
     // A typo made jose throw a stack trace; a lifetime of years made a token that never expires.
     [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--expires', '12 hours'], '--expires must be a whole number of s, m, h or d, at most 366d (got "12 hours")'],
     [['token', '--org', '6f1c2b1e-0000-4000-8000-000000000001', '--expires', '10000d'], '--expires must be a whole number of s, m, h or d, at most 366d (got "10000d")'],

@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const args = parseArgs(argv);
   const name = [2, 1].map((words) => args.positionals.slice(0, words).join(' ')).find((words) => words in COMMANDS);
-  if (name === undefined) throw new UsageError(`Unknown command "${args.positionals.slice(0, 2).join(' ')}"`);
+  if (name === undefined) throw new UsageError(unknownCommand(args.positionals));
   const command = COMMANDS[name];
   // `projections rebuild registrations` read as a rebuild of every projection; `events export 10` as all events.
   const extra = args.positionals[name.split(' ').length];
@@ -64,6 +64,15 @@ async function main(argv: string[]): Promise<void> {
   const unknown = [...args.options.keys()].find((option) => !command.options.includes(option));
   if (unknown !== undefined) throw new UsageError(`Unknown option --${unknown} for ${name}`);
   await command.run(args);
+}
+
+/** Names the sub-commands a known first word takes (`audit` alone: `audit verify`), or the unknown words. */
+function unknownCommand(positionals: readonly string[]): string {
+  const [group, sub] = positionals;
+  const subs = Object.keys(COMMANDS).filter((known) => known.startsWith(`${group} `));
+  if (subs.length === 0) return `Unknown command "${positionals.slice(0, 2).join(' ')}"`;
+  const takes = subs.map((known) => `"${known}"`).join(', ');
+  return sub === undefined ? `"${group}" needs a sub-command: ${takes}` : `Unknown command "${group} ${sub}" (did you mean ${takes}?)`;
 }
 
 // A reader that stops early (`events export | head`) closes the pipe: the output is not wanted any more.
