@@ -10,7 +10,7 @@ import { projectionsRebuildCommand } from '../../apps/cli/src/commands/projectio
 import { cli, useCliOn } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 import { TestApp } from '../support/test-app.js';
-import { command, defineTenant, registered, retrieve, storedEvents, type Tenant } from '../support/registration-fixtures.js';
+import { command, defineTenant, nextSlot, registered, retrieve, storedEvents, type Tenant } from '../support/registration-fixtures.js';
 
 const CLI = new URL('../../dist/apps/cli/src/main.js', import.meta.url).pathname;
 
@@ -139,6 +139,26 @@ describe('auditor CLI against a running API on the embedded stores', () => {
     expect(tail.output.trimEnd().split('\n').map((line) => JSON.parse(line).Position)).toEqual(
       stored.slice(3).map((e) => e.position.toString()),
     );
+  });
+
+  it('events export --event lists what is about one exam event: its own stream, its number, and the registrations joining and leaving it', async () => {
+    const start = nextSlot();
+    const joined = await registered(app, other, { EventStart: start });
+    const moved = await registered(app, other, { EventStart: start });
+    expect(moved.event).toBe(joined.event);
+    expect((await command(app, other, moved.registration, 'transfer-lax', { EventVenue: other.venue, EventStart: nextSlot(), Learner: other.learner })).status).toBe(201);
+    expect((await command(app, other, joined.registration, 'cancel', {})).status).toBe(200);
+    await registered(app, other);
+
+    const { output } = await cli(eventsExportCommand, ['events', 'export', '--event', joined.event.toUpperCase()]);
+    const lines = output.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const about = (await storedEvents(app, other.org)).filter((e) =>
+      e.streamId === `examEvent-${joined.event}` || [e.data.EventId, e.data.FromEventId, e.data.ToEventId].includes(joined.event),
+    );
+    expect(lines.map((l) => [l.Type, l.StreamId])).toEqual(about.map((e) => [e.type, e.streamId]));
+    expect(lines.map((l) => l.Type)).toEqual(expect.arrayContaining(['ExamEventNumberAssigned', 'ExamScheduled', 'RegistrationRequested', 'RegistrationTransferred', 'RegistrationCancelled']));
+    // The two registrations' other events (their forms, the moved one's later ones) are not about it.
+    expect(lines.filter((l) => l.StreamId.startsWith('registration-')).map((l) => l.Type)).toEqual(['RegistrationRequested', 'RegistrationRequested', 'RegistrationTransferred', 'RegistrationCancelled']);
   });
 
   it("audit verify prints the log's seal; checked against it, a stream's last event removed is found", async () => {

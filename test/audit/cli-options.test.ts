@@ -50,6 +50,7 @@ describe('CLI options', () => {
     [['projections', 'rebuild', '--projection', '--verify'], '--projection needs a value'],
     [['events', 'export', '--org'], '--org needs a value'],
     [['events', 'export', '--from'], '--from needs a value'],
+    [['events', 'export', '--event', 'e1'], '--event needs an exam event uuid'],
     [['audit', 'verify', '--seal'], '--seal needs a value'],
     [['bogus'], 'Unknown command "bogus"'],
     [['token', '--org', 'acme'], '--org must be an organization uuid (got "acme")'],

@@ -17,8 +17,9 @@ Commands:
       Scopes default to all: booking:read booking:write catalog:write audit:read. The actor (--sub)
       defaults to cli; --expires takes seconds, minutes, hours or days (90s, 15m, 12h, 30d), at
       most 366d (default 12h).
-  events export [--from <position>] [--org <uuid>]
-      Write the stored history as NDJSON to stdout (from a position, of one organization).
+  events export [--from <position>] [--org <uuid>] [--event <uuid>]
+      Write the stored history as NDJSON to stdout (from a position, of one organization;
+      --event: only what is about one exam event, the registrations joining or leaving it included).
   audit verify [--seal <position:digest>]
       Recompute every stream's hash chain and compare it with the store's record of the
       stream; exit code 1 names the first broken link.
@@ -42,7 +43,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   token: { run: tokenCommand, options: ['org', 'sub', 'scope', 'expires'] },
-  'events export': { run: eventsExportCommand, options: ['from', 'org'] },
+  'events export': { run: eventsExportCommand, options: ['from', 'org', 'event'] },
   'audit verify': { run: auditVerifyCommand, options: ['seal'] },
   'projections rebuild': { run: projectionsRebuildCommand, options: ['projection', 'verify'] },
 };

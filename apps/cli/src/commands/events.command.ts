@@ -5,7 +5,7 @@ import { type ParsedArgs, stringOption, UsageError } from '../args.js';
 import { cliConfig, rawEventStore, withStore } from './audit-stores.js';
 import { isUuid } from '../../../../libs/domain/src/shared/ids.js';
 
-/** `events export [--from POSITION] [--org UUID]`: the history as NDJSON on stdout. */
+/** `events export [--from POSITION] [--org UUID] [--event UUID]`: the history as NDJSON on stdout. */
 export async function eventsExportCommand(args: ParsedArgs): Promise<void> {
   const from = stringOption(args, 'from');
   if (from !== undefined && (!/^\d+$/.test(from) || BigInt(from) > MAX_POSITION)) {
@@ -13,10 +13,13 @@ export async function eventsExportCommand(args: ParsedArgs): Promise<void> {
   }
   const organization = stringOption(args, 'org');
   if (organization !== undefined && !isUuid(organization)) throw new UsageError('--org needs an organization uuid');
+  const examEvent = stringOption(args, 'event');
+  if (examEvent !== undefined && !isUuid(examEvent)) throw new UsageError('--event needs an exam event uuid');
   await withStore(await rawEventStore(cliConfig()), async (store) => {
     const lines = exportEvents(store, {
       from: from === undefined ? undefined : BigInt(from),
       organization: organization?.toLowerCase(),
+      examEvent: examEvent?.toLowerCase(),
     });
     for await (const line of lines) {
       // Respect the pipe's backpressure: the history may be far larger than memory.
