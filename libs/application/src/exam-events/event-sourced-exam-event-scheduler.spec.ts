@@ -155,6 +155,52 @@ describe('ExamScheduleCache', () => {
     expect((await second).revision).toBe(last);
   });
 
+  describe('its budget of schedule events', () => {
+    const ORG_B = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a02';
+    const ORG_C = '0b7c6a52-54b5-4e4f-9a55-0c1c1f0f2a03';
+    /** Three events in each other organization's schedule, as ORG has. */
+    async function threeEachInBAndC(): Promise<void> {
+      for (const organization of [ORG_B, ORG_C]) {
+        for (let i = 1; i <= 3; i++) {
+          await scheduler.schedule({ ...context, organization }, {
+            eventId: `7d1c5e0f-9a6b-4c3e-8d2f-${organization.slice(-4)}${String(i).padStart(8, '0')}`,
+            venueId: VENUE,
+            start: `2030-04-0${i}T09:00:00-08:00`,
+            examType: 'Class',
+            format: 'Paper',
+            billingCode: 'FEE',
+            registrationLimit: null,
+          });
+        }
+      }
+      store.fromRevisions.length = 0;
+    }
+
+    it('drops the organizations served least recently once it holds more, and reads them again whole', async () => {
+      await threeEachInBAndC();
+      const last = await lastRevision();
+      expect(last).toBe(2n);
+      const cache = new ExamScheduleCache(store, 1000, 6);
+      const first = await cache.load(ORG);
+      await cache.load(ORG_B);
+      await cache.load(ORG);
+      // Nine events: B, served least recently, goes; ORG stays.
+      await cache.load(ORG_C);
+      expect(store.fromRevisions).toEqual([0n, 0n, 3n, 0n]);
+      store.fromRevisions.length = 0;
+      expect(await cache.load(ORG)).toEqual(first);
+      await cache.load(ORG_B);
+      expect(store.fromRevisions).toEqual([3n, 0n]);
+    });
+
+    it('keeps the schedule just served even when it alone is larger', async () => {
+      const cache = new ExamScheduleCache(store, 1000, 2);
+      const whole = await cache.load(ORG);
+      expect(await cache.load(ORG)).toEqual(whole);
+      expect(store.fromRevisions).toEqual([0n, 3n]);
+    });
+  });
+
   it('answers a load that waited for a read that failed, and the next ones', async () => {
     const cache = new ExamScheduleCache(store);
     store.failNext = true;

@@ -16,20 +16,34 @@ export interface LoadedSchedule {
 const EMPTY: LoadedSchedule = { state: examScheduleDecider.initialState, revision: null };
 
 /**
+ * How many schedule events (about 0.43 KB each once folded: docs/operations.md, Memory) the cache
+ * keeps across organizations, about 43 MB of the API's 160 MB heap. Past it, the organizations
+ * served least recently are dropped and read again at their next command.
+ */
+export const SCHEDULE_CACHE_EVENTS = 100_000;
+
+/**
  * Each organization's folded exam schedule, kept in memory by revision. The stream only grows, so
  * a load reads just the events after the cached revision (other processes' appends included).
  *
  * Loads that arrive while one is reading wait for it, then read only what it did not: otherwise a
  * cold cache (after a start) would have every concurrent command parse the whole stream at once,
  * about 10 MB each for a schedule of 10,000 events (session 26's API ran out of heap that way).
+ *
+ * At most `maxEvents` schedule events are kept, least recently served organizations dropped first
+ * (never the one just loaded, however large), so a process serving many organizations does not
+ * outgrow its heap.
  */
 export class ExamScheduleCache {
+  /** In order of use, least recent first (a Map keeps insertion order). */
   private readonly byOrganization = new Map<string, LoadedSchedule>();
   private readonly reading = new Map<string, Promise<unknown>>();
+  private cachedEvents = 0;
 
   constructor(
     private readonly eventStore: EventStore,
     private readonly pageSize = STREAM_PAGE,
+    private readonly maxEvents = SCHEDULE_CACHE_EVENTS,
   ) {}
 
   /** The schedule with every event appended before the call. */
@@ -58,16 +72,29 @@ export class ExamScheduleCache {
       );
       loaded = { state, revision: page[page.length - 1].revision };
     }
-    if (loaded !== cached) this.remember(organization, loaded);
+    this.remember(organization, loaded);
     return loaded;
   }
 
-  /** Keeps the newest of what concurrent loads and this process's own appends have seen. */
+  /** Keeps the newest of what concurrent loads and this process's own appends have seen, as the most recently used. */
   remember(organization: string, loaded: LoadedSchedule): void {
     const cached = this.byOrganization.get(organization);
-    if (loaded.revision === null) return;
-    if (!cached || cached.revision === null || loaded.revision > cached.revision) {
-      this.byOrganization.set(organization, loaded);
+    const newest = cached !== undefined && (loaded.revision === null || (cached.revision !== null && cached.revision >= loaded.revision)) ? cached : loaded;
+    if (newest.revision === null) return;
+    if (cached !== undefined) {
+      this.byOrganization.delete(organization);
+      this.cachedEvents -= eventsIn(cached);
+    }
+    this.byOrganization.set(organization, newest);
+    this.cachedEvents += eventsIn(newest);
+    for (const [least, schedule] of this.byOrganization) {
+      if (this.cachedEvents <= this.maxEvents || least === organization) break;
+      this.byOrganization.delete(least);
+      this.cachedEvents -= eventsIn(schedule);
     }
   }
+}
+
+function eventsIn(loaded: LoadedSchedule): number {
+  return loaded.revision === null ? 0 : Number(loaded.revision) + 1;
 }
