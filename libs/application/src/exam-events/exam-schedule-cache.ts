@@ -79,7 +79,7 @@ export class ExamScheduleCache {
   /** Keeps the newest of what concurrent loads and this process's own appends have seen, as the most recently used. */
   remember(organization: string, loaded: LoadedSchedule): void {
     const cached = this.byOrganization.get(organization);
-    const newest = cached !== undefined && (loaded.revision === null || (cached.revision !== null && cached.revision >= loaded.revision)) ? cached : loaded;
+    const newest = cached === undefined || isNewer(loaded, cached) ? loaded : cached;
     if (newest.revision === null) return;
     if (cached !== undefined) {
       this.byOrganization.delete(organization);
@@ -93,6 +93,10 @@ export class ExamScheduleCache {
       this.cachedEvents -= eventsIn(schedule);
     }
   }
+}
+
+function isNewer(a: LoadedSchedule, b: LoadedSchedule): boolean {
+  return a.revision !== null && (b.revision === null || a.revision > b.revision);
 }
 
 function eventsIn(loaded: LoadedSchedule): number {
